@@ -1,0 +1,119 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "keelson",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "keelson-gateway", targets: ["keelson-gateway"]),
+        .executable(name: "keelson-engine", targets: ["keelson-engine"]),
+        .executable(name: "keelson-marketdata", targets: ["keelson-marketdata"]),
+        .executable(name: "keelson-signals", targets: ["keelson-signals"]),
+        .executable(name: "keelson", targets: ["keelson"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+    ],
+    targets: [
+        // MARK: Shared libraries
+        .target(
+            name: "KeelsonServiceKit",
+            dependencies: [
+                "KeelsonPersistence",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Shared/KeelsonServiceKit",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KeelsonPersistence",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Shared/KeelsonPersistence",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Services (library with the logic + thin executable)
+        .target(name: "GatewayService", dependencies: ["KeelsonServiceKit"], path: "Services/Gateway/Sources", swiftSettings: swiftSettings),
+        .executableTarget(name: "keelson-gateway", dependencies: ["GatewayService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main", swiftSettings: swiftSettings),
+        .target(name: "EngineService", dependencies: ["KeelsonServiceKit"], path: "Services/Engine/Sources", swiftSettings: swiftSettings),
+        .executableTarget(name: "keelson-engine", dependencies: ["EngineService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Engine/Main", swiftSettings: swiftSettings),
+        .target(name: "MarketDataService", dependencies: ["KeelsonServiceKit"], path: "Services/MarketData/Sources", swiftSettings: swiftSettings),
+        .executableTarget(name: "keelson-marketdata", dependencies: ["MarketDataService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/MarketData/Main", swiftSettings: swiftSettings),
+        .target(name: "SignalsService", dependencies: ["KeelsonServiceKit"], path: "Services/Signals/Sources", swiftSettings: swiftSettings),
+        .executableTarget(name: "keelson-signals", dependencies: ["SignalsService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Signals/Main", swiftSettings: swiftSettings),
+        .target(
+            name: "KeelsonCLI",
+            dependencies: [
+                "KeelsonServiceKit",
+                "KeelsonPersistence",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Services/CLI/Sources",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "keelson", dependencies: ["KeelsonCLI"], path: "Services/CLI/Main", swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .target(
+            name: "KeelsonTestSupport",
+            dependencies: [
+                "KeelsonServiceKit",
+                "KeelsonPersistence",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/KeelsonTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServiceKitTests",
+            dependencies: ["KeelsonServiceKit", "KeelsonTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/ServiceKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PersistenceTests",
+            dependencies: ["KeelsonPersistence", "KeelsonTestSupport"],
+            path: "Tests/PersistenceTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ServicesTests",
+            dependencies: [
+                "GatewayService", "EngineService", "MarketDataService", "SignalsService", "KeelsonCLI", "KeelsonTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/ServicesTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

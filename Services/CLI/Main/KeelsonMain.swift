@@ -1,0 +1,8 @@
+import KeelsonCLI
+
+@main
+enum KeelsonMain {
+    static func main() async {
+        await KeelsonCommand.main()
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `keelson`: the operator CLI.
+public struct KeelsonCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "keelson",
+        abstract: "Operate Keelson: service status, the database, secrets.",
+        subcommands: [StatusCommand.self, DatabaseCommand.self, SecretsCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import MarketDataService
+import KeelsonServiceKit
+
+@main
+struct MarketDataCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keelson-marketdata", abstract: "the market-data collector: providers, candle store, push of closed candles.")
+
+    @OptionGroup var options: ServiceOptions
+
+    func run() async throws {
+        let status = await ServiceLauncher.run(.marketdata, options: options) { configuration, metrics in
+            buildMarketDataApplication(configuration: configuration, metrics: metrics)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}

@@ -1,0 +1,17 @@
+import ArgumentParser
+import SignalsService
+import KeelsonServiceKit
+
+@main
+struct SignalsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keelson-signals", abstract: "the analysis and signal service: indicators and strategies.")
+
+    @OptionGroup var options: ServiceOptions
+
+    func run() async throws {
+        let status = await ServiceLauncher.run(.signals, options: options) { configuration, metrics in
+            buildSignalsApplication(configuration: configuration, metrics: metrics)
+        }
+        if status != 0 { throw ExitCode(status) }
+    }
+}

@@ -1,0 +1,18 @@
+/// Every migration Keelson knows, in version order. Append new ones; never edit an applied one.
+public enum MigrationCatalog {
+    public static let all: [Migration] = [
+        Migration0001MarketData.migration,
+        Migration0002Trading.migration,
+        Migration0003Operations.migration,
+    ]
+
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+
+    /// Tables the current schema must have; `keelson db verify` checks each.
+    public static let expectedTables: [String] = [
+        "schema_migrations",
+        "candles", "signals",
+        "trading_sessions", "orders", "order_events", "fills", "positions", "trades", "account_balances", "risk_events",
+        "strategy_states", "strategy_lifecycle_events", "parameter_history", "optimization_runs", "audit_log", "api_keys",
+    ]
+}

@@ -1,0 +1,48 @@
+import Logging
+import PostgresNIO
+
+/// Runs an operator's ad-hoc SELECT safely: inside a READ ONLY transaction that is always rolled back, as a
+/// subquery (so it cannot smuggle in a second statement), with every value rendered as PostgreSQL's own text.
+public struct ReadOnlyQuery: Sendable {
+    public struct Result: Sendable, Equatable {
+        public var columns: [String]
+        public var rows: [[String?]]
+        public var truncated: Bool
+    }
+
+    public let sql: String
+    public let limit: Int
+
+    public init(sql: String, limit: Int) {
+        self.sql = sql
+        self.limit = limit
+    }
+
+    public func run(on client: PostgresClient, logger: Logger = Logger(label: "keelson.query")) async throws -> Result {
+        // row_to_json keeps column order and json_each_text renders each value as text, whatever its type.
+        let wrapped = """
+            SELECT ARRAY(SELECT e.key FROM json_each_text(row_to_json(q)) AS e),
+                   ARRAY(SELECT coalesce(e.value, '') FROM json_each_text(row_to_json(q)) AS e),
+                   ARRAY(SELECT e.value IS NULL FROM json_each_text(row_to_json(q)) AS e)
+            FROM (\(sql)) AS q LIMIT \(limit + 1)
+            """
+        return try await client.withConnection { connection in
+            try await connection.query("START TRANSACTION READ ONLY", logger: logger)
+            do {
+                var columns: [String] = []
+                var rows: [[String?]] = []
+                let sequence = try await connection.query(PostgresQuery(unsafeSQL: wrapped), logger: logger)
+                for try await (names, values, nulls) in sequence.decode(([String], [String], [Bool]).self) {
+                    if columns.isEmpty { columns = names }
+                    rows.append(zip(values, nulls).map { value, isNull in isNull ? nil : value })
+                }
+                try await connection.query("ROLLBACK", logger: logger)
+                let truncated = rows.count > limit
+                return Result(columns: columns, rows: Array(rows.prefix(limit)), truncated: truncated)
+            } catch {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import KeelsonPersistence
+import Logging
+
+/// Everything a service needs to start, read once and validated before anything else happens.
+public struct ServiceConfiguration: Sendable {
+    public var service: ServiceIdentity
+    public var host: String
+    public var port: Int
+    public var database: DatabaseURL
+    public var internalTokens: InternalTokens
+    public var mode: TradingMode
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var serviceURLs: ServiceURLs
+    /// Timeout for one service-to-service request.
+    public var requestTimeout: Duration
+    public var version: String
+
+    public init(
+        service: ServiceIdentity,
+        host: String = "127.0.0.1",
+        port: Int? = nil,
+        database: DatabaseURL,
+        internalTokens: InternalTokens,
+        mode: TradingMode = .paper,
+        logLevel: Logger.Level = .info,
+        logFormat: LogFormat = .text,
+        serviceURLs: ServiceURLs = ServiceURLs(),
+        requestTimeout: Duration = .seconds(2),
+        version: String = KeelsonVersion.current
+    ) {
+        self.service = service
+        self.host = host
+        self.port = port ?? service.defaultPort
+        self.database = database
+        self.internalTokens = internalTokens
+        self.mode = mode
+        self.logLevel = logLevel
+        self.logFormat = logFormat
+        self.serviceURLs = serviceURLs
+        self.requestTimeout = requestTimeout
+        self.version = version
+    }
+
+    /// Reads the environment; flags given on the command line win over it.
+    public static func load(
+        service: ServiceIdentity,
+        environment: EnvironmentReader = EnvironmentReader(),
+        options: ServiceOptions = ServiceOptions()
+    ) throws(ConfigurationError) -> ServiceConfiguration {
+        let port: Int
+        if let flag = options.port {
+            port = try EnvironmentReader.parsePort(flag, variable: "--port")
+        } else {
+            port = try environment.port("KEELSON_PORT") ?? service.defaultPort
+        }
+        let logLevel: Logger.Level
+        if let flag = options.logLevel {
+            logLevel = try EnvironmentReader.parseLogLevel(flag, variable: "--log-level")
+        } else {
+            logLevel = try environment.logLevel("LOG_LEVEL") ?? .info
+        }
+        let logFormat: LogFormat
+        if let flag = options.logFormat {
+            logFormat = try EnvironmentReader.parseChoice(flag, as: LogFormat.self, variable: "--log-format")
+        } else {
+            logFormat = try environment.choice("LOG_FORMAT", as: LogFormat.self) ?? LogFormat.defaultForTerminal
+        }
+        return ServiceConfiguration(
+            service: service,
+            host: options.host ?? environment.string("KEELSON_HOST") ?? "127.0.0.1",
+            port: port,
+            database: try environment.databaseURL(),
+            internalTokens: try InternalTokens.load(from: environment),
+            mode: try environment.choice("KEELSON_MODE", as: TradingMode.self) ?? .paper,
+            logLevel: logLevel,
+            logFormat: logFormat,
+            serviceURLs: try ServiceURLs.load(from: environment),
+            requestTimeout: try environment.duration("KEELSON_REQUEST_TIMEOUT_MS") ?? .seconds(2)
+        )
+    }
+}

@@ -1,0 +1,3 @@
+public enum TradingMode: String, Sendable, Codable, CaseIterable {
+    case paper, live
+}

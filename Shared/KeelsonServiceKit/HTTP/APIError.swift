@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+
+/// The one error shape every Keelson endpoint returns: `{"error": "<code>", "detail": "<what to do>"}`.
+public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var detail: String
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, code: String, detail: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers
+    }
+
+    public static func badRequest(_ detail: String) -> APIError { APIError(.badRequest, code: "bad_request", detail: detail) }
+    public static func notFound(_ detail: String) -> APIError { APIError(.notFound, code: "not_found", detail: detail) }
+    public static func unauthorized(_ detail: String) -> APIError {
+        APIError(.unauthorized, code: "unauthorized", detail: detail, headers: [.wwwAuthenticate: "Bearer"])
+    }
+    public static func serviceUnavailable(_ detail: String) -> APIError {
+        APIError(.serviceUnavailable, code: "service_unavailable", detail: detail)
+    }
+
+    public var description: String { "\(status.code) \(code): \(detail)" }
+
+    public struct Body: Codable, Sendable, Equatable {
+        public var error: String
+        public var detail: String
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try JSONEncoder().encode(Body(error: code, detail: detail), from: request, context: context)
+        response.status = status
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+}
+
+/// Domain errors that a client can cause conform to this, so `ErrorMappingMiddleware` turns them into a 4xx.
+public protocol APIErrorConvertible: Error {
+    var apiError: APIError { get }
+}

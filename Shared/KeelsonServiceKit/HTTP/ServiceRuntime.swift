@@ -1,0 +1,116 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import KeelsonPersistence
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// What every Keelson service is made of: its configuration, logger, metrics, database pool, schema state,
+/// HTTP client and readiness checks. A service's `buildApplication` creates one, adds its own routes, checks
+/// and background services, and asks it for the application.
+public final class ServiceRuntime: Sendable {
+    public let configuration: ServiceConfiguration
+    public let logger: Logger
+    public let metrics: ServiceMetrics
+    public let postgres: PostgresClient
+    public let schema: SchemaState
+    public let httpClient: HTTPClient
+    private let startedAt = ContinuousClock.now
+    private let readinessChecks: [any ReadinessCheck]
+    private let healthDetailsProvider: @Sendable () async -> [String: String]
+
+    /// - Parameters:
+    ///   - readinessChecks: checks beyond the database, which is always checked.
+    ///   - healthDetails: extra facts for `GET /health` (e.g. the engine's role), computed cheaply.
+    public init(
+        configuration: ServiceConfiguration,
+        logger: Logger? = nil,
+        metrics: ServiceMetrics? = nil,
+        readinessChecks: [any ReadinessCheck] = [],
+        healthDetails: @escaping @Sendable () async -> [String: String] = { [:] }
+    ) {
+        self.configuration = configuration
+        var logger = logger ?? Logger(label: configuration.service.executableName)
+        logger.logLevel = configuration.logLevel
+        self.logger = logger
+        self.metrics = metrics ?? ServiceMetrics(service: configuration.service, version: configuration.version)
+        self.postgres = PostgresClient(configuration: configuration.database.clientConfiguration(), backgroundLogger: logger)
+        self.schema = SchemaState()
+        self.httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
+        self.readinessChecks = [DatabaseReadinessCheck(client: postgres, schema: schema)] + readinessChecks
+        self.healthDetailsProvider = healthDetails
+    }
+
+    public var uptime: Double {
+        let elapsed = ContinuousClock.now - startedAt
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    var readinessCheckNames: [String] { readinessChecks.map(\.name) }
+
+    func healthDetails() async -> [String: String] { await healthDetailsProvider() }
+
+    /// The reason of every failing check, by check name; empty when ready. Checks run concurrently.
+    public func readinessFailures() async -> [String: String] {
+        await withTaskGroup(of: (String, String?).self) { group in
+            for check in readinessChecks {
+                group.addTask { (check.name, await check.failureReason()) }
+            }
+            var failures: [String: String] = [:]
+            for await (name, reason) in group {
+                if let reason { failures[name] = reason }
+            }
+            return failures
+        }
+    }
+
+    /// A router with the shared middleware (metrics, error mapping) and `/health`, `/ready`, `/metrics`.
+    public func makeRouter() -> Router<KeelsonRequestContext> {
+        let router = Router(context: KeelsonRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: ErrorMappingMiddleware())
+        HealthRoutes(runtime: self).register(on: router)
+        internalRoutes(on: router).get("v1/info") { _, _ -> ServiceInfo in
+            ServiceInfo(service: self.configuration.service.rawValue, version: self.configuration.version, mode: self.configuration.mode.rawValue)
+        }
+        return router
+    }
+
+    /// The `/internal` route group: every route in it requires a valid inter-service token.
+    public func internalRoutes(on router: Router<KeelsonRequestContext>) -> RouterGroup<KeelsonRequestContext> {
+        router.group("internal").add(middleware: InternalTokenMiddleware(tokens: configuration.internalTokens))
+    }
+
+    /// A client for calling another Keelson service with this process's outgoing token.
+    public func client(for service: ServiceIdentity) -> ServiceClient {
+        ServiceClient(
+            service: service,
+            baseURL: configuration.serviceURLs[service],
+            token: configuration.internalTokens.outgoing,
+            httpClient: httpClient,
+            timeout: configuration.requestTimeout,
+            logger: logger
+        )
+    }
+
+    /// The application: the HTTP server plus the database pool, the migration at start-up, the HTTP client,
+    /// and the service's own background services, all shut down gracefully on SIGTERM/SIGINT.
+    public func makeApplication(router: Router<KeelsonRequestContext>, services: [any Service] = []) -> some ApplicationProtocol {
+        Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: configuration.service.executableName
+            ),
+            services: [postgres, MigrationService(client: postgres, schema: schema, logger: logger), HTTPClientService(client: httpClient)] + services,
+            logger: logger
+        )
+    }
+}
+
+public struct ServiceInfo: ResponseCodable, Sendable {
+    public var service: String
+    public var version: String
+    public var mode: String
+}

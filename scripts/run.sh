@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `make run`: the whole system in paper mode on one machine. Starts a local PostgreSQL under .keelson/ when
+# DATABASE_URL is unset, generates inter-service tokens once, builds, starts the four services with their logs
+# in logs/, prints the URLs, and stops everything on Ctrl-C. `--detach` leaves it running (`make stop` ends it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres-lib.sh
+
+detach=false
+[ "${1:-}" = "--detach" ] && detach=true
+
+state=.keelson
+mkdir -p "$state" logs
+chmod 755 "$state"
+
+if [ -z "${DATABASE_URL:-}" ]; then
+    ensure_postgres_installed
+    pg_port="${KEELSON_PG_PORT:-54329}"
+    start_cluster "$PWD/$state/pg" "$pg_port"
+    echo "postgres://keelson@127.0.0.1:$pg_port/keelson" >"$state/database_url"
+    export DATABASE_URL="$(cat "$state/database_url")"
+fi
+
+echo "building (first build takes several minutes)..."
+swift build >logs/build.log 2>&1 || { echo "error: build failed; see logs/build.log" >&2; exit 1; }
+bin="$(swift build --show-bin-path)"
+
+if [ -z "${KEELSON_INTERNAL_TOKENS:-}" ]; then
+    if [ ! -s "$state/internal_tokens" ]; then
+        "$bin/keelson" secrets generate | sed -n 's/^KEELSON_INTERNAL_TOKENS=//p' >"$state/internal_tokens"
+        chmod 600 "$state/internal_tokens"
+    fi
+    export KEELSON_INTERNAL_TOKENS="$(cat "$state/internal_tokens")"
+fi
+export KEELSON_MODE="${KEELSON_MODE:-paper}"
+export LOG_FORMAT="${LOG_FORMAT:-json}"
+
+"$bin/keelson" db migrate up >/dev/null
+
+services="gateway engine marketdata signals"
+: >"$state/pids"
+for service in $services; do
+    "$bin/keelson-$service" >"logs/$service.log" 2>&1 &
+    echo "$service $!" >>"$state/pids"
+done
+
+stop_all() {
+    scripts/stop.sh
+}
+if [ "$detach" = false ]; then
+    trap 'echo; echo "stopping..."; stop_all; exit 0' INT TERM
+fi
+
+ports="gateway:8080 engine:8081 marketdata:8082 signals:8083"
+for entry in $ports; do
+    service="${entry%%:*}"
+    url_var="KEELSON_$(echo "$service" | tr a-z A-Z)_URL"
+    url="${!url_var:-http://127.0.0.1:${entry##*:}}"
+    for _ in $(seq 1 100); do
+        curl -fsS "$url/health" >/dev/null 2>&1 && break
+        if ! kill -0 "$(awk -v s="$service" '$1 == s {print $2}' "$state/pids")" 2>/dev/null; then
+            echo "error: keelson-$service exited; last lines of logs/$service.log:" >&2
+            tail -n 5 "logs/$service.log" >&2
+            stop_all
+            exit 1
+        fi
+        sleep 0.1
+    done
+done
+
+"$bin/keelson" status || true
+cat <<EOT
+
+Keelson is running in ${KEELSON_MODE} mode.
+  gateway     ${KEELSON_GATEWAY_URL:-http://127.0.0.1:8080}
+  engine      ${KEELSON_ENGINE_URL:-http://127.0.0.1:8081}
+  marketdata  ${KEELSON_MARKETDATA_URL:-http://127.0.0.1:8082}
+  signals     ${KEELSON_SIGNALS_URL:-http://127.0.0.1:8083}
+  database    ${DATABASE_URL}
+  logs        logs/<service>.log
+EOT
+if [ "$detach" = true ]; then
+    echo "Running in the background; stop it with 'make stop'."
+    exit 0
+fi
+echo "Press Ctrl-C to stop."
+wait

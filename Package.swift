@@ -90,19 +90,21 @@ let package = Package(
                 "KeelsonServiceKit",
                 "KeelsonPersistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/KeelsonTestSupport",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ServiceKitTests",
-            dependencies: ["KeelsonServiceKit", "KeelsonTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["KeelsonServiceKit", "KeelsonPersistence", "KeelsonTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/ServiceKitTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PersistenceTests",
-            dependencies: ["KeelsonPersistence", "KeelsonTestSupport"],
+            dependencies: ["KeelsonPersistence", "KeelsonTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/PersistenceTests",
             swiftSettings: swiftSettings
         ),
@@ -110,7 +112,9 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "GatewayService", "EngineService", "MarketDataService", "SignalsService", "KeelsonCLI", "KeelsonTestSupport",
+                "KeelsonServiceKit", "KeelsonPersistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/ServicesTests",
             swiftSettings: swiftSettings

@@ -1,18 +1,19 @@
 # Shared shell functions for running a local PostgreSQL cluster (sourced by run.sh, test.sh, stop.sh).
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` system user.
 
+# The directory holding initdb, pg_ctl and psql: Debian's versioned directory first (it has them all), then PATH.
 pg_bin_dir() {
-    if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then
-        dirname "$(command -v initdb)"
-        return 0
-    fi
     local dir
     for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r); do
-        if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ]; then
+        if [ -x "$dir/initdb" ] && [ -x "$dir/pg_ctl" ] && [ -x "$dir/psql" ]; then
             echo "$dir"
             return 0
         fi
     done
+    if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1 && command -v psql >/dev/null 2>&1; then
+        dirname "$(readlink -f "$(command -v initdb)")"
+        return 0
+    fi
     return 1
 }
 
@@ -55,14 +56,13 @@ start_cluster() {
         as_cluster_owner "$bin/initdb" -D "$data_dir" -U keelson --auth=trust -E UTF8 --no-locale >"$data_dir.initdb.log" 2>&1 ||
             { echo "error: initdb failed; see $data_dir.initdb.log" >&2; return 1; }
     fi
-    if as_cluster_owner "$bin/pg_ctl" -D "$data_dir" status >/dev/null 2>&1; then
-        return 0
+    if ! as_cluster_owner "$bin/pg_ctl" -D "$data_dir" status >/dev/null 2>&1; then
+        local options="-p $port -k $data_dir -c listen_addresses=127.0.0.1"
+        local setting
+        for setting in "$@"; do options="$options -c $setting"; done
+        as_cluster_owner "$bin/pg_ctl" -D "$data_dir" -o "$options" -l "$data_dir/server.log" -w -t 60 start >/dev/null ||
+            { echo "error: PostgreSQL did not start on port $port; see $data_dir/server.log" >&2; return 1; }
     fi
-    local options="-p $port -k $data_dir -c listen_addresses=127.0.0.1"
-    local setting
-    for setting in "$@"; do options="$options -c $setting"; done
-    as_cluster_owner "$bin/pg_ctl" -D "$data_dir" -o "$options" -l "$data_dir/server.log" -w -t 60 start >/dev/null ||
-        { echo "error: PostgreSQL did not start on port $port; see $data_dir/server.log" >&2; return 1; }
     if ! "$bin/psql" -h 127.0.0.1 -p "$port" -U keelson -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'keelson'" | grep -q 1; then
         "$bin/psql" -h 127.0.0.1 -p "$port" -U keelson -d postgres -qc "CREATE DATABASE keelson" >/dev/null
     fi

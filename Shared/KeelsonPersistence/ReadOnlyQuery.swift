@@ -10,11 +10,27 @@ public struct ReadOnlyQuery: Sendable {
         public var truncated: Bool
     }
 
+    /// Why a query was refused before it reached the database.
+    public struct Rejected: Error, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
     public let sql: String
     public let limit: Int
 
-    public init(sql: String, limit: Int) {
-        self.sql = sql
+    /// Accepts one read statement (SELECT, WITH … SELECT, VALUES or TABLE); anything else is refused here
+    /// with a sentence rather than a syntax error from the subquery wrapper.
+    public init(sql: String, limit: Int) throws(Rejected) {
+        let statements = SQLScript.statements(in: sql)
+        guard statements.count == 1, let statement = statements.first else {
+            throw Rejected(description: statements.isEmpty ? "the query is empty; pass one SELECT statement in quotes" : "one statement at a time, please; this has \(statements.count)")
+        }
+        let firstWord = statement.prefix { $0.isLetter }.lowercased()
+        guard ["select", "with", "values", "table"].contains(firstWord) else {
+            throw Rejected(description: "only read queries run here (SELECT, WITH, VALUES, TABLE); '\(firstWord.uppercased())' changes data — use psql for maintenance")
+        }
+        guard limit > 0 else { throw Rejected(description: "the row limit must be above 0") }
+        self.sql = statement
         self.limit = limit
     }
 

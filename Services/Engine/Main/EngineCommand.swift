@@ -9,7 +9,7 @@ struct EngineCommand: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let status = await ServiceLauncher.run(.engine, options: options) { configuration, metrics in
+        let status = await ServiceLauncher.run(.engine, flags: options.flags) { configuration, metrics in
             buildEngineApplication(configuration: configuration, metrics: metrics)
         }
         if status != 0 { throw ExitCode(status) }

@@ -9,7 +9,7 @@ struct GatewayCommand: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let status = await ServiceLauncher.run(.gateway, options: options) { configuration, metrics in
+        let status = await ServiceLauncher.run(.gateway, flags: options.flags) { configuration, metrics in
             buildGatewayApplication(configuration: configuration, metrics: metrics)
         }
         if status != 0 { throw ExitCode(status) }

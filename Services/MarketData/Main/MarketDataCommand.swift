@@ -9,7 +9,7 @@ struct MarketDataCommand: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let status = await ServiceLauncher.run(.marketdata, options: options) { configuration, metrics in
+        let status = await ServiceLauncher.run(.marketdata, flags: options.flags) { configuration, metrics in
             buildMarketDataApplication(configuration: configuration, metrics: metrics)
         }
         if status != 0 { throw ExitCode(status) }

@@ -9,7 +9,7 @@ struct SignalsCommand: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
 
     func run() async throws {
-        let status = await ServiceLauncher.run(.signals, options: options) { configuration, metrics in
+        let status = await ServiceLauncher.run(.signals, flags: options.flags) { configuration, metrics in
             buildSignalsApplication(configuration: configuration, metrics: metrics)
         }
         if status != 0 { throw ExitCode(status) }

@@ -58,7 +58,7 @@ public struct MigrationRunner: Sendable {
             if !pending.isEmpty { try await createMigrationsTable(on: connection) }
             for migration in pending {
                 logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-                _ = try await connection.simpleQuery(migration.up).get()
+                try await execute(script: migration.up, on: connection)
                 try await connection.query(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES (\(migration.version), \(migration.name), \(migration.checksum))",
                     logger: logger
@@ -82,10 +82,16 @@ public struct MigrationRunner: Sendable {
             if dryRun { return toRevert }
             for migration in toRevert {
                 logger.info("reverting migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-                _ = try await connection.simpleQuery(migration.down).get()
+                try await execute(script: migration.down, on: connection)
                 try await connection.query("DELETE FROM schema_migrations WHERE version = \(migration.version)", logger: logger)
             }
             return toRevert
+        }
+    }
+
+    private func execute(script: String, on connection: PostgresConnection) async throws {
+        for statement in SQLScript.statements(in: script) {
+            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
         }
     }
 

@@ -47,29 +47,29 @@ public struct ServiceConfiguration: Sendable {
     public static func load(
         service: ServiceIdentity,
         environment: EnvironmentReader = EnvironmentReader(),
-        options: ServiceOptions = ServiceOptions()
+        flags: ServiceFlags = ServiceFlags()
     ) throws(ConfigurationError) -> ServiceConfiguration {
         let port: Int
-        if let flag = options.port {
+        if let flag = flags.port {
             port = try EnvironmentReader.parsePort(flag, variable: "--port")
         } else {
             port = try environment.port("KEELSON_PORT") ?? service.defaultPort
         }
         let logLevel: Logger.Level
-        if let flag = options.logLevel {
+        if let flag = flags.logLevel {
             logLevel = try EnvironmentReader.parseLogLevel(flag, variable: "--log-level")
         } else {
             logLevel = try environment.logLevel("LOG_LEVEL") ?? .info
         }
         let logFormat: LogFormat
-        if let flag = options.logFormat {
+        if let flag = flags.logFormat {
             logFormat = try EnvironmentReader.parseChoice(flag, as: LogFormat.self, variable: "--log-format")
         } else {
             logFormat = try environment.choice("LOG_FORMAT", as: LogFormat.self) ?? LogFormat.defaultForTerminal
         }
         return ServiceConfiguration(
             service: service,
-            host: options.host ?? environment.string("KEELSON_HOST") ?? "127.0.0.1",
+            host: flags.host ?? environment.string("KEELSON_HOST") ?? "127.0.0.1",
             port: port,
             database: try environment.databaseURL(),
             internalTokens: try InternalTokens.load(from: environment),

@@ -26,13 +26,19 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
 
     public var description: String { "\(status.code) \(code): \(detail)" }
 
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
     public struct Body: Codable, Sendable, Equatable {
         public var error: String
         public var detail: String
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        var response = try JSONEncoder().encode(Body(error: code, detail: detail), from: request, context: context)
+        var response = try Self.encoder.encode(Body(error: code, detail: detail), from: request, context: context)
         response.status = status
         response.headers.append(contentsOf: headers)
         return response

@@ -15,6 +15,8 @@ public final class ServiceRuntime: Sendable {
     public let metrics: ServiceMetrics
     public let postgres: PostgresClient
     public let schema: SchemaState
+    /// The process-wide client: it pools connections per host and needs no shutdown; every request carries
+    /// its own deadline.
     public let httpClient: HTTPClient
     private let startedAt = ContinuousClock.now
     private let readinessChecks: [any ReadinessCheck]
@@ -37,8 +39,8 @@ public final class ServiceRuntime: Sendable {
         self.metrics = metrics ?? ServiceMetrics(service: configuration.service, version: configuration.version)
         self.postgres = PostgresClient(configuration: configuration.database.clientConfiguration(), backgroundLogger: logger)
         self.schema = SchemaState()
-        self.httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(timeout: .init(connect: .seconds(2))))
-        self.readinessChecks = [DatabaseReadinessCheck(client: postgres, schema: schema)] + readinessChecks
+        self.httpClient = HTTPClient.shared
+        self.readinessChecks = [DatabaseReadinessCheck(client: postgres, url: configuration.database, schema: schema)] + readinessChecks
         self.healthDetailsProvider = healthDetails
     }
 
@@ -94,8 +96,8 @@ public final class ServiceRuntime: Sendable {
         )
     }
 
-    /// The application: the HTTP server plus the database pool, the migration at start-up, the HTTP client,
-    /// and the service's own background services, all shut down gracefully on SIGTERM/SIGINT.
+    /// The application: the HTTP server plus the database pool, the migration at start-up, and the service's
+    /// own background services, all shut down gracefully on SIGTERM/SIGINT.
     public func makeApplication(router: Router<KeelsonRequestContext>, services: [any Service] = []) -> some ApplicationProtocol {
         Application(
             router: router,
@@ -103,7 +105,7 @@ public final class ServiceRuntime: Sendable {
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: configuration.service.executableName
             ),
-            services: [postgres, MigrationService(client: postgres, schema: schema, logger: logger), HTTPClientService(client: httpClient)] + services,
+            services: [postgres, MigrationService(client: postgres, schema: schema, logger: logger)] + services,
             logger: logger
         )
     }

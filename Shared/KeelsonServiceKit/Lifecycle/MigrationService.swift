@@ -18,6 +18,16 @@ public struct MigrationService: Service {
     }
 
     public func run() async throws {
+        // Retrying stops at graceful shutdown too: a service asked to stop while its database is down must not wait for it.
+        do {
+            try await cancelWhenGracefulShutdown { try await migrateWithRetry() }
+        } catch is CancellationError {
+            return
+        }
+        try? await gracefulShutdown()
+    }
+
+    private func migrateWithRetry() async throws {
         var delay = Duration.milliseconds(250)
         while !Task.isCancelled {
             do {
@@ -36,6 +46,5 @@ public struct MigrationService: Service {
                 delay = min(delay * 2, .seconds(15))
             }
         }
-        try? await gracefulShutdown()
     }
 }

@@ -10,12 +10,12 @@ import Prometheus
 public enum ServiceLauncher {
     public static func run<App: ApplicationProtocol>(
         _ service: ServiceIdentity,
-        options: ServiceOptions,
+        flags: ServiceFlags,
         build: (ServiceConfiguration, ServiceMetrics) async throws -> App
     ) async -> Int32 {
         let configuration: ServiceConfiguration
         do {
-            configuration = try ServiceConfiguration.load(service: service, options: options)
+            configuration = try ServiceConfiguration.load(service: service, flags: flags)
         } catch {
             FileHandle.standardError.write(Data("\(service.executableName): configuration error: \(error.description)\n".utf8))
             return 2

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import KeelsonPersistence
 import PostgresNIO
 
@@ -14,11 +13,14 @@ struct QueryCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let trimmed = sql.trimmingCharacters(in: .whitespacesAndNewlines).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
-            guard !trimmed.isEmpty else { throw CLIError("the query is empty; pass one SELECT statement in quotes") }
-            guard limit > 0 else { throw CLIError("--limit must be above 0") }
+            let query: ReadOnlyQuery
+            do {
+                query = try ReadOnlyQuery(sql: sql, limit: limit)
+            } catch let error as ReadOnlyQuery.Rejected {
+                throw CLIError(error.description)
+            }
             let result = try await database.withClient { client, _ in
-                try await ReadOnlyQuery(sql: trimmed, limit: limit).run(on: client)
+                try await query.run(on: client)
             }
             print(TableFormatter.render(header: result.columns, rows: result.rows))
             print("(\(result.rows.count) row\(result.rows.count == 1 ? "" : "s")\(result.truncated ? ", truncated at --limit" : ""))")

@@ -1,5 +1,5 @@
 # Keelson: the commands operators and developers type. `make run` and `make test` need nothing set up by hand.
-.PHONY: build run start stop test health urls logs clean
+.PHONY: build run start stop test bench health urls logs clean
 
 build:
 	swift build
@@ -15,6 +15,10 @@ stop:
 
 test:
 	scripts/test.sh
+
+bench:
+	swift build -c release --product keelson-bench
+	"$$(swift build -c release --show-bin-path)/keelson-bench"
 
 health:
 	@for port in 8080 8081 8082 8083; do printf '%s ' "127.0.0.1:$$port"; curl -fsS "http://127.0.0.1:$$port/health" || printf 'unreachable'; echo; done

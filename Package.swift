@@ -30,6 +30,16 @@ let package = Package(
     ],
     targets: [
         // MARK: Shared libraries
+        // Pure layers: no I/O, no clocks they do not receive, deterministic. Live trading, paper trading and the
+        // backtester all run this code.
+        .target(name: "KeelsonIndicators", path: "Shared/KeelsonIndicators", swiftSettings: swiftSettings),
+        .target(name: "KeelsonDomain", path: "Shared/KeelsonDomain", swiftSettings: swiftSettings),
+        .target(
+            name: "KeelsonStrategies",
+            dependencies: ["KeelsonDomain", "KeelsonIndicators"],
+            path: "Shared/KeelsonStrategies",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "KeelsonServiceKit",
             dependencies: [
@@ -50,6 +60,7 @@ let package = Package(
         .target(
             name: "KeelsonPersistence",
             dependencies: [
+                "KeelsonDomain",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -67,13 +78,16 @@ let package = Package(
         .executableTarget(name: "keelson-engine", dependencies: ["EngineService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Engine/Main", swiftSettings: swiftSettings),
         .target(name: "MarketDataService", dependencies: ["KeelsonServiceKit"], path: "Services/MarketData/Sources", swiftSettings: swiftSettings),
         .executableTarget(name: "keelson-marketdata", dependencies: ["MarketDataService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/MarketData/Main", swiftSettings: swiftSettings),
-        .target(name: "SignalsService", dependencies: ["KeelsonServiceKit"], path: "Services/Signals/Sources", swiftSettings: swiftSettings),
+        .target(name: "SignalsService", dependencies: ["KeelsonServiceKit", "KeelsonStrategies", "KeelsonDomain", "KeelsonPersistence"], path: "Services/Signals/Sources", swiftSettings: swiftSettings),
         .executableTarget(name: "keelson-signals", dependencies: ["SignalsService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Signals/Main", swiftSettings: swiftSettings),
         .target(
             name: "KeelsonCLI",
             dependencies: [
                 "KeelsonServiceKit",
                 "KeelsonPersistence",
+                "KeelsonDomain",
+                "KeelsonIndicators",
+                "KeelsonStrategies",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -82,6 +96,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "keelson", dependencies: ["KeelsonCLI"], path: "Services/CLI/Main", swiftSettings: swiftSettings),
+
+        // MARK: Benchmarks (`make bench`, release mode)
+        .executableTarget(
+            name: "keelson-bench",
+            dependencies: ["KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain"],
+            path: "Benchmarks/KeelsonBench",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Tests
         .target(
@@ -98,8 +120,25 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceKitTests",
-            dependencies: ["KeelsonServiceKit", "KeelsonPersistence", "KeelsonTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/ServiceKitTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "IndicatorsTests", dependencies: ["KeelsonIndicators", "KeelsonDomain"], path: "Tests/IndicatorsTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StrategiesTests",
+            dependencies: ["KeelsonStrategies", "KeelsonDomain", "KeelsonIndicators"],
+            path: "Tests/StrategiesTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SignalsServiceTests",
+            dependencies: [
+                "SignalsService", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonStrategies",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/SignalsServiceTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,8 +4,8 @@ import ArgumentParser
 public struct KeelsonCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "keelson",
-        abstract: "Operate Keelson: service status, the database, secrets.",
-        subcommands: [StatusCommand.self, DatabaseCommand.self, SecretsCommand.self]
+        abstract: "Operate Keelson: service status, the database, secrets, indicators.",
+        subcommands: [StatusCommand.self, DatabaseCommand.self, SecretsCommand.self, IndicatorsCommand.self]
     )
 
     public init() {}

@@ -10,7 +10,7 @@ struct SignalsCommand: AsyncParsableCommand {
 
     func run() async throws {
         let status = await ServiceLauncher.run(.signals, flags: options.flags) { configuration, metrics in
-            buildSignalsApplication(configuration: configuration, metrics: metrics)
+            try buildSignalsApplication(configuration: configuration, metrics: metrics)
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -1,14 +1,35 @@
 import Hummingbird
+import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
 
-/// Builds `keelson-signals`: the analysis and signal service: indicators and strategies.
+/// Builds `keelson-signals`: runs the configured strategies on closed candles, stores each signal once, and
+/// forwards new signals to the engine. `strategies` defaults to the file named by `KEELSON_STRATEGIES_FILE`.
 public func buildSignalsApplication(
     configuration: ServiceConfiguration,
+    strategies: [StrategyInstance]? = nil,
     metrics: ServiceMetrics? = nil,
     logger: Logger? = nil
-) -> some ApplicationProtocol {
+) throws(ConfigurationError) -> some ApplicationProtocol {
+    let instances: [StrategyInstance]
+    if let strategies {
+        instances = strategies
+    } else {
+        instances = try StrategiesFile.load()
+    }
     let runtime = ServiceRuntime(configuration: configuration, logger: logger, metrics: metrics)
+    let signalsMetrics = SignalsMetrics(runtime.metrics)
+    let evaluator = StrategyEvaluator(
+        instances: instances,
+        candles: PostgresCandleStore(client: runtime.postgres, logger: runtime.logger),
+        metrics: signalsMetrics
+    )
+    let forwarder = SignalForwarder(client: runtime.client(for: .engine), metrics: signalsMetrics, logger: runtime.logger)
     let router = runtime.makeRouter()
-    return runtime.makeApplication(router: router)
+    SignalRoutes(
+        instances: instances, evaluator: evaluator,
+        store: PostgresSignalStore(client: runtime.postgres, logger: runtime.logger),
+        forwarder: forwarder, metrics: signalsMetrics, logger: runtime.logger
+    ).register(router: router, internalRoutes: runtime.internalRoutes(on: router))
+    return runtime.makeApplication(router: router, services: [forwarder])
 }

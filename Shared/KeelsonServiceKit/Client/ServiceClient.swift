@@ -41,7 +41,7 @@ public struct ServiceClient: Sendable {
     public func post<Body: Encodable, Result: Decodable>(
         _ path: String, body: Body, idempotent: Bool, as type: Result.Type = Result.self
     ) async throws -> Result {
-        let data = try JSONEncoder().encode(body)
+        let data = try JSONCoding.encoder.encode(body)
         let response = try await send(.POST, path, body: ByteBuffer(data: data), idempotent: idempotent)
         return try decode(response, as: type)
     }
@@ -97,7 +97,7 @@ public struct ServiceClient: Sendable {
             throw ServiceClientError.status(service: service, code: response.status, body: String(buffer: response.body))
         }
         do {
-            return try JSONDecoder().decode(type, from: response.body)
+            return try JSONCoding.decoder.decode(type, from: response.body)
         } catch {
             throw ServiceClientError.undecodable(service: service, detail: String(describing: error))
         }

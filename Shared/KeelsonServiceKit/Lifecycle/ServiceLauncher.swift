@@ -24,8 +24,17 @@ public enum ServiceLauncher {
         let metrics = ServiceMetrics(service: service, version: configuration.version)
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
         let logger = Logger(label: service.executableName)
+        let app: App
         do {
-            let app = try await build(configuration, metrics)
+            app = try await build(configuration, metrics)
+        } catch let error as ConfigurationError {
+            FileHandle.standardError.write(Data("\(service.executableName): configuration error: \(error.description)\n".utf8))
+            return 2
+        } catch {
+            FileHandle.standardError.write(Data("\(service.executableName): \(error)\n".utf8))
+            return 1
+        }
+        do {
             logger.info("starting", metadata: [
                 "address": "\(configuration.host):\(configuration.port)", "mode": "\(configuration.mode.rawValue)",
                 "database": "\(configuration.database)", "version": "\(configuration.version)",

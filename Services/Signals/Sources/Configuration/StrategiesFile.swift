@@ -1,0 +1,133 @@
+import Foundation
+import KeelsonDomain
+import KeelsonServiceKit
+import KeelsonStrategies
+
+/// `config/strategies.json`: the strategies the signal service runs. Refused at start, naming the offending
+/// key, when anything in it is wrong.
+///
+/// ```json
+/// {"strategies": [{"id": "btc_sma", "strategy": "sma_crossover", "symbols": ["BTCUSDT"], "interval": "1m",
+///                  "parameters": {"fast": 10, "slow": 30}, "enabled": true}]}
+/// ```
+public enum StrategiesFile {
+    public static let variable = "KEELSON_STRATEGIES_FILE"
+    public static let defaultPath = "config/strategies.json"
+
+    public static func load(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) -> [StrategyInstance] {
+        let path = environment.string(variable) ?? defaultPath
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError(variable: variable, problem: "cannot read '\(path)'; create it (see docs/SIGNALS.md) or point \(variable) at one")
+        }
+        return try parse(data, source: path)
+    }
+
+    public static func parse(_ data: Data, source: String) throws(ConfigurationError) -> [StrategyInstance] {
+        let file: FileContents
+        do {
+            file = try JSONDecoder().decode(FileContents.self, from: data)
+        } catch let error as EntryError {
+            throw ConfigurationError(variable: source, problem: "\(error.key): \(error.problem)")
+        } catch let error as DecodingError {
+            throw ConfigurationError(variable: source, problem: describe(error))
+        } catch {
+            throw ConfigurationError(variable: source, problem: "is not valid JSON; expected {\"strategies\": [...]}")
+        }
+        var instances: [StrategyInstance] = []
+        for (index, entry) in file.strategies.enumerated() {
+            guard !instances.contains(where: { $0.id == entry.instance.id }) else {
+                throw ConfigurationError(variable: source, problem: "strategies[\(index)].id: '\(entry.instance.id)' is used twice; ids must be unique")
+            }
+            instances.append(entry.instance)
+        }
+        return instances
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        let context: DecodingError.Context
+        let problem: String
+        switch error {
+        case .keyNotFound(let key, let keyContext):
+            return "\(path(keyContext.codingPath + [key])): missing"
+        case .typeMismatch(let type, let mismatch):
+            context = mismatch
+            problem = "has the wrong type; expected \(type == Double.self ? "a number" : type == Bool.self ? "true or false" : "\(type)")"
+        case .valueNotFound(_, let notFound):
+            context = notFound
+            problem = "must not be null"
+        case .dataCorrupted(let corrupted):
+            context = corrupted
+            problem = context.codingPath.isEmpty ? "is not valid JSON; expected {\"strategies\": [...]}" : corrupted.debugDescription
+        @unknown default:
+            return "cannot be read"
+        }
+        return context.codingPath.isEmpty ? "(file) \(problem)" : "\(path(context.codingPath)): \(problem)"
+    }
+
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        var result = ""
+        for key in codingPath {
+            if let index = key.intValue { result += "[\(index)]" } else { result += (result.isEmpty ? "" : ".") + key.stringValue }
+        }
+        return result
+    }
+
+    struct EntryError: Error {
+        var key: String
+        var problem: String
+    }
+
+    struct FileContents: Decodable {
+        var strategies: [Entry]
+    }
+
+    struct Entry: Decodable {
+        var instance: StrategyInstance
+
+        enum Keys: String, CodingKey, CaseIterable { case id, strategy, symbols, interval, parameters, enabled }
+
+        struct AnyKey: CodingKey {
+            var stringValue: String
+            var intValue: Int? { nil }
+            init(stringValue: String) { self.stringValue = stringValue }
+            init?(intValue: Int) { nil }
+        }
+
+        init(from decoder: any Decoder) throws {
+            let key = StrategiesFile.path(decoder.codingPath)
+            for name in try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted() where Keys(rawValue: name) == nil {
+                throw EntryError(key: "\(key).\(name)", problem: "unknown key; allowed: \(Keys.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let container = try decoder.container(keyedBy: Keys.self)
+            let id = try container.decode(String.self, forKey: .id)
+            guard !id.isEmpty, id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+                throw EntryError(key: "\(key).id", problem: "'\(id)' must be 1-64 letters, digits, '_' or '-'")
+            }
+            let name = try container.decode(String.self, forKey: .strategy)
+            let type: any Strategy.Type
+            do { type = try StrategyCatalog.type(named: name) } catch { throw EntryError(key: "\(key).strategy", problem: error.description) }
+            let symbolTexts = try container.decode([String].self, forKey: .symbols)
+            guard !symbolTexts.isEmpty else { throw EntryError(key: "\(key).symbols", problem: "is empty; list at least one symbol such as \"BTCUSDT\"") }
+            var symbols: [Symbol] = []
+            for (index, text) in symbolTexts.enumerated() {
+                do { symbols.append(try Symbol(parsing: text)) } catch { throw EntryError(key: "\(key).symbols[\(index)]", problem: error.description) }
+            }
+            let intervalText = try container.decode(String.self, forKey: .interval)
+            let interval: CandleInterval
+            do { interval = try CandleInterval(parsing: intervalText) } catch { throw EntryError(key: "\(key).interval", problem: error.description) }
+            let given = try container.decodeIfPresent([String: Double].self, forKey: .parameters) ?? [:]
+            let parameters: StrategyParameters
+            do {
+                parameters = try StrategyParameters(strategy: name, specs: type.parameterSpecs, given: given)
+                _ = try type.init(parameters: parameters)
+            } catch {
+                throw EntryError(key: "\(key).parameters", problem: error.description)
+            }
+            let enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
+            instance = StrategyInstance(id: id, strategy: name, symbols: symbols, interval: interval, parameters: parameters, enabled: enabled)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import KeelsonDomain
+import KeelsonPersistence
+import KeelsonStrategies
+
+/// Runs the configured strategies over closed candles. Indicator state lives only in a cache: when the cache
+/// does not end exactly at the stored candle before a batch (a restart, another replica took the previous
+/// batch, a duplicate push), the strategy is rebuilt by replaying stored history — so any replica gives the
+/// same signals as one that never stopped.
+public actor StrategyEvaluator {
+    struct Key: Hashable {
+        var instance: String
+        var exchange: String
+        var symbol: Symbol
+        var interval: CandleInterval
+    }
+
+    struct State {
+        var strategy: any Strategy
+        var lastOpenTime: Date
+    }
+
+    let instances: [StrategyInstance]
+    let candles: any CandleStore
+    /// How many stored bars a rebuild replays; long enough that EMA-based indicators have converged.
+    let historyBars: Int
+    let metrics: SignalsMetrics?
+    private var cache: [Key: State] = [:]
+
+    init(instances: [StrategyInstance], candles: any CandleStore, historyBars: Int = 10_000, metrics: SignalsMetrics?) {
+        self.instances = instances
+        self.candles = candles
+        self.historyBars = historyBars
+        self.metrics = metrics
+    }
+
+    /// Feeds `batch` (any order, duplicates allowed) through every enabled instance for its symbol and interval,
+    /// bar by bar, and returns the signals computed on those bars.
+    public func evaluate(_ batch: [Candle]) async throws -> [(strategy: String, signal: StrategySignal)] {
+        var results: [(strategy: String, signal: StrategySignal)] = []
+        let groups = Dictionary(grouping: batch) { Key(instance: "", exchange: $0.exchange, symbol: $0.symbol, interval: $0.interval) }
+        for (group, members) in groups.sorted(by: { ($0.key.exchange, $0.key.symbol, $0.key.interval.rawValue) < ($1.key.exchange, $1.key.symbol, $1.key.interval.rawValue) }) {
+            var byTime: [Date: Candle] = [:]
+            for candle in members { byTime[candle.openTime] = candle }
+            let ordered = byTime.values.sorted { $0.openTime < $1.openTime }
+            for instance in instances where instance.applies(to: group.symbol, interval: group.interval) {
+                var key = group
+                key.instance = instance.id
+                let signals = try await evaluate(instance, key: key, candles: ordered)
+                results += signals.map { (instance.id, $0) }
+            }
+        }
+        return results
+    }
+
+    private func evaluate(_ instance: StrategyInstance, key: Key, candles ordered: [Candle]) async throws -> [StrategySignal] {
+        guard let first = ordered.first else { return [] }
+        let previousStored = try await candles.latestOpenTime(exchange: key.exchange, symbol: key.symbol, interval: key.interval, before: first.openTime)
+        if let state = cache[key], state.lastOpenTime.epochMilliseconds == previousStored?.epochMilliseconds {
+            return feed(ordered, into: state.strategy, key: key)
+        }
+        let history = try await candles.candles(exchange: key.exchange, symbol: key.symbol, interval: key.interval, before: first.openTime, limit: historyBars)
+        var strategy = try instance.makeStrategy()
+        for candle in history { _ = strategy.evaluate(candle, bar: candle.ohlcv) }
+        metrics?.rebuilt(strategy: key.instance)
+        if let last = history.last {
+            cache[key] = State(strategy: strategy, lastOpenTime: last.openTime)
+        }
+        return feed(ordered, into: strategy, key: key)
+    }
+
+    private func feed(_ ordered: [Candle], into strategy: any Strategy, key: Key) -> [StrategySignal] {
+        var strategy = strategy
+        let start = ContinuousClock.now
+        var signals: [StrategySignal] = []
+        for candle in ordered { signals += strategy.evaluate(candle, bar: candle.ohlcv) }
+        if let last = ordered.last { cache[key] = State(strategy: strategy, lastOpenTime: last.openTime) }
+        metrics?.evaluated(strategy: key.instance, bars: ordered.count, duration: ContinuousClock.now - start)
+        return signals
+    }
+}

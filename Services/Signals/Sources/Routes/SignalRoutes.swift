@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import KeelsonDomain
+import KeelsonServiceKit
+import KeelsonStrategies
+import Logging
+
+/// `POST /internal/v1/candles`, `GET /api/v1/signals`, `GET /api/v1/strategies`.
+struct SignalRoutes {
+    static let maxCandlesPerBatch = 10_000
+
+    struct CandleBatch: Decodable {
+        var candles: [Candle]
+    }
+
+    struct CandleBatchResult: ResponseEncodable {
+        var received: Int
+        var newSignals: [StoredSignal]
+
+        enum CodingKeys: String, CodingKey {
+            case received
+            case newSignals = "new_signals"
+        }
+    }
+
+    struct SignalList: ResponseEncodable {
+        var signals: [StoredSignal]
+    }
+
+    struct StrategyStatus: Encodable {
+        var id: String
+        var strategy: String
+        var symbols: [Symbol]
+        var interval: CandleInterval
+        var parameters: [String: Double]
+        var enabled: Bool
+        var signalsStored: Int
+        var lastSignalBarTime: Date?
+
+        enum CodingKeys: String, CodingKey {
+            case id, strategy, symbols, interval, parameters, enabled
+            case signalsStored = "signals_stored"
+            case lastSignalBarTime = "last_signal_bar_time"
+        }
+    }
+
+    struct StrategyList: ResponseEncodable {
+        var strategies: [StrategyStatus]
+    }
+
+    let instances: [StrategyInstance]
+    let evaluator: StrategyEvaluator
+    let store: any SignalStore
+    let forwarder: SignalForwarder
+    let metrics: SignalsMetrics
+    let logger: Logger
+
+    func register(router: Router<KeelsonRequestContext>, internalRoutes: RouterGroup<KeelsonRequestContext>) {
+        internalRoutes.post("v1/candles") { request, context -> CandleBatchResult in
+            let batch = try await request.decode(as: CandleBatch.self, context: context)
+            guard batch.candles.count <= Self.maxCandlesPerBatch else {
+                throw APIError.badRequest("a batch holds at most \(Self.maxCandlesPerBatch) candles; this one has \(batch.candles.count)")
+            }
+            for candle in batch.candles {
+                do { _ = try candle.validated() } catch let error as DomainError { throw APIError.badRequest(error.description) }
+            }
+            metrics.candlesReceived(batch.candles.count)
+            let produced = try await evaluator.evaluate(batch.candles)
+            let stored = try await store.insertNew(produced)
+            for (strategy, group) in Dictionary(grouping: stored, by: \.strategy) {
+                metrics.signalEmitted(strategy: strategy, count: group.count)
+            }
+            forwarder.enqueue(stored)
+            return CandleBatchResult(received: batch.candles.count, newSignals: stored)
+        }
+
+        router.get("api/v1/signals") { request, _ -> SignalList in
+            let query = QueryReader(request)
+            let symbol = try query.parse("symbol") { text throws(DomainError) in try Symbol(parsing: text) }
+            let strategy = query.string("strategy")
+            if let strategy, !instances.contains(where: { $0.id == strategy }) {
+                throw APIError.badRequest("strategy '\(strategy)' is not configured; configured: \(instances.map(\.id).joined(separator: ", "))")
+            }
+            let signals = try await store.list(
+                symbol: symbol, strategy: strategy, since: try query.date("since"),
+                limit: try query.integer("limit", default: 100, range: 1...1000)
+            )
+            return SignalList(signals: signals)
+        }
+
+        router.get("api/v1/strategies") { _, _ -> StrategyList in
+            let summary = try await store.summary()
+            return StrategyList(strategies: instances.map { instance in
+                StrategyStatus(
+                    id: instance.id, strategy: instance.strategy, symbols: instance.symbols, interval: instance.interval,
+                    parameters: instance.parameters.values, enabled: instance.enabled,
+                    signalsStored: summary[instance.id]?.count ?? 0, lastSignalBarTime: summary[instance.id]?.lastBarTime
+                )
+            })
+        }
+    }
+}

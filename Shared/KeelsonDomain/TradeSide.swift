@@ -1,0 +1,3 @@
+public enum TradeSide: String, Sendable, Codable, CaseIterable, Hashable {
+    case buy, sell
+}

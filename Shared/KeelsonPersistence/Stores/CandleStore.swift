@@ -1,0 +1,98 @@
+import Foundation
+import KeelsonDomain
+import Logging
+import PostgresNIO
+
+/// Reads and writes closed candles, keyed by exchange + symbol + interval + open time.
+public protocol CandleStore: Sendable {
+    /// Inserts new candles and replaces corrected ones (same key, new values); an identical candle written
+    /// again changes nothing. Returns how many rows were inserted or changed.
+    @discardableResult
+    func upsert(_ candles: [Candle]) async throws -> Int
+
+    /// Up to `limit` candles with open time strictly before `before` (all, if nil), oldest first.
+    func candles(exchange: String, symbol: Symbol, interval: CandleInterval, before: Date?, limit: Int) async throws -> [Candle]
+
+    /// The open time of the newest candle strictly before `before`.
+    func latestOpenTime(exchange: String, symbol: Symbol, interval: CandleInterval, before: Date) async throws -> Date?
+}
+
+public struct PostgresCandleStore: CandleStore {
+    let client: PostgresClient
+    let logger: Logger
+    /// 10 columns a row; PostgreSQL allows 65,535 bind parameters in one statement.
+    static let rowsPerStatement = 5_000
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func upsert(_ candles: [Candle]) async throws -> Int {
+        var changed = 0
+        for start in stride(from: 0, to: candles.count, by: Self.rowsPerStatement) {
+            let chunk = candles[start..<min(start + Self.rowsPerStatement, candles.count)]
+            var bindings = PostgresBindings(capacity: chunk.count * 10)
+            var placeholders: [String] = []
+            placeholders.reserveCapacity(chunk.count)
+            for (row, candle) in chunk.enumerated() {
+                let base = row * 10
+                placeholders.append("(" + (1...10).map { "$\(base + $0)" }.joined(separator: ",") + ", 'store')")
+                bindings.append(candle.exchange)
+                bindings.append(candle.symbol.rawValue)
+                bindings.append(candle.interval.rawValue)
+                bindings.append(candle.openTime)
+                bindings.append(candle.closeTime)
+                try bindings.append(candle.open)
+                try bindings.append(candle.high)
+                try bindings.append(candle.low)
+                try bindings.append(candle.close)
+                try bindings.append(candle.volume)
+            }
+            let sql = """
+                INSERT INTO candles (exchange, symbol, "interval", open_time, close_time, open, high, low, close, volume, source)
+                VALUES \(placeholders.joined(separator: ","))
+                ON CONFLICT (exchange, symbol, "interval", open_time) DO UPDATE
+                SET close_time = EXCLUDED.close_time, open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
+                    close = EXCLUDED.close, volume = EXCLUDED.volume, ingested_at = now()
+                WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume)
+                   IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume)
+                RETURNING 1
+                """
+            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            let result = try await rows.collect()
+            changed += result.count
+        }
+        return changed
+    }
+
+    public func candles(exchange: String, symbol: Symbol, interval: CandleInterval, before: Date?, limit: Int) async throws -> [Candle] {
+        let cutoff = before ?? Date.distantFuture
+        let rows = try await client.query(
+            """
+            SELECT open_time, open, high, low, close, volume FROM (
+                SELECT open_time, open, high, low, close, volume FROM candles
+                WHERE exchange = \(exchange) AND symbol = \(symbol.rawValue) AND "interval" = \(interval.rawValue) AND open_time < \(cutoff)
+                ORDER BY open_time DESC LIMIT \(limit)
+            ) AS recent ORDER BY open_time
+            """,
+            logger: logger
+        )
+        var candles: [Candle] = []
+        for try await (openTime, open, high, low, close, volume) in rows.decode((Date, Decimal, Decimal, Decimal, Decimal, Decimal).self) {
+            candles.append(Candle(exchange: exchange, symbol: symbol, interval: interval, openTime: openTime, open: open, high: high, low: low, close: close, volume: volume))
+        }
+        return candles
+    }
+
+    public func latestOpenTime(exchange: String, symbol: Symbol, interval: CandleInterval, before: Date) async throws -> Date? {
+        let rows = try await client.query(
+            """
+            SELECT max(open_time) FROM candles
+            WHERE exchange = \(exchange) AND symbol = \(symbol.rawValue) AND "interval" = \(interval.rawValue) AND open_time < \(before)
+            """,
+            logger: logger
+        )
+        return try await rows.collect().first?.decode(Date?.self) ?? nil
+    }
+}

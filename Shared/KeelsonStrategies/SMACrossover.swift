@@ -1,0 +1,57 @@
+import KeelsonDomain
+import KeelsonIndicators
+
+/// Long when SMA(fast) of the close crosses above SMA(slow); out when it crosses back below.
+public struct SMACrossover: Strategy {
+    public static let name = "sma_crossover"
+    public static let summary = "buy when SMA(fast) crosses above SMA(slow), sell when it crosses below"
+    public static let parameterSpecs = [
+        StrategyParameterSpec("fast", .integer, range: 2...500, default: 10, summary: "bars in the fast moving average"),
+        StrategyParameterSpec("slow", .integer, range: 3...2000, default: 30, summary: "bars in the slow moving average"),
+    ]
+
+    private var fast: SMA
+    private var slow: SMA
+    private var crossing = Crossing()
+    private let fastPeriod: Int
+    private let slowPeriod: Int
+
+    public init(parameters: StrategyParameters) throws(StrategyError) {
+        fastPeriod = parameters.integer("fast")
+        slowPeriod = parameters.integer("slow")
+        guard fastPeriod < slowPeriod else {
+            throw StrategyError.inconsistent(strategy: Self.name, reason: "fast (\(fastPeriod)) must be smaller than slow (\(slowPeriod))")
+        }
+        do {
+            fast = try SMA(period: fastPeriod)
+            slow = try SMA(period: slowPeriod)
+        } catch {
+            throw StrategyError.inconsistent(strategy: Self.name, reason: error.description)
+        }
+    }
+
+    public var warmUpBars: Int { slowPeriod }
+
+    public mutating func evaluate(_ candle: Candle, bar: OHLCV) -> [StrategySignal] {
+        // Both averages see every bar, whichever is still warming up.
+        let fastValue = fast.update(bar)
+        let slowValue = slow.update(bar)
+        guard let fastValue, let slowValue else { return [] }
+        guard let direction = crossing.update(fast: fastValue, slow: slowValue) else { return [] }
+        let gap = abs(fastValue - slowValue) / slowValue
+        let verb = direction == .up ? "crossed above" : "crossed below"
+        return [StrategySignal(
+            symbol: candle.symbol, interval: candle.interval, side: direction == .up ? .buy : .sell,
+            strength: min(1, gap * 100), barTime: candle.openTime, price: candle.close,
+            reason: "SMA(\(fastPeriod)) \(fastValue.rounded(toPlaces: 6)) \(verb) SMA(\(slowPeriod)) \(slowValue.rounded(toPlaces: 6))"
+        )]
+    }
+}
+
+extension Double {
+    func rounded(toPlaces places: Int) -> Double {
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        return (self * scale).rounded() / scale
+    }
+}

@@ -1,0 +1,18 @@
+/// The built-in strategies by name: what configuration files, the CLI and the backtester can ask for.
+public enum StrategyCatalog {
+    public static let all: [any Strategy.Type] = [SMACrossover.self, RSIMeanReversion.self, MACDTrend.self, BollingerBreakout.self]
+
+    public static var names: [String] { all.map { $0.name } }
+
+    public static func type(named name: String) throws(StrategyError) -> any Strategy.Type {
+        guard let type = all.first(where: { $0.name == name }) else {
+            throw StrategyError.unknownStrategy(name: name, available: names)
+        }
+        return type
+    }
+
+    /// Validates the parameters against the named strategy's bounds and builds it.
+    public static func make(_ name: String, parameters: [String: Double] = [:]) throws(StrategyError) -> any Strategy {
+        try type(named: name).make(parameters)
+    }
+}

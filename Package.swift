@@ -34,6 +34,7 @@ let package = Package(
         // backtester all run this code.
         .target(name: "KeelsonIndicators", path: "Shared/KeelsonIndicators", swiftSettings: swiftSettings),
         .target(name: "KeelsonDomain", path: "Shared/KeelsonDomain", swiftSettings: swiftSettings),
+        .target(name: "KeelsonMarketData", dependencies: ["KeelsonDomain"], path: "Shared/KeelsonMarketData", swiftSettings: swiftSettings),
         .target(
             name: "KeelsonStrategies",
             dependencies: ["KeelsonDomain", "KeelsonIndicators"],
@@ -76,7 +77,7 @@ let package = Package(
         .executableTarget(name: "keelson-gateway", dependencies: ["GatewayService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main", swiftSettings: swiftSettings),
         .target(name: "EngineService", dependencies: ["KeelsonServiceKit"], path: "Services/Engine/Sources", swiftSettings: swiftSettings),
         .executableTarget(name: "keelson-engine", dependencies: ["EngineService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Engine/Main", swiftSettings: swiftSettings),
-        .target(name: "MarketDataService", dependencies: ["KeelsonServiceKit"], path: "Services/MarketData/Sources", swiftSettings: swiftSettings),
+        .target(name: "MarketDataService", dependencies: ["KeelsonServiceKit", "KeelsonMarketData", "KeelsonDomain", "KeelsonPersistence"], path: "Services/MarketData/Sources", swiftSettings: swiftSettings),
         .executableTarget(name: "keelson-marketdata", dependencies: ["MarketDataService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/MarketData/Main", swiftSettings: swiftSettings),
         .target(name: "SignalsService", dependencies: ["KeelsonServiceKit", "KeelsonStrategies", "KeelsonDomain", "KeelsonPersistence"], path: "Services/Signals/Sources", swiftSettings: swiftSettings),
         .executableTarget(name: "keelson-signals", dependencies: ["SignalsService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Signals/Main", swiftSettings: swiftSettings),
@@ -88,6 +89,7 @@ let package = Package(
                 "KeelsonDomain",
                 "KeelsonIndicators",
                 "KeelsonStrategies",
+                "KeelsonMarketData",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -129,6 +131,17 @@ let package = Package(
             name: "StrategiesTests",
             dependencies: ["KeelsonStrategies", "KeelsonDomain", "KeelsonIndicators"],
             path: "Tests/StrategiesTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MarketDataTests",
+            dependencies: [
+                "MarketDataService", "KeelsonMarketData", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain",
+                "KeelsonStrategies",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/MarketDataTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -30,7 +30,11 @@ public enum TestDatabase {
     public static func withFreshDatabase<Result: Sendable>(_ body: (DatabaseURL) async throws -> Result) async throws -> Result {
         let server = try serverURL()
         let name = "keelson_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await admin(server) { try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger) }
+        do {
+            try await admin(server) { try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger) }
+        } catch {
+            throw TestSetupError("creating the test database on \(server) failed: \(String(reflecting: error))")
+        }
         do {
             let result = try await body(server.withDatabase(name))
             try await drop(name, on: server)
@@ -55,7 +59,11 @@ public enum TestDatabase {
     public static func withMigratedDatabase<Result: Sendable>(_ body: (DatabaseURL, PostgresClient) async throws -> Result) async throws -> Result {
         try await withFreshDatabase { url in
             try await withClient(url) { client in
-                try await MigrationRunner(client: client, logger: logger).migrateUp()
+                do {
+                    try await MigrationRunner(client: client, logger: logger).migrateUp()
+                } catch {
+                    throw TestSetupError("migrating the test database failed: \(String(reflecting: error))")
+                }
                 return try await body(url, client)
             }
         }

@@ -10,7 +10,7 @@ struct MarketDataCommand: AsyncParsableCommand {
 
     func run() async throws {
         let status = await ServiceLauncher.run(.marketdata, flags: options.flags) { configuration, metrics in
-            buildMarketDataApplication(configuration: configuration, metrics: metrics)
+            try buildMarketDataApplication(configuration: configuration, metrics: metrics)
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -15,6 +15,13 @@ public protocol CandleStore: Sendable {
 
     /// The open time of the newest candle strictly before `before`.
     func latestOpenTime(exchange: String, symbol: Symbol, interval: CandleInterval, before: Date) async throws -> Date?
+
+    /// Holes in the stored series from `since` on: each is the open time of the first missing bar and of the
+    /// next stored one.
+    func gaps(exchange: String, symbol: Symbol, interval: CandleInterval, since: Date) async throws -> [(from: Date, to: Date)]
+
+    /// Up to `limit` candles with open time strictly after `after`, oldest first: how a receiver catches up.
+    func candles(exchange: String, symbol: Symbol, interval: CandleInterval, after: Date, limit: Int) async throws -> [Candle]
 }
 
 public struct PostgresCandleStore: CandleStore {
@@ -78,6 +85,40 @@ public struct PostgresCandleStore: CandleStore {
             """,
             logger: logger
         )
+        return try await Self.decode(rows, exchange: exchange, symbol: symbol, interval: interval)
+    }
+
+    public func gaps(exchange: String, symbol: Symbol, interval: CandleInterval, since: Date) async throws -> [(from: Date, to: Date)] {
+        let seconds = Double(interval.seconds)
+        let rows = try await client.query(
+            """
+            SELECT open_time + make_interval(secs => \(seconds)), next_open FROM (
+                SELECT open_time, lead(open_time) OVER (ORDER BY open_time) AS next_open FROM candles
+                WHERE exchange = \(exchange) AND symbol = \(symbol.rawValue) AND "interval" = \(interval.rawValue) AND open_time >= \(since)
+            ) AS series
+            WHERE next_open > open_time + make_interval(secs => \(seconds))
+            ORDER BY open_time
+            """,
+            logger: logger
+        )
+        var gaps: [(from: Date, to: Date)] = []
+        for try await (from, to) in rows.decode((Date, Date).self) { gaps.append((from, to)) }
+        return gaps
+    }
+
+    public func candles(exchange: String, symbol: Symbol, interval: CandleInterval, after: Date, limit: Int) async throws -> [Candle] {
+        let rows = try await client.query(
+            """
+            SELECT open_time, open, high, low, close, volume FROM candles
+            WHERE exchange = \(exchange) AND symbol = \(symbol.rawValue) AND "interval" = \(interval.rawValue) AND open_time > \(after)
+            ORDER BY open_time LIMIT \(limit)
+            """,
+            logger: logger
+        )
+        return try await Self.decode(rows, exchange: exchange, symbol: symbol, interval: interval)
+    }
+
+    static func decode(_ rows: PostgresRowSequence, exchange: String, symbol: Symbol, interval: CandleInterval) async throws -> [Candle] {
         var candles: [Candle] = []
         for try await (openTime, open, high, low, close, volume) in rows.decode((Date, Decimal, Decimal, Decimal, Decimal, Decimal).self) {
             candles.append(Candle(exchange: exchange, symbol: symbol, interval: interval, openTime: openTime, open: open, high: high, low: low, close: close, volume: volume))

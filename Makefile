@@ -17,8 +17,7 @@ test:
 	scripts/test.sh
 
 bench:
-	swift build -c release --product keelson-bench
-	"$$(swift build -c release --show-bin-path)/keelson-bench"
+	scripts/bench.sh
 
 health:
 	@for port in 8080 8081 8082 8083; do printf '%s ' "127.0.0.1:$$port"; curl -fsS "http://127.0.0.1:$$port/health" || printf 'unreachable'; echo; done

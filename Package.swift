@@ -102,7 +102,11 @@ let package = Package(
         // MARK: Benchmarks (`make bench`, release mode)
         .executableTarget(
             name: "keelson-bench",
-            dependencies: ["KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain"],
+            dependencies: [
+                "KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonPersistence",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Benchmarks/KeelsonBench",
             swiftSettings: swiftSettings
         ),

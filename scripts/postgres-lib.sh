@@ -78,6 +78,20 @@ stop_cluster() {
     fi
 }
 
+# start_throwaway_cluster [postgres -c settings...]: a cluster in a temporary directory on a free port;
+# exports DATABASE_URL and removes it all on exit.
+start_throwaway_cluster() {
+    ensure_postgres_installed
+    throwaway_root="$(mktemp -d /tmp/keelson-pg.XXXXXX)"
+    chmod 755 "$throwaway_root"
+    [ "$(id -u)" = 0 ] && chown postgres: "$throwaway_root"
+    local port
+    port="$(free_port)"
+    trap 'stop_cluster "$throwaway_root/data" || true; rm -rf "$throwaway_root"' EXIT
+    start_cluster "$throwaway_root/data" "$port" "$@"
+    export DATABASE_URL="postgres://keelson@127.0.0.1:$port/keelson"
+}
+
 free_port() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null ||
         echo $((20000 + RANDOM % 20000))

@@ -47,3 +47,24 @@ struct CandleStoreTests {
         }
     }
 }
+
+@Suite("Bulk writes through COPY")
+struct CandleStoreBulkTests {
+    @Test("a large batch goes through COPY with the same guarantees: idempotent, corrections applied, exact values")
+    func copyPath() async throws {
+        let btc = try Symbol(parsing: "BTCUSDT")
+        let start = try Date("2024-03-01T00:00:00Z", strategy: .iso8601)
+        let candles = try await SyntheticProvider(seed: 6).candles(symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(3 * 86_400))
+        #expect(candles.count > PostgresCandleStoreLimits.copyThreshold)
+        try await TestDatabase.withMigratedDatabase { _, client in
+            let store = PostgresCandleStore(client: client, logger: TestDatabase.logger)
+            #expect(try await store.upsert(candles) == candles.count)
+            #expect(try await store.upsert(candles) == 0)
+            var changed = candles
+            changed[1234].volume += 1
+            #expect(try await store.upsert(changed) == 1)
+            let stored = try await store.candles(exchange: "synthetic", symbol: btc, interval: .oneMinute, before: nil, limit: 10_000)
+            #expect(stored == changed)
+        }
+    }
+}

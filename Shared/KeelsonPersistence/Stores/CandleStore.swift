@@ -35,7 +35,11 @@ public struct PostgresCandleStore: CandleStore {
         self.logger = logger
     }
 
+
+    @discardableResult
     public func upsert(_ candles: [Candle]) async throws -> Int {
+        guard !candles.isEmpty else { return 0 }
+        if candles.count >= PostgresCandleStoreLimits.copyThreshold { return try await copyUpsert(candles) }
         var changed = 0
         for start in stride(from: 0, to: candles.count, by: Self.rowsPerStatement) {
             let chunk = candles[start..<min(start + Self.rowsPerStatement, candles.count)]
@@ -44,7 +48,7 @@ public struct PostgresCandleStore: CandleStore {
             placeholders.reserveCapacity(chunk.count)
             for (row, candle) in chunk.enumerated() {
                 let base = row * 10
-                placeholders.append("(" + (1...10).map { "$\(base + $0)" }.joined(separator: ",") + ", 'store')")
+                placeholders.append("(" + (1...10).map { "$\(base + $0)" }.joined(separator: ",") + ")")
                 bindings.append(candle.exchange)
                 bindings.append(candle.symbol.rawValue)
                 bindings.append(candle.interval.rawValue)
@@ -56,21 +60,87 @@ public struct PostgresCandleStore: CandleStore {
                 try bindings.append(candle.close)
                 try bindings.append(candle.volume)
             }
-            let sql = """
-                INSERT INTO candles (exchange, symbol, "interval", open_time, close_time, open, high, low, close, volume, source)
-                VALUES \(placeholders.joined(separator: ","))
-                ON CONFLICT (exchange, symbol, "interval", open_time) DO UPDATE
-                SET close_time = EXCLUDED.close_time, open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
-                    close = EXCLUDED.close, volume = EXCLUDED.volume, ingested_at = now()
-                WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume)
-                   IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume)
-                RETURNING 1
-                """
-            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-            let result = try await rows.collect()
-            changed += result.count
+            let sql = Self.merge(from: "(VALUES \(placeholders.joined(separator: ","))) AS incoming (exchange, symbol, \"interval\", open_time, close_time, open, high, low, close, volume)")
+            changed += try await count(client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
         }
         return changed
+    }
+
+    /// COPY is PostgreSQL's fastest way in; the merge into `candles` keeps writes idempotent and corrections applied.
+    private func copyUpsert(_ candles: [Candle]) async throws -> Int {
+        try await client.transaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                CREATE TEMP TABLE candles_incoming (
+                    exchange text, symbol text, "interval" text, open_ms bigint, close_ms bigint,
+                    open numeric, high numeric, low numeric, close numeric, volume numeric
+                ) ON COMMIT DROP
+                """,
+                logger: logger
+            )
+            try await connection.copyFrom(table: "candles_incoming", logger: logger) { writer in
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(1 << 20)
+                for candle in candles {
+                    buffer.writeString(Self.copyLine(candle))
+                    if buffer.readableBytes > (1 << 20) - 512 {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                    }
+                }
+                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            }
+            // A batch can only be merged when each key appears once; the sort that guarantees it is skipped when
+            // the batch is already one strictly increasing series (what providers send).
+            let distinct = Self.isOneIncreasingSeries(candles) ? "" : #"DISTINCT ON (exchange, symbol, "interval", open_ms)"#
+            let order = distinct.isEmpty ? "" : #"ORDER BY exchange, symbol, "interval", open_ms"#
+            let source = """
+                (SELECT \(distinct) exchange, symbol, "interval",
+                        to_timestamp(open_ms::double precision / 1000) AS open_time, to_timestamp(close_ms::double precision / 1000) AS close_time,
+                        open, high, low, close, volume
+                 FROM candles_incoming \(order)) AS incoming
+                """
+            return try await count(connection.query(PostgresQuery(unsafeSQL: Self.merge(from: source)), logger: logger))
+        }
+    }
+
+    static func isOneIncreasingSeries(_ candles: [Candle]) -> Bool {
+        guard let first = candles.first else { return true }
+        var previous = first.openTime
+        for candle in candles.dropFirst() {
+            guard candle.exchange == first.exchange, candle.symbol == first.symbol, candle.interval == first.interval, candle.openTime > previous else { return false }
+            previous = candle.openTime
+        }
+        return true
+    }
+
+    /// One COPY text line. Symbols and intervals are validated names; the exchange is escaped in case.
+    static func copyLine(_ candle: Candle) -> String {
+        let exchange = candle.exchange.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n")
+        return "\(exchange)\t\(candle.symbol.rawValue)\t\(candle.interval.rawValue)\t\(candle.openTime.epochMilliseconds)\t\(candle.closeTime.epochMilliseconds)\t\(candle.open)\t\(candle.high)\t\(candle.low)\t\(candle.close)\t\(candle.volume)\n"
+    }
+
+    /// Inserts new rows and replaces changed ones; identical rows are left alone and not counted.
+    static func merge(from source: String) -> String {
+        """
+        WITH changed AS (
+            INSERT INTO candles (exchange, symbol, "interval", open_time, close_time, open, high, low, close, volume, source)
+            SELECT exchange, symbol, "interval", open_time, close_time, open, high, low, close, volume, 'store' FROM \(source)
+            ON CONFLICT (exchange, symbol, "interval", open_time) DO UPDATE
+            SET close_time = EXCLUDED.close_time, open = EXCLUDED.open, high = EXCLUDED.high, low = EXCLUDED.low,
+                close = EXCLUDED.close, volume = EXCLUDED.volume, ingested_at = now()
+            WHERE (candles.open, candles.high, candles.low, candles.close, candles.volume)
+               IS DISTINCT FROM (EXCLUDED.open, EXCLUDED.high, EXCLUDED.low, EXCLUDED.close, EXCLUDED.volume)
+            RETURNING 1
+        )
+        SELECT count(*)::bigint FROM changed
+        """
+    }
+
+    private func count(_ rows: PostgresRowSequence) async throws -> Int {
+        var total = 0
+        for try await value in rows.decode(Int64.self) { total += Int(value) }
+        return total
     }
 
     public func candles(exchange: String, symbol: Symbol, interval: CandleInterval, before: Date?, limit: Int) async throws -> [Candle] {
@@ -136,4 +206,10 @@ public struct PostgresCandleStore: CandleStore {
         )
         return try await rows.collect().first?.decode(Date?.self) ?? nil
     }
+}
+
+public enum PostgresCandleStoreLimits {
+    /// Batches of at least this size go through COPY into a temporary table and one merging INSERT; smaller
+    /// ones through one multi-row INSERT (cheaper for the one-candle-at-a-time live path).
+    public static let copyThreshold = 2_000
 }

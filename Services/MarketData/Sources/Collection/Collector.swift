@@ -17,8 +17,9 @@ struct Collector: Sendable {
     let logger: Logger
     /// How far back a start-up looks for holes to fill.
     var gapLookback: TimeInterval = 7 * 86_400
-    /// Largest time range asked of the provider at once.
-    var backfillChunk: TimeInterval = 7 * 86_400
+    /// Candles asked of the provider and written at once during a backfill: large enough for COPY to pay off,
+    /// small enough to keep the collector's memory flat (≈ 10 MB a chunk).
+    var backfillChunkCandles = 50_000
 
     /// Collects every symbol until the provider has no more candles (replay) or the task is cancelled.
     func collectAll() async {
@@ -75,7 +76,7 @@ struct Collector: Sendable {
         let last = try await store.latestOpenTime(exchange: configuration.exchange, symbol: symbol, interval: interval, before: .distantFuture)
         var from = last.map { $0.addingTimeInterval(TimeInterval(interval.seconds)) } ?? end.addingTimeInterval(-configuration.backfillWindow)
         while from < end {
-            let to = min(from.addingTimeInterval(backfillChunk), end)
+            let to = min(from.addingTimeInterval(TimeInterval(interval.seconds) * Double(backfillChunkCandles)), end)
             try await ingest(try await configuration.provider.candles(symbol: symbol, interval: interval, from: from, to: to))
             from = to
         }

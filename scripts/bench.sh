@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `make bench`: builds the benchmarks in release mode and runs them; figures go to docs/BENCHMARKS.md by hand.
+# The database benchmarks use DATABASE_URL, or a throwaway cluster when it is unset (with durability settings
+# left at PostgreSQL's defaults, so the figures mean what they would in production).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres-lib.sh
+
+if [ -z "${DATABASE_URL:-}" ]; then
+    start_throwaway_cluster
+fi
+
+swift build -c release --product keelson-bench
+"$(swift build -c release --show-bin-path)/keelson-bench"

@@ -115,6 +115,7 @@ let package = Package(
         .target(
             name: "KeelsonTestSupport",
             dependencies: [
+                "KeelsonDomain",
                 "KeelsonServiceKit",
                 "KeelsonPersistence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -130,10 +131,10 @@ let package = Package(
             path: "Tests/ServiceKitTests",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IndicatorsTests", dependencies: ["KeelsonIndicators", "KeelsonDomain"], path: "Tests/IndicatorsTests", swiftSettings: swiftSettings),
+        .testTarget(name: "IndicatorsTests", dependencies: ["KeelsonIndicators", "KeelsonDomain", "KeelsonTestSupport"], path: "Tests/IndicatorsTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "StrategiesTests",
-            dependencies: ["KeelsonStrategies", "KeelsonDomain", "KeelsonIndicators"],
+            dependencies: ["KeelsonStrategies", "KeelsonDomain", "KeelsonIndicators", "KeelsonTestSupport"],
             path: "Tests/StrategiesTests",
             swiftSettings: swiftSettings
         ),

@@ -1,15 +1,10 @@
 import Foundation
 import KeelsonIndicators
+import KeelsonTestSupport
 
-/// The shared reference files, found relative to this source file so the tests run from any working directory.
+/// The TA-Lib reference tables of ../shared/data.
 enum ReferenceData {
-    /// Tests/IndicatorsTests/ReferenceData.swift → the repository root → its sibling `shared/data`.
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .appendingPathComponent("../shared/data")
-        .standardizedFileURL
+    static let directory = SharedReferenceData.directory
 
     static func googTable() throws -> CSVTable {
         try CSVTable(contentsOf: directory.appendingPathComponent("GOOG.csv"))

@@ -40,15 +40,9 @@ struct CollectorServiceTests {
         throw TestSetupError("timed out waiting for \(what)")
     }
 
-    static func googRows() throws -> [CandleCSV.Row] {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/data/GOOG.csv").path
-        return try CandleCSV.load(path: path)
-    }
-
     @Test("replaying GOOG.csv stores exactly its 2,148 daily candles with the file's values")
     func replayGOOG() async throws {
-        let rows = try Self.googRows()
+        let rows = try SharedReferenceData.googRows()
         let replay = ReplayProvider(series: [Self.goog: CandleCSV.candles(rows, exchange: "replay", symbol: Self.goog, interval: .oneDay)], speed: .asFastAsPossible)
         let collector = CollectorConfiguration(provider: replay, exchange: "replay", symbols: [Self.goog], interval: .oneDay, batchSize: 500, subscribers: [])
         try await TestDatabase.withFreshDatabase { url in

@@ -4,8 +4,7 @@ import Testing
 
 @Suite("keelson indicators")
 struct IndicatorsCommandTests {
-    static let dataDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data")
+    static let dataDirectory = SharedReferenceData.directory
 
     static func table(_ path: String) throws -> (header: [String], rows: [[String]]) {
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)

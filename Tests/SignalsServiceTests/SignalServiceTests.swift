@@ -27,9 +27,7 @@ struct SignalServiceTests {
     }
 
     static func googCandles() throws -> [Candle] {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared/data/GOOG.csv").path
-        return CandleCSV.candles(try CandleCSV.load(path: path), exchange: "replay", symbol: goog, interval: .oneDay)
+        try SharedReferenceData.googCandles(exchange: "replay")
     }
 
     struct BatchResult: Decodable {

@@ -42,6 +42,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "KeelsonTrading",
+            dependencies: ["KeelsonDomain"],
+            path: "Shared/KeelsonTrading",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "KeelsonServiceKit",
             dependencies: [
                 "KeelsonPersistence",
@@ -75,7 +81,16 @@ let package = Package(
         // MARK: Services (library with the logic + thin executable)
         .target(name: "GatewayService", dependencies: ["KeelsonServiceKit"], path: "Services/Gateway/Sources", swiftSettings: swiftSettings),
         .executableTarget(name: "keelson-gateway", dependencies: ["GatewayService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main", swiftSettings: swiftSettings),
-        .target(name: "EngineService", dependencies: ["KeelsonServiceKit"], path: "Services/Engine/Sources", swiftSettings: swiftSettings),
+        .target(
+            name: "EngineService",
+            dependencies: [
+                "KeelsonServiceKit", "KeelsonTrading", "KeelsonDomain", "KeelsonPersistence", "KeelsonStrategies", "KeelsonIndicators",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Services/Engine/Sources",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "keelson-engine", dependencies: ["EngineService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Engine/Main", swiftSettings: swiftSettings),
         .target(name: "MarketDataService", dependencies: ["KeelsonServiceKit", "KeelsonMarketData", "KeelsonDomain", "KeelsonPersistence"], path: "Services/MarketData/Sources", swiftSettings: swiftSettings),
         .executableTarget(name: "keelson-marketdata", dependencies: ["MarketDataService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/MarketData/Main", swiftSettings: swiftSettings),
@@ -157,6 +172,18 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/SignalsServiceTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "TradingTests", dependencies: ["KeelsonTrading", "KeelsonDomain"], path: "Tests/TradingTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: [
+                "EngineService", "KeelsonTrading", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonStrategies",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/EngineTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,15 +14,23 @@ public enum DatabaseProbe {
 
     public static func check(_ url: DatabaseURL, timeout: Duration = .seconds(5), logger: Logger = Logger(label: "keelson.db-probe")) async throws(Unreachable) {
         do {
-            var configuration = PostgresConnection.Configuration(
-                host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
-                tls: url.tlsMode == .disable ? .disable : .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-            )
-            configuration.options.connectTimeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
-            let connection = try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
+            let connection = try await url.connect(timeout: timeout, logger: logger)
             try await connection.close()
         } catch {
             throw Unreachable(url: url, reason: DatabaseErrorDescription.describe(error))
         }
+    }
+}
+
+extension DatabaseURL {
+    /// One connection outside any pool: for a probe, or for a session-scoped advisory lock that must live
+    /// exactly as long as the connection holding it.
+    public func connect(timeout: Duration = .seconds(10), logger: Logger) async throws -> PostgresConnection {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database,
+            tls: tlsMode == .disable ? .disable : .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        )
+        configuration.options.connectTimeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
+        return try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
     }
 }

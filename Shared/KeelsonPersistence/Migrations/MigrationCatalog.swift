@@ -4,6 +4,7 @@ public enum MigrationCatalog {
         Migration0001MarketData.migration,
         Migration0002Trading.migration,
         Migration0003Operations.migration,
+        Migration0004Engine.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
@@ -12,7 +13,7 @@ public enum MigrationCatalog {
     public static let expectedTables: [String] = [
         "schema_migrations",
         "candles", "signals",
-        "trading_sessions", "orders", "order_events", "fills", "positions", "trades", "account_balances", "risk_events",
+        "trading_sessions", "orders", "order_events", "fills", "positions", "trades", "account_balances", "risk_events", "engine_signal_log",
         "strategy_states", "strategy_lifecycle_events", "parameter_history", "optimization_runs", "audit_log", "api_keys",
     ]
 }

@@ -1,3 +1,4 @@
+import KeelsonStrategies
 import AsyncHTTPClient
 import KeelsonServiceKit
 import Logging

@@ -1,10 +1,8 @@
 import Foundation
-import Hummingbird
 import KeelsonDomain
-import KeelsonStrategies
 
 /// A signal as persisted: its database id (the engine's idempotency key) and the strategy instance that made it.
-public struct StoredSignal: Sendable, Equatable, Codable, ResponseEncodable {
+public struct StoredSignal: Sendable, Equatable, Codable {
     public var id: Int64
     public var strategy: String
     public var signal: StrategySignal

@@ -1,0 +1,168 @@
+import Foundation
+import KeelsonDomain
+import KeelsonServiceKit
+import KeelsonTrading
+
+/// What the engine trades and under which limits. Autonomous mode needs three settings (max capital,
+/// timeframe, symbols) and derives the rest from `RiskSettings.conservative`; expert mode
+/// (`KEELSON_ENGINE_CONFIG`) reads every parameter from a JSON file and refuses one that is missing.
+public struct EngineSettings: Sendable, Equatable {
+    public enum Origin: String, Sendable { case autonomous, expert }
+
+    public var origin: Origin
+    public var maxCapital: Decimal
+    public var timeframe: CandleInterval
+    public var symbols: [Symbol]
+    /// The exchange name candles are stored under (the collector's provider: replay, synthetic, binance).
+    public var marketExchange: String
+    public var risk: RiskSettings
+    public var execution: ExecutionModel
+    public var symbolRules: [Symbol: SymbolRules]
+    /// Signals older than this (by when they were stored) are recorded as stale and not traded.
+    public var signalMaxAge: Duration
+    /// How often the leader checks for signals and candles it was not sent, and standbys retry the lock.
+    public var pollInterval: Duration
+
+    public init(
+        origin: Origin, maxCapital: Decimal, timeframe: CandleInterval, symbols: [Symbol], marketExchange: String, risk: RiskSettings,
+        execution: ExecutionModel, symbolRules: [Symbol: SymbolRules] = [:], signalMaxAge: Duration = .seconds(300), pollInterval: Duration = .seconds(1)
+    ) {
+        self.origin = origin
+        self.maxCapital = maxCapital
+        self.timeframe = timeframe
+        self.symbols = symbols
+        self.marketExchange = marketExchange
+        self.risk = risk
+        self.execution = execution
+        self.symbolRules = symbolRules
+        self.signalMaxAge = signalMaxAge
+        self.pollInterval = pollInterval
+    }
+
+    public static func autonomous(maxCapital: Decimal, timeframe: CandleInterval, symbols: [Symbol], marketExchange: String = "replay") -> EngineSettings {
+        EngineSettings(
+            origin: .autonomous, maxCapital: maxCapital, timeframe: timeframe, symbols: symbols, marketExchange: marketExchange,
+            risk: .conservative(maxCapital: maxCapital), execution: .standard
+        )
+    }
+
+    public func rules(for symbol: Symbol) -> SymbolRules { symbolRules[symbol] ?? .defaultSpot }
+
+    /// The settings as stored with the trading session, so a session says what it traded under.
+    var json: String {
+        let file = EngineSettingsFile(
+            maxCapital: maxCapital, timeframe: timeframe.rawValue, symbols: symbols.map(\.rawValue), risk: risk, execution: execution,
+            symbolRules: Dictionary(uniqueKeysWithValues: symbolRules.map { ($0.key.rawValue, $0.value) })
+        )
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let body = (try? String(decoding: encoder.encode(file), as: UTF8.self)) ?? "{}"
+        return "{\"origin\":\"\(origin.rawValue)\",\"settings\":\(body)}"
+    }
+
+    // MARK: Loading
+
+    public static func load(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) -> EngineSettings {
+        let exchange = environment.string("KEELSON_MARKETDATA_PROVIDER")?.lowercased() ?? "replay"
+        var settings: EngineSettings
+        if let path = environment.string("KEELSON_ENGINE_CONFIG") {
+            settings = try loadExpert(path: path, exchange: exchange)
+        } else {
+            let capitalText = environment.string("KEELSON_MAX_CAPITAL") ?? "10000"
+            guard let capital = Decimal(string: capitalText), capital > 0, capitalText.allSatisfy({ $0.isNumber || $0 == "." }) else {
+                throw ConfigurationError(variable: "KEELSON_MAX_CAPITAL", problem: "'\(capitalText)' is not an amount; expected a positive number of quote currency, e.g. 10000")
+            }
+            let timeframe = try parseTimeframe(environment.string("KEELSON_TIMEFRAME") ?? environment.string("KEELSON_INTERVAL") ?? "1m", variable: "KEELSON_TIMEFRAME")
+            let symbols = try parseSymbols(environment.string("KEELSON_SYMBOLS") ?? "BTCUSDT,ETHUSDT", variable: "KEELSON_SYMBOLS")
+            settings = .autonomous(maxCapital: capital, timeframe: timeframe, symbols: symbols, marketExchange: exchange)
+        }
+        if let text = environment.string("KEELSON_SIGNAL_MAX_AGE_SECONDS") {
+            guard let seconds = Int(text), seconds > 0 else {
+                throw ConfigurationError(variable: "KEELSON_SIGNAL_MAX_AGE_SECONDS", problem: "'\(text)' is not allowed; expected a whole number of seconds above 0")
+            }
+            settings.signalMaxAge = .seconds(seconds)
+        }
+        if let poll = try environment.duration("KEELSON_ENGINE_POLL_MS") { settings.pollInterval = poll }
+        return settings
+    }
+
+    static func parseTimeframe(_ text: String, variable: String) throws(ConfigurationError) -> CandleInterval {
+        guard let interval = CandleInterval(rawValue: text) else {
+            throw ConfigurationError(variable: variable, problem: "'\(text)' is not allowed; expected one of \(CandleInterval.allowedList)")
+        }
+        return interval
+    }
+
+    static func parseSymbols(_ text: String, variable: String) throws(ConfigurationError) -> [Symbol] {
+        var symbols: [Symbol] = []
+        for part in text.split(separator: ",") {
+            let name = part.trimmingCharacters(in: .whitespaces).uppercased()
+            guard let symbol = Symbol(rawValue: name) else {
+                throw ConfigurationError(variable: variable, problem: "'\(part)' is not a symbol; expected a comma-separated list such as BTCUSDT,ETHUSDT")
+            }
+            if !symbols.contains(symbol) { symbols.append(symbol) }
+        }
+        guard !symbols.isEmpty else { throw ConfigurationError(variable: variable, problem: "is empty; expected at least one symbol, e.g. BTCUSDT") }
+        return symbols
+    }
+
+    static func loadExpert(path: String, exchange: String) throws(ConfigurationError) -> EngineSettings {
+        let variable = "KEELSON_ENGINE_CONFIG"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError(variable: variable, problem: "cannot read '\(path)'; expected the path of the engine's JSON configuration file")
+        }
+        let file: EngineSettingsFile
+        do {
+            file = try JSONDecoder().decode(EngineSettingsFile.self, from: data)
+        } catch let error as DecodingError {
+            throw ConfigurationError(variable: variable, problem: "\(path): \(Self.describe(error)); every parameter is required in expert mode (see docs/ENGINE.md)")
+        } catch {
+            throw ConfigurationError(variable: variable, problem: "\(path): \(error)")
+        }
+        guard file.maxCapital > 0 else { throw ConfigurationError(variable: variable, problem: "\(path): max_capital must be above 0") }
+        let timeframe = try parseTimeframe(file.timeframe, variable: "\(variable) timeframe")
+        let symbols = try parseSymbols(file.symbols.joined(separator: ","), variable: "\(variable) symbols")
+        var rules: [Symbol: SymbolRules] = [:]
+        for (name, rule) in file.symbolRules {
+            guard let symbol = Symbol(rawValue: name.uppercased()) else { throw ConfigurationError(variable: variable, problem: "\(path): symbol_rules: '\(name)' is not a symbol") }
+            rules[symbol] = rule
+        }
+        do {
+            return EngineSettings(
+                origin: .expert, maxCapital: file.maxCapital, timeframe: timeframe, symbols: symbols, marketExchange: exchange,
+                risk: try file.risk.validated(), execution: try file.execution.validated(), symbolRules: rules
+            )
+        } catch {
+            throw ConfigurationError(variable: variable, problem: "\(path): \(error.description)")
+        }
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let parent = path(context)
+            return "\(parent.isEmpty ? "" : parent + ".")\(key.stringValue) is missing"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(path(context)) has the wrong type: \(context.debugDescription)"
+        case .dataCorrupted(let context): return "not valid JSON at \(path(context).isEmpty ? "the top" : path(context)): \(context.debugDescription)"
+        @unknown default: return "cannot be read"
+        }
+    }
+}
+
+/// The expert-mode file: every parameter, snake_case.
+struct EngineSettingsFile: Codable {
+    var maxCapital: Decimal
+    var timeframe: String
+    var symbols: [String]
+    var risk: RiskSettings
+    var execution: ExecutionModel
+    var symbolRules: [String: SymbolRules]
+
+    enum CodingKeys: String, CodingKey {
+        case timeframe, symbols, risk, execution
+        case maxCapital = "max_capital", symbolRules = "symbol_rules"
+    }
+}

@@ -1,0 +1,13 @@
+/// How this start treats the trading session: resume the open one (the default, also after a crash), or
+/// end it and open a new one, funded with max capital or with the last recorded cash.
+public struct EngineStartOptions: Sendable, Equatable {
+    public var mode: String
+    public var newSession: Bool
+    public var resumeFromLastBalance: Bool
+
+    public init(mode: String, newSession: Bool = false, resumeFromLastBalance: Bool = false) {
+        self.mode = mode
+        self.newSession = newSession
+        self.resumeFromLastBalance = resumeFromLastBalance
+    }
+}

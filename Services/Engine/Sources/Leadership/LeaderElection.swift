@@ -1,0 +1,67 @@
+import Foundation
+import KeelsonPersistence
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Keeps trying to take the account's advisory lock on a connection of its own; the holder is the leader and
+/// trades, every other replica stands by. The lock lives exactly as long as that connection: a leader that
+/// dies (kill -9, lost network) releases it and a standby takes over within one poll interval. While leading,
+/// the connection is pinged every interval; if it fails, the engine stops trading at once.
+struct LeaderElection: Service {
+    let database: DatabaseURL
+    let mode: String
+    let pollInterval: Duration
+    let engine: TradingEngine
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                var connection: PostgresConnection?
+                do {
+                    let opened = try await database.connect(logger: logger)
+                    connection = opened
+                    try await lead(on: opened)
+                } catch is CancellationError {
+                    break
+                } catch {
+                    let reason = DatabaseErrorDescription.describe(error)
+                    logger.warning("leader lock connection failed", metadata: ["error": "\(reason)"])
+                    await engine.standBy(reason: "the leader lock connection failed: \(reason)")
+                }
+                try? await connection?.close()
+                try? await Task.sleep(for: pollInterval)
+            }
+        }
+        await engine.standBy(reason: "shutting down")
+    }
+
+    private func lead(on connection: PostgresConnection) async throws {
+        var backendPID: Int32 = 0
+        for try await (pid) in try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) { backendPID = pid }
+        let classID = LeaderLockKey.classID
+        let objectID = LeaderLockKey.objectID(mode: mode)
+        var announcedStandby = false
+        while true {
+            try Task.checkCancellation()
+            var acquired = false
+            for try await (taken) in try await connection.query("SELECT pg_try_advisory_lock(\(classID), \(objectID))", logger: logger).decode(Bool.self) {
+                acquired = taken
+            }
+            if acquired { break }
+            if !announcedStandby {
+                logger.info("standing by: another engine holds the leader lock")
+                announcedStandby = true
+            }
+            await engine.standBy(reason: "another engine instance holds the leader lock and trades")
+            try await Task.sleep(for: pollInterval)
+        }
+        logger.notice("took the leader lock", metadata: ["backend_pid": "\(backendPID)"])
+        try await engine.lead(fence: LeaderFence(classID: Int64(classID), objectID: Int64(objectID), backendPID: backendPID))
+        while true {
+            try await Task.sleep(for: pollInterval)
+            try await connection.query("SELECT 1", logger: logger)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import KeelsonDomain
+import KeelsonServiceKit
+import KeelsonTrading
+import Prometheus
+
+/// The engine's Prometheus metrics: portfolio gauges, orders by state, fills with slippage and latency, the
+/// trading state, the leader role and signal freshness.
+struct EngineMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+
+    init(_ metrics: ServiceMetrics) {
+        registry = metrics.registry
+    }
+
+    private func gauge(_ name: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
+        registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "keelson", subsystem: "engine", metricName: name, helpText: help), labels: labels)
+    }
+
+    private func counter(_ name: String, _ help: String, labels: [(String, String)] = []) -> Counter {
+        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "keelson", subsystem: "engine", metricName: name, unitName: "total", helpText: help), labels: labels)
+    }
+
+    func portfolio(equity: Decimal, cash: Decimal, dailyPnl: Decimal, drawdownPercent: Decimal, openPositions: Int) {
+        gauge("equity", "Cash plus positions at the last mark, in quote currency.").set(equity.metricValue)
+        gauge("cash", "Cash in quote currency.").set(cash.metricValue)
+        gauge("daily_pnl", "Equity change since the start of the trading day (UTC, market time).").set(dailyPnl.metricValue)
+        gauge("drawdown_percent", "Drop of equity from its peak, in percent.").set(drawdownPercent.metricValue)
+        gauge("open_positions", "Open positions.").set(Double(openPositions))
+    }
+
+    func openOrders(_ counts: [OrderStatus: Int]) {
+        for status in OrderStatus.allCases where status.isOpen {
+            gauge("open_orders", "Working orders by state.", labels: [("state", status.rawValue)]).set(Double(counts[status] ?? 0))
+        }
+    }
+
+    func orderTransition(_ status: OrderStatus) {
+        counter("order_transitions", "Orders entering each state.", labels: [("state", status.rawValue)]).increment()
+    }
+
+    func fill(side: TradeSide, slippageBps: Decimal, latencyMilliseconds: Double) {
+        counter("fills", "Fills recorded.", labels: [("side", side.rawValue)]).increment()
+        registry.makeValueHistogram(
+            descriptor: MetricNameDescriptor(namespace: "keelson", subsystem: "engine", metricName: "slippage", unitName: "bps", helpText: "Fill price against the price expected at decision time, in basis points (positive: worse)."),
+            buckets: [-10, 0, 1, 2, 5, 10, 20, 50, 100]
+        ).record(slippageBps.metricValue)
+        registry.makeValueHistogram(
+            descriptor: MetricNameDescriptor(namespace: "keelson", subsystem: "engine", metricName: "fill_latency", unitName: "milliseconds", helpText: "Broker latency of each fill."),
+            buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]
+        ).record(latencyMilliseconds)
+    }
+
+    func tradingState(_ state: TradingState) {
+        for candidate in TradingState.allCases {
+            gauge("trading_state", "1 for the current trading state (active, halted, stopped).", labels: [("state", candidate.rawValue)]).set(candidate == state ? 1.0 : 0.0)
+        }
+    }
+
+    func role(leader: Bool) {
+        gauge("leader", "1 when this instance holds the leader lock and trades, 0 on a standby.").set(leader ? 1.0 : 0.0)
+    }
+
+    func signalDecided(_ outcome: String, code: String = "") {
+        counter("signals", "Signals decided: ordered, rejected (with the risk code) or duplicate.", labels: [("outcome", outcome), ("code", code)]).increment()
+    }
+
+    func secondsSinceLastSignal(_ last: Date?) {
+        gauge("seconds_since_last_signal", "Seconds since the engine last decided a signal (-1: none yet this session).").set(last.map { Date.now.timeIntervalSince($0) } ?? -1)
+    }
+}
+
+extension Decimal {
+    var metricValue: Double { NSDecimalNumber(decimal: self).doubleValue }
+}

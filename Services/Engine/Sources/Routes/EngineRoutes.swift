@@ -1,0 +1,126 @@
+import Foundation
+import Hummingbird
+import KeelsonDomain
+import KeelsonServiceKit
+import KeelsonTrading
+
+/// The engine's HTTP API: reads for dashboards (`/api/v1/...`), and the token-guarded intake of signals and
+/// candles plus the operator controls (`/internal/v1/...`).
+struct EngineRoutes {
+    static let maxBatch = 10_000
+
+    let engine: TradingEngine
+    let queries: TradingQueries
+    let settings: EngineSettings
+
+    struct SignalBatch: Decodable {
+        struct Reference: Decodable { var id: Int64 }
+        var signals: [Reference]
+    }
+
+    struct SignalBatchResult: ResponseEncodable { var results: [TradingEngine.SignalResult] }
+
+    struct CandleBatch: Decodable { var candles: [Candle] }
+
+    struct ControlRequest: Decodable { var reason: String? }
+
+    struct RiskView: ResponseEncodable {
+        var state: String
+        var stateReason: String?
+        var limits: RiskSettings
+        var events: [TradingQueries.RiskEventView]
+        enum CodingKeys: String, CodingKey { case state, limits, events; case stateReason = "state_reason" }
+    }
+
+    func register(router: Router<KeelsonRequestContext>, internalRoutes: RouterGroup<KeelsonRequestContext>) {
+        let api = router.group("api/v1")
+        api.get("session") { _, _ -> TradingQueries.SessionView in try await currentSession() }
+        api.get("portfolio") { _, _ -> TradingQueries.PortfolioView in try await queries.portfolio(session: currentSession()) }
+        api.get("positions") { _, _ -> TradingQueries.PositionList in
+            let session = try await currentSession()
+            return TradingQueries.PositionList(sessionID: session.id, positions: try await queries.positions(sessionID: session.id))
+        }
+        api.get("orders") { request, _ -> TradingQueries.OrderList in
+            let query = QueryReader(request)
+            let status = try query.parse("status") { text in
+                guard let status = OrderStatus(rawValue: text) else {
+                    throw APIError.badRequest("status=\(text) is not an order state; expected one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return status
+            }
+            let limit = try query.integer("limit", default: 100, range: 1...1000)
+            return TradingQueries.OrderList(orders: try await queries.orders(sessionID: try await currentSession().id, status: status, limit: limit))
+        }
+        api.get("trades") { request, _ -> TradingQueries.TradePage in
+            let query = QueryReader(request)
+            let limit = try query.integer("limit", default: 50, range: 1...1000)
+            let before = try query.string("before").map { text throws(APIError) -> Int64 in
+                guard let id = Int64(text), id > 0 else { throw APIError.badRequest("before=\(text) is not a trade id; pass the next_before of the previous page") }
+                return id
+            }
+            return try await queries.trades(sessionID: try await currentSession().id, limit: limit, before: before)
+        }
+        api.get("performance") { request, _ -> TradingQueries.PerformanceView in
+            let text = QueryReader(request).string("period") ?? "daily"
+            guard let period = PerformancePeriod(rawValue: text) else {
+                throw APIError.badRequest("period=\(text) is not allowed; expected daily, weekly or monthly")
+            }
+            return try await queries.performance(sessionID: try await currentSession().id, period: period)
+        }
+        api.get("risk") { _, _ -> RiskView in
+            let session = try await currentSession()
+            return RiskView(state: session.status, stateReason: session.statusReason, limits: settings.risk, events: try await queries.riskEvents(sessionID: session.id, limit: 50))
+        }
+
+        internalRoutes.post("v1/signals") { request, context -> SignalBatchResult in
+            let batch = try await request.decode(as: SignalBatch.self, context: context)
+            guard !batch.signals.isEmpty, batch.signals.count <= Self.maxBatch else {
+                throw APIError.badRequest("signals must hold 1 to \(Self.maxBatch) signals; this batch has \(batch.signals.count)")
+            }
+            return SignalBatchResult(results: try await engine.handle(signalIDs: batch.signals.map(\.id)))
+        }
+        internalRoutes.post("v1/candles") { request, context -> TradingEngine.CandleResult in
+            let batch = try await request.decode(as: CandleBatch.self, context: context)
+            guard batch.candles.count <= Self.maxBatch else {
+                throw APIError.badRequest("a batch holds at most \(Self.maxBatch) candles; this one has \(batch.candles.count)")
+            }
+            for candle in batch.candles {
+                do { _ = try candle.validated() } catch let error as DomainError { throw APIError.badRequest(error.description) }
+            }
+            return try await engine.handle(candles: batch.candles)
+        }
+        let controls: [(String, @Sendable (String) async throws -> TradingEngine.ControlResult)] = [
+            ("halt", { try await engine.halt(reason: $0) }),
+            ("resume", { try await engine.resume(reason: $0) }),
+            ("stop-entries", { try await engine.stopEntries(reason: $0) }),
+            ("close-all", { try await engine.closeAll(reason: $0) }),
+        ]
+        for (name, action) in controls {
+            internalRoutes.post("v1/trading/\(name)") { request, context -> ControlResponse in
+                let body = try await request.decode(as: ControlRequest.self, context: context)
+                guard let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
+                    throw APIError.badRequest("a reason is required: {\"reason\": \"why you \(name)\"}; it is recorded in risk_events")
+                }
+                return ControlResponse(result: try await action(String(reason.prefix(500))))
+            }
+        }
+    }
+
+    struct ControlResponse: ResponseEncodable {
+        var state: String
+        var changed: Bool
+        var detail: String
+        init(result: TradingEngine.ControlResult) {
+            state = result.state
+            changed = result.changed
+            detail = result.detail
+        }
+    }
+
+    private func currentSession() async throws -> TradingQueries.SessionView {
+        guard let session = try await queries.session() else {
+            throw APIError.notFound("no trading session yet: the engine opens one when it becomes leader (see GET /ready)")
+        }
+        return session
+    }
+}

@@ -1,0 +1,286 @@
+import Foundation
+import Hummingbird
+import KeelsonDomain
+import KeelsonTrading
+import Logging
+import PostgresNIO
+
+/// The engine's read API, straight from PostgreSQL: standbys answer it too, and it is what a restart would see.
+/// Money is rendered as decimal strings so no JSON parser rounds it.
+struct TradingQueries: Sendable {
+    let client: PostgresClient
+    let mode: String
+    let logger: Logger
+
+    struct SessionView: ResponseEncodable {
+        var id: Int64
+        var mode: String
+        var status: String
+        var statusReason: String?
+        var initialBalance: String
+        var peakEquity: String
+        var tradingDay: String?
+        var dayStartEquity: String?
+        var startedAt: Date
+        var endedAt: Date?
+        var configuration: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, mode, status, configuration
+            case statusReason = "status_reason", initialBalance = "initial_balance", peakEquity = "peak_equity", tradingDay = "trading_day"
+            case dayStartEquity = "day_start_equity", startedAt = "started_at", endedAt = "ended_at"
+        }
+    }
+
+    func session() async throws -> SessionView? {
+        let rows = try await client.query(
+            """
+            SELECT id, mode, status, status_reason, initial_balance, peak_equity, trading_day::text, day_start_equity, started_at, ended_at,
+                   configuration::text
+            FROM trading_sessions WHERE mode = \(mode) ORDER BY (ended_at IS NULL) DESC, id DESC LIMIT 1
+            """, logger: logger
+        )
+        for try await (id, mode, status, reason, initial, peak, day, dayStart, started, ended, configuration)
+            in rows.decode((Int64, String, String, String?, Decimal, Decimal, String?, Decimal?, Date, Date?, String).self)
+        {
+            return SessionView(
+                id: id, mode: mode, status: status, statusReason: reason, initialBalance: initial.description, peakEquity: peak.description,
+                tradingDay: day, dayStartEquity: dayStart?.description, startedAt: started, endedAt: ended, configuration: configuration
+            )
+        }
+        return nil
+    }
+
+    struct PositionView: Codable {
+        var symbol: String
+        var quantity: String
+        var averageEntryPrice: String
+        var markPrice: String?
+        var marketValue: String?
+        var unrealizedPnl: String?
+        var stopPrice: String?
+        var takeProfitPrice: String?
+        var trailingStopPrice: String?
+        var openedAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case symbol, quantity
+            case averageEntryPrice = "average_entry_price", markPrice = "mark_price", marketValue = "market_value", unrealizedPnl = "unrealized_pnl"
+            case stopPrice = "stop_price", takeProfitPrice = "take_profit_price", trailingStopPrice = "trailing_stop_price", openedAt = "opened_at"
+        }
+    }
+
+    struct PositionList: ResponseEncodable {
+        var sessionID: Int64?
+        var positions: [PositionView]
+        enum CodingKeys: String, CodingKey { case positions; case sessionID = "session_id" }
+    }
+
+    func positions(sessionID: Int64) async throws -> [PositionView] {
+        let rows = try await client.query(
+            """
+            SELECT symbol, quantity, average_entry_price, mark_price, stop_price, take_profit_price, trailing_stop_price, opened_at
+            FROM positions WHERE session_id = \(sessionID) ORDER BY symbol
+            """, logger: logger
+        )
+        var result: [PositionView] = []
+        for try await (symbol, quantity, average, mark, stop, takeProfit, trailing, opened)
+            in rows.decode((String, Decimal, Decimal, Decimal?, Decimal?, Decimal?, Decimal?, Date).self)
+        {
+            result.append(PositionView(
+                symbol: symbol, quantity: quantity.description, averageEntryPrice: average.description, markPrice: mark?.description,
+                marketValue: mark.map { (quantity * $0).description }, unrealizedPnl: mark.map { (quantity * ($0 - average)).rounded(scale: 8).description },
+                stopPrice: stop?.description, takeProfitPrice: takeProfit?.description, trailingStopPrice: trailing?.description, openedAt: opened
+            ))
+        }
+        return result
+    }
+
+    struct PortfolioView: ResponseEncodable {
+        var sessionID: Int64
+        var status: String
+        var cash: String
+        var equity: String
+        var exposure: String
+        var realizedPnl: String
+        var unrealizedPnl: String
+        var feesPaid: String
+        var peakEquity: String
+        var drawdownPercent: String
+        var asOf: Date?
+        var positions: [PositionView]
+
+        enum CodingKeys: String, CodingKey {
+            case status, cash, equity, exposure, positions
+            case sessionID = "session_id", realizedPnl = "realized_pnl", unrealizedPnl = "unrealized_pnl", feesPaid = "fees_paid"
+            case peakEquity = "peak_equity", drawdownPercent = "drawdown_percent", asOf = "as_of"
+        }
+    }
+
+    func portfolio(session: SessionView) async throws -> PortfolioView {
+        var cash = Decimal(string: session.initialBalance) ?? 0
+        var equity = cash
+        var realized = Decimal(0)
+        var unrealized = Decimal(0)
+        var fees = Decimal(0)
+        var asOf: Date?
+        let rows = try await client.query(
+            """
+            SELECT cash, equity, realized_pnl, unrealized_pnl, fees_paid, coalesce(market_time, recorded_at)
+            FROM account_balances WHERE session_id = \(session.id) ORDER BY id DESC LIMIT 1
+            """, logger: logger
+        )
+        for try await (c, e, r, u, f, t) in rows.decode((Decimal, Decimal, Decimal, Decimal, Decimal, Date).self) {
+            (cash, equity, realized, unrealized, fees, asOf) = (c, e, r, u, f, t)
+        }
+        let positions = try await positions(sessionID: session.id)
+        let exposure = positions.reduce(Decimal(0)) { $0 + (Decimal(string: $1.marketValue ?? "") ?? 0) }
+        let peak = Decimal(string: session.peakEquity) ?? 0
+        let drawdown = peak > 0 ? max(0, (peak - equity) / peak * 100) : 0
+        return PortfolioView(
+            sessionID: session.id, status: session.status, cash: cash.description, equity: equity.description, exposure: exposure.description,
+            realizedPnl: realized.description, unrealizedPnl: unrealized.description, feesPaid: fees.description, peakEquity: session.peakEquity,
+            drawdownPercent: drawdown.rounded(scale: 4).description, asOf: asOf, positions: positions
+        )
+    }
+
+    struct OrderView: Codable {
+        var id: Int64
+        var clientOrderID: String
+        var symbol: String
+        var side: String
+        var type: String
+        var quantity: String
+        var status: String
+        var filledQuantity: String
+        var averageFillPrice: String?
+        var cause: String
+        var signalID: Int64?
+        var rejectReason: String?
+        var createdAt: Date
+        var updatedAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case id, symbol, side, type, quantity, status, cause
+            case clientOrderID = "client_order_id", filledQuantity = "filled_quantity", averageFillPrice = "average_fill_price"
+            case signalID = "signal_id", rejectReason = "reject_reason", createdAt = "created_at", updatedAt = "updated_at"
+        }
+    }
+
+    struct OrderList: ResponseEncodable { var orders: [OrderView] }
+
+    func orders(sessionID: Int64, status: OrderStatus?, limit: Int) async throws -> [OrderView] {
+        let rows = try await client.query(
+            """
+            SELECT id, client_order_id, symbol, side, type, quantity, status, filled_quantity, average_fill_price, cause, signal_id,
+                   reject_reason, created_at, updated_at
+            FROM orders WHERE session_id = \(sessionID) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+            ORDER BY id DESC LIMIT \(limit)
+            """, logger: logger
+        )
+        var result: [OrderView] = []
+        for try await (id, clientID, symbol, side, type, quantity, status, filled, average, cause, signalID, reject, created, updated)
+            in rows.decode((Int64, String, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, String?, Date, Date).self)
+        {
+            result.append(OrderView(
+                id: id, clientOrderID: clientID, symbol: symbol, side: side, type: type, quantity: quantity.description, status: status,
+                filledQuantity: filled.description, averageFillPrice: average?.description, cause: cause, signalID: signalID,
+                rejectReason: reject, createdAt: created, updatedAt: updated
+            ))
+        }
+        return result
+    }
+
+    struct TradeView: Codable {
+        var id: Int64
+        var symbol: String
+        var side: String
+        var quantity: String
+        var entryTime: Date
+        var entryPrice: String
+        var exitTime: Date
+        var exitPrice: String
+        var pnl: String
+        var fees: String
+        var exitReason: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, symbol, side, quantity, pnl, fees
+            case entryTime = "entry_time", entryPrice = "entry_price", exitTime = "exit_time", exitPrice = "exit_price", exitReason = "exit_reason"
+        }
+    }
+
+    struct TradePage: ResponseEncodable {
+        var trades: [TradeView]
+        /// Pass as `before` for the next (older) page; nil on the last page.
+        var nextBefore: Int64?
+        enum CodingKeys: String, CodingKey { case trades; case nextBefore = "next_before" }
+    }
+
+    func trades(sessionID: Int64, limit: Int, before: Int64?) async throws -> TradePage {
+        let rows = try await client.query(
+            """
+            SELECT id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees, exit_reason
+            FROM trades WHERE session_id = \(sessionID) AND (\(before)::bigint IS NULL OR id < \(before))
+            ORDER BY id DESC LIMIT \(limit + 1)
+            """, logger: logger
+        )
+        var result: [TradeView] = []
+        for try await (id, symbol, side, quantity, entryTime, entryPrice, exitTime, exitPrice, pnl, fees, reason)
+            in rows.decode((Int64, String, String, Decimal, Date, Decimal, Date, Decimal, Decimal, Decimal, String).self)
+        {
+            result.append(TradeView(
+                id: id, symbol: symbol, side: side, quantity: quantity.description, entryTime: entryTime, entryPrice: entryPrice.description,
+                exitTime: exitTime, exitPrice: exitPrice.description, pnl: pnl.description, fees: fees.description, exitReason: reason
+            ))
+        }
+        let hasMore = result.count > limit
+        if hasMore { result.removeLast() }
+        return TradePage(trades: result, nextBefore: hasMore ? result.last?.id : nil)
+    }
+
+    struct PerformanceView: ResponseEncodable {
+        var period: String
+        var periods: [PeriodPerformance]
+    }
+
+    func performance(sessionID: Int64, period: PerformancePeriod) async throws -> PerformanceView {
+        var trades: [ClosedTrade] = []
+        let tradeRows = try await client.query("SELECT symbol, exit_time, pnl, fees, quantity FROM trades WHERE session_id = \(sessionID)", logger: logger)
+        for try await (symbol, exitTime, pnl, fees, quantity) in tradeRows.decode((String, Date, Decimal, Decimal, Decimal).self) {
+            guard let symbol = Symbol(rawValue: symbol) else { continue }
+            trades.append(ClosedTrade(
+                symbol: symbol, quantity: quantity, entryTime: exitTime, entryPrice: 0, exitTime: exitTime, exitPrice: 0, pnl: pnl, fees: fees,
+                exitReason: .signal, entryOrderID: nil, exitOrderID: nil
+            ))
+        }
+        var equity: [EquityPoint] = []
+        let equityRows = try await client.query(
+            "SELECT market_time, equity FROM account_balances WHERE session_id = \(sessionID) AND market_time IS NOT NULL ORDER BY market_time, id",
+            logger: logger
+        )
+        for try await (time, value) in equityRows.decode((Date, Decimal).self) { equity.append(EquityPoint(time: time, equity: value)) }
+        return PerformanceView(period: period.rawValue, periods: PerformanceReport.periods(trades: trades, equity: equity, period: period))
+    }
+
+    struct RiskEventView: Codable {
+        var id: Int64
+        var kind: String
+        var symbol: String?
+        var reason: String
+        var occurredAt: Date
+        enum CodingKeys: String, CodingKey { case id, kind, symbol, reason; case occurredAt = "occurred_at" }
+    }
+
+    func riskEvents(sessionID: Int64, limit: Int) async throws -> [RiskEventView] {
+        let rows = try await client.query(
+            "SELECT id, kind, symbol, reason, occurred_at FROM risk_events WHERE session_id = \(sessionID) ORDER BY id DESC LIMIT \(limit)",
+            logger: logger
+        )
+        var result: [RiskEventView] = []
+        for try await (id, kind, symbol, reason, occurred) in rows.decode((Int64, String, String?, String, Date).self) {
+            result.append(RiskEventView(id: id, kind: kind, symbol: symbol, reason: reason, occurredAt: occurred))
+        }
+        return result
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import KeelsonDomain
+import KeelsonTrading
+
+/// A trading session as stored.
+public struct SessionRecord: Sendable, Equatable {
+    public var id: Int64
+    public var mode: String
+    public var state: TradingState
+    public var stateReason: String?
+    public var initialBalance: Decimal
+    public var peakEquity: Decimal
+    /// `yyyy-MM-dd` (UTC, market time) of the day `dayStartEquity` belongs to.
+    public var tradingDay: String?
+    public var dayStartEquity: Decimal?
+    public var startedAt: Date
+}
+
+/// Exits planned for an entry, as distances from its fill price (decimals as strings in JSON).
+public struct PlannedExits: Sendable, Equatable, Codable {
+    public var stopDistance: Decimal
+    public var takeProfitDistance: Decimal?
+    public var trailingDistance: Decimal?
+
+    enum CodingKeys: String, CodingKey {
+        case stopDistance = "stop_distance", takeProfitDistance = "take_profit_distance", trailingDistance = "trailing_distance"
+    }
+
+    init(stopDistance: Decimal, takeProfitDistance: Decimal?, trailingDistance: Decimal?) {
+        self.stopDistance = stopDistance
+        self.takeProfitDistance = takeProfitDistance
+        self.trailingDistance = trailingDistance
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        stopDistance = try container.decodeDecimalString(forKey: .stopDistance)
+        takeProfitDistance = try container.decodeIfPresent(String.self, forKey: .takeProfitDistance).flatMap { Decimal(string: $0) }
+        trailingDistance = try container.decodeIfPresent(String.self, forKey: .trailingDistance).flatMap { Decimal(string: $0) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(stopDistance.description, forKey: .stopDistance)
+        try container.encodeIfPresent(takeProfitDistance?.description, forKey: .takeProfitDistance)
+        try container.encodeIfPresent(trailingDistance?.description, forKey: .trailingDistance)
+    }
+
+    /// The stops around an entry filled at `price`.
+    func stops(entryPrice price: Decimal, rules: SymbolRules) -> ProtectiveStops {
+        ProtectiveStops(
+            stopPrice: rules.roundedPrice(price - stopDistance, .down),
+            takeProfitPrice: takeProfitDistance.map { rules.roundedPrice(price + $0, .up) },
+            trailingDistance: trailingDistance,
+            highestPrice: price
+        )
+    }
+
+    var json: String {
+        (try? String(decoding: JSONEncoder().encode(self), as: UTF8.self)) ?? "{}"
+    }
+}
+
+/// An order the engine is about to write: everything but the id the database gives it.
+struct OrderDraft: Sendable {
+    var clientOrderID: String
+    var symbol: Symbol
+    var side: TradeSide
+    var quantity: Decimal
+    var cause: OrderCause
+    var signalID: Int64?
+    var decidedAfterBar: Date
+    var expectedPrice: Decimal?
+    var plannedExits: PlannedExits?
+}
+
+/// An order as stored, with how much of it has filled.
+public struct OrderRecord: Sendable, Equatable {
+    public var id: Int64
+    public var clientOrderID: String
+    public var symbol: Symbol
+    public var side: TradeSide
+    public var quantity: Decimal
+    public var status: OrderStatus
+    public var filledQuantity: Decimal
+    public var averageFillPrice: Decimal?
+    public var cause: OrderCause
+    public var signalID: Int64?
+    public var decidedAfterBar: Date
+    public var expectedPrice: Decimal?
+    public var plannedExits: PlannedExits?
+    public var fillCount: Int
+    public var createdAt: Date
+
+    var remainingQuantity: Decimal { quantity - filledQuantity }
+}
+
+/// Cash and what has moved it.
+public struct AccountState: Sendable, Equatable {
+    public var cash: Decimal
+    public var realizedPnl: Decimal
+    public var feesPaid: Decimal
+}
+
+/// Everything recovery rebuilds from PostgreSQL.
+struct StoredTradingState: Sendable {
+    var positions: [Symbol: Position]
+    var openOrders: [OrderRecord]
+    var account: AccountState
+    var lastStopOut: [Symbol: Date]
+    var lastSignalAt: Date?
+}
+
+/// One fill and everything it changes, written in a single transaction.
+struct FillCommit: Sendable {
+    var order: OrderRecord
+    var previousStatus: OrderStatus
+    var exchangeFillID: String
+    var fill: FillInput
+    var expectedPrice: Decimal?
+    var slippageBps: Decimal
+    var latencyMilliseconds: Double
+    var position: Position
+    var trade: ClosedTrade?
+    var account: AccountState
+    var equity: Decimal
+    var unrealizedPnl: Decimal
+    var peakEquity: Decimal
+    var marks: [Symbol: Decimal]
+}
+
+/// The account's value at a moment of market time, with the session's risk references.
+struct EquitySnapshot: Sendable {
+    var account: AccountState
+    var equity: Decimal
+    var unrealizedPnl: Decimal
+    var marketTime: Date
+    var peakEquity: Decimal
+    var tradingDay: String?
+    var dayStartEquity: Decimal?
+    var positions: [Position]
+    var marks: [Symbol: Decimal]
+}
+
+/// How a signal was decided.
+enum SignalDecision: Sendable {
+    case order(OrderDraft)
+    case rejection(RiskRejection)
+}

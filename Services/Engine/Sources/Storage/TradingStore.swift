@@ -1,0 +1,504 @@
+import Foundation
+import KeelsonDomain
+import KeelsonPersistence
+import KeelsonServiceKit
+import KeelsonStrategies
+import KeelsonTrading
+import Logging
+import PostgresNIO
+
+/// The engine's writes. Each method is one transaction, and every trading write first checks that this
+/// process still holds the leader lock (`fence`), so a deposed leader cannot trade.
+protocol TradingStore: Sendable {
+    func openSession(_ request: SessionRequest) async throws -> SessionRecord
+    func loadState(session: SessionRecord) async throws -> StoredTradingState
+    /// Records the decision on a signal, with its order when there is one; nil when the signal was decided before.
+    func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, fence: LeaderFence) async throws -> DecisionOutcome?
+    /// Writes an order not caused by a signal (an exit); returns the stored order when the client id exists already.
+    func createOrder(_ draft: OrderDraft, sessionID: Int64, fence: LeaderFence) async throws -> OrderRecord
+    func transition(_ order: OrderRecord, to status: OrderStatus, detail: [String: String], fence: LeaderFence) async throws -> OrderRecord
+    /// False when this fill was recorded before (a replayed execution report): nothing changes.
+    func applyFill(_ commit: FillCommit, sessionID: Int64, fence: LeaderFence) async throws -> Bool
+    func saveSnapshot(_ snapshot: EquitySnapshot, sessionID: Int64, fence: LeaderFence) async throws
+    func setState(_ state: TradingState, reason: String, kind: String, sessionID: Int64, resetReferences equity: Decimal?, fence: LeaderFence) async throws
+    func recordRiskEvent(kind: String, symbol: Symbol?, reason: String, detail: [String: String], sessionID: Int64) async throws
+    /// Signals stored since `since` that the engine has not decided on, oldest first.
+    func undecidedSignals(since: Date, limit: Int) async throws -> [StoredSignal]
+    func signals(ids: [Int64]) async throws -> [StoredSignal]
+}
+
+/// How a session is opened at start.
+struct SessionRequest: Sendable {
+    var mode: String
+    var maxCapital: Decimal
+    var configurationJSON: String
+    var newSession: Bool
+    var resumeFromLastBalance: Bool
+}
+
+enum DecisionOutcome: Sendable {
+    case ordered(OrderRecord)
+    case rejected
+}
+
+/// A write refused because this process is not (or no longer) the leader, or a session cannot be opened.
+enum TradingStoreError: Error, CustomStringConvertible, APIErrorConvertible {
+    case notLeader
+    case sessionBusy(String)
+    case inconsistent(String)
+
+    var description: String {
+        switch self {
+        case .notLeader: "this engine no longer holds the leader lock; another instance trades"
+        case .sessionBusy(let reason), .inconsistent(let reason): reason
+        }
+    }
+
+    var apiError: APIError {
+        switch self {
+        case .notLeader: .serviceUnavailable(description)
+        case .sessionBusy, .inconsistent: APIError(.conflict, code: "conflict", detail: description)
+        }
+    }
+}
+
+struct PostgresTradingStore: TradingStore {
+    let client: PostgresClient
+    let logger: Logger
+
+    // MARK: Sessions
+
+    func openSession(_ request: SessionRequest) async throws -> SessionRecord {
+        try await client.transaction(logger: logger) { connection in
+            // Serialises concurrent starts (two replicas racing before either is leader).
+            try await connection.query("SELECT pg_advisory_xact_lock(7355, 0)", logger: logger)
+            if let open = try await Self.openSession(mode: request.mode, connection: connection, logger: logger) {
+                guard request.newSession else { return open }
+                let busy = try await connection.query(
+                    """
+                    SELECT (SELECT count(*) FROM positions WHERE session_id = \(open.id))
+                         + (SELECT count(*) FROM orders WHERE session_id = \(open.id) AND status IN ('new', 'submitted', 'partially_filled'))
+                    """, logger: logger
+                )
+                for try await (count) in busy.decode(Int64.self) where count > 0 {
+                    throw TradingStoreError.sessionBusy("session \(open.id) still has \(count) open positions or orders; close them (keelson trading close-all) before starting a new session")
+                }
+                try await connection.query("UPDATE trading_sessions SET ended_at = now(), status = 'stopped', status_reason = 'replaced by a new session' WHERE id = \(open.id)", logger: logger)
+            }
+            var initial = request.maxCapital
+            if request.resumeFromLastBalance {
+                let rows = try await connection.query(
+                    """
+                    SELECT b.cash FROM account_balances b JOIN trading_sessions s ON s.id = b.session_id
+                    WHERE s.mode = \(request.mode) ORDER BY b.id DESC LIMIT 1
+                    """, logger: logger
+                )
+                for try await (cash) in rows.decode(Decimal.self) { initial = cash }
+            }
+            let inserted = try await connection.query(
+                """
+                INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity, configuration, day_start_equity)
+                VALUES (\(request.mode), 'active', \(initial), \(initial), \(request.configurationJSON)::jsonb, \(initial))
+                RETURNING id
+                """, logger: logger
+            )
+            var sessionID: Int64 = 0
+            for try await (id) in inserted.decode(Int64.self) { sessionID = id }
+            try await connection.query(
+                """
+                INSERT INTO account_balances (session_id, cash, equity, realized_pnl, unrealized_pnl, fees_paid)
+                VALUES (\(sessionID), \(initial), \(initial), 0, 0, 0)
+                """, logger: logger
+            )
+            guard let session = try await Self.openSession(mode: request.mode, connection: connection, logger: logger) else {
+                throw TradingStoreError.inconsistent("the new session could not be read back")
+            }
+            return session
+        }
+    }
+
+    static func openSession(mode: String, connection: PostgresConnection, logger: Logger) async throws -> SessionRecord? {
+        let rows = try await connection.query(
+            """
+            SELECT id, mode, status, status_reason, initial_balance, peak_equity, trading_day::text, day_start_equity, started_at
+            FROM trading_sessions WHERE ended_at IS NULL AND mode = \(mode) ORDER BY id DESC LIMIT 1
+            """, logger: logger
+        )
+        for try await (id, mode, status, reason, initial, peak, day, dayStart, started) in rows.decode((Int64, String, String, String?, Decimal, Decimal, String?, Decimal?, Date).self) {
+            return SessionRecord(
+                id: id, mode: mode, state: TradingState(rawValue: status) ?? .halted, stateReason: reason, initialBalance: initial,
+                peakEquity: peak, tradingDay: day, dayStartEquity: dayStart, startedAt: started
+            )
+        }
+        return nil
+    }
+
+    func loadState(session: SessionRecord) async throws -> StoredTradingState {
+        var positions: [Symbol: Position] = [:]
+        let positionRows = try await client.query(
+            """
+            SELECT symbol, quantity, average_entry_price, realized_pnl, stop_price, take_profit_price, trailing_distance, highest_price,
+                   opened_at, entry_quantity, entry_fees, exit_quantity, exit_notional, exit_fees, coalesce(entry_order_id, 0), exit_attempts
+            FROM positions WHERE session_id = \(session.id)
+            """, logger: logger
+        )
+        for try await (symbol, quantity, average, realized, stop, takeProfit, trailing, highest, openedAt, entryQuantity, entryFees, exitQuantity, exitNotional, exitFees, entryOrderID, attempts)
+            in positionRows.decode((String, Decimal, Decimal, Decimal, Decimal?, Decimal?, Decimal?, Decimal?, Date, Decimal, Decimal, Decimal, Decimal, Decimal, Int64, Int32).self)
+        {
+            guard let symbol = Symbol(rawValue: symbol) else { continue }
+            var stops: ProtectiveStops?
+            if let stop, let highest {
+                stops = ProtectiveStops(stopPrice: stop, takeProfitPrice: takeProfit, trailingDistance: trailing, highestPrice: highest)
+            }
+            var position = Position(symbol: symbol, entryOrderID: entryOrderID, openedAt: openedAt, stops: stops)
+            position.quantity = quantity
+            position.averageEntryPrice = average
+            position.realizedPnl = realized
+            position.entryQuantity = entryQuantity
+            position.entryFees = entryFees
+            position.exitQuantity = exitQuantity
+            position.exitNotional = exitNotional
+            position.exitFees = exitFees
+            position.exitAttempts = Int(attempts)
+            positions[symbol] = position
+        }
+
+        let openOrders = try await openOrders(sessionID: session.id)
+
+        var account = AccountState(cash: session.initialBalance, realizedPnl: 0, feesPaid: 0)
+        let balanceRows = try await client.query(
+            "SELECT cash, realized_pnl, fees_paid FROM account_balances WHERE session_id = \(session.id) ORDER BY id DESC LIMIT 1", logger: logger
+        )
+        for try await (cash, realized, fees) in balanceRows.decode((Decimal, Decimal, Decimal).self) {
+            account = AccountState(cash: cash, realizedPnl: realized, feesPaid: fees)
+        }
+
+        var lastStopOut: [Symbol: Date] = [:]
+        let stopRows = try await client.query(
+            """
+            SELECT symbol, max(exit_time) FROM trades
+            WHERE session_id = \(session.id) AND exit_reason IN ('stop_loss', 'trailing_stop') GROUP BY symbol
+            """, logger: logger
+        )
+        for try await (symbol, time) in stopRows.decode((String, Date).self) {
+            if let symbol = Symbol(rawValue: symbol) { lastStopOut[symbol] = time }
+        }
+        var lastSignalAt: Date?
+        let lastSignalRows = try await client.query("SELECT max(processed_at) FROM engine_signal_log WHERE session_id = \(session.id)", logger: logger)
+        for try await (time) in lastSignalRows.decode(Date?.self) { lastSignalAt = time }
+        return StoredTradingState(positions: positions, openOrders: openOrders, account: account, lastStopOut: lastStopOut, lastSignalAt: lastSignalAt)
+    }
+
+    // MARK: Orders
+
+    private static let orderSelect = """
+        SELECT o.id, o.client_order_id, o.symbol, o.side, o.quantity, o.status, o.filled_quantity, o.average_fill_price, o.cause,
+               o.signal_id, coalesce(o.decided_after_bar, o.created_at), o.expected_price, o.planned_exits::text,
+               (SELECT count(*) FROM fills f WHERE f.order_id = o.id), o.created_at
+        FROM orders o
+        """
+
+    private func openOrders(sessionID: Int64) async throws -> [OrderRecord] {
+        var query = PostgresQuery(unsafeSQL: Self.orderSelect + " WHERE o.session_id = $1 AND o.status IN ('new', 'submitted', 'partially_filled') ORDER BY o.id")
+        query.binds.append(sessionID)
+        return try await Self.decodeOrders(client.query(query, logger: logger))
+    }
+
+    static func decodeOrders(_ rows: PostgresRowSequence) async throws -> [OrderRecord] {
+        var result: [OrderRecord] = []
+        for try await (id, clientID, symbol, side, quantity, status, filled, average, cause, signalID, after, expected, planned, fills, created)
+            in rows.decode((Int64, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, Date, Decimal?, String?, Int64, Date).self)
+        {
+            guard let symbol = Symbol(rawValue: symbol), let side = TradeSide(rawValue: side), let status = OrderStatus(rawValue: status) else { continue }
+            let exits = planned.flatMap { try? JSONDecoder().decode(PlannedExits.self, from: Data($0.utf8)) }
+            result.append(OrderRecord(
+                id: id, clientOrderID: clientID, symbol: symbol, side: side, quantity: quantity, status: status, filledQuantity: filled,
+                averageFillPrice: average, cause: OrderCause(rawValue: cause) ?? .signal, signalID: signalID, decidedAfterBar: after,
+                expectedPrice: expected, plannedExits: exits, fillCount: Int(fills), createdAt: created
+            ))
+        }
+        return result
+    }
+
+    private static func checkFence(_ fence: LeaderFence, connection: PostgresConnection, logger: Logger) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid::int8 = \(fence.classID)
+                           AND objid::int8 = \(fence.objectID) AND objsubid = 2 AND pid = \(fence.backendPID) AND granted)
+            """, logger: logger
+        )
+        for try await (held) in rows.decode(Bool.self) where !held { throw TradingStoreError.notLeader }
+    }
+
+    private static func insertOrder(_ draft: OrderDraft, sessionID: Int64, connection: PostgresConnection, logger: Logger) async throws -> OrderRecord? {
+        let rows = try await connection.query(
+            """
+            INSERT INTO orders (session_id, client_order_id, symbol, side, type, quantity, status, cause, signal_id, decided_after_bar, expected_price, planned_exits)
+            VALUES (\(sessionID), \(draft.clientOrderID), \(draft.symbol.rawValue), \(draft.side.rawValue), 'market', \(draft.quantity), 'new',
+                    \(draft.cause.rawValue), \(draft.signalID), \(draft.decidedAfterBar), \(draft.expectedPrice), \(draft.plannedExits?.json)::jsonb)
+            ON CONFLICT (client_order_id) DO NOTHING
+            RETURNING id, created_at
+            """, logger: logger
+        )
+        for try await (id, created) in rows.decode((Int64, Date).self) {
+            try await connection.query(
+                "INSERT INTO order_events (order_id, from_status, to_status, detail) VALUES (\(id), NULL, 'new', \(#"{"cause":"\#(draft.cause.rawValue)"}"#)::jsonb)",
+                logger: logger
+            )
+            return OrderRecord(
+                id: id, clientOrderID: draft.clientOrderID, symbol: draft.symbol, side: draft.side, quantity: draft.quantity, status: .new,
+                filledQuantity: 0, averageFillPrice: nil, cause: draft.cause, signalID: draft.signalID, decidedAfterBar: draft.decidedAfterBar,
+                expectedPrice: draft.expectedPrice, plannedExits: draft.plannedExits, fillCount: 0, createdAt: created
+            )
+        }
+        return nil
+    }
+
+    func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, fence: LeaderFence) async throws -> DecisionOutcome? {
+        try await client.transaction(logger: logger) { connection in
+            try await Self.checkFence(fence, connection: connection, logger: logger)
+            let (outcome, reason): (String, String) = switch decision {
+            case .order: ("ordered", "")
+            case .rejection(let rejection): ("rejected", rejection.description)
+            }
+            let logged = try await connection.query(
+                """
+                INSERT INTO engine_signal_log (signal_id, session_id, outcome, reason) VALUES (\(signal.id), \(sessionID), \(outcome), \(reason))
+                ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id
+                """, logger: logger
+            )
+            var isNew = false
+            for try await _ in logged.decode(Int64.self) { isNew = true }
+            guard isNew else { return nil }
+            switch decision {
+            case .order(let draft):
+                guard let order = try await Self.insertOrder(draft, sessionID: sessionID, connection: connection, logger: logger) else {
+                    throw TradingStoreError.inconsistent("order \(draft.clientOrderID) exists although signal \(signal.id) was never decided")
+                }
+                try await connection.query("UPDATE engine_signal_log SET order_id = \(order.id) WHERE signal_id = \(signal.id)", logger: logger)
+                return .ordered(order)
+            case .rejection(let rejection):
+                let detail = Self.json(["signal_id": String(signal.id), "code": rejection.code.rawValue, "strategy": signal.strategy, "side": signal.signal.side.rawValue])
+                try await connection.query(
+                    """
+                    INSERT INTO risk_events (session_id, kind, symbol, reason, detail)
+                    VALUES (\(sessionID), 'signal_rejected', \(signal.signal.symbol.rawValue), \(rejection.reason), \(detail)::jsonb)
+                    """, logger: logger
+                )
+                return .rejected
+            }
+        }
+    }
+
+    func createOrder(_ draft: OrderDraft, sessionID: Int64, fence: LeaderFence) async throws -> OrderRecord {
+        try await client.transaction(logger: logger) { connection in
+            try await Self.checkFence(fence, connection: connection, logger: logger)
+            if let order = try await Self.insertOrder(draft, sessionID: sessionID, connection: connection, logger: logger) { return order }
+            var query = PostgresQuery(unsafeSQL: Self.orderSelect + " WHERE o.client_order_id = $1")
+            query.binds.append(draft.clientOrderID)
+            guard let existing = try await Self.decodeOrders(connection.query(query, logger: logger)).first else {
+                throw TradingStoreError.inconsistent("order \(draft.clientOrderID) conflicts but cannot be read")
+            }
+            return existing
+        }
+    }
+
+    func transition(_ order: OrderRecord, to status: OrderStatus, detail: [String: String], fence: LeaderFence) async throws -> OrderRecord {
+        let next = try OrderStateMachine.transition(from: order.status, to: status)
+        return try await client.transaction(logger: logger) { connection in
+            try await Self.checkFence(fence, connection: connection, logger: logger)
+            try await connection.query(
+                """
+                UPDATE orders SET status = \(next.rawValue), updated_at = now(), reject_reason = coalesce(\(detail["reason"]), reject_reason)
+                WHERE id = \(order.id)
+                """, logger: logger
+            )
+            try await connection.query(
+                """
+                INSERT INTO order_events (order_id, from_status, to_status, detail)
+                VALUES (\(order.id), \(order.status.rawValue), \(next.rawValue), \(Self.json(detail))::jsonb)
+                """, logger: logger
+            )
+            var updated = order
+            updated.status = next
+            return updated
+        }
+    }
+
+    func applyFill(_ commit: FillCommit, sessionID: Int64, fence: LeaderFence) async throws -> Bool {
+        try await client.transaction(logger: logger) { connection in
+            try await Self.checkFence(fence, connection: connection, logger: logger)
+            let fill = commit.fill
+            let inserted = try await connection.query(
+                """
+                INSERT INTO fills (order_id, session_id, exchange_fill_id, symbol, side, quantity, price, fee, fee_asset,
+                                   expected_price, slippage_bps, latency_ms, filled_at)
+                VALUES (\(commit.order.id), \(sessionID), \(commit.exchangeFillID), \(commit.order.symbol.rawValue), \(fill.side.rawValue),
+                        \(fill.quantity), \(fill.price), \(fill.fee), 'USDT', \(commit.expectedPrice), \(commit.slippageBps),
+                        \(commit.latencyMilliseconds), \(fill.time))
+                ON CONFLICT (order_id, exchange_fill_id) DO NOTHING RETURNING id
+                """, logger: logger
+            )
+            var fillID: Int64?
+            for try await (id) in inserted.decode(Int64.self) { fillID = id }
+            guard let fillID else { return false }
+
+            let order = commit.order
+            try await connection.query(
+                """
+                UPDATE orders SET status = \(order.status.rawValue), filled_quantity = \(order.filledQuantity),
+                                  average_fill_price = \(order.averageFillPrice), updated_at = now()
+                WHERE id = \(order.id)
+                """, logger: logger
+            )
+            let detail = Self.json(["fill_id": String(fillID), "quantity": fill.quantity.description, "price": fill.price.description])
+            try await connection.query(
+                """
+                INSERT INTO order_events (order_id, from_status, to_status, detail)
+                VALUES (\(order.id), \(commit.previousStatus.rawValue), \(order.status.rawValue), \(detail)::jsonb)
+                """, logger: logger
+            )
+
+            let position = commit.position
+            if position.quantity == 0 {
+                try await connection.query("DELETE FROM positions WHERE session_id = \(sessionID) AND symbol = \(position.symbol.rawValue)", logger: logger)
+            } else {
+                try await Self.upsertPosition(position, mark: commit.marks[position.symbol], sessionID: sessionID, connection: connection, logger: logger)
+            }
+            if let trade = commit.trade {
+                try await connection.query(
+                    """
+                    INSERT INTO trades (session_id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees,
+                                        exit_reason, entry_order_id, exit_order_id)
+                    VALUES (\(sessionID), \(trade.symbol.rawValue), 'long', \(trade.quantity), \(trade.entryTime), \(trade.entryPrice),
+                            \(trade.exitTime), \(trade.exitPrice), \(trade.pnl), \(trade.fees), \(trade.exitReason.rawValue),
+                            \(trade.entryOrderID), \(trade.exitOrderID))
+                    """, logger: logger
+                )
+            }
+            try await Self.insertBalance(
+                commit.account, equity: commit.equity, unrealized: commit.unrealizedPnl, marketTime: fill.time,
+                sessionID: sessionID, connection: connection, logger: logger
+            )
+            try await connection.query("UPDATE trading_sessions SET peak_equity = \(commit.peakEquity) WHERE id = \(sessionID)", logger: logger)
+            return true
+        }
+    }
+
+    private static func upsertPosition(_ position: Position, mark: Decimal?, sessionID: Int64, connection: PostgresConnection, logger: Logger) async throws {
+        let stops = position.stops
+        try await connection.query(
+            """
+            INSERT INTO positions (session_id, symbol, quantity, average_entry_price, realized_pnl, stop_price, take_profit_price,
+                                   trailing_stop_price, highest_price, opened_at, updated_at, entry_quantity, entry_fees, exit_quantity,
+                                   exit_notional, exit_fees, entry_order_id, trailing_distance, exit_attempts, mark_price)
+            VALUES (\(sessionID), \(position.symbol.rawValue), \(position.quantity), \(position.averageEntryPrice), \(position.realizedPnl),
+                    \(stops?.stopPrice), \(stops?.takeProfitPrice), \(stops?.trailingStopPrice), \(stops?.highestPrice), \(position.openedAt), now(),
+                    \(position.entryQuantity), \(position.entryFees), \(position.exitQuantity), \(position.exitNotional), \(position.exitFees),
+                    \(position.entryOrderID), \(stops?.trailingDistance), \(position.exitAttempts), \(mark))
+            ON CONFLICT (session_id, symbol) DO UPDATE SET
+                quantity = EXCLUDED.quantity, average_entry_price = EXCLUDED.average_entry_price, realized_pnl = EXCLUDED.realized_pnl,
+                stop_price = EXCLUDED.stop_price, take_profit_price = EXCLUDED.take_profit_price,
+                trailing_stop_price = EXCLUDED.trailing_stop_price, highest_price = EXCLUDED.highest_price, updated_at = now(),
+                entry_quantity = EXCLUDED.entry_quantity, entry_fees = EXCLUDED.entry_fees, exit_quantity = EXCLUDED.exit_quantity,
+                exit_notional = EXCLUDED.exit_notional, exit_fees = EXCLUDED.exit_fees, entry_order_id = EXCLUDED.entry_order_id,
+                trailing_distance = EXCLUDED.trailing_distance, exit_attempts = EXCLUDED.exit_attempts,
+                mark_price = coalesce(EXCLUDED.mark_price, positions.mark_price)
+            """, logger: logger
+        )
+    }
+
+    private static func insertBalance(
+        _ account: AccountState, equity: Decimal, unrealized: Decimal, marketTime: Date, sessionID: Int64, connection: PostgresConnection, logger: Logger
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO account_balances (session_id, cash, equity, realized_pnl, unrealized_pnl, fees_paid, market_time)
+            VALUES (\(sessionID), \(account.cash), \(equity.rounded(scale: 8)), \(account.realizedPnl), \(unrealized.rounded(scale: 8)),
+                    \(account.feesPaid), \(marketTime))
+            """, logger: logger
+        )
+    }
+
+    func saveSnapshot(_ snapshot: EquitySnapshot, sessionID: Int64, fence: LeaderFence) async throws {
+        try await client.transaction(logger: logger) { connection in
+            try await Self.checkFence(fence, connection: connection, logger: logger)
+            try await Self.insertBalance(
+                snapshot.account, equity: snapshot.equity, unrealized: snapshot.unrealizedPnl, marketTime: snapshot.marketTime,
+                sessionID: sessionID, connection: connection, logger: logger
+            )
+            try await connection.query(
+                """
+                UPDATE trading_sessions SET peak_equity = \(snapshot.peakEquity), trading_day = \(snapshot.tradingDay)::date,
+                                            day_start_equity = \(snapshot.dayStartEquity)
+                WHERE id = \(sessionID)
+                """, logger: logger
+            )
+            for position in snapshot.positions {
+                try await Self.upsertPosition(position, mark: snapshot.marks[position.symbol], sessionID: sessionID, connection: connection, logger: logger)
+            }
+        }
+    }
+
+    func setState(_ state: TradingState, reason: String, kind: String, sessionID: Int64, resetReferences equity: Decimal?, fence: LeaderFence) async throws {
+        try await client.transaction(logger: logger) { connection in
+            try await Self.checkFence(fence, connection: connection, logger: logger)
+            try await connection.query(
+                """
+                UPDATE trading_sessions SET status = \(state.rawValue), status_reason = \(reason),
+                    peak_equity = coalesce(\(equity), peak_equity), day_start_equity = coalesce(\(equity), day_start_equity)
+                WHERE id = \(sessionID)
+                """, logger: logger
+            )
+            try await connection.query(
+                "INSERT INTO risk_events (session_id, kind, reason, detail) VALUES (\(sessionID), \(kind), \(reason), \(Self.json(["state": state.rawValue]))::jsonb)",
+                logger: logger
+            )
+        }
+    }
+
+    func recordRiskEvent(kind: String, symbol: Symbol?, reason: String, detail: [String: String], sessionID: Int64) async throws {
+        try await client.query(
+            "INSERT INTO risk_events (session_id, kind, symbol, reason, detail) VALUES (\(sessionID), \(kind), \(symbol?.rawValue), \(reason), \(Self.json(detail))::jsonb)",
+            logger: logger
+        )
+    }
+
+    // MARK: Signals
+
+    private static let signalColumns = "s.id, s.strategy, s.symbol, s.\"interval\", s.bar_time, s.side, s.strength, s.price, s.reason, s.created_at"
+
+    func undecidedSignals(since: Date, limit: Int) async throws -> [StoredSignal] {
+        var query = PostgresQuery(unsafeSQL: """
+            SELECT \(Self.signalColumns) FROM signals s
+            WHERE s.created_at >= $1 AND NOT EXISTS (SELECT 1 FROM engine_signal_log l WHERE l.signal_id = s.id)
+            ORDER BY s.id LIMIT $2
+            """)
+        query.binds.append(since)
+        query.binds.append(limit)
+        return try await Self.decodeSignals(client.query(query, logger: logger))
+    }
+
+    func signals(ids: [Int64]) async throws -> [StoredSignal] {
+        guard !ids.isEmpty else { return [] }
+        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.signalColumns) FROM signals s WHERE s.id = ANY($1) ORDER BY s.id")
+        query.binds.append(ids)
+        return try await Self.decodeSignals(client.query(query, logger: logger))
+    }
+
+    static func decodeSignals(_ rows: PostgresRowSequence) async throws -> [StoredSignal] {
+        var result: [StoredSignal] = []
+        for try await (id, strategy, symbol, interval, barTime, side, strength, price, reason, createdAt)
+            in rows.decode((Int64, String, String, String, Date, String, Double, Decimal, String, Date).self)
+        {
+            guard let symbol = Symbol(rawValue: symbol), let interval = CandleInterval(rawValue: interval), let side = TradeSide(rawValue: side) else { continue }
+            let signal = StrategySignal(symbol: symbol, interval: interval, side: side, strength: strength, barTime: barTime, price: price, reason: reason)
+            result.append(StoredSignal(id: id, strategy: strategy, signal: signal, createdAt: createdAt))
+        }
+        return result
+    }
+
+    static func json(_ values: [String: String]) -> String {
+        (try? String(decoding: JSONSerialization.data(withJSONObject: values, options: [.sortedKeys]), as: UTF8.self)) ?? "{}"
+    }
+}

@@ -1,0 +1,598 @@
+import Foundation
+import KeelsonDomain
+import KeelsonPersistence
+import KeelsonStrategies
+import KeelsonTrading
+import Hummingbird
+import Logging
+
+/// The trader: turns signals into orders through the risk manager, candles into fills, stops and marks, and
+/// keeps positions, cash and the session in PostgreSQL. Only the leader trades; it first rebuilds everything
+/// from the database and reconciles the broker, and only then takes signals.
+///
+/// Every operation runs to completion before the next starts (`serially`): an actor alone would interleave
+/// them at each database await, and a fill must never see half of a signal's decision.
+public actor TradingEngine {
+    public enum Role: String, Sendable { case leader, standby }
+
+    public struct Status: Sendable {
+        public var role: Role
+        public var ready: Bool
+        /// Why the engine does not trade right now (standby, recovering); nil when it does.
+        public var notReadyReason: String?
+        public var state: TradingState?
+        public var sessionID: Int64?
+    }
+
+    let settings: EngineSettings
+    private let store: any TradingStore
+    private let candleStore: any CandleStore
+    private let broker: any Broker
+    private let metrics: EngineMetrics
+    private let logger: Logger
+    private let crashPoint: CrashPoint?
+    private let startOptions: EngineStartOptions
+    private let risk: RiskManager
+
+    private var role: Role = .standby
+    private var notReadyReason: String? = "waiting for the leader lock"
+    private var fence: LeaderFence?
+    private var session: SessionRecord?
+    private var positions: [Symbol: Position] = [:]
+    private var openOrders: [String: OrderRecord] = [:]
+    private var account = AccountState(cash: 0, realizedPnl: 0, feesPaid: 0)
+    private var windows: [Symbol: MarketWindow] = [:]
+    private var lastStopOut: [Symbol: Date] = [:]
+    private var lastSignalAt: Date?
+    private var lastSnapshot: (time: Date, equity: Decimal)?
+    private var busy = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(
+        settings: EngineSettings, store: any TradingStore, candleStore: any CandleStore, broker: any Broker, metrics: EngineMetrics,
+        startOptions: EngineStartOptions, logger: Logger, crashPoint: CrashPoint? = CrashPoint.configured()
+    ) {
+        self.settings = settings
+        self.store = store
+        self.candleStore = candleStore
+        self.broker = broker
+        self.metrics = metrics
+        self.startOptions = startOptions
+        self.logger = logger
+        self.crashPoint = crashPoint
+        self.risk = RiskManager(settings: settings.risk, takerFeeRate: settings.execution.takerFeeRate)
+    }
+
+    public var status: Status {
+        Status(role: role, ready: notReadyReason == nil, notReadyReason: notReadyReason, state: session?.state, sessionID: session?.id)
+    }
+
+    // MARK: Serial execution
+
+    private func serially<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        if busy {
+            await withCheckedContinuation { waiters.append($0) }
+        } else {
+            busy = true
+        }
+        defer {
+            if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+        }
+        return try await body()
+    }
+
+    private func requireReady() throws(EngineError) {
+        if let notReadyReason { throw EngineError.unavailable("not trading: \(notReadyReason)") }
+    }
+
+    private func requireFence() throws -> LeaderFence {
+        guard let fence, role == .leader else { throw EngineError.unavailable("this engine is not the leader") }
+        return fence
+    }
+
+    // MARK: Leadership and recovery
+
+    /// This process holds the leader lock: rebuild from PostgreSQL, reconcile the broker, catch up on
+    /// signals, then trade.
+    func lead(fence: LeaderFence) async throws {
+        try await serially {
+            role = .leader
+            self.fence = fence
+            notReadyReason = "recovering open orders, positions and balance from the database"
+            metrics.role(leader: true)
+            do {
+                try await recover()
+            } catch {
+                clearState(role: .standby, reason: "recovery failed: \(DatabaseErrorDescription.describe(error))")
+                throw error
+            }
+            notReadyReason = nil
+        }
+        try await catchUp()
+    }
+
+    /// Stops trading at once: another instance holds (or may hold) the lock, or this process is stopping.
+    func standBy(reason: String) async {
+        await serially {
+            guard role == .leader || notReadyReason != reason else { return }
+            if role == .leader { logger.warning("stopped trading", metadata: ["reason": "\(reason)"]) }
+            clearState(role: .standby, reason: reason)
+            await broker.reset()
+        }
+    }
+
+    private func clearState(role: Role, reason: String) {
+        self.role = role
+        notReadyReason = reason
+        fence = nil
+        session = nil
+        positions = [:]
+        openOrders = [:]
+        windows = [:]
+        lastStopOut = [:]
+        lastSnapshot = nil
+        metrics.role(leader: role == .leader)
+    }
+
+    private func recover() async throws {
+        let opened = try await store.openSession(SessionRequest(
+            mode: startOptions.mode, maxCapital: settings.maxCapital, configurationJSON: settings.json,
+            newSession: startOptions.newSession, resumeFromLastBalance: startOptions.resumeFromLastBalance
+        ))
+        let stored = try await store.loadState(session: opened)
+        session = opened
+        positions = stored.positions
+        account = stored.account
+        lastStopOut = stored.lastStopOut
+        lastSignalAt = stored.lastSignalAt
+        openOrders = Dictionary(uniqueKeysWithValues: stored.openOrders.map { ($0.clientOrderID, $0) })
+
+        windows = [:]
+        for symbol in settings.symbols {
+            var window = try MarketWindow(atrPeriod: settings.risk.atrPeriod)
+            let recent = try await candleStore.candles(exchange: settings.marketExchange, symbol: symbol, interval: settings.timeframe, before: nil, limit: 200)
+            for candle in recent { _ = window.append(candle) }
+            windows[symbol] = window
+        }
+
+        // Reconcile: the broker works exactly the open orders the database has. Orders written but never
+        // sent (a crash between the two) are sent now under the same client order id.
+        await broker.reset()
+        let working = await broker.workingOrders()
+        var resent = 0
+        for order in stored.openOrders.sorted(by: { $0.id < $1.id }) where !working.contains(order.clientOrderID) {
+            try await send(order, immediateFill: nil)
+            if order.status == .new { resent += 1 }
+        }
+        let unknown = await broker.workingOrders().subtracting(openOrders.keys)
+        for clientOrderID in unknown {
+            try await broker.cancel(clientOrderID: clientOrderID)
+            try await store.recordRiskEvent(kind: "reconciliation", symbol: nil, reason: "the broker worked order \(clientOrderID), which the database does not know; canceled", detail: [:], sessionID: opened.id)
+        }
+        metrics.tradingState(opened.state)
+        updatePortfolioMetrics()
+        logger.notice("recovered", metadata: [
+            "session": "\(opened.id)", "state": "\(opened.state.rawValue)", "positions": "\(positions.count)",
+            "open_orders": "\(openOrders.count)", "orders_sent_after_crash": "\(resent)", "cash": "\(account.cash)",
+        ])
+    }
+
+    /// Decides every stored signal the engine has not decided yet (missed pushes, signals stored while it
+    /// was down or standing by). Signals older than the session are not its business.
+    func catchUp() async throws {
+        guard notReadyReason == nil, let since = session?.startedAt.addingTimeInterval(-Double(settings.signalMaxAge.components.seconds)) else { return }
+        let missed = try await store.undecidedSignals(since: since, limit: 500)
+        if !missed.isEmpty {
+            _ = try await handle(signals: missed)
+        }
+        let latest = windows.compactMapValues { $0.lastBar?.openTime }
+        var candles: [Candle] = []
+        for symbol in settings.symbols {
+            guard let after = latest[symbol] else { continue }
+            candles += try await candleStore.candles(exchange: settings.marketExchange, symbol: symbol, interval: settings.timeframe, after: after, limit: 500)
+        }
+        if !candles.isEmpty { _ = try await handle(candles: candles) }
+        metrics.secondsSinceLastSignal(lastSignalAt)
+    }
+
+    // MARK: Signals
+
+    public struct SignalResult: Sendable, Codable, Equatable {
+        public var id: Int64
+        public var outcome: String
+        public var detail: String?
+    }
+
+    /// Decides the signals with these ids, read back from the signals table (the source of truth).
+    func handle(signalIDs: [Int64]) async throws -> [SignalResult] {
+        try requireReady()
+        let stored = try await store.signals(ids: signalIDs)
+        let known = Set(stored.map(\.id))
+        let unknown = signalIDs.filter { !known.contains($0) }.map { SignalResult(id: $0, outcome: "unknown", detail: "no signal with this id in the signals table") }
+        return try await handle(signals: stored) + unknown
+    }
+
+    func handle(signals: [StoredSignal]) async throws -> [SignalResult] {
+        try requireReady()
+        return try await serially {
+            var results: [SignalResult] = []
+            for signal in signals.sorted(by: { $0.id < $1.id }) {
+                results.append(try await decide(signal))
+            }
+            return results
+        }
+    }
+
+    private func decide(_ stored: StoredSignal) async throws -> SignalResult {
+        guard let session else { throw EngineError.unavailable("no session") }
+        let decision = decision(for: stored)
+        let fence = try requireFence()
+        lastSignalAt = .now
+        guard let outcome = try await store.recordDecision(signal: stored, sessionID: session.id, decision: decision, fence: fence) else {
+            metrics.signalDecided("duplicate")
+            return SignalResult(id: stored.id, outcome: "duplicate", detail: "decided before; nothing done")
+        }
+        switch outcome {
+        case .rejected:
+            guard case .rejection(let rejection) = decision else { break }
+            metrics.signalDecided("rejected", code: rejection.code.rawValue)
+            logger.info("signal rejected", metadata: ["signal_id": "\(stored.id)", "symbol": "\(stored.signal.symbol)", "reason": "\(rejection)"])
+            return SignalResult(id: stored.id, outcome: "rejected", detail: rejection.description)
+        case .ordered(let order):
+            metrics.signalDecided("ordered")
+            metrics.orderTransition(.new)
+            openOrders[order.clientOrderID] = order
+            logger.info("order written", metadata: ["order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "side": "\(order.side.rawValue)", "quantity": "\(order.quantity)"])
+            if crashPoint == .afterOrderWritten { crashPoint?.trigger() }
+            try await send(order, immediateFill: nil)
+            return SignalResult(id: stored.id, outcome: "ordered", detail: order.clientOrderID)
+        }
+        return SignalResult(id: stored.id, outcome: "rejected", detail: nil)
+    }
+
+    private func decision(for stored: StoredSignal) -> SignalDecision {
+        let signal = stored.signal
+        let symbol = signal.symbol
+        let age = Date.now.timeIntervalSince(stored.createdAt)
+        if age > Double(settings.signalMaxAge.components.seconds) {
+            return .rejection(RiskRejection(.staleSignal, "signal \(stored.id) is \(Int(age)) s old, older than the \(settings.signalMaxAge.components.seconds) s limit (KEELSON_SIGNAL_MAX_AGE_SECONDS)"))
+        }
+        guard settings.symbols.contains(symbol) else {
+            return .rejection(RiskRejection(.symbolNotTraded, "\(symbol) is not among the traded symbols (\(settings.symbols.map(\.rawValue).joined(separator: ",")))"))
+        }
+        guard signal.interval == settings.timeframe else {
+            return .rejection(RiskRejection(.otherTimeframe, "signal on \(signal.interval.rawValue) bars; the engine trades \(settings.timeframe.rawValue)"))
+        }
+        let state = session?.state ?? .stopped
+        switch signal.side {
+        case .buy:
+            if openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .buy }) {
+                return .rejection(RiskRejection(.positionOpen, "an entry order for \(symbol) is still working"))
+            }
+            let context = RiskManager.EntryContext(
+                symbol: symbol, price: signal.price, atr: windows[symbol]?.atr, equity: equity(), cash: account.cash,
+                openPositions: positions.count + openOrders.values.filter { $0.side == .buy }.count,
+                hasPosition: positions[symbol] != nil, state: state,
+                cooldownUntil: lastStopOut[symbol].map { risk.cooldownEnd(afterStopOutAt: $0, interval: settings.timeframe) },
+                now: signal.barTime.addingTimeInterval(TimeInterval(signal.interval.seconds)), rules: settings.rules(for: symbol)
+            )
+            switch risk.planEntry(context) {
+            case .failure(let rejection): return .rejection(rejection)
+            case .success(let plan):
+                let exits = PlannedExits(
+                    stopDistance: plan.stopDistance,
+                    takeProfitDistance: plan.stops.takeProfitPrice.map { $0 - signal.price },
+                    trailingDistance: plan.stops.trailingDistance
+                )
+                return .order(OrderDraft(
+                    clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .buy, quantity: plan.quantity, cause: .signal,
+                    signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: exits
+                ))
+            }
+        case .sell:
+            guard state.allowsExits else { return .rejection(RiskRejection(.tradingStopped, "trading is stopped (kill switch): nothing is sent until an operator resumes")) }
+            guard let position = positions[symbol], position.quantity > 0 else {
+                return .rejection(RiskRejection(.noPosition, "no \(symbol) position to sell; spot trading is long only"))
+            }
+            if openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .sell }) {
+                return .rejection(RiskRejection(.exitPending, "an exit for \(symbol) is already working"))
+            }
+            return .order(OrderDraft(
+                clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .sell, quantity: position.quantity, cause: .signal,
+                signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: nil
+            ))
+        }
+    }
+
+    /// Sends an order (again, after a crash: same client order id) and applies any execution that happens at once.
+    private func send(_ order: OrderRecord, immediateFill: (price: Decimal, bar: Candle)?) async throws {
+        var current = order
+        if current.status == .new {
+            current = try await store.transition(current, to: .submitted, detail: ["broker": broker.name], fence: try requireFence())
+            metrics.orderTransition(.submitted)
+            openOrders[current.clientOrderID] = current
+        }
+        let executions = try await broker.submit(BrokerOrder(
+            clientOrderID: current.clientOrderID, symbol: current.symbol, side: current.side, remainingQuantity: current.remainingQuantity,
+            decidedAfterBar: current.decidedAfterBar, fillCount: current.fillCount, immediateFill: immediateFill
+        ))
+        for execution in executions { try await apply(execution) }
+        updateOrderMetrics()
+    }
+
+    // MARK: Candles
+
+    public struct CandleResult: Sendable, Codable, Equatable, ResponseEncodable {
+        public var accepted: Int
+        public var fills: Int
+        public var state: String
+    }
+
+    func handle(candles: [Candle]) async throws -> CandleResult {
+        try requireReady()
+        return try await serially {
+            var accepted = 0
+            var fills = 0
+            var marketTime: Date?
+            for candle in candles.sorted(by: { ($0.openTime, $0.symbol.rawValue) < ($1.openTime, $1.symbol.rawValue) }) {
+                guard settings.symbols.contains(candle.symbol), candle.interval == settings.timeframe, candle.exchange == settings.marketExchange,
+                      var window = windows[candle.symbol]
+                else { continue }
+                rollTradingDay(to: candle.openTime)
+                guard window.append(candle) else { continue }
+                windows[candle.symbol] = window
+                accepted += 1
+                fills += try await process(candle)
+                marketTime = candle.closeTime
+            }
+            if let marketTime { try await afterCandles(marketTime: marketTime) }
+            return CandleResult(accepted: accepted, fills: fills, state: (session?.state ?? .stopped).rawValue)
+        }
+    }
+
+    private func process(_ candle: Candle) async throws -> Int {
+        var fills = 0
+        for execution in await broker.executions(on: candle) {
+            try await apply(execution)
+            fills += 1
+        }
+        let symbol = candle.symbol
+        guard let state = session?.state, state.allowsExits, var position = positions[symbol], position.quantity > 0, let stops = position.stops,
+              !openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .sell })
+        else { return fills }
+        if let trigger = stops.trigger(on: candle) {
+            logger.info("exit triggered", metadata: ["symbol": "\(symbol)", "cause": "\(trigger.cause.rawValue)", "level": "\(trigger.level)", "bar": "\(candle.openTime.formatted(.iso8601))"])
+            return fills + (try await exit(symbol, cause: trigger.cause, expectedPrice: trigger.level, immediateFill: (trigger.price, candle), decidedAfterBar: candle.openTime.addingTimeInterval(-1)))
+        }
+        position.stops = stops.advanced(by: candle)
+        positions[symbol] = position
+        return fills
+    }
+
+    /// Creates and sends the order that closes `symbol`'s position. Returns the fills it made at once.
+    @discardableResult
+    private func exit(_ symbol: Symbol, cause: OrderCause, expectedPrice: Decimal?, immediateFill: (price: Decimal, bar: Candle)?, decidedAfterBar: Date) async throws -> Int {
+        guard let session, var position = positions[symbol] else { return 0 }
+        let draft = OrderDraft(
+            clientOrderID: ClientOrderID.forExit(entryOrderID: position.entryOrderID, attempt: position.exitAttempts), symbol: symbol, side: .sell,
+            quantity: position.quantity, cause: cause, signalID: nil, decidedAfterBar: decidedAfterBar, expectedPrice: expectedPrice, plannedExits: nil
+        )
+        let order = try await store.createOrder(draft, sessionID: session.id, fence: try requireFence())
+        position.exitAttempts += 1
+        positions[symbol] = position
+        guard order.status.isOpen else { return 0 }
+        openOrders[order.clientOrderID] = order
+        metrics.orderTransition(.new)
+        let before = fillsRecorded
+        try await send(order, immediateFill: immediateFill)
+        return fillsRecorded - before
+    }
+
+    private var fillsRecorded = 0
+
+    /// One execution: order, position, trade, cash and session peak, committed together, then mirrored in memory.
+    private func apply(_ execution: BrokerExecution) async throws {
+        guard let session, var order = openOrders[execution.clientOrderID] else {
+            logger.error("execution for an order the engine does not know", metadata: ["client_order_id": "\(execution.clientOrderID)"])
+            return
+        }
+        let previous = order.status
+        let filled = order.filledQuantity + execution.quantity
+        let average = ((order.averageFillPrice ?? 0) * order.filledQuantity + execution.price * execution.quantity) / filled
+        order.filledQuantity = filled
+        order.averageFillPrice = average.rounded(scale: 12)
+        order.status = try OrderStateMachine.transition(from: previous, to: OrderStateMachine.statusAfterFill(filled: filled, of: order.quantity))
+        order.fillCount += 1
+
+        let symbol = order.symbol
+        var position = positions[symbol] ?? Position(symbol: symbol, entryOrderID: order.id, openedAt: execution.time, stops: nil)
+        let input = FillInput(
+            orderID: order.id, side: order.side, quantity: execution.quantity, price: execution.price, fee: execution.fee,
+            time: execution.time, cause: order.cause
+        )
+        let effect = try position.apply(input)
+        if order.side == .buy, let planned = order.plannedExits {
+            let highest = max(position.stops?.highestPrice ?? 0, position.averageEntryPrice)
+            var stops = planned.stops(entryPrice: position.averageEntryPrice, rules: settings.rules(for: symbol))
+            stops.highestPrice = highest
+            position.stops = stops
+        }
+        var newAccount = account
+        newAccount.cash += effect.cashDelta
+        newAccount.realizedPnl += effect.realizedPnlDelta
+        newAccount.feesPaid += execution.fee
+
+        var newPositions = positions
+        newPositions[symbol] = position.quantity > 0 ? position : nil
+        var marks = windows.compactMapValues(\.mark)
+        if marks[symbol] == nil { marks[symbol] = execution.price }
+        let unrealized = newPositions.values.reduce(Decimal(0)) { $0 + $1.unrealizedPnl(at: marks[$1.symbol] ?? $1.averageEntryPrice) }
+        let equity = newAccount.cash + newPositions.values.reduce(Decimal(0)) { $0 + $1.marketValue(at: marks[$1.symbol] ?? $1.averageEntryPrice) }
+        let peak = max(session.peakEquity, equity)
+
+        let commit = FillCommit(
+            order: order, previousStatus: previous, exchangeFillID: execution.exchangeFillID, fill: input, expectedPrice: order.expectedPrice,
+            slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds, position: position, trade: effect.closedTrade,
+            account: newAccount, equity: equity, unrealizedPnl: unrealized, peakEquity: peak, marks: marks
+        )
+        let recorded = try await store.applyFill(commit, sessionID: session.id, fence: try requireFence())
+        await broker.confirm(execution)
+        guard recorded else {
+            logger.warning("execution recorded before; ignored", metadata: ["exchange_fill_id": "\(execution.exchangeFillID)"])
+            return
+        }
+        if crashPoint == .afterFillRecorded { crashPoint?.trigger() }
+        fillsRecorded += 1
+        positions = newPositions
+        account = newAccount
+        self.session?.peakEquity = peak
+        if order.status.isOpen { openOrders[order.clientOrderID] = order } else { openOrders[order.clientOrderID] = nil }
+        if let trade = effect.closedTrade, trade.exitReason == .stopLoss || trade.exitReason == .trailingStop {
+            lastStopOut[symbol] = trade.exitTime
+        }
+        metrics.fill(side: order.side, slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds)
+        metrics.orderTransition(order.status)
+        logger.info("fill recorded", metadata: [
+            "order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "quantity": "\(execution.quantity)", "price": "\(execution.price)",
+            "status": "\(order.status.rawValue)", "cash": "\(newAccount.cash)",
+        ])
+    }
+
+    // MARK: Limits, snapshots, the trading day
+
+    private static let dayFormat: Date.ISO8601FormatStyle = .iso8601.year().month().day()
+
+    private func rollTradingDay(to time: Date) {
+        let day = time.formatted(Self.dayFormat)
+        guard session?.tradingDay != day else { return }
+        session?.tradingDay = day
+        session?.dayStartEquity = equity()
+    }
+
+    private func afterCandles(marketTime: Date) async throws {
+        guard var current = session else { return }
+        let equity = equity()
+        current.peakEquity = max(current.peakEquity, equity)
+        session = current
+        if current.state == .active,
+           let breach = risk.limitBreach(equity: equity, dayStartEquity: current.dayStartEquity ?? current.initialBalance, peakEquity: current.peakEquity)
+        {
+            try await changeState(to: .halted, reason: breach.reason, kind: breach.kind.rawValue, resetReferences: false)
+        }
+        let changed = lastSnapshot.map { $0.equity != equity || marketTime.timeIntervalSince($0.time) >= 60 } ?? true
+        if changed || !positions.isEmpty {
+            let marks = windows.compactMapValues(\.mark)
+            try await store.saveSnapshot(EquitySnapshot(
+                account: account, equity: equity, unrealizedPnl: unrealizedPnl(), marketTime: marketTime, peakEquity: current.peakEquity,
+                tradingDay: current.tradingDay, dayStartEquity: current.dayStartEquity, positions: Array(positions.values), marks: marks
+            ), sessionID: current.id, fence: try requireFence())
+            lastSnapshot = (marketTime, equity)
+        }
+        updatePortfolioMetrics()
+    }
+
+    private func equity() -> Decimal {
+        account.cash + positions.values.reduce(Decimal(0)) { $0 + $1.marketValue(at: windows[$1.symbol]?.mark ?? $1.averageEntryPrice) }
+    }
+
+    private func unrealizedPnl() -> Decimal {
+        positions.values.reduce(Decimal(0)) { $0 + $1.unrealizedPnl(at: windows[$1.symbol]?.mark ?? $1.averageEntryPrice) }
+    }
+
+    private func changeState(to state: TradingState, reason: String, kind: String, resetReferences: Bool) async throws {
+        guard let current = session else { return }
+        let equity = equity()
+        try await store.setState(state, reason: reason, kind: kind, sessionID: current.id, resetReferences: resetReferences ? equity : nil, fence: try requireFence())
+        session?.state = state
+        session?.stateReason = reason
+        if resetReferences {
+            session?.peakEquity = equity
+            session?.dayStartEquity = equity
+        }
+        metrics.tradingState(state)
+        logger.notice("trading state changed", metadata: ["state": "\(state.rawValue)", "kind": "\(kind)", "reason": "\(reason)"])
+    }
+
+    private func updatePortfolioMetrics() {
+        guard let session else { return }
+        let equity = equity()
+        let dayStart = session.dayStartEquity ?? session.initialBalance
+        let drawdown = session.peakEquity > 0 ? (session.peakEquity - equity) / session.peakEquity * 100 : 0
+        metrics.portfolio(equity: equity, cash: account.cash, dailyPnl: equity - dayStart, drawdownPercent: drawdown, openPositions: positions.count)
+        updateOrderMetrics()
+    }
+
+    private func updateOrderMetrics() {
+        metrics.openOrders(Dictionary(grouping: openOrders.values, by: \.status).mapValues(\.count))
+    }
+
+    // MARK: Operator controls
+
+    public struct ControlResult: Sendable, Codable, Equatable {
+        public var state: String
+        public var changed: Bool
+        public var detail: String
+    }
+
+    /// The kill switch: `stopped`. Working orders are canceled, nothing more is sent (stops included) until
+    /// an operator resumes.
+    func halt(reason: String) async throws -> ControlResult {
+        try requireReady()
+        return try await serially {
+            guard session?.state != .stopped else { return ControlResult(state: "stopped", changed: false, detail: "already stopped: \(session?.stateReason ?? "")") }
+            try await changeState(to: .stopped, reason: reason, kind: "operator_halt", resetReferences: false)
+            var canceled = 0
+            for order in openOrders.values.sorted(by: { $0.id < $1.id }) {
+                try await broker.cancel(clientOrderID: order.clientOrderID)
+                _ = try await store.transition(order, to: .canceled, detail: ["reason": "kill switch: \(reason)"], fence: try requireFence())
+                metrics.orderTransition(.canceled)
+                openOrders[order.clientOrderID] = nil
+                canceled += 1
+            }
+            updateOrderMetrics()
+            return ControlResult(state: "stopped", changed: true, detail: "kill switch on: \(canceled) working orders canceled; \(positions.count) positions left open and their stops are not watched until resume or close-all")
+        }
+    }
+
+    /// `halted`: no new entries; exits and stops keep running.
+    func stopEntries(reason: String) async throws -> ControlResult {
+        try requireReady()
+        return try await serially {
+            guard session?.state != .halted else { return ControlResult(state: "halted", changed: false, detail: "already halted: \(session?.stateReason ?? "")") }
+            try await changeState(to: .halted, reason: reason, kind: "operator_stop_entries", resetReferences: false)
+            return ControlResult(state: "halted", changed: true, detail: "no new entries; exits and stops keep running")
+        }
+    }
+
+    /// Back to `active`; the drawdown peak and the day's starting equity restart from current equity, so a
+    /// limit that was hit does not halt again at once.
+    func resume(reason: String) async throws -> ControlResult {
+        try requireReady()
+        return try await serially {
+            guard session?.state != .active else { return ControlResult(state: "active", changed: false, detail: "already active") }
+            try await changeState(to: .active, reason: reason, kind: "operator_resume", resetReferences: true)
+            return ControlResult(state: "active", changed: true, detail: "trading resumed; drawdown and daily loss are measured from equity \(equity().rounded(scale: 2))")
+        }
+    }
+
+    /// Sells every position at the next price seen and halts new entries.
+    func closeAll(reason: String) async throws -> ControlResult {
+        try requireReady()
+        return try await serially {
+            if session?.state == .active {
+                try await changeState(to: .halted, reason: "close-all: \(reason)", kind: "operator_close_all", resetReferences: false)
+            }
+            var sent = 0
+            for symbol in positions.keys.sorted(by: { $0.rawValue < $1.rawValue })
+            where !openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .sell }) {
+                let after = windows[symbol]?.lastBar?.openTime ?? .now
+                try await exit(symbol, cause: .closeAll, expectedPrice: windows[symbol]?.mark, immediateFill: nil, decidedAfterBar: after)
+                sent += 1
+            }
+            return ControlResult(
+                state: (session?.state ?? .halted).rawValue, changed: sent > 0,
+                detail: sent > 0 ? "\(sent) exit orders sent; they fill at the next price seen" : "no position without a working exit; nothing sent"
+            )
+        }
+    }
+}

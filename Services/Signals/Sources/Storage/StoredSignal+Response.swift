@@ -1,0 +1,4 @@
+import Hummingbird
+import KeelsonStrategies
+
+extension StoredSignal: ResponseEncodable {}

@@ -1,0 +1,108 @@
+import Foundation
+import KeelsonDomain
+
+/// One long position and the round trip it is part of: entries average in, exits realise PnL, and when the
+/// quantity reaches zero the round trip becomes a `ClosedTrade`. Cash moves by exactly what each fill costs.
+public struct Position: Sendable, Equatable {
+    public var symbol: Symbol
+    public var quantity: Decimal
+    public var averageEntryPrice: Decimal
+    public var entryQuantity: Decimal
+    public var entryFees: Decimal
+    public var exitQuantity: Decimal
+    public var exitNotional: Decimal
+    public var exitFees: Decimal
+    /// PnL realised by exits so far, before fees.
+    public var realizedPnl: Decimal
+    public var openedAt: Date
+    public var entryOrderID: Int64
+    public var stops: ProtectiveStops?
+    /// Exit orders created for this position so far (part of their client order ids).
+    public var exitAttempts: Int
+
+    public init(symbol: Symbol, entryOrderID: Int64, openedAt: Date, stops: ProtectiveStops?) {
+        self.symbol = symbol
+        self.quantity = 0
+        self.averageEntryPrice = 0
+        self.entryQuantity = 0
+        self.entryFees = 0
+        self.exitQuantity = 0
+        self.exitNotional = 0
+        self.exitFees = 0
+        self.realizedPnl = 0
+        self.openedAt = openedAt
+        self.entryOrderID = entryOrderID
+        self.stops = stops
+        self.exitAttempts = 0
+    }
+
+    public func marketValue(at price: Decimal) -> Decimal { quantity * price }
+    public func unrealizedPnl(at price: Decimal) -> Decimal { quantity * (price - averageEntryPrice) }
+
+    /// Applies one fill; returns the cash it moves and, when it closes the position, the round trip.
+    public mutating func apply(_ fill: FillInput) throws(AccountingError) -> FillEffect {
+        switch fill.side {
+        case .buy:
+            let total = quantity + fill.quantity
+            averageEntryPrice = ((quantity * averageEntryPrice + fill.quantity * fill.price) / total).rounded(scale: 12)
+            quantity = total
+            entryQuantity += fill.quantity
+            entryFees += fill.fee
+            return FillEffect(cashDelta: -(fill.quantity * fill.price) - fill.fee, realizedPnlDelta: 0, closedTrade: nil)
+        case .sell:
+            guard fill.quantity <= quantity else {
+                throw AccountingError(reason: "a sell of \(fill.quantity) \(symbol) is larger than the position of \(quantity); spot positions cannot go short")
+            }
+            let pnl = fill.quantity * (fill.price - averageEntryPrice)
+            realizedPnl += pnl
+            quantity -= fill.quantity
+            exitQuantity += fill.quantity
+            exitNotional += fill.quantity * fill.price
+            exitFees += fill.fee
+            var trade: ClosedTrade?
+            if quantity == 0 {
+                trade = ClosedTrade(
+                    symbol: symbol, quantity: entryQuantity, entryTime: openedAt,
+                    entryPrice: ((exitNotional - realizedPnl) / exitQuantity).rounded(scale: 12),
+                    exitTime: fill.time, exitPrice: (exitNotional / exitQuantity).rounded(scale: 12),
+                    pnl: realizedPnl - entryFees - exitFees, fees: entryFees + exitFees,
+                    exitReason: fill.cause, entryOrderID: entryOrderID, exitOrderID: fill.orderID
+                )
+            }
+            return FillEffect(cashDelta: fill.quantity * fill.price - fill.fee, realizedPnlDelta: pnl, closedTrade: trade)
+        }
+    }
+}
+
+/// What the accounting needs to know about a fill.
+public struct FillInput: Sendable, Equatable {
+    public var orderID: Int64
+    public var side: TradeSide
+    public var quantity: Decimal
+    public var price: Decimal
+    public var fee: Decimal
+    public var time: Date
+    public var cause: OrderCause
+
+    public init(orderID: Int64, side: TradeSide, quantity: Decimal, price: Decimal, fee: Decimal, time: Date, cause: OrderCause) {
+        self.orderID = orderID
+        self.side = side
+        self.quantity = quantity
+        self.price = price
+        self.fee = fee
+        self.time = time
+        self.cause = cause
+    }
+}
+
+public struct FillEffect: Sendable, Equatable {
+    public var cashDelta: Decimal
+    /// Before fees.
+    public var realizedPnlDelta: Decimal
+    public var closedTrade: ClosedTrade?
+}
+
+public struct AccountingError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let reason: String
+    public var description: String { reason }
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+extension Decimal {
+    /// This value rounded to a multiple of `step` (a tick size or lot step); `step` ≤ 0 leaves it as it is.
+    public func rounded(toMultipleOf step: Decimal, _ mode: NSDecimalNumber.RoundingMode) -> Decimal {
+        guard step > 0 else { return self }
+        var steps = self / step
+        var whole = Decimal()
+        NSDecimalRound(&whole, &steps, 0, mode)
+        return whole * step
+    }
+
+    /// This value rounded to `scale` decimal places, so long quotients (averages, ratios) stay a sensible size.
+    public func rounded(scale: Int, _ mode: NSDecimalNumber.RoundingMode = .plain) -> Decimal {
+        var value = self
+        var result = Decimal()
+        NSDecimalRound(&result, &value, scale, mode)
+        return result
+    }
+
+    /// A binary floating-point figure (an ATR, a slippage factor) brought into exact money at `scale` places.
+    public init(approximating value: Double, scale: Int = 8) {
+        guard value.isFinite else {
+            self = 0
+            return
+        }
+        self = Decimal(string: String(format: "%.\(scale)f", value)) ?? 0
+    }
+
+    var asDouble: Double { NSDecimalNumber(decimal: self).doubleValue }
+}

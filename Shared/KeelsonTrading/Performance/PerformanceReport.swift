@@ -1,0 +1,99 @@
+import Foundation
+
+/// Trading results per calendar period (UTC): PnL, trades, win rate, profit factor, Sharpe ratio of daily
+/// returns (annualised with √365: crypto trades every day) and max drawdown of the equity curve.
+public enum PerformancePeriod: String, Sendable, Codable, CaseIterable {
+    case daily, weekly, monthly
+}
+
+public struct PeriodPerformance: Sendable, Equatable, Codable {
+    public var periodStart: Date
+    public var pnl: Decimal
+    public var trades: Int
+    public var wins: Int
+    public var winRate: Double?
+    /// Gross profit over gross loss; nil when there were no losing trades.
+    public var profitFactor: Double?
+    /// nil with fewer than two days of equity in the period.
+    public var sharpe: Double?
+    public var maxDrawdownPercent: Double
+
+    enum CodingKeys: String, CodingKey {
+        case pnl, trades, wins, sharpe
+        case periodStart = "period_start", winRate = "win_rate", profitFactor = "profit_factor", maxDrawdownPercent = "max_drawdown_percent"
+    }
+}
+
+public struct EquityPoint: Sendable, Equatable {
+    public var time: Date
+    public var equity: Decimal
+
+    public init(time: Date, equity: Decimal) {
+        self.time = time
+        self.equity = equity
+    }
+}
+
+public enum PerformanceReport {
+    public static func periods(trades: [ClosedTrade], equity: [EquityPoint], period: PerformancePeriod) -> [PeriodPerformance] {
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        func start(_ date: Date) -> Date {
+            switch period {
+            case .daily: calendar.startOfDay(for: date)
+            case .weekly: calendar.dateInterval(of: .weekOfYear, for: date)?.start ?? calendar.startOfDay(for: date)
+            case .monthly: calendar.dateInterval(of: .month, for: date)?.start ?? calendar.startOfDay(for: date)
+            }
+        }
+        let tradesByPeriod = Dictionary(grouping: trades) { start($0.exitTime) }
+        let equityByPeriod = Dictionary(grouping: equity.sorted { $0.time < $1.time }) { start($0.time) }
+        let keys = Set(tradesByPeriod.keys).union(equityByPeriod.keys).sorted()
+        return keys.map { key in
+            let periodTrades = tradesByPeriod[key] ?? []
+            let points = equityByPeriod[key] ?? []
+            let wins = periodTrades.filter { $0.pnl > 0 }
+            let grossProfit = wins.reduce(Decimal(0)) { $0 + $1.pnl }
+            let grossLoss = periodTrades.filter { $0.pnl < 0 }.reduce(Decimal(0)) { $0 - $1.pnl }
+            return PeriodPerformance(
+                periodStart: key,
+                pnl: periodTrades.reduce(Decimal(0)) { $0 + $1.pnl },
+                trades: periodTrades.count,
+                wins: wins.count,
+                winRate: periodTrades.isEmpty ? nil : Double(wins.count) / Double(periodTrades.count),
+                profitFactor: grossLoss > 0 ? grossProfit.asDouble / grossLoss.asDouble : nil,
+                sharpe: sharpe(dailyCloses(points, calendar: calendar)),
+                maxDrawdownPercent: maxDrawdownPercent(points.map(\.equity))
+            )
+        }
+    }
+
+    /// The last equity of each day.
+    static func dailyCloses(_ points: [EquityPoint], calendar: Calendar) -> [Double] {
+        var closes: [(Date, Double)] = []
+        for point in points {
+            let day = calendar.startOfDay(for: point.time)
+            if let last = closes.last, last.0 == day { closes[closes.count - 1].1 = point.equity.asDouble } else { closes.append((day, point.equity.asDouble)) }
+        }
+        return closes.map(\.1)
+    }
+
+    public static func sharpe(_ dailyEquity: [Double]) -> Double? {
+        guard dailyEquity.count >= 3 else { return nil }
+        let returns = zip(dailyEquity.dropFirst(), dailyEquity).compactMap { current, previous in previous > 0 ? current / previous - 1 : nil }
+        guard returns.count >= 2 else { return nil }
+        let mean = returns.reduce(0, +) / Double(returns.count)
+        let variance = returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(returns.count - 1)
+        guard variance > 0 else { return nil }
+        return mean / variance.squareRoot() * 365.0.squareRoot()
+    }
+
+    public static func maxDrawdownPercent(_ equity: [Decimal]) -> Double {
+        var peak = Decimal(0)
+        var worst = Decimal(0)
+        for value in equity {
+            peak = max(peak, value)
+            if peak > 0 { worst = max(worst, (peak - value) / peak * 100) }
+        }
+        return worst.asDouble
+    }
+}

@@ -80,7 +80,7 @@ struct ServiceEndpointsTests {
 
     @Test("/ready is 503 with a reason while the database is unreachable; /health stays 200")
     func notReadyWithoutDatabase() async throws {
-        let app = buildEngineApplication(configuration: try TestConfiguration.service(.engine, database: TestConfiguration.unreachableDatabase()))
+        let app = try buildEngineApplication(configuration: TestConfiguration.service(.engine, database: TestConfiguration.unreachableDatabase()))
         try await app.test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)

@@ -18,11 +18,18 @@ struct LeaderElection: Service {
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                var connection: PostgresConnection?
                 do {
-                    let opened = try await database.connect(logger: logger)
-                    connection = opened
-                    try await lead(on: opened)
+                    let connection = try await database.connect(logger: logger)
+                    // Closed on every path: the lock goes with it, and an unclosed connection traps in deinit.
+                    let outcome: Result<Void, any Error>
+                    do {
+                        try await lead(on: connection)
+                        outcome = .success(())
+                    } catch {
+                        outcome = .failure(error)
+                    }
+                    try? await connection.close()
+                    try outcome.get()
                 } catch is CancellationError {
                     break
                 } catch {
@@ -30,11 +37,10 @@ struct LeaderElection: Service {
                     logger.warning("leader lock connection failed", metadata: ["error": "\(reason)"])
                     await engine.standBy(reason: "the leader lock connection failed: \(reason)")
                 }
-                try? await connection?.close()
                 try? await Task.sleep(for: pollInterval)
             }
         }
-        await engine.standBy(reason: "shutting down")
+        await engine.standBy(reason: "shutting down", expected: true)
     }
 
     private func lead(on connection: PostgresConnection) async throws {

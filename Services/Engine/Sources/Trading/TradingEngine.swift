@@ -112,10 +112,10 @@ public actor TradingEngine {
     }
 
     /// Stops trading at once: another instance holds (or may hold) the lock, or this process is stopping.
-    func standBy(reason: String) async {
+    func standBy(reason: String, expected: Bool = false) async {
         await serially {
             guard role == .leader || notReadyReason != reason else { return }
-            if role == .leader { logger.warning("stopped trading", metadata: ["reason": "\(reason)"]) }
+            if role == .leader { logger.log(level: expected ? .info : .warning, "stopped trading", metadata: ["reason": "\(reason)"]) }
             clearState(role: .standby, reason: reason)
             await broker.reset()
         }
@@ -201,6 +201,12 @@ public actor TradingEngine {
         public var id: Int64
         public var outcome: String
         public var detail: String?
+
+        public init(id: Int64, outcome: String, detail: String?) {
+            self.id = id
+            self.outcome = outcome
+            self.detail = detail
+        }
     }
 
     /// Decides the signals with these ids, read back from the signals table (the source of truth).

@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import Foundation
+import KeelsonDomain
+import KeelsonPersistence
+import KeelsonServiceKit
+import KeelsonTestSupport
+import NIOCore
+import NIOHTTP1
+
+/// `keelson-engine` run as its own process, so a test can kill it with SIGKILL as a crash would.
+struct EngineProcess {
+    let child: ChildProcess
+    let port: Int
+
+    static func start(database: DatabaseURL, crashAt: String? = nil) throws -> EngineProcess {
+        let port = FreePort.next()
+        var environment = [
+            "DATABASE_URL": database.connectionString,
+            "KEELSON_INTERNAL_TOKENS": TestConfiguration.tokens.joined(separator: ","),
+            "KEELSON_PORT": String(port),
+            "KEELSON_SYMBOLS": "BTCUSDT",
+            "KEELSON_ENGINE_POLL_MS": "200",
+            "LOG_FORMAT": "json",
+        ]
+        if let crashAt { environment["KEELSON_TEST_CRASH_AT"] = crashAt }
+        return EngineProcess(child: try ChildProcess("keelson-engine", environment: environment), port: port)
+    }
+
+    struct Reply {
+        var status: Int
+        var body: String
+    }
+
+    func request(_ path: String, method: HTTPMethod = .GET, body: String? = nil) async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = method
+        if let body {
+            request.headers.add(name: "Authorization", value: "Bearer \(TestConfiguration.tokens[0])")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return Reply(status: Int(response.status.code), body: String(buffer: bytes))
+    }
+
+    /// Waits until `/ready` is 200; false when it is not within `timeout` or the process died.
+    func waitUntilReady(timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, child.isRunning {
+            if let reply = try? await request("/ready"), reply.status == 200 { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    /// Waits until the process answers `/health` at all.
+    func waitUntilServing(timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline, child.isRunning {
+            if (try? await request("/health")) != nil { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    func postSignals(_ ids: [Int64]) async throws -> Reply {
+        try await request("/internal/v1/signals", method: .POST, body: #"{"signals":[\#(ids.map { #"{"id":\#($0)}"# }.joined(separator: ","))]}"#)
+    }
+
+    func postCandles(_ candles: [Candle]) async throws -> Reply {
+        let body = try JSONCoding.encoder.encode(EngineFixture.CandleBatch(candles: candles))
+        return try await request("/internal/v1/candles", method: .POST, body: String(decoding: body, as: UTF8.self))
+    }
+
+    func stop() async throws {
+        child.signal(SIGTERM)
+        try await child.wait(timeout: .seconds(20))
+    }
+}

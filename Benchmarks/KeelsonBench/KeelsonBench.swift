@@ -2,16 +2,21 @@ import Foundation
 import KeelsonPersistence
 
 /// `make bench`: prints figures; nothing here asserts on time. The database benchmarks need DATABASE_URL
-/// (`make bench` starts a throwaway PostgreSQL for them).
+/// (`make bench` starts a throwaway PostgreSQL for them). `KEELSON_BENCH=engine,indicators` runs a subset
+/// (names: backfill, engine, indicators).
 @main
 enum KeelsonBench {
     static func main() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let selected = Set((environment["KEELSON_BENCH"] ?? "backfill,engine,indicators").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         // Peak memory is per process, so the backfill runs before anything else that allocates much.
-        if let text = ProcessInfo.processInfo.environment["DATABASE_URL"] {
-            for line in try await BackfillBenchmark.run(server: try DatabaseURL(parsing: text)) { print(line) }
+        if let text = environment["DATABASE_URL"] {
+            let server = try DatabaseURL(parsing: text)
+            if selected.contains("backfill") { for line in try await BackfillBenchmark.run(server: server) { print(line) } }
+            if selected.contains("engine") { for line in try await EngineBenchmark.run(server: server) { print(line) } }
         } else {
             print("DATABASE_URL is not set: skipping the database benchmarks (make bench provides one)")
         }
-        for line in try IndicatorBenchmarks.runAll() { print(line) }
+        if selected.contains("indicators") { for line in try IndicatorBenchmarks.runAll() { print(line) } }
     }
 }

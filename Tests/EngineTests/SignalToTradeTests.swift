@@ -102,8 +102,10 @@ struct SignalToTradeTests {
                 let buy = try await F.insertSignal(.buy, bar: 19, postgres: postgres)
                 let first = try await F.postSignals([buy, buy], client: client)
                 let second = try await F.postSignals([buy], client: client)
-                #expect(Set((first + second).map(\.outcome)) == ["ordered", "duplicate"])
-                #expect((first + second).filter { $0.outcome == "ordered" }.count == 1)
+                // The catch-up poll may decide it before the first push arrives; either way it is decided once.
+                #expect(Set((first + second).map(\.outcome)).isSubset(of: ["ordered", "duplicate"]))
+                #expect((first + second).filter { $0.outcome == "ordered" }.count <= 1)
+                #expect(second.map(\.outcome) == ["duplicate"])
                 try await Task.sleep(for: .milliseconds(400)) // several catch-up polls
                 #expect(try await F.count("orders", postgres: postgres) == 1)
                 #expect(try await F.count("engine_signal_log", postgres: postgres) == 1)

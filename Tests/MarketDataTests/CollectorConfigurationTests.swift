@@ -25,7 +25,7 @@ import Testing
     @Test func syntheticDefaults() throws {
         let configuration = try CollectorConfiguration.load(environment: EnvironmentReader(["KEELSON_MARKETDATA_PROVIDER": "synthetic"]))
         #expect(configuration.symbols.map(\.rawValue) == ["BTCUSDT", "ETHUSDT"])
-        #expect(configuration.subscribers == [.signals])
+        #expect(configuration.subscribers == [.signals, .engine])
         #expect(configuration.backfillWindow == 48 * 3_600)
     }
 }

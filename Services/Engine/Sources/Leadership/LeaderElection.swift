@@ -45,7 +45,11 @@ struct LeaderElection: Service {
 
     private func lead(on connection: PostgresConnection) async throws {
         var backendPID: Int32 = 0
-        for try await (pid) in try await connection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) { backendPID = pid }
+        var backendStart: Int64 = 0
+        let identity = try await connection.query(
+            "SELECT pid, (extract(epoch FROM backend_start) * 1000000)::bigint FROM pg_stat_activity WHERE pid = pg_backend_pid()", logger: logger
+        )
+        for try await (pid, start) in identity.decode((Int32, Int64).self) { (backendPID, backendStart) = (pid, start) }
         let classID = LeaderLockKey.classID
         let objectID = LeaderLockKey.objectID(mode: mode)
         var announcedStandby = false
@@ -64,7 +68,7 @@ struct LeaderElection: Service {
             try await Task.sleep(for: pollInterval)
         }
         logger.notice("took the leader lock", metadata: ["backend_pid": "\(backendPID)"])
-        try await engine.lead(fence: LeaderFence(classID: Int64(classID), objectID: Int64(objectID), backendPID: backendPID))
+        try await engine.lead(fence: LeaderFence(backendPID: backendPID, backendStartMicroseconds: backendStart))
         while true {
             try await Task.sleep(for: pollInterval)
             try await connection.query("SELECT 1", logger: logger)

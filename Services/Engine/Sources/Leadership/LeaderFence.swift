@@ -1,9 +1,9 @@
-/// Proof of leadership a write can check: the advisory lock (class, object) and the backend that holds it.
-/// A transaction that finds the lock no longer held by that backend refuses to trade.
+/// Proof of leadership a write can check: the backend that took the advisory lock, named by its pid and start
+/// time (a pid alone can be reused). A session lock lives exactly as long as its backend, so while that
+/// backend exists this process holds the lock; a write that finds it gone refuses to trade.
 public struct LeaderFence: Sendable, Equatable {
-    public var classID: Int64
-    public var objectID: Int64
     public var backendPID: Int32
+    public var backendStartMicroseconds: Int64
 }
 
 /// The advisory lock that makes one engine the trader of an account: one key per trading mode, so a paper

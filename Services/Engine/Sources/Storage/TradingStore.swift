@@ -223,8 +223,8 @@ struct PostgresTradingStore: TradingStore {
     private static func checkFence(_ fence: LeaderFence, connection: PostgresConnection, logger: Logger) async throws {
         let rows = try await connection.query(
             """
-            SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid::int8 = \(fence.classID)
-                           AND objid::int8 = \(fence.objectID) AND objsubid = 2 AND pid = \(fence.backendPID) AND granted)
+            SELECT EXISTS (SELECT 1 FROM pg_stat_get_activity(\(fence.backendPID)) a
+                           WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds))
             """, logger: logger
         )
         for try await (held) in rows.decode(Bool.self) where !held { throw TradingStoreError.notLeader }
@@ -254,39 +254,67 @@ struct PostgresTradingStore: TradingStore {
         return nil
     }
 
+    // The hot paths below are each one statement: data-modifying CTEs commit together or not at all, and a
+    // statement is one round trip where BEGIN … COMMIT would be several. Each starts with the leader fence.
+
     func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, fence: LeaderFence) async throws -> DecisionOutcome? {
-        try await client.transaction(logger: logger) { connection in
-            try await Self.checkFence(fence, connection: connection, logger: logger)
-            let (outcome, reason): (String, String) = switch decision {
-            case .order: ("ordered", "")
-            case .rejection(let rejection): ("rejected", rejection.description)
-            }
-            let logged = try await connection.query(
+        switch decision {
+        case .order(let draft):
+            let detail = Self.json(["cause": draft.cause.rawValue, "signal_id": String(signal.id)])
+            let rows = try await client.query(
                 """
-                INSERT INTO engine_signal_log (signal_id, session_id, outcome, reason) VALUES (\(signal.id), \(sessionID), \(outcome), \(reason))
-                ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id
+                WITH fence AS (
+                    SELECT EXISTS (SELECT 1 FROM pg_stat_get_activity(\(fence.backendPID)) a
+                                   WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds)) AS held
+                ), placed AS (
+                    INSERT INTO orders (session_id, client_order_id, symbol, side, type, quantity, status, cause, signal_id, decided_after_bar,
+                                        expected_price, planned_exits)
+                    SELECT \(sessionID), \(draft.clientOrderID), \(draft.symbol.rawValue), \(draft.side.rawValue), 'market', \(draft.quantity), 'new',
+                           \(draft.cause.rawValue), \(signal.id), \(draft.decidedAfterBar), \(draft.expectedPrice), \(draft.plannedExits?.json)::jsonb
+                    WHERE (SELECT held FROM fence) AND NOT EXISTS (SELECT 1 FROM engine_signal_log WHERE signal_id = \(signal.id))
+                    ON CONFLICT (client_order_id) DO NOTHING
+                    RETURNING id, created_at
+                ), logged AS (
+                    INSERT INTO engine_signal_log (signal_id, session_id, outcome, order_id) SELECT \(signal.id), \(sessionID), 'ordered', id FROM placed
+                ), event AS (
+                    INSERT INTO order_events (order_id, from_status, to_status, detail) SELECT id, NULL, 'new', \(detail)::jsonb FROM placed
+                )
+                SELECT (SELECT held FROM fence), (SELECT id FROM placed), (SELECT created_at FROM placed)
                 """, logger: logger
             )
-            var isNew = false
-            for try await _ in logged.decode(Int64.self) { isNew = true }
-            guard isNew else { return nil }
-            switch decision {
-            case .order(let draft):
-                guard let order = try await Self.insertOrder(draft, sessionID: sessionID, connection: connection, logger: logger) else {
-                    throw TradingStoreError.inconsistent("order \(draft.clientOrderID) exists although signal \(signal.id) was never decided")
-                }
-                try await connection.query("UPDATE engine_signal_log SET order_id = \(order.id) WHERE signal_id = \(signal.id)", logger: logger)
-                return .ordered(order)
-            case .rejection(let rejection):
-                let detail = Self.json(["signal_id": String(signal.id), "code": rejection.code.rawValue, "strategy": signal.strategy, "side": signal.signal.side.rawValue])
-                try await connection.query(
-                    """
-                    INSERT INTO risk_events (session_id, kind, symbol, reason, detail)
-                    VALUES (\(sessionID), 'signal_rejected', \(signal.signal.symbol.rawValue), \(rejection.reason), \(detail)::jsonb)
-                    """, logger: logger
-                )
-                return .rejected
+            for try await (held, id, created) in rows.decode((Bool, Int64?, Date?).self) {
+                guard held else { throw TradingStoreError.notLeader }
+                guard let id, let created else { return nil }
+                return .ordered(OrderRecord(
+                    id: id, clientOrderID: draft.clientOrderID, symbol: draft.symbol, side: draft.side, quantity: draft.quantity, status: .new,
+                    filledQuantity: 0, averageFillPrice: nil, cause: draft.cause, signalID: signal.id, decidedAfterBar: draft.decidedAfterBar,
+                    expectedPrice: draft.expectedPrice, plannedExits: draft.plannedExits, fillCount: 0, createdAt: created
+                ))
             }
+            return nil
+        case .rejection(let rejection):
+            let detail = Self.json(["signal_id": String(signal.id), "code": rejection.code.rawValue, "strategy": signal.strategy, "side": signal.signal.side.rawValue])
+            let rows = try await client.query(
+                """
+                WITH fence AS (
+                    SELECT EXISTS (SELECT 1 FROM pg_stat_get_activity(\(fence.backendPID)) a
+                                   WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds)) AS held
+                ), logged AS (
+                    INSERT INTO engine_signal_log (signal_id, session_id, outcome, reason)
+                    SELECT \(signal.id), \(sessionID), 'rejected', \(rejection.description) WHERE (SELECT held FROM fence)
+                    ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id
+                ), event AS (
+                    INSERT INTO risk_events (session_id, kind, symbol, reason, detail)
+                    SELECT \(sessionID), 'signal_rejected', \(signal.signal.symbol.rawValue), \(rejection.reason), \(detail)::jsonb FROM logged
+                )
+                SELECT (SELECT held FROM fence), (SELECT count(*) FROM logged)
+                """, logger: logger
+            )
+            for try await (held, count) in rows.decode((Bool, Int64).self) {
+                guard held else { throw TradingStoreError.notLeader }
+                return count == 1 ? .rejected : nil
+            }
+            return nil
         }
     }
 
@@ -305,139 +333,139 @@ struct PostgresTradingStore: TradingStore {
 
     func transition(_ order: OrderRecord, to status: OrderStatus, detail: [String: String], fence: LeaderFence) async throws -> OrderRecord {
         let next = try OrderStateMachine.transition(from: order.status, to: status)
-        return try await client.transaction(logger: logger) { connection in
-            try await Self.checkFence(fence, connection: connection, logger: logger)
-            try await connection.query(
-                """
+        let rows = try await client.query(
+            """
+            WITH fence AS (
+                SELECT EXISTS (SELECT 1 FROM pg_stat_get_activity(\(fence.backendPID)) a
+                               WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds)) AS held
+            ), changed AS (
                 UPDATE orders SET status = \(next.rawValue), updated_at = now(), reject_reason = coalesce(\(detail["reason"]), reject_reason)
-                WHERE id = \(order.id)
-                """, logger: logger
-            )
-            try await connection.query(
-                """
+                WHERE id = \(order.id) AND status = \(order.status.rawValue) AND (SELECT held FROM fence)
+                RETURNING id
+            ), event AS (
                 INSERT INTO order_events (order_id, from_status, to_status, detail)
-                VALUES (\(order.id), \(order.status.rawValue), \(next.rawValue), \(Self.json(detail))::jsonb)
-                """, logger: logger
+                SELECT id, \(order.status.rawValue), \(next.rawValue), \(Self.json(detail))::jsonb FROM changed
             )
-            var updated = order
-            updated.status = next
-            return updated
+            SELECT (SELECT held FROM fence), (SELECT count(*) FROM changed)
+            """, logger: logger
+        )
+        for try await (held, count) in rows.decode((Bool, Int64).self) {
+            guard held else { throw TradingStoreError.notLeader }
+            guard count == 1 else {
+                throw TradingStoreError.inconsistent("order \(order.clientOrderID) is no longer \(order.status.rawValue) in the database; refusing to move it to \(next.rawValue)")
+            }
         }
+        var updated = order
+        updated.status = next
+        return updated
     }
 
     func applyFill(_ commit: FillCommit, sessionID: Int64, fence: LeaderFence) async throws -> Bool {
-        try await client.transaction(logger: logger) { connection in
-            try await Self.checkFence(fence, connection: connection, logger: logger)
-            let fill = commit.fill
-            let inserted = try await connection.query(
-                """
+        let fill = commit.fill
+        let order = commit.order
+        let position = commit.position
+        let stops = position.stops
+        let isOpen = position.quantity > 0
+        let trade = commit.trade
+        let rows = try await client.query(
+            """
+            WITH fence AS (
+                SELECT EXISTS (SELECT 1 FROM pg_stat_get_activity(\(fence.backendPID)) a
+                               WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds)) AS held
+            ), recorded AS (
                 INSERT INTO fills (order_id, session_id, exchange_fill_id, symbol, side, quantity, price, fee, fee_asset,
                                    expected_price, slippage_bps, latency_ms, filled_at)
-                VALUES (\(commit.order.id), \(sessionID), \(commit.exchangeFillID), \(commit.order.symbol.rawValue), \(fill.side.rawValue),
-                        \(fill.quantity), \(fill.price), \(fill.fee), 'USDT', \(commit.expectedPrice), \(commit.slippageBps),
-                        \(commit.latencyMilliseconds), \(fill.time))
+                SELECT \(order.id), \(sessionID), \(commit.exchangeFillID), \(order.symbol.rawValue), \(fill.side.rawValue), \(fill.quantity),
+                       \(fill.price), \(fill.fee), 'USDT', \(commit.expectedPrice), \(commit.slippageBps), \(commit.latencyMilliseconds), \(fill.time)
+                WHERE (SELECT held FROM fence)
                 ON CONFLICT (order_id, exchange_fill_id) DO NOTHING RETURNING id
-                """, logger: logger
-            )
-            var fillID: Int64?
-            for try await (id) in inserted.decode(Int64.self) { fillID = id }
-            guard let fillID else { return false }
-
-            let order = commit.order
-            try await connection.query(
-                """
+            ), order_update AS (
                 UPDATE orders SET status = \(order.status.rawValue), filled_quantity = \(order.filledQuantity),
                                   average_fill_price = \(order.averageFillPrice), updated_at = now()
-                WHERE id = \(order.id)
-                """, logger: logger
-            )
-            let detail = Self.json(["fill_id": String(fillID), "quantity": fill.quantity.description, "price": fill.price.description])
-            try await connection.query(
-                """
+                WHERE id = \(order.id) AND EXISTS (SELECT 1 FROM recorded)
+            ), event AS (
                 INSERT INTO order_events (order_id, from_status, to_status, detail)
-                VALUES (\(order.id), \(commit.previousStatus.rawValue), \(order.status.rawValue), \(detail)::jsonb)
-                """, logger: logger
+                SELECT \(order.id), \(commit.previousStatus.rawValue), \(order.status.rawValue),
+                       jsonb_build_object('fill_id', id, 'quantity', \(fill.quantity.description), 'price', \(fill.price.description))
+                FROM recorded
+            ), position_kept AS (
+                INSERT INTO positions (session_id, symbol, quantity, average_entry_price, realized_pnl, stop_price, take_profit_price,
+                                       trailing_stop_price, highest_price, opened_at, updated_at, entry_quantity, entry_fees, exit_quantity,
+                                       exit_notional, exit_fees, entry_order_id, trailing_distance, exit_attempts, mark_price)
+                SELECT \(sessionID), \(position.symbol.rawValue), \(position.quantity), \(position.averageEntryPrice), \(position.realizedPnl),
+                       \(stops?.stopPrice), \(stops?.takeProfitPrice), \(stops?.trailingStopPrice), \(stops?.highestPrice), \(position.openedAt), now(),
+                       \(position.entryQuantity), \(position.entryFees), \(position.exitQuantity), \(position.exitNotional), \(position.exitFees),
+                       \(position.entryOrderID), \(stops?.trailingDistance), \(position.exitAttempts), \(commit.marks[position.symbol])
+                WHERE \(isOpen) AND EXISTS (SELECT 1 FROM recorded)
+                ON CONFLICT (session_id, symbol) DO UPDATE SET
+                    quantity = EXCLUDED.quantity, average_entry_price = EXCLUDED.average_entry_price, realized_pnl = EXCLUDED.realized_pnl,
+                    stop_price = EXCLUDED.stop_price, take_profit_price = EXCLUDED.take_profit_price,
+                    trailing_stop_price = EXCLUDED.trailing_stop_price, highest_price = EXCLUDED.highest_price, updated_at = now(),
+                    entry_quantity = EXCLUDED.entry_quantity, entry_fees = EXCLUDED.entry_fees, exit_quantity = EXCLUDED.exit_quantity,
+                    exit_notional = EXCLUDED.exit_notional, exit_fees = EXCLUDED.exit_fees, entry_order_id = EXCLUDED.entry_order_id,
+                    trailing_distance = EXCLUDED.trailing_distance, exit_attempts = EXCLUDED.exit_attempts,
+                    mark_price = coalesce(EXCLUDED.mark_price, positions.mark_price)
+            ), position_closed AS (
+                DELETE FROM positions WHERE session_id = \(sessionID) AND symbol = \(position.symbol.rawValue) AND NOT \(isOpen)
+                  AND EXISTS (SELECT 1 FROM recorded)
+            ), round_trip AS (
+                INSERT INTO trades (session_id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees,
+                                    exit_reason, entry_order_id, exit_order_id)
+                SELECT \(sessionID), \(position.symbol.rawValue), 'long', \(trade?.quantity), \(trade?.entryTime), \(trade?.entryPrice),
+                       \(trade?.exitTime), \(trade?.exitPrice), \(trade?.pnl), \(trade?.fees), \(trade?.exitReason.rawValue),
+                       \(trade?.entryOrderID), \(trade?.exitOrderID)
+                WHERE \(trade != nil) AND EXISTS (SELECT 1 FROM recorded)
+            ), balance AS (
+                INSERT INTO account_balances (session_id, cash, equity, realized_pnl, unrealized_pnl, fees_paid, market_time)
+                SELECT \(sessionID), \(commit.account.cash), \(commit.equity.rounded(scale: 8)), \(commit.account.realizedPnl),
+                       \(commit.unrealizedPnl.rounded(scale: 8)), \(commit.account.feesPaid), \(fill.time)
+                WHERE EXISTS (SELECT 1 FROM recorded)
+            ), peak AS (
+                UPDATE trading_sessions SET peak_equity = \(commit.peakEquity) WHERE id = \(sessionID) AND EXISTS (SELECT 1 FROM recorded)
             )
-
-            let position = commit.position
-            if position.quantity == 0 {
-                try await connection.query("DELETE FROM positions WHERE session_id = \(sessionID) AND symbol = \(position.symbol.rawValue)", logger: logger)
-            } else {
-                try await Self.upsertPosition(position, mark: commit.marks[position.symbol], sessionID: sessionID, connection: connection, logger: logger)
-            }
-            if let trade = commit.trade {
-                try await connection.query(
-                    """
-                    INSERT INTO trades (session_id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees,
-                                        exit_reason, entry_order_id, exit_order_id)
-                    VALUES (\(sessionID), \(trade.symbol.rawValue), 'long', \(trade.quantity), \(trade.entryTime), \(trade.entryPrice),
-                            \(trade.exitTime), \(trade.exitPrice), \(trade.pnl), \(trade.fees), \(trade.exitReason.rawValue),
-                            \(trade.entryOrderID), \(trade.exitOrderID))
-                    """, logger: logger
-                )
-            }
-            try await Self.insertBalance(
-                commit.account, equity: commit.equity, unrealized: commit.unrealizedPnl, marketTime: fill.time,
-                sessionID: sessionID, connection: connection, logger: logger
-            )
-            try await connection.query("UPDATE trading_sessions SET peak_equity = \(commit.peakEquity) WHERE id = \(sessionID)", logger: logger)
-            return true
+            SELECT (SELECT held FROM fence), (SELECT count(*) FROM recorded)
+            """, logger: logger
+        )
+        for try await (held, count) in rows.decode((Bool, Int64).self) {
+            guard held else { throw TradingStoreError.notLeader }
+            return count == 1
         }
-    }
-
-    private static func upsertPosition(_ position: Position, mark: Decimal?, sessionID: Int64, connection: PostgresConnection, logger: Logger) async throws {
-        let stops = position.stops
-        try await connection.query(
-            """
-            INSERT INTO positions (session_id, symbol, quantity, average_entry_price, realized_pnl, stop_price, take_profit_price,
-                                   trailing_stop_price, highest_price, opened_at, updated_at, entry_quantity, entry_fees, exit_quantity,
-                                   exit_notional, exit_fees, entry_order_id, trailing_distance, exit_attempts, mark_price)
-            VALUES (\(sessionID), \(position.symbol.rawValue), \(position.quantity), \(position.averageEntryPrice), \(position.realizedPnl),
-                    \(stops?.stopPrice), \(stops?.takeProfitPrice), \(stops?.trailingStopPrice), \(stops?.highestPrice), \(position.openedAt), now(),
-                    \(position.entryQuantity), \(position.entryFees), \(position.exitQuantity), \(position.exitNotional), \(position.exitFees),
-                    \(position.entryOrderID), \(stops?.trailingDistance), \(position.exitAttempts), \(mark))
-            ON CONFLICT (session_id, symbol) DO UPDATE SET
-                quantity = EXCLUDED.quantity, average_entry_price = EXCLUDED.average_entry_price, realized_pnl = EXCLUDED.realized_pnl,
-                stop_price = EXCLUDED.stop_price, take_profit_price = EXCLUDED.take_profit_price,
-                trailing_stop_price = EXCLUDED.trailing_stop_price, highest_price = EXCLUDED.highest_price, updated_at = now(),
-                entry_quantity = EXCLUDED.entry_quantity, entry_fees = EXCLUDED.entry_fees, exit_quantity = EXCLUDED.exit_quantity,
-                exit_notional = EXCLUDED.exit_notional, exit_fees = EXCLUDED.exit_fees, entry_order_id = EXCLUDED.entry_order_id,
-                trailing_distance = EXCLUDED.trailing_distance, exit_attempts = EXCLUDED.exit_attempts,
-                mark_price = coalesce(EXCLUDED.mark_price, positions.mark_price)
-            """, logger: logger
-        )
-    }
-
-    private static func insertBalance(
-        _ account: AccountState, equity: Decimal, unrealized: Decimal, marketTime: Date, sessionID: Int64, connection: PostgresConnection, logger: Logger
-    ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO account_balances (session_id, cash, equity, realized_pnl, unrealized_pnl, fees_paid, market_time)
-            VALUES (\(sessionID), \(account.cash), \(equity.rounded(scale: 8)), \(account.realizedPnl), \(unrealized.rounded(scale: 8)),
-                    \(account.feesPaid), \(marketTime))
-            """, logger: logger
-        )
+        return false
     }
 
     func saveSnapshot(_ snapshot: EquitySnapshot, sessionID: Int64, fence: LeaderFence) async throws {
-        try await client.transaction(logger: logger) { connection in
-            try await Self.checkFence(fence, connection: connection, logger: logger)
-            try await Self.insertBalance(
-                snapshot.account, equity: snapshot.equity, unrealized: snapshot.unrealizedPnl, marketTime: snapshot.marketTime,
-                sessionID: sessionID, connection: connection, logger: logger
-            )
-            try await connection.query(
-                """
+        // Between fills only the marks and the trailing stops of open positions move.
+        let positions = snapshot.positions
+        let symbols = positions.map(\.symbol.rawValue)
+        let highest = positions.map { $0.stops?.highestPrice.description ?? "" }
+        let trailing = positions.map { $0.stops?.trailingStopPrice?.description ?? "" }
+        let marks = positions.map { snapshot.marks[$0.symbol]?.description ?? "" }
+        let rows = try await client.query(
+            """
+            WITH fence AS (
+                SELECT EXISTS (SELECT 1 FROM pg_stat_get_activity(\(fence.backendPID)) a
+                               WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds)) AS held
+            ), balance AS (
+                INSERT INTO account_balances (session_id, cash, equity, realized_pnl, unrealized_pnl, fees_paid, market_time)
+                SELECT \(sessionID), \(snapshot.account.cash), \(snapshot.equity.rounded(scale: 8)), \(snapshot.account.realizedPnl),
+                       \(snapshot.unrealizedPnl.rounded(scale: 8)), \(snapshot.account.feesPaid), \(snapshot.marketTime)
+                WHERE (SELECT held FROM fence)
+            ), session AS (
                 UPDATE trading_sessions SET peak_equity = \(snapshot.peakEquity), trading_day = \(snapshot.tradingDay)::date,
                                             day_start_equity = \(snapshot.dayStartEquity)
-                WHERE id = \(sessionID)
-                """, logger: logger
+                WHERE id = \(sessionID) AND (SELECT held FROM fence)
+            ), marks AS (
+                UPDATE positions p SET highest_price = coalesce(nullif(u.highest_text, '')::numeric, p.highest_price),
+                                       trailing_stop_price = nullif(u.trailing_text, '')::numeric,
+                                       mark_price = coalesce(nullif(u.mark_text, '')::numeric, p.mark_price), updated_at = now()
+                FROM unnest(\(symbols)::text[], \(highest)::text[], \(trailing)::text[], \(marks)::text[])
+                     AS u(symbol_text, highest_text, trailing_text, mark_text)
+                WHERE p.session_id = \(sessionID) AND p.symbol = u.symbol_text AND (SELECT held FROM fence)
             )
-            for position in snapshot.positions {
-                try await Self.upsertPosition(position, mark: snapshot.marks[position.symbol], sessionID: sessionID, connection: connection, logger: logger)
-            }
-        }
+            SELECT (SELECT held FROM fence)
+            """, logger: logger
+        )
+        for try await (held) in rows.decode(Bool.self) where !held { throw TradingStoreError.notLeader }
     }
 
     func setState(_ state: TradingState, reason: String, kind: String, sessionID: Int64, resetReferences equity: Decimal?, fence: LeaderFence) async throws {

@@ -45,6 +45,8 @@ public actor TradingEngine {
     private var lastStopOut: [Symbol: Date] = [:]
     private var lastSignalAt: Date?
     private var lastSnapshot: (time: Date, equity: Decimal)?
+    /// A trailing stop ratcheted up since the last snapshot, so the snapshot must persist it.
+    private var stopsMoved = false
     private var busy = false
     private var waiters: [CheckedContinuation<Void, Never>] = []
 
@@ -370,8 +372,12 @@ public actor TradingEngine {
             logger.info("exit triggered", metadata: ["symbol": "\(symbol)", "cause": "\(trigger.cause.rawValue)", "level": "\(trigger.level)", "bar": "\(candle.openTime.formatted(.iso8601))"])
             return fills + (try await exit(symbol, cause: trigger.cause, expectedPrice: trigger.level, immediateFill: (trigger.price, candle), decidedAfterBar: candle.openTime.addingTimeInterval(-1)))
         }
-        position.stops = stops.advanced(by: candle)
-        positions[symbol] = position
+        let advanced = stops.advanced(by: candle)
+        if advanced != stops {
+            position.stops = advanced
+            positions[symbol] = position
+            stopsMoved = true
+        }
         return fills
     }
 
@@ -449,6 +455,7 @@ public actor TradingEngine {
         }
         if crashPoint == .afterFillRecorded { crashPoint?.trigger() }
         fillsRecorded += 1
+        lastSnapshot = (execution.time, equity)
         positions = newPositions
         account = newAccount
         self.session?.peakEquity = peak
@@ -486,13 +493,14 @@ public actor TradingEngine {
             try await changeState(to: .halted, reason: breach.reason, kind: breach.kind.rawValue, resetReferences: false)
         }
         let changed = lastSnapshot.map { $0.equity != equity || marketTime.timeIntervalSince($0.time) >= 60 } ?? true
-        if changed || !positions.isEmpty {
+        if changed || stopsMoved {
             let marks = windows.compactMapValues(\.mark)
             try await store.saveSnapshot(EquitySnapshot(
                 account: account, equity: equity, unrealizedPnl: unrealizedPnl(), marketTime: marketTime, peakEquity: current.peakEquity,
                 tradingDay: current.tradingDay, dayStartEquity: current.dayStartEquity, positions: Array(positions.values), marks: marks
             ), sessionID: current.id, fence: try requireFence())
             lastSnapshot = (marketTime, equity)
+            stopsMoved = false
         }
         updatePortfolioMetrics()
     }

@@ -40,7 +40,7 @@ public struct CollectorConfiguration: Sendable {
         do { interval = try CandleInterval(parsing: intervalText) } catch {
             throw ConfigurationError(variable: "KEELSON_INTERVAL", problem: "'\(intervalText)' is not allowed; expected one of \(CandleInterval.allowedList)")
         }
-        let subscribers = try parseSubscribers(environment.string("KEELSON_CANDLE_SUBSCRIBERS") ?? "signals")
+        let subscribers = try parseSubscribers(environment.string("KEELSON_CANDLE_SUBSCRIBERS") ?? "signals,engine")
         switch kind {
         case .replay:
             let speedText = environment.string("KEELSON_REPLAY_SPEED") ?? "60x"

@@ -1,7 +1,9 @@
+import HTTPTypes
 import Hummingbird
 
 /// Counts every request and times it, labelled by the matched route (not the raw path, which would let
-/// callers create unbounded label values).
+/// callers create unbounded label values). Successful responses carry the time in a standard `Server-Timing`
+/// header, so a client (the benchmarks, a browser) can tell the service's own time from the network's.
 public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
 
@@ -21,8 +23,13 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
             )
         }
         do {
-            let response = try await next(request, context)
+            var response = try await next(request, context)
             status = response.status.code
+            let elapsed = ContinuousClock.now - start
+            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            if let name = HTTPField.Name("Server-Timing") {
+                response.headers[name] = "app;dur=\((milliseconds * 1000).rounded() / 1000)"
+            }
             return response
         } catch let error as any HTTPResponseError {
             status = error.status.code

@@ -1,0 +1,118 @@
+import EngineService
+import Foundation
+import HummingbirdTesting
+import KeelsonDomain
+import KeelsonServiceKit
+import KeelsonTestSupport
+import PostgresNIO
+import Testing
+
+@Suite("Engine: sessions, partial fills, performance and metrics")
+struct SessionAndExecutionTests {
+    typealias F = EngineFixture
+
+    @Test("a large order fills over several bars at most a quarter of each bar's volume: partially_filled, then filled")
+    func partialFills() async throws {
+        try await TestDatabase.withMigratedDatabase { url, postgres in
+            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
+            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) { client in
+                try await client.waitUntilReady()
+                _ = try await F.postSignals([try await F.insertSignal(.buy, bar: 19, postgres: postgres)], client: client)
+                // 25 wanted; bars of volume 40 allow 10 each.
+                for index in 20..<23 {
+                    _ = try await F.postCandles([F.bar(index, "100", "101", "99", "100", volume: "40")], client: client)
+                }
+                let fills = try await postgres.query("SELECT quantity FROM fills ORDER BY id").collect().map { try $0.decode(Decimal.self) }
+                #expect(fills == [10, 10, 5])
+                let path = try await postgres.query("SELECT to_status FROM order_events ORDER BY id").collect().map { try $0.decode(String.self) }
+                #expect(path == ["new", "submitted", "partially_filled", "partially_filled", "filled"])
+                #expect(try await F.value("SELECT quantity FROM positions", as: Decimal.self, postgres: postgres) == 25)
+                let (filled, status) = try await postgres.query("SELECT filled_quantity, status FROM orders").collect()[0].decode((Decimal, String).self)
+                #expect(filled == 25)
+                #expect(status == "filled")
+            }
+        }
+    }
+
+    @Test("a restart resumes the open session; --new-session is refused while positions are open; --resume-from-last-balance funds the next one")
+    func sessions() async throws {
+        try await TestDatabase.withMigratedDatabase { url, postgres in
+            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
+            let configuration = try TestConfiguration.service(.engine, database: url)
+            try await buildEngineApplication(configuration: configuration, settings: F.settings()).test(.router) { client in
+                try await client.waitUntilReady()
+                _ = try await F.postSignals([try await F.insertSignal(.buy, bar: 19, postgres: postgres)], client: client)
+                _ = try await F.postCandles([F.bar(20, "100", "101", "99", "100")], client: client)
+            }
+            // Resumed: same session, same position, same cash.
+            try await buildEngineApplication(configuration: configuration, settings: F.settings()).test(.router) { client in
+                try await client.waitUntilReady()
+                let session = try await F.get("/api/v1/session", client: client)
+                #expect(session["id"] as? Int == 1)
+                let portfolio = try await F.get("/api/v1/portfolio", client: client)
+                #expect(portfolio["cash"] as? String == "7492.74525")
+                #expect((portfolio["positions"] as? [Any])?.count == 1)
+            }
+            // A new session while a position is open: not ready, with the reason.
+            let refused = try buildEngineApplication(
+                configuration: configuration, settings: F.settings(), startOptions: EngineStartOptions(mode: "paper", newSession: true)
+            )
+            try await refused.test(.router) { client in
+                var body = ""
+                for _ in 0..<100 where !body.contains("still has") {
+                    try await Task.sleep(for: .milliseconds(50))
+                    body = String(buffer: try await client.execute(uri: "/ready", method: .get, headers: [:], body: nil).body)
+                }
+                #expect(body.contains("session 1 still has 1 open positions or orders"), Comment(rawValue: body))
+            }
+            // Flatten, then roll over to a new session funded with the last cash.
+            try await buildEngineApplication(configuration: configuration, settings: F.settings()).test(.router) { client in
+                try await client.waitUntilReady()
+                _ = try await F.postSignals([try await F.insertSignal(.sell, bar: 20, postgres: postgres)], client: client)
+                _ = try await F.postCandles([F.bar(21, "102", "103", "101", "102")], client: client)
+            }
+            let lastCash = try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
+            try await buildEngineApplication(
+                configuration: configuration, settings: F.settings(),
+                startOptions: EngineStartOptions(mode: "paper", newSession: true, resumeFromLastBalance: true)
+            ).test(.router) { client in
+                try await client.waitUntilReady()
+                let session = try await F.get("/api/v1/session", client: client)
+                #expect(session["id"] as? Int == 2)
+                #expect(session["initial_balance"] as? String == lastCash.description)
+                #expect(lastCash == F.decimal("10035.20025"))
+            }
+            let ended = try await F.value("SELECT count(*)::int FROM trading_sessions WHERE ended_at IS NOT NULL", as: Int.self, postgres: postgres)
+            #expect(ended == 1)
+        }
+    }
+
+    @Test("performance by period and the engine's metrics after a round trip")
+    func performanceAndMetrics() async throws {
+        try await TestDatabase.withMigratedDatabase { url, postgres in
+            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
+            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) { client in
+                try await client.waitUntilReady()
+                _ = try await F.postSignals([try await F.insertSignal(.buy, bar: 19, postgres: postgres)], client: client)
+                _ = try await F.postCandles([F.bar(20, "100", "101", "99", "100")], client: client)
+                _ = try await F.postSignals([try await F.insertSignal(.sell, bar: 20, postgres: postgres)], client: client)
+                _ = try await F.postCandles([F.bar(21, "102", "103", "101", "102")], client: client)
+
+                let daily = try await F.get("/api/v1/performance?period=daily", client: client)
+                let periods = try #require(daily["periods"] as? [[String: Any]])
+                #expect(periods.count == 1)
+                #expect(periods.first?["trades"] as? Int == 1)
+                #expect(periods.first?["win_rate"] as? Double == 1)
+                #expect(try await F.get("/api/v1/performance?period=monthly", client: client)["period"] as? String == "monthly")
+
+                let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: [:], body: nil).body)
+                #expect(metrics.contains("keelson_engine_cash 10035.20025"), Comment(rawValue: metrics))
+                #expect(metrics.contains(#"keelson_engine_fills_total{side="buy"} 1"#))
+                #expect(metrics.contains(#"keelson_engine_trading_state{state="active"} 1"#))
+                #expect(metrics.contains("keelson_engine_leader 1"))
+                #expect(metrics.contains("keelson_engine_slippage_bps_bucket"))
+                #expect(metrics.contains(#"keelson_engine_signals_total{outcome="ordered",code=""} 2"#))
+            }
+        }
+    }
+}

@@ -78,13 +78,33 @@ extension KeyedDecodingContainer {
     /// A decimal sent as a string ("12.50"); a plain JSON number is accepted too.
     public func decodeDecimalString(forKey key: Key) throws -> Decimal {
         if let text = try? decode(String.self, forKey: key) {
-            guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !value.isNaN else {
+            // Decimal(string:) reads a leading number and ignores the rest ("12,5x" → 12), so check the whole text.
+            guard Self.isDecimalNumber(text), let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !value.isNaN else {
                 throw DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "'\(text)' is not a decimal number")
             }
             return value
         }
         return try decode(Decimal.self, forKey: key)
     }
+
+    /// Optional sign, digits, optional fraction, optional exponent: nothing else.
+    static func isDecimalNumber(_ text: String) -> Bool {
+        var characters = Substring(text)
+        if characters.first == "+" || characters.first == "-" { characters = characters.dropFirst() }
+        let mantissa = characters.prefix { $0 != "e" && $0 != "E" }
+        let exponent = characters.dropFirst(mantissa.count)
+        let parts = mantissa.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, !whole.isEmpty, whole.allSatisfy(\.isASCIIDigit) else { return false }
+        if parts.count == 2, parts[1].isEmpty || !parts[1].allSatisfy(\.isASCIIDigit) { return false }
+        guard !exponent.isEmpty else { return true }
+        var digits = exponent.dropFirst()
+        if digits.first == "+" || digits.first == "-" { digits = digits.dropFirst() }
+        return !digits.isEmpty && digits.allSatisfy(\.isASCIIDigit)
+    }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
 
 extension Date {

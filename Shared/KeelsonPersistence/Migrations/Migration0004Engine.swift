@@ -28,6 +28,7 @@ enum Migration0004Engine {
 
         -- The round trip in progress, so a restart rebuilds it exactly.
         ALTER TABLE positions
+            ADD COLUMN cost_basis        numeric NOT NULL DEFAULT 0,
             ADD COLUMN entry_quantity    numeric NOT NULL DEFAULT 0,
             ADD COLUMN entry_fees        numeric NOT NULL DEFAULT 0,
             ADD COLUMN exit_quantity     numeric NOT NULL DEFAULT 0,
@@ -48,7 +49,7 @@ enum Migration0004Engine {
         DROP INDEX IF EXISTS account_balances_session_market_idx;
         ALTER TABLE account_balances DROP COLUMN IF EXISTS market_time;
         ALTER TABLE positions
-            DROP COLUMN IF EXISTS entry_quantity, DROP COLUMN IF EXISTS entry_fees, DROP COLUMN IF EXISTS exit_quantity,
+            DROP COLUMN IF EXISTS cost_basis, DROP COLUMN IF EXISTS entry_quantity, DROP COLUMN IF EXISTS entry_fees, DROP COLUMN IF EXISTS exit_quantity,
             DROP COLUMN IF EXISTS exit_notional, DROP COLUMN IF EXISTS exit_fees, DROP COLUMN IF EXISTS entry_order_id,
             DROP COLUMN IF EXISTS trailing_distance, DROP COLUMN IF EXISTS exit_attempts, DROP COLUMN IF EXISTS mark_price;
         ALTER TABLE orders DROP COLUMN IF EXISTS decided_after_bar, DROP COLUMN IF EXISTS expected_price, DROP COLUMN IF EXISTS planned_exits;

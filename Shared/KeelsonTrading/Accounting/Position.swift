@@ -6,6 +6,9 @@ import KeelsonDomain
 public struct Position: Sendable, Equatable {
     public var symbol: Symbol
     public var quantity: Decimal
+    /// What the quantity held cost, exactly; realised PnL is measured against it, so a round trip's PnL is
+    /// exactly exit proceeds minus entry cost however the average price rounds.
+    public var costBasis: Decimal
     public var averageEntryPrice: Decimal
     public var entryQuantity: Decimal
     public var entryFees: Decimal
@@ -23,6 +26,7 @@ public struct Position: Sendable, Equatable {
     public init(symbol: Symbol, entryOrderID: Int64, openedAt: Date, stops: ProtectiveStops?) {
         self.symbol = symbol
         self.quantity = 0
+        self.costBasis = 0
         self.averageEntryPrice = 0
         self.entryQuantity = 0
         self.entryFees = 0
@@ -44,7 +48,8 @@ public struct Position: Sendable, Equatable {
         switch fill.side {
         case .buy:
             let total = quantity + fill.quantity
-            averageEntryPrice = ((quantity * averageEntryPrice + fill.quantity * fill.price) / total).rounded(scale: 12)
+            costBasis += fill.quantity * fill.price
+            averageEntryPrice = (costBasis / total).rounded(scale: 12)
             quantity = total
             entryQuantity += fill.quantity
             entryFees += fill.fee
@@ -53,8 +58,11 @@ public struct Position: Sendable, Equatable {
             guard fill.quantity <= quantity else {
                 throw AccountingError(reason: "a sell of \(fill.quantity) \(symbol) is larger than the position of \(quantity); spot positions cannot go short")
             }
-            let pnl = fill.quantity * (fill.price - averageEntryPrice)
+            // The last exit takes the whole remaining cost, so rounding never leaks into the round trip.
+            let cost = fill.quantity == quantity ? costBasis : (costBasis * fill.quantity / quantity).rounded(scale: 12)
+            let pnl = fill.quantity * fill.price - cost
             realizedPnl += pnl
+            costBasis -= cost
             quantity -= fill.quantity
             exitQuantity += fill.quantity
             exitNotional += fill.quantity * fill.price

@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonDomain
 
 /// Trading results per calendar period (UTC): PnL, trades, win rate, profit factor, Sharpe ratio of daily
 /// returns (annualised with √365: crypto trades every day) and max drawdown of the equity curve.
@@ -14,13 +15,49 @@ public struct PeriodPerformance: Sendable, Equatable, Codable {
     public var winRate: Double?
     /// Gross profit over gross loss; nil when there were no losing trades.
     public var profitFactor: Double?
-    /// nil with fewer than two days of equity in the period.
+    /// nil with fewer than three days of equity in the period (two daily returns).
     public var sharpe: Double?
     public var maxDrawdownPercent: Double
 
     enum CodingKeys: String, CodingKey {
         case pnl, trades, wins, sharpe
         case periodStart = "period_start", winRate = "win_rate", profitFactor = "profit_factor", maxDrawdownPercent = "max_drawdown_percent"
+    }
+
+    public init(periodStart: Date, pnl: Decimal, trades: Int, wins: Int, winRate: Double?, profitFactor: Double?, sharpe: Double?, maxDrawdownPercent: Double) {
+        self.periodStart = periodStart
+        self.pnl = pnl
+        self.trades = trades
+        self.wins = wins
+        self.winRate = winRate
+        self.profitFactor = profitFactor
+        self.sharpe = sharpe
+        self.maxDrawdownPercent = maxDrawdownPercent
+    }
+
+    // Money travels as a decimal string, so no JSON parser rounds it.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        periodStart = try container.decode(Date.self, forKey: .periodStart)
+        pnl = try container.decodeDecimalString(forKey: .pnl)
+        trades = try container.decode(Int.self, forKey: .trades)
+        wins = try container.decode(Int.self, forKey: .wins)
+        winRate = try container.decodeIfPresent(Double.self, forKey: .winRate)
+        profitFactor = try container.decodeIfPresent(Double.self, forKey: .profitFactor)
+        sharpe = try container.decodeIfPresent(Double.self, forKey: .sharpe)
+        maxDrawdownPercent = try container.decode(Double.self, forKey: .maxDrawdownPercent)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(periodStart, forKey: .periodStart)
+        try container.encode(pnl.description, forKey: .pnl)
+        try container.encode(trades, forKey: .trades)
+        try container.encode(wins, forKey: .wins)
+        try container.encodeIfPresent(winRate, forKey: .winRate)
+        try container.encodeIfPresent(profitFactor, forKey: .profitFactor)
+        try container.encodeIfPresent(sharpe, forKey: .sharpe)
+        try container.encode(maxDrawdownPercent, forKey: .maxDrawdownPercent)
     }
 }
 

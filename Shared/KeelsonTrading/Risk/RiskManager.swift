@@ -7,6 +7,9 @@ public struct RiskManager: Sendable {
     public let settings: RiskSettings
     public let takerFeeRate: Decimal
 
+    /// The share of cash an entry may spend.
+    public static let cashUsable = Decimal(string: "0.99")!
+
     public init(settings: RiskSettings, takerFeeRate: Decimal) {
         self.settings = settings
         self.takerFeeRate = takerFeeRate
@@ -78,7 +81,9 @@ public struct RiskManager: Sendable {
         let riskBudget = context.equity * settings.riskPerTradePercent / 100
         var quantity = riskBudget / stopDistance
         let exposureCap = context.equity * settings.maxSymbolExposurePercent / 100
-        let cashCap = context.cash / (1 + takerFeeRate)
+        // 1 % of cash stays in reserve for slippage and a gap to the next open, so a cash-limited entry cannot
+        // fill for more than the cash there is.
+        let cashCap = context.cash * Self.cashUsable / (1 + takerFeeRate)
         let notionalCap = min(settings.maxPositionNotional, exposureCap, cashCap)
         guard notionalCap > 0 else {
             return .failure(RiskRejection(.insufficientCash, "no cash available for \(symbol): cash \(context.cash.rounded(scale: 2))"))

@@ -42,11 +42,12 @@ struct EngineRoutes {
         }
         api.get("orders") { request, _ -> TradingQueries.OrderList in
             let query = QueryReader(request)
-            let status = try query.parse("status") { text in
-                guard let status = OrderStatus(rawValue: text) else {
+            var status: OrderStatus?
+            if let text = query.string("status") {
+                guard let parsed = OrderStatus(rawValue: text) else {
                     throw APIError.badRequest("status=\(text) is not an order state; expected one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
-                return status
+                status = parsed
             }
             let limit = try query.integer("limit", default: 100, range: 1...1000)
             return TradingQueries.OrderList(orders: try await queries.orders(sessionID: try await currentSession().id, status: status, limit: limit))

@@ -138,12 +138,13 @@ struct PostgresTradingStore: TradingStore {
         let positionRows = try await client.query(
             """
             SELECT symbol, quantity, average_entry_price, realized_pnl, stop_price, take_profit_price, trailing_distance, highest_price,
-                   opened_at, entry_quantity, entry_fees, exit_quantity, exit_notional, exit_fees, coalesce(entry_order_id, 0), exit_attempts
+                   opened_at, entry_quantity, entry_fees, exit_quantity, exit_notional, exit_fees, coalesce(entry_order_id, 0), exit_attempts,
+                   cost_basis
             FROM positions WHERE session_id = \(session.id)
             """, logger: logger
         )
-        for try await (symbol, quantity, average, realized, stop, takeProfit, trailing, highest, openedAt, entryQuantity, entryFees, exitQuantity, exitNotional, exitFees, entryOrderID, attempts)
-            in positionRows.decode((String, Decimal, Decimal, Decimal, Decimal?, Decimal?, Decimal?, Decimal?, Date, Decimal, Decimal, Decimal, Decimal, Decimal, Int64, Int32).self)
+        for try await (symbol, quantity, average, realized, stop, takeProfit, trailing, highest, openedAt, entryQuantity, entryFees, exitQuantity, exitNotional, exitFees, entryOrderID, attempts, costBasis)
+            in positionRows.decode((String, Decimal, Decimal, Decimal, Decimal?, Decimal?, Decimal?, Decimal?, Date, Decimal, Decimal, Decimal, Decimal, Decimal, Int64, Int32, Decimal).self)
         {
             guard let symbol = Symbol(rawValue: symbol) else { continue }
             var stops: ProtectiveStops?
@@ -152,6 +153,7 @@ struct PostgresTradingStore: TradingStore {
             }
             var position = Position(symbol: symbol, entryOrderID: entryOrderID, openedAt: openedAt, stops: stops)
             position.quantity = quantity
+            position.costBasis = costBasis
             position.averageEntryPrice = average
             position.realizedPnl = realized
             position.entryQuantity = entryQuantity
@@ -254,67 +256,49 @@ struct PostgresTradingStore: TradingStore {
         return nil
     }
 
-    // The hot paths below are each one statement: data-modifying CTEs commit together or not at all, and a
-    // statement is one round trip where BEGIN … COMMIT would be several. Each starts with the leader fence.
+    /// The one row a trading statement returns.
+    private func run<Kind: TradingStatementKind>(_ kind: Kind.Type, _ bindings: PostgresBindings) async throws -> PostgresRow {
+        var first: PostgresRow?
+        for try await row in try await client.execute(TradingStatement<Kind>(bindings: bindings), logger: logger) where first == nil {
+            first = row
+        }
+        guard let first else { throw TradingStoreError.inconsistent("\(Kind.name) returned no row") }
+        return first
+    }
 
     func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, fence: LeaderFence) async throws -> DecisionOutcome? {
+        var bindings = PostgresBindings.fenced(fence)
         switch decision {
         case .order(let draft):
-            let detail = Self.json(["cause": draft.cause.rawValue, "signal_id": String(signal.id)])
-            let rows = try await client.query(
-                """
-                WITH fence AS (
-                    SELECT EXISTS (SELECT 1 FROM pg_stat_get_activity(\(fence.backendPID)) a
-                                   WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds)) AS held
-                ), placed AS (
-                    INSERT INTO orders (session_id, client_order_id, symbol, side, type, quantity, status, cause, signal_id, decided_after_bar,
-                                        expected_price, planned_exits)
-                    SELECT \(sessionID), \(draft.clientOrderID), \(draft.symbol.rawValue), \(draft.side.rawValue), 'market', \(draft.quantity), 'new',
-                           \(draft.cause.rawValue), \(signal.id), \(draft.decidedAfterBar), \(draft.expectedPrice), \(draft.plannedExits?.json)::jsonb
-                    WHERE (SELECT held FROM fence) AND NOT EXISTS (SELECT 1 FROM engine_signal_log WHERE signal_id = \(signal.id))
-                    ON CONFLICT (client_order_id) DO NOTHING
-                    RETURNING id, created_at
-                ), logged AS (
-                    INSERT INTO engine_signal_log (signal_id, session_id, outcome, order_id) SELECT \(signal.id), \(sessionID), 'ordered', id FROM placed
-                ), event AS (
-                    INSERT INTO order_events (order_id, from_status, to_status, detail) SELECT id, NULL, 'new', \(detail)::jsonb FROM placed
-                )
-                SELECT (SELECT held FROM fence), (SELECT id FROM placed), (SELECT created_at FROM placed)
-                """, logger: logger
-            )
-            for try await (held, id, created) in rows.decode((Bool, Int64?, Date?).self) {
-                guard held else { throw TradingStoreError.notLeader }
-                guard let id, let created else { return nil }
-                return .ordered(OrderRecord(
-                    id: id, clientOrderID: draft.clientOrderID, symbol: draft.symbol, side: draft.side, quantity: draft.quantity, status: .new,
-                    filledQuantity: 0, averageFillPrice: nil, cause: draft.cause, signalID: signal.id, decidedAfterBar: draft.decidedAfterBar,
-                    expectedPrice: draft.expectedPrice, plannedExits: draft.plannedExits, fillCount: 0, createdAt: created
-                ))
-            }
-            return nil
+            bindings.append(sessionID)
+            bindings.append(draft.clientOrderID)
+            bindings.append(draft.symbol.rawValue)
+            bindings.append(draft.side.rawValue)
+            try bindings.append(draft.quantity)
+            bindings.append(draft.cause.rawValue)
+            bindings.append(signal.id)
+            bindings.append(draft.decidedAfterBar)
+            try bindings.append(draft.expectedPrice)
+            bindings.append(draft.plannedExits?.json)
+            bindings.append(Self.json(["cause": draft.cause.rawValue, "signal_id": String(signal.id)]))
+            let (held, id, created) = try await run(OrderFromSignal.self, bindings).decode((Bool, Int64?, Date?).self)
+            guard held else { throw TradingStoreError.notLeader }
+            guard let id, let created else { return nil }
+            return .ordered(OrderRecord(
+                id: id, clientOrderID: draft.clientOrderID, symbol: draft.symbol, side: draft.side, quantity: draft.quantity, status: .new,
+                filledQuantity: 0, averageFillPrice: nil, cause: draft.cause, signalID: signal.id, decidedAfterBar: draft.decidedAfterBar,
+                expectedPrice: draft.expectedPrice, plannedExits: draft.plannedExits, fillCount: 0, createdAt: created
+            ))
         case .rejection(let rejection):
-            let detail = Self.json(["signal_id": String(signal.id), "code": rejection.code.rawValue, "strategy": signal.strategy, "side": signal.signal.side.rawValue])
-            let rows = try await client.query(
-                """
-                WITH fence AS (
-                    SELECT EXISTS (SELECT 1 FROM pg_stat_get_activity(\(fence.backendPID)) a
-                                   WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds)) AS held
-                ), logged AS (
-                    INSERT INTO engine_signal_log (signal_id, session_id, outcome, reason)
-                    SELECT \(signal.id), \(sessionID), 'rejected', \(rejection.description) WHERE (SELECT held FROM fence)
-                    ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id
-                ), event AS (
-                    INSERT INTO risk_events (session_id, kind, symbol, reason, detail)
-                    SELECT \(sessionID), 'signal_rejected', \(signal.signal.symbol.rawValue), \(rejection.reason), \(detail)::jsonb FROM logged
-                )
-                SELECT (SELECT held FROM fence), (SELECT count(*) FROM logged)
-                """, logger: logger
-            )
-            for try await (held, count) in rows.decode((Bool, Int64).self) {
-                guard held else { throw TradingStoreError.notLeader }
-                return count == 1 ? .rejected : nil
-            }
-            return nil
+            bindings.append(signal.id)
+            bindings.append(sessionID)
+            bindings.append(rejection.description)
+            bindings.append(signal.signal.symbol.rawValue)
+            bindings.append(rejection.reason)
+            bindings.append(Self.json(["signal_id": String(signal.id), "code": rejection.code.rawValue, "strategy": signal.strategy, "side": signal.signal.side.rawValue]))
+            let (held, count) = try await run(SignalRejection.self, bindings).decode((Bool, Int64).self)
+            guard held else { throw TradingStoreError.notLeader }
+            return count == 1 ? .rejected : nil
         }
     }
 
@@ -333,27 +317,16 @@ struct PostgresTradingStore: TradingStore {
 
     func transition(_ order: OrderRecord, to status: OrderStatus, detail: [String: String], fence: LeaderFence) async throws -> OrderRecord {
         let next = try OrderStateMachine.transition(from: order.status, to: status)
-        let rows = try await client.query(
-            """
-            WITH fence AS (
-                SELECT EXISTS (SELECT 1 FROM pg_stat_get_activity(\(fence.backendPID)) a
-                               WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds)) AS held
-            ), changed AS (
-                UPDATE orders SET status = \(next.rawValue), updated_at = now(), reject_reason = coalesce(\(detail["reason"]), reject_reason)
-                WHERE id = \(order.id) AND status = \(order.status.rawValue) AND (SELECT held FROM fence)
-                RETURNING id
-            ), event AS (
-                INSERT INTO order_events (order_id, from_status, to_status, detail)
-                SELECT id, \(order.status.rawValue), \(next.rawValue), \(Self.json(detail))::jsonb FROM changed
-            )
-            SELECT (SELECT held FROM fence), (SELECT count(*) FROM changed)
-            """, logger: logger
-        )
-        for try await (held, count) in rows.decode((Bool, Int64).self) {
-            guard held else { throw TradingStoreError.notLeader }
-            guard count == 1 else {
-                throw TradingStoreError.inconsistent("order \(order.clientOrderID) is no longer \(order.status.rawValue) in the database; refusing to move it to \(next.rawValue)")
-            }
+        var bindings = PostgresBindings.fenced(fence)
+        bindings.append(order.id)
+        bindings.append(order.status.rawValue)
+        bindings.append(next.rawValue)
+        bindings.append(detail["reason"])
+        bindings.append(Self.json(detail))
+        let (held, count) = try await run(OrderTransition.self, bindings).decode((Bool, Int64).self)
+        guard held else { throw TradingStoreError.notLeader }
+        guard count == 1 else {
+            throw TradingStoreError.inconsistent("order \(order.clientOrderID) is no longer \(order.status.rawValue) in the database; refusing to move it to \(next.rawValue)")
         }
         var updated = order
         updated.status = next
@@ -365,107 +338,85 @@ struct PostgresTradingStore: TradingStore {
         let order = commit.order
         let position = commit.position
         let stops = position.stops
-        let isOpen = position.quantity > 0
         let trade = commit.trade
-        let rows = try await client.query(
-            """
-            WITH fence AS (
-                SELECT EXISTS (SELECT 1 FROM pg_stat_get_activity(\(fence.backendPID)) a
-                               WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds)) AS held
-            ), recorded AS (
-                INSERT INTO fills (order_id, session_id, exchange_fill_id, symbol, side, quantity, price, fee, fee_asset,
-                                   expected_price, slippage_bps, latency_ms, filled_at)
-                SELECT \(order.id), \(sessionID), \(commit.exchangeFillID), \(order.symbol.rawValue), \(fill.side.rawValue), \(fill.quantity),
-                       \(fill.price), \(fill.fee), 'USDT', \(commit.expectedPrice), \(commit.slippageBps), \(commit.latencyMilliseconds), \(fill.time)
-                WHERE (SELECT held FROM fence)
-                ON CONFLICT (order_id, exchange_fill_id) DO NOTHING RETURNING id
-            ), order_update AS (
-                UPDATE orders SET status = \(order.status.rawValue), filled_quantity = \(order.filledQuantity),
-                                  average_fill_price = \(order.averageFillPrice), updated_at = now()
-                WHERE id = \(order.id) AND EXISTS (SELECT 1 FROM recorded)
-            ), event AS (
-                INSERT INTO order_events (order_id, from_status, to_status, detail)
-                SELECT \(order.id), \(commit.previousStatus.rawValue), \(order.status.rawValue),
-                       jsonb_build_object('fill_id', id, 'quantity', \(fill.quantity.description), 'price', \(fill.price.description))
-                FROM recorded
-            ), position_kept AS (
-                INSERT INTO positions (session_id, symbol, quantity, average_entry_price, realized_pnl, stop_price, take_profit_price,
-                                       trailing_stop_price, highest_price, opened_at, updated_at, entry_quantity, entry_fees, exit_quantity,
-                                       exit_notional, exit_fees, entry_order_id, trailing_distance, exit_attempts, mark_price)
-                SELECT \(sessionID), \(position.symbol.rawValue), \(position.quantity), \(position.averageEntryPrice), \(position.realizedPnl),
-                       \(stops?.stopPrice), \(stops?.takeProfitPrice), \(stops?.trailingStopPrice), \(stops?.highestPrice), \(position.openedAt), now(),
-                       \(position.entryQuantity), \(position.entryFees), \(position.exitQuantity), \(position.exitNotional), \(position.exitFees),
-                       \(position.entryOrderID), \(stops?.trailingDistance), \(position.exitAttempts), \(commit.marks[position.symbol])
-                WHERE \(isOpen) AND EXISTS (SELECT 1 FROM recorded)
-                ON CONFLICT (session_id, symbol) DO UPDATE SET
-                    quantity = EXCLUDED.quantity, average_entry_price = EXCLUDED.average_entry_price, realized_pnl = EXCLUDED.realized_pnl,
-                    stop_price = EXCLUDED.stop_price, take_profit_price = EXCLUDED.take_profit_price,
-                    trailing_stop_price = EXCLUDED.trailing_stop_price, highest_price = EXCLUDED.highest_price, updated_at = now(),
-                    entry_quantity = EXCLUDED.entry_quantity, entry_fees = EXCLUDED.entry_fees, exit_quantity = EXCLUDED.exit_quantity,
-                    exit_notional = EXCLUDED.exit_notional, exit_fees = EXCLUDED.exit_fees, entry_order_id = EXCLUDED.entry_order_id,
-                    trailing_distance = EXCLUDED.trailing_distance, exit_attempts = EXCLUDED.exit_attempts,
-                    mark_price = coalesce(EXCLUDED.mark_price, positions.mark_price)
-            ), position_closed AS (
-                DELETE FROM positions WHERE session_id = \(sessionID) AND symbol = \(position.symbol.rawValue) AND NOT \(isOpen)
-                  AND EXISTS (SELECT 1 FROM recorded)
-            ), round_trip AS (
-                INSERT INTO trades (session_id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees,
-                                    exit_reason, entry_order_id, exit_order_id)
-                SELECT \(sessionID), \(position.symbol.rawValue), 'long', \(trade?.quantity), \(trade?.entryTime), \(trade?.entryPrice),
-                       \(trade?.exitTime), \(trade?.exitPrice), \(trade?.pnl), \(trade?.fees), \(trade?.exitReason.rawValue),
-                       \(trade?.entryOrderID), \(trade?.exitOrderID)
-                WHERE \(trade != nil) AND EXISTS (SELECT 1 FROM recorded)
-            ), balance AS (
-                INSERT INTO account_balances (session_id, cash, equity, realized_pnl, unrealized_pnl, fees_paid, market_time)
-                SELECT \(sessionID), \(commit.account.cash), \(commit.equity.rounded(scale: 8)), \(commit.account.realizedPnl),
-                       \(commit.unrealizedPnl.rounded(scale: 8)), \(commit.account.feesPaid), \(fill.time)
-                WHERE EXISTS (SELECT 1 FROM recorded)
-            ), peak AS (
-                UPDATE trading_sessions SET peak_equity = \(commit.peakEquity) WHERE id = \(sessionID) AND EXISTS (SELECT 1 FROM recorded)
-            )
-            SELECT (SELECT held FROM fence), (SELECT count(*) FROM recorded)
-            """, logger: logger
-        )
-        for try await (held, count) in rows.decode((Bool, Int64).self) {
-            guard held else { throw TradingStoreError.notLeader }
-            return count == 1
-        }
-        return false
+        var bindings = PostgresBindings.fenced(fence)
+        bindings.append(order.id)
+        bindings.append(sessionID)
+        bindings.append(commit.exchangeFillID)
+        bindings.append(order.symbol.rawValue)
+        bindings.append(fill.side.rawValue)
+        try bindings.append(fill.quantity)
+        try bindings.append(fill.price)
+        try bindings.append(fill.fee)
+        try bindings.append(commit.expectedPrice)
+        try bindings.append(commit.slippageBps)
+        bindings.append(commit.latencyMilliseconds)
+        bindings.append(fill.time)
+        bindings.append(order.status.rawValue)
+        try bindings.append(order.filledQuantity)
+        try bindings.append(order.averageFillPrice)
+        bindings.append(commit.previousStatus.rawValue)
+        bindings.append(position.quantity > 0)
+        try bindings.append(position.quantity)
+        try bindings.append(position.averageEntryPrice)
+        try bindings.append(position.realizedPnl)
+        try bindings.append(stops?.stopPrice)
+        try bindings.append(stops?.takeProfitPrice)
+        try bindings.append(stops?.trailingStopPrice)
+        try bindings.append(stops?.highestPrice)
+        bindings.append(position.openedAt)
+        try bindings.append(position.entryQuantity)
+        try bindings.append(position.entryFees)
+        try bindings.append(position.exitQuantity)
+        try bindings.append(position.exitNotional)
+        try bindings.append(position.exitFees)
+        bindings.append(position.entryOrderID)
+        try bindings.append(stops?.trailingDistance)
+        bindings.append(Int32(position.exitAttempts))
+        try bindings.append(commit.marks[position.symbol])
+        bindings.append(trade != nil)
+        try bindings.append(trade?.quantity)
+        bindings.append(trade?.entryTime)
+        try bindings.append(trade?.entryPrice)
+        bindings.append(trade?.exitTime)
+        try bindings.append(trade?.exitPrice)
+        try bindings.append(trade?.pnl)
+        try bindings.append(trade?.fees)
+        bindings.append(trade?.exitReason.rawValue)
+        bindings.append(trade?.entryOrderID)
+        bindings.append(trade?.exitOrderID)
+        try bindings.append(commit.account.cash)
+        try bindings.append(commit.equity.rounded(scale: 8))
+        try bindings.append(commit.account.realizedPnl)
+        try bindings.append(commit.unrealizedPnl.rounded(scale: 8))
+        try bindings.append(commit.account.feesPaid)
+        try bindings.append(commit.peakEquity)
+        try bindings.append(position.costBasis)
+        let (held, count) = try await run(FillRecord.self, bindings).decode((Bool, Int64).self)
+        guard held else { throw TradingStoreError.notLeader }
+        return count == 1
     }
 
     func saveSnapshot(_ snapshot: EquitySnapshot, sessionID: Int64, fence: LeaderFence) async throws {
         // Between fills only the marks and the trailing stops of open positions move.
         let positions = snapshot.positions
-        let symbols = positions.map(\.symbol.rawValue)
-        let highest = positions.map { $0.stops?.highestPrice.description ?? "" }
-        let trailing = positions.map { $0.stops?.trailingStopPrice?.description ?? "" }
-        let marks = positions.map { snapshot.marks[$0.symbol]?.description ?? "" }
-        let rows = try await client.query(
-            """
-            WITH fence AS (
-                SELECT EXISTS (SELECT 1 FROM pg_stat_get_activity(\(fence.backendPID)) a
-                               WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds)) AS held
-            ), balance AS (
-                INSERT INTO account_balances (session_id, cash, equity, realized_pnl, unrealized_pnl, fees_paid, market_time)
-                SELECT \(sessionID), \(snapshot.account.cash), \(snapshot.equity.rounded(scale: 8)), \(snapshot.account.realizedPnl),
-                       \(snapshot.unrealizedPnl.rounded(scale: 8)), \(snapshot.account.feesPaid), \(snapshot.marketTime)
-                WHERE (SELECT held FROM fence)
-            ), session AS (
-                UPDATE trading_sessions SET peak_equity = \(snapshot.peakEquity), trading_day = \(snapshot.tradingDay)::date,
-                                            day_start_equity = \(snapshot.dayStartEquity)
-                WHERE id = \(sessionID) AND (SELECT held FROM fence)
-            ), marks AS (
-                UPDATE positions p SET highest_price = coalesce(nullif(u.highest_text, '')::numeric, p.highest_price),
-                                       trailing_stop_price = nullif(u.trailing_text, '')::numeric,
-                                       mark_price = coalesce(nullif(u.mark_text, '')::numeric, p.mark_price), updated_at = now()
-                FROM unnest(\(symbols)::text[], \(highest)::text[], \(trailing)::text[], \(marks)::text[])
-                     AS u(symbol_text, highest_text, trailing_text, mark_text)
-                WHERE p.session_id = \(sessionID) AND p.symbol = u.symbol_text AND (SELECT held FROM fence)
-            )
-            SELECT (SELECT held FROM fence)
-            """, logger: logger
-        )
-        for try await (held) in rows.decode(Bool.self) where !held { throw TradingStoreError.notLeader }
+        var bindings = PostgresBindings.fenced(fence)
+        bindings.append(sessionID)
+        try bindings.append(snapshot.account.cash)
+        try bindings.append(snapshot.equity.rounded(scale: 8))
+        try bindings.append(snapshot.account.realizedPnl)
+        try bindings.append(snapshot.unrealizedPnl.rounded(scale: 8))
+        try bindings.append(snapshot.account.feesPaid)
+        bindings.append(snapshot.marketTime)
+        try bindings.append(snapshot.peakEquity)
+        bindings.append(snapshot.tradingDay)
+        try bindings.append(snapshot.dayStartEquity)
+        bindings.append(positions.map(\.symbol.rawValue))
+        bindings.append(positions.map { $0.stops?.highestPrice.description ?? "" })
+        bindings.append(positions.map { $0.stops?.trailingStopPrice?.description ?? "" })
+        bindings.append(positions.map { snapshot.marks[$0.symbol]?.description ?? "" })
+        let held = try await run(EquitySnapshotRecord.self, bindings).decode(Bool.self)
+        if !held { throw TradingStoreError.notLeader }
     }
 
     func setState(_ state: TradingState, reason: String, kind: String, sessionID: Int64, resetReferences equity: Decimal?, fence: LeaderFence) async throws {

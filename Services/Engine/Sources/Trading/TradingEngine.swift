@@ -346,8 +346,9 @@ public actor TradingEngine {
                 guard settings.symbols.contains(candle.symbol), candle.interval == settings.timeframe, candle.exchange == settings.marketExchange,
                       var window = windows[candle.symbol]
                 else { continue }
-                rollTradingDay(to: candle.openTime)
+                // Older and repeated bars (at-least-once pushes) are skipped before they can touch the trading day.
                 guard window.append(candle) else { continue }
+                rollTradingDay(to: candle.openTime)
                 windows[candle.symbol] = window
                 accepted += 1
                 fills += try await process(candle)
@@ -573,6 +574,10 @@ public actor TradingEngine {
         try requireReady()
         return try await serially {
             guard session?.state != .halted else { return ControlResult(state: "halted", changed: false, detail: "already halted: \(session?.stateReason ?? "")") }
+            // Leaving the kill switch re-arms stops, which only an explicit resume may do.
+            guard session?.state != .stopped else {
+                return ControlResult(state: "stopped", changed: false, detail: "trading is stopped (kill switch); resume first, then stop entries")
+            }
             try await changeState(to: .halted, reason: reason, kind: "operator_stop_entries", resetReferences: false)
             return ControlResult(state: "halted", changed: true, detail: "no new entries; exits and stops keep running")
         }
@@ -593,7 +598,8 @@ public actor TradingEngine {
     func closeAll(reason: String) async throws -> ControlResult {
         try requireReady()
         return try await serially {
-            if session?.state == .active {
+            let halting = session?.state == .active
+            if halting {
                 try await changeState(to: .halted, reason: "close-all: \(reason)", kind: "operator_close_all", resetReferences: false)
             }
             var sent = 0
@@ -604,7 +610,7 @@ public actor TradingEngine {
                 sent += 1
             }
             return ControlResult(
-                state: (session?.state ?? .halted).rawValue, changed: sent > 0,
+                state: (session?.state ?? .halted).rawValue, changed: sent > 0 || halting,
                 detail: sent > 0 ? "\(sent) exit orders sent; they fill at the next price seen" : "no position without a working exit; nothing sent"
             )
         }

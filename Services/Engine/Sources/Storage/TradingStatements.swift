@@ -30,7 +30,7 @@ private let fence = """
 
 /// An order decided from a signal, logged so the signal is never decided again.
 /// $3 session, $4 client order id, $5 symbol, $6 side, $7 quantity, $8 cause, $9 signal id, $10 decided after bar,
-/// $11 expected price, $12 planned exits (JSON), $13 event detail (JSON).
+/// $11 expected price, $12 planned exits (JSON).
 /// Returns held, order id (null: decided before), created_at.
 enum OrderFromSignal: TradingStatementKind {
     static let name = "order_from_signal"
@@ -46,14 +46,16 @@ enum OrderFromSignal: TradingStatementKind {
         ), logged AS (
             INSERT INTO engine_signal_log (signal_id, session_id, outcome, order_id) SELECT $9::int8, $3::int8, 'ordered', id FROM placed
         ), event AS (
-            INSERT INTO order_events (order_id, from_status, to_status, detail) SELECT id, NULL, 'new', $13::text::jsonb FROM placed
+            INSERT INTO order_events (order_id, from_status, to_status, detail)
+            SELECT id, NULL, 'new', jsonb_build_object('cause', $8::text, 'signal_id', $9::int8) FROM placed
         )
         SELECT (SELECT held FROM fence), (SELECT id FROM placed), (SELECT created_at FROM placed)
         """
 }
 
 /// A rejected signal, logged and recorded as a risk event.
-/// $3 signal id, $4 session, $5 log reason, $6 symbol, $7 risk-event reason, $8 detail (JSON). Returns held, rows logged.
+/// $3 signal id, $4 session, $5 log reason, $6 symbol, $7 risk-event reason, $8 code, $9 strategy, $10 side.
+/// Returns held, rows logged.
 enum SignalRejection: TradingStatementKind {
     static let name = "signal_rejection"
     static let sql = """
@@ -63,14 +65,16 @@ enum SignalRejection: TradingStatementKind {
             ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id
         ), event AS (
             INSERT INTO risk_events (session_id, kind, symbol, reason, detail)
-            SELECT $4::int8, 'signal_rejected', $6::text, $7::text, $8::text::jsonb FROM logged
+            SELECT $4::int8, 'signal_rejected', $6::text, $7::text,
+                   jsonb_build_object('signal_id', $3::int8, 'code', $8::text, 'strategy', $9::text, 'side', $10::text)
+            FROM logged
         )
         SELECT (SELECT held FROM fence), (SELECT count(*) FROM logged)
         """
 }
 
 /// An order's move to a new state, only from the state we believe it is in.
-/// $3 order id, $4 from, $5 to, $6 reject reason (nullable), $7 detail (JSON). Returns held, rows changed.
+/// $3 order id, $4 from, $5 to, $6 reason (nullable), $7 broker. Returns held, rows changed.
 enum OrderTransition: TradingStatementKind {
     static let name = "order_transition"
     static let sql = """
@@ -79,7 +83,8 @@ enum OrderTransition: TradingStatementKind {
             WHERE id = $3::int8 AND status = $4::text AND (SELECT held FROM fence)
             RETURNING id
         ), event AS (
-            INSERT INTO order_events (order_id, from_status, to_status, detail) SELECT id, $4::text, $5::text, $7::text::jsonb FROM changed
+            INSERT INTO order_events (order_id, from_status, to_status, detail)
+            SELECT id, $4::text, $5::text, jsonb_strip_nulls(jsonb_build_object('broker', $7::text, 'reason', $6::text)) FROM changed
         )
         SELECT (SELECT held FROM fence), (SELECT count(*) FROM changed)
         """

@@ -16,7 +16,8 @@ protocol TradingStore: Sendable {
     func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, fence: LeaderFence) async throws -> DecisionOutcome?
     /// Writes an order not caused by a signal (an exit); returns the stored order when the client id exists already.
     func createOrder(_ draft: OrderDraft, sessionID: Int64, fence: LeaderFence) async throws -> OrderRecord
-    func transition(_ order: OrderRecord, to status: OrderStatus, detail: [String: String], fence: LeaderFence) async throws -> OrderRecord
+    /// Moves an order on, recording which broker and why; `reason` also becomes the order's reject reason.
+    func transition(_ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, fence: LeaderFence) async throws -> OrderRecord
     /// False when this fill was recorded before (a replayed execution report): nothing changes.
     func applyFill(_ commit: FillCommit, sessionID: Int64, fence: LeaderFence) async throws -> Bool
     func saveSnapshot(_ snapshot: EquitySnapshot, sessionID: Int64, fence: LeaderFence) async throws
@@ -280,7 +281,6 @@ struct PostgresTradingStore: TradingStore {
             bindings.append(draft.decidedAfterBar)
             try bindings.append(draft.expectedPrice)
             bindings.append(draft.plannedExits?.json)
-            bindings.append(Self.json(["cause": draft.cause.rawValue, "signal_id": String(signal.id)]))
             let (held, id, created) = try await run(OrderFromSignal.self, bindings).decode((Bool, Int64?, Date?).self)
             guard held else { throw TradingStoreError.notLeader }
             guard let id, let created else { return nil }
@@ -295,7 +295,9 @@ struct PostgresTradingStore: TradingStore {
             bindings.append(rejection.description)
             bindings.append(signal.signal.symbol.rawValue)
             bindings.append(rejection.reason)
-            bindings.append(Self.json(["signal_id": String(signal.id), "code": rejection.code.rawValue, "strategy": signal.strategy, "side": signal.signal.side.rawValue]))
+            bindings.append(rejection.code.rawValue)
+            bindings.append(signal.strategy)
+            bindings.append(signal.signal.side.rawValue)
             let (held, count) = try await run(SignalRejection.self, bindings).decode((Bool, Int64).self)
             guard held else { throw TradingStoreError.notLeader }
             return count == 1 ? .rejected : nil
@@ -315,14 +317,14 @@ struct PostgresTradingStore: TradingStore {
         }
     }
 
-    func transition(_ order: OrderRecord, to status: OrderStatus, detail: [String: String], fence: LeaderFence) async throws -> OrderRecord {
+    func transition(_ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, fence: LeaderFence) async throws -> OrderRecord {
         let next = try OrderStateMachine.transition(from: order.status, to: status)
         var bindings = PostgresBindings.fenced(fence)
         bindings.append(order.id)
         bindings.append(order.status.rawValue)
         bindings.append(next.rawValue)
-        bindings.append(detail["reason"])
-        bindings.append(Self.json(detail))
+        bindings.append(reason)
+        bindings.append(broker)
         let (held, count) = try await run(OrderTransition.self, bindings).decode((Bool, Int64).self)
         guard held else { throw TradingStoreError.notLeader }
         guard count == 1 else {

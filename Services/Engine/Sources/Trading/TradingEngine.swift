@@ -316,7 +316,7 @@ public actor TradingEngine {
     private func send(_ order: OrderRecord, immediateFill: (price: Decimal, bar: Candle)?) async throws {
         var current = order
         if current.status == .new {
-            current = try await store.transition(current, to: .submitted, detail: ["broker": broker.name], fence: try requireFence())
+            current = try await store.transition(current, to: .submitted, broker: broker.name, reason: nil, fence: try requireFence())
             metrics.orderTransition(.submitted)
             openOrders[current.clientOrderID] = current
         }
@@ -559,7 +559,7 @@ public actor TradingEngine {
             var canceled = 0
             for order in openOrders.values.sorted(by: { $0.id < $1.id }) {
                 try await broker.cancel(clientOrderID: order.clientOrderID)
-                _ = try await store.transition(order, to: .canceled, detail: ["reason": "kill switch: \(reason)"], fence: try requireFence())
+                _ = try await store.transition(order, to: .canceled, broker: broker.name, reason: "kill switch: \(reason)", fence: try requireFence())
                 metrics.orderTransition(.canceled)
                 openOrders[order.clientOrderID] = nil
                 canceled += 1

@@ -34,6 +34,31 @@ struct SessionAndExecutionTests {
         }
     }
 
+    @Test("a stop that fires while the entry is still filling cancels the rest of the entry")
+    func stopCancelsWorkingEntry() async throws {
+        try await TestDatabase.withMigratedDatabase { url, postgres in
+            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
+            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) { client in
+                try await client.waitUntilReady()
+                _ = try await F.postSignals([try await F.insertSignal(.buy, bar: 19, postgres: postgres)], client: client)
+                _ = try await F.postCandles([F.bar(20, "100", "101", "99", "100", volume: "40")], client: client) // 10 of 25 bought
+                _ = try await F.postCandles([F.bar(21, "99", "99.5", "95", "95.5", volume: "40")], client: client) // 10 more, then the stop
+                let entry = try await postgres.query("SELECT status, filled_quantity FROM orders WHERE side = 'buy'").collect()[0].decode((String, Decimal).self)
+                #expect(entry.0 == "canceled")
+                #expect(entry.1 == 20)
+                _ = try await F.postCandles([F.bar(22, "95.5", "96", "95", "95.5", volume: "40")], client: client)
+                _ = try await F.postCandles([F.bar(23, "95.5", "96", "95", "95.5", volume: "40")], client: client)
+                let bought = try await F.value("SELECT sum(quantity) FROM fills WHERE side = 'buy'", as: Decimal.self, postgres: postgres)
+                #expect(bought == 20)
+                let (quantity, reason) = try await postgres.query("SELECT quantity, exit_reason FROM trades").collect()[0].decode((Decimal, String).self)
+                #expect(quantity == 20)
+                #expect(reason == "stop_loss")
+                #expect(try await F.count("positions", postgres: postgres) == 0)
+                try await CrashRecoveryTests.invariants(postgres)
+            }
+        }
+    }
+
     @Test("a restart resumes the open session; --new-session is refused while positions are open; --resume-from-last-balance funds the next one")
     func sessions() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in

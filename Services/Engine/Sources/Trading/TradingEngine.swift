@@ -252,6 +252,7 @@ public actor TradingEngine {
             openOrders[order.clientOrderID] = order
             logger.info("order written", metadata: ["order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "side": "\(order.side.rawValue)", "quantity": "\(order.quantity)"])
             if crashPoint == .afterOrderWritten { crashPoint?.trigger() }
+            if order.side == .sell { try await cancelWorkingEntries(order.symbol, reason: "exit on signal \(stored.id)") }
             try await send(order, immediateFill: nil)
             return SignalResult(id: stored.id, outcome: "ordered", detail: order.clientOrderID)
         }
@@ -396,12 +397,23 @@ public actor TradingEngine {
         guard order.status.isOpen else { return 0 }
         openOrders[order.clientOrderID] = order
         metrics.orderTransition(.new)
+        try await cancelWorkingEntries(symbol, reason: "exit: \(cause.rawValue)")
         let before = fillsRecorded
         try await send(order, immediateFill: immediateFill)
         return fillsRecorded - before
     }
 
     private var fillsRecorded = 0
+
+    /// An exit closes what was bought so far; the rest of a partly filled entry must not keep buying after it.
+    private func cancelWorkingEntries(_ symbol: Symbol, reason: String) async throws {
+        for order in openOrders.values.sorted(by: { $0.id < $1.id }) where order.symbol == symbol && order.side == .buy {
+            try await broker.cancel(clientOrderID: order.clientOrderID)
+            _ = try await store.transition(order, to: .canceled, broker: broker.name, reason: reason, fence: try requireFence())
+            metrics.orderTransition(.canceled)
+            openOrders[order.clientOrderID] = nil
+        }
+    }
 
     /// One execution: order, position, trade, cash and session peak, committed together, then mirrored in memory.
     private func apply(_ execution: BrokerExecution) async throws {

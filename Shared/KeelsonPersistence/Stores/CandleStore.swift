@@ -66,8 +66,50 @@ public struct PostgresCandleStore: CandleStore {
         return changed
     }
 
-    /// COPY is PostgreSQL's fastest way in; the merge into `candles` keeps writes idempotent and corrections applied.
+    /// COPY is PostgreSQL's fastest way in. A backfill into an empty stretch of the series (the usual case) is
+    /// copied straight into `candles`; anything else goes through a temporary table and a merge that keeps writes
+    /// idempotent and corrections applied. A writer that fills the stretch between the check and the COPY makes
+    /// the COPY fail on the primary key, and the batch is merged instead.
     private func copyUpsert(_ candles: [Candle]) async throws -> Int {
+        if Self.isOneIncreasingSeries(candles) {
+            do {
+                if let inserted = try await copyIntoEmptyStretch(candles) { return inserted }
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                logger.debug("candles appeared while copying; merging instead", metadata: ["symbol": "\(candles[0].symbol)"])
+            }
+        }
+        return try await copyAndMerge(candles)
+    }
+
+    /// nil when the stretch already holds candles.
+    private func copyIntoEmptyStretch(_ candles: [Candle]) async throws -> Int? {
+        guard let first = candles.first, let last = candles.last else { return 0 }
+        return try await client.transaction(logger: logger) { connection in
+            let occupied = try await connection.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM candles WHERE exchange = \(first.exchange) AND symbol = \(first.symbol.rawValue)
+                               AND "interval" = \(first.interval.rawValue) AND open_time BETWEEN \(first.openTime) AND \(last.openTime))
+                """,
+                logger: logger
+            )
+            for try await (exists) in occupied.decode(Bool.self) where exists { return nil }
+            try await connection.copyFrom(
+                table: "candles",
+                columns: ["exchange", "symbol", "interval", "open_time", "close_time", "open", "high", "low", "close", "volume", "source"],
+                logger: logger
+            ) { writer in
+                try await Self.write(candles, to: writer) { candle in
+                    "\(Self.escaped(candle.exchange))\t\(candle.symbol.rawValue)\t\(candle.interval.rawValue)\t"
+                        + "\(CopyText.utcTimestamp(epochMilliseconds: candle.openTime.epochMilliseconds))\t"
+                        + "\(CopyText.utcTimestamp(epochMilliseconds: candle.closeTime.epochMilliseconds))\t"
+                        + Self.prices(candle) + "\tstore\n"
+                }
+            }
+            return candles.count
+        }
+    }
+
+    private func copyAndMerge(_ candles: [Candle]) async throws -> Int {
         try await client.transaction(logger: logger) { connection in
             try await connection.query(
                 """
@@ -79,16 +121,7 @@ public struct PostgresCandleStore: CandleStore {
                 logger: logger
             )
             try await connection.copyFrom(table: "candles_incoming", logger: logger) { writer in
-                var buffer = ByteBuffer()
-                buffer.reserveCapacity(1 << 20)
-                for candle in candles {
-                    buffer.writeString(Self.copyLine(candle))
-                    if buffer.readableBytes > (1 << 20) - 512 {
-                        try await writer.write(buffer)
-                        buffer.clear()
-                    }
-                }
-                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                try await Self.write(candles, to: writer, line: Self.copyLine)
             }
             // A batch can only be merged when each key appears once; the sort that guarantees it is skipped when
             // the batch is already one strictly increasing series (what providers send).
@@ -114,10 +147,35 @@ public struct PostgresCandleStore: CandleStore {
         return true
     }
 
-    /// One COPY text line. Symbols and intervals are validated names; the exchange is escaped in case.
+    /// Streams COPY lines in 1 MiB buffers.
+    static func write(_ candles: [Candle], to writer: PostgresCopyFromWriter, line: (Candle) -> String) async throws {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(1 << 20)
+        for candle in candles {
+            buffer.writeString(line(candle))
+            if buffer.readableBytes > (1 << 20) - 512 {
+                try await writer.write(buffer)
+                buffer.clear()
+            }
+        }
+        if buffer.readableBytes > 0 { try await writer.write(buffer) }
+    }
+
+    /// One COPY text line for the temporary table (times as epoch milliseconds).
     static func copyLine(_ candle: Candle) -> String {
-        let exchange = candle.exchange.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t").replacingOccurrences(of: "\n", with: "\\n")
-        return "\(exchange)\t\(candle.symbol.rawValue)\t\(candle.interval.rawValue)\t\(candle.openTime.epochMilliseconds)\t\(candle.closeTime.epochMilliseconds)\t\(candle.open)\t\(candle.high)\t\(candle.low)\t\(candle.close)\t\(candle.volume)\n"
+        "\(escaped(candle.exchange))\t\(candle.symbol.rawValue)\t\(candle.interval.rawValue)\t\(candle.openTime.epochMilliseconds)\t"
+            + "\(candle.closeTime.epochMilliseconds)\t" + prices(candle) + "\n"
+    }
+
+    static func prices(_ candle: Candle) -> String {
+        "\(CopyText.decimal(candle.open))\t\(CopyText.decimal(candle.high))\t\(CopyText.decimal(candle.low))\t\(CopyText.decimal(candle.close))\t\(CopyText.decimal(candle.volume))"
+    }
+
+    /// Symbols and intervals are validated names; the exchange is escaped in case.
+    static func escaped(_ text: String) -> String {
+        guard text.contains(where: { $0 == "\\" || $0 == "\t" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
+            .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
     }
 
     /// Inserts new rows and replaces changed ones; identical rows are left alone and not counted.

@@ -82,7 +82,7 @@ struct PostgresTradingStore: TradingStore {
                     """, logger: logger
                 )
                 for try await (count) in busy.decode(Int64.self) where count > 0 {
-                    throw TradingStoreError.sessionBusy("session \(open.id) still has \(count) open positions or orders; close them (keelson trading close-all) before starting a new session")
+                    throw TradingStoreError.sessionBusy("session \(open.id) still has \(count) open positions or orders; close them (keelson trading close-all --reason ...) and let the exits fill before starting a new session")
                 }
                 try await connection.query("UPDATE trading_sessions SET ended_at = now(), status = 'stopped', status_reason = 'replaced by a new session' WHERE id = \(open.id)", logger: logger)
             }

@@ -447,7 +447,7 @@ struct PostgresTradingStore: TradingStore {
 
     // MARK: Signals
 
-    private static let signalColumns = "s.id, s.strategy, s.symbol, s.\"interval\", s.bar_time, s.side, s.strength, s.price, s.reason, s.created_at"
+    static let signalColumns = "s.id, s.strategy, s.symbol, s.\"interval\", s.bar_time, s.side, s.strength, s.price, s.reason, s.created_at"
 
     func undecidedSignals(since: Date, limit: Int) async throws -> [StoredSignal] {
         var query = PostgresQuery(unsafeSQL: """
@@ -462,21 +462,30 @@ struct PostgresTradingStore: TradingStore {
 
     func signals(ids: [Int64]) async throws -> [StoredSignal] {
         guard !ids.isEmpty else { return [] }
-        var query = PostgresQuery(unsafeSQL: "SELECT \(Self.signalColumns) FROM signals s WHERE s.id = ANY($1) ORDER BY s.id")
-        query.binds.append(ids)
-        return try await Self.decodeSignals(client.query(query, logger: logger))
+        var bindings = PostgresBindings()
+        bindings.append(ids)
+        var result: [StoredSignal] = []
+        for try await row in try await client.execute(TradingStatement<SignalsByID>(bindings: bindings), logger: logger) {
+            if let signal = try Self.decodeSignal(row) { result.append(signal) }
+        }
+        return result
     }
 
     static func decodeSignals(_ rows: PostgresRowSequence) async throws -> [StoredSignal] {
         var result: [StoredSignal] = []
-        for try await (id, strategy, symbol, interval, barTime, side, strength, price, reason, createdAt)
-            in rows.decode((Int64, String, String, String, Date, String, Double, Decimal, String, Date).self)
-        {
-            guard let symbol = Symbol(rawValue: symbol), let interval = CandleInterval(rawValue: interval), let side = TradeSide(rawValue: side) else { continue }
-            let signal = StrategySignal(symbol: symbol, interval: interval, side: side, strength: strength, barTime: barTime, price: price, reason: reason)
-            result.append(StoredSignal(id: id, strategy: strategy, signal: signal, createdAt: createdAt))
+        for try await row in rows {
+            if let signal = try decodeSignal(row) { result.append(signal) }
         }
         return result
+    }
+
+    /// One row of `signalColumns`; nil for a row this binary cannot read (an unknown symbol, interval or side).
+    static func decodeSignal(_ row: PostgresRow) throws -> StoredSignal? {
+        let (id, strategy, symbol, interval, barTime, side, strength, price, reason, createdAt)
+            = try row.decode((Int64, String, String, String, Date, String, Double, Decimal, String, Date).self)
+        guard let symbol = Symbol(rawValue: symbol), let interval = CandleInterval(rawValue: interval), let side = TradeSide(rawValue: side) else { return nil }
+        let signal = StrategySignal(symbol: symbol, interval: interval, side: side, strength: strength, barTime: barTime, price: price, reason: reason)
+        return StoredSignal(id: id, strategy: strategy, signal: signal, createdAt: createdAt)
     }
 
     static func json(_ values: [String: String]) -> String {

@@ -335,11 +335,20 @@ public actor TradingEngine {
         public var accepted: Int
         public var fills: Int
         public var state: String
+        /// From receiving the batch to the last fill it caused being committed (the fill half of signal-to-fill).
+        public var fillLatencyMilliseconds: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case accepted, fills, state
+            case fillLatencyMilliseconds = "fill_latency_ms"
+        }
     }
 
     func handle(candles: [Candle]) async throws -> CandleResult {
         try requireReady()
+        let received = ContinuousClock.now
         return try await serially {
+            lastFillCommittedAt = nil
             var accepted = 0
             var fills = 0
             var marketTime: Date?
@@ -355,8 +364,9 @@ public actor TradingEngine {
                 fills += try await process(candle)
                 marketTime = candle.closeTime
             }
+            let fillLatency = lastFillCommittedAt.map { ($0 - received).milliseconds }
             if let marketTime { try await afterCandles(marketTime: marketTime) }
-            return CandleResult(accepted: accepted, fills: fills, state: (session?.state ?? .stopped).rawValue)
+            return CandleResult(accepted: accepted, fills: fills, state: (session?.state ?? .stopped).rawValue, fillLatencyMilliseconds: fillLatency)
         }
     }
 
@@ -404,6 +414,7 @@ public actor TradingEngine {
     }
 
     private var fillsRecorded = 0
+    private var lastFillCommittedAt: ContinuousClock.Instant?
 
     /// An exit closes what was bought so far; the rest of a partly filled entry must not keep buying after it.
     private func cancelWorkingEntries(_ symbol: Symbol, reason: String) async throws {
@@ -468,6 +479,7 @@ public actor TradingEngine {
         }
         if crashPoint == .afterFillRecorded { crashPoint?.trigger() }
         fillsRecorded += 1
+        lastFillCommittedAt = .now
         lastSnapshot = (execution.time, equity)
         positions = newPositions
         account = newAccount
@@ -627,4 +639,8 @@ public actor TradingEngine {
             )
         }
     }
+}
+
+extension Duration {
+    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
 }

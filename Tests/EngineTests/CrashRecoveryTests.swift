@@ -40,13 +40,15 @@ struct CrashRecoveryTests {
             _ = try? await first.postSignals([buy])
             let died = try await first.child.wait(timeout: .seconds(20))
             #expect(died.exitCode == SIGKILL, Comment(rawValue: died.stderr))
-            #expect(try await F.value("SELECT status FROM orders", as: String.self, postgres: postgres) == "new")
+            // The paper broker's acceptance is the row itself, so the order is already `submitted`.
+            #expect(try await F.value("SELECT status FROM orders", as: String.self, postgres: postgres) == "submitted")
             #expect(try await F.count("fills", postgres: postgres) == 0)
 
             let second = try EngineProcess.start(database: url, crashAt: "after-fill-recorded")
             #expect(await second.waitUntilReady(), Comment(rawValue: second.child.output().stdout))
-            // Recovery sent the order under the same client order id; the signal is not decided again.
+            // Recovery gave the paper broker the order again under its client order id; the signal is not decided again.
             #expect(try await F.value("SELECT status FROM orders", as: String.self, postgres: postgres) == "submitted")
+            #expect(try await F.count("order_events", postgres: postgres) == 2)
             let repeated = try await second.postSignals([buy])
             #expect(repeated.body.contains(#""outcome":"duplicate""#), Comment(rawValue: repeated.body))
 

@@ -6,6 +6,10 @@ import KeelsonDomain
 /// them, so a fill the database did not take is proposed again rather than lost.
 protocol Broker: Sendable {
     var name: String { get }
+    /// True when the broker's acceptance of an order is the order's database row (the paper broker, whose book
+    /// is rebuilt from PostgreSQL): the order is then written as `submitted` in the statement that writes it.
+    /// An exchange accepts an order only by answering, so its orders are written `new` and moved on after.
+    var acceptsOrdersOnRecord: Bool { get }
     /// Starts working `order`; returns executions that happen at once (a resting stop the bar crossed).
     func submit(_ order: BrokerOrder) async throws -> [BrokerExecution]
     func cancel(clientOrderID: String) async throws

@@ -7,6 +7,7 @@ import KeelsonTrading
 /// gapped through. Its book is the engine's open orders, restored from PostgreSQL at every start.
 actor PaperBroker: Broker {
     nonisolated let name = "paper"
+    nonisolated let acceptsOrdersOnRecord = true
     private let model: ExecutionModel
     private let rules: @Sendable (Symbol) -> SymbolRules
     private var book: [String: BrokerOrder] = [:]

@@ -30,7 +30,7 @@ private let fence = """
 
 /// An order decided from a signal, logged so the signal is never decided again.
 /// $3 session, $4 client order id, $5 symbol, $6 side, $7 quantity, $8 cause, $9 signal id, $10 decided after bar,
-/// $11 expected price, $12 planned exits (JSON).
+/// $11 expected price, $12 planned exits (JSON), $13 the broker whose acceptance is this row (null: written `new`).
 /// Returns held, order id (null: decided before), created_at.
 enum OrderFromSignal: TradingStatementKind {
     static let name = "order_from_signal"
@@ -38,8 +38,8 @@ enum OrderFromSignal: TradingStatementKind {
         WITH \(fence), placed AS (
             INSERT INTO orders (session_id, client_order_id, symbol, side, type, quantity, status, cause, signal_id, decided_after_bar,
                                 expected_price, planned_exits)
-            SELECT $3::int8, $4::text, $5::text, $6::text, 'market', $7::numeric, 'new', $8::text, $9::int8, $10::timestamptz,
-                   $11::numeric, $12::text::jsonb
+            SELECT $3::int8, $4::text, $5::text, $6::text, 'market', $7::numeric, CASE WHEN $13::text IS NULL THEN 'new' ELSE 'submitted' END,
+                   $8::text, $9::int8, $10::timestamptz, $11::numeric, $12::text::jsonb
             WHERE (SELECT held FROM fence) AND NOT EXISTS (SELECT 1 FROM engine_signal_log WHERE signal_id = $9::int8)
             ON CONFLICT (client_order_id) DO NOTHING
             RETURNING id, created_at
@@ -48,6 +48,8 @@ enum OrderFromSignal: TradingStatementKind {
         ), event AS (
             INSERT INTO order_events (order_id, from_status, to_status, detail)
             SELECT id, NULL, 'new', jsonb_build_object('cause', $8::text, 'signal_id', $9::int8) FROM placed
+            UNION ALL
+            SELECT id, 'new', 'submitted', jsonb_build_object('broker', $13::text) FROM placed WHERE $13::text IS NOT NULL
         )
         SELECT (SELECT held FROM fence), (SELECT id FROM placed), (SELECT created_at FROM placed)
         """

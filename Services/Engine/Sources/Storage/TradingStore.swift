@@ -13,7 +13,8 @@ protocol TradingStore: Sendable {
     func openSession(_ request: SessionRequest) async throws -> SessionRecord
     func loadState(session: SessionRecord) async throws -> StoredTradingState
     /// Records the decision on a signal, with its order when there is one; nil when the signal was decided before.
-    func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, fence: LeaderFence) async throws -> DecisionOutcome?
+    /// `acceptedBy` names a broker whose acceptance is the row itself: the order is written `submitted`.
+    func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, acceptedBy broker: String?, fence: LeaderFence) async throws -> DecisionOutcome?
     /// Writes an order not caused by a signal (an exit); returns the stored order when the client id exists already.
     func createOrder(_ draft: OrderDraft, sessionID: Int64, fence: LeaderFence) async throws -> OrderRecord
     /// Moves an order on, recording which broker and why; `reason` also becomes the order's reject reason.
@@ -267,7 +268,7 @@ struct PostgresTradingStore: TradingStore {
         return first
     }
 
-    func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, fence: LeaderFence) async throws -> DecisionOutcome? {
+    func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, acceptedBy broker: String?, fence: LeaderFence) async throws -> DecisionOutcome? {
         var bindings = PostgresBindings.fenced(fence)
         switch decision {
         case .order(let draft):
@@ -281,11 +282,13 @@ struct PostgresTradingStore: TradingStore {
             bindings.append(draft.decidedAfterBar)
             try bindings.append(draft.expectedPrice)
             bindings.append(draft.plannedExits?.json)
+            bindings.append(broker)
             let (held, id, created) = try await run(OrderFromSignal.self, bindings).decode((Bool, Int64?, Date?).self)
             guard held else { throw TradingStoreError.notLeader }
             guard let id, let created else { return nil }
             return .ordered(OrderRecord(
-                id: id, clientOrderID: draft.clientOrderID, symbol: draft.symbol, side: draft.side, quantity: draft.quantity, status: .new,
+                id: id, clientOrderID: draft.clientOrderID, symbol: draft.symbol, side: draft.side, quantity: draft.quantity,
+                status: broker == nil ? .new : .submitted,
                 filledQuantity: 0, averageFillPrice: nil, cause: draft.cause, signalID: signal.id, decidedAfterBar: draft.decidedAfterBar,
                 expectedPrice: draft.expectedPrice, plannedExits: draft.plannedExits, fillCount: 0, createdAt: created
             ))

@@ -236,7 +236,9 @@ public actor TradingEngine {
         let decision = decision(for: stored)
         let fence = try requireFence()
         lastSignalAt = .now
-        guard let outcome = try await store.recordDecision(signal: stored, sessionID: session.id, decision: decision, fence: fence) else {
+        guard let outcome = try await store.recordDecision(
+            signal: stored, sessionID: session.id, decision: decision, acceptedBy: broker.acceptsOrdersOnRecord ? broker.name : nil, fence: fence
+        ) else {
             metrics.signalDecided("duplicate")
             return SignalResult(id: stored.id, outcome: "duplicate", detail: "decided before; nothing done")
         }
@@ -249,6 +251,7 @@ public actor TradingEngine {
         case .ordered(let order):
             metrics.signalDecided("ordered")
             metrics.orderTransition(.new)
+            if order.status == .submitted { metrics.orderTransition(.submitted) }
             openOrders[order.clientOrderID] = order
             logger.info("order written", metadata: ["order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "side": "\(order.side.rawValue)", "quantity": "\(order.quantity)"])
             if crashPoint == .afterOrderWritten { crashPoint?.trigger() }

@@ -81,6 +81,7 @@ struct EngineRoutes {
             return SignalBatchResult(results: try await engine.handle(signalIDs: batch.signals.map(\.id)))
         }
         internalRoutes.post("v1/candles") { request, context -> TradingEngine.CandleResult in
+            let received = ContinuousClock.now
             let batch = try await request.decode(as: CandleBatch.self, context: context)
             guard batch.candles.count <= Self.maxBatch else {
                 throw APIError.badRequest("a batch holds at most \(Self.maxBatch) candles; this one has \(batch.candles.count)")
@@ -88,7 +89,7 @@ struct EngineRoutes {
             for candle in batch.candles {
                 do { _ = try candle.validated() } catch let error as DomainError { throw APIError.badRequest(error.description) }
             }
-            return try await engine.handle(candles: batch.candles)
+            return try await engine.handle(candles: batch.candles, received: received)
         }
         let controls: [(String, @Sendable (String) async throws -> TradingEngine.ControlResult)] = [
             ("halt", { try await engine.halt(reason: $0) }),

@@ -347,9 +347,9 @@ public actor TradingEngine {
         }
     }
 
-    func handle(candles: [Candle]) async throws -> CandleResult {
+    /// - Parameter received: when the batch arrived (the route passes the start of the request), for the fill latency.
+    func handle(candles: [Candle], received: ContinuousClock.Instant = .now) async throws -> CandleResult {
         try requireReady()
-        let received = ContinuousClock.now
         return try await serially {
             lastFillCommittedAt = nil
             var accepted = 0

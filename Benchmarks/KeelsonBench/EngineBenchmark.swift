@@ -46,7 +46,7 @@ enum EngineBenchmark {
             _ = try await PostgresCandleStore(client: client, logger: logger).upsert((0..<20).map(bar))
 
             let port = Int.random(in: 20_000..<60_000)
-            let configuration = ServiceConfiguration(service: .engine, port: port, database: url, internalTokens: try InternalTokens([token]), logLevel: .error)
+            let configuration = ServiceConfiguration(service: .engine, port: port, database: url, internalTokens: try InternalTokens([token]), logLevel: .critical)
             var settings = EngineSettings.autonomous(maxCapital: 10_000, timeframe: .oneMinute, symbols: [symbol])
             settings.risk.maxDrawdownPercent = 100
             settings.risk.dailyLossLimitPercent = 100

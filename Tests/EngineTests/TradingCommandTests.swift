@@ -28,7 +28,7 @@ struct TradingCommandTests {
             #expect(again.stdout.hasPrefix("stopped (unchanged)"))
             let halted = try await ChildProcess.run("keelson", ["trading", "status"], environment: environment)
             #expect(halted.stdout.contains("· stopped (drill)"))
-            let resume = try await ChildProcess.run("keelson", ["trading", "resume", "--reason", "drill over"], environment: environment)
+            let resume = try await ChildProcess.run("keelson", ["trading", "enable", "--reason", "drill over"], environment: environment)
             #expect(resume.stdout.hasPrefix("active: trading resumed"))
 
             let noReason = try await ChildProcess.run("keelson", ["trading", "halt"], environment: environment)

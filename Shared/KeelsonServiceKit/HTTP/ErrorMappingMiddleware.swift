@@ -60,7 +60,7 @@ public struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware 
 
     static func defaultDetail(for status: HTTPResponse.Status) -> String {
         switch status.code {
-        case 404: "no such route; see /api/openapi.yaml on the gateway for the routes Keelson serves"
+        case 404: "no such route; docs/openapi.yaml lists the routes Keelson serves"
         case 405: "this route does not accept that HTTP method"
         case 413: "the request body is too large"
         default: status.reasonPhrase

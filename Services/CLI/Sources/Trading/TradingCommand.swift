@@ -119,7 +119,8 @@ enum TradingControlCommand {
     struct Halt: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "halt",
-            abstract: "The kill switch: state `stopped`, working orders canceled, nothing sent (stops included) until resume."
+            abstract: "The kill switch: state `stopped`, working orders canceled, nothing sent (stops included) until resume.",
+            aliases: ["disable"]
         )
         @Option(help: "Why; recorded in risk_events.") var reason: String
         @Option(help: "Seconds to wait for the engine.") var timeout = 10
@@ -129,7 +130,8 @@ enum TradingControlCommand {
     struct Resume: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "resume",
-            abstract: "Back to `active`; drawdown and daily loss are measured again from current equity."
+            abstract: "Back to `active`; drawdown and daily loss are measured again from current equity.",
+            aliases: ["enable"]
         )
         @Option(help: "Why; recorded in risk_events.") var reason: String
         @Option(help: "Seconds to wait for the engine.") var timeout = 10

@@ -78,8 +78,9 @@ public struct CollectorConfiguration: Sendable {
     static func parseSubscribers(_ text: String) throws(ConfigurationError) -> [ServiceIdentity] {
         var result: [ServiceIdentity] = []
         for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty && name != "none" {
-            guard let service = ServiceIdentity(rawValue: name), service != .marketdata else {
-                throw ConfigurationError(variable: "KEELSON_CANDLE_SUBSCRIBERS", problem: "'\(name)' is not a subscriber; expected a comma-separated list of signals, engine, gateway (or none)")
+            // Only these two take closed candles (POST /internal/v1/candles).
+            guard let service = ServiceIdentity(rawValue: name), service == .signals || service == .engine else {
+                throw ConfigurationError(variable: "KEELSON_CANDLE_SUBSCRIBERS", problem: "'\(name)' is not a subscriber; expected a comma-separated list of signals, engine (or none)")
             }
             result.append(service)
         }

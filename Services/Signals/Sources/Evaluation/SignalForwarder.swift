@@ -41,18 +41,24 @@ public struct SignalForwarder: Service {
         continuation.finish()
     }
 
+    /// Signals per POST: far below the engine's body limit however long the reasons are.
+    static let signalsPerRequest = 1_000
+
     private func forward(_ batch: [StoredSignal]) async {
-        do {
-            // The engine deduplicates by signal id, so retrying the POST cannot act twice.
-            let response = try await client.send(.POST, "/internal/v1/signals", body: .init(data: JSONCoding.encoder.encode(Payload(signals: batch))), idempotent: true)
-            guard (200..<300).contains(response.status) else {
-                throw ServiceClientError.status(service: .engine, code: response.status, body: String(buffer: response.body))
+        for start in stride(from: 0, to: batch.count, by: Self.signalsPerRequest) {
+            let part = Array(batch[start..<min(start + Self.signalsPerRequest, batch.count)])
+            do {
+                // The engine deduplicates by signal id, so retrying the POST cannot act twice.
+                let response = try await client.send(.POST, "/internal/v1/signals", body: .init(data: JSONCoding.encoder.encode(Payload(signals: part))), idempotent: true)
+                guard (200..<300).contains(response.status) else {
+                    throw ServiceClientError.status(service: .engine, code: response.status, body: String(buffer: response.body))
+                }
+            } catch {
+                metrics?.forwardFailed()
+                logger.warning("engine did not take signals; it will read them from the signals table", metadata: [
+                    "count": "\(part.count)", "first_signal_id": "\(part.first?.id ?? 0)", "error": "\(error)",
+                ])
             }
-        } catch {
-            metrics?.forwardFailed()
-            logger.warning("engine did not take signals; it will read them from the signals table", metadata: [
-                "count": "\(batch.count)", "first_signal_id": "\(batch.first?.id ?? 0)", "error": "\(error)",
-            ])
         }
     }
 }

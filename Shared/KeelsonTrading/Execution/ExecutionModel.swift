@@ -57,7 +57,7 @@ public struct ExecutionModel: Sendable, Equatable, Codable {
         guard quantity > 0, referencePrice > 0 else { return nil }
         let available = bar.volume > 0 ? (bar.volume * maxParticipation).rounded(toMultipleOf: rules.stepSize, .down) : quantity
         let filled = min(quantity, max(available, rules.stepSize))
-        let participation = bar.volume > 0 ? min((filled / bar.volume).asDouble, 1) : 1
+        let participation = bar.volume > 0 ? min((filled / bar.volume).doubleValue, 1) : 1
         let rangeBps = bar.open > 0 ? (bar.high - bar.low) / bar.open * 10_000 : 0
         let slippageBps = spreadBps / 2 + impactBps * Decimal(approximating: participation.squareRoot(), scale: 6) + volatilityFactor * rangeBps
         let factor = side == .buy ? 1 + slippageBps / 10_000 : 1 - slippageBps / 10_000

@@ -26,6 +26,4 @@ extension Decimal {
         }
         self = Decimal(string: String(format: "%.\(scale)f", value)) ?? 0
     }
-
-    var asDouble: Double { NSDecimalNumber(decimal: self).doubleValue }
 }

@@ -97,7 +97,7 @@ public enum PerformanceReport {
                 trades: periodTrades.count,
                 wins: wins.count,
                 winRate: periodTrades.isEmpty ? nil : Double(wins.count) / Double(periodTrades.count),
-                profitFactor: grossLoss > 0 ? grossProfit.asDouble / grossLoss.asDouble : nil,
+                profitFactor: grossLoss > 0 ? grossProfit.doubleValue / grossLoss.doubleValue : nil,
                 sharpe: sharpe(dailyCloses(points, calendar: calendar)),
                 maxDrawdownPercent: maxDrawdownPercent(points.map(\.equity))
             )
@@ -109,7 +109,7 @@ public enum PerformanceReport {
         var closes: [(Date, Double)] = []
         for point in points {
             let day = calendar.startOfDay(for: point.time)
-            if let last = closes.last, last.0 == day { closes[closes.count - 1].1 = point.equity.asDouble } else { closes.append((day, point.equity.asDouble)) }
+            if let last = closes.last, last.0 == day { closes[closes.count - 1].1 = point.equity.doubleValue } else { closes.append((day, point.equity.doubleValue)) }
         }
         return closes.map(\.1)
     }
@@ -131,6 +131,6 @@ public enum PerformanceReport {
             peak = max(peak, value)
             if peak > 0 { worst = max(worst, (peak - value) / peak * 100) }
         }
-        return worst.asDouble
+        return worst.doubleValue
     }
 }

@@ -103,6 +103,12 @@ struct TradingStatusCommand: AsyncParsableCommand {
     }
 }
 
+/// What every control takes.
+struct TradingControlOptions: ParsableArguments {
+    @Option(help: "Why; recorded in risk_events.") var reason: String
+    @Option(help: "Seconds to wait for the engine.") var timeout = 10
+}
+
 enum TradingControlCommand {
     struct Answer: Decodable {
         var state: String
@@ -110,9 +116,9 @@ enum TradingControlCommand {
         var detail: String
     }
 
-    static func run(_ control: String, reason: String, timeout: Int) async throws {
-        let engine = try EngineConnection.open(timeout: timeout)
-        let answer = try await engine.call(.POST, "/internal/v1/trading/\(control)", body: ["reason": reason], as: Answer.self)
+    static func run(_ control: String, _ options: TradingControlOptions) async throws {
+        let engine = try EngineConnection.open(timeout: options.timeout)
+        let answer = try await engine.call(.POST, "/internal/v1/trading/\(control)", body: ["reason": options.reason], as: Answer.self)
         print("\(answer.state)\(answer.changed ? "" : " (unchanged)"): \(answer.detail)")
     }
 
@@ -122,9 +128,8 @@ enum TradingControlCommand {
             abstract: "The kill switch: state `stopped`, working orders canceled, nothing sent (stops included) until resume.",
             aliases: ["disable"]
         )
-        @Option(help: "Why; recorded in risk_events.") var reason: String
-        @Option(help: "Seconds to wait for the engine.") var timeout = 10
-        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("halt", reason: reason, timeout: timeout) } }
+        @OptionGroup var options: TradingControlOptions
+        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("halt", options) } }
     }
 
     struct Resume: AsyncParsableCommand {
@@ -133,28 +138,19 @@ enum TradingControlCommand {
             abstract: "Back to `active`; drawdown and daily loss are measured again from current equity.",
             aliases: ["enable"]
         )
-        @Option(help: "Why; recorded in risk_events.") var reason: String
-        @Option(help: "Seconds to wait for the engine.") var timeout = 10
-        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("resume", reason: reason, timeout: timeout) } }
+        @OptionGroup var options: TradingControlOptions
+        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("resume", options) } }
     }
 
     struct StopEntries: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "stop-entries",
-            abstract: "State `halted`: no new entries; exits and stops keep running."
-        )
-        @Option(help: "Why; recorded in risk_events.") var reason: String
-        @Option(help: "Seconds to wait for the engine.") var timeout = 10
-        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("stop-entries", reason: reason, timeout: timeout) } }
+        static let configuration = CommandConfiguration(commandName: "stop-entries", abstract: "State `halted`: no new entries; exits and stops keep running.")
+        @OptionGroup var options: TradingControlOptions
+        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("stop-entries", options) } }
     }
 
     struct CloseAll: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "close-all",
-            abstract: "Sell every position at the next price seen, and halt new entries."
-        )
-        @Option(help: "Why; recorded in risk_events.") var reason: String
-        @Option(help: "Seconds to wait for the engine.") var timeout = 10
-        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("close-all", reason: reason, timeout: timeout) } }
+        static let configuration = CommandConfiguration(commandName: "close-all", abstract: "Sell every position at the next price seen, and halt new entries.")
+        @OptionGroup var options: TradingControlOptions
+        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("close-all", options) } }
     }
 }

@@ -22,10 +22,10 @@ struct EngineMetrics: Sendable {
     }
 
     func portfolio(equity: Decimal, cash: Decimal, dailyPnl: Decimal, drawdownPercent: Decimal, openPositions: Int) {
-        gauge("equity", "Cash plus positions at the last mark, in quote currency.").set(equity.metricValue)
-        gauge("cash", "Cash in quote currency.").set(cash.metricValue)
-        gauge("daily_pnl", "Equity change since the start of the trading day (UTC, market time).").set(dailyPnl.metricValue)
-        gauge("drawdown_percent", "Drop of equity from its peak, in percent.").set(drawdownPercent.metricValue)
+        gauge("equity", "Cash plus positions at the last mark, in quote currency.").set(equity.doubleValue)
+        gauge("cash", "Cash in quote currency.").set(cash.doubleValue)
+        gauge("daily_pnl", "Equity change since the start of the trading day (UTC, market time).").set(dailyPnl.doubleValue)
+        gauge("drawdown_percent", "Drop of equity from its peak, in percent.").set(drawdownPercent.doubleValue)
         gauge("open_positions", "Open positions.").set(Double(openPositions))
     }
 
@@ -44,7 +44,7 @@ struct EngineMetrics: Sendable {
         registry.makeValueHistogram(
             descriptor: MetricNameDescriptor(namespace: "keelson", subsystem: "engine", metricName: "slippage", unitName: "bps", helpText: "Fill price against the price expected at decision time, in basis points (positive: worse)."),
             buckets: [-10, 0, 1, 2, 5, 10, 20, 50, 100]
-        ).record(slippageBps.metricValue)
+        ).record(slippageBps.doubleValue)
         registry.makeValueHistogram(
             descriptor: MetricNameDescriptor(namespace: "keelson", subsystem: "engine", metricName: "fill_latency", unitName: "milliseconds", helpText: "Broker latency of each fill."),
             buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 5000]
@@ -68,8 +68,4 @@ struct EngineMetrics: Sendable {
     func secondsSinceLastSignal(_ last: Date?) {
         gauge("seconds_since_last_signal", "Seconds since the engine last decided a signal (-1: none yet this session).").set(last.map { Date.now.timeIntervalSince($0) } ?? -1)
     }
-}
-
-extension Decimal {
-    var metricValue: Double { NSDecimalNumber(decimal: self).doubleValue }
 }

@@ -48,6 +48,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "KeelsonBacktest",
+            dependencies: ["KeelsonTrading", "KeelsonStrategies", "KeelsonIndicators", "KeelsonDomain"],
+            path: "Shared/KeelsonBacktest",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "KeelsonServiceKit",
             dependencies: [
                 "KeelsonPersistence",
@@ -178,6 +184,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "TradingTests", dependencies: ["KeelsonTrading", "KeelsonDomain"], path: "Tests/TradingTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BacktestTests",
+            dependencies: ["KeelsonBacktest", "KeelsonTrading", "KeelsonStrategies", "KeelsonDomain", "KeelsonTestSupport"],
+            path: "Tests/BacktestTests",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "EngineTests",
             dependencies: [

@@ -1,0 +1,102 @@
+import Foundation
+import KeelsonDomain
+import KeelsonTrading
+
+/// The figures of a backtest; docs/BACKTEST.md gives each formula. Returns are of daily closes of equity (the last
+/// equity of each UTC day), annualised with 252 trading days; no risk-free rate.
+public struct BacktestStatistics: Sendable, Equatable, Codable {
+    public var initialEquity: Double
+    public var finalEquity: Double
+    public var totalReturnPercent: Double
+    public var cagrPercent: Double
+    public var annualizedVolatilityPercent: Double
+    public var sharpe: Double?
+    public var sortino: Double?
+    public var calmar: Double?
+    public var maxDrawdownPercent: Double
+    /// Longest time from a peak to the next new peak (or to the end), in days.
+    public var maxDrawdownDays: Double
+    public var trades: Int
+    public var winRatePercent: Double?
+    public var profitFactor: Double?
+    public var expectancy: Double?
+    public var averageWin: Double?
+    public var averageLoss: Double?
+    public var exposurePercent: Double
+    public var feesPaid: Double
+
+    enum CodingKeys: String, CodingKey {
+        case sharpe, sortino, calmar, trades, expectancy
+        case initialEquity = "initial_equity", finalEquity = "final_equity", totalReturnPercent = "total_return_percent"
+        case cagrPercent = "cagr_percent", annualizedVolatilityPercent = "annualized_volatility_percent"
+        case maxDrawdownPercent = "max_drawdown_percent", maxDrawdownDays = "max_drawdown_days", winRatePercent = "win_rate_percent"
+        case profitFactor = "profit_factor", averageWin = "average_win", averageLoss = "average_loss"
+        case exposurePercent = "exposure_percent", feesPaid = "fees_paid"
+    }
+
+    static let tradingDaysPerYear = 252.0
+
+    public init(initialCash: Decimal, equity: [EquityPoint], trades: [ClosedTrade], feesPaid: Decimal, barsInMarket: Int) {
+        let initial = initialCash.doubleValue
+        let values = equity.map(\.equity.doubleValue)
+        let final = values.last ?? initial
+        initialEquity = initial
+        finalEquity = final
+        totalReturnPercent = initial > 0 ? (final / initial - 1) * 100 : 0
+        let years = equity.count > 1 ? equity.last!.time.timeIntervalSince(equity.first!.time) / (365.25 * 86_400) : 0
+        cagrPercent = years > 0 && initial > 0 && final > 0 ? (pow(final / initial, 1 / years) - 1) * 100 : 0
+
+        let closes = Self.dailyCloses(equity)
+        let returns = zip(closes.dropFirst(), closes).map { current, previous in previous > 0 ? current / previous - 1 : 0 }
+        let mean = returns.isEmpty ? 0 : returns.reduce(0, +) / Double(returns.count)
+        let variance = returns.count > 1 ? returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(returns.count - 1) : 0
+        let deviation = variance.squareRoot()
+        annualizedVolatilityPercent = deviation * Self.tradingDaysPerYear.squareRoot() * 100
+        sharpe = deviation > 0 ? mean / deviation * Self.tradingDaysPerYear.squareRoot() : nil
+        let downside = returns.isEmpty ? 0 : (returns.reduce(0) { $0 + min($1, 0) * min($1, 0) } / Double(returns.count)).squareRoot()
+        sortino = downside > 0 ? mean / downside * Self.tradingDaysPerYear.squareRoot() : nil
+
+        var peak = initial
+        var peakTime = equity.first?.time
+        var worst = 0.0
+        var longest = 0.0
+        for point in equity {
+            let value = point.equity.doubleValue
+            if value >= peak {
+                if let peakTime { longest = max(longest, point.time.timeIntervalSince(peakTime)) }
+                peak = value
+                peakTime = point.time
+            } else if peak > 0 {
+                worst = max(worst, (peak - value) / peak)
+            }
+        }
+        if let peakTime, let last = equity.last?.time { longest = max(longest, last.timeIntervalSince(peakTime)) }
+        maxDrawdownPercent = -worst * 100
+        maxDrawdownDays = longest / 86_400
+        calmar = worst > 0 ? cagrPercent / (worst * 100) : nil
+
+        self.trades = trades.count
+        let pnls = trades.map(\.pnl.doubleValue)
+        let wins = pnls.filter { $0 > 0 }
+        let losses = pnls.filter { $0 < 0 }
+        winRatePercent = pnls.isEmpty ? nil : Double(wins.count) / Double(pnls.count) * 100
+        let grossLoss = -losses.reduce(0, +)
+        profitFactor = grossLoss > 0 ? wins.reduce(0, +) / grossLoss : nil
+        expectancy = pnls.isEmpty ? nil : pnls.reduce(0, +) / Double(pnls.count)
+        averageWin = wins.isEmpty ? nil : wins.reduce(0, +) / Double(wins.count)
+        averageLoss = losses.isEmpty ? nil : losses.reduce(0, +) / Double(losses.count)
+        exposurePercent = equity.isEmpty ? 0 : Double(barsInMarket) / Double(equity.count) * 100
+        self.feesPaid = feesPaid.doubleValue
+    }
+
+    /// The last equity of each UTC day.
+    static func dailyCloses(_ equity: [EquityPoint]) -> [Double] {
+        var closes: [Double] = []
+        var currentDay: Int64?
+        for point in equity {
+            let day = Int64((point.time.timeIntervalSince1970 / 86_400).rounded(.down))
+            if day == currentDay { closes[closes.count - 1] = point.equity.doubleValue } else { closes.append(point.equity.doubleValue); currentDay = day }
+        }
+        return closes
+    }
+}

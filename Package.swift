@@ -111,6 +111,8 @@ let package = Package(
                 "KeelsonIndicators",
                 "KeelsonStrategies",
                 "KeelsonMarketData",
+                "KeelsonTrading",
+                "KeelsonBacktest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -8,11 +8,22 @@ import KeelsonTrading
 /// that fill at the next bar's open through `ExecutionModel`, entries sized all-in or by `RiskManager`, exits by
 /// signal or by `ProtectiveStops`, and `Position` accounting. Deterministic: the same inputs give the same result.
 public enum Backtester {
+    /// An order the simulated broker is working, as the paper broker works it: filled at the opens of the bars
+    /// after its decision, at most the execution model's share of each bar's volume at a time.
+    struct WorkingOrder {
+        var side: TradeSide
+        /// nil: all-in, sized at the fill.
+        var remaining: Decimal?
+        var cause: OrderCause
+        var exits: ExitPlan?
+        var decidedAfterBar: Date
+    }
+
     public static func run(strategy: any Strategy, candles: [Candle], configuration: BacktestConfiguration) -> BacktestResult {
         var strategy = strategy
         var cash = configuration.initialCash
         var position: Position?
-        var pending: TradeSide?
+        var working: WorkingOrder?
         var trades: [ClosedTrade] = []
         var equity: [EquityPoint] = []
         equity.reserveCapacity(candles.count)
@@ -24,80 +35,86 @@ public enum Backtester {
         var currentATR: Double?
         let execution = configuration.execution
         let rules = configuration.rules
+        let latency = execution.latencyMilliseconds / 1000
         var riskManager: RiskManager?
         if case .risk(let settings) = configuration.sizing {
             riskManager = RiskManager(settings: settings, takerFeeRate: execution.takerFeeRate)
             atr = try? ATR(period: settings.atrPeriod)
         }
 
-        func fill(_ side: TradeSide, quantity: Decimal, referencePrice: Decimal, bar: Candle, cause: OrderCause, time: Date) {
-            guard quantity > 0, let filled = execution.fill(side: side, quantity: quantity, referencePrice: referencePrice, bar: bar, rules: rules) else { return }
-            orderID += 1
-            var current = position ?? Position(symbol: bar.symbol, entryOrderID: orderID, openedAt: time, stops: nil)
+        /// Fills what it can of the working order at `referencePrice`; returns nothing, updates everything.
+        func work(referencePrice: Decimal, bar: Candle, time: Date) {
+            guard var order = working else { return }
+            let wanted = order.remaining ?? allInQuantity(cash: cash, open: referencePrice, bar: bar, execution: execution, rules: rules)
+            guard wanted > 0, let filled = execution.fill(side: order.side, quantity: wanted, referencePrice: referencePrice, bar: bar, rules: rules) else {
+                working = nil
+                return
+            }
+            if position == nil { orderID += 1 }
+            var current = position ?? Position(symbol: bar.symbol, entryOrderID: orderID, openedAt: time.addingTimeInterval(latency), stops: nil)
             guard let effect = try? current.apply(FillInput(
-                orderID: orderID, side: side, quantity: filled.quantity, price: filled.price, fee: filled.fee, time: time, cause: cause
-            )) else { return }
+                orderID: orderID, side: order.side, quantity: filled.quantity, price: filled.price, fee: filled.fee,
+                time: time.addingTimeInterval(latency), cause: order.cause
+            )) else {
+                working = nil
+                return
+            }
             cash += effect.cashDelta
             fees += filled.fee
+            if order.side == .buy, let exits = order.exits {
+                var stops = exits.stops(entryPrice: current.averageEntryPrice, rules: rules)
+                stops.highestPrice = max(current.stops?.highestPrice ?? 0, current.averageEntryPrice)
+                current.stops = stops
+            }
             if let trade = effect.closedTrade {
                 trades.append(trade)
-                if cause == .stopLoss || cause == .trailingStop { lastStopOut = trade.exitTime }
+                if order.cause == .stopLoss || order.cause == .trailingStop { lastStopOut = trade.exitTime }
             }
             position = current.quantity > 0 ? current : nil
+            order.remaining = wanted - filled.quantity
+            working = order.remaining! > 0 && (order.side == .buy || position != nil) ? order : nil
         }
 
         for bar in candles {
             let ohlcv = bar.ohlcv
-            // 1. The order decided on the previous close fills at this bar's open.
-            if let side = pending {
-                pending = nil
-                switch side {
-                case .buy where position == nil:
-                    let quantity: Decimal
-                    if let riskManager {
-                        let context = RiskManager.EntryContext(
-                            symbol: bar.symbol, price: bar.open, atr: currentATR, equity: cash, cash: cash, openPositions: 0, hasPosition: false,
-                            state: .active, cooldownUntil: lastStopOut.map { riskManager.cooldownEnd(afterStopOutAt: $0, interval: bar.interval) },
-                            now: bar.openTime, rules: rules
-                        )
-                        switch riskManager.planEntry(context) {
-                        case .success(let plan): quantity = plan.quantity
-                        case .failure: quantity = 0
-                        }
-                    } else {
-                        quantity = allInQuantity(cash: cash, open: bar.open, bar: bar, execution: execution, rules: rules)
-                    }
-                    fill(.buy, quantity: quantity, referencePrice: bar.open, bar: bar, cause: .signal, time: bar.openTime)
-                    if let riskManager, var opened = position, let atrValue = currentATR {
-                        let distance = rules.roundedPrice(Decimal(approximating: atrValue) * riskManager.settings.stopATRMultiple, .up)
-                        opened.stops = ProtectiveStops(
-                            stopPrice: rules.roundedPrice(opened.averageEntryPrice - distance, .down),
-                            takeProfitPrice: riskManager.settings.takeProfitRewardRatio.map { rules.roundedPrice(opened.averageEntryPrice + distance * $0, .up) },
-                            trailingDistance: riskManager.settings.trailingATRMultiple.map { rules.roundedPrice(Decimal(approximating: atrValue) * $0, .up) },
-                            highestPrice: opened.averageEntryPrice
-                        )
-                        position = opened
-                    }
-                case .sell where position != nil:
-                    fill(.sell, quantity: position?.quantity ?? 0, referencePrice: bar.open, bar: bar, cause: .signal, time: bar.openTime)
-                default:
-                    break
-                }
+            // 1. Orders decided on an earlier close fill at this bar's open.
+            if let order = working, bar.openTime > order.decidedAfterBar {
+                work(referencePrice: bar.open, bar: bar, time: bar.openTime)
             }
-            // 2. Protective stops on this bar (risk sizing only).
-            if var held = position, let stops = held.stops {
+            // 2. Protective stops (risk sizing): a crossed stop cancels the rest of the entry and exits at its level.
+            if var held = position, let stops = held.stops, working?.side != .sell {
                 if let trigger = stops.trigger(on: bar) {
-                    fill(.sell, quantity: held.quantity, referencePrice: trigger.price, bar: bar, cause: trigger.cause, time: bar.closeTime)
+                    working = WorkingOrder(side: .sell, remaining: held.quantity, cause: trigger.cause, exits: nil, decidedAfterBar: bar.openTime.addingTimeInterval(-1))
+                    work(referencePrice: trigger.price, bar: bar, time: bar.closeTime)
                 } else {
                     held.stops = stops.advanced(by: bar)
                     position = held
                 }
             }
             if let value = atr?.update(ohlcv) { currentATR = value }
-            // 3. The strategy sees the close; what it says trades at the next open.
+            // 3. The strategy sees the close; what it decides trades from the next open.
             for signal in strategy.evaluate(bar, bar: ohlcv) {
-                if signal.side == .buy, position == nil { pending = .buy }
-                if signal.side == .sell, position != nil { pending = .sell }
+                switch signal.side {
+                case .buy where position == nil && working?.side != .buy:
+                    guard let riskManager else {
+                        working = WorkingOrder(side: .buy, remaining: nil, cause: .signal, exits: nil, decidedAfterBar: bar.openTime)
+                        continue
+                    }
+                    let context = RiskManager.EntryContext(
+                        symbol: bar.symbol, price: signal.price, atr: currentATR, equity: cash, cash: cash, openPositions: 0, hasPosition: false,
+                        state: .active, cooldownUntil: lastStopOut.map { riskManager.cooldownEnd(afterStopOutAt: $0, interval: bar.interval) },
+                        now: bar.closeTime, rules: rules
+                    )
+                    if case .success(let plan) = riskManager.planEntry(context) {
+                        working = WorkingOrder(
+                            side: .buy, remaining: plan.quantity, cause: .signal, exits: plan.exitPlan(decisionPrice: signal.price), decidedAfterBar: bar.openTime
+                        )
+                    }
+                case .sell where position != nil && working?.side != .sell:
+                    working = WorkingOrder(side: .sell, remaining: position?.quantity, cause: .signal, exits: nil, decidedAfterBar: bar.openTime)
+                default:
+                    break
+                }
             }
             if position != nil { barsInMarket += 1 }
             equity.append(EquityPoint(time: bar.openTime, equity: cash + (position?.marketValue(at: bar.close) ?? 0)))

@@ -16,44 +16,32 @@ public struct SessionRecord: Sendable, Equatable {
     public var startedAt: Date
 }
 
-/// Exits planned for an entry, as distances from its fill price (decimals as strings in JSON).
+/// An entry's `ExitPlan` as stored with its order (decimals as strings in JSON).
 public struct PlannedExits: Sendable, Equatable, Codable {
-    public var stopDistance: Decimal
-    public var takeProfitDistance: Decimal?
-    public var trailingDistance: Decimal?
+    public var plan: ExitPlan
 
     enum CodingKeys: String, CodingKey {
         case stopDistance = "stop_distance", takeProfitDistance = "take_profit_distance", trailingDistance = "trailing_distance"
     }
 
-    init(stopDistance: Decimal, takeProfitDistance: Decimal?, trailingDistance: Decimal?) {
-        self.stopDistance = stopDistance
-        self.takeProfitDistance = takeProfitDistance
-        self.trailingDistance = trailingDistance
+    init(_ plan: ExitPlan) {
+        self.plan = plan
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        stopDistance = try container.decodeDecimalString(forKey: .stopDistance)
-        takeProfitDistance = try container.decodeIfPresent(String.self, forKey: .takeProfitDistance).flatMap { Decimal(string: $0) }
-        trailingDistance = try container.decodeIfPresent(String.self, forKey: .trailingDistance).flatMap { Decimal(string: $0) }
+        plan = ExitPlan(
+            stopDistance: try container.decodeDecimalString(forKey: .stopDistance),
+            takeProfitDistance: try container.decodeIfPresent(String.self, forKey: .takeProfitDistance).flatMap { Decimal(string: $0) },
+            trailingDistance: try container.decodeIfPresent(String.self, forKey: .trailingDistance).flatMap { Decimal(string: $0) }
+        )
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(stopDistance.description, forKey: .stopDistance)
-        try container.encodeIfPresent(takeProfitDistance?.description, forKey: .takeProfitDistance)
-        try container.encodeIfPresent(trailingDistance?.description, forKey: .trailingDistance)
-    }
-
-    /// The stops around an entry filled at `price`.
-    func stops(entryPrice price: Decimal, rules: SymbolRules) -> ProtectiveStops {
-        ProtectiveStops(
-            stopPrice: rules.roundedPrice(price - stopDistance, .down),
-            takeProfitPrice: takeProfitDistance.map { rules.roundedPrice(price + $0, .up) },
-            trailingDistance: trailingDistance,
-            highestPrice: price
-        )
+        try container.encode(plan.stopDistance.description, forKey: .stopDistance)
+        try container.encodeIfPresent(plan.takeProfitDistance?.description, forKey: .takeProfitDistance)
+        try container.encodeIfPresent(plan.trailingDistance?.description, forKey: .trailingDistance)
     }
 
     var json: String {

@@ -291,11 +291,7 @@ public actor TradingEngine {
             switch risk.planEntry(context) {
             case .failure(let rejection): return .rejection(rejection)
             case .success(let plan):
-                let exits = PlannedExits(
-                    stopDistance: plan.stopDistance,
-                    takeProfitDistance: plan.stops.takeProfitPrice.map { $0 - signal.price },
-                    trailingDistance: plan.stops.trailingDistance
-                )
+                let exits = PlannedExits(plan.exitPlan(decisionPrice: signal.price))
                 return .order(OrderDraft(
                     clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .buy, quantity: plan.quantity, cause: .signal,
                     signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: exits
@@ -452,7 +448,7 @@ public actor TradingEngine {
         let effect = try position.apply(input)
         if order.side == .buy, let planned = order.plannedExits {
             let highest = max(position.stops?.highestPrice ?? 0, position.averageEntryPrice)
-            var stops = planned.stops(entryPrice: position.averageEntryPrice, rules: settings.rules(for: symbol))
+            var stops = planned.plan.stops(entryPrice: position.averageEntryPrice, rules: settings.rules(for: symbol))
             stops.highestPrice = highest
             position.stops = stops
         }

@@ -38,8 +38,14 @@ struct BacktestCommandTests {
         #expect(Array(closed) == reference)
         #expect(ours.last == "2012-12-04,695,,,7227,,,")
 
+        let report = try String(contentsOf: first.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(report.contains(#"<polyline class="equity" points=""#))
+        #expect(report.contains(#"aria-label="drawdown curve""#))
+        #expect(report.components(separatedBy: #"class="entry""#).count - 1 == 33) // 32 closed trades and the open one
+        #expect(!report.contains("http://") && !report.contains("https://") && !report.contains("<script"), "self-contained")
+
         _ = try await Self.run(out: second)
-        for name in ["trades.csv", "equity.csv", "summary.json"] {
+        for name in ["trades.csv", "equity.csv", "summary.json", "report.html"] {
             let a = try Data(contentsOf: first.appendingPathComponent(name))
             let b = try Data(contentsOf: second.appendingPathComponent(name))
             #expect(a == b, "\(name) differs between two runs")

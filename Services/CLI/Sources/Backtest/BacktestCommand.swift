@@ -10,7 +10,7 @@ import KeelsonTrading
 struct BacktestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Run a strategy over history with the engine's risk, execution and accounting code; print a summary and write trades.csv, equity.csv and summary.json."
+        abstract: "Run a strategy over history with the engine's risk, execution and accounting code; print a summary and write trades.csv, equity.csv, summary.json and report.html."
     )
 
     @Option(help: "Strategy name (\(StrategyCatalog.names.joined(separator: ", "))).") var strategy: String
@@ -25,7 +25,7 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(help: "Taker fee in basis points (10 = 0.1 %).") var feeBps = "10"
     @Option(help: "none, or standard (the paper broker's spread, impact and volatility slippage).") var slippage = "standard"
     @Option(help: "all-in (whole units, backtesting.py's convention) or risk (the engine's risk manager and stops).") var sizing = "risk"
-    @Option(help: "Folder for trades.csv, equity.csv and summary.json.") var out: String?
+    @Option(help: "Folder for trades.csv, equity.csv, summary.json and report.html.") var out: String?
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -39,8 +39,8 @@ struct BacktestCommand: AsyncParsableCommand {
             let elapsed = ContinuousClock.now - started
             print(BacktestReport.summary(result, strategy: self.strategy, candles: candles, elapsed: elapsed))
             if let out {
-                try BacktestReport.write(result, to: out, timeTexts: timeTexts, strategy: self.strategy, parameters: parameters)
-                print("wrote \(out)/trades.csv, equity.csv, summary.json")
+                try BacktestReport.write(result, candles: candles, to: out, timeTexts: timeTexts, strategy: self.strategy, parameters: parameters)
+                print("wrote \(out)/trades.csv, equity.csv, summary.json, report.html")
             }
         }
     }

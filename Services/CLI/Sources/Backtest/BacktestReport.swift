@@ -32,7 +32,7 @@ enum BacktestReport {
         return rows.map { "\($0.0.padding(toLength: 20, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")
     }
 
-    static func write(_ result: BacktestResult, to directory: String, timeTexts: [Date: String], strategy: String, parameters: [String]) throws {
+    static func write(_ result: BacktestResult, candles: [Candle], to directory: String, timeTexts: [Date: String], strategy: String, parameters: [String]) throws {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -58,7 +58,8 @@ enum BacktestReport {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let summary = try encoder.encode(Summary(strategy: strategy, parameters: parameters, finalEquity: result.finalEquity.description, statistics: result.statistics))
-        for (name, contents) in [("trades.csv", Data(trades.utf8)), ("equity.csv", Data(equity.utf8)), ("summary.json", summary)] {
+        let report = Data(BacktestHTMLReport.render(result, candles: candles, strategy: strategy, parameters: parameters).utf8)
+        for (name, contents) in [("trades.csv", Data(trades.utf8)), ("equity.csv", Data(equity.utf8)), ("summary.json", summary), ("report.html", report)] {
             do {
                 try contents.write(to: URL(fileURLWithPath: directory).appendingPathComponent(name))
             } catch {

@@ -126,7 +126,7 @@ let package = Package(
         .executableTarget(
             name: "keelson-bench",
             dependencies: [
-                "KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonPersistence", "EngineService",
+                "KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonPersistence", "EngineService", "KeelsonBacktest",
                 "KeelsonServiceKit",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

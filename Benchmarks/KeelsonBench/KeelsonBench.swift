@@ -3,12 +3,12 @@ import KeelsonPersistence
 
 /// `make bench`: prints figures; nothing here asserts on time. The database benchmarks need DATABASE_URL
 /// (`make bench` starts a throwaway PostgreSQL for them). `KEELSON_BENCH=engine,indicators` runs a subset
-/// (names: backfill, engine, indicators).
+/// (names: backfill, engine, indicators, backtest).
 @main
 enum KeelsonBench {
     static func main() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let selected = Set((environment["KEELSON_BENCH"] ?? "backfill,engine,indicators").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let selected = Set((environment["KEELSON_BENCH"] ?? "backfill,engine,indicators,backtest").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         // Peak memory is per process, so the backfill runs before anything else that allocates much.
         if let text = environment["DATABASE_URL"] {
             let server = try DatabaseURL(parsing: text)
@@ -18,5 +18,6 @@ enum KeelsonBench {
             print("DATABASE_URL is not set: skipping the database benchmarks (make bench provides one)")
         }
         if selected.contains("indicators") { for line in try IndicatorBenchmarks.runAll() { print(line) } }
+        if selected.contains("backtest") { for line in try await BacktestBenchmark.run() { print(line) } }
     }
 }

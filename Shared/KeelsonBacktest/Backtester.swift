@@ -19,7 +19,10 @@ public enum Backtester {
         var decidedAfterBar: Date
     }
 
-    public static func run(strategy: any Strategy, candles: [Candle], configuration: BacktestConfiguration) -> BacktestResult {
+    /// - Parameter progress: told (bars done, bars in all) every 65,536 bars, for a progress bar.
+    public static func run(
+        strategy: any Strategy, candles: [Candle], configuration: BacktestConfiguration, progress: ((Int, Int) -> Void)? = nil
+    ) -> BacktestResult {
         var strategy = strategy
         var cash = configuration.initialCash
         var position: Position?
@@ -75,7 +78,8 @@ public enum Backtester {
             working = order.remaining! > 0 && (order.side == .buy || position != nil) ? order : nil
         }
 
-        for bar in candles {
+        for (index, bar) in candles.enumerated() {
+            if let progress, index & 0xFFFF == 0 { progress(index, candles.count) }
             let ohlcv = bar.ohlcv
             // 1. Orders decided on an earlier close fill at this bar's open.
             if let order = working, bar.openTime > order.decidedAfterBar {

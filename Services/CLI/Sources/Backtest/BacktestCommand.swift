@@ -35,7 +35,9 @@ struct BacktestCommand: AsyncParsableCommand {
             guard candles.count > 1 else { throw CLIError("only \(candles.count) candles to test on; give a longer range", exitCode: 2) }
             let configuration = try makeConfiguration()
             let started = ContinuousClock.now
-            let result = Backtester.run(strategy: strategy, candles: candles, configuration: configuration)
+            let progress = ProgressLine(total: candles.count, unit: "bars", showAfter: .seconds(1))
+            let result = Backtester.run(strategy: strategy, candles: candles, configuration: configuration) { done, _ in progress.update(done) }
+            progress.finish()
             let elapsed = ContinuousClock.now - started
             print(BacktestReport.summary(result, strategy: self.strategy, candles: candles, elapsed: elapsed))
             if let out {

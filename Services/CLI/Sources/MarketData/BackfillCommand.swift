@@ -47,25 +47,3 @@ struct BackfillCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// A single self-overwriting progress line on a terminal; silent when the output is a file or a pipe.
-final class ProgressLine: Sendable {
-    let total: Int
-    let unit: String
-    let isTerminal = isatty(STDERR_FILENO) == 1
-
-    init(total: Int, unit: String) {
-        self.total = max(total, 1)
-        self.unit = unit
-    }
-
-    func update(_ done: Int) {
-        guard isTerminal else { return }
-        let percent = min(100, done * 100 / total)
-        FileHandle.standardError.write(Data("\r\(done)/\(total) \(unit) (\(percent)%)".utf8))
-    }
-
-    func finish() {
-        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
-    }
-}

@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import KeelsonCLI
+import Testing
+
+/// Every `keelson …` command line in README.md and docs/*.md names a command that exists, and only options that
+/// command has, so a runbook cannot tell an on-call engineer to type something that is not there.
+@Suite("Commands in the documentation exist")
+struct DocumentedCommandsTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// (file, command line) for every inline `keelson …` span and every code-block line starting with keelson.
+    static func documentedCommands() throws -> [(file: String, line: String)] {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 } + ["README.md"]
+        var found: [(String, String)] = []
+        for file in docs {
+            let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+            var inBlock = false
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("```") { inBlock.toggle(); continue }
+                if inBlock {
+                    let trimmed = line.trimmingCharacters(in: .whitespaces)
+                    for prefix in ["keelson ", ".build/debug/keelson "] where trimmed.hasPrefix(prefix) {
+                        found.append((file, String(trimmed.dropFirst(prefix.count - "keelson ".count))))
+                    }
+                } else {
+                    for span in line.split(separator: "`").enumerated() where span.offset % 2 == 1 && span.element.hasPrefix("keelson ") {
+                        found.append((file, String(span.element)))
+                    }
+                }
+            }
+        }
+        return found
+    }
+
+    /// The words before the first option or placeholder: the command path.
+    static func commandPath(_ line: String) -> [String] {
+        let withoutComment = line.components(separatedBy: " #").first ?? line
+        return withoutComment.split(separator: " ").dropFirst().map(String.init)
+            .prefix { $0.first?.isLowercase == true && !$0.hasPrefix("-") && !$0.contains("|") && !$0.contains("\"") }
+            .map { $0 }
+    }
+
+    static func options(_ line: String) -> [String] {
+        let withoutComment = line.components(separatedBy: " #").first ?? line
+        return withoutComment.split(separator: " ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "[]")) }
+            .filter { $0.hasPrefix("--") }.map { String($0.split(separator: "=").first ?? "") }
+    }
+
+    @Test("each documented command resolves, and each of its --options exists")
+    func documentedCommandsExist() throws {
+        let commands = try Self.documentedCommands()
+        #expect(commands.count > 20)
+        for (file, line) in commands {
+            var command: any ParsableCommand.Type = KeelsonCommand.self
+            var resolved: [String] = []
+            for word in Self.commandPath(line) {
+                let subcommands = command.configuration.subcommands
+                guard let next = subcommands.first(where: { $0._commandName == word || $0.configuration.aliases.contains(word) }) else {
+                    // A positional argument (a file, a query) ends the path once the command takes no subcommands.
+                    #expect(subcommands.isEmpty, "\(file): `\(line)`: `keelson \(resolved.joined(separator: " "))` has no subcommand `\(word)`")
+                    break
+                }
+                command = next
+                resolved.append(word)
+            }
+            let help = KeelsonCommand.helpMessage(for: command, columns: 400)
+            for option in Self.options(line) where option != "--help" {
+                #expect(help.contains(option), "\(file): `\(line)`: `keelson \(resolved.joined(separator: " "))` has no option \(option)")
+            }
+        }
+    }
+}

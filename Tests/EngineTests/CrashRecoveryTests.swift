@@ -130,4 +130,30 @@ struct CrashRecoveryTests {
             try await standby.stop()
         }
     }
+
+    @Test("the database drops the leader's lock connection: it stops trading at once, takes the lock again, and still stops on SIGTERM")
+    func lockConnectionLost() async throws {
+        try await TestDatabase.withMigratedDatabase { url, postgres in
+            let engine = try EngineProcess.start(database: url)
+            #expect(await engine.waitUntilReady())
+            let terminated = try await F.value(
+                """
+                SELECT count(pg_terminate_backend(pid))::int FROM pg_locks
+                WHERE locktype = 'advisory' AND classid::int8 = 7355 AND granted
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                """, as: Int.self, postgres: postgres
+            )
+            #expect(terminated == 1)
+            var log = ""
+            for _ in 0..<400 where log.components(separatedBy: "took the leader lock").count - 1 < 2 {
+                try await Task.sleep(for: .milliseconds(50))
+                log = engine.child.output().stdout
+            }
+            #expect(await engine.waitUntilReady(timeout: .seconds(20)), Comment(rawValue: log))
+            #expect(log.contains("leader lock connection failed"), Comment(rawValue: log))
+            #expect(log.components(separatedBy: "took the leader lock").count - 1 == 2)
+            try await engine.stop()
+            #expect(engine.child.process.terminationStatus == 0)
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonPersistence
+import KeelsonServiceKit
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -28,7 +29,7 @@ struct LeaderElection: Service {
                     } catch {
                         outcome = .failure(error)
                     }
-                    try? await connection.close()
+                    _ = try? await withDeadline(answerLimit) { try await connection.close() }
                     try outcome.get()
                 } catch is CancellationError {
                     break
@@ -43,23 +44,33 @@ struct LeaderElection: Service {
         await engine.standBy(reason: "shutting down", expected: true)
     }
 
+    /// How long the lock connection may take to answer before it counts as lost.
+    var answerLimit: Duration { max(pollInterval * 5, .seconds(2)) }
+
+    /// One query on the lock connection, bounded: a connection whose server went away can leave a query hanging,
+    /// and neither trading nor shutdown may wait on it.
+    private func ask(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> PostgresRow {
+        guard !connection.isClosed else { throw LeaderLockLost() }
+        let logger = self.logger
+        let row = try await withDeadline(answerLimit) {
+            var first: PostgresRow?
+            for try await row in try await connection.query(query, logger: logger) where first == nil { first = row }
+            return first
+        }
+        guard let row else { throw LeaderLockLost() }
+        return row
+    }
+
     private func lead(on connection: PostgresConnection) async throws {
-        var backendPID: Int32 = 0
-        var backendStart: Int64 = 0
-        let identity = try await connection.query(
-            "SELECT pid, (extract(epoch FROM backend_start) * 1000000)::bigint FROM pg_stat_activity WHERE pid = pg_backend_pid()", logger: logger
-        )
-        for try await (pid, start) in identity.decode((Int32, Int64).self) { (backendPID, backendStart) = (pid, start) }
+        let (backendPID, backendStart) = try await ask(
+            connection, "SELECT pid, (extract(epoch FROM backend_start) * 1000000)::bigint FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+        ).decode((Int32, Int64).self)
         let classID = LeaderLockKey.classID
         let objectID = LeaderLockKey.objectID(mode: mode)
         var announcedStandby = false
         while true {
             try Task.checkCancellation()
-            var acquired = false
-            for try await (taken) in try await connection.query("SELECT pg_try_advisory_lock(\(classID), \(objectID))", logger: logger).decode(Bool.self) {
-                acquired = taken
-            }
-            if acquired { break }
+            if try await ask(connection, "SELECT pg_try_advisory_lock(\(classID), \(objectID))").decode(Bool.self) { break }
             if !announcedStandby {
                 logger.info("standing by: another engine holds the leader lock")
                 announcedStandby = true
@@ -71,7 +82,11 @@ struct LeaderElection: Service {
         try await engine.lead(fence: LeaderFence(backendPID: backendPID, backendStartMicroseconds: backendStart))
         while true {
             try await Task.sleep(for: pollInterval)
-            try await connection.query("SELECT 1", logger: logger)
+            _ = try await ask(connection, "SELECT 1")
         }
     }
+}
+
+struct LeaderLockLost: Error, CustomStringConvertible {
+    var description: String { "the connection holding the leader lock is closed" }
 }

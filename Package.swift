@@ -85,7 +85,18 @@ let package = Package(
         ),
 
         // MARK: Services (library with the logic + thin executable)
-        .target(name: "GatewayService", dependencies: ["KeelsonServiceKit"], path: "Services/Gateway/Sources", swiftSettings: swiftSettings),
+        .target(
+            name: "GatewayService",
+            dependencies: [
+                "KeelsonServiceKit", "KeelsonPersistence",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Services/Gateway/Sources",
+            // docs/openapi.yaml (through a link), served at /api/openapi.yaml.
+            resources: [.embedInCode("Resources/openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "keelson-gateway", dependencies: ["GatewayService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main", swiftSettings: swiftSettings),
         .target(
             name: "EngineService",
@@ -147,6 +158,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/KeelsonTestSupport",
             swiftSettings: swiftSettings
@@ -190,6 +202,16 @@ let package = Package(
             name: "BacktestTests",
             dependencies: ["KeelsonBacktest", "KeelsonTrading", "KeelsonStrategies", "KeelsonDomain", "KeelsonTestSupport"],
             path: "Tests/BacktestTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "GatewayService", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/GatewayTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,7 +10,7 @@ struct GatewayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let status = await ServiceLauncher.run(.gateway, flags: options.flags) { configuration, metrics in
-            buildGatewayApplication(configuration: configuration, metrics: metrics)
+            try buildGatewayApplication(configuration: configuration, metrics: metrics)
         }
         if status != 0 { throw ExitCode(status) }
     }

@@ -1,14 +1,56 @@
 import Hummingbird
 import KeelsonServiceKit
 import Logging
+import ServiceLifecycle
 
-/// Builds `keelson-gateway`: the public REST API for dashboards and operators.
+/// `keelson-gateway`: the public REST API for dashboards and operators — system health, the dashboard reads
+/// served by the services that own the data, and admin actions behind API keys with roles and an audit log.
+public struct Gateway {
+    public let runtime: ServiceRuntime
+    public let router: Router<KeelsonRequestContext>
+    let monitor: HealthMonitor
+
+    public init(configuration: ServiceConfiguration, settings: GatewaySettings, metrics: ServiceMetrics? = nil, logger: Logger? = nil) {
+        let runtime = ServiceRuntime(configuration: configuration, logger: logger, metrics: metrics)
+        let access = AccessControl(
+            keys: PostgresAPIKeyStore(client: runtime.postgres, logger: runtime.logger),
+            audit: PostgresAuditLog(client: runtime.postgres, logger: runtime.logger),
+            limiter: AuthFailureLimiter(limit: settings.authFailureLimit, window: settings.authFailureWindow),
+            logger: runtime.logger
+        )
+        let probe = SystemProbe(runtime: runtime, settings: settings)
+        let monitor = HealthMonitor(probe: probe, interval: settings.healthInterval)
+        let router = runtime.makeRouter(servesLiveness: false, middleware: settings.corsOrigins.isEmpty ? [] : [CORSPolicy(origins: settings.corsOrigins)])
+        let viewer = router.group().add(middleware: RequireRole(role: .viewer, access: access))
+        let operatorGroup = router.group().add(middleware: RequireRole(role: .operator, access: access))
+        let adminGroup = router.group().add(middleware: RequireRole(role: .admin, access: access))
+
+        OpenAPIRoute().register(router: router)
+        StatusRoutes(runtime: runtime, monitor: monitor, settings: settings, strategies: probe.client(for: .signals))
+            .register(router: router, viewer: viewer)
+        let clients = Dictionary(uniqueKeysWithValues: [ServiceIdentity.engine, .marketdata, .signals].map { ($0, runtime.client(for: $0)) })
+        ReadRoutes(proxy: UpstreamProxy(clients: clients)).register(viewer: viewer)
+        AdminRoutes(access: access, engine: runtime.client(for: .engine), marketdata: runtime.client(for: .marketdata), monitor: monitor)
+            .register(operatorGroup: operatorGroup, adminGroup: adminGroup)
+        APIKeyRoutes(access: access).register(adminGroup: adminGroup)
+
+        self.runtime = runtime
+        self.router = router
+        self.monitor = monitor
+    }
+
+    public func application() -> some ApplicationProtocol {
+        runtime.makeApplication(router: router, services: [monitor])
+    }
+}
+
+/// Builds `keelson-gateway`; `settings` default to the environment (`GatewaySettings.load`).
 public func buildGatewayApplication(
     configuration: ServiceConfiguration,
+    settings: GatewaySettings? = nil,
     metrics: ServiceMetrics? = nil,
     logger: Logger? = nil
-) -> some ApplicationProtocol {
-    let runtime = ServiceRuntime(configuration: configuration, logger: logger, metrics: metrics)
-    let router = runtime.makeRouter()
-    return runtime.makeApplication(router: router)
+) throws(ConfigurationError) -> some ApplicationProtocol {
+    let settings = if let settings { settings } else { try GatewaySettings.load() }
+    return Gateway(configuration: configuration, settings: settings, metrics: metrics, logger: logger).application()
 }

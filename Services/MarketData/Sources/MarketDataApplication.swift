@@ -17,7 +17,10 @@ public func buildMarketDataApplication(
     let marketMetrics = MarketDataMetrics(runtime.metrics)
     let store = PostgresCandleStore(client: runtime.postgres, logger: runtime.logger)
     let cache = CandleCache()
-    let status = ProviderStatus(provider: collectorConfiguration.provider.name, interval: collectorConfiguration.interval, symbolCount: collectorConfiguration.symbols.count)
+    let providerName = collectorConfiguration.provider.name
+    let breaker = CircuitBreaker(name: "provider:\(providerName)") { open in marketMetrics.circuitBreaker("provider:\(providerName)", open: open) }
+    marketMetrics.circuitBreaker("provider:\(providerName)", open: false)
+    let status = ProviderStatus(provider: providerName, interval: collectorConfiguration.interval, symbolCount: collectorConfiguration.symbols.count, breaker: breaker)
     let publisher = CandlePublisher(clients: collectorConfiguration.subscribers.map(runtime.client(for:)), metrics: marketMetrics, logger: runtime.logger)
     let collector = Collector(configuration: collectorConfiguration, store: store, cache: cache, publisher: publisher, status: status, metrics: marketMetrics, logger: runtime.logger)
     let router = runtime.makeRouter()

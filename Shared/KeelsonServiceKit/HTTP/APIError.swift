@@ -20,6 +20,10 @@ public struct APIError: Error, HTTPResponseError, Sendable, CustomStringConverti
     public static func unauthorized(_ detail: String) -> APIError {
         APIError(.unauthorized, code: "unauthorized", detail: detail, headers: [.wwwAuthenticate: "Bearer"])
     }
+    public static func forbidden(_ detail: String) -> APIError { APIError(.forbidden, code: "forbidden", detail: detail) }
+    public static func tooManyRequests(_ detail: String, retryAfterSeconds: Int) -> APIError {
+        APIError(.tooManyRequests, code: "rate_limited", detail: detail, headers: [.retryAfter: String(retryAfterSeconds)])
+    }
     public static func serviceUnavailable(_ detail: String) -> APIError {
         APIError(.serviceUnavailable, code: "service_unavailable", detail: detail)
     }

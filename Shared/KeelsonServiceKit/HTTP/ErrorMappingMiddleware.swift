@@ -53,7 +53,9 @@ public struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware 
         case 415: "unsupported_media_type"
         case 422: "unprocessable"
         case 429: "rate_limited"
+        case 502: "bad_gateway"
         case 503: "service_unavailable"
+        case 504: "gateway_timeout"
         default: status.code >= 500 ? "internal_error" : "client_error"
         }
     }

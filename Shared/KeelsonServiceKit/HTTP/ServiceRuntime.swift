@@ -67,12 +67,19 @@ public final class ServiceRuntime: Sendable {
         }
     }
 
-    /// A router with the shared middleware (metrics, error mapping) and `/health`, `/ready`, `/metrics`.
-    public func makeRouter() -> Router<KeelsonRequestContext> {
+    /// A router with the shared middleware (metrics, error mapping, then `middleware`) and `/health`, `/ready`,
+    /// `/metrics`.
+    /// - Parameters:
+    ///   - servesLiveness: false for the gateway, whose `/health` reports the whole system.
+    ///   - middleware: the service's own, run after the shared ones for every route including 404s.
+    public func makeRouter(
+        servesLiveness: Bool = true, middleware: [any MiddlewareProtocol<Request, Response, KeelsonRequestContext>] = []
+    ) -> Router<KeelsonRequestContext> {
         let router = Router(context: KeelsonRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMappingMiddleware())
-        HealthRoutes(runtime: self).register(on: router)
+        for item in middleware { router.add(middleware: item) }
+        HealthRoutes(runtime: self).register(on: router, servesLiveness: servesLiveness)
         internalRoutes(on: router).get("v1/info") { _, _ -> ServiceInfo in
             ServiceInfo(service: self.configuration.service.rawValue, version: self.configuration.version, mode: self.configuration.mode.rawValue)
         }

@@ -26,7 +26,12 @@ struct HealthRoutes {
 
     let runtime: ServiceRuntime
 
-    func register(on router: Router<KeelsonRequestContext>) {
+    func register(on router: Router<KeelsonRequestContext>, servesLiveness: Bool) {
+        if servesLiveness { registerLiveness(on: router) }
+        registerReadiness(on: router)
+    }
+
+    private func registerLiveness(on router: Router<KeelsonRequestContext>) {
         router.get("health") { _, _ -> HealthBody in
             HealthBody(
                 status: "ok",
@@ -37,6 +42,9 @@ struct HealthRoutes {
                 details: await runtime.healthDetails()
             )
         }
+    }
+
+    private func registerReadiness(on router: Router<KeelsonRequestContext>) {
         router.get("ready") { request, context -> Response in
             let failures = await runtime.readinessFailures()
             let checks = Dictionary(uniqueKeysWithValues: runtime.readinessCheckNames.map { ($0, failures[$0] ?? "ok") })

@@ -24,6 +24,11 @@ struct EngineRoutes {
 
     struct ControlRequest: Decodable { var reason: String? }
 
+    struct MaintenanceRequest: Decodable {
+        var enabled: Bool?
+        var reason: String?
+    }
+
     struct RiskView: ResponseEncodable {
         var state: String
         var stateReason: String?
@@ -49,17 +54,12 @@ struct EngineRoutes {
                 }
                 status = parsed
             }
-            let limit = try query.integer("limit", default: 100, range: 1...1000)
-            return TradingQueries.OrderList(orders: try await queries.orders(sessionID: try await currentSession().id, status: status, limit: limit))
+            let filter = try Self.listFilter(query, defaultLimit: 100)
+            return try await queries.orders(sessionID: try await currentSession().id, status: status, filter: filter)
         }
         api.get("trades") { request, _ -> TradingQueries.TradePage in
-            let query = QueryReader(request)
-            let limit = try query.integer("limit", default: 50, range: 1...1000)
-            let before = try query.string("before").map { text throws(APIError) -> Int64 in
-                guard let id = Int64(text), id > 0 else { throw APIError.badRequest("before=\(text) is not a trade id; pass the next_before of the previous page") }
-                return id
-            }
-            return try await queries.trades(sessionID: try await currentSession().id, limit: limit, before: before)
+            let filter = try Self.listFilter(QueryReader(request), defaultLimit: 50)
+            return try await queries.trades(sessionID: try await currentSession().id, filter: filter)
         }
         api.get("performance") { request, _ -> TradingQueries.PerformanceView in
             let text = QueryReader(request).string("period") ?? "daily"
@@ -106,6 +106,16 @@ struct EngineRoutes {
                 return ControlResponse(result: try await action(String(reason.prefix(500))))
             }
         }
+        internalRoutes.post("v1/trading/maintenance") { request, context -> ControlResponse in
+            let body = try await request.decode(as: MaintenanceRequest.self, context: context)
+            guard let enabled = body.enabled else {
+                throw APIError.badRequest("enabled is required: {\"enabled\": true, \"reason\": \"…\"} turns maintenance on, false turns it off")
+            }
+            guard let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
+                throw APIError.badRequest("a reason is required: {\"enabled\": \(enabled), \"reason\": \"why\"}; it is recorded in risk_events")
+            }
+            return ControlResponse(result: try await engine.maintenance(on: enabled, reason: String(reason.prefix(500))))
+        }
     }
 
     struct ControlResponse: ResponseEncodable {
@@ -117,6 +127,23 @@ struct EngineRoutes {
             changed = result.changed
             detail = result.detail
         }
+    }
+
+    /// `symbol`, `since`, `until`, `before`, `limit`: the same for every list, with a 400 naming a bad value.
+    static func listFilter(_ query: QueryReader, defaultLimit: Int) throws(APIError) -> TradingQueries.ListFilter {
+        let symbol = try query.parse("symbol") { text throws(DomainError) in try Symbol(parsing: text).rawValue }
+        let since = try query.date("since")
+        let until = try query.date("until")
+        if let since, let until, since >= until {
+            throw APIError.badRequest("since must be before until")
+        }
+        let before = try query.string("before").map { text throws(APIError) -> Int64 in
+            guard let id = Int64(text), id > 0 else { throw APIError.badRequest("before=\(text) is not an id; pass the next_before of the previous page") }
+            return id
+        }
+        return TradingQueries.ListFilter(
+            symbol: symbol, since: since, until: until, before: before, limit: try query.integer("limit", default: defaultLimit, range: 1...1000)
+        )
     }
 
     private func currentSession() async throws -> TradingQueries.SessionView {

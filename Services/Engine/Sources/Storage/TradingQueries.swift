@@ -167,15 +167,34 @@ struct TradingQueries: Sendable {
         }
     }
 
-    struct OrderList: ResponseEncodable { var orders: [OrderView] }
+    /// Which rows of a list a dashboard asked for; newest first, `before` is the id cursor of the next page.
+    struct ListFilter: Sendable {
+        var symbol: String?
+        var since: Date?
+        var until: Date?
+        var before: Int64?
+        var limit: Int
+    }
 
-    func orders(sessionID: Int64, status: OrderStatus?, limit: Int) async throws -> [OrderView] {
+    struct OrderList: ResponseEncodable {
+        var orders: [OrderView]
+        /// Pass as `before` for the next (older) page; nil on the last page.
+        var nextBefore: Int64?
+        enum CodingKeys: String, CodingKey { case orders; case nextBefore = "next_before" }
+    }
+
+    /// Orders by placement time (`created_at`).
+    func orders(sessionID: Int64, status: OrderStatus?, filter: ListFilter) async throws -> OrderList {
         let rows = try await client.query(
             """
             SELECT id, client_order_id, symbol, side, type, quantity, status, filled_quantity, average_fill_price, cause, signal_id,
                    reject_reason, created_at, updated_at
             FROM orders WHERE session_id = \(sessionID) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
-            ORDER BY id DESC LIMIT \(limit)
+              AND (\(filter.symbol)::text IS NULL OR symbol = \(filter.symbol))
+              AND (\(filter.since)::timestamptz IS NULL OR created_at >= \(filter.since))
+              AND (\(filter.until)::timestamptz IS NULL OR created_at < \(filter.until))
+              AND (\(filter.before)::bigint IS NULL OR id < \(filter.before))
+            ORDER BY id DESC LIMIT \(filter.limit + 1)
             """, logger: logger
         )
         var result: [OrderView] = []
@@ -188,7 +207,9 @@ struct TradingQueries: Sendable {
                 rejectReason: reject, createdAt: created, updatedAt: updated
             ))
         }
-        return result
+        let hasMore = result.count > filter.limit
+        if hasMore { result.removeLast() }
+        return OrderList(orders: result, nextBefore: hasMore ? result.last?.id : nil)
     }
 
     struct TradeView: Codable {
@@ -217,11 +238,16 @@ struct TradingQueries: Sendable {
         enum CodingKeys: String, CodingKey { case trades; case nextBefore = "next_before" }
     }
 
-    func trades(sessionID: Int64, limit: Int, before: Int64?) async throws -> TradePage {
+    /// Trades by exit time (market time).
+    func trades(sessionID: Int64, filter: ListFilter) async throws -> TradePage {
+        let limit = filter.limit
         let rows = try await client.query(
             """
             SELECT id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees, exit_reason
-            FROM trades WHERE session_id = \(sessionID) AND (\(before)::bigint IS NULL OR id < \(before))
+            FROM trades WHERE session_id = \(sessionID) AND (\(filter.before)::bigint IS NULL OR id < \(filter.before))
+              AND (\(filter.symbol)::text IS NULL OR symbol = \(filter.symbol))
+              AND (\(filter.since)::timestamptz IS NULL OR exit_time >= \(filter.since))
+              AND (\(filter.until)::timestamptz IS NULL OR exit_time < \(filter.until))
             ORDER BY id DESC LIMIT \(limit + 1)
             """, logger: logger
         )

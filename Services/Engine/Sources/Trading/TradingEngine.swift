@@ -617,6 +617,31 @@ public actor TradingEngine {
         }
     }
 
+    static let maintenancePrefix = "maintenance: "
+
+    /// Maintenance on: working orders, exits and stops carry on, new entries are refused (like stop-entries);
+    /// off: back to active, but only when maintenance is what halted trading — a loss-limit halt stays.
+    func maintenance(on: Bool, reason: String) async throws -> ControlResult {
+        try requireReady()
+        return try await serially {
+            let state = session?.state ?? .active
+            let inMaintenance = state == .halted && (session?.stateReason ?? "").hasPrefix(Self.maintenancePrefix)
+            if on {
+                guard !inMaintenance else { return ControlResult(state: state.rawValue, changed: false, detail: "maintenance is already on: \(session?.stateReason ?? "")") }
+                guard state == .active else {
+                    return ControlResult(state: state.rawValue, changed: false, detail: "trading is already \(state.rawValue) (\(session?.stateReason ?? "")); no new entries are made")
+                }
+                try await changeState(to: .halted, reason: Self.maintenancePrefix + reason, kind: "maintenance_on", resetReferences: false)
+                return ControlResult(state: "halted", changed: true, detail: "maintenance on: orders in flight, exits and stops carry on; no new entries")
+            }
+            guard inMaintenance else {
+                return ControlResult(state: state.rawValue, changed: false, detail: "maintenance is not on; trading is \(state.rawValue)\(session?.stateReason.map { " (\($0))" } ?? "")")
+            }
+            try await changeState(to: .active, reason: reason, kind: "maintenance_off", resetReferences: false)
+            return ControlResult(state: "active", changed: true, detail: "maintenance off: trading active again")
+        }
+    }
+
     /// Sells every position at the next price seen and halts new entries.
     func closeAll(reason: String) async throws -> ControlResult {
         try requireReady()

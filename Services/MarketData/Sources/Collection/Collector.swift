@@ -33,6 +33,11 @@ struct Collector: Sendable {
     private func collectWithRetry(_ symbol: Symbol) async {
         var failures = 0
         while !Task.isCancelled {
+            if let wait = await status.breaker.waitBeforeCalling() {
+                // Short naps, so an operator's reset takes effect within a second.
+                try? await Task.sleep(for: .seconds(min(wait, 1)))
+                continue
+            }
             do {
                 try await collect(symbol)
                 await status.finished(symbol)
@@ -43,6 +48,7 @@ struct Collector: Sendable {
             } catch {
                 failures += 1
                 await status.failed(error)
+                await status.breaker.recordFailure()
                 metrics?.providerError(provider: configuration.provider.name)
                 let delay = min(Duration.seconds(1) * (1 << min(failures, 5)), .seconds(30))
                 logger.warning("collection failed; retrying", metadata: ["symbol": "\(symbol)", "error": "\(error)", "retry_in": "\(delay)"])
@@ -103,6 +109,7 @@ struct Collector: Sendable {
     func ingest(_ candles: [Candle]) async throws {
         guard !candles.isEmpty else { return }
         try await store.upsert(candles)
+        await status.breaker.recordSuccess()
         await cache.insert(candles)
         await status.stored(candles)
         await publisher.publish(candles)
@@ -111,6 +118,7 @@ struct Collector: Sendable {
             if let newest = group.map(\.closeTime).max() {
                 metrics?.dataAge(symbol: symbol.rawValue, seconds: Date.now.timeIntervalSince(newest))
             }
+            metrics?.stored(symbol: symbol.rawValue, at: .now)
         }
     }
 }

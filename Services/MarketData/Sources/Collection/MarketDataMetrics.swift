@@ -25,6 +25,15 @@ struct MarketDataMetrics: Sendable {
         ).set(seconds)
     }
 
+    /// Unix time of the last write per symbol: `time() - this` grows while nothing arrives, which a gauge set
+    /// only on arrival (like the age above) cannot show — the stale-data alert uses this one.
+    func stored(symbol: String, at time: Date) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "market_data_last_stored", unitName: "timestamp_seconds", helpText: "Unix time of the last candle written to the store, per symbol."),
+            labels: [("symbol", symbol)]
+        ).set(time.timeIntervalSince1970)
+    }
+
     func pushed(subscriber: String, duration: Duration) {
         registry.makeDurationHistogram(
             descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "candle_push", unitName: "seconds", helpText: "Time to deliver one batch of candles to a subscriber."),
@@ -45,6 +54,14 @@ struct MarketDataMetrics: Sendable {
             descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "candle_push_dropped", unitName: "total", helpText: "Candles dropped from a full subscriber queue; the subscriber catches up from the store."),
             labels: [("subscriber", subscriber)]
         ).increment(by: Int64(count))
+    }
+
+    /// 1 while the breaker stops calls to a failing dependency; alerts fire when it stays open 10 minutes.
+    func circuitBreaker(_ name: String, open: Bool) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "circuit_breaker_open", helpText: "1 while the circuit breaker is open (calls to the dependency suspended)."),
+            labels: [("breaker", name)]
+        ).set(open ? 1.0 : 0.0)
     }
 
     func providerError(provider: String) {

@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonDomain
+import KeelsonServiceKit
 
 /// What `GET /api/v1/providers` reports about the provider: running or failing, the newest candle per symbol,
 /// errors, and gaps it could not fill.
@@ -11,6 +12,8 @@ actor ProviderStatus {
         var status: State
         var circuit: String
         var lastCandleTime: Date?
+        /// Wall-clock time of the last successful write: how fresh the pipeline is, even for replayed candles.
+        var lastStoredAt: Date?
         var dataAgeSeconds: Double?
         var errors: Int
         var lastError: String?
@@ -19,6 +22,7 @@ actor ProviderStatus {
         enum CodingKeys: String, CodingKey {
             case provider, status, circuit, errors
             case lastCandleTime = "last_candle_time"
+            case lastStoredAt = "last_stored_at"
             case dataAgeSeconds = "data_age_seconds"
             case lastError = "last_error"
             case unfilledGaps = "unfilled_gaps"
@@ -36,18 +40,23 @@ actor ProviderStatus {
     private var state: State = .starting
     private var newest: [Symbol: Date] = [:]
     private var finishedSymbols: Set<Symbol> = []
+    private var lastStoredAt: Date?
     private var errors = 0
     private var lastError: String?
     private var unfilledGaps: [Gap] = []
     let symbolCount: Int
+    /// Opens when the provider keeps failing, so the collector stops hammering it (and risking a ban).
+    nonisolated let breaker: CircuitBreaker
 
-    init(provider: String, interval: CandleInterval, symbolCount: Int) {
+    init(provider: String, interval: CandleInterval, symbolCount: Int, breaker: CircuitBreaker? = nil) {
         self.provider = provider
         self.interval = interval
         self.symbolCount = symbolCount
+        self.breaker = breaker ?? CircuitBreaker(name: "provider:\(provider)")
     }
 
-    func stored(_ candles: [Candle]) {
+    func stored(_ candles: [Candle], at now: Date = .now) {
+        lastStoredAt = now
         for candle in candles where candle.openTime > (newest[candle.symbol] ?? .distantPast) {
             newest[candle.symbol] = candle.openTime
         }
@@ -71,11 +80,11 @@ actor ProviderStatus {
 
     func newestCandle(_ symbol: Symbol) -> Date? { newest[symbol] }
 
-    func snapshot(now: Date = .now) -> Snapshot {
+    func snapshot(now: Date = .now) async -> Snapshot {
         let last = newest.values.max()
         let age = last.map { now.timeIntervalSince($0.addingTimeInterval(TimeInterval(interval.seconds))) }
         return Snapshot(
-            provider: provider, status: state, circuit: "closed", lastCandleTime: last, dataAgeSeconds: age,
+            provider: provider, status: state, circuit: await breaker.state(now: now).rawValue, lastCandleTime: last, lastStoredAt: lastStoredAt, dataAgeSeconds: age,
             errors: errors, lastError: lastError, unfilledGaps: unfilledGaps
         )
     }

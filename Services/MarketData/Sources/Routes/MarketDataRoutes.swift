@@ -59,6 +59,16 @@ struct MarketDataRoutes {
         }
     }
 
+    struct BreakerReset: Encodable {
+        var name: String
+        var before: CircuitBreaker.State
+        var after: CircuitBreaker.State
+    }
+
+    struct BreakerResetList: ResponseEncodable {
+        var breakers: [BreakerReset]
+    }
+
     let configuration: CollectorConfiguration
     let store: any CandleStore
     let cache: CandleCache
@@ -130,6 +140,11 @@ struct MarketDataRoutes {
         }
 
         // A receiver that missed pushes (it was down, or its queue overflowed) reads what follows the last candle it saw.
+        internalRoutes.post("v1/circuit-breakers/reset") { _, _ -> BreakerResetList in
+            let before = await status.breaker.reset()
+            return BreakerResetList(breakers: [.init(name: status.breaker.name, before: before, after: await status.breaker.state())])
+        }
+
         internalRoutes.get("v1/candles/since") { request, _ -> CandleList in
             let query = QueryReader(request)
             let series = try series(query)

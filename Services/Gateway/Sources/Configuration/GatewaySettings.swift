@@ -1,0 +1,56 @@
+import Foundation
+import KeelsonServiceKit
+
+/// The gateway's own settings, beyond what every service reads.
+public struct GatewaySettings: Sendable {
+    /// Browser origins allowed to call the API (`KEELSON_CORS_ORIGINS`, comma-separated; `*` for any). Empty: no
+    /// CORS headers, so browsers on other origins are refused.
+    public var corsOrigins: [String] = []
+    /// How often the background check of every service runs (`KEELSON_GATEWAY_HEALTH_INTERVAL_MS`).
+    public var healthInterval: Duration = .seconds(2)
+    /// How long one check of one service may take before it counts as unreachable
+    /// (`KEELSON_GATEWAY_CHECK_TIMEOUT_MS`).
+    public var checkTimeout: Duration = .seconds(1)
+    /// Failed authentications from one address within `authFailureWindow` before it gets 429s
+    /// (`KEELSON_AUTH_FAILURE_LIMIT`).
+    public var authFailureLimit = 10
+    public var authFailureWindow: Duration = .seconds(60)
+    /// Market data older than this makes the system `degraded` (`KEELSON_MARKET_DATA_STALE_SECONDS`).
+    public var marketDataStaleAfter: TimeInterval = 300
+
+    public init() {}
+
+    public static func load(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) -> GatewaySettings {
+        var settings = GatewaySettings()
+        if let text = environment.string("KEELSON_CORS_ORIGINS") {
+            settings.corsOrigins = try parseOrigins(text)
+        }
+        settings.healthInterval = try environment.duration("KEELSON_GATEWAY_HEALTH_INTERVAL_MS") ?? settings.healthInterval
+        settings.checkTimeout = try environment.duration("KEELSON_GATEWAY_CHECK_TIMEOUT_MS") ?? settings.checkTimeout
+        if let text = environment.string("KEELSON_AUTH_FAILURE_LIMIT") {
+            guard let limit = Int(text), (1...10_000).contains(limit) else {
+                throw ConfigurationError(variable: "KEELSON_AUTH_FAILURE_LIMIT", problem: "'\(text)' is not allowed; expected a whole number from 1 to 10000")
+            }
+            settings.authFailureLimit = limit
+        }
+        if let text = environment.string("KEELSON_MARKET_DATA_STALE_SECONDS") {
+            guard let seconds = Int(text), seconds > 0 else {
+                throw ConfigurationError(variable: "KEELSON_MARKET_DATA_STALE_SECONDS", problem: "'\(text)' is not allowed; expected a whole number of seconds above 0")
+            }
+            settings.marketDataStaleAfter = TimeInterval(seconds)
+        }
+        return settings
+    }
+
+    static func parseOrigins(_ text: String) throws(ConfigurationError) -> [String] {
+        let origins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for origin in origins where origin != "*" {
+            guard let url = URL(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
+                  url.path.isEmpty || url.path == "/"
+            else {
+                throw ConfigurationError(variable: "KEELSON_CORS_ORIGINS", problem: "'\(origin)' is not an origin; expected scheme://host[:port], e.g. https://dashboard.example.com, or *")
+            }
+        }
+        return origins.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import KeelsonPersistence
+import KeelsonServiceKit
+import Logging
+import PostgresNIO
+
+/// One look at every part of the system, each with a short deadline so a part that is down makes the check
+/// answer promptly with that fact instead of hanging.
+struct SystemProbe: Sendable {
+    let runtime: ServiceRuntime
+    let settings: GatewaySettings
+
+    private struct ReadyBody: Decodable { var reason: String? }
+    private struct HealthBody: Decodable { var details: [String: String]? }
+    private struct ProviderList: Decodable {
+        struct Provider: Decodable {
+            var provider: String
+            var status: String
+            var circuit: String
+            var lastStoredAt: Date?
+            var lastError: String?
+            enum CodingKeys: String, CodingKey {
+                case provider, status, circuit
+                case lastStoredAt = "last_stored_at"
+                case lastError = "last_error"
+            }
+        }
+        var providers: [Provider]
+    }
+
+    func client(for service: ServiceIdentity) -> ServiceClient {
+        var client = ServiceClient(
+            service: service, baseURL: runtime.configuration.serviceURLs[service], token: runtime.configuration.internalTokens.outgoing,
+            httpClient: runtime.httpClient, timeout: settings.checkTimeout, logger: runtime.logger
+        )
+        client.retryPolicy = .none
+        return client
+    }
+
+    func check(now: @escaping @Sendable () -> Date = { .now }) async -> SystemHealth {
+        async let engine = service(.engine)
+        async let marketdata = service(.marketdata)
+        async let signals = service(.signals)
+        async let providers = providers()
+        async let database = database()
+        let (databaseCheck, trading) = await database
+        let services = await [engine, marketdata, signals]
+        let providerList = await providers
+        let checkedAt = now()
+        let marketData = marketDataCheck(providerList, reachable: services[1].reachable, now: checkedAt)
+        let breakers = (providerList?.providers ?? []).map {
+            SystemHealth.BreakerCheck(service: ServiceIdentity.marketdata.rawValue, name: "provider:\($0.provider)", state: $0.circuit)
+        }
+        return SystemHealth.assess(
+            services: services, database: databaseCheck, trading: trading, marketData: marketData, circuitBreakers: breakers, checkedAt: checkedAt
+        )
+    }
+
+    /// `/ready` says reachable and ready (and why not); `/health` adds the role.
+    private func service(_ service: ServiceIdentity) async -> SystemHealth.ServiceCheck {
+        let client = client(for: service)
+        let started = ContinuousClock.now
+        async let healthReply = try? client.send(.GET, "/health", body: nil, idempotent: true)
+        var check = SystemHealth.ServiceCheck(service: service.rawValue, url: client.baseURL, reachable: false, ready: false, role: nil, latencyMs: 0, reason: nil)
+        do {
+            let ready = try await client.send(.GET, "/ready", body: nil, idempotent: true)
+            check.reachable = true
+            check.ready = ready.status == 200
+            if !check.ready {
+                check.reason = (try? JSONCoding.decoder.decode(ReadyBody.self, from: ready.body))?.reason ?? "/ready answered \(ready.status)"
+            }
+        } catch let error as ServiceClientError {
+            check.reason = error.detail
+        } catch {
+            check.reason = String(describing: error)
+        }
+        check.latencyMs = (ContinuousClock.now - started).milliseconds
+        if let health = await healthReply, health.status == 200 {
+            check.role = (try? JSONCoding.decoder.decode(HealthBody.self, from: health.body))?.details?["role"]
+        }
+        return check
+    }
+
+    private func providers() async -> ProviderList? {
+        guard let reply = try? await client(for: .marketdata).send(.GET, "/api/v1/providers", body: nil, idempotent: true), reply.status == 200 else { return nil }
+        return try? JSONCoding.decoder.decode(ProviderList.self, from: reply.body)
+    }
+
+    private func marketDataCheck(_ list: ProviderList?, reachable: Bool, now: Date) -> SystemHealth.MarketDataCheck {
+        guard let provider = list?.providers.first else {
+            return .init(connected: false, provider: nil, providerStatus: nil, ageSeconds: nil, stale: reachable, lastError: reachable ? "no provider reported" : nil)
+        }
+        let age = provider.lastStoredAt.map { now.timeIntervalSince($0) }
+        return .init(
+            connected: reachable && provider.status != "failing", provider: provider.provider, providerStatus: provider.status, ageSeconds: age,
+            stale: (age ?? 0) > settings.marketDataStaleAfter || provider.status == "failing", lastError: provider.lastError
+        )
+    }
+
+    /// PostgreSQL reachable, its schema version, and the trading session's state, in one query.
+    private func database() async -> (SystemHealth.DatabaseCheck, SystemHealth.TradingCheck) {
+        let started = ContinuousClock.now
+        var trading = SystemHealth.TradingCheck(state: nil, reason: nil, sessionID: nil, maintenance: false, lastTradeTime: nil)
+        let postgres = runtime.postgres
+        let logger = runtime.logger
+        let mode = runtime.configuration.mode.rawValue
+        do {
+            let row = try await withDeadline(settings.checkTimeout) {
+                let rows = try await postgres.query(
+                    """
+                    SELECT (SELECT max(version) FROM schema_migrations), s.id, s.status, s.status_reason,
+                           (SELECT max(exit_time) FROM trades t WHERE t.session_id = s.id)
+                    FROM (SELECT 1) AS one
+                    LEFT JOIN LATERAL (
+                        SELECT id, status, status_reason FROM trading_sessions WHERE mode = \(mode) ORDER BY (ended_at IS NULL) DESC, id DESC LIMIT 1
+                    ) AS s ON true
+                    """, logger: logger
+                )
+                for try await row in rows.decode((Int?, Int64?, String?, String?, Date?).self) { return row }
+                return (nil, nil, nil, nil, nil)
+            }
+            trading.sessionID = row.1
+            trading.state = row.2
+            trading.reason = row.3
+            trading.maintenance = row.2 == "halted" && (row.3 ?? "").hasPrefix("maintenance: ")
+            trading.lastTradeTime = row.4
+            let version = runtime.schema.version ?? row.0
+            return (.init(reachable: true, schemaVersion: version, latencyMs: (ContinuousClock.now - started).milliseconds, reason: nil), trading)
+        } catch {
+            let reason = error is TimeoutError ? "no answer within \(settings.checkTimeout)" : DatabaseErrorDescription.describe(error)
+            return (.init(reachable: false, schemaVersion: nil, latencyMs: (ContinuousClock.now - started).milliseconds, reason: reason), trading)
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
+}

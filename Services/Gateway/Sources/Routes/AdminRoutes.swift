@@ -1,0 +1,121 @@
+import Foundation
+import Hummingbird
+import KeelsonServiceKit
+import NIOCore
+
+/// Operator and admin actions. Each needs a reason, is forwarded to the service that acts with the
+/// inter-service token, answers with that service's result, and writes exactly one audit row.
+struct AdminRoutes {
+    let access: AccessControl
+    let engine: ServiceClient
+    let marketdata: ServiceClient
+    let monitor: HealthMonitor
+
+    struct ActionRequest: Decodable { var reason: String? }
+
+    struct MaintenanceRequest: Decodable {
+        var enabled: Bool?
+        var reason: String?
+    }
+
+    /// Trading controls: gateway name → (role needed, engine control, audit action).
+    static let tradingActions: [(name: String, role: APIRole, engineControl: String)] = [
+        ("enable", .operator, "resume"),
+        ("disable", .operator, "halt"),
+        ("stop-entries", .operator, "stop-entries"),
+        ("close-all-positions", .admin, "close-all"),
+    ]
+
+    struct AuditList: ResponseEncodable { var entries: [AuditEntry] }
+
+    private struct ControlReply: Decodable {
+        var state: String?
+        var changed: Bool?
+        var detail: String?
+    }
+
+    func register(operatorGroup: RouterGroup<KeelsonRequestContext>, adminGroup: RouterGroup<KeelsonRequestContext>) {
+        for action in Self.tradingActions {
+            let group = action.role == .admin ? adminGroup : operatorGroup
+            group.post("api/v1/admin/trading/\(action.name)") { request, context -> Response in
+                let reason = try await Self.reason(request, context: context, action: action.name)
+                return try await forward(
+                    "trading.\(action.name)", reason: reason, to: engine, path: "/internal/v1/trading/\(action.engineControl)",
+                    body: ["reason": reason], context: context
+                )
+            }
+        }
+        operatorGroup.post("api/v1/admin/maintenance") { request, context -> Response in
+            let body = try await request.decode(as: MaintenanceRequest.self, context: context)
+            guard let enabled = body.enabled else {
+                throw APIError.badRequest("enabled is required: {\"enabled\": true, \"reason\": \"…\"} turns maintenance on, false turns it off")
+            }
+            let reason = try Self.required(body.reason, action: "maintenance")
+            return try await forward(
+                enabled ? "maintenance.on" : "maintenance.off", reason: reason, to: engine, path: "/internal/v1/trading/maintenance",
+                body: ["enabled": enabled, "reason": reason], context: context
+            )
+        }
+        adminGroup.post("api/v1/admin/circuit-breakers/reset") { request, context -> Response in
+            let reason = try await Self.reason(request, context: context, action: "circuit-breakers/reset")
+            return try await forward(
+                "circuit_breakers.reset", reason: reason, to: marketdata, path: "/internal/v1/circuit-breakers/reset", body: [:], context: context
+            )
+        }
+        adminGroup.get("api/v1/admin/audit") { request, _ -> AuditList in
+            let query = QueryReader(request)
+            let since = try query.date("since")
+            let limit = try query.integer("limit", default: 100, range: 1...1000)
+            return AuditList(entries: try await access.audit.entries(since: since, limit: limit))
+        }
+    }
+
+    static func reason(_ request: Request, context: KeelsonRequestContext, action: String) async throws -> String {
+        let body = try await request.decode(as: ActionRequest.self, context: context)
+        return try required(body.reason, action: action)
+    }
+
+    static func required(_ reason: String?, action: String) throws(APIError) -> String {
+        guard let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
+            throw APIError.badRequest("a reason is required: {\"reason\": \"why you \(action)\"}; it is recorded in the audit log")
+        }
+        guard reason.count <= 500 else { throw APIError.badRequest("the reason is \(reason.count) characters; keep it to 500") }
+        return reason
+    }
+
+    /// Sends the action and records its outcome: `ok` or `unchanged` (the service's `changed`), `refused` (4xx),
+    /// `failed` (5xx or no answer). The service's answer goes back to the caller as it is.
+    private func forward(
+        _ action: String, reason: String, to client: ServiceClient, path: String, body: [String: any Sendable], context: KeelsonRequestContext
+    ) async throws -> Response {
+        let caller = context.caller
+        var entry = AuditEntry(
+            actorKeyID: caller?.keyID, actorName: caller?.name, action: action, reason: reason, outcome: "failed", sourceAddress: context.sourceAddress
+        )
+        let payload = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let reply: ServiceClient.RawResponse
+        do {
+            // Every control is idempotent (it sets a state), so a retry after a lost answer cannot act twice.
+            reply = try await client.send(.POST, path, body: ByteBuffer(bytes: payload), idempotent: true)
+        } catch {
+            entry.detail = ["error": String(describing: error)]
+            await access.write(entry)
+            throw error
+        }
+        let parsed = try? JSONCoding.decoder.decode(ControlReply.self, from: reply.body)
+        switch reply.status {
+        case 200..<300: entry.outcome = parsed?.changed == false ? "unchanged" : "ok"
+        case 400..<500: entry.outcome = "refused"
+        default: entry.outcome = "failed"
+        }
+        entry.detail = ["status": String(reply.status)]
+        if let state = parsed?.state { entry.detail["state"] = state }
+        if let detail = parsed?.detail { entry.detail["detail"] = detail }
+        if reply.status >= 300 { entry.detail["answer"] = String(String(buffer: reply.body).prefix(500)) }
+        await access.write(entry)
+        await monitor.invalidate()
+        return Response(
+            status: HTTPResponse.Status(code: reply.status), headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: reply.body)
+        )
+    }
+}

@@ -1,0 +1,32 @@
+import Hummingbird
+import KeelsonServiceKit
+
+/// The dashboard reads, each served by the service that owns the data.
+struct ReadRoutes {
+    /// Gateway path under `/api/v1` → the owning service and its path.
+    static let routes: [(path: String, service: ServiceIdentity, upstream: String)] = [
+        ("trading/session", .engine, "/api/v1/session"),
+        ("trading/portfolio", .engine, "/api/v1/portfolio"),
+        ("trading/positions", .engine, "/api/v1/positions"),
+        ("trading/orders", .engine, "/api/v1/orders"),
+        ("trading/trades", .engine, "/api/v1/trades"),
+        ("trading/performance", .engine, "/api/v1/performance"),
+        ("trading/risk", .engine, "/api/v1/risk"),
+        ("trading/strategies", .signals, "/api/v1/strategies"),
+        ("market/providers", .marketdata, "/api/v1/providers"),
+        ("market/symbols", .marketdata, "/api/v1/symbols"),
+        ("market/candles", .marketdata, "/api/v1/candles"),
+        ("market/candles/latest", .marketdata, "/api/v1/candles/latest"),
+        ("signals", .signals, "/api/v1/signals"),
+    ]
+
+    let proxy: UpstreamProxy
+
+    func register(viewer: RouterGroup<KeelsonRequestContext>) {
+        for route in Self.routes {
+            viewer.get("api/v1/\(route.path)") { request, _ in
+                try await proxy.forward(request, to: route.service, path: route.upstream)
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import GatewayService
+import KeelsonPersistence
+import KeelsonServiceKit
+import KeelsonTestSupport
+import Testing
+
+@Suite("Gateway health")
+struct GatewayHealthTests {
+    @Test func withEverythingUpHealthIsHealthyAndStatusSaysTradingIsActive() async throws {
+        try await GatewayHarness.run { gateway in
+            let health = try await gateway.request(.get, "/health")
+            #expect(health.status == .ok)
+            #expect(["healthy", "degraded"].contains(health.json["status"] as? String), "\(health.text)")
+            #expect(health.json["version"] is String)
+            #expect(health.json["uptime_seconds"] is Double)
+            let detailed = try await gateway.request(.get, "/health/detailed", role: .viewer)
+            let services = try #require(detailed.json["services"] as? [[String: Any]])
+            #expect(Set(services.compactMap { $0["service"] as? String }) == ["engine", "marketdata", "signals"])
+            #expect(services.allSatisfy { $0["reachable"] as? Bool == true && $0["ready"] as? Bool == true && $0["latency_ms"] is Double }, "\(detailed.text)")
+            #expect(services.first { $0["service"] as? String == "engine" }?["role"] as? String == "leader")
+            let database = try #require(detailed.json["database"] as? [String: Any])
+            #expect(database["reachable"] as? Bool == true)
+            #expect(database["schema_version"] as? Int == MigrationCatalog.latestVersion)
+            let breakers = try #require(detailed.json["circuit_breakers"] as? [[String: Any]])
+            #expect(breakers.first?["state"] as? String == "closed")
+            let status = try await gateway.request(.get, "/api/v1/status", role: .viewer)
+            #expect(status.json["trading_active"] as? Bool == true)
+            #expect(status.json["strategies_running"] as? Int ?? 0 > 0)
+        }
+    }
+
+    @Test func withTheEngineStoppedHealthSaysUnhealthyPromptlyAndNamesIt() async throws {
+        try await GatewayHarness.run { gateway in
+            try await gateway.services[.engine]?.stop()
+            let started = ContinuousClock.now
+            var health = try await gateway.request(.get, "/health")
+            while health.json["status"] as? String != "unhealthy", ContinuousClock.now - started < .seconds(15) {
+                try await Task.sleep(for: .milliseconds(100))
+                health = try await gateway.request(.get, "/health")
+            }
+            #expect(health.status == .serviceUnavailable)
+            #expect(health.json["status"] as? String == "unhealthy")
+            #expect((health.json["reasons"] as? [String])?.first?.contains("keelson-engine is unreachable") == true, "\(health.text)")
+            let detailed = try await gateway.request(.get, "/health/detailed", role: .viewer)
+            #expect(detailed.status == .serviceUnavailable)
+            let engine = (detailed.json["services"] as? [[String: Any]])?.first { $0["service"] as? String == "engine" }
+            #expect(engine?["reachable"] as? Bool == false)
+            #expect(engine?["reason"] is String)
+            // Reads the engine serves answer at once with what is wrong.
+            let portfolio = try await gateway.request(.get, "/api/v1/trading/portfolio", role: .viewer)
+            #expect(portfolio.status == .serviceUnavailable || portfolio.status == .gatewayTimeout)
+            #expect((portfolio.json["detail"] as? String)?.contains("keelson-engine") == true)
+        }
+    }
+}

@@ -33,3 +33,27 @@ logs:
 
 clean:
 	rm -rf .build
+
+# Deployment: the image, the Kubernetes manifests, and the checks of everything in infrastructure/ and kubernetes/.
+.PHONY: docker-build k8s-render lint-deploy check-scrape
+KEELSON_IMAGE ?= keelson:local
+
+docker-build:
+	@command -v docker >/dev/null 2>&1 || { echo "error: docker is not installed; the image is built by 'docker build -f infrastructure/Dockerfile .'" >&2; exit 1; }
+	DOCKER_BUILDKIT=1 docker build -f infrastructure/Dockerfile -t $(KEELSON_IMAGE) \
+		--build-arg VERSION=$$(sed -n 's/.*current = "\(.*\)"/\1/p' Shared/KeelsonServiceKit/Configuration/KeelsonVersion.swift) \
+		--build-arg REVISION=$$(git rev-parse HEAD 2>/dev/null || echo unknown) \
+		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) .
+
+k8s-render:
+	@bash -c 'source scripts/deploy-lib.sh && ensure_kubectl' && mkdir -p .build-tools/rendered
+	@for overlay in dev production; do \
+		kubectl kustomize kubernetes/overlays/$$overlay > .build-tools/rendered/$$overlay.yaml || exit 1; \
+		echo "kubernetes/overlays/$$overlay -> .build-tools/rendered/$$overlay.yaml ($$(grep -c '^kind:' .build-tools/rendered/$$overlay.yaml) objects)"; \
+	done
+
+lint-deploy:
+	scripts/check-deployment.sh
+
+check-scrape:
+	scripts/check-scrape.sh $(or $(BIN_DIR),.build/debug)

@@ -13,3 +13,5 @@ fi
 
 swift build --build-tests
 swift test --skip-build "$@"
+scripts/check-deployment.sh
+scripts/check-scrape.sh "$(swift build --show-bin-path)"

@@ -137,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "keelson-bench",
             dependencies: [
-                "KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonPersistence", "EngineService", "KeelsonBacktest",
+                "KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonPersistence", "EngineService", "GatewayService", "KeelsonBacktest",
                 "KeelsonServiceKit",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -10,5 +10,11 @@ if [ -z "${DATABASE_URL:-}" ]; then
     start_throwaway_cluster
 fi
 
+# The gateway benchmark drives load with wrk (Debian's package).
+if ! command -v wrk >/dev/null 2>&1; then
+    echo "installing wrk for the gateway benchmark..."
+    if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null || true; else sudo apt-get install -y -qq wrk >/dev/null || true; fi
+fi
+
 swift build -c release --product keelson-bench
 "$(swift build -c release --show-bin-path)/keelson-bench"

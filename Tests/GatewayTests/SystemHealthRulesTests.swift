@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import Testing
 
 @testable import GatewayService
@@ -62,5 +63,46 @@ struct SystemHealthRulesTests {
         #expect(limiter.retryAfter("10.0.0.2", now: start) == nil)
         #expect(limiter.retryAfter("10.0.0.1", now: start + .seconds(61)) == nil)
         #expect(limiter.recordFailure("10.0.0.1", now: start + .seconds(61)) == false)
+    }
+}
+
+@Suite("Gateway read cache")
+struct ReadCacheTests {
+    actor Counter {
+        var calls = 0
+        func next() -> Int { calls += 1; return calls }
+    }
+
+    @Test func concurrentReadsShareOneUpstreamCallAndExpire() async throws {
+        let cache = ReadCache(lifetime: .milliseconds(200))
+        let counter = Counter()
+        let fetch: @Sendable () async throws -> ReadCache.Entry = {
+            let call = await counter.next()
+            try await Task.sleep(for: .milliseconds(50))
+            return .init(status: 200, body: .init(string: "\(call)"), storedAt: .now)
+        }
+        let bodies = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<20 { group.addTask { String(buffer: try await cache.answer(for: "engine /api/v1/portfolio", fetch: fetch).body) } }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(Set(bodies) == ["1"])
+        #expect(await counter.calls == 1)
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(String(buffer: try await cache.answer(for: "engine /api/v1/portfolio", fetch: fetch).body) == "2")
+        await cache.removeAll()
+        #expect(String(buffer: try await cache.answer(for: "engine /api/v1/portfolio", fetch: fetch).body) == "3")
+    }
+
+    @Test func failuresAreNotCached() async throws {
+        let cache = ReadCache(lifetime: .seconds(60))
+        let counter = Counter()
+        let fetch: @Sendable () async throws -> ReadCache.Entry = {
+            let call = await counter.next()
+            return .init(status: call == 1 ? 404 : 200, body: .init(string: "\(call)"), storedAt: .now)
+        }
+        #expect(try await cache.answer(for: "k", fetch: fetch).status == 404)
+        #expect(try await cache.answer(for: "k", fetch: fetch).status == 200)
+        #expect(try await cache.answer(for: "k", fetch: fetch).status == 200)
+        #expect(await counter.calls == 2)
     }
 }

@@ -16,6 +16,7 @@ public struct Gateway {
             keys: PostgresAPIKeyStore(client: runtime.postgres, logger: runtime.logger),
             audit: PostgresAuditLog(client: runtime.postgres, logger: runtime.logger),
             limiter: AuthFailureLimiter(limit: settings.authFailureLimit, window: settings.authFailureWindow),
+            verified: VerifiedKeyCache(lifetime: settings.keyCacheLifetime),
             logger: runtime.logger
         )
         let probe = SystemProbe(runtime: runtime, settings: settings)
@@ -29,8 +30,9 @@ public struct Gateway {
         StatusRoutes(runtime: runtime, monitor: monitor, settings: settings, strategies: probe.client(for: .signals))
             .register(router: router, viewer: viewer)
         let clients = Dictionary(uniqueKeysWithValues: [ServiceIdentity.engine, .marketdata, .signals].map { ($0, runtime.client(for: $0)) })
-        ReadRoutes(proxy: UpstreamProxy(clients: clients)).register(viewer: viewer)
-        AdminRoutes(access: access, engine: runtime.client(for: .engine), marketdata: runtime.client(for: .marketdata), monitor: monitor)
+        let readCache = settings.readCacheLifetime > .zero ? ReadCache(lifetime: settings.readCacheLifetime) : nil
+        ReadRoutes(proxy: UpstreamProxy(clients: clients, cache: readCache)).register(viewer: viewer)
+        AdminRoutes(access: access, engine: runtime.client(for: .engine), marketdata: runtime.client(for: .marketdata), monitor: monitor, readCache: readCache)
             .register(operatorGroup: operatorGroup, adminGroup: adminGroup)
         APIKeyRoutes(access: access).register(adminGroup: adminGroup)
 

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Stops calling a dependency that keeps failing: after `failureThreshold` failures in a row the breaker opens
-/// and no call is made for `openDuration`; then one trial call is let through (half open) — success closes it,
-/// failure opens it again. An operator can close it at once (`reset`), e.g. after fixing an API key.
+/// and no call is made for `openDuration`; then calls are let through again (half open) — the first success
+/// closes it, a failure opens it again for a full period. An operator can close it at once (`reset`), e.g. after fixing an API key.
 public actor CircuitBreaker {
     public enum State: String, Sendable, Codable { case closed, open, halfOpen = "half_open" }
 

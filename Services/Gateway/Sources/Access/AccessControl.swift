@@ -10,6 +10,7 @@ struct AccessControl: Sendable {
     let keys: any APIKeyStore
     let audit: any AuditLog
     let limiter: AuthFailureLimiter
+    let verified: VerifiedKeyCache
     let logger: Logger
 
     /// The caller, or a 401/403/429 `APIError`.
@@ -29,7 +30,7 @@ struct AccessControl: Sendable {
         guard let credential = APIKeyCredential(presented: presented) else {
             throw await failure(request, address: address, problem: "malformed", .unauthorized("the API key is malformed; keys look like kk_<12 hex digits>_<64 hex digits>"))
         }
-        guard let caller = try await keys.verify(credential) else {
+        guard let caller = try await verifiedCaller(credential) else {
             throw await failure(
                 request, address: address, problem: "invalid", keyID: credential.id,
                 .unauthorized("API key \(credential.id) is not valid (unknown, revoked or wrong secret); `keelson apikey list` shows the keys")
@@ -42,6 +43,13 @@ struct AccessControl: Sendable {
             ))
             throw APIError.forbidden("\(request.method.rawValue) \(request.uri.path) needs the \(role.rawValue) role; key '\(caller.name)' (\(caller.keyID)) is \(caller.role.rawValue)")
         }
+        return caller
+    }
+
+    private func verifiedCaller(_ credential: APIKeyCredential) async throws -> APICaller? {
+        if let caller = verified.caller(for: credential) { return caller }
+        guard let caller = try await keys.verify(credential) else { return nil }
+        verified.store(caller, for: credential)
         return caller
     }
 

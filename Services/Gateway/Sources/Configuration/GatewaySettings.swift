@@ -15,6 +15,12 @@ public struct GatewaySettings: Sendable {
     /// (`KEELSON_AUTH_FAILURE_LIMIT`).
     public var authFailureLimit = 10
     public var authFailureWindow: Duration = .seconds(60)
+    /// How long a successful dashboard read is reused (`KEELSON_GATEWAY_READ_CACHE_MS`; 0 turns the cache off).
+    public var readCacheLifetime: Duration = .milliseconds(250)
+    /// How long a verified API key is trusted without asking PostgreSQL again (`KEELSON_GATEWAY_KEY_CACHE_MS`;
+    /// 0 turns it off). A key revoked through this gateway stops at once; one revoked elsewhere (the CLI, another
+    /// replica) within this time.
+    public var keyCacheLifetime: Duration = .seconds(5)
     /// Market data older than this makes the system `degraded` (`KEELSON_MARKET_DATA_STALE_SECONDS`).
     public var marketDataStaleAfter: TimeInterval = 300
 
@@ -27,6 +33,8 @@ public struct GatewaySettings: Sendable {
         }
         settings.healthInterval = try environment.duration("KEELSON_GATEWAY_HEALTH_INTERVAL_MS") ?? settings.healthInterval
         settings.checkTimeout = try environment.duration("KEELSON_GATEWAY_CHECK_TIMEOUT_MS") ?? settings.checkTimeout
+        settings.readCacheLifetime = try milliseconds(environment, "KEELSON_GATEWAY_READ_CACHE_MS", maximum: 10_000) ?? settings.readCacheLifetime
+        settings.keyCacheLifetime = try milliseconds(environment, "KEELSON_GATEWAY_KEY_CACHE_MS", maximum: 60_000) ?? settings.keyCacheLifetime
         if let text = environment.string("KEELSON_AUTH_FAILURE_LIMIT") {
             guard let limit = Int(text), (1...10_000).contains(limit) else {
                 throw ConfigurationError(variable: "KEELSON_AUTH_FAILURE_LIMIT", problem: "'\(text)' is not allowed; expected a whole number from 1 to 10000")
@@ -40,6 +48,15 @@ public struct GatewaySettings: Sendable {
             settings.marketDataStaleAfter = TimeInterval(seconds)
         }
         return settings
+    }
+
+    /// A whole number of milliseconds from 0 (off) to `maximum`.
+    static func milliseconds(_ environment: EnvironmentReader, _ variable: String, maximum: Int) throws(ConfigurationError) -> Duration? {
+        guard let text = environment.string(variable) else { return nil }
+        guard let value = Int(text), (0...maximum).contains(value) else {
+            throw ConfigurationError(variable: variable, problem: "'\(text)' is not allowed; expected a whole number of milliseconds from 0 (off) to \(maximum)")
+        }
+        return .milliseconds(value)
     }
 
     static func parseOrigins(_ text: String) throws(ConfigurationError) -> [String] {

@@ -41,6 +41,7 @@ struct APIKeyRoutes {
         adminGroup.delete("api/v1/admin/api-keys/:id") { _, context -> Revoked in
             let id = try context.parameters.require("id")
             let record = try await access.keys.revoke(id: id)
+            access.verified.forget(keyID: record.id)
             await access.write(AuditEntry(
                 actorKeyID: context.caller?.keyID, actorName: context.caller?.name, action: "apikey.revoke", reason: nil, outcome: "ok",
                 sourceAddress: context.sourceAddress, detail: ["key_id": record.id, "name": record.name]

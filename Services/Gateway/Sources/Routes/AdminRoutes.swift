@@ -10,6 +10,7 @@ struct AdminRoutes {
     let engine: ServiceClient
     let marketdata: ServiceClient
     let monitor: HealthMonitor
+    let readCache: ReadCache?
 
     struct ActionRequest: Decodable { var reason: String? }
 
@@ -114,6 +115,7 @@ struct AdminRoutes {
         if reply.status >= 300 { entry.detail["answer"] = String(String(buffer: reply.body).prefix(500)) }
         await access.write(entry)
         await monitor.invalidate()
+        await readCache?.removeAll()
         return Response(
             status: HTTPResponse.Status(code: reply.status), headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: reply.body)
         )

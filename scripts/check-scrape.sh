@@ -65,7 +65,10 @@ start_keelson_services "$bin" "$work/logs" || fail_early "could not start the se
 for service in gateway engine marketdata signals; do
     port_var="KEELSON_PORT_$service"
     pid="$(printf '%s' "$KEELSON_PIDS" | awk -v s="$service" '$1 == s {print $2}')"
-    wait_for_url "http://127.0.0.1:${!port_var}/health" 30 "$pid" || fail_early "keelson-$service did not answer /health within 30 s"
+    # The gateway's /health is the whole system's (it may say 503 until its first round of checks): /ping is its process.
+    path=/health
+    [ "$service" = gateway ] && path=/ping
+    wait_for_url "http://127.0.0.1:${!port_var}$path" 30 "$pid" || fail_early "keelson-$service did not answer $path within 30 s"
 done
 echo "services up on 127.0.0.1: gateway $KEELSON_PORT_gateway, engine $KEELSON_PORT_engine, marketdata $KEELSON_PORT_marketdata, signals $KEELSON_PORT_signals"
 

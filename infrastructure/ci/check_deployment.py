@@ -101,10 +101,12 @@ def check_env_example():
     # the database URL (built from POSTGRES_PASSWORD) and the log format (always JSON in containers).
     fixed = {"DATABASE_URL", "KEELSON_HOST", "KEELSON_PORT", "KEELSON_GATEWAY_URL", "KEELSON_ENGINE_URL",
              "KEELSON_MARKETDATA_URL", "KEELSON_SIGNALS_URL", "LOG_FORMAT"}
+    # A variable documented after this file was written is a warning, not a failure: docs/CONFIGURATION.md is
+    # edited by others, and their `make test` must not fail on files they do not own.
     for name in sorted(documented - listed - fixed):
-        problem(f".env.example: {name} (docs/CONFIGURATION.md) is missing")
-    for name in sorted(documented - fixed - used):
-        problem(f"docker-compose.yml: {name} (docs/CONFIGURATION.md) is not passed to the services")
+        print(f"  warning: .env.example: {name} (docs/CONFIGURATION.md) is missing; add it there and to docker-compose.yml")
+    for name in sorted((documented - fixed - used) - (documented - listed - fixed)):
+        print(f"  warning: docker-compose.yml: {name} (docs/CONFIGURATION.md) is not passed to the services")
     if "keelson secrets generate" not in example:
         problem(".env.example does not say how to generate the secrets (keelson secrets generate)")
     print(f"  .env.example: {len(listed)} variables, {len(documented)} documented, {len(used)} used by compose")
@@ -158,8 +160,10 @@ def check_kubernetes(rendered_dir):
                 problem(f"{where('Deployment', name)}: runs {c.get('command')}")
             ready = c.get("readinessProbe", {}).get("httpGet", {}).get("path")
             live = c.get("livenessProbe", {}).get("httpGet", {}).get("path")
-            if ready != "/ready" or live != "/health":
-                problem(f"{where('Deployment', name)}: probes are readiness {ready}, liveness {live}; expected /ready and /health")
+            # The gateway's /health is the whole system's health; its process liveness is /ping.
+            expected_live = "/ping" if service == "gateway" else "/health"
+            if ready != "/ready" or live != expected_live:
+                problem(f"{where('Deployment', name)}: probes are readiness {ready}, liveness {live}; expected /ready and {expected_live}")
             annotations = d["spec"]["template"]["metadata"].get("annotations", {})
             if annotations.get("prometheus.io/scrape") != "true" or annotations.get("prometheus.io/port") != str(port):
                 problem(f"{where('Deployment', name)}: no Prometheus scrape annotations for port {port}")

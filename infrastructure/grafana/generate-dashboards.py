@@ -10,7 +10,7 @@ import pathlib
 
 DATASOURCE = {"type": "prometheus", "uid": "keelson-prometheus"}
 LEADER = 'and on (job, instance) keelson_engine_leader == 1'
-API = 'route!~"/health|/ready|/metrics|/ping"'
+API = 'route!~"/health(/.*)?|/ready|/metrics|/ping"'
 
 
 def panel(title, targets, unit="short", kind="timeseries", description="", decimals=None, thresholds=None, mappings=None):

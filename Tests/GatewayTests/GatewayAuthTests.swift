@@ -82,3 +82,26 @@ struct GatewayAuthTests {
         #expect(settings.corsOrigins == ["https://a.example.com", "http://localhost:3000"])
     }
 }
+
+@Suite("Gateway bootstrap key")
+struct GatewayBootstrapKeyTests {
+    @Test func theDeploymentsAdminKeyIsRegisteredAtStartAndWorks() async throws {
+        var settings = GatewayHarness.fastSettings
+        let credential = APIKeyCredential.generate()
+        settings.bootstrapAdminKey = credential
+        try await GatewayHarness.run(services: [], settings: settings) { gateway in
+            var reply = try await gateway.request(.get, "/api/v1/admin/api-keys", key: credential.presentation)
+            for _ in 0..<100 where reply.status != .ok {
+                try await Task.sleep(for: .milliseconds(50))
+                reply = try await gateway.request(.get, "/api/v1/admin/api-keys", key: credential.presentation)
+            }
+            #expect(reply.status == .ok, "\(reply.text)")
+            let keys = try #require(reply.json["keys"] as? [[String: Any]])
+            #expect(keys.contains { $0["id"] as? String == credential.id && $0["role"] as? String == "admin" && $0["name"] as? String == "bootstrap-admin" })
+        }
+    }
+
+    @Test func aMalformedBootstrapKeyStopsTheGatewayWithTheVariableNamed() {
+        #expect(throws: ConfigurationError.self) { try GatewaySettings.load(environment: EnvironmentReader(["KEELSON_ADMIN_API_KEY": "0123456789abcdef"])) }
+    }
+}

@@ -9,11 +9,13 @@ public struct Gateway {
     public let runtime: ServiceRuntime
     public let router: Router<KeelsonRequestContext>
     let monitor: HealthMonitor
+    let backgroundServices: [any Service]
 
     public init(configuration: ServiceConfiguration, settings: GatewaySettings, metrics: ServiceMetrics? = nil, logger: Logger? = nil) {
         let runtime = ServiceRuntime(configuration: configuration, logger: logger, metrics: metrics)
+        let keys = PostgresAPIKeyStore(client: runtime.postgres, logger: runtime.logger)
         let access = AccessControl(
-            keys: PostgresAPIKeyStore(client: runtime.postgres, logger: runtime.logger),
+            keys: keys,
             audit: PostgresAuditLog(client: runtime.postgres, logger: runtime.logger),
             limiter: AuthFailureLimiter(limit: settings.authFailureLimit, window: settings.authFailureWindow),
             verified: VerifiedKeyCache(lifetime: settings.keyCacheLifetime),
@@ -39,10 +41,13 @@ public struct Gateway {
         self.runtime = runtime
         self.router = router
         self.monitor = monitor
+        self.backgroundServices = [monitor] + (settings.bootstrapAdminKey.map {
+            [BootstrapAdminKey(credential: $0, keys: keys, schema: runtime.schema, logger: runtime.logger)]
+        } ?? [])
     }
 
     public func application() -> some ApplicationProtocol {
-        runtime.makeApplication(router: router, services: [monitor])
+        runtime.makeApplication(router: router, services: backgroundServices)
     }
 }
 

@@ -48,6 +48,9 @@ public protocol APIKeyStore: Sendable {
     func revoke(id: String) async throws -> APIKeyRecord
     /// The caller a presented key belongs to; nil when the key is unknown, revoked or its secret is wrong.
     func verify(_ credential: APIKeyCredential) async throws -> APICaller?
+    /// Adds a key whose secret was made elsewhere (a deployment's bootstrap admin key) unless its id exists;
+    /// true when added. A key that was revoked stays revoked.
+    func register(_ credential: APIKeyCredential, name: String, role: APIRole) async throws -> Bool
 }
 
 public struct PostgresAPIKeyStore: APIKeyStore {
@@ -111,6 +114,18 @@ public struct PostgresAPIKeyStore: APIKeyStore {
             try await client.query("UPDATE api_keys SET last_used_at = now() WHERE id = \(credential.id)", logger: logger)
         }
         return APICaller(keyID: credential.id, name: found.name, role: role)
+    }
+
+    public func register(_ credential: APIKeyCredential, name: String, role: APIRole) async throws -> Bool {
+        let name = try Self.validatedName(name)
+        let rows = try await client.query(
+            """
+            INSERT INTO api_keys (id, name, role, secret_hash) VALUES (\(credential.id), \(name), \(role.rawValue), \(credential.secretHash))
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """, logger: logger
+        )
+        for try await _ in rows.decode(String.self) { return true }
+        return false
     }
 
     private static func records(_ rows: PostgresRowSequence) async throws -> [APIKeyRecord] {

@@ -15,7 +15,7 @@ struct SecretsCommand: AsyncParsableCommand {
 
         func run() async throws {
             print("KEELSON_INTERNAL_TOKENS=\(SecretGenerator.token())")
-            print("KEELSON_ADMIN_API_KEY=\(SecretGenerator.token())")
+            print("KEELSON_ADMIN_API_KEY=\(APIKeyCredential.generate().presentation)")
         }
     }
 }

@@ -24,10 +24,20 @@ public struct GatewaySettings: Sendable {
     /// Market data older than this makes the system `degraded` (`KEELSON_MARKET_DATA_STALE_SECONDS`).
     public var marketDataStaleAfter: TimeInterval = 300
 
+    /// A deployment's first admin key (`KEELSON_ADMIN_API_KEY`, from `keelson secrets generate`): registered at
+    /// start-up when its id is not in `api_keys`, so a fresh install can be administered without the CLI.
+    public var bootstrapAdminKey: APIKeyCredential?
+
     public init() {}
 
     public static func load(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) -> GatewaySettings {
         var settings = GatewaySettings()
+        if let text = environment.string("KEELSON_ADMIN_API_KEY") {
+            guard let credential = APIKeyCredential(presented: text) else {
+                throw ConfigurationError(variable: "KEELSON_ADMIN_API_KEY", problem: "is not an API key (kk_<12 hex>_<64 hex>); generate one with `keelson secrets generate`")
+            }
+            settings.bootstrapAdminKey = credential
+        }
         if let text = environment.string("KEELSON_CORS_ORIGINS") {
             settings.corsOrigins = try parseOrigins(text)
         }

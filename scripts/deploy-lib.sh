@@ -71,8 +71,17 @@ ensure_compose_venv() {
     echo "$wanted" >"$venv/.requirements"
 }
 
-# kubectl with kustomize: the machine's, else Debian's kubernetes-client.
+# kubectl with kustomize: the machine's; else the `kubectl` package where an apt source offers it (its kustomize
+# is current); else Debian's kubernetes-client.
 ensure_kubectl() {
+    command -v kubectl >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+        _deploy_apt_updated=true
+        if apt-cache show kubectl >/dev/null 2>&1; then
+            ensure_apt_tool kubectl kubectl && return 0
+        fi
+    fi
     ensure_apt_tool kubectl kubernetes-client
 }
 

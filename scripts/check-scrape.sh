@@ -178,13 +178,15 @@ if len(rules) != expected:
 print("\n".join(bad) if bad else f"{len(rules)} rules in {len(groups)} groups evaluated")
 sys.exit(1 if bad else 0)'
 }
+# Firing alerts fail the check; pending ones (a 5xx while the services start, say) are only reported, since
+# every rule on them waits a minute or more before it fires.
 no_alerts_on_a_healthy_system() {
     get "$api/alerts" | python3 -c '
 import json, sys
 alerts = json.load(sys.stdin)["data"]["alerts"]
 for a in alerts:
     print("%s %s %s" % (a["state"], a["labels"].get("alertname"), {k: v for k, v in a["labels"].items() if k != "alertname"}))
-sys.exit(1 if alerts else 0)'
+sys.exit(1 if any(a["state"] == "firing" for a in alerts) else 0)'
 }
 alertmanager_connected() {
     get "$api/alertmanagers" | python3 -c '
@@ -199,7 +201,7 @@ poll "the $(echo "$ASSERTED_METRICS" | wc -w) metrics marked exists are scraped"
 poll "the recording rules produce series" recording_rules_work
 poll "every alert and recording rule evaluates without error" rules_evaluate
 poll "Prometheus sends alerts to Alertmanager" alertmanager_connected
-poll "the healthy system raises no alert (pending or firing)" no_alerts_on_a_healthy_system
+poll "no alert fires on the healthy system" no_alerts_on_a_healthy_system
 
 # Not asserted: lazy metrics appear on their first event, proposed ones once a service exports them.
 present=""

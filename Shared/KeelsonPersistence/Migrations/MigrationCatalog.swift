@@ -5,6 +5,7 @@ public enum MigrationCatalog {
         Migration0002Trading.migration,
         Migration0003Operations.migration,
         Migration0004Engine.migration,
+        Migration0005Archive.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
@@ -15,5 +16,6 @@ public enum MigrationCatalog {
         "candles", "signals",
         "trading_sessions", "orders", "order_events", "fills", "positions", "trades", "account_balances", "risk_events", "engine_signal_log",
         "strategy_states", "strategy_lifecycle_events", "parameter_history", "optimization_runs", "audit_log", "api_keys",
+        "candles_archive", "trades_archive",
     ]
 }

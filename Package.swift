@@ -127,6 +127,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Services/CLI/Sources",
             swiftSettings: swiftSettings
@@ -241,6 +242,12 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/ServicesTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BackupTests",
+            dependencies: ["KeelsonTestSupport", "KeelsonPersistence", .product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/BackupTests",
             swiftSettings: swiftSettings
         ),
     ]

@@ -20,7 +20,7 @@ bench:
 	scripts/bench.sh
 
 health:
-	@for port in 8080 8081 8082 8083; do printf '%s ' "127.0.0.1:$$port"; curl -fsS "http://127.0.0.1:$$port/health" || printf 'unreachable'; echo; done
+	@for port in 8080 8081 8082 8083; do printf '%s ' "127.0.0.1:$$port"; curl -sS "http://127.0.0.1:$$port/health" || printf 'unreachable'; echo; done
 
 urls:
 	@echo "gateway     $${KEELSON_GATEWAY_URL:-http://127.0.0.1:8080}"

@@ -32,6 +32,14 @@ if [ -z "${KEELSON_INTERNAL_TOKENS:-}" ]; then
     fi
     export KEELSON_INTERNAL_TOKENS="$(cat "$state/internal_tokens")"
 fi
+# The gateway's first admin key: registered by the gateway at start, found by the CLI in this file.
+if [ -z "${KEELSON_ADMIN_API_KEY:-}" ]; then
+    if [ ! -s "$state/admin_api_key" ]; then
+        "$bin/keelson" secrets generate | sed -n 's/^KEELSON_ADMIN_API_KEY=//p' >"$state/admin_api_key"
+        chmod 600 "$state/admin_api_key"
+    fi
+    export KEELSON_ADMIN_API_KEY="$(cat "$state/admin_api_key")"
+fi
 export KEELSON_MODE="${KEELSON_MODE:-paper}"
 export LOG_FORMAT="${LOG_FORMAT:-json}"
 
@@ -56,8 +64,11 @@ for entry in $ports; do
     service="${entry%%:*}"
     url_var="KEELSON_$(echo "$service" | tr a-z A-Z)_URL"
     url="${!url_var:-http://127.0.0.1:${entry##*:}}"
+    # The gateway's /health is the whole system's verdict (503 until the engine is up); its liveness is /ping.
+    liveness=/health
+    [ "$service" = gateway ] && liveness=/ping
     for _ in $(seq 1 100); do
-        curl -fsS "$url/health" >/dev/null 2>&1 && break
+        curl -fsS "$url$liveness" >/dev/null 2>&1 && break
         if ! kill -0 "$(awk -v s="$service" '$1 == s {print $2}' "$state/pids")" 2>/dev/null; then
             echo "error: keelson-$service exited; last lines of logs/$service.log:" >&2
             tail -n 5 "logs/$service.log" >&2
@@ -68,7 +79,7 @@ for entry in $ports; do
     done
 done
 
-"$bin/keelson" status || true
+"$bin/keelson" health --direct || true
 cat <<EOT
 
 Keelson is running in ${KEELSON_MODE} mode.
@@ -77,7 +88,8 @@ Keelson is running in ${KEELSON_MODE} mode.
   marketdata  ${KEELSON_MARKETDATA_URL:-http://127.0.0.1:8082}
   signals     ${KEELSON_SIGNALS_URL:-http://127.0.0.1:8083}
   database    ${DATABASE_URL}
-  logs        logs/<service>.log
+  logs        logs/<service>.log  (keelson logs --follow)
+  API key     .keelson/admin_api_key (admin; the keelson CLI uses it — keelson status, keelson health)
 EOT
 if [ "$detach" = true ]; then
     echo "Running in the background; stop it with 'make stop'."

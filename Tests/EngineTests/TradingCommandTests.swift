@@ -2,7 +2,7 @@ import Foundation
 import KeelsonTestSupport
 import Testing
 
-@Suite("keelson trading: status and controls against a running engine")
+@Suite("keelson trading --direct: status and controls straight to the engine, for when the gateway is down")
 struct TradingCommandTests {
     typealias F = EngineFixture
 
@@ -16,27 +16,27 @@ struct TradingCommandTests {
                 "KEELSON_ENGINE_URL": "http://127.0.0.1:\(engine.port)",
                 "KEELSON_INTERNAL_TOKENS": TestConfiguration.tokens.joined(separator: ","),
             ]
-            let status = try await ChildProcess.run("keelson", ["trading", "status"], environment: environment)
+            let status = try await ChildProcess.run("keelson", ["trading", "status", "--direct"], environment: environment)
             #expect(status.exitCode == 0, Comment(rawValue: status.stderr))
             #expect(status.stdout.contains("session 1 · paper · active"))
             #expect(status.stdout.contains("equity 10000 · cash 10000"))
 
-            let halt = try await ChildProcess.run("keelson", ["trading", "halt", "--reason", "drill"], environment: environment)
+            let halt = try await ChildProcess.run("keelson", ["trading", "halt", "--direct", "--reason", "drill"], environment: environment)
             #expect(halt.exitCode == 0, Comment(rawValue: halt.stderr))
             #expect(halt.stdout.hasPrefix("stopped: kill switch on"))
-            let again = try await ChildProcess.run("keelson", ["trading", "halt", "--reason", "drill"], environment: environment)
+            let again = try await ChildProcess.run("keelson", ["trading", "halt", "--direct", "--reason", "drill"], environment: environment)
             #expect(again.stdout.hasPrefix("stopped (unchanged)"))
-            let halted = try await ChildProcess.run("keelson", ["trading", "status"], environment: environment)
+            let halted = try await ChildProcess.run("keelson", ["trading", "status", "--direct"], environment: environment)
             #expect(halted.stdout.contains("· stopped (drill)"))
-            let resume = try await ChildProcess.run("keelson", ["trading", "enable", "--reason", "drill over"], environment: environment)
+            let resume = try await ChildProcess.run("keelson", ["trading", "enable", "--direct", "--reason", "drill over"], environment: environment)
             #expect(resume.stdout.hasPrefix("active: trading resumed"))
 
-            let noReason = try await ChildProcess.run("keelson", ["trading", "halt"], environment: environment)
+            let noReason = try await ChildProcess.run("keelson", ["trading", "halt", "--direct"], environment: environment)
             #expect(noReason.exitCode != 0)
             #expect(noReason.stderr.contains("--reason"))
             try await engine.stop()
 
-            let down = try await ChildProcess.run("keelson", ["trading", "status", "--timeout", "2"], environment: environment)
+            let down = try await ChildProcess.run("keelson", ["trading", "status", "--direct", "--timeout", "2"], environment: environment)
             #expect(down.exitCode == 1)
             #expect(down.stderr.hasPrefix("keelson: keelson-engine is unreachable"), Comment(rawValue: down.stderr))
             #expect(down.stderr.split(separator: "\n").count == 1)

@@ -89,7 +89,7 @@ struct ReadCacheTests {
         #expect(await counter.calls == 1)
         try await Task.sleep(for: .milliseconds(250))
         #expect(String(buffer: try await cache.answer(for: "engine /api/v1/portfolio", fetch: fetch).body) == "2")
-        await cache.removeAll()
+        cache.removeAll()
         #expect(String(buffer: try await cache.answer(for: "engine /api/v1/portfolio", fetch: fetch).body) == "3")
     }
 

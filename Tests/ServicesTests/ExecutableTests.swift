@@ -117,11 +117,11 @@ struct ExecutableTests {
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
-    @Test("keelson status: one line per service, exit 1 when any is down")
+    @Test("keelson health --direct: one line per service, exit 1 when any is down")
     func status() async throws {
         let closed = "http://127.0.0.1:\(FreePort.next())"
         let env = ["KEELSON_GATEWAY_URL": closed, "KEELSON_ENGINE_URL": closed, "KEELSON_MARKETDATA_URL": closed, "KEELSON_SIGNALS_URL": closed]
-        let result = try await ChildProcess.run("keelson", ["status"], environment: env)
+        let result = try await ChildProcess.run("keelson", ["health", "--direct"], environment: env)
         #expect(result.exitCode == 1)
         let lines = result.stdout.split(separator: "\n")
         #expect(lines.count == 4)

@@ -94,7 +94,7 @@ struct OrderStateMachineTests {
     @Test func rawValuesAreTheStoredNames() {
         #expect(OrderStatus.partiallyFilled.rawValue == "partially_filled")
         #expect(OrderStatus.allCases.map(\.rawValue) == ["new", "submitted", "partially_filled", "filled", "canceled", "rejected", "expired"])
-        #expect(OrderCause.allCases.map(\.rawValue) == ["signal", "stop_loss", "take_profit", "trailing_stop", "close_all"])
+        #expect(OrderCause.allCases.map(\.rawValue) == ["signal", "stop_loss", "take_profit", "trailing_stop", "close_all", "manual"])
     }
 }
 

@@ -51,6 +51,12 @@ public final class ServiceRuntime: Sendable {
 
     var readinessCheckNames: [String] { readinessChecks.map(\.name) }
 
+    /// PostgreSQL answers within a second (the `keelson_database_up` gauge, refreshed on every scrape).
+    func databaseReachable() async -> Bool {
+        let postgres = self.postgres
+        return (try? await withDeadline(.seconds(1)) { try await postgres.query("SELECT 1") }) != nil
+    }
+
     func healthDetails() async -> [String: String] { await healthDetailsProvider() }
 
     /// The reason of every failing check, by check name; empty when ready. Checks run concurrently.

@@ -59,7 +59,8 @@ struct HealthRoutes {
             return response
         }
         router.get("metrics") { _, _ -> Response in
-            Response(
+            runtime.metrics.database(up: await runtime.databaseReachable())
+            return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: runtime.metrics.exposition()))

@@ -40,6 +40,25 @@ public struct Position: Sendable, Equatable {
         self.exitAttempts = 0
     }
 
+    /// A position as stored, so a round trip carries on exactly after a restart (or a tool closes it by hand).
+    public init(
+        restoring symbol: Symbol, quantity: Decimal, costBasis: Decimal, averageEntryPrice: Decimal, entryQuantity: Decimal, entryFees: Decimal,
+        exitQuantity: Decimal, exitNotional: Decimal, exitFees: Decimal, realizedPnl: Decimal, openedAt: Date, entryOrderID: Int64,
+        stops: ProtectiveStops?, exitAttempts: Int
+    ) {
+        self.init(symbol: symbol, entryOrderID: entryOrderID, openedAt: openedAt, stops: stops)
+        self.quantity = quantity
+        self.costBasis = costBasis
+        self.averageEntryPrice = averageEntryPrice
+        self.entryQuantity = entryQuantity
+        self.entryFees = entryFees
+        self.exitQuantity = exitQuantity
+        self.exitNotional = exitNotional
+        self.exitFees = exitFees
+        self.realizedPnl = realizedPnl
+        self.exitAttempts = exitAttempts
+    }
+
     public func marketValue(at price: Decimal) -> Decimal { quantity * price }
     public func unrealizedPnl(at price: Decimal) -> Decimal { quantity * (price - averageEntryPrice) }
 

@@ -5,4 +5,6 @@ public enum OrderCause: String, Sendable, Codable, CaseIterable {
     case takeProfit = "take_profit"
     case trailingStop = "trailing_stop"
     case closeAll = "close_all"
+    /// Recorded by hand (`keelson db close-position`, `emergency-close-all`): closed outside the engine.
+    case manual
 }

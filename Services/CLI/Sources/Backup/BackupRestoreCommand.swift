@@ -107,19 +107,14 @@ struct BackupRestoreCommand: AsyncParsableCommand {
     /// Asks on a terminal; without one, `--yes` is the only way to say yes.
     private func confirm(dump: URL, manifest: BackupManifest, url: DatabaseURL, current: DatabaseInventory, extra: [String]) throws(CLIError) {
         if yes { return }
-        guard isatty(STDIN_FILENO) == 1 else {
-            throw CLIError("refusing to restore without --yes: stdin is not a terminal, so nobody can confirm replacing every table of \(url)")
-        }
+        try Confirmation.requireTerminal("refusing to restore without --yes: stdin is not a terminal, so nobody can confirm replacing every table of \(url)")
         func summary(_ tables: [String: Int64]) -> String {
             ["trades", "orders", "positions"].map { "\(tables[$0].map(String.init) ?? "no") \($0)" }.joined(separator: ", ")
         }
         print("backup   \(dump.lastPathComponent): taken \(manifest.createdAt.formatted(Date.ISO8601FormatStyle())), schema version \(manifest.schemaVersion), \(summary(manifest.tables))")
         print("database \(url): now schema version \(current.schemaVersion), \(summary(current.tables))")
         print("every table of the database is replaced by the backup's\(extra.isEmpty ? "" : "; tables the backup does not have are dropped: \(extra.joined(separator: ", "))")")
-        FileHandle.standardOutput.write(Data("Restore? [y/N] ".utf8))
-        guard let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased(), answer == "y" || answer == "yes" else {
-            throw CLIError("not confirmed; nothing was changed")
-        }
+        try Confirmation.ask("Restore?", declined: "not confirmed; nothing was changed")
     }
 
     struct Outcome: Sendable {

@@ -22,7 +22,7 @@ struct CacheInfoCommand: AsyncParsableCommand {
             } catch let error as CLIError {
                 throw error
             } catch {
-                throw CLIError("cannot reach keelson-marketdata at \(url): \(StatusCommand.describe(error))")
+                throw CLIError("cannot reach keelson-marketdata at \(url): \(HealthCommand.describe(error))")
             }
             if json {
                 print(String(decoding: body, as: UTF8.self))

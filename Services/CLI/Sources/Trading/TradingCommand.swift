@@ -6,18 +6,20 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// `keelson trading …`: what the engine is doing, and the controls an on-call engineer needs.
+/// `keelson trading …`: what the engine is doing, and the controls an on-call engineer needs — through the
+/// gateway (an operator key; close-all needs admin), so each is in the audit log; `--direct` reaches the engine
+/// itself with the inter-service token for when the gateway is down.
 struct TradingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trading",
         abstract: "The engine's session and portfolio, and the trading controls (each needs a reason, each is idempotent).",
-        subcommands: [TradingStatusCommand.self, TradingControlCommand.Halt.self, TradingControlCommand.Resume.self,
-                      TradingControlCommand.StopEntries.self, TradingControlCommand.CloseAll.self]
+        subcommands: [TradingStatusCommand.self, TradingControlCommand.Disable.self, TradingControlCommand.Enable.self,
+                      TradingControlCommand.StopEntries.self, TradingControlCommand.CloseAll.self, TradingControlCommand.Maintenance.self]
     )
 }
 
-/// The engine as the CLI reaches it: `KEELSON_ENGINE_URL` and the inter-service token (environment, else the
-/// file `make run` wrote).
+/// The engine as the CLI reaches it without the gateway: `KEELSON_ENGINE_URL` and the inter-service token
+/// (environment, else the file `make run` wrote).
 struct EngineConnection {
     let client: ServiceClient
 
@@ -39,9 +41,17 @@ struct EngineConnection {
 
     /// GET or POST; a non-2xx answer becomes its `detail` sentence.
     func call<Result: Decodable>(_ method: HTTPMethod, _ path: String, body: [String: String]? = nil, as type: Result.Type) async throws -> Result {
+        try await callData(method, path, body: try body.map { try JSONCoding.encoder.encode($0) }, as: type)
+    }
+
+    /// POST with a body of mixed JSON values (e.g. a flag beside the reason).
+    func callJSON<Result: Decodable>(_ method: HTTPMethod, _ path: String, body: [String: any Sendable], as type: Result.Type) async throws -> Result {
+        try await callData(method, path, body: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), as: type)
+    }
+
+    private func callData<Result: Decodable>(_ method: HTTPMethod, _ path: String, body data: Data?, as type: Result.Type) async throws -> Result {
         let response: ServiceClient.RawResponse
         do {
-            let data = try body.map { try JSONCoding.encoder.encode($0) }
             response = try await client.send(method, path, body: data.map { .init(data: $0) }, idempotent: method == .GET)
         } catch let error as ServiceClientError {
             throw CLIError("\(error.description) (is it running? `make run`; KEELSON_ENGINE_URL says where)")
@@ -61,7 +71,8 @@ struct EngineConnection {
 struct TradingStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Session, trading state, equity, drawdown and open positions.")
 
-    @Option(help: "Seconds to wait for the engine.") var timeout = 5
+    @OptionGroup var gateway: GatewayOptions
+    @Flag(help: "Ask the engine itself (inter-service token) instead of the gateway.") var direct = false
 
     struct Portfolio: Decodable {
         struct Position: Decodable {
@@ -89,9 +100,17 @@ struct TradingStatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let engine = try EngineConnection.open(timeout: timeout)
-            let session = try await engine.call(.GET, "/api/v1/session", as: Session.self)
-            let portfolio = try await engine.call(.GET, "/api/v1/portfolio", as: Portfolio.self)
+            let session: Session
+            let portfolio: Portfolio
+            if direct {
+                let engine = try EngineConnection.open(timeout: gateway.timeout)
+                session = try await engine.call(.GET, "/api/v1/session", as: Session.self)
+                portfolio = try await engine.call(.GET, "/api/v1/portfolio", as: Portfolio.self)
+            } else {
+                let connection = try gateway.connect()
+                session = try await connection.call(.GET, "/api/v1/trading/session", as: Session.self)
+                portfolio = try await connection.call(.GET, "/api/v1/trading/portfolio", as: Portfolio.self)
+            }
             let reason = session.status_reason.map { " (\($0))" } ?? ""
             print("session \(portfolio.session_id) · \(session.mode) · \(portfolio.status)\(reason)")
             print("equity \(portfolio.equity) · cash \(portfolio.cash) · realized \(portfolio.realized_pnl) · drawdown \(portfolio.drawdown_percent) %")
@@ -105,8 +124,10 @@ struct TradingStatusCommand: AsyncParsableCommand {
 
 /// What every control takes.
 struct TradingControlOptions: ParsableArguments {
-    @Option(help: "Why; recorded in risk_events.") var reason: String
-    @Option(help: "Seconds to wait for the engine.") var timeout = 10
+    @Option(help: "Why; recorded in the audit log and in risk_events.") var reason: String
+    @Flag(help: "Send it to the engine itself (inter-service token) when the gateway is down; the engine still records it in risk_events, the gateway's audit log does not see it.")
+    var direct = false
+    @OptionGroup var gateway: GatewayOptions
 }
 
 enum TradingControlCommand {
@@ -116,41 +137,76 @@ enum TradingControlCommand {
         var detail: String
     }
 
-    static func run(_ control: String, _ options: TradingControlOptions) async throws {
-        let engine = try EngineConnection.open(timeout: options.timeout)
-        let answer = try await engine.call(.POST, "/internal/v1/trading/\(control)", body: ["reason": options.reason], as: Answer.self)
+    /// Sends a control through the gateway (`gatewayPath` under /api/v1/admin) or, with `--direct`, to the engine.
+    static func run(gatewayPath: String, engineControl: String, _ options: TradingControlOptions, extra: [String: any Sendable] = [:]) async throws {
+        var body: [String: any Sendable] = ["reason": options.reason]
+        for (key, value) in extra { body[key] = value }
+        let answer: Answer
+        if options.direct {
+            let engine = try EngineConnection.open(timeout: options.gateway.timeout)
+            answer = try await engine.callJSON(.POST, "/internal/v1/trading/\(engineControl)", body: body, as: Answer.self)
+        } else {
+            answer = try await options.gateway.connect().call(.POST, "/api/v1/admin/\(gatewayPath)", body: body, as: Answer.self)
+        }
         print("\(answer.state)\(answer.changed ? "" : " (unchanged)"): \(answer.detail)")
     }
 
-    struct Halt: AsyncParsableCommand {
+    struct Disable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "halt",
-            abstract: "The kill switch: state `stopped`, working orders canceled, nothing sent (stops included) until resume.",
-            aliases: ["disable"]
+            commandName: "disable",
+            abstract: "The kill switch: state `stopped`, working orders canceled, nothing sent (stops included) until enable.",
+            aliases: ["halt"]
         )
         @OptionGroup var options: TradingControlOptions
-        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("halt", options) } }
+        func run() async throws { try await reportingErrors { try await TradingControlCommand.run(gatewayPath: "trading/disable", engineControl: "halt", options) } }
     }
 
-    struct Resume: AsyncParsableCommand {
+    struct Enable: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "resume",
+            commandName: "enable",
             abstract: "Back to `active`; drawdown and daily loss are measured again from current equity.",
-            aliases: ["enable"]
+            aliases: ["resume"]
         )
         @OptionGroup var options: TradingControlOptions
-        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("resume", options) } }
+        func run() async throws { try await reportingErrors { try await TradingControlCommand.run(gatewayPath: "trading/enable", engineControl: "resume", options) } }
     }
 
     struct StopEntries: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "stop-entries", abstract: "State `halted`: no new entries; exits and stops keep running.")
         @OptionGroup var options: TradingControlOptions
-        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("stop-entries", options) } }
+        func run() async throws {
+            try await reportingErrors { try await TradingControlCommand.run(gatewayPath: "trading/stop-entries", engineControl: "stop-entries", options) }
+        }
     }
 
     struct CloseAll: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "close-all", abstract: "Sell every position at the next price seen, and halt new entries.")
+        static let configuration = CommandConfiguration(
+            commandName: "close-all", abstract: "Sell every position at the next price seen, and halt new entries (asks first unless --yes; needs an admin key)."
+        )
         @OptionGroup var options: TradingControlOptions
-        func run() async throws { try await reportingErrors { try await TradingControlCommand.run("close-all", options) } }
+        @Flag(help: "Do not ask for confirmation (required when not on a terminal).") var yes = false
+
+        func run() async throws {
+            try await reportingErrors {
+                try Confirmation.require(yes: yes, question: "Close every open position at the next price and halt new entries?")
+                try await TradingControlCommand.run(gatewayPath: "trading/close-all-positions", engineControl: "close-all", options)
+            }
+        }
+    }
+
+    struct Maintenance: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "maintenance",
+            abstract: "on: orders in flight, exits and stops carry on, new entries are refused; off: back to active if maintenance halted it."
+        )
+        enum Switch: String, ExpressibleByArgument, CaseIterable { case on, off }
+        @Argument(help: "on or off.") var state: Switch
+        @OptionGroup var options: TradingControlOptions
+
+        func run() async throws {
+            try await reportingErrors {
+                try await TradingControlCommand.run(gatewayPath: "maintenance", engineControl: "maintenance", options, extra: ["enabled": state == .on])
+            }
+        }
     }
 }

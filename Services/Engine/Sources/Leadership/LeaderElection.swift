@@ -65,8 +65,8 @@ struct LeaderElection: Service {
         let (backendPID, backendStart) = try await ask(
             connection, "SELECT pid, (extract(epoch FROM backend_start) * 1000000)::bigint FROM pg_stat_activity WHERE pid = pg_backend_pid()"
         ).decode((Int32, Int64).self)
-        let classID = LeaderLockKey.classID
-        let objectID = LeaderLockKey.objectID(mode: mode)
+        let classID = EngineLeaderLock.classID
+        let objectID = EngineLeaderLock.objectID(mode: mode)
         var announcedStandby = false
         while true {
             try Task.checkCancellation()

@@ -6,9 +6,3 @@ public struct LeaderFence: Sendable, Equatable {
     public var backendStartMicroseconds: Int64
 }
 
-/// The advisory lock that makes one engine the trader of an account: one key per trading mode, so a paper
-/// engine and a live engine on one database do not block each other.
-enum LeaderLockKey {
-    static let classID: Int32 = 7355
-    static func objectID(mode: String) -> Int32 { mode == "live" ? 2 : 1 }
-}

@@ -51,6 +51,20 @@ struct EngineMetrics: Sendable {
         ).record(latencyMilliseconds)
     }
 
+    /// The limits the alert rules compare against, so the rules need no copy of the configuration.
+    func riskLimits(_ risk: RiskSettings) {
+        gauge("daily_loss_limit_percent", "The configured daily loss limit, in percent of the day's starting equity.").set(risk.dailyLossLimitPercent.doubleValue)
+        gauge("max_drawdown_limit_percent", "The configured maximum drawdown, in percent of peak equity.").set(risk.maxDrawdownPercent.doubleValue)
+    }
+
+    /// Wall-clock time of the newest fill (the session's start before any): the no-trades alert watches it.
+    func lastFill(at time: Date) {
+        registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "keelson", subsystem: "engine", metricName: "last_fill", unitName: "timestamp_seconds",
+            helpText: "Unix time of the newest fill of the session (its start before any fill)."
+        )).set(time.timeIntervalSince1970)
+    }
+
     func tradingState(_ state: TradingState) {
         for candidate in TradingState.allCases {
             gauge("trading_state", "1 for the current trading state (active, halted, stopped).", labels: [("state", candidate.rawValue)]).set(candidate == state ? 1.0 : 0.0)

@@ -97,6 +97,7 @@ struct StoredTradingState: Sendable {
     var account: AccountState
     var lastStopOut: [Symbol: Date]
     var lastSignalAt: Date?
+    var lastFillAt: Date?
 }
 
 /// One fill and everything it changes, written in a single transaction.

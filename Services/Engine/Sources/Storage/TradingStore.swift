@@ -153,18 +153,11 @@ struct PostgresTradingStore: TradingStore {
             if let stop, let highest {
                 stops = ProtectiveStops(stopPrice: stop, takeProfitPrice: takeProfit, trailingDistance: trailing, highestPrice: highest)
             }
-            var position = Position(symbol: symbol, entryOrderID: entryOrderID, openedAt: openedAt, stops: stops)
-            position.quantity = quantity
-            position.costBasis = costBasis
-            position.averageEntryPrice = average
-            position.realizedPnl = realized
-            position.entryQuantity = entryQuantity
-            position.entryFees = entryFees
-            position.exitQuantity = exitQuantity
-            position.exitNotional = exitNotional
-            position.exitFees = exitFees
-            position.exitAttempts = Int(attempts)
-            positions[symbol] = position
+            positions[symbol] = Position(
+                restoring: symbol, quantity: quantity, costBasis: costBasis, averageEntryPrice: average, entryQuantity: entryQuantity,
+                entryFees: entryFees, exitQuantity: exitQuantity, exitNotional: exitNotional, exitFees: exitFees, realizedPnl: realized,
+                openedAt: openedAt, entryOrderID: entryOrderID, stops: stops, exitAttempts: Int(attempts)
+            )
         }
 
         let openOrders = try await openOrders(sessionID: session.id)
@@ -190,7 +183,18 @@ struct PostgresTradingStore: TradingStore {
         var lastSignalAt: Date?
         let lastSignalRows = try await client.query("SELECT max(processed_at) FROM engine_signal_log WHERE session_id = \(session.id)", logger: logger)
         for try await (time) in lastSignalRows.decode(Date?.self) { lastSignalAt = time }
-        return StoredTradingState(positions: positions, openOrders: openOrders, account: account, lastStopOut: lastStopOut, lastSignalAt: lastSignalAt)
+        // Wall-clock time of the newest fill (fills carry market time), else the session's start.
+        var lastFillAt: Date?
+        let lastFillRows = try await client.query(
+            """
+            SELECT coalesce((SELECT max(updated_at) FROM orders WHERE session_id = \(session.id) AND filled_quantity > 0),
+                            (SELECT started_at FROM trading_sessions WHERE id = \(session.id)))
+            """, logger: logger
+        )
+        for try await (time) in lastFillRows.decode(Date?.self) { lastFillAt = time }
+        return StoredTradingState(
+            positions: positions, openOrders: openOrders, account: account, lastStopOut: lastStopOut, lastSignalAt: lastSignalAt, lastFillAt: lastFillAt
+        )
     }
 
     // MARK: Orders

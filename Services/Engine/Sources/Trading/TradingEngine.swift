@@ -172,6 +172,8 @@ public actor TradingEngine {
             try await store.recordRiskEvent(kind: "reconciliation", symbol: nil, reason: "the broker worked order \(clientOrderID), which the database does not know; canceled", detail: [:], sessionID: opened.id)
         }
         metrics.tradingState(opened.state)
+        metrics.riskLimits(settings.risk)
+        if let lastFillAt = stored.lastFillAt { metrics.lastFill(at: lastFillAt) }
         updatePortfolioMetrics()
         logger.notice("recovered", metadata: [
             "session": "\(opened.id)", "state": "\(opened.state.rawValue)", "positions": "\(positions.count)",
@@ -488,6 +490,7 @@ public actor TradingEngine {
             lastStopOut[symbol] = trade.exitTime
         }
         metrics.fill(side: order.side, slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds)
+        metrics.lastFill(at: .now)
         metrics.orderTransition(order.status)
         logger.info("fill recorded", metadata: [
             "order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "quantity": "\(execution.quantity)", "price": "\(execution.price)",

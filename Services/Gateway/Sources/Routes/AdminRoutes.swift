@@ -115,7 +115,7 @@ struct AdminRoutes {
         if reply.status >= 300 { entry.detail["answer"] = String(String(buffer: reply.body).prefix(500)) }
         await access.write(entry)
         await monitor.invalidate()
-        await readCache?.removeAll()
+        readCache?.removeAll()
         return Response(
             status: HTTPResponse.Status(code: reply.status), headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: reply.body)
         )

@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+
+/// The dashboard reads for people at a terminal: positions, orders, trades, performance, risk — through the
+/// gateway (viewer key), as a table or, with `--json`, the gateway's JSON as it came.
+struct PositionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "positions", abstract: "Open positions of the current session.")
+    @OptionGroup var gateway: GatewayOptions
+    @Flag(help: "Print the gateway's JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let reply = try await gateway.connect().send(.GET, "/api/v1/trading/positions")
+            try GatewayConnection.requireSuccess(reply, path: "/api/v1/trading/positions")
+            if json { return JSONOutput.printRaw(reply.body) }
+            let positions = JSONOutput.object(reply.body)["positions"] as? [[String: Any]] ?? []
+            if positions.isEmpty { return print("no open positions") }
+            print(JSONOutput.table(positions, columns: [
+                ("SYMBOL", "symbol"), ("QUANTITY", "quantity"), ("ENTRY", "average_entry_price"), ("MARK", "mark_price"),
+                ("UNREALIZED", "unrealized_pnl"), ("STOP", "stop_price"), ("TARGET", "take_profit_price"), ("OPENED", "opened_at"),
+            ]))
+        }
+    }
+}
+
+struct OrdersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "orders", abstract: "Orders of the current session, newest first.")
+    @OptionGroup var gateway: GatewayOptions
+    @Option(help: "Only this state: new, submitted, partially_filled, filled, canceled, rejected, expired.") var status: String?
+    @Option(help: "Only this symbol.") var symbol: String?
+    @Option(help: "How many (1–1000).") var limit = 20
+    @Flag(help: "Print the gateway's JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let path = "/api/v1/trading/orders" + QueryString.make(["status": status, "symbol": symbol, "limit": String(limit)])
+            let reply = try await gateway.connect().send(.GET, path)
+            try GatewayConnection.requireSuccess(reply, path: path)
+            if json { return JSONOutput.printRaw(reply.body) }
+            let orders = JSONOutput.object(reply.body)["orders"] as? [[String: Any]] ?? []
+            if orders.isEmpty { return print("no orders") }
+            print(JSONOutput.table(orders, columns: [
+                ("ID", "id"), ("CLIENT ORDER ID", "client_order_id"), ("SYMBOL", "symbol"), ("SIDE", "side"), ("QUANTITY", "quantity"),
+                ("STATUS", "status"), ("FILLED", "filled_quantity"), ("PRICE", "average_fill_price"), ("CAUSE", "cause"), ("CREATED", "created_at"),
+            ]))
+        }
+    }
+}
+
+struct TradesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "trades", abstract: "Closed trades of the current session, newest first.")
+    @OptionGroup var gateway: GatewayOptions
+    @Option(help: "Only this symbol.") var symbol: String?
+    @Option(help: "How many (1–1000).") var limit = 20
+    @Flag(help: "Print the gateway's JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let path = "/api/v1/trading/trades" + QueryString.make(["symbol": symbol, "limit": String(limit)])
+            let reply = try await gateway.connect().send(.GET, path)
+            try GatewayConnection.requireSuccess(reply, path: path)
+            if json { return JSONOutput.printRaw(reply.body) }
+            let trades = JSONOutput.object(reply.body)["trades"] as? [[String: Any]] ?? []
+            if trades.isEmpty { return print("no trades") }
+            print(JSONOutput.table(trades, columns: [
+                ("ID", "id"), ("SYMBOL", "symbol"), ("QUANTITY", "quantity"), ("ENTRY", "entry_price"), ("EXIT", "exit_price"),
+                ("PNL", "pnl"), ("FEES", "fees"), ("REASON", "exit_reason"), ("EXIT TIME", "exit_time"),
+            ]))
+        }
+    }
+}
+
+struct PerformanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "performance", abstract: "PnL, trades, win rate, profit factor and drawdown per period.")
+    @OptionGroup var gateway: GatewayOptions
+    @Option(help: "daily, weekly or monthly.") var period = "daily"
+    @Flag(help: "Print the gateway's JSON.") var json = false
+
+    func validate() throws {
+        guard ["daily", "weekly", "monthly"].contains(period) else {
+            throw ValidationError("--period \(period) is not allowed; expected daily, weekly or monthly")
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let path = "/api/v1/trading/performance?period=\(period)"
+            let reply = try await gateway.connect().send(.GET, path)
+            try GatewayConnection.requireSuccess(reply, path: path)
+            if json { return JSONOutput.printRaw(reply.body) }
+            let periods = JSONOutput.object(reply.body)["periods"] as? [[String: Any]] ?? []
+            if periods.isEmpty { return print("no trades yet") }
+            print(JSONOutput.table(periods, columns: [
+                ("PERIOD", "period_start"), ("PNL", "pnl"), ("TRADES", "trades"), ("WINS", "wins"), ("WIN RATE", "win_rate"),
+                ("PROFIT FACTOR", "profit_factor"), ("MAX DRAWDOWN %", "max_drawdown_percent"),
+            ]))
+        }
+    }
+}
+
+struct RiskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "risk", abstract: "Trading state and why, the risk limits, and the latest risk events.")
+    @OptionGroup var gateway: GatewayOptions
+    @Flag(help: "Print the gateway's JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let reply = try await gateway.connect().send(.GET, "/api/v1/trading/risk")
+            try GatewayConnection.requireSuccess(reply, path: "/api/v1/trading/risk")
+            if json { return JSONOutput.printRaw(reply.body) }
+            let risk = JSONOutput.object(reply.body)
+            print("trading \(JSONOutput.text(risk["state"]) ?? "?")\(JSONOutput.text(risk["state_reason"]).map { ": \($0)" } ?? "")")
+            if let limits = risk["limits"] as? [String: Any] {
+                print(limits.keys.sorted().map { "  \($0): \(JSONOutput.text(limits[$0]) ?? "")" }.joined(separator: "\n"))
+            }
+            let events = risk["events"] as? [[String: Any]] ?? []
+            if !events.isEmpty {
+                print(JSONOutput.table(Array(events.prefix(10)), columns: [("TIME", "occurred_at"), ("KIND", "kind"), ("SYMBOL", "symbol"), ("REASON", "reason")]))
+            }
+        }
+    }
+}
+
+enum QueryString {
+    /// `?a=1&b=2` from the values that are set, percent-encoded.
+    static func make(_ values: [String: String?]) -> String {
+        let allowed = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+"))
+        let pairs = values.compactMap { key, value in value.map { (key, $0) } }.sorted { $0.0 < $1.0 }
+            .map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }
+        return pairs.isEmpty ? "" : "?" + pairs.joined(separator: "&")
+    }
+}

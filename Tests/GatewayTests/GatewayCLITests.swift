@@ -1,0 +1,62 @@
+import Foundation
+import GatewayService
+import KeelsonServiceKit
+import KeelsonTestSupport
+import Testing
+
+/// The operator CLI through the gateway, as an on-call engineer runs it.
+@Suite("keelson CLI through the gateway")
+struct GatewayCLITests {
+    @Test func disableThroughTheCLIHaltsTheEngineAndIsAudited() async throws {
+        try await GatewayHarness.run(services: [.engine]) { gateway in
+            let port = try #require(gateway.client.port)
+            let operatorKey = try #require(gateway.keys[.operator])
+            var environment = ["KEELSON_URL": "http://127.0.0.1:\(port)", "KEELSON_API_KEY": operatorKey.secret]
+
+            let disabled = try await ChildProcess.run("keelson", ["trading", "disable", "--reason", "cli drill"], environment: environment)
+            #expect(disabled.exitCode == 0, Comment(rawValue: disabled.stderr))
+            #expect(disabled.stdout.hasPrefix("stopped: kill switch on"))
+            #expect(try await gateway.sessionState() == "stopped")
+            let rows = try await gateway.auditRows(action: "trading.disable")
+            #expect(rows.count == 1)
+            #expect(rows.first?.keyID == operatorKey.id)
+            #expect(rows.first?.reason == "cli drill")
+
+            let status = try await ChildProcess.run("keelson", ["status"], environment: environment)
+            #expect(status.exitCode == 1, "degraded: trading is stopped")
+            #expect(status.stdout.contains("trading     stopped: cli drill"), Comment(rawValue: status.stdout))
+            let positions = try await ChildProcess.run("keelson", ["positions"], environment: environment)
+            #expect(positions.exitCode == 0, Comment(rawValue: positions.stderr))
+            #expect(positions.stdout.contains("no open positions"))
+            let health = try await ChildProcess.run("keelson", ["health", "--json"], environment: environment)
+            #expect(health.exitCode == 1)
+            #expect(health.stdout.contains("\"status\":\"degraded\""))
+
+            // close-all cannot be confirmed without a terminal, and needs an admin key anyway.
+            let unconfirmed = try await ChildProcess.run("keelson", ["trading", "close-all", "--reason", "x"], environment: environment)
+            #expect(unconfirmed.exitCode != 0)
+            #expect(unconfirmed.stderr.contains("stdin is not a terminal"), Comment(rawValue: unconfirmed.stderr))
+            let forbidden = try await ChildProcess.run("keelson", ["trading", "close-all", "--reason", "x", "--yes"], environment: environment)
+            #expect(forbidden.exitCode == 4)
+            #expect(forbidden.stderr.contains("needs the admin role"))
+
+            let enabled = try await ChildProcess.run("keelson", ["trading", "enable", "--reason", "drill over"], environment: environment)
+            #expect(enabled.exitCode == 0, Comment(rawValue: enabled.stderr))
+            #expect(try await gateway.sessionState() == "active")
+
+            environment["KEELSON_API_KEY"] = "kk_000000000000_" + String(repeating: "0", count: 64)
+            let badKey = try await ChildProcess.run("keelson", ["positions"], environment: environment)
+            #expect(badKey.exitCode == 4)
+            #expect(badKey.stderr.hasPrefix("keelson: the gateway refused the API key"))
+            #expect(badKey.stderr.split(separator: "\n").count == 1)
+        }
+    }
+
+    @Test func aGatewayThatIsDownIsOneLineAndExitThree() async throws {
+        let result = try await ChildProcess.run("keelson", ["status", "--url", "http://127.0.0.1:\(FreePort.next())", "--timeout", "2"])
+        #expect(result.exitCode == 3)
+        #expect(result.stderr.contains("is unreachable"))
+        #expect(result.stderr.contains("keelson health --direct"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+}

@@ -91,6 +91,7 @@ let package = Package(
                 "KeelsonServiceKit", "KeelsonPersistence",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Services/Gateway/Sources",
             // docs/openapi.yaml (through a link), served at /api/openapi.yaml.

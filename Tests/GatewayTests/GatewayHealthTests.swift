@@ -62,3 +62,23 @@ struct GatewayHealthTests {
         }
     }
 }
+
+@Suite("Gateway backup freshness")
+struct GatewayBackupFreshnessTests {
+    @Test func theNewestRecordedBackupIsInDetailedHealthAndMetrics() async throws {
+        try await GatewayHarness.run(services: []) { gateway in
+            let before = try await gateway.request(.get, "/metrics")
+            #expect(before.text.contains("keelson_backup_last_success_timestamp_seconds 0.0"), "\(before.text.prefix(2000))")
+            _ = try await gateway.postgres.query(
+                """
+                INSERT INTO backup_runs (dump_file, created_at, size_bytes, sha256, schema_version)
+                VALUES ('keelson-20261123-030000.dump', '2026-11-23T03:00:00Z', 1024, 'ab', 6)
+                """, logger: TestDatabase.logger
+            )
+            let detailed = try await gateway.request(.get, "/health/detailed", role: .viewer)
+            #expect((detailed.json["database"] as? [String: Any])?["last_backup_at"] as? String == "2026-11-23T03:00:00Z", "\(detailed.text)")
+            let after = try await gateway.request(.get, "/metrics")
+            #expect(after.text.contains("keelson_backup_last_success_timestamp_seconds 1795402800.0"), "\(after.text.prefix(3000))")
+        }
+    }
+}

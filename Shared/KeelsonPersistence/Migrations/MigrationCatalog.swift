@@ -6,6 +6,7 @@ public enum MigrationCatalog {
         Migration0003Operations.migration,
         Migration0004Engine.migration,
         Migration0005Archive.migration,
+        Migration0006Backups.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
@@ -16,6 +17,6 @@ public enum MigrationCatalog {
         "candles", "signals",
         "trading_sessions", "orders", "order_events", "fills", "positions", "trades", "account_balances", "risk_events", "engine_signal_log",
         "strategy_states", "strategy_lifecycle_events", "parameter_history", "optimization_runs", "audit_log", "api_keys",
-        "candles_archive", "trades_archive",
+        "candles_archive", "trades_archive", "backup_runs",
     ]
 }

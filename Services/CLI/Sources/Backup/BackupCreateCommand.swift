@@ -56,6 +56,21 @@ struct BackupCreateCommand: AsyncParsableCommand {
         }
     }
 
+    /// The `backup_runs` row the stale-backup alert watches. The backup exists whatever happens here, so a
+    /// failure (a database older than migration 6) is a warning, not an error.
+    static func record(_ manifest: BackupManifest, on connection: PostgresConnection) async {
+        do {
+            try await connection.query(
+                """
+                INSERT INTO backup_runs (dump_file, created_at, size_bytes, sha256, schema_version)
+                VALUES (\(manifest.dumpFile), \(manifest.createdAt), \(Int64(manifest.sizeBytes)), \(manifest.sha256), \(manifest.schemaVersion))
+                """, logger: CLILogger.quiet
+            )
+        } catch {
+            FileHandle.standardError.write(Data("keelson: warning: the backup is written, but recording it in backup_runs failed (\(DatabaseErrorDescription.describe(error))); run `keelson db migrate up`\n".utf8))
+        }
+    }
+
     static func create(from url: DatabaseURL, into directory: BackupDirectory) async throws -> Created {
         let started = ContinuousClock.now
         return try await BackupConnection.with(url) { connection in
@@ -91,6 +106,7 @@ struct BackupCreateCommand: AsyncParsableCommand {
                 try FileManager.default.moveItem(at: partial, to: dump)
                 syncDirectory(directory.url)
                 _ = try? await connection.query("COMMIT", logger: CLILogger.quiet)
+                await record(manifest, on: connection)
                 return Created(path: dump.path, manifestPath: manifestURL.path, manifest: manifest, seconds: Elapsed.seconds(since: started))
             } catch {
                 try? FileManager.default.removeItem(at: partial)

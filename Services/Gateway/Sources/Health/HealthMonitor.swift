@@ -11,6 +11,7 @@ actor HealthMonitor: Service {
     private var latestAt: ContinuousClock.Instant?
     private var running: Task<SystemHealth, Never>?
     private var runningGeneration = 0
+    private var runningStartedAt = ContinuousClock.now
     /// Bumped by `invalidate`: a check started before it cannot answer for after it.
     private var generation = 0
 
@@ -25,13 +26,15 @@ actor HealthMonitor: Service {
         return await checkNow()
     }
 
-    /// A fresh check (joining one already under way, if it started after the last `invalidate`).
-    func checkNow() async -> SystemHealth {
-        if let running, runningGeneration == generation { return await running.value }
+    /// A fresh check, joining one already under way if it started after the last `invalidate` and not before
+    /// `notBefore` (a person asking for details gets a check that began after they asked).
+    func checkNow(notBefore: ContinuousClock.Instant? = nil) async -> SystemHealth {
+        if let running, runningGeneration == generation, notBefore.map({ runningStartedAt >= $0 }) ?? true { return await running.value }
         let task = Task { [probe] in await probe.check() }
         let started = generation
         running = task
         runningGeneration = started
+        runningStartedAt = .now
         let health = await task.value
         if runningGeneration == started { running = nil }
         if started == generation {

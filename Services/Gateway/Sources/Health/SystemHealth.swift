@@ -27,11 +27,14 @@ public struct SystemHealth: Sendable, Codable {
         var schemaVersion: Int?
         var latencyMs: Double
         var reason: String?
+        /// The newest recorded `keelson backup create`.
+        var lastBackupAt: Date?
 
         enum CodingKeys: String, CodingKey {
             case reachable, reason
             case schemaVersion = "schema_version"
             case latencyMs = "latency_ms"
+            case lastBackupAt = "last_backup_at"
         }
     }
 

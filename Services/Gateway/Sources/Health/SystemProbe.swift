@@ -3,12 +3,25 @@ import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
 import PostgresNIO
+import Prometheus
 
 /// One look at every part of the system, each with a short deadline so a part that is down makes the check
 /// answer promptly with that fact instead of hanging.
 struct SystemProbe: Sendable {
     let runtime: ServiceRuntime
     let settings: GatewaySettings
+    /// `keelson_backup_last_success_timestamp_seconds`: 0 until a check finds a backup.
+    let backupGauge: Gauge
+
+    init(runtime: ServiceRuntime, settings: GatewaySettings) {
+        self.runtime = runtime
+        self.settings = settings
+        self.backupGauge = runtime.metrics.registry.makeGauge(descriptor: MetricNameDescriptor(
+            namespace: "keelson", metricName: "backup_last_success", unitName: "timestamp_seconds",
+            helpText: "Unix time of the newest backup `keelson backup create` recorded (0 when none)."
+        ))
+        backupGauge.set(0.0)
+    }
 
     private struct ReadyBody: Decodable { var reason: String? }
     private struct HealthBody: Decodable { var details: [String: String]? }
@@ -101,6 +114,7 @@ struct SystemProbe: Sendable {
     private func database() async -> (SystemHealth.DatabaseCheck, SystemHealth.TradingCheck) {
         let started = ContinuousClock.now
         var trading = SystemHealth.TradingCheck(state: nil, reason: nil, sessionID: nil, maintenance: false, lastTradeTime: nil)
+        var lastBackupAt: Date?
         let postgres = runtime.postgres
         let logger = runtime.logger
         let mode = runtime.configuration.mode.rawValue
@@ -119,17 +133,35 @@ struct SystemProbe: Sendable {
                 for try await row in rows.decode((Int?, Int64?, String?, String?, Date?).self) { return row }
                 return (nil, nil, nil, nil, nil)
             }
+            lastBackupAt = try await lastBackup(schemaVersion: row.0)
             trading.sessionID = row.1
             trading.state = row.2
             trading.reason = row.3
             trading.maintenance = row.2 == "halted" && (row.3 ?? "").hasPrefix("maintenance: ")
             trading.lastTradeTime = row.4
             let version = runtime.schema.version ?? row.0
-            return (.init(reachable: true, schemaVersion: version, latencyMs: (ContinuousClock.now - started).milliseconds, reason: nil), trading)
+            return (.init(reachable: true, schemaVersion: version, latencyMs: (ContinuousClock.now - started).milliseconds, reason: nil, lastBackupAt: lastBackupAt), trading)
         } catch {
             let reason = error is TimeoutError ? "no answer within \(settings.checkTimeout)" : DatabaseErrorDescription.describe(error)
-            return (.init(reachable: false, schemaVersion: nil, latencyMs: (ContinuousClock.now - started).milliseconds, reason: reason), trading)
+            return (.init(reachable: false, schemaVersion: nil, latencyMs: (ContinuousClock.now - started).milliseconds, reason: reason, lastBackupAt: nil), trading)
         }
+    }
+}
+
+extension SystemProbe {
+    /// The newest `keelson backup create`, also exported as `keelson_backup_last_success_timestamp_seconds`
+    /// (0 when none) for the stale-backup alert. Asked only of a schema that has the table (migration 6).
+    func lastBackup(schemaVersion: Int?) async throws -> Date? {
+        guard (schemaVersion ?? 0) >= 6 else { return nil }
+        let postgres = runtime.postgres
+        let logger = runtime.logger
+        let last = try await withDeadline(settings.checkTimeout) {
+            var last: Date?
+            for try await (time) in try await postgres.query("SELECT max(created_at) FROM backup_runs", logger: logger).decode(Date?.self) { last = time }
+            return last
+        }
+        backupGauge.set(last?.timeIntervalSince1970 ?? 0)
+        return last
     }
 }
 

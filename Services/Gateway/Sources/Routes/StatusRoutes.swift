@@ -105,7 +105,7 @@ struct StatusRoutes {
             return response
         }
         viewer.get("health/detailed") { request, context -> Response in
-            let health = await monitor.checkNow()
+            let health = await monitor.checkNow(notBefore: .now)
             var response = try DetailedBody(version: runtime.configuration.version, uptimeSeconds: runtime.uptime, health: health)
                 .response(from: request, context: context)
             response.status = health.status == .unhealthy ? .serviceUnavailable : .ok

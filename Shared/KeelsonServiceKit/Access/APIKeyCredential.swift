@@ -37,7 +37,15 @@ public struct APIKeyCredential: Sendable, Equatable {
     public var secretHash: String { Self.hash(secret) }
 
     static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        // Hex by table: this runs on every authenticated request (the verified-key cache is keyed by it).
+        let digits = Array("0123456789abcdef".utf8)
+        var hex = [UInt8]()
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Array(secret.utf8)) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// Compares this key's secret with a stored hash in constant time.

@@ -22,7 +22,7 @@ struct GatewayHarness {
     static let fastSettings: GatewaySettings = {
         var settings = GatewaySettings()
         settings.healthInterval = .milliseconds(200)
-        settings.checkTimeout = .seconds(3)
+        settings.checkTimeout = .seconds(5)
         settings.authFailureLimit = 5
         return settings
     }()

@@ -14,12 +14,15 @@ struct GatewayRoleTests {
         /// nil: open to anyone.
         var role: APIRole?
         var allowed: HTTPResponse.Status
+        /// Open probes report the system, which a loaded machine can make miss a deadline: their 503 is an
+        /// answer too. What this test checks is that they need no key.
+        var alsoAllowed: HTTPResponse.Status? = nil
     }
 
     static let routes: [Route] = [
         Route(method: .get, path: "/ping", role: nil, allowed: .ok),
-        Route(method: .get, path: "/health", role: nil, allowed: .ok),
-        Route(method: .get, path: "/ready", role: nil, allowed: .ok),
+        Route(method: .get, path: "/health", role: nil, allowed: .ok, alsoAllowed: .serviceUnavailable),
+        Route(method: .get, path: "/ready", role: nil, allowed: .ok, alsoAllowed: .serviceUnavailable),
         Route(method: .get, path: "/metrics", role: nil, allowed: .ok),
         Route(method: .get, path: "/api/openapi.yaml", role: nil, allowed: .ok),
         Route(method: .get, path: "/health/detailed", role: .viewer, allowed: .ok),
@@ -55,14 +58,14 @@ struct GatewayRoleTests {
         try await GatewayHarness.run(settings: settings) { gateway in
             for route in Self.routes {
                 let anonymous = try await gateway.request(route.method, route.path, body: route.body)
-                #expect(anonymous.status == (route.role == nil ? route.allowed : .unauthorized), "\(route.method) \(route.path) without a key: \(anonymous.status) \(anonymous.text)")
+                #expect(anonymous.status == (route.role == nil ? route.allowed : .unauthorized) || anonymous.status == route.alsoAllowed, "\(route.method) \(route.path) without a key: \(anonymous.status) \(anonymous.text)")
                 if route.role != nil {
                     #expect(anonymous.json["error"] as? String == "unauthorized")
                 }
                 for role in APIRole.allCases {
                     let reply = try await gateway.request(route.method, route.path, role: role, body: route.body)
                     let expected: HTTPResponse.Status = (route.role.map { role >= $0 } ?? true) ? route.allowed : .forbidden
-                    #expect(reply.status == expected, "\(route.method) \(route.path) as \(role.rawValue): \(reply.status) \(reply.text.prefix(300))")
+                    #expect(reply.status == expected || reply.status == route.alsoAllowed, "\(route.method) \(route.path) as \(role.rawValue): \(reply.status) \(reply.text.prefix(300))")
                     if expected == .forbidden {
                         #expect(reply.json["error"] as? String == "forbidden")
                         #expect((reply.json["detail"] as? String)?.contains("needs the \(route.role!.rawValue) role") == true)

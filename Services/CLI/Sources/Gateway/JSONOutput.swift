@@ -16,7 +16,15 @@ enum JSONOutput {
         switch value {
         case nil, is NSNull: return nil
         case let string as String: return string
-        case let bool as Bool: return bool ? "yes" : "no"
+        // JSONSerialization gives every number as NSNumber, which also casts to Bool: ask its type first.
+        case let number as NSNumber where String(cString: number.objCType) == "c": return number.boolValue ? "yes" : "no"
+        case let number as NSNumber where ["d", "f"].contains(String(cString: number.objCType)):
+            let value = number.doubleValue
+            if value == value.rounded() { return String(Int64(value)) }
+            // Six decimals at most, trailing zeros dropped: 1.5861277609999997 reads 1.586128.
+            var text = String(format: "%.6f", value)
+            while text.hasSuffix("0") { text.removeLast() }
+            return text
         case let number as NSNumber: return number.stringValue
         default: return String(describing: value!)
         }

@@ -66,7 +66,7 @@ struct HealthCommand: AsyncParsableCommand {
         }
         if let trading = health["trading"] as? [String: Any] {
             let state = JSONOutput.text(trading["state"]) ?? "no session"
-            let reason = JSONOutput.text(trading["reason"]).map { ": \($0)" } ?? ""
+            let reason = state == "active" ? "" : JSONOutput.text(trading["reason"]).map { ": \($0)" } ?? ""
             print("\(state == "active" ? "✔" : "✘") trading     \(state)\(reason)")
         }
         if let market = health["market_data"] as? [String: Any] {

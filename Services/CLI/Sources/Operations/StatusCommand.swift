@@ -35,7 +35,8 @@ struct StatusCommand: AsyncParsableCommand {
     static func render(_ status: [String: Any]) {
         let trading = status["trading"] as? [String: Any] ?? [:]
         let state = JSONOutput.text(trading["state"]) ?? "no session"
-        let reason = JSONOutput.text(trading["reason"]).map { ": \($0)" } ?? ""
+        // The reason of an active session is why it was last resumed; only a halt's reason says something now.
+        let reason = state == "active" ? "" : JSONOutput.text(trading["reason"]).map { ": \($0)" } ?? ""
         print("system      \(JSONOutput.text(status["status"]) ?? "unknown") (`keelson health` says why)")
         print("trading     \(state)\(reason)\(trading["maintenance"] as? Bool == true ? " [maintenance]" : "")")
         let strategies = (status["strategies"] as? [String])?.joined(separator: ", ") ?? "unknown (keelson-signals did not answer)"

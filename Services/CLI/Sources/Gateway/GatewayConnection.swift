@@ -69,6 +69,13 @@ struct GatewayConnection: Sendable {
         }
     }
 
+    /// A 2xx answer as it came, or the gateway's error sentence.
+    func get(_ path: String) async throws(CLIError) -> Reply {
+        let reply = try await send(.GET, path)
+        try Self.requireSuccess(reply, path: path)
+        return reply
+    }
+
     /// A 2xx answer decoded, or the gateway's error sentence.
     func call<Result: Decodable>(_ method: HTTPMethod, _ path: String, body: [String: any Sendable]? = nil, as type: Result.Type) async throws(CLIError) -> Result {
         let reply = try await send(method, path, body: body)

@@ -10,8 +10,7 @@ struct PositionsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let reply = try await gateway.connect().send(.GET, "/api/v1/trading/positions")
-            try GatewayConnection.requireSuccess(reply, path: "/api/v1/trading/positions")
+            let reply = try await gateway.connect().get("/api/v1/trading/positions")
             if json { return JSONOutput.printRaw(reply.body) }
             let positions = JSONOutput.object(reply.body)["positions"] as? [[String: Any]] ?? []
             if positions.isEmpty { return print("no open positions") }
@@ -34,8 +33,7 @@ struct OrdersCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let path = "/api/v1/trading/orders" + QueryString.make(["status": status, "symbol": symbol, "limit": String(limit)])
-            let reply = try await gateway.connect().send(.GET, path)
-            try GatewayConnection.requireSuccess(reply, path: path)
+            let reply = try await gateway.connect().get(path)
             if json { return JSONOutput.printRaw(reply.body) }
             let orders = JSONOutput.object(reply.body)["orders"] as? [[String: Any]] ?? []
             if orders.isEmpty { return print("no orders") }
@@ -57,8 +55,7 @@ struct TradesCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let path = "/api/v1/trading/trades" + QueryString.make(["symbol": symbol, "limit": String(limit)])
-            let reply = try await gateway.connect().send(.GET, path)
-            try GatewayConnection.requireSuccess(reply, path: path)
+            let reply = try await gateway.connect().get(path)
             if json { return JSONOutput.printRaw(reply.body) }
             let trades = JSONOutput.object(reply.body)["trades"] as? [[String: Any]] ?? []
             if trades.isEmpty { return print("no trades") }
@@ -85,8 +82,7 @@ struct PerformanceCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let path = "/api/v1/trading/performance?period=\(period)"
-            let reply = try await gateway.connect().send(.GET, path)
-            try GatewayConnection.requireSuccess(reply, path: path)
+            let reply = try await gateway.connect().get(path)
             if json { return JSONOutput.printRaw(reply.body) }
             let periods = JSONOutput.object(reply.body)["periods"] as? [[String: Any]] ?? []
             if periods.isEmpty { return print("no trades yet") }
@@ -105,8 +101,7 @@ struct RiskCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let reply = try await gateway.connect().send(.GET, "/api/v1/trading/risk")
-            try GatewayConnection.requireSuccess(reply, path: "/api/v1/trading/risk")
+            let reply = try await gateway.connect().get("/api/v1/trading/risk")
             if json { return JSONOutput.printRaw(reply.body) }
             let risk = JSONOutput.object(reply.body)
             print("trading \(JSONOutput.text(risk["state"]) ?? "?")\(JSONOutput.text(risk["state_reason"]).map { ": \($0)" } ?? "")")

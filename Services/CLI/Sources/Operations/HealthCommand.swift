@@ -39,10 +39,15 @@ struct HealthCommand: AsyncParsableCommand {
         // 503 carries the same body: unhealthy is an answer, not a failure to get one.
         if reply.status != 503 { try GatewayConnection.requireSuccess(reply, path: "/health/detailed") }
         if json { JSONOutput.printRaw(reply.body) } else { Self.render(JSONOutput.object(reply.body)) }
-        switch JSONOutput.object(reply.body)["status"] as? String {
-        case "healthy": return 0
-        case "degraded": return 1
-        default: return 2
+        return Self.exitCode(forVerdict: JSONOutput.object(reply.body)["status"] as? String)
+    }
+
+    /// 0 healthy, 1 degraded, 2 unhealthy (or no verdict): what `keelson status` and `keelson health` exit with.
+    static func exitCode(forVerdict verdict: String?) -> Int32 {
+        switch verdict {
+        case "healthy": 0
+        case "degraded": 1
+        default: 2
         }
     }
 

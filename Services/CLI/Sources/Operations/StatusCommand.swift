@@ -15,19 +15,14 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         var exitCode: Int32 = 0
         try await reportingErrors {
-            let reply = try await gateway.connect().send(.GET, "/api/v1/status")
-            try GatewayConnection.requireSuccess(reply, path: "/api/v1/status")
+            let reply = try await gateway.connect().get("/api/v1/status")
             let status = JSONOutput.object(reply.body)
             if json {
                 JSONOutput.printRaw(reply.body)
             } else {
                 Self.render(status)
             }
-            switch status["status"] as? String {
-            case "healthy": exitCode = 0
-            case "degraded": exitCode = 1
-            default: exitCode = 2
-            }
+            exitCode = HealthCommand.exitCode(forVerdict: status["status"] as? String)
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
     }

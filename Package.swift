@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
     ],
     targets: [
         // MARK: Shared libraries
@@ -83,6 +84,38 @@ let package = Package(
             path: "Shared/KeelsonPersistence",
             swiftSettings: swiftSettings
         ),
+        // Exchange REST/WebSocket clients with a shared request budget per exchange, and a fake exchange speaking
+        // the same wire format for tests and local runs.
+        .target(
+            name: "KeelsonExchanges",
+            dependencies: [
+                "KeelsonDomain", "KeelsonServiceKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            path: "Shared/KeelsonExchanges",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "KeelsonFakeExchange",
+            dependencies: [
+                "KeelsonDomain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/KeelsonFakeExchange",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Services (library with the logic + thin executable)
         .target(
@@ -125,6 +158,7 @@ let package = Package(
                 "KeelsonMarketData",
                 "KeelsonTrading",
                 "KeelsonBacktest",
+                "KeelsonFakeExchange",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -249,6 +283,16 @@ let package = Package(
             name: "BackupTests",
             dependencies: ["KeelsonTestSupport", "KeelsonPersistence", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/BackupTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ExchangeTests",
+            dependencies: [
+                "KeelsonExchanges", "KeelsonFakeExchange", "KeelsonDomain", "KeelsonServiceKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            path: "Tests/ExchangeTests",
             swiftSettings: swiftSettings
         ),
     ]

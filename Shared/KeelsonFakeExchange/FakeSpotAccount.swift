@@ -1,0 +1,155 @@
+import Foundation
+
+/// The fake's one account: balances and orders, changed together so a fill and its balances never disagree.
+/// MARKET orders fill at once at the given price; LIMIT orders rest as NEW with their funds locked until
+/// `fill` (a control action: "the market reached the price") or a cancel.
+actor FakeSpotAccount {
+    private var free: [String: Decimal]
+    private var locked: [String: Decimal] = [:]
+    private(set) var orders: [FakeOrder] = []
+    private var nextOrderId: Int64 = 3_753_014_780
+    private var nextTradeId: Int64 = 269_707_612
+    private var generatedIds = 0
+    let commissionRate: Decimal
+
+    init(balances: [String: Decimal], commissionRate: Decimal) {
+        self.free = balances
+        self.commissionRate = commissionRate
+    }
+
+    func place(_ request: FakeOrderRequest, marketPrice: Decimal, now: Int64) throws(FakeBinanceError) -> FakeOrder {
+        let symbol = request.symbol
+        if let clientOrderId = request.clientOrderId, orders.contains(where: { $0.isOpen && $0.clientOrderId == clientOrderId }) {
+            throw .duplicateOrder
+        }
+        try FakeFilters.check(request, marketPrice: marketPrice)
+        var order = FakeOrder(
+            orderId: nextOrderId, symbol: symbol.symbol, baseAsset: symbol.baseAsset, quoteAsset: symbol.quoteAsset, clientOrderId: request.clientOrderId ?? generateClientOrderId(),
+            side: request.side, type: request.type, timeInForce: request.timeInForce ?? "GTC", price: request.type == "LIMIT" ? request.price ?? 0 : 0,
+            originalQuantity: request.quantity ?? 0, executedQuantity: 0, cumulativeQuoteQuantity: 0,
+            originalQuoteOrderQuantity: request.quoteOrderQuantity ?? 0, status: "NEW", time: now, updateTime: now, fills: []
+        )
+        if request.type == "MARKET" {
+            let quantity = request.quantity ?? ((request.quoteOrderQuantity ?? 0) / marketPrice).roundedDown(to: symbol.stepSize)
+            order.originalQuantity = quantity
+            try execute(&order, quantity: quantity, price: marketPrice, symbol: symbol, fromLocked: false)
+        } else {
+            let quantity = request.quantity ?? 0, price = request.price ?? 0
+            let (asset, amount) = request.side == "BUY" ? (symbol.quoteAsset, quantity * price) : (symbol.baseAsset, quantity)
+            guard free[asset, default: 0] >= amount else { throw .insufficientBalance }
+            free[asset, default: 0] -= amount
+            locked[asset, default: 0] += amount
+        }
+        nextOrderId += 1
+        orders.append(order)
+        return order
+    }
+
+    /// The latest order matching the id given (orderId wins when both are).
+    func order(symbol: String, orderId: Int64?, clientOrderId: String?) throws(FakeBinanceError) -> FakeOrder {
+        guard let index = index(symbol: symbol, orderId: orderId, clientOrderId: clientOrderId) else { throw .noSuchOrder }
+        return orders[index]
+    }
+
+    func cancel(symbol: String, orderId: Int64?, clientOrderId: String?, now: Int64) throws(FakeBinanceError) -> FakeOrder {
+        guard let index = index(symbol: symbol, orderId: orderId, clientOrderId: clientOrderId), orders[index].isOpen else {
+            throw .unknownOrderToCancel
+        }
+        unlock(orders[index])
+        orders[index].status = "CANCELED"
+        orders[index].updateTime = now
+        return orders[index]
+    }
+
+    func openOrders(symbol: String?) -> [FakeOrder] {
+        orders.filter { $0.isOpen && (symbol == nil || $0.symbol == symbol) }
+    }
+
+    /// Fills a resting LIMIT order completely at `price` (its own limit price by default).
+    func fill(symbol: FakeSymbol, orderId: Int64?, clientOrderId: String?, price: Decimal?, now: Int64) throws(FakeBinanceError) -> FakeOrder {
+        guard let index = index(symbol: symbol.symbol, orderId: orderId, clientOrderId: clientOrderId), orders[index].isOpen else {
+            throw .noSuchOrder
+        }
+        var order = orders[index]
+        unlock(order)
+        order.updateTime = now
+        try execute(&order, quantity: order.originalQuantity - order.executedQuantity, price: price ?? order.price, symbol: symbol, fromLocked: true)
+        orders[index] = order
+        return order
+    }
+
+    func balances() -> [(asset: String, free: Decimal, locked: Decimal)] {
+        Set(free.keys).union(locked.keys).sorted().map { ($0, free[$0, default: 0], locked[$0, default: 0]) }
+    }
+
+    func setBalance(asset: String, free amount: Decimal) {
+        free[asset] = amount
+    }
+
+    /// Trades `quantity` at `price`, charging commission in what the account receives.
+    private func execute(_ order: inout FakeOrder, quantity: Decimal, price: Decimal, symbol: FakeSymbol, fromLocked: Bool) throws(FakeBinanceError) {
+        let quote = (quantity * price).roundedDown(to: Self.satoshi)
+        let commission: Decimal, commissionAsset: String
+        if order.side == "BUY" {
+            guard free[symbol.quoteAsset, default: 0] >= quote else {
+                if fromLocked { lock(order) }
+                throw .insufficientBalance
+            }
+            commission = (quantity * commissionRate).roundedDown(to: Self.satoshi)
+            commissionAsset = symbol.baseAsset
+            free[symbol.quoteAsset, default: 0] -= quote
+            free[symbol.baseAsset, default: 0] += quantity - commission
+        } else {
+            guard free[symbol.baseAsset, default: 0] >= quantity else {
+                if fromLocked { lock(order) }
+                throw .insufficientBalance
+            }
+            commission = (quote * commissionRate).roundedDown(to: Self.satoshi)
+            commissionAsset = symbol.quoteAsset
+            free[symbol.baseAsset, default: 0] -= quantity
+            free[symbol.quoteAsset, default: 0] += quote - commission
+        }
+        order.fills.append(FakeOrder.Fill(price: price, quantity: quantity, commission: commission, commissionAsset: commissionAsset, tradeId: nextTradeId))
+        nextTradeId += 1
+        order.executedQuantity += quantity
+        order.cumulativeQuoteQuantity += quote
+        order.status = "FILLED"
+    }
+
+    private func lockedAmount(_ order: FakeOrder) -> (asset: String, amount: Decimal)? {
+        guard order.type == "LIMIT" else { return nil }
+        let remaining = order.originalQuantity - order.executedQuantity
+        return order.side == "BUY" ? (order.quoteAsset, remaining * order.price) : (order.baseAsset, remaining)
+    }
+
+    private func unlock(_ order: FakeOrder) {
+        guard let (asset, amount) = lockedAmount(order) else { return }
+        locked[asset, default: 0] -= amount
+        free[asset, default: 0] += amount
+    }
+
+    private func lock(_ order: FakeOrder) {
+        guard let (asset, amount) = lockedAmount(order) else { return }
+        free[asset, default: 0] -= amount
+        locked[asset, default: 0] += amount
+    }
+
+    private func index(symbol: String, orderId: Int64?, clientOrderId: String?) -> Int? {
+        orders.lastIndex { order in
+            order.symbol == symbol && (orderId.map { order.orderId == $0 } ?? (clientOrderId.map { order.clientOrderId == $0 } ?? false))
+        }
+    }
+
+    /// Binance's generated ids look like `8eBjTVyDVQshaGeIAtef4o`: 22 letters and digits.
+    private func generateClientOrderId() -> String {
+        generatedIds += 1
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        var value = UInt64(generatedIds) &* 0x9E37_79B9_7F4A_7C15
+        return String((0..<22).map { _ in
+            value = value &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return alphabet[Int(value >> 58) % alphabet.count]
+        })
+    }
+
+    static let satoshi = Decimal(string: "0.00000001")!
+}

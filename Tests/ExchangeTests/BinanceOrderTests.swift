@@ -1,0 +1,177 @@
+import Foundation
+import KeelsonExchanges
+import KeelsonFakeExchange
+import Testing
+
+@Suite("Binance orders and the account against the fake exchange")
+struct BinanceOrderTests {
+    @Test("a MARKET buy and sell round trip: FULL answers with fills, commission in base then quote, balances updated")
+    func marketRoundTrip() async throws {
+        try await FakeExchangeHarness.run { exchange, baseURL, http in
+            let client = FakeExchangeHarness.client(baseURL, http)
+            let price = try #require(exchange.price(of: "BTCUSDT"))
+            let before = try await client.account()
+            #expect(before.canTrade && before.accountType == "SPOT")
+
+            let buy = try await client.placeOrder(.market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.00340"), clientOrderId: "signal-42-entry"))
+            #expect(buy.status == .filled && buy.type == .market && buy.side == .buy)
+            #expect(buy.clientOrderId == "signal-42-entry")
+            #expect(buy.executedQty == Decimal("0.0034") && buy.origQty == Decimal("0.0034"))
+            let buyFill = try #require(buy.fills.first)
+            #expect(buy.fills.count == 1)
+            #expect(buyFill.price == price && buyFill.qty == Decimal("0.0034"))
+            #expect(buyFill.commission == Decimal("0.0000034") && buyFill.commissionAsset == "BTC")
+            #expect(buy.cumulativeQuoteQty == Decimal("0.0034") * price)
+            #expect(buy.transactTime != nil)
+
+            let afterBuy = try await client.account()
+            #expect(afterBuy.free("BTC") == before.free("BTC") + Decimal("0.0034") - Decimal("0.0000034"))
+            #expect(afterBuy.free("USDT") == before.free("USDT") - buy.cumulativeQuoteQty)
+
+            let sell = try await client.placeOrder(.market(symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.003"), clientOrderId: "signal-42-exit"))
+            let sellFill = try #require(sell.fills.first)
+            #expect(sellFill.commissionAsset == "USDT")
+            #expect(sellFill.commission == (sell.cumulativeQuoteQty * Decimal("0.001")).roundedTo8)
+            let afterSell = try await client.account()
+            #expect(afterSell.free("USDT") == afterBuy.free("USDT") + sell.cumulativeQuoteQty - sellFill.commission)
+
+            let queried = try await client.order(symbol: "BTCUSDT", clientOrderId: "signal-42-entry")
+            #expect(queried.orderId == buy.orderId && queried.status == .filled && queried.executedQty == buy.executedQty)
+            #expect(try await client.order(symbol: "BTCUSDT", orderId: sell.orderId).clientOrderId == "signal-42-exit")
+        }
+    }
+
+    @Test("filters: quantity rounded down to the step, price to the tick, and a -1013 refusal names the filter")
+    func filterRoundingAndRejection() async throws {
+        try await FakeExchangeHarness.run { exchange, baseURL, http in
+            let client = FakeExchangeHarness.client(baseURL, http)
+            let cache = BinanceExchangeInfoCache(client: client)
+            let filters = try await cache.filters(for: "BTCUSDT")
+            #expect(filters.roundQuantityDown(Decimal("0.0012345")) == Decimal("0.00123"))
+            #expect(filters.roundQuantityDown(Decimal("0.00001999")) == Decimal("0.00001"))
+            #expect(filters.roundPrice(Decimal("60000.129")) == Decimal("60000.12"))
+            #expect(filters.roundPrice(Decimal("60000.121"), .up) == Decimal("60000.13"))
+            let price = try #require(exchange.price(of: "BTCUSDT"))
+
+            #expect(filters.rejection(quantity: Decimal("0.00123"), price: nil, marketPrice: price) == nil)
+            #expect(filters.rejection(quantity: Decimal("0.0012345"), price: nil)?.filter == .lotSize)
+            #expect(filters.rejection(quantity: Decimal("0.00001"), price: nil, marketPrice: price)?.filter == .notional)
+            #expect(filters.rejection(quantity: Decimal("0.001"), price: Decimal("60000.001"))?.filter == .priceFilter)
+            #expect(filters.rejection(quantity: Decimal("10000"), price: Decimal("60000"))?.filter == .lotSize)
+            let rejection = try #require(filters.rejection(quantity: Decimal("0.00001"), price: Decimal("100")))
+            #expect(rejection.description.contains("NOTIONAL"))
+
+            for (order, filter) in [
+                (BinanceNewOrder.market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.0012345"), clientOrderId: "lot"), BinanceFilterRejection.Filter.lotSize),
+                (.limit(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.001"), price: Decimal("50000.005"), clientOrderId: "tick"), .priceFilter),
+                (.market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.00001"), clientOrderId: "notional"), .notional),
+            ] {
+                do {
+                    _ = try await client.placeOrder(order)
+                    Issue.record("\(order.clientOrderId) was accepted")
+                } catch let error as BinanceError {
+                    #expect(error.apiCode == -1013)
+                    #expect(error.rejectedFilter == filter)
+                    #expect(error.description.contains("Filter failure: \(filter.rawValue)"))
+                }
+            }
+            let rounded = try await client.placeOrder(.market(symbol: "BTCUSDT", side: .buy, quantity: filters.roundQuantityDown(Decimal("0.0012345")), clientOrderId: "rounded"))
+            #expect(rounded.executedQty == Decimal("0.00123"))
+        }
+    }
+
+    @Test("signed requests: a wrong secret is -1022, an unknown key -2015, a timestamp outside recvWindow -1021 until the clock is synchronized")
+    func signatureAndTimestamp() async throws {
+        try await FakeExchangeHarness.run { exchange, baseURL, http in
+            let wrongSecret = FakeExchangeHarness.client(baseURL, http, credentials: BinanceCredentials(apiKey: FakeExchangeConfiguration.exampleAPIKey, secret: "not-the-secret"))
+            await #expect(throws: BinanceError.api(code: -1022, msg: "Signature for this request is not valid.", status: 400)) {
+                _ = try await wrongSecret.account()
+            }
+            let wrongKey = FakeExchangeHarness.client(baseURL, http, credentials: BinanceCredentials(apiKey: "someone-else", secret: FakeExchangeConfiguration.exampleAPISecret))
+            await #expect(throws: BinanceError.api(code: -2015, msg: "Invalid API-key, IP, or permissions for action.", status: 401)) {
+                _ = try await wrongKey.account()
+            }
+            let late = FakeExchangeHarness.client(baseURL, http, now: { Date.now.addingTimeInterval(-10) })
+            await #expect(throws: BinanceError.api(code: -1021, msg: "Timestamp for this request is outside of the recvWindow.", status: 400)) {
+                _ = try await late.account()
+            }
+            let early = FakeExchangeHarness.client(baseURL, http, now: { Date.now.addingTimeInterval(5) })
+            do {
+                _ = try await early.account()
+                Issue.record("a timestamp 5 s ahead was accepted")
+            } catch let error as BinanceError {
+                #expect(error.apiCode == -1021)
+            }
+            let offset = try await late.synchronizeClock()
+            #expect(abs(offset - 10) < 2)
+            #expect(try await late.account().canTrade)
+
+            let unsigned = FakeExchangeHarness.client(baseURL, http, credentials: nil)
+            await #expect(throws: BinanceError.missingCredentials) { _ = try await unsigned.account() }
+            // The fake saw the key header on signed requests only, and never the secret.
+            let requests = await exchange.receivedRequests()
+            #expect(requests.filter { $0.path == "/api/v3/account" }.allSatisfy { $0.hasAPIKey && $0.query.contains("signature=") && $0.query.contains("recvWindow=5000") })
+            #expect(!requests.contains { $0.query.contains(FakeExchangeConfiguration.exampleAPISecret) })
+        }
+    }
+
+    @Test("LIMIT orders rest as NEW, a duplicate client order id is refused, cancel and fill while the client is away")
+    func limitOrders() async throws {
+        try await FakeExchangeHarness.run { exchange, baseURL, http in
+            let client = FakeExchangeHarness.client(baseURL, http)
+            let resting = try await client.placeOrder(.limit(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.01"), price: Decimal("50000"), clientOrderId: "limit-1"))
+            #expect(resting.status == .new && resting.executedQty == 0 && resting.fills.isEmpty && resting.price == 50_000)
+            #expect(try await client.account().balances.first { $0.asset == "USDT" }?.locked == 500)
+            await #expect(throws: BinanceError.api(code: -2010, msg: "Duplicate order sent.", status: 400)) {
+                _ = try await client.placeOrder(.limit(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.01"), price: Decimal("50000"), clientOrderId: "limit-1"))
+            }
+            _ = try await client.placeOrder(.limit(symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.01"), price: Decimal("90000"), clientOrderId: "limit-2"))
+            #expect(try await client.openOrders(symbol: "BTCUSDT").map(\.clientOrderId) == ["limit-1", "limit-2"])
+            #expect(try await client.openOrders().count == 2)
+
+            let canceled = try await client.cancelOrder(symbol: "BTCUSDT", clientOrderId: "limit-2")
+            #expect(canceled.status == .canceled && canceled.origClientOrderId == "limit-2")
+            await #expect(throws: BinanceError.api(code: -2011, msg: "Unknown order sent.", status: 400)) {
+                _ = try await client.cancelOrder(symbol: "BTCUSDT", clientOrderId: "limit-2")
+            }
+
+            // The market reaches the limit while the client is away; it finds the fill by querying.
+            _ = try await exchange.fillOrder(symbol: "BTCUSDT", clientOrderId: "limit-1")
+            let filled = try await client.order(symbol: "BTCUSDT", clientOrderId: "limit-1")
+            #expect(filled.status == .filled && filled.executedQty == Decimal("0.01") && filled.cumulativeQuoteQty == 500)
+            #expect(try await client.openOrders(symbol: "BTCUSDT").isEmpty)
+            let account = try await client.account()
+            #expect(account.balances.first { $0.asset == "USDT" }?.locked == 0)
+            #expect(account.free("BTC") == 1 + Decimal("0.01") - Decimal("0.00001"))
+
+            // An order executed without any answer reaching the client.
+            _ = try await exchange.executeOrder(symbol: "BTCUSDT", side: "SELL", quantity: Decimal("0.002"), clientOrderId: "lost-answer")
+            #expect(try await client.order(symbol: "BTCUSDT", clientOrderId: "lost-answer").status == .filled)
+            await #expect(throws: BinanceError.api(code: -2013, msg: "Order does not exist.", status: 400)) {
+                _ = try await client.order(symbol: "BTCUSDT", clientOrderId: "never-sent")
+            }
+        }
+    }
+
+    @Test("an order larger than the balance is refused with -2010")
+    func insufficientBalance() async throws {
+        try await FakeExchangeHarness.run { _, baseURL, http in
+            let client = FakeExchangeHarness.client(baseURL, http)
+            await #expect(throws: BinanceError.api(code: -2010, msg: "Account has insufficient balance for requested action.", status: 400)) {
+                _ = try await client.placeOrder(.market(symbol: "BTCUSDT", side: .buy, quantity: 100, clientOrderId: "too-big"))
+            }
+            await #expect(throws: BinanceError.self) {
+                _ = try await client.placeOrder(.market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.001"), clientOrderId: "has spaces"))
+            }
+        }
+    }
+}
+
+extension Decimal {
+    var roundedTo8: Decimal {
+        var value = self
+        var result = Decimal()
+        NSDecimalRound(&result, &value, 8, .down)
+        return result
+    }
+}

@@ -38,10 +38,10 @@ public final class FakeExchange: Sendable {
 
     // MARK: Running
 
-    /// Serves until cancelled (or until one of `gracefulShutdownSignals` arrives); `onListening` gets the base
-    /// URL (`http://host:port`) once the port is bound.
-    public func run(gracefulShutdownSignals: [UnixSignal] = [], onListening: @escaping @Sendable (String) async -> Void = { _ in }) async throws {
-        try await makeServiceGroup(gracefulShutdownSignals: gracefulShutdownSignals, onListening: onListening).run()
+    /// Serves until cancelled, or — when `stoppingOnInterrupt` — until SIGINT (ctrl-C) or SIGTERM shuts it down
+    /// gracefully; `onListening` gets the base URL (`http://host:port`) once the port is bound.
+    public func run(stoppingOnInterrupt: Bool = false, onListening: @escaping @Sendable (String) async -> Void = { _ in }) async throws {
+        try await makeServiceGroup(gracefulShutdownSignals: stoppingOnInterrupt ? [.sigint, .sigterm] : [], onListening: onListening).run()
     }
 
     /// Starts the exchange on its port, runs `body` with the base URL, and stops it (waiting until the port is
@@ -241,7 +241,8 @@ struct RealTimeStreamTicker: Service {
         }
         let interval = exchange.configuration.streamUpdateInterval
         let intervalSeconds = TimeInterval(interval.components.seconds) + TimeInterval(interval.components.attoseconds) / 1e18
-        try await cancelWhenGracefulShutdown {
+        // Stopping is the normal end of this loop, not a failure of the group.
+        try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 let now = exchange.clock.now.timeIntervalSince1970
                 let nextClose = (now / 60).rounded(.down) * 60 + 60.001

@@ -73,4 +73,19 @@ struct KlineStreamTests {
             #expect(await exchange.streamConnectionCount() == 0)
         }
     }
+
+    @Test("on a real-time clock the exchange pushes the forming bar by itself")
+    func realTimeUpdates() async throws {
+        let configuration = FakeExchangeHarness.configuration {
+            $0.clock = .realTime
+            $0.streamUpdateInterval = .milliseconds(100)
+        }
+        try await FakeExchangeHarness.run(configuration) { exchange, baseURL, _ in
+            var events = BinanceKlineStreamClient(baseURL: Self.streamURL(baseURL)).events(streams: ["btcusdt@kline_1m"]).makeAsyncIterator()
+            #expect(await exchange.waitForStreamConnections(1))
+            let update = try #require(try await events.next())
+            #expect(update.symbol == "BTCUSDT")
+            #expect(abs(update.eventTime.timeIntervalSinceNow) < 60)
+        }
+    }
 }

@@ -53,12 +53,4 @@ public enum BinanceError: Error, Sendable, Equatable, CustomStringConvertible {
     public var apiCode: Int? {
         if case .api(let code, _, _) = self { code } else { nil }
     }
-
-    /// Counts against the circuit breaker: the exchange itself is failing, not our request.
-    var isExchangeFailure: Bool {
-        switch self {
-        case .executionStatusUnknown, .unavailable, .unreachable: true
-        case .api, .rateLimited, .banned, .malformedResponse, .circuitOpen, .missingCredentials, .invalidRequest: false
-        }
-    }
 }

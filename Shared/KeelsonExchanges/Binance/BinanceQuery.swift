@@ -17,12 +17,6 @@ public struct BinanceQuery: Sendable, Equatable {
         items.append((name, value))
     }
 
-    public mutating func append(_ name: String, _ value: String?) {
-        if let value { items.append((name, value)) }
-    }
-
-    public var isEmpty: Bool { items.isEmpty }
-
     /// `name=value&…` with everything outside RFC 3986's unreserved set percent-encoded (so non-ASCII becomes
     /// UTF-8 `%XX`, as the signing rules require).
     public var encoded: String {

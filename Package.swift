@@ -236,7 +236,7 @@ let package = Package(
         .testTarget(name: "TradingTests", dependencies: ["KeelsonTrading", "KeelsonDomain"], path: "Tests/TradingTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BacktestTests",
-            dependencies: ["KeelsonBacktest", "KeelsonTrading", "KeelsonStrategies", "KeelsonDomain", "KeelsonTestSupport"],
+            dependencies: ["KeelsonBacktest", "KeelsonTrading", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonTestSupport"],
             path: "Tests/BacktestTests",
             swiftSettings: swiftSettings
         ),

@@ -17,4 +17,14 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 swift build -c release --product keelson-bench
-"$(swift build -c release --show-bin-path)/keelson-bench"
+bench="$(swift build -c release --show-bin-path)/keelson-bench"
+if [ -n "${KEELSON_BENCH:-}" ]; then
+    "$bench"
+else
+    # The backtest runs in a process of its own, so its peak memory is its own.
+    KEELSON_BENCH=backfill,engine,gateway,indicators "$bench"
+    KEELSON_BENCH=backtest "$bench"
+fi
+if [ -z "${KEELSON_BENCH:-}" ] || [[ ",$KEELSON_BENCH," == *",backtest,"* ]]; then
+    scripts/bench-peers.sh
+fi

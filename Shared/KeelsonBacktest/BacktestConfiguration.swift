@@ -25,7 +25,7 @@ public struct BacktestConfiguration: Sendable {
 
     /// No fees, no slippage, no participation cap: the conventions of ../shared/data/README.md.
     public static let frictionless = ExecutionModel(
-        spreadBps: 0, impactBps: 0, volatilityFactor: 0, takerFeeRate: 0, makerFeeRate: 0, latencyMilliseconds: 0, maxParticipation: 1
+        spreadBps: 0, impactBps: 0, volatilityFactor: 0, takerFeeRate: 0, makerFeeRate: 0, latencyMilliseconds: 0, maxParticipation: nil
     )
 
     /// Whole units at any price: what all-in sizing of a stock buys.

@@ -2,8 +2,8 @@ import Foundation
 import KeelsonDomain
 import KeelsonTrading
 
-/// What a backtest produced: closed round trips, the position still open at the end, the equity at every
-/// bar's close, and the statistics.
+/// What a backtest produced: closed round trips, the position still open at the end, a sample of the equity
+/// curve (every bar's equity went to the run's equity observer, if it had one), and the statistics.
 public struct BacktestResult: Sendable {
     public struct OpenTrade: Sendable, Equatable {
         public var entryTime: Date
@@ -15,7 +15,11 @@ public struct BacktestResult: Sendable {
 
     public var trades: [ClosedTrade]
     public var openTrade: OpenTrade?
-    public var equity: [EquityPoint]
+    /// At most a few thousand points, the first and last bars included.
+    public var equityCurve: [EquityTracker.Sample]
+    public var bars: Int
+    public var firstBarTime: Date?
+    public var lastBarTime: Date?
     public var finalEquity: Decimal
     public var feesPaid: Decimal
     /// Bars with a position held at the close.

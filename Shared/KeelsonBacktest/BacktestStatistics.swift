@@ -36,17 +36,16 @@ public struct BacktestStatistics: Sendable, Equatable, Codable {
 
     static let tradingDaysPerYear = 252.0
 
-    public init(initialCash: Decimal, equity: [EquityPoint], trades: [ClosedTrade], feesPaid: Decimal, barsInMarket: Int) {
+    public init(initialCash: Decimal, equity: EquityTracker, trades: [ClosedTrade], feesPaid: Decimal, barsInMarket: Int) {
         let initial = initialCash.doubleValue
-        let values = equity.map(\.equity.doubleValue)
-        let final = values.last ?? initial
+        let final = equity.bars > 0 ? equity.lastEquity : initial
         initialEquity = initial
         finalEquity = final
         totalReturnPercent = initial > 0 ? (final / initial - 1) * 100 : 0
-        let years = equity.count > 1 ? equity.last!.time.timeIntervalSince(equity.first!.time) / (365.25 * 86_400) : 0
+        let years = equity.bars > 1 ? equity.lastTime!.timeIntervalSince(equity.firstTime!) / (365.25 * 86_400) : 0
         cagrPercent = years > 0 && initial > 0 && final > 0 ? (pow(final / initial, 1 / years) - 1) * 100 : 0
 
-        let closes = Self.dailyCloses(equity)
+        let closes = equity.dailyCloses
         let returns = zip(closes.dropFirst(), closes).map { current, previous in previous > 0 ? current / previous - 1 : 0 }
         let mean = returns.isEmpty ? 0 : returns.reduce(0, +) / Double(returns.count)
         let variance = returns.count > 1 ? returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(returns.count - 1) : 0
@@ -56,24 +55,9 @@ public struct BacktestStatistics: Sendable, Equatable, Codable {
         let downside = returns.isEmpty ? 0 : (returns.reduce(0) { $0 + min($1, 0) * min($1, 0) } / Double(returns.count)).squareRoot()
         sortino = downside > 0 ? mean / downside * Self.tradingDaysPerYear.squareRoot() : nil
 
-        var peak = initial
-        var peakTime = equity.first?.time
-        var worst = 0.0
-        var longest = 0.0
-        for point in equity {
-            let value = point.equity.doubleValue
-            if value >= peak {
-                if let peakTime { longest = max(longest, point.time.timeIntervalSince(peakTime)) }
-                peak = value
-                peakTime = point.time
-            } else if peak > 0 {
-                worst = max(worst, (peak - value) / peak)
-            }
-        }
-        if let peakTime, let last = equity.last?.time { longest = max(longest, last.timeIntervalSince(peakTime)) }
-        maxDrawdownPercent = -worst * 100
-        maxDrawdownDays = longest / 86_400
-        calmar = worst > 0 ? cagrPercent / (worst * 100) : nil
+        maxDrawdownPercent = -equity.worstDrawdown * 100
+        maxDrawdownDays = equity.longestDrawdownIncludingOpen / 86_400
+        calmar = equity.worstDrawdown > 0 ? cagrPercent / (equity.worstDrawdown * 100) : nil
 
         self.trades = trades.count
         let pnls = trades.map(\.pnl.doubleValue)
@@ -85,18 +69,7 @@ public struct BacktestStatistics: Sendable, Equatable, Codable {
         expectancy = pnls.isEmpty ? nil : pnls.reduce(0, +) / Double(pnls.count)
         averageWin = wins.isEmpty ? nil : wins.reduce(0, +) / Double(wins.count)
         averageLoss = losses.isEmpty ? nil : losses.reduce(0, +) / Double(losses.count)
-        exposurePercent = equity.isEmpty ? 0 : Double(barsInMarket) / Double(equity.count) * 100
+        exposurePercent = equity.bars == 0 ? 0 : Double(barsInMarket) / Double(equity.bars) * 100
         self.feesPaid = feesPaid.doubleValue
-    }
-
-    /// The last equity of each UTC day.
-    static func dailyCloses(_ equity: [EquityPoint]) -> [Double] {
-        var closes: [Double] = []
-        var currentDay: Int64?
-        for point in equity {
-            let day = Int64((point.time.timeIntervalSince1970 / 86_400).rounded(.down))
-            if day == currentDay { closes[closes.count - 1] = point.equity.doubleValue } else { closes.append(point.equity.doubleValue); currentDay = day }
-        }
-        return closes
     }
 }

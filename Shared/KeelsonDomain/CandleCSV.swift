@@ -26,66 +26,15 @@ public enum CandleCSV {
     static let required = ["open", "high", "low", "close", "volume"]
     static let timeNames = ["time", "date", "datetime", "timestamp", "open_time", ""]
 
+    /// Every row of `text`; for large files, `Reader` reads a chunk at a time.
     public static func parse(_ text: String, source: String) throws(ParseError) -> [Row] {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
-        guard let header = lines.first else { throw ParseError(source: source, row: nil, problem: "the file is empty; expected a header time,open,high,low,close,volume") }
-        let names = header.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard let timeIndex = names.firstIndex(where: { timeNames.contains($0) }) else {
-            throw ParseError(source: source, row: 1, problem: "no time column; the header must name time (or date), open, high, low, close, volume, found: \(header)")
-        }
-        var indexes: [String: Int] = [:]
-        for name in required {
-            guard let index = names.firstIndex(of: name) else {
-                throw ParseError(source: source, row: 1, problem: "no '\(name)' column; the header must name time, open, high, low, close, volume, found: \(header)")
-            }
-            indexes[name] = index
-        }
-        var rows: [Row] = []
-        rows.reserveCapacity(lines.count - 1)
-        let posix = Locale(identifier: "en_US_POSIX")
-        for (offset, line) in lines.dropFirst().enumerated() {
-            let rowNumber = offset + 2
-            if line.trimmingCharacters(in: .whitespaces).isEmpty { continue }
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard cells.count == names.count else {
-                throw ParseError(source: source, row: rowNumber, problem: "has \(cells.count) cells, the header has \(names.count)")
-            }
-            let timeText = cells[timeIndex]
-            guard let time = parseTime(timeText) else {
-                throw ParseError(source: source, row: rowNumber, problem: "time '\(timeText)' is not ISO-8601 (2024-01-31 or 2024-01-31T09:30:00Z) or epoch milliseconds")
-            }
-            var values: [Decimal] = []
-            for name in required {
-                let cell = cells[indexes[name]!]
-                guard let value = Decimal(string: cell, locale: posix), !value.isNaN, cell.lowercased() != "nan",
-                      cell.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "e" || $0 == "E" || $0 == "+" })
-                else {
-                    throw ParseError(source: source, row: rowNumber, problem: "\(name) '\(cell)' is not a number")
-                }
-                values.append(value)
-            }
-            if let previous = rows.last, time <= previous.time {
-                throw ParseError(source: source, row: rowNumber, problem: "time \(timeText) is not after the previous row's \(previous.timeText); rows must be sorted by time without duplicates")
-            }
-            let row = Row(time: time, timeText: timeText, open: values[0], high: values[1], low: values[2], close: values[3], volume: values[4])
-            guard row.high >= row.low, row.high >= row.open, row.high >= row.close, row.low <= row.open, row.low <= row.close, row.volume >= 0 else {
-                throw ParseError(source: source, row: rowNumber, problem: "prices are inconsistent (need low ≤ open, close ≤ high and volume ≥ 0)")
-            }
-            rows.append(row)
-        }
-        guard !rows.isEmpty else { throw ParseError(source: source, row: nil, problem: "has a header but no rows") }
-        return rows
+        var reader = try Reader(bytes: Array(text.utf8), source: source)
+        return try reader.all()
     }
 
     public static func load(path: String) throws(ParseError) -> [Row] {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ParseError(source: path, row: nil, problem: "cannot be read: \((error as NSError).localizedDescription)")
-        }
-        return try parse(text, source: path)
+        var reader = try Reader(path: path)
+        return try reader.all()
     }
 
     public static func candles(_ rows: [Row], exchange: String, symbol: Symbol, interval: CandleInterval) -> [Candle] {

@@ -61,7 +61,7 @@ struct GOOGReferenceTests {
         let first = Backtester.run(strategy: try SMACrossover.make(["fast": 10, "slow": 30]), candles: candles, configuration: Self.configuration)
         let second = Backtester.run(strategy: try SMACrossover.make(["fast": 10, "slow": 30]), candles: candles, configuration: Self.configuration)
         #expect(first.trades == second.trades)
-        #expect(first.equity == second.equity)
+        #expect(first.equityCurve == second.equityCurve)
         #expect(first.statistics == second.statistics)
     }
 }

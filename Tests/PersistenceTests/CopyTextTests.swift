@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonDomain
 @testable import KeelsonPersistence
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
-import KeelsonDomain
+@testable import KeelsonDomain
+import KeelsonTestSupport
 import Testing
 
 @Suite("OHLCV files")
@@ -44,3 +45,64 @@ struct CandleCSVTests {
     }
 }
 
+
+@Suite("OHLCV files read a chunk at a time")
+struct CandleCSVReaderTests {
+    @Test("any block size and chunk size give the rows of the whole file")
+    func chunksGiveTheSameRows() throws {
+        let path = SharedReferenceData.url("GOOG.csv").path
+        let whole = try CandleCSV.load(path: path)
+        for (blockSize, chunk) in [(7, 1), (64, 100), (4096, 65_536)] {
+            var reader = try CandleCSV.Reader(path: path, blockSize: blockSize)
+            var rows: [CandleCSV.Row] = []
+            while true {
+                let next = try reader.next(maxRows: chunk)
+                if next.isEmpty { break }
+                rows += next
+            }
+            #expect(rows == whole, "block \(blockSize), chunk \(chunk)")
+            #expect(reader.fractionRead == 1)
+            #expect(reader.timeStyle == .date)
+        }
+    }
+
+    @Test("numbers read by arithmetic equal Foundation's reading of the same text")
+    func decimalsMatchFoundation() throws {
+        let cells = ["100", "0.5", "104.06", "12.50", "0.00000001", "-3.25", "+7", "000123.4500", "22351900", "999999999999999999", "1e3", "12345678901234567890.5", "0"]
+        let text = "time,open,high,low,close,volume\n" + cells.enumerated().map { "\(1_700_000_000_000 + $0.offset * 60_000),\($0.element),\($0.element),\($0.element),\($0.element),1" }.joined(separator: "\n")
+        var reader = try CandleCSV.Reader(bytes: Array(text.utf8), source: "t.csv")
+        let rows = try reader.all()
+        for (row, cell) in zip(rows, cells) {
+            let expected = try #require(Decimal(string: cell, locale: Locale(identifier: "en_US_POSIX")))
+            #expect(row.open == expected, "\(cell)")
+            #expect(row.open.description == expected.description, "\(cell)")
+        }
+    }
+
+    @Test("times are read as UTC and written back as the file wrote them", arguments: [
+        ("2024-02-29", "2024-02-29T00:00:00Z"), ("2024-01-31T09:30:00Z", "2024-01-31T09:30:00Z"), ("2024-01-31 09:30:00", "2024-01-31T09:30:00Z"),
+        ("2024-01-31T09:30", "2024-01-31T09:30:00Z"), ("1700000000000", "2023-11-14T22:13:20Z"), ("1969-12-31T23:59:00Z", "1969-12-31T23:59:00Z"),
+    ])
+    func timesRoundTrip(text: String, iso: String) throws {
+        var reader = try CandleCSV.Reader(bytes: Array("time,open,high,low,close,volume\n\(text),1,1,1,1,1\n".utf8), source: "t.csv")
+        let row = try #require(try reader.next(maxRows: 10).first)
+        #expect(row.time == (try Date(iso, strategy: .iso8601)))
+        #expect(reader.timeStyle?.format(row.time) == text)
+    }
+
+    @Test("other ISO-8601 layouts still go through Foundation's parser")
+    func otherLayouts() throws {
+        let rows = try CandleCSV.parse("time,open,high,low,close,volume\n2024-01-31T09:30:00.500Z,1,1,1,1,1\n2024-01-31T11:30:00+01:00,1,1,1,1,1\n", source: "t.csv")
+        #expect(rows[0].time == Date(timeIntervalSince1970: 1_706_693_400.5))
+        #expect(rows[1].time == Date(timeIntervalSince1970: 1_706_693_400 + 3_600))
+    }
+
+    @Test("a date that does not exist is refused")
+    func impossibleDate() {
+        for text in ["2023-02-29", "2024-01-31 24:10:00"] {
+            #expect { try CandleCSV.parse("time,open,high,low,close,volume\n\(text),1,1,1,1,1\n", source: "t.csv") } throws: { error in
+                "\(error)".hasPrefix("t.csv: row 2: time '\(text)' is not ISO-8601")
+            }
+        }
+    }
+}

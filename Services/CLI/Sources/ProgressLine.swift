@@ -23,6 +23,12 @@ final class ProgressLine: Sendable {
         FileHandle.standardError.write(Data("\r\(done)/\(total) \(unit) (\(percent)%)".utf8))
     }
 
+    /// For input whose length is known only as a fraction read (a file read in chunks).
+    func update(_ done: Int, fraction: Double) {
+        guard visible else { return }
+        FileHandle.standardError.write(Data("\r\(done) \(unit) (\(Int(fraction * 100))%)".utf8))
+    }
+
     func finish() {
         if visible { FileHandle.standardError.write(Data("\n".utf8)) }
     }

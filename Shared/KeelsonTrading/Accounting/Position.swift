@@ -68,7 +68,8 @@ public struct Position: Sendable, Equatable {
         case .buy:
             let total = quantity + fill.quantity
             costBasis += fill.quantity * fill.price
-            averageEntryPrice = (costBasis / total).rounded(scale: 12)
+            // The first fill's average is its price; only adding to a position needs the division.
+            averageEntryPrice = (quantity == 0 ? fill.price : costBasis / total).rounded(scale: 12)
             quantity = total
             entryQuantity += fill.quantity
             entryFees += fill.fee

@@ -14,9 +14,9 @@ public struct ExecutionModel: Sendable, Equatable, Codable {
     public var takerFeeRate: Decimal
     public var makerFeeRate: Decimal
     public var latencyMilliseconds: Double
-    public var maxParticipation: Decimal
+    public var maxParticipation: Decimal?
 
-    public init(spreadBps: Decimal, impactBps: Decimal, volatilityFactor: Decimal, takerFeeRate: Decimal, makerFeeRate: Decimal, latencyMilliseconds: Double, maxParticipation: Decimal) {
+    public init(spreadBps: Decimal, impactBps: Decimal, volatilityFactor: Decimal, takerFeeRate: Decimal, makerFeeRate: Decimal, latencyMilliseconds: Double, maxParticipation: Decimal?) {
         self.spreadBps = spreadBps
         self.impactBps = impactBps
         self.volatilityFactor = volatilityFactor
@@ -48,23 +48,30 @@ public struct ExecutionModel: Sendable, Equatable, Codable {
         try check(takerFeeRate >= 0 && takerFeeRate < Decimal(string: "0.1")!, "taker_fee_rate", "\(takerFeeRate)", "from 0 to 0.1 (0.001 is 0.1 %)")
         try check(makerFeeRate >= 0 && makerFeeRate < Decimal(string: "0.1")!, "maker_fee_rate", "\(makerFeeRate)", "from 0 to 0.1")
         try check(latencyMilliseconds >= 0, "latency_ms", "\(latencyMilliseconds)", "0 or more")
-        try check(maxParticipation > 0 && maxParticipation <= 1, "max_participation", "\(maxParticipation)", "above 0 and at most 1")
+        try check(maxParticipation.map { $0 > 0 && $0 <= 1 } ?? true, "max_participation", maxParticipation.map { "\($0)" } ?? "none", "above 0 and at most 1, or absent for no cap")
         return self
     }
 
     /// The fill of up to `quantity` of a market order at `referencePrice` (the next price seen) in `bar`.
     public func fill(side: TradeSide, quantity: Decimal, referencePrice: Decimal, bar: Candle, rules: SymbolRules) -> SimulatedFill? {
         guard quantity > 0, referencePrice > 0 else { return nil }
-        let available = bar.volume > 0 ? (bar.volume * maxParticipation).rounded(toMultipleOf: rules.stepSize, .down) : quantity
-        let filled = min(quantity, max(available, rules.stepSize))
-        let participation = bar.volume > 0 ? min((filled / bar.volume).doubleValue, 1) : 1
-        let rangeBps = bar.open > 0 ? (bar.high - bar.low) / bar.open * 10_000 : 0
-        let slippageBps = spreadBps / 2 + impactBps * Decimal(approximating: participation.squareRoot(), scale: 6) + volatilityFactor * rangeBps
-        let factor = side == .buy ? 1 + slippageBps / 10_000 : 1 - slippageBps / 10_000
+        var filled = quantity
+        if let cap = maxParticipation, bar.volume > 0 {
+            filled = min(quantity, max((bar.volume * cap).rounded(toMultipleOf: rules.stepSize, .down), rules.stepSize))
+        }
+        // Terms whose factor is zero are left out rather than computed: a backtest fills tens of thousands of
+        // orders, and each Decimal operation costs about a microsecond.
+        var slippageBps = spreadBps == 0 ? 0 : spreadBps / 2
+        if impactBps != 0 {
+            let participation = bar.volume > 0 ? min((filled / bar.volume).doubleValue, 1) : 1
+            slippageBps += impactBps * Decimal(approximating: participation.squareRoot(), scale: 6)
+        }
+        if volatilityFactor != 0, bar.open > 0 { slippageBps += volatilityFactor * ((bar.high - bar.low) / bar.open * 10_000) }
         // Rounding away from the trader: buys round up to the tick, sells down.
-        let price = rules.roundedPrice(referencePrice * factor, side == .buy ? .up : .down)
-        let fee = (price * filled * takerFeeRate).rounded(scale: 8, .up)
-        let realisedBps = (side == .buy ? price - referencePrice : referencePrice - price) / referencePrice * 10_000
+        let slipped = slippageBps == 0 ? referencePrice : referencePrice * (side == .buy ? 1 + slippageBps / 10_000 : 1 - slippageBps / 10_000)
+        let price = rules.roundedPrice(slipped, side == .buy ? .up : .down)
+        let fee = takerFeeRate == 0 ? 0 : (price * filled * takerFeeRate).rounded(scale: 8, .up)
+        let realisedBps = price == referencePrice ? 0 : (side == .buy ? price - referencePrice : referencePrice - price) / referencePrice * 10_000
         return SimulatedFill(quantity: filled, price: price, fee: fee, slippageBps: realisedBps.rounded(scale: 4), latencyMilliseconds: latencyMilliseconds)
     }
 }

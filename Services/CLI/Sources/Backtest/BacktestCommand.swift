@@ -31,17 +31,39 @@ struct BacktestCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let strategy = try makeStrategy()
-            let (candles, timeTexts) = try await loadCandles()
-            guard candles.count > 1 else { throw CLIError("only \(candles.count) candles to test on; give a longer range", exitCode: 2) }
             let configuration = try makeConfiguration()
-            let started = ContinuousClock.now
-            let progress = ProgressLine(total: candles.count, unit: "bars", showAfter: .seconds(1))
-            let result = Backtester.run(strategy: strategy, candles: candles, configuration: configuration) { done, _ in progress.update(done) }
-            progress.finish()
-            let elapsed = ContinuousClock.now - started
-            print(BacktestReport.summary(result, strategy: self.strategy, candles: candles, elapsed: elapsed))
             if let out {
-                try BacktestReport.write(result, candles: candles, to: out, timeTexts: timeTexts, strategy: self.strategy, parameters: parameters)
+                do {
+                    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                } catch {
+                    throw CLIError("cannot create \(out): \(error.localizedDescription)")
+                }
+            }
+            let started = ContinuousClock.now
+            var source = try await openSource()
+            let equityFile = try out.map { directory throws(CLIError) in try EquityCSVWriter(directory: directory, timeStyle: source.timeStyle) }
+            var run = BacktestRun(strategy: strategy, configuration: configuration, equityObserver: equityFile.map { file in { file.record(time: $0, equity: $1) } })
+            let progress = ProgressLine(total: 1, unit: "bars", showAfter: .seconds(1))
+            do {
+                try await source.feed { candles, fraction in
+                    for candle in candles { run.process(candle, candle.ohlcv) }
+                    progress.update(run.bars, fraction: fraction)
+                }
+            } catch {
+                equityFile?.discard()
+                throw error
+            }
+            progress.finish()
+            let result = run.finish()
+            guard result.bars > 1 else {
+                equityFile?.discard()
+                throw CLIError("only \(result.bars) candles to test on; give a longer range", exitCode: 2)
+            }
+            let elapsed = ContinuousClock.now - started
+            print(BacktestReport.summary(result, strategy: self.strategy, elapsed: elapsed))
+            if let out, let equityFile {
+                try equityFile.finish()
+                try BacktestReport.write(result, to: out, timeStyle: source.timeStyle, strategy: self.strategy, parameters: parameters)
                 print("wrote \(out)/trades.csv, equity.csv, summary.json, report.html")
             }
         }
@@ -88,61 +110,21 @@ struct BacktestCommand: AsyncParsableCommand {
         }
     }
 
-    /// The candles, and for a file the time cells as written (outputs show times as in the input).
-    func loadCandles() async throws -> ([Candle], [Date: String]) {
+    /// Where the candles come from: a file read a chunk at a time, or the candle store a page at a time.
+    func openSource() async throws -> BacktestSource {
         if let data {
             guard from == nil, to == nil else { throw CLIError("--from and --to read the candle store; with --data the whole file is used", exitCode: 2) }
-            let rows = try Self.rows(of: data)
-            let symbol = try MarketDataArguments.symbol(self.symbol ?? "DATA")
-            let interval = try self.interval.map(MarketDataArguments.interval) ?? Self.inferInterval(rows, file: data)
-            let candles = CandleCSV.candles(rows, exchange: "file", symbol: symbol, interval: interval)
-            return (candles, Dictionary(rows.map { ($0.time, $0.timeText) }, uniquingKeysWith: { first, _ in first }))
+            return try BacktestSource.file(data, symbol: try MarketDataArguments.symbol(symbol ?? "DATA"), interval: try interval.map(MarketDataArguments.interval))
         }
         guard let symbol, let interval, let from, let to else {
             throw CLIError("give --data FILE, or --symbol, --interval, --from and --to to read the candle store", exitCode: 2)
         }
-        let parsedSymbol = try MarketDataArguments.symbol(symbol)
-        let parsedInterval = try MarketDataArguments.interval(interval)
         let start = try MarketDataArguments.time(from, option: "--from")
         let end = try MarketDataArguments.time(to, option: "--to")
         guard start < end else { throw CLIError("--from must be before --to", exitCode: 2) }
-        let candles = try await database.withClient { client, _ in
-            let store = PostgresCandleStore(client: client, logger: CLILogger.quiet)
-            var result: [Candle] = []
-            var cursor = start.addingTimeInterval(-0.001)
-            while true {
-                let page = try await store.candles(exchange: exchange, symbol: parsedSymbol, interval: parsedInterval, after: cursor, limit: 50_000)
-                result += page.prefix { $0.openTime < end }
-                guard let last = page.last, last.openTime < end, page.count == 50_000 else { break }
-                cursor = last.openTime
-            }
-            return result
-        }
-        guard !candles.isEmpty else {
-            throw CLIError("no \(parsedInterval.rawValue) candles of \(parsedSymbol) on \(exchange) from \(from) to \(to); `keelson data backfill` or `keelson data import` stores some", exitCode: 1)
-        }
-        return (candles, [:])
-    }
-
-    static func rows(of file: String) throws(CLIError) -> [CandleCSV.Row] {
-        do {
-            return try CandleCSV.load(path: file)
-        } catch {
-            throw CLIError(error.description, exitCode: 2)
-        }
-    }
-
-    /// The most common spacing of the first rows, when it is a known interval.
-    static func inferInterval(_ rows: [CandleCSV.Row], file: String) throws -> CandleInterval {
-        var counts: [Int64: Int] = [:]
-        for (previous, current) in zip(rows.prefix(200), rows.prefix(200).dropFirst()) {
-            counts[Int64(current.time.timeIntervalSince(previous.time).rounded()), default: 0] += 1
-        }
-        let spacing = counts.max { $0.value < $1.value }?.key ?? 0
-        // Daily data skips weekends, so the most common gap of a daily file is one day.
-        guard let interval = CandleInterval.allCases.first(where: { $0.seconds == spacing }) else {
-            throw CLIError("\(file): cannot tell the bar interval from the times (most rows are \(spacing) s apart); pass --interval", exitCode: 2)
-        }
-        return interval
+        return .store(
+            database: database, exchange: exchange, symbol: try MarketDataArguments.symbol(symbol), interval: try MarketDataArguments.interval(interval),
+            from: start, to: end, fromText: from, toText: to
+        )
     }
 }

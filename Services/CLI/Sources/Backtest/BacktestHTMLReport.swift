@@ -10,15 +10,15 @@ enum BacktestHTMLReport {
     static let height = 260.0
     static let maxPoints = 2_000
 
-    static func render(_ result: BacktestResult, candles: [Candle], strategy: String, parameters: [String]) -> String {
-        let times = result.equity.map(\.time)
-        let equity = result.equity.map(\.equity.doubleValue)
+    static func render(_ result: BacktestResult, strategy: String, parameters: [String]) -> String {
+        let times = result.equityCurve.map(\.time)
+        let equity = result.equityCurve.map(\.equity)
         var peak = -Double.infinity
         let drawdown = equity.map { value -> Double in
             peak = max(peak, value)
             return peak > 0 ? (value - peak) / peak * 100 : 0
         }
-        let prices = candles.map(\.close.doubleValue)
+        let prices = result.equityCurve.map(\.close)
         let first = times.first?.timeIntervalSince1970 ?? 0
         let last = max(times.last?.timeIntervalSince1970 ?? 1, first + 1)
         func x(_ time: Date) -> Double { (time.timeIntervalSince1970 - first) / (last - first) * width }
@@ -57,13 +57,13 @@ enum BacktestHTMLReport {
         table{border-collapse:collapse;margin-top:12px}th,td{padding:3px 12px;border-bottom:1px solid #eee;text-align:left}td{text-align:right}
         </style></head><body>
         <h1>Backtest — \(title)</h1>
-        <p>\(candles.count) bars, \(escape(candles.first.map { $0.openTime.formatted(.iso8601) } ?? "")) → \(escape(candles.last.map { $0.openTime.formatted(.iso8601) } ?? ""))</p>
+        <p>\(result.bars) bars, \(escape(result.firstBarTime?.formatted(.iso8601) ?? "")) → \(escape(result.lastBarTime?.formatted(.iso8601) ?? ""))</p>
         <h2 id="equity">Equity</h2>
         <svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="equity curve"><polyline class="equity" points="\(polyline(times, equity, x: x))"/></svg>
         <h2 id="drawdown">Drawdown (%)</h2>
         <svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="drawdown curve"><polyline class="drawdown" points="\(polyline(times, drawdown, x: x))"/></svg>
         <h2 id="trades">Price and trades (▲ entry, ▼ exit)</h2>
-        <svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="price with trades"><polyline class="price" points="\(polyline(candles.map(\.openTime), prices, x: x))"/>\(markers)</svg>
+        <svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="price with trades"><polyline class="price" points="\(polyline(times, prices, x: x))"/>\(markers)</svg>
         <h2>Statistics</h2>
         <table>\(table)</table>
         </body></html>

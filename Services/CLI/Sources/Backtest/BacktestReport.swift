@@ -5,13 +5,13 @@ import KeelsonTrading
 
 /// The readable summary and the files a backtest writes.
 enum BacktestReport {
-    static func summary(_ result: BacktestResult, strategy: String, candles: [Candle], elapsed: Duration) -> String {
+    static func summary(_ result: BacktestResult, strategy: String, elapsed: Duration) -> String {
         let s = result.statistics
         func number(_ value: Double?, _ digits: Int = 2) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "—" }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rows: [(String, String)] = [
             ("strategy", strategy),
-            ("bars", "\(candles.count) (\(candles.first.map { $0.openTime.formatted(.iso8601) } ?? "") → \(candles.last.map { $0.openTime.formatted(.iso8601) } ?? ""))"),
+            ("bars", "\(result.bars) (\(result.firstBarTime?.formatted(.iso8601) ?? "") → \(result.lastBarTime?.formatted(.iso8601) ?? ""))"),
             ("final equity", result.finalEquity.rounded(scale: 2).description),
             ("total return", number(s.totalReturnPercent, 3) + " %"),
             ("CAGR", number(s.cagrPercent) + " %"),
@@ -27,18 +27,14 @@ enum BacktestReport {
             ("average win / loss", number(s.averageWin) + " / " + number(s.averageLoss)),
             ("exposure", number(s.exposurePercent) + " %"),
             ("fees", number(s.feesPaid)),
-            ("run time", String(format: "%.3f s (%.0f bars/s)", seconds, seconds > 0 ? Double(candles.count) / seconds : 0)),
+            ("run time", String(format: "%.3f s (%.0f bars/s)", seconds, seconds > 0 ? Double(result.bars) / seconds : 0)),
         ]
         return rows.map { "\($0.0.padding(toLength: 20, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")
     }
 
-    static func write(_ result: BacktestResult, candles: [Candle], to directory: String, timeTexts: [Date: String], strategy: String, parameters: [String]) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw CLIError("cannot create \(directory): \(error.localizedDescription)")
-        }
-        func time(_ date: Date) -> String { timeTexts[date] ?? date.formatted(.iso8601) }
+    /// trades.csv, summary.json and report.html (equity.csv is written while the backtest runs).
+    static func write(_ result: BacktestResult, to directory: String, timeStyle: CandleCSV.TimeStyle, strategy: String, parameters: [String]) throws {
+        func time(_ date: Date) -> String { timeStyle.format(date) }
         var trades = "entry_time,entry_price,exit_time,exit_price,size,pnl,fees,exit_reason\n"
         for trade in result.trades {
             trades += "\(time(trade.entryTime)),\(trade.entryPrice),\(time(trade.exitTime)),\(trade.exitPrice),\(trade.quantity),\(trade.pnl),\(trade.fees),\(trade.exitReason.rawValue)\n"
@@ -46,8 +42,6 @@ enum BacktestReport {
         if let open = result.openTrade {
             trades += "\(time(open.entryTime)),\(open.entryPrice),,,\(open.quantity),,,\n"
         }
-        var equity = "time,equity\n"
-        for point in result.equity { equity += "\(time(point.time)),\(point.equity.rounded(scale: 8))\n" }
         struct Summary: Encodable {
             var strategy: String
             var parameters: [String]
@@ -58,8 +52,8 @@ enum BacktestReport {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let summary = try encoder.encode(Summary(strategy: strategy, parameters: parameters, finalEquity: result.finalEquity.description, statistics: result.statistics))
-        let report = Data(BacktestHTMLReport.render(result, candles: candles, strategy: strategy, parameters: parameters).utf8)
-        for (name, contents) in [("trades.csv", Data(trades.utf8)), ("equity.csv", Data(equity.utf8)), ("summary.json", summary), ("report.html", report)] {
+        let report = Data(BacktestHTMLReport.render(result, strategy: strategy, parameters: parameters).utf8)
+        for (name, contents) in [("trades.csv", Data(trades.utf8)), ("summary.json", summary), ("report.html", report)] {
             do {
                 try contents.write(to: URL(fileURLWithPath: directory).appendingPathComponent(name))
             } catch {

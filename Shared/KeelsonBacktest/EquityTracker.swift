@@ -1,0 +1,88 @@
+import Foundation
+
+/// Follows equity bar by bar in constant memory: what the statistics need (the last equity of each UTC day, the
+/// deepest and longest drawdown, first and last times) and a bounded sample of the curve for charts. A run of
+/// five million bars keeps a few thousand numbers, not five million.
+public struct EquityTracker: Sendable {
+    /// One point of the sampled curve: the bar's open time, equity at its close, and the close itself.
+    public struct Sample: Sendable, Equatable {
+        public var time: Date
+        public var equity: Double
+        public var close: Double
+    }
+
+    public private(set) var bars = 0
+    public private(set) var firstTime: Date?
+    public private(set) var lastTime: Date?
+    public private(set) var lastEquity: Double
+    /// The last equity of each UTC day, oldest first.
+    public private(set) var dailyCloses: [Double] = []
+    /// Deepest fall from a peak, as a fraction of the peak.
+    public private(set) var worstDrawdown = 0.0
+    /// Longest time from a peak to the next new peak (or to the end).
+    public private(set) var longestDrawdown: TimeInterval = 0
+    /// Every `sampleStride`-th bar, at most `2 × sampleLimit` of them: the stride doubles when the sample fills.
+    public private(set) var samples: [Sample] = []
+    private var sampleStride = 1
+    private let sampleLimit: Int
+    private var currentDay = Int.min
+    private var peak: Double
+    private var peakTime: Date?
+
+    public init(initialEquity: Double, sampleLimit: Int = 2048) {
+        lastEquity = initialEquity
+        peak = initialEquity
+        self.sampleLimit = max(2, sampleLimit)
+    }
+
+    public mutating func record(time: Date, equity: Double, close: Double) {
+        let seconds = time.timeIntervalSince1970
+        if firstTime == nil {
+            firstTime = time
+            peakTime = time
+        }
+        lastTime = time
+        lastEquity = equity
+        let day = Int((seconds / 86_400).rounded(.down))
+        if day == currentDay {
+            dailyCloses[dailyCloses.count - 1] = equity
+        } else {
+            dailyCloses.append(equity)
+            currentDay = day
+        }
+        if equity >= peak {
+            if let peakTime { longestDrawdown = max(longestDrawdown, time.timeIntervalSince(peakTime)) }
+            peak = equity
+            peakTime = time
+        } else if peak > 0 {
+            worstDrawdown = max(worstDrawdown, (peak - equity) / peak)
+        }
+        if bars % sampleStride == 0 {
+            samples.append(Sample(time: time, equity: equity, close: close))
+            if samples.count == 2 * sampleLimit {
+                samples = stride(from: 0, to: samples.count, by: 2).map { samples[$0] }
+                sampleStride *= 2
+            }
+        }
+        bars += 1
+    }
+
+    /// Puts the exact final equity in place of the running estimate of the last bar.
+    mutating func replaceLast(time: Date, equity: Double) {
+        guard bars > 0, lastTime == time else { return }
+        lastEquity = equity
+        dailyCloses[dailyCloses.count - 1] = equity
+    }
+
+    /// The sampled curve with the last bar included, for charts.
+    public func curve(lastClose: Double) -> [Sample] {
+        guard let lastTime, samples.last?.time != lastTime else { return samples }
+        return samples + [Sample(time: lastTime, equity: lastEquity, close: lastClose)]
+    }
+
+    /// Longest drawdown, counting one still open at the end.
+    var longestDrawdownIncludingOpen: TimeInterval {
+        guard let peakTime, let lastTime else { return longestDrawdown }
+        return max(longestDrawdown, lastTime.timeIntervalSince(peakTime))
+    }
+}

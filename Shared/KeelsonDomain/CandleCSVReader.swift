@@ -1,0 +1,310 @@
+import Foundation
+
+extension CandleCSV {
+    /// Reads an OHLCV file a chunk of rows at a time, so a file of millions of bars never has to fit in memory.
+    /// Works on bytes: plain decimals (up to 18 digits) and the common time layouts are read by arithmetic;
+    /// anything else (exponents, fractional seconds, offsets) goes through Foundation's parsers.
+    public struct Reader {
+        private let source: String
+        private var file: FileHandle?
+        private var buffer: [UInt8]
+        private var position = 0
+        private var atEnd: Bool
+        /// Bytes read and dropped from the front of `buffer`, and the input's size, for a progress bar.
+        private var dropped = 0
+        private let totalBytes: Int
+        private var lineNumber = 0
+        private var columnCount = 0
+        /// Index of the time cell, then open, high, low, close, volume.
+        private var columns: [Int] = []
+        private var cells: [Range<Int>] = []
+        private var previous: (time: Date, text: String)?
+        /// How the first row wrote its time.
+        public private(set) var timeStyle: TimeStyle?
+        private let blockSize: Int
+
+        /// - Parameter blockSize: bytes read from the file at a time.
+        public init(path: String, blockSize: Int = 1 << 22) throws(ParseError) {
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                let reason = FileManager.default.fileExists(atPath: path) ? "permission denied" : "no such file"
+                throw ParseError(source: path, row: nil, problem: "cannot be read: \(reason)")
+            }
+            source = path
+            file = handle
+            self.blockSize = max(1, blockSize)
+            totalBytes = ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0
+            buffer = []
+            atEnd = false
+            try readHeader()
+        }
+
+        public init(bytes: [UInt8], source: String) throws(ParseError) {
+            self.source = source
+            buffer = bytes
+            blockSize = bytes.count
+            totalBytes = bytes.count
+            atEnd = true
+            try readHeader()
+        }
+
+        /// How much of the input has been read, from 0 to 1.
+        public var fractionRead: Double {
+            totalBytes > 0 ? min(1, Double(dropped + position) / Double(totalBytes)) : 1
+        }
+
+        /// Every remaining row.
+        public mutating func all() throws(ParseError) -> [Row] {
+            var rows: [Row] = []
+            while true {
+                let chunk = try next(maxRows: 1 << 16)
+                if chunk.isEmpty { break }
+                rows += chunk
+            }
+            guard !rows.isEmpty else {
+                throw ParseError(source: source, row: nil, problem: "has a header but no rows")
+            }
+            return rows
+        }
+
+        /// Up to `maxRows` more rows; empty at the end of the file.
+        public mutating func next(maxRows: Int) throws(ParseError) -> [Row] {
+            var rows: [Row] = []
+            rows.reserveCapacity(maxRows)
+            while rows.count < maxRows, let line = nextLine() {
+                if line.isEmpty || Self.isBlank(buffer[line.lowerBound]) && buffer[line].allSatisfy(Self.isBlank) { continue }
+                rows.append(try row(in: line))
+            }
+            return rows
+        }
+
+        private mutating func readHeader() throws(ParseError) {
+            // A UTF-8 byte-order mark is not part of the first column's name.
+            if buffer.isEmpty { fill() }
+            if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+            var header: Range<Int>?
+            while let line = nextLine() {
+                if buffer[line].allSatisfy(Self.isBlank) { continue }
+                header = line
+                break
+            }
+            guard let header else {
+                throw ParseError(source: source, row: nil, problem: "the file is empty; expected a header time,open,high,low,close,volume")
+            }
+            let text = String(decoding: buffer[header], as: UTF8.self)
+            let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let timeIndex = names.firstIndex(where: { CandleCSV.timeNames.contains($0) }) else {
+                throw ParseError(source: source, row: lineNumber, problem: "no time column; the header must name time (or date), open, high, low, close, volume, found: \(text)")
+            }
+            columns = [timeIndex]
+            for name in CandleCSV.required {
+                guard let index = names.firstIndex(of: name) else {
+                    throw ParseError(source: source, row: lineNumber, problem: "no '\(name)' column; the header must name time, open, high, low, close, volume, found: \(text)")
+                }
+                columns.append(index)
+            }
+            columnCount = names.count
+        }
+
+        private mutating func row(in line: Range<Int>) throws(ParseError) -> Row {
+            cells.removeAll(keepingCapacity: true)
+            var start = line.lowerBound
+            for index in line where buffer[index] == 0x2C {
+                cells.append(trimmed(start..<index))
+                start = index + 1
+            }
+            cells.append(trimmed(start..<line.upperBound))
+            guard cells.count == columnCount else {
+                throw ParseError(source: source, row: lineNumber, problem: "has \(cells.count) cells, the header has \(columnCount)")
+            }
+            let timeCell = cells[columns[0]]
+            let timeText = String(decoding: buffer[timeCell], as: UTF8.self)
+            let time: Date?
+            switch fastTime(timeCell) {
+            case .time(let parsed): time = parsed
+            case .impossible: time = nil
+            case .otherLayout: time = CandleCSV.parseTime(timeText)
+            }
+            guard let time else {
+                throw ParseError(source: source, row: lineNumber, problem: "time '\(timeText)' is not ISO-8601 (2024-01-31 or 2024-01-31T09:30:00Z) or epoch milliseconds")
+            }
+            var values: (Decimal, Decimal, Decimal, Decimal, Decimal) = (0, 0, 0, 0, 0)
+            for (offset, name) in CandleCSV.required.enumerated() {
+                let cell = cells[columns[offset + 1]]
+                guard let value = fastDecimal(cell) ?? slowDecimal(cell) else {
+                    throw ParseError(source: source, row: lineNumber, problem: "\(name) '\(String(decoding: buffer[cell], as: UTF8.self))' is not a number")
+                }
+                switch offset {
+                case 0: values.0 = value
+                case 1: values.1 = value
+                case 2: values.2 = value
+                case 3: values.3 = value
+                default: values.4 = value
+                }
+            }
+            if let previous, time <= previous.time {
+                throw ParseError(source: source, row: lineNumber, problem: "time \(timeText) is not after the previous row's \(previous.text); rows must be sorted by time without duplicates")
+            }
+            if timeStyle == nil { timeStyle = TimeStyle.of(timeText, time: time) }
+            let row = Row(time: time, timeText: timeText, open: values.0, high: values.1, low: values.2, close: values.3, volume: values.4)
+            guard row.high >= row.low, row.high >= row.open, row.high >= row.close, row.low <= row.open, row.low <= row.close, row.volume >= 0 else {
+                throw ParseError(source: source, row: lineNumber, problem: "prices are inconsistent (need low ≤ open, close ≤ high and volume ≥ 0)")
+            }
+            previous = (time, timeText)
+            return row
+        }
+
+        /// The next line without its line break; nil at the end of the input.
+        private mutating func nextLine() -> Range<Int>? {
+            while true {
+                if let newline = buffer[position...].firstIndex(of: 0x0A) {
+                    let start = position
+                    position = newline + 1
+                    lineNumber += 1
+                    return start..<(newline > start && buffer[newline - 1] == 0x0D ? newline - 1 : newline)
+                }
+                if atEnd {
+                    guard position < buffer.count else { return nil }
+                    let start = position
+                    position = buffer.count
+                    lineNumber += 1
+                    return start..<(buffer[buffer.count - 1] == 0x0D ? buffer.count - 1 : buffer.count)
+                }
+                fill()
+            }
+        }
+
+        /// Drops what was read and appends the next block of the file.
+        private mutating func fill() {
+            guard let file else {
+                atEnd = true
+                return
+            }
+            if position > 0 {
+                dropped += position
+                buffer.removeFirst(position)
+                position = 0
+            }
+            let block = (try? file.read(upToCount: blockSize)) ?? nil
+            if let block, !block.isEmpty {
+                buffer.append(contentsOf: block)
+            } else {
+                atEnd = true
+                try? file.close()
+                self.file = nil
+            }
+        }
+
+        private static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
+        private func trimmed(_ range: Range<Int>) -> Range<Int> {
+            var lower = range.lowerBound
+            var upper = range.upperBound
+            while lower < upper, Self.isBlank(buffer[lower]) { lower += 1 }
+            while upper > lower, Self.isBlank(buffer[upper - 1]) { upper -= 1 }
+            return lower..<upper
+        }
+
+        /// `-?digits[.digits]` with at most 18 significant digits, exactly; nil for anything else.
+        private func fastDecimal(_ cell: Range<Int>) -> Decimal? {
+            var index = cell.lowerBound
+            guard index < cell.upperBound else { return nil }
+            var negative = false
+            if buffer[index] == 0x2D || buffer[index] == 0x2B {
+                negative = buffer[index] == 0x2D
+                index += 1
+            }
+            var mantissa: UInt64 = 0
+            var digits = 0
+            var fractionDigits = 0
+            var pendingZeros = 0
+            var sawPoint = false
+            var sawDigit = false
+            while index < cell.upperBound {
+                let byte = buffer[index]
+                if byte == 0x2E {
+                    if sawPoint { return nil }
+                    sawPoint = true
+                } else if byte >= 0x30, byte <= 0x39 {
+                    sawDigit = true
+                    let digit = UInt64(byte - 0x30)
+                    if sawPoint {
+                        // Trailing zeros after the point are left out, so "12.50" is the same decimal as "12.5".
+                        if digit == 0 {
+                            pendingZeros += 1
+                        } else {
+                            guard digits + pendingZeros + 1 <= 18 else { return nil }
+                            for _ in 0..<pendingZeros { mantissa *= 10 }
+                            fractionDigits += pendingZeros + 1
+                            digits += pendingZeros + 1
+                            pendingZeros = 0
+                            mantissa = mantissa * 10 + digit
+                        }
+                    } else {
+                        guard digits < 18 else { return nil }
+                        mantissa = mantissa * 10 + digit
+                        if mantissa > 0 { digits += 1 }
+                    }
+                } else {
+                    return nil
+                }
+                index += 1
+            }
+            guard sawDigit else { return nil }
+            return Decimal(sign: negative && mantissa != 0 ? .minus : .plus, exponent: -fractionDigits, significand: Decimal(mantissa))
+        }
+
+        private func slowDecimal(_ cell: Range<Int>) -> Decimal? {
+            let text = String(decoding: buffer[cell], as: UTF8.self)
+            guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !value.isNaN, text.lowercased() != "nan",
+                  text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "e" || $0 == "E" || $0 == "+" })
+            else { return nil }
+            return value
+        }
+
+        enum TimeReading {
+            case time(Date)
+            /// The layout is one read here but the date or clock does not exist (2023-02-29, 24:10).
+            case impossible
+            case otherLayout
+        }
+
+        /// Epoch milliseconds, `yyyy-MM-dd`, or `yyyy-MM-dd[T ]HH:mm[:ss][Z]`.
+        private func fastTime(_ cell: Range<Int>) -> TimeReading {
+            let count = cell.count
+            func number(_ offset: Int, _ length: Int) -> Int? {
+                var value = 0
+                for index in (cell.lowerBound + offset)..<(cell.lowerBound + offset + length) {
+                    let byte = buffer[index]
+                    guard byte >= 0x30, byte <= 0x39 else { return nil }
+                    value = value * 10 + Int(byte - 0x30)
+                }
+                return value
+            }
+            if count >= 1, count <= 15, let milliseconds = number(0, count) {
+                return .time(Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000))
+            }
+            guard count >= 10, buffer[cell.lowerBound + 4] == 0x2D, buffer[cell.lowerBound + 7] == 0x2D,
+                  let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
+            else { return .otherLayout }
+            var length = count
+            if count > 10, buffer[cell.upperBound - 1] == 0x5A { length -= 1 }
+            let hasClock = length == 16 || length == 19
+            if length != 10 {
+                let separator = buffer[cell.lowerBound + 10]
+                guard hasClock, separator == 0x54 || separator == 0x20, buffer[cell.lowerBound + 13] == 0x3A,
+                      length == 16 || buffer[cell.lowerBound + 16] == 0x3A
+                else { return .otherLayout }
+            }
+            guard let days = UTCCalendar.days(year: year, month: month, day: day) else { return .impossible }
+            var seconds = days * 86_400
+            if hasClock {
+                guard let hour = number(11, 2), let minute = number(14, 2) else { return .otherLayout }
+                let second = length == 19 ? number(17, 2) : 0
+                guard let second else { return .otherLayout }
+                guard hour < 24, minute < 60, second < 60 else { return .impossible }
+                seconds += hour * 3600 + minute * 60 + second
+            }
+            return .time(Date(timeIntervalSince1970: TimeInterval(seconds)))
+        }
+    }
+}

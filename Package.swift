@@ -135,7 +135,7 @@ let package = Package(
         .target(
             name: "EngineService",
             dependencies: [
-                "KeelsonServiceKit", "KeelsonTrading", "KeelsonDomain", "KeelsonPersistence", "KeelsonStrategies", "KeelsonIndicators",
+                "KeelsonServiceKit", "KeelsonTrading", "KeelsonDomain", "KeelsonPersistence", "KeelsonStrategies", "KeelsonIndicators", "KeelsonExchanges",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -254,7 +254,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "EngineService", "KeelsonTrading", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonStrategies",
-                "KeelsonBacktest", "KeelsonMarketData",
+                "KeelsonBacktest", "KeelsonMarketData", "KeelsonExchanges", "KeelsonFakeExchange",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -12,7 +12,8 @@ struct EngineProcess {
     let child: ChildProcess
     let port: Int
 
-    static func start(database: DatabaseURL, crashAt: String? = nil) throws -> EngineProcess {
+    /// - Parameter environment: more variables (live mode's), added to the test defaults.
+    static func start(database: DatabaseURL, crashAt: String? = nil, environment extra: [String: String] = [:]) throws -> EngineProcess {
         let port = FreePort.next()
         var environment = [
             "DATABASE_URL": database.connectionString,
@@ -23,6 +24,7 @@ struct EngineProcess {
             "LOG_FORMAT": "json",
         ]
         if let crashAt { environment["KEELSON_TEST_CRASH_AT"] = crashAt }
+        environment.merge(extra) { _, given in given }
         return EngineProcess(child: try ChildProcess("keelson-engine", environment: environment), port: port)
     }
 

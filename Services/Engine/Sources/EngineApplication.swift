@@ -1,20 +1,29 @@
 import Hummingbird
+import KeelsonExchanges
 import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
 import Synchronization
 
-/// Builds `keelson-engine`: leader election, recovery, the risk manager, orders through the paper broker,
-/// positions and balances in PostgreSQL, and the API.
+/// Builds `keelson-engine`: leader election, recovery and reconciliation, the risk manager, orders through the
+/// paper broker (`KEELSON_MODE=paper`, the default) or Binance (`live`), positions and balances in PostgreSQL, and
+/// the API.
+/// - Parameter exchange: live mode's Binance connection; read from the environment (`BinanceConnectionSettings`)
+///   when nil. Live mode without an API key and secret is refused here, before anything starts.
 public func buildEngineApplication(
     configuration: ServiceConfiguration,
     settings: EngineSettings? = nil,
     startOptions: EngineStartOptions? = nil,
+    exchange: BinanceConnectionSettings? = nil,
     metrics: ServiceMetrics? = nil,
     logger: Logger? = nil
 ) throws(ConfigurationError) -> some ApplicationProtocol {
     let settings = if let settings { settings } else { try EngineSettings.load() }
     let options = startOptions ?? EngineStartOptions(mode: configuration.mode.rawValue)
+    let liveConnection: BinanceConnectionSettings? = switch configuration.mode {
+    case .paper: nil
+    case .live: if let exchange { exchange } else { try BinanceConnectionSettings.load() }
+    }
     let engineHolder = EngineHolder()
     let runtime = ServiceRuntime(
         configuration: configuration, logger: logger, metrics: metrics,
@@ -28,11 +37,22 @@ public func buildEngineApplication(
         }
     )
     let engineMetrics = EngineMetrics(runtime.metrics)
+    let broker: any Broker
+    if let liveConnection {
+        let client = BinanceRESTClient(
+            baseURL: liveConnection.baseURL, credentials: liveConnection.credentials, httpClient: runtime.httpClient, timeout: liveConnection.timeout,
+            logger: runtime.logger
+        )
+        broker = BinanceBroker(client: client, takerFeeRate: settings.execution.takerFeeRate, logger: runtime.logger)
+        runtime.logger.notice("live trading", metadata: ["exchange": "\(liveConnection)"])
+    } else {
+        broker = PaperBroker(model: settings.execution, rules: { settings.rules(for: $0) })
+    }
     let engine = TradingEngine(
         settings: settings,
         store: PostgresTradingStore(client: runtime.postgres, logger: runtime.logger),
         candleStore: PostgresCandleStore(client: runtime.postgres, logger: runtime.logger),
-        broker: PaperBroker(model: settings.execution, rules: { settings.rules(for: $0) }),
+        broker: broker,
         metrics: engineMetrics, startOptions: options, logger: runtime.logger
     )
     engineHolder.engine = engine

@@ -1,24 +1,40 @@
 import Foundation
 import KeelsonDomain
+import KeelsonExchanges
 
-/// Where orders go: the paper broker, or an exchange. Sending an order whose client order id the broker
-/// already knows never trades twice. Executions are proposed, then confirmed once the engine has committed
-/// them, so a fill the database did not take is proposed again rather than lost.
+/// Where orders go: the paper broker, or an exchange. A broker never trades twice for one client order id:
+/// a second `submit` of an order it knows changes nothing, and an exchange broker that did not hear back asks
+/// the exchange about the order instead of sending it again. Executions are proposed, then confirmed once the
+/// engine has committed them, so a fill the database did not take is proposed again rather than lost.
+///
+/// The engine's side of the lifecycle: it writes the order (`new`, or `submitted` when `acceptsOrdersOnRecord`),
+/// calls `submit`, and settles the report — `new` → `submitted` once the broker holds the order, then the
+/// executions, then how the order ended. Orders whose fate was unknown come back through `outstandingReports`.
+/// At start it hands the broker its open orders (`restore`) and the books to compare (`compareAccount`).
 protocol Broker: Sendable {
     var name: String { get }
     /// True when the broker's acceptance of an order is the order's database row (the paper broker, whose book
     /// is rebuilt from PostgreSQL): the order is then written as `submitted` in the statement that writes it.
     /// An exchange accepts an order only by answering, so its orders are written `new` and moved on after.
     var acceptsOrdersOnRecord: Bool { get }
-    /// Starts working `order`; returns executions that happen at once (a resting stop the bar crossed).
-    func submit(_ order: BrokerOrder) async throws -> [BrokerExecution]
-    func cancel(clientOrderID: String) async throws
-    /// Client order ids the broker is working, for reconciliation at start.
-    func workingOrders() async -> Set<String>
+    /// Starts working `order`; the report carries executions that happened at once (a market order on an
+    /// exchange, a resting stop the bar crossed).
+    func submit(_ order: BrokerOrder) async throws -> BrokerOrderReport
+    /// Cancels `order`; the report says how it really ended (it may have filled first), or that it is unknown.
+    func cancel(_ order: BrokerOrder, reason: String) async throws -> BrokerOrderReport
     /// Executions a new bar causes.
     func executions(on candle: Candle) async -> [BrokerExecution]
+    /// Orders whose outcome the broker did not know (a lost answer) or that were still working, asked about again
+    /// when due: a report for each one it learned something about.
+    func outstandingReports() async -> [BrokerOrderReport]
     /// The engine has recorded `execution`.
     func confirm(_ execution: BrokerExecution) async
+    /// Start-up: takes over the engine's open orders, without sending any of them again, and reports what became
+    /// of each. Throws `BrokerUnavailable` when the broker cannot be asked; the engine retries.
+    func restore(_ orders: [BrokerOrder]) async throws -> [BrokerOrderReport]
+    /// Start-up: what the account at the broker holds and works that the books disagree with. Throws
+    /// `BrokerUnavailable` when the broker cannot be asked.
+    func compareAccount(with books: AccountBooks) async throws -> [AccountDifference]
     /// Forgets everything: the engine is about to restore from the database or stand by.
     func reset() async
 }
@@ -28,29 +44,56 @@ struct BrokerOrder: Sendable, Equatable {
     var clientOrderID: String
     var symbol: Symbol
     var side: TradeSide
-    var remainingQuantity: Decimal
+    var quantity: Decimal
+    /// Traded so far, as the engine recorded it.
+    var filledQuantity: Decimal
+    var averageFillPrice: Decimal?
+    /// The price the decision expected (the signal's price, a stop level): slippage is measured against it.
+    var expectedPrice: Decimal?
     /// Fills only on bars that open after this: a decision made at a bar's close trades at the next price seen.
     var decidedAfterBar: Date
+    /// When the order was written.
+    var placedAt: Date
     var fillCount: Int
     /// A stop or take-profit that was resting at the exchange and the bar crossed: it fills at once at this price.
     var immediateFill: (price: Decimal, bar: Candle)?
 
+    var remainingQuantity: Decimal { quantity - filledQuantity }
+
     static func == (lhs: BrokerOrder, rhs: BrokerOrder) -> Bool {
-        lhs.clientOrderID == rhs.clientOrderID && lhs.remainingQuantity == rhs.remainingQuantity && lhs.fillCount == rhs.fillCount
+        lhs.clientOrderID == rhs.clientOrderID && lhs.quantity == rhs.quantity && lhs.filledQuantity == rhs.filledQuantity && lhs.fillCount == rhs.fillCount
     }
 }
 
 /// One execution report.
 struct BrokerExecution: Sendable, Equatable {
     var clientOrderID: String
-    /// Unique per order: `<client order id>-<n>`, so a replayed report is recognised.
+    /// Unique per order (the exchange's trade id, or `<client order id>-<n>` on paper), so a replayed report
+    /// is recognised.
     var exchangeFillID: String
+    /// How much of the order this execution traded, as the exchange counts it.
     var quantity: Decimal
+    /// What it adds to or takes from the position: `quantity`, except for a buy whose commission the exchange
+    /// took in the asset bought (see `BinanceFillConversion`).
+    var positionQuantity: Decimal
     var price: Decimal
-    /// The price the fill was measured against: the bar's open, or the stop level.
+    /// The price the fill was measured against: the bar's open, the stop level, or the decision's price.
     var referencePrice: Decimal
+    /// In the quote asset, as the engine's accounting counts it.
     var fee: Decimal
+    /// What the exchange charged, in the asset it charged it in, when that is not simply `fee`.
+    var commission: BrokerCommission?
     var slippageBps: Decimal
     var latencyMilliseconds: Double
     var time: Date
+}
+
+/// A commission as the exchange charged it.
+struct BrokerCommission: Sendable, Equatable, CustomStringConvertible {
+    var amount: Decimal
+    var asset: String
+    /// Not reported by the exchange but estimated (an order recovered by query carries no fills).
+    var estimated: Bool
+
+    var description: String { "\(amount) \(asset)\(estimated ? " (estimated)" : "")" }
 }

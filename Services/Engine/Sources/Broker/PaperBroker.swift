@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonDomain
+import KeelsonExchanges
 import KeelsonTrading
 
 /// The default broker: market orders fill at the next bar's open through the execution model (spread,
@@ -19,19 +20,21 @@ actor PaperBroker: Broker {
         self.rules = rules
     }
 
-    func submit(_ order: BrokerOrder) async throws -> [BrokerExecution] {
-        guard book[order.clientOrderID] == nil, !finished.contains(order.clientOrderID) else { return [] }
+    func submit(_ order: BrokerOrder) async throws -> BrokerOrderReport {
+        var report = BrokerOrderReport(clientOrderID: order.clientOrderID, outcome: .accepted)
+        guard book[order.clientOrderID] == nil, !finished.contains(order.clientOrderID) else { return report }
         book[order.clientOrderID] = order
-        guard let (price, bar) = order.immediateFill else { return [] }
-        return execution(for: order, referencePrice: price, bar: bar, time: bar.closeTime).map { [$0] } ?? []
+        if let (price, bar) = order.immediateFill, let execution = execution(for: order, referencePrice: price, bar: bar, time: bar.closeTime) {
+            report.executions = [execution]
+        }
+        return report
     }
 
-    func cancel(clientOrderID: String) async throws {
-        book[clientOrderID] = nil
-        finished.insert(clientOrderID)
+    func cancel(_ order: BrokerOrder, reason: String) async throws -> BrokerOrderReport {
+        book[order.clientOrderID] = nil
+        finished.insert(order.clientOrderID)
+        return BrokerOrderReport(clientOrderID: order.clientOrderID, outcome: .ended(.canceled, reason: reason))
     }
-
-    func workingOrders() async -> Set<String> { Set(book.keys) }
 
     func executions(on candle: Candle) async -> [BrokerExecution] {
         book.values
@@ -40,20 +43,23 @@ actor PaperBroker: Broker {
             .compactMap { execution(for: $0, referencePrice: candle.open, bar: candle, time: candle.openTime) }
     }
 
+    /// Paper orders are never in doubt.
+    func outstandingReports() async -> [BrokerOrderReport] { [] }
+
     private func execution(for order: BrokerOrder, referencePrice: Decimal, bar: Candle, time: Date) -> BrokerExecution? {
         guard let fill = model.fill(side: order.side, quantity: order.remainingQuantity, referencePrice: referencePrice, bar: bar, rules: rules(order.symbol)) else {
             return nil
         }
         return BrokerExecution(
             clientOrderID: order.clientOrderID, exchangeFillID: "\(order.clientOrderID)-\(order.fillCount + 1)", quantity: fill.quantity,
-            price: fill.price, referencePrice: referencePrice, fee: fill.fee, slippageBps: fill.slippageBps,
-            latencyMilliseconds: fill.latencyMilliseconds, time: time.addingTimeInterval(fill.latencyMilliseconds / 1000)
+            positionQuantity: fill.quantity, price: fill.price, referencePrice: referencePrice, fee: fill.fee, commission: nil,
+            slippageBps: fill.slippageBps, latencyMilliseconds: fill.latencyMilliseconds, time: time.addingTimeInterval(fill.latencyMilliseconds / 1000)
         )
     }
 
     func confirm(_ execution: BrokerExecution) async {
         guard var order = book[execution.clientOrderID] else { return }
-        order.remainingQuantity -= execution.quantity
+        order.filledQuantity += execution.quantity
         order.fillCount += 1
         order.immediateFill = nil
         if order.remainingQuantity <= 0 {
@@ -63,6 +69,20 @@ actor PaperBroker: Broker {
             book[execution.clientOrderID] = order
         }
     }
+
+    /// The book is the database's open orders: each is working here again, including one written but never
+    /// put in the book before a crash.
+    func restore(_ orders: [BrokerOrder]) async throws -> [BrokerOrderReport] {
+        var reports: [BrokerOrderReport] = []
+        for order in orders {
+            book[order.clientOrderID] = order
+            reports.append(BrokerOrderReport(clientOrderID: order.clientOrderID, outcome: .accepted))
+        }
+        return reports
+    }
+
+    /// The paper account is the books.
+    func compareAccount(with books: AccountBooks) async throws -> [AccountDifference] { [] }
 
     func reset() async {
         book = [:]

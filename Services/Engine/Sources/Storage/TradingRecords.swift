@@ -106,6 +106,10 @@ struct FillCommit: Sendable {
     var previousStatus: OrderStatus
     var exchangeFillID: String
     var fill: FillInput
+    /// What the order traded, when the position moved by less (a buy's commission taken in the asset bought).
+    var executedQuantity: Decimal
+    /// The exchange's commission in its own asset ("0.025 BTC"), kept with the fill's order event.
+    var commission: String?
     var expectedPrice: Decimal?
     var slippageBps: Decimal
     var latencyMilliseconds: Double

@@ -76,17 +76,21 @@ enum SignalRejection: TradingStatementKind {
 }
 
 /// An order's move to a new state, only from the state we believe it is in.
-/// $3 order id, $4 from, $5 to, $6 reason (nullable), $7 broker. Returns held, rows changed.
+/// $3 order id, $4 from, $5 to, $6 reason (nullable), $7 broker, $8 exchange order id (nullable), $9 the quantity the
+/// exchange works (nullable: unchanged). Returns held, rows changed.
 enum OrderTransition: TradingStatementKind {
     static let name = "order_transition"
     static let sql = """
         WITH \(fence), changed AS (
-            UPDATE orders SET status = $5::text, updated_at = now(), reject_reason = coalesce($6::text, reject_reason)
+            UPDATE orders SET status = $5::text, updated_at = now(), reject_reason = coalesce($6::text, reject_reason),
+                              exchange_order_id = coalesce($8::text, exchange_order_id), quantity = coalesce($9::numeric, quantity)
             WHERE id = $3::int8 AND status = $4::text AND (SELECT held FROM fence)
             RETURNING id
         ), event AS (
             INSERT INTO order_events (order_id, from_status, to_status, detail)
-            SELECT id, $4::text, $5::text, jsonb_strip_nulls(jsonb_build_object('broker', $7::text, 'reason', $6::text)) FROM changed
+            SELECT id, $4::text, $5::text,
+                   jsonb_strip_nulls(jsonb_build_object('broker', $7::text, 'reason', $6::text, 'exchange_order_id', $8::text, 'quantity', $9::numeric::text))
+            FROM changed
         )
         SELECT (SELECT held FROM fence), (SELECT count(*) FROM changed)
         """
@@ -101,7 +105,8 @@ enum OrderTransition: TradingStatementKind {
 /// $31 exit notional, $32 exit fees, $33 entry order id, $34 trailing distance, $35 exit attempts, $36 mark,
 /// $37 trade?, $38 trade quantity, $39 entry time, $40 entry price, $41 exit time, $42 exit price, $43 pnl, $44 fees,
 /// $45 exit reason, $46 trade entry order, $47 trade exit order, $48 cash, $49 equity, $50 realized total,
-/// $51 unrealized, $52 fees paid, $53 peak equity, $54 cost basis. Returns held, fills recorded (0: seen before).
+/// $51 unrealized, $52 fees paid, $53 peak equity, $54 cost basis, $55 executed quantity when not the fill's (nullable),
+/// $56 the exchange's commission as charged (nullable). Returns held, fills recorded (0: seen before).
 enum FillRecord: TradingStatementKind {
     static let name = "fill_record"
     static let sql = """
@@ -118,7 +123,8 @@ enum FillRecord: TradingStatementKind {
         ), event AS (
             INSERT INTO order_events (order_id, from_status, to_status, detail)
             SELECT $3::int8, $18::text, $15::text,
-                   jsonb_build_object('fill_id', id, 'quantity', $8::numeric::text, 'price', $9::numeric::text)
+                   jsonb_strip_nulls(jsonb_build_object('fill_id', id, 'quantity', $8::numeric::text, 'price', $9::numeric::text,
+                                                        'executed_quantity', $55::numeric::text, 'commission', $56::text))
             FROM recorded
         ), position_kept AS (
             INSERT INTO positions (session_id, symbol, quantity, average_entry_price, realized_pnl, stop_price, take_profit_price,

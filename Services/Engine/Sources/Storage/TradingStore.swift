@@ -17,8 +17,12 @@ protocol TradingStore: Sendable {
     func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, acceptedBy broker: String?, fence: LeaderFence) async throws -> DecisionOutcome?
     /// Writes an order not caused by a signal (an exit); returns the stored order when the client id exists already.
     func createOrder(_ draft: OrderDraft, sessionID: Int64, fence: LeaderFence) async throws -> OrderRecord
-    /// Moves an order on, recording which broker and why; `reason` also becomes the order's reject reason.
-    func transition(_ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, fence: LeaderFence) async throws -> OrderRecord
+    /// Moves an order on, recording which broker and why; `reason` also becomes the order's reject reason. An
+    /// exchange's acceptance also records its order id and, when it works less than was written (rounded down to
+    /// its lot step), that quantity.
+    func transition(
+        _ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, exchangeOrderID: String?, workingQuantity: Decimal?, fence: LeaderFence
+    ) async throws -> OrderRecord
     /// False when this fill was recorded before (a replayed execution report): nothing changes.
     func applyFill(_ commit: FillCommit, sessionID: Int64, fence: LeaderFence) async throws -> Bool
     func saveSnapshot(_ snapshot: EquitySnapshot, sessionID: Int64, fence: LeaderFence) async throws
@@ -61,6 +65,12 @@ enum TradingStoreError: Error, CustomStringConvertible, APIErrorConvertible {
         case .notLeader: .serviceUnavailable(description)
         case .sessionBusy, .inconsistent: APIError(.conflict, code: "conflict", detail: description)
         }
+    }
+}
+
+extension TradingStore {
+    func transition(_ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, fence: LeaderFence) async throws -> OrderRecord {
+        try await transition(order, to: status, broker: broker, reason: reason, exchangeOrderID: nil, workingQuantity: nil, fence: fence)
     }
 }
 
@@ -324,7 +334,9 @@ struct PostgresTradingStore: TradingStore {
         }
     }
 
-    func transition(_ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, fence: LeaderFence) async throws -> OrderRecord {
+    func transition(
+        _ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, exchangeOrderID: String?, workingQuantity: Decimal?, fence: LeaderFence
+    ) async throws -> OrderRecord {
         let next = try OrderStateMachine.transition(from: order.status, to: status)
         var bindings = PostgresBindings.fenced(fence)
         bindings.append(order.id)
@@ -332,6 +344,8 @@ struct PostgresTradingStore: TradingStore {
         bindings.append(next.rawValue)
         bindings.append(reason)
         bindings.append(broker)
+        bindings.append(exchangeOrderID)
+        try bindings.append(workingQuantity)
         let (held, count) = try await run(OrderTransition.self, bindings).decode((Bool, Int64).self)
         guard held else { throw TradingStoreError.notLeader }
         guard count == 1 else {
@@ -339,6 +353,7 @@ struct PostgresTradingStore: TradingStore {
         }
         var updated = order
         updated.status = next
+        if let workingQuantity { updated.quantity = workingQuantity }
         return updated
     }
 
@@ -401,6 +416,8 @@ struct PostgresTradingStore: TradingStore {
         try bindings.append(commit.account.feesPaid)
         try bindings.append(commit.peakEquity)
         try bindings.append(position.costBasis)
+        try bindings.append(commit.executedQuantity == fill.quantity ? nil : commit.executedQuantity)
+        bindings.append(commit.commission)
         let (held, count) = try await run(FillRecord.self, bindings).decode((Bool, Int64).self)
         guard held else { throw TradingStoreError.notLeader }
         return count == 1

@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonDomain
+import KeelsonExchanges
 import KeelsonPersistence
 import KeelsonStrategies
 import KeelsonTrading
@@ -94,21 +95,41 @@ public actor TradingEngine {
 
     // MARK: Leadership and recovery
 
-    /// This process holds the leader lock: rebuild from PostgreSQL, reconcile the broker, catch up on
-    /// signals, then trade.
+    /// This process holds the leader lock: rebuild from PostgreSQL, reconcile with the broker, catch up on
+    /// signals, then trade. A broker that cannot be asked (the exchange is down) keeps the engine leading but not
+    /// ready, and reconciliation is tried again with backoff (1 s, doubling to at most a minute); any other
+    /// failure hands the lock back.
     func lead(fence: LeaderFence) async throws {
-        try await serially {
-            role = .leader
-            self.fence = fence
-            notReadyReason = "recovering open orders, positions and balance from the database"
-            metrics.role(leader: true)
+        var failures = 0
+        while true {
             do {
-                try await recover()
-            } catch {
-                clearState(role: .standby, reason: "recovery failed: \(DatabaseErrorDescription.describe(error))")
-                throw error
+                let leading = try await serially { () async throws -> Bool in
+                    // Told to stand by while waiting to retry: the lock is no longer ours to trade with.
+                    guard failures == 0 || (role == .leader && self.fence == fence) else { return false }
+                    role = .leader
+                    self.fence = fence
+                    if failures == 0 { notReadyReason = "recovering open orders, positions and balance from the database and reconciling them with the \(broker.name) broker" }
+                    metrics.role(leader: true)
+                    do {
+                        try await recover()
+                    } catch let error as BrokerUnavailable {
+                        throw error
+                    } catch {
+                        clearState(role: .standby, reason: "recovery failed: \(DatabaseErrorDescription.describe(error))")
+                        throw error
+                    }
+                    notReadyReason = nil
+                    return true
+                }
+                guard leading else { return }
+                break
+            } catch let error as BrokerUnavailable {
+                failures += 1
+                let delay = min(60, 1 << min(failures - 1, 6))
+                notReadyReason = "reconciliation with \(broker.name) failed (\(error.detail)); retrying in \(delay) s"
+                logger.warning("reconciliation failed; trading waits", metadata: ["error": "\(error)", "retry_in_seconds": "\(delay)"])
+                try await Task.sleep(for: .seconds(delay))
             }
-            notReadyReason = nil
         }
         try await catchUp()
     }
@@ -157,34 +178,72 @@ public actor TradingEngine {
             windows[symbol] = window
         }
 
-        // Reconcile: the broker works exactly the open orders the database has. Orders written but never
-        // sent (a crash between the two) are sent now under the same client order id.
-        await broker.reset()
-        let working = await broker.workingOrders()
-        var resent = 0
-        for order in stored.openOrders.sorted(by: { $0.id < $1.id }) where !working.contains(order.clientOrderID) {
-            try await send(order, immediateFill: nil)
-            if order.status == .new { resent += 1 }
-        }
-        let unknown = await broker.workingOrders().subtracting(openOrders.keys)
-        for clientOrderID in unknown {
-            try await broker.cancel(clientOrderID: clientOrderID)
-            try await store.recordRiskEvent(kind: "reconciliation", symbol: nil, reason: "the broker worked order \(clientOrderID), which the database does not know; canceled", detail: [:], sessionID: opened.id)
-        }
-        metrics.tradingState(opened.state)
         metrics.riskLimits(settings.risk)
         if let lastFillAt = stored.lastFillAt { metrics.lastFill(at: lastFillAt) }
+
+        // Reconcile: the broker takes over exactly the open orders the database has (paper: its book; an
+        // exchange: each asked for by client order id, never sent again), and what became of each is recorded.
+        await broker.reset()
+        let reports = try await broker.restore(stored.openOrders.sorted(by: { $0.id < $1.id }).map { brokerOrder($0) })
+        for report in reports {
+            let executed = report.executions.reduce(Decimal(0)) { $0 + $1.quantity }
+            try await settle(report)
+            // Rejections and unknown outcomes are recorded by `settle` itself.
+            var findings: [String] = []
+            if executed > 0 { findings.append("executed \(executed) while the engine was not listening; recorded as \(report.executions.count) fill(s)") }
+            if case .ended(let status, let reason) = report.outcome { findings.append("\(status.rawValue): \(reason)") }
+            guard !findings.isEmpty else { continue }
+            let reason = "order \(report.clientOrderID): " + findings.joined(separator: "; ")
+            logger.warning("reconciliation", metadata: ["client_order_id": "\(report.clientOrderID)", "finding": "\(reason)"])
+            try await store.recordRiskEvent(kind: "reconciliation", symbol: nil, reason: reason, detail: ["client_order_id": report.clientOrderID], sessionID: opened.id)
+        }
+        try await reconcileAccount(session: opened.id)
+        let state = session?.state ?? opened.state
+        metrics.tradingState(state)
         updatePortfolioMetrics()
         logger.notice("recovered", metadata: [
-            "session": "\(opened.id)", "state": "\(opened.state.rawValue)", "positions": "\(positions.count)",
-            "open_orders": "\(openOrders.count)", "orders_sent_after_crash": "\(resent)", "cash": "\(account.cash)",
+            "session": "\(opened.id)", "state": "\(state.rawValue)", "positions": "\(positions.count)",
+            "open_orders": "\(openOrders.count)", "cash": "\(account.cash)",
         ])
     }
 
+    /// Compares the account at the broker with the books. Each difference is logged and recorded (risk_events,
+    /// kind `reconciliation`); a balance the account does not have halts new entries until an operator resumes,
+    /// since entries would spend money that is not there and exits would sell what is not held.
+    private func reconcileAccount(session sessionID: Int64) async throws {
+        let books = AccountBooks(
+            cash: account.cash, positions: Dictionary(uniqueKeysWithValues: positions.map { ($0.key.rawValue, $0.value.quantity) }),
+            workingOrders: openOrders.values.sorted { $0.id < $1.id }.map {
+                AccountBooks.WorkingOrder(clientOrderId: $0.clientOrderID, symbol: $0.symbol.rawValue, filledQuantity: $0.filledQuantity)
+            },
+            symbols: settings.symbols.map(\.rawValue)
+        )
+        let differences = try await broker.compareAccount(with: books)
+        for difference in differences {
+            logger.warning("reconciliation: the account differs from the books", metadata: ["difference": "\(difference.kind.rawValue)", "detail": "\(difference.detail)"])
+            try await store.recordRiskEvent(
+                kind: "reconciliation", symbol: nil, reason: difference.detail, detail: ["difference": difference.kind.rawValue, "subject": difference.subject],
+                sessionID: sessionID
+            )
+        }
+        let shortfalls = differences.filter { $0.kind == .balanceShortfall }
+        if let first = shortfalls.first, session?.state == .active {
+            let more = shortfalls.count > 1 ? " (and \(shortfalls.count - 1) more)" : ""
+            try await changeState(
+                to: .halted, reason: "reconciliation: \(first.detail)\(more); compare with keelson live sync-balance, fix, then resume", kind: "reconciliation",
+                resetReferences: false
+            )
+        }
+    }
+
     /// Decides every stored signal the engine has not decided yet (missed pushes, signals stored while it
-    /// was down or standing by). Signals older than the session are not its business.
+    /// was down or standing by). Signals older than the session are not its business. First settles orders whose
+    /// outcome the broker did not know.
     func catchUp() async throws {
         guard notReadyReason == nil, let since = session?.startedAt.addingTimeInterval(-Double(settings.signalMaxAge.components.seconds)) else { return }
+        try await serially {
+            for report in await broker.outstandingReports() { try await settle(report) }
+        }
         let missed = try await store.undecidedSignals(since: since, limit: 500)
         if !missed.isEmpty {
             _ = try await handle(signals: missed)
@@ -314,20 +373,80 @@ public actor TradingEngine {
         }
     }
 
-    /// Sends an order (again, after a crash: same client order id) and applies any execution that happens at once.
+    /// Sends an order and settles what the broker answers. A broker whose acceptance is the row (paper) has the
+    /// order `submitted` before it hears of it; an exchange's order stays `new` until the exchange has answered.
     private func send(_ order: OrderRecord, immediateFill: (price: Decimal, bar: Candle)?) async throws {
         var current = order
-        if current.status == .new {
+        if current.status == .new, broker.acceptsOrdersOnRecord {
             current = try await store.transition(current, to: .submitted, broker: broker.name, reason: nil, fence: try requireFence())
             metrics.orderTransition(.submitted)
             openOrders[current.clientOrderID] = current
         }
-        let executions = try await broker.submit(BrokerOrder(
-            clientOrderID: current.clientOrderID, symbol: current.symbol, side: current.side, remainingQuantity: current.remainingQuantity,
-            decidedAfterBar: current.decidedAfterBar, fillCount: current.fillCount, immediateFill: immediateFill
-        ))
-        for execution in executions { try await apply(execution) }
+        try await settle(try await broker.submit(brokerOrder(current, immediateFill: immediateFill)))
         updateOrderMetrics()
+    }
+
+    /// Records what the broker says of an order: that it holds it (`new` → `submitted`, with the exchange's id
+    /// and the quantity it works), its executions, then how it ended. A rejection and an unknown outcome are
+    /// also risk events, for the operator.
+    private func settle(_ report: BrokerOrderReport) async throws {
+        guard var order = openOrders[report.clientOrderID] else {
+            for execution in report.executions { try await apply(execution) }  // logged as unknown there
+            return
+        }
+        if order.status == .new, report.brokerHeldOrder {
+            order = try await store.transition(
+                order, to: .submitted, broker: broker.name, reason: nil, exchangeOrderID: report.exchangeOrderID, workingQuantity: report.workingQuantity,
+                fence: try requireFence()
+            )
+            metrics.orderTransition(.submitted)
+            openOrders[order.clientOrderID] = order
+        }
+        for execution in report.executions { try await apply(execution) }
+        guard let current = openOrders[report.clientOrderID] else { return }
+        switch report.outcome {
+        case .accepted:
+            break
+        case .ended(let status, let reason):
+            try await end(current, as: status, reason: reason)
+        case .rejected(let reason):
+            // A working order the exchange turns out not to know can no longer be "rejected": it is canceled.
+            let status: OrderStatus = OrderStateMachine.allowedTransitions(from: current.status).contains(.rejected) ? .rejected : .canceled
+            try await end(current, as: status, reason: reason)
+            try await recordOrderEvent("order_rejected", current, reason)
+        case .unknown(let reason):
+            logger.warning("order status unknown", metadata: ["client_order_id": "\(current.clientOrderID)", "reason": "\(reason)"])
+            try await recordOrderEvent("order_status_unknown", current, reason)
+        }
+    }
+
+    private func recordOrderEvent(_ kind: String, _ order: OrderRecord, _ reason: String) async throws {
+        guard let session else { return }
+        try await store.recordRiskEvent(
+            kind: kind, symbol: order.symbol, reason: "order \(order.clientOrderID): \(reason)",
+            detail: ["client_order_id": order.clientOrderID, "broker": broker.name], sessionID: session.id
+        )
+    }
+
+    private func end(_ order: OrderRecord, as status: OrderStatus, reason: String) async throws {
+        _ = try await store.transition(order, to: status, broker: broker.name, reason: reason, fence: try requireFence())
+        metrics.orderTransition(status)
+        openOrders[order.clientOrderID] = nil
+        logger.info("order ended", metadata: ["client_order_id": "\(order.clientOrderID)", "status": "\(status.rawValue)", "reason": "\(reason)"])
+    }
+
+    /// Cancels a working order at the broker and settles how it really ended: canceled, filled first, or — when
+    /// the broker cannot tell — still working until it can.
+    private func cancel(_ order: OrderRecord, reason: String) async throws {
+        try await settle(try await broker.cancel(brokerOrder(order), reason: reason))
+    }
+
+    private func brokerOrder(_ order: OrderRecord, immediateFill: (price: Decimal, bar: Candle)? = nil) -> BrokerOrder {
+        BrokerOrder(
+            clientOrderID: order.clientOrderID, symbol: order.symbol, side: order.side, quantity: order.quantity, filledQuantity: order.filledQuantity,
+            averageFillPrice: order.averageFillPrice, expectedPrice: order.expectedPrice, decidedAfterBar: order.decidedAfterBar, placedAt: order.createdAt,
+            fillCount: order.fillCount, immediateFill: immediateFill
+        )
     }
 
     // MARK: Candles
@@ -420,10 +539,7 @@ public actor TradingEngine {
     /// An exit closes what was bought so far; the rest of a partly filled entry must not keep buying after it.
     private func cancelWorkingEntries(_ symbol: Symbol, reason: String) async throws {
         for order in openOrders.values.sorted(by: { $0.id < $1.id }) where order.symbol == symbol && order.side == .buy {
-            try await broker.cancel(clientOrderID: order.clientOrderID)
-            _ = try await store.transition(order, to: .canceled, broker: broker.name, reason: reason, fence: try requireFence())
-            metrics.orderTransition(.canceled)
-            openOrders[order.clientOrderID] = nil
+            try await cancel(order, reason: reason)
         }
     }
 
@@ -444,7 +560,7 @@ public actor TradingEngine {
         let symbol = order.symbol
         var position = positions[symbol] ?? Position(symbol: symbol, entryOrderID: order.id, openedAt: execution.time, stops: nil)
         let input = FillInput(
-            orderID: order.id, side: order.side, quantity: execution.quantity, price: execution.price, fee: execution.fee,
+            orderID: order.id, side: order.side, quantity: execution.positionQuantity, price: execution.price, fee: execution.fee,
             time: execution.time, cause: order.cause
         )
         let effect = try position.apply(input)
@@ -468,7 +584,8 @@ public actor TradingEngine {
         let peak = max(session.peakEquity, equity)
 
         let commit = FillCommit(
-            order: order, previousStatus: previous, exchangeFillID: execution.exchangeFillID, fill: input, expectedPrice: order.expectedPrice,
+            order: order, previousStatus: previous, exchangeFillID: execution.exchangeFillID, fill: input, executedQuantity: execution.quantity,
+            commission: execution.commission?.description, expectedPrice: order.expectedPrice,
             slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds, position: position, trade: effect.closedTrade,
             account: newAccount, equity: equity, unrealizedPnl: unrealized, peakEquity: peak, marks: marks
         )
@@ -582,16 +699,16 @@ public actor TradingEngine {
         return try await serially {
             guard session?.state != .stopped else { return ControlResult(state: "stopped", changed: false, detail: "already stopped: \(session?.stateReason ?? "")") }
             try await changeState(to: .stopped, reason: reason, kind: "operator_halt", resetReferences: false)
-            var canceled = 0
+            let working = openOrders.count
             for order in openOrders.values.sorted(by: { $0.id < $1.id }) {
-                try await broker.cancel(clientOrderID: order.clientOrderID)
-                _ = try await store.transition(order, to: .canceled, broker: broker.name, reason: "kill switch: \(reason)", fence: try requireFence())
-                metrics.orderTransition(.canceled)
-                openOrders[order.clientOrderID] = nil
-                canceled += 1
+                try await cancel(order, reason: "kill switch: \(reason)")
             }
             updateOrderMetrics()
-            return ControlResult(state: "stopped", changed: true, detail: "kill switch on: \(canceled) working orders canceled; \(positions.count) positions left open and their stops are not watched until resume or close-all")
+            let unknown = openOrders.isEmpty ? "" : "; \(openOrders.count) orders of unknown status are asked about until known"
+            return ControlResult(
+                state: "stopped", changed: true,
+                detail: "kill switch on: \(working - openOrders.count) working orders canceled\(unknown); \(positions.count) positions left open and their stops are not watched until resume or close-all"
+            )
         }
     }
 

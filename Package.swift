@@ -158,6 +158,7 @@ let package = Package(
                 "KeelsonMarketData",
                 "KeelsonTrading",
                 "KeelsonBacktest",
+                "KeelsonExchanges",
                 "KeelsonFakeExchange",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

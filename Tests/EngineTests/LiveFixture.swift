@@ -51,6 +51,13 @@ enum LiveFixture {
         }
     }
 
+    /// Pushes a signal and returns how the engine decided it (`ordered`, `rejected`), read from its log: the push
+    /// may race the catch-up poll, and either decides it, once.
+    static func decide(_ signal: Int64, client: some TestClientProtocol, postgres: PostgresClient) async throws -> String {
+        _ = try await F.postSignals([signal], client: client)
+        return try await F.value("SELECT outcome FROM engine_signal_log WHERE signal_id = \(signal)", as: String.self, postgres: postgres)
+    }
+
     /// The exchange's orders placed with `clientOrderId` (POST /api/v3/order requests).
     static func orderPosts(_ exchange: FakeExchange, clientOrderId: String) async -> Int {
         await exchange.receivedRequests().filter { $0.method == "POST" && $0.path == "/api/v3/order" && $0.query.contains("newClientOrderId=\(clientOrderId)&") }.count

@@ -102,7 +102,9 @@ struct LiveReconciliationTests {
                     #expect(try await F.value("SELECT count(*)::int FROM risk_events WHERE kind = 'reconciliation'", as: Int.self, postgres: postgres) == 2)
                     // Entries wait for an operator; the engine itself is ready.
                     let entry = try await F.insertSignal(.buy, bar: 19, strategy: "other", postgres: postgres)
-                    #expect(try await F.postSignals([entry], client: client).first?.outcome == "rejected")
+                    #expect(try await L.decide(entry, client: client, postgres: postgres) == "rejected")
+                    let reason = try await F.value("SELECT reason FROM engine_signal_log WHERE signal_id = \(entry)", as: String.self, postgres: postgres)
+                    #expect(reason.contains("halted"), Comment(rawValue: reason))
                 }
             }
         }

@@ -19,7 +19,7 @@ struct LiveTradingTests {
             try await exchange.withRunning { baseURL in
                 try await L.withEngine(database: url, exchange: baseURL) { client in
                     let buy = try await F.insertSignal(.buy, bar: 19, postgres: postgres)
-                    #expect(try await F.postSignals([buy], client: client) == [.init(id: buy, outcome: "ordered", detail: "k-sig-\(buy)")])
+                    #expect(try await L.decide(buy, client: client, postgres: postgres) == "ordered")
 
                     // The market order executed when it was sent: one fill from the FULL answer.
                     let placed = try #require(await exchange.orders().last)
@@ -54,7 +54,7 @@ struct LiveTradingTests {
                     // The exit sells exactly what the account holds; its commission is in USDT.
                     await exchange.advanceMarket(by: 60)
                     let sell = try await F.insertSignal(.sell, bar: 20, postgres: postgres)
-                    #expect(try await F.postSignals([sell], client: client).first?.outcome == "ordered")
+                    #expect(try await L.decide(sell, client: client, postgres: postgres) == "ordered")
                     let exit = try #require(await exchange.orders().last)
                     #expect(exit.clientOrderId == "k-sig-\(sell)")
                     #expect(exit.originalQuantity == F.decimal("24.975"))
@@ -87,7 +87,7 @@ struct LiveTradingTests {
                 try await L.withEngine(database: url, exchange: baseURL) { client in
                     // At 101 the position cap (2,500) sizes 24.75247 on the engine's default step; Binance's step is 0.01.
                     let buy = try await F.insertSignal(.buy, bar: 19, price: "101", postgres: postgres)
-                    #expect(try await F.postSignals([buy], client: client).first?.outcome == "ordered")
+                    #expect(try await L.decide(buy, client: client, postgres: postgres) == "ordered")
                     let placed = try #require(await exchange.orders().last)
                     #expect(placed.originalQuantity == F.decimal("24.75"))
                     let (status, quantity, filled) = try await postgres.query("SELECT status, quantity, filled_quantity FROM orders").collect()[0]
@@ -118,14 +118,14 @@ struct LiveTradingTests {
                 try await L.withEngine(database: url, exchange: baseURL) { client in
                     // 25 units at the signal's 60 is 1,500: below 2,000 by the filters, so nothing is sent.
                     let small = try await F.insertSignal(.buy, bar: 19, price: "60", postgres: postgres)
-                    #expect(try await F.postSignals([small], client: client).first?.outcome == "ordered")
+                    #expect(try await L.decide(small, client: client, postgres: postgres) == "ordered")
                     let refused = try await F.value("SELECT status || ': ' || reject_reason FROM orders WHERE signal_id = \(small)", as: String.self, postgres: postgres)
                     #expect(refused.hasPrefix("rejected: not sent: BTCUSDT order breaks Binance's NOTIONAL filter"), Comment(rawValue: refused))
                     #expect(await L.orderPosts(exchange, clientOrderId: "k-sig-\(small)") == 0)
 
                     // 12.5 units at the signal's 200 pass the check, but the exchange prices them near 100: -1013.
                     let stale = try await F.insertSignal(.buy, bar: 19, price: "200", strategy: "other", postgres: postgres)
-                    #expect(try await F.postSignals([stale], client: client).first?.outcome == "ordered")
+                    #expect(try await L.decide(stale, client: client, postgres: postgres) == "ordered")
                     let rejected = try await F.value("SELECT status || ': ' || reject_reason FROM orders WHERE signal_id = \(stale)", as: String.self, postgres: postgres)
                     #expect(rejected == "rejected: Binance refused the order (code -1013): Filter failure: NOTIONAL")
                     #expect(await L.orderPosts(exchange, clientOrderId: "k-sig-\(stale)") == 1)
@@ -157,19 +157,22 @@ struct LiveTradingTests {
                 try await L.withEngine(database: url, exchange: baseURL, poll: .milliseconds(200)) { client in
                     // An order refused by the filters first, so the symbol's filters are known before the faults.
                     let refused = try await F.insertSignal(.buy, bar: 19, price: "60", postgres: postgres)
-                    #expect(try await F.postSignals([refused], client: client).first?.outcome == "ordered")
+                    #expect(try await L.decide(refused, client: client, postgres: postgres) == "ordered")
+                    #expect(try await F.value("SELECT status FROM orders WHERE signal_id = \(refused)", as: String.self, postgres: postgres) == "rejected")
 
                     // The order executes but its answer is a 503, and the query right after gets an unreadable answer.
                     await exchange.failNextOrder(.serverError(status: 503, htmlBody: false))
                     await exchange.malformNextResponses(2)
                     let buy = try await F.insertSignal(.buy, bar: 19, strategy: "other", postgres: postgres)
-                    #expect(try await F.postSignals([buy], client: client).first?.outcome == "ordered")
+                    #expect(try await L.decide(buy, client: client, postgres: postgres) == "ordered")
                     #expect(try await F.value("SELECT status FROM orders WHERE signal_id = \(buy)", as: String.self, postgres: postgres) == "new")
                     let unknown = try await F.value("SELECT reason FROM risk_events WHERE kind = 'order_status_unknown'", as: String.self, postgres: postgres)
                     #expect(unknown.hasPrefix("order k-sig-\(buy): status unknown"), Comment(rawValue: unknown))
                     // A second buy waits for it: an entry for the symbol is still working.
                     let another = try await F.insertSignal(.buy, bar: 19, strategy: "third", postgres: postgres)
-                    #expect(try await F.postSignals([another], client: client).first?.outcome == "rejected")
+                    #expect(try await L.decide(another, client: client, postgres: postgres) == "rejected")
+                    let waiting = try await F.value("SELECT reason FROM engine_signal_log WHERE signal_id = \(another)", as: String.self, postgres: postgres)
+                    #expect(waiting.contains("is still working"), Comment(rawValue: waiting))
 
                     // The catch-up poll asks again (after a second's backoff) and records it once.
                     var fills = 0
@@ -197,7 +200,7 @@ struct LiveTradingTests {
                 try await L.withEngine(database: url, exchange: baseURL, timeout: timeout) { client in
                     await exchange.failNextOrder(fault)
                     let buy = try await F.insertSignal(.buy, bar: 19, postgres: postgres)
-                    #expect(try await F.postSignals([buy], client: client).first?.outcome == "ordered")
+                    #expect(try await L.decide(buy, client: client, postgres: postgres) == "ordered")
                     // The exchange holds one order under this id; a late answer is logged by the fake once it is sent.
                     #expect(await exchange.orders().filter { $0.clientOrderId == "k-sig-\(buy)" }.count == 1)
                     for _ in 0..<200 where await L.orderPosts(exchange, clientOrderId: "k-sig-\(buy)") == 0 {

@@ -16,7 +16,7 @@ struct SyncBalanceCommandTests {
             try await exchange.withRunning { baseURL in
                 try await L.withEngine(database: url, exchange: baseURL) { client in
                     let buy = try await F.insertSignal(.buy, bar: 19, postgres: postgres)
-                    #expect(try await F.postSignals([buy], client: client).first?.outcome == "ordered")
+                    #expect(try await L.decide(buy, client: client, postgres: postgres) == "ordered")
                 }
                 // The key and secret from a secrets file, as the engine could read them.
                 let secrets = FileManager.default.temporaryDirectory.appendingPathComponent("binance-\(UUID().uuidString)")

@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "KeelsonExchanges",
             dependencies: [
-                "KeelsonDomain", "KeelsonServiceKit",
+                "KeelsonDomain", "KeelsonMarketData", "KeelsonServiceKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

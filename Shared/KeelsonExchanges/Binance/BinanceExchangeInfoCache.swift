@@ -27,6 +27,12 @@ public actor BinanceExchangeInfoCache {
         return known
     }
 
+    /// Every symbol the exchange lists, sorted, refreshing first when the cache is stale.
+    public func listedSymbols() async throws -> [String] {
+        if isStale { try await refresh() }
+        return filters.keys.sorted()
+    }
+
     /// Fetches exchangeInfo now (joining a fetch already under way).
     public func refresh() async throws {
         if let refreshing {

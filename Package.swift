@@ -143,7 +143,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "keelson-engine", dependencies: ["EngineService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Engine/Main", swiftSettings: swiftSettings),
-        .target(name: "MarketDataService", dependencies: ["KeelsonServiceKit", "KeelsonMarketData", "KeelsonDomain", "KeelsonPersistence"], path: "Services/MarketData/Sources", swiftSettings: swiftSettings),
+        .target(name: "MarketDataService", dependencies: ["KeelsonServiceKit", "KeelsonMarketData", "KeelsonExchanges", "KeelsonDomain", "KeelsonPersistence"], path: "Services/MarketData/Sources", swiftSettings: swiftSettings),
         .executableTarget(name: "keelson-marketdata", dependencies: ["MarketDataService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/MarketData/Main", swiftSettings: swiftSettings),
         .target(name: "SignalsService", dependencies: ["KeelsonServiceKit", "KeelsonStrategies", "KeelsonDomain", "KeelsonPersistence"], path: "Services/Signals/Sources", swiftSettings: swiftSettings),
         .executableTarget(name: "keelson-signals", dependencies: ["SignalsService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Signals/Main", swiftSettings: swiftSettings),
@@ -217,9 +217,10 @@ let package = Package(
             name: "MarketDataTests",
             dependencies: [
                 "MarketDataService", "KeelsonMarketData", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain",
-                "KeelsonStrategies",
+                "KeelsonStrategies", "KeelsonExchanges", "KeelsonFakeExchange",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/MarketDataTests",
             swiftSettings: swiftSettings

@@ -17,14 +17,28 @@ public func buildMarketDataApplication(
     let marketMetrics = MarketDataMetrics(runtime.metrics)
     let store = PostgresCandleStore(client: runtime.postgres, logger: runtime.logger)
     let cache = CandleCache()
-    let providerName = collectorConfiguration.provider.name
-    let breaker = CircuitBreaker(name: "provider:\(providerName)") { open in marketMetrics.circuitBreaker("provider:\(providerName)", open: open) }
-    marketMetrics.circuitBreaker("provider:\(providerName)", open: false)
-    let status = ProviderStatus(provider: providerName, interval: collectorConfiguration.interval, symbolCount: collectorConfiguration.symbols.count, breaker: breaker)
+    /// An exchange's breaker is the exchange's own; replay and synthetic get one of the collector's.
+    func breaker(for source: MarketDataSource) -> CircuitBreaker {
+        if let exchangeBreaker = source.exchangeBreaker { return exchangeBreaker }
+        let name = "provider:\(source.provider.name)"
+        marketMetrics.circuitBreaker(name, open: false)
+        return CircuitBreaker(name: name) { open in marketMetrics.circuitBreaker(name, open: open) }
+    }
+    func collectorSource(_ source: MarketDataSource, role: ProviderStatus.Role) -> CollectorSource {
+        let status = ProviderStatus(
+            provider: source.provider.name, role: role, exchange: source.exchange, interval: collectorConfiguration.interval,
+            symbolCount: collectorConfiguration.symbols.count, breaker: breaker(for: source)
+        )
+        return CollectorSource(source: source, status: status)
+    }
+    let primary = collectorSource(collectorConfiguration.primary, role: .primary)
+    let backup = collectorConfiguration.backup.map { collectorSource($0, role: .backup) }
     let publisher = CandlePublisher(clients: collectorConfiguration.subscribers.map(runtime.client(for:)), metrics: marketMetrics, logger: runtime.logger)
-    let collector = Collector(configuration: collectorConfiguration, store: store, cache: cache, publisher: publisher, status: status, metrics: marketMetrics, logger: runtime.logger)
+    let collector = Collector(
+        configuration: collectorConfiguration, primary: primary, backup: backup, store: store, cache: cache, publisher: publisher, metrics: marketMetrics, logger: runtime.logger
+    )
     let router = runtime.makeRouter()
-    MarketDataRoutes(configuration: collectorConfiguration, store: store, cache: cache, status: status, publisher: publisher, metrics: marketMetrics)
+    MarketDataRoutes(configuration: collectorConfiguration, store: store, cache: cache, sources: collector.sources, publisher: publisher, metrics: marketMetrics)
         .register(router: router, internalRoutes: runtime.internalRoutes(on: router))
     return runtime.makeApplication(router: router, services: [publisher, CollectorStarter(collector: collector, schema: runtime.schema)])
 }

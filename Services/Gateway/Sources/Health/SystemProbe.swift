@@ -32,13 +32,22 @@ struct SystemProbe: Sendable {
             var circuit: String
             var lastStoredAt: Date?
             var lastError: String?
+            /// Whether the collector takes candles from it now (a backup only while the primary's breaker is open).
+            var active: Bool?
             enum CodingKeys: String, CodingKey {
-                case provider, status, circuit
+                case provider, status, circuit, active
                 case lastStoredAt = "last_stored_at"
                 case lastError = "last_error"
             }
         }
+        struct Breaker: Decodable { var name: String; var state: String }
         var providers: [Provider]
+        /// Every breaker the collector obeys, exchanges' included; absent from collectors before failover.
+        var circuitBreakers: [Breaker]?
+        enum CodingKeys: String, CodingKey {
+            case providers
+            case circuitBreakers = "circuit_breakers"
+        }
     }
 
     func client(for service: ServiceIdentity) -> ServiceClient {
@@ -61,7 +70,9 @@ struct SystemProbe: Sendable {
         let providerList = await providers
         let checkedAt = now()
         let marketData = marketDataCheck(providerList, reachable: services[1].reachable, now: checkedAt)
-        let breakers = (providerList?.providers ?? []).map {
+        let breakers = providerList?.circuitBreakers?.map {
+            SystemHealth.BreakerCheck(service: ServiceIdentity.marketdata.rawValue, name: $0.name, state: $0.state)
+        } ?? (providerList?.providers ?? []).map {
             SystemHealth.BreakerCheck(service: ServiceIdentity.marketdata.rawValue, name: "provider:\($0.provider)", state: $0.circuit)
         }
         return SystemHealth.assess(
@@ -100,7 +111,8 @@ struct SystemProbe: Sendable {
     }
 
     private func marketDataCheck(_ list: ProviderList?, reachable: Bool, now: Date) -> SystemHealth.MarketDataCheck {
-        guard let provider = list?.providers.first else {
+        // The provider collecting now: the backup while the primary's breaker is open.
+        guard let provider = list?.providers.first(where: { $0.active == true }) ?? list?.providers.first else {
             return .init(connected: false, provider: nil, providerStatus: nil, ageSeconds: nil, stale: reachable, lastError: reachable ? "no provider reported" : nil)
         }
         let age = provider.lastStoredAt.map { now.timeIntervalSince($0) }

@@ -64,6 +64,14 @@ struct MarketDataMetrics: Sendable {
         ).set(open ? 1.0 : 0.0)
     }
 
+    /// 1 while the symbol is collected from the backup provider because the primary's breaker is open.
+    func failover(symbol: String, active: Bool) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "market_data_failover", helpText: "1 while the symbol is collected from the backup provider (the primary's circuit breaker is open)."),
+            labels: [("symbol", symbol)]
+        ).set(active ? 1.0 : 0.0)
+    }
+
     func providerError(provider: String) {
         registry.makeCounter(
             descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "provider_errors", unitName: "total", helpText: "Errors from market-data providers."),

@@ -6,10 +6,12 @@ import KeelsonServiceKit
 /// What the collector collects, from the environment (docs/CONFIGURATION.md). The default is the paper-trading
 /// setup of `make run`: the shipped sample files of BTCUSDT and ETHUSDT replayed at 60× real time.
 public struct CollectorConfiguration: Sendable {
-    public enum ProviderKind: String, Sendable, CaseIterable { case replay, synthetic }
+    public enum ProviderKind: String, Sendable, CaseIterable { case replay, synthetic, binance, coinbase }
 
-    public var provider: any MarketDataProvider
-    public var exchange: String
+    /// Where candles come from.
+    public var primary: MarketDataSource
+    /// Takes over the same symbols while the primary's circuit breaker is open; nil for none.
+    public var backup: MarketDataSource?
     public var symbols: [Symbol]
     public var interval: CandleInterval
     /// How far back an empty store is backfilled from a provider that has history up to now (synthetic, exchanges).
@@ -17,18 +19,29 @@ public struct CollectorConfiguration: Sendable {
     /// Replay at full speed is written in batches; a paced feed is written candle by candle as each closes.
     public var batchSize: Int
     public var subscribers: [ServiceIdentity]
+    /// The market's clock: what "now" is for backfills and gap checks (tests pass a fake exchange's).
+    public var now: @Sendable () -> Date
+    /// How often the collector looks at the primary's breaker to fail over to the backup and back.
+    public var breakerCheckInterval: Duration
 
+    public var provider: any MarketDataProvider { primary.provider }
+    public var exchange: String { primary.exchange }
+
+    /// - Parameter breaker: the breaker of the exchange `provider` calls (`MarketDataSource.exchangeBreaker`).
     public init(
-        provider: any MarketDataProvider, exchange: String, symbols: [Symbol], interval: CandleInterval,
-        backfillWindow: TimeInterval = 2 * 86_400, batchSize: Int = 1, subscribers: [ServiceIdentity] = [.signals]
+        provider: any MarketDataProvider, exchange: String, breaker: CircuitBreaker? = nil, backup: MarketDataSource? = nil,
+        symbols: [Symbol], interval: CandleInterval, backfillWindow: TimeInterval = 2 * 86_400, batchSize: Int = 1,
+        subscribers: [ServiceIdentity] = [.signals], now: @escaping @Sendable () -> Date = { .now }, breakerCheckInterval: Duration = .seconds(1)
     ) {
-        self.provider = provider
-        self.exchange = exchange
+        self.primary = MarketDataSource(provider: provider, exchange: exchange, exchangeBreaker: breaker)
+        self.backup = backup
         self.symbols = symbols
         self.interval = interval
         self.backfillWindow = backfillWindow
         self.batchSize = batchSize
         self.subscribers = subscribers
+        self.now = now
+        self.breakerCheckInterval = breakerCheckInterval
     }
 
     public static let defaultReplayFiles = "BTCUSDT=data/sample/BTCUSDT-1m.csv,ETHUSDT=data/sample/ETHUSDT-1m.csv"
@@ -41,6 +54,7 @@ public struct CollectorConfiguration: Sendable {
             throw ConfigurationError(variable: "KEELSON_INTERVAL", problem: "'\(intervalText)' is not allowed; expected one of \(CandleInterval.allowedList)")
         }
         let subscribers = try parseSubscribers(environment.string("KEELSON_CANDLE_SUBSCRIBERS") ?? "signals,engine")
+        let backupKind = try parseBackup(environment.string("KEELSON_MARKETDATA_BACKUP_PROVIDER"), primary: kind)
         switch kind {
         case .replay:
             let speedText = environment.string("KEELSON_REPLAY_SPEED") ?? "60x"
@@ -57,22 +71,36 @@ public struct CollectorConfiguration: Sendable {
                 provider: provider, exchange: provider.exchange, symbols: files.keys.sorted(), interval: interval,
                 batchSize: speed == .asFastAsPossible ? 1_000 : 1, subscribers: subscribers
             )
-        case .synthetic:
+        case .synthetic, .binance, .coinbase:
             let hoursText = environment.string("KEELSON_BACKFILL_HOURS") ?? "48"
             guard let hours = Int(hoursText), (1...24 * 365).contains(hours) else {
                 throw ConfigurationError(variable: "KEELSON_BACKFILL_HOURS", problem: "'\(hoursText)' is not allowed; expected a whole number of hours from 1 to 8760")
             }
-            let seedText = environment.string("KEELSON_SYNTHETIC_SEED") ?? "42"
-            guard let seed = UInt64(seedText) else {
-                throw ConfigurationError(variable: "KEELSON_SYNTHETIC_SEED", problem: "'\(seedText)' is not a seed; expected a whole number ≥ 0")
-            }
             let symbols = try parseSymbols(environment.string("KEELSON_SYMBOLS") ?? "BTCUSDT,ETHUSDT")
-            let provider = SyntheticProvider(seed: seed)
+            let primary = try MarketDataSource.load(kind, symbols: symbols, interval: interval, environment: environment)
+            let backup = try backupKind.map { kind throws(ConfigurationError) in try MarketDataSource.load(kind, symbols: symbols, interval: interval, environment: environment) }
             return CollectorConfiguration(
-                provider: provider, exchange: provider.exchange, symbols: symbols, interval: interval,
-                backfillWindow: TimeInterval(hours * 3_600), subscribers: subscribers
+                provider: primary.provider, exchange: primary.exchange, breaker: primary.exchangeBreaker, backup: backup, symbols: symbols,
+                interval: interval, backfillWindow: TimeInterval(hours * 3_600), subscribers: subscribers
             )
         }
+    }
+
+    /// A backup serves live markets only, and must be another provider than the primary.
+    static func parseBackup(_ text: String?, primary: ProviderKind) throws(ConfigurationError) -> ProviderKind? {
+        let variable = "KEELSON_MARKETDATA_BACKUP_PROVIDER"
+        guard let text, text.lowercased() != "none" else { return nil }
+        let allowed = "synthetic, binance, coinbase (or none)"
+        guard let kind = ProviderKind(rawValue: text.lowercased()), kind != .replay else {
+            throw ConfigurationError(variable: variable, problem: "'\(text)' is not allowed; expected one of: \(allowed)")
+        }
+        guard primary != .replay else {
+            throw ConfigurationError(variable: variable, problem: "a replay has no live market to fail over from; unset it, or set KEELSON_MARKETDATA_PROVIDER to binance, coinbase or synthetic")
+        }
+        guard kind != primary else {
+            throw ConfigurationError(variable: variable, problem: "'\(text)' is the primary provider too; expected another one of: \(allowed)")
+        }
+        return kind
     }
 
     static func parseSubscribers(_ text: String) throws(ConfigurationError) -> [ServiceIdentity] {

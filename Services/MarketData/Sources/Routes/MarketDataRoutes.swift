@@ -33,8 +33,17 @@ struct MarketDataRoutes {
     }
 
     struct ProviderList: ResponseEncodable {
+        /// The primary first, then the backup.
         var providers: [ProviderStatus.Snapshot]
+        /// Every breaker the collector obeys: the exchanges' own (shared with the other clients of that
+        /// exchange in this process) and the collector's for replay and synthetic providers.
+        var circuitBreakers: [CircuitBreaker.Snapshot]
         var subscribers: [CandlePublisher.SubscriberStatus]
+
+        enum CodingKeys: String, CodingKey {
+            case providers, subscribers
+            case circuitBreakers = "circuit_breakers"
+        }
     }
 
     struct CacheInfo: ResponseEncodable {
@@ -72,7 +81,8 @@ struct MarketDataRoutes {
     let configuration: CollectorConfiguration
     let store: any CandleStore
     let cache: CandleCache
-    let status: ProviderStatus
+    /// The primary first, then the backup when there is one.
+    let sources: [CollectorSource]
     let publisher: CandlePublisher
     let metrics: MarketDataMetrics
 
@@ -120,13 +130,15 @@ struct MarketDataRoutes {
         router.get("api/v1/symbols") { _, _ -> SymbolList in
             var symbols: [SymbolInfo] = []
             for symbol in configuration.symbols {
-                symbols.append(SymbolInfo(symbol: symbol, interval: configuration.interval, exchange: configuration.exchange, lastCandleTime: await status.newestCandle(symbol)))
+                symbols.append(SymbolInfo(symbol: symbol, interval: configuration.interval, exchange: configuration.exchange, lastCandleTime: await sources[0].status.newestCandle(symbol)))
             }
             return SymbolList(symbols: symbols)
         }
 
         router.get("api/v1/providers") { _, _ -> ProviderList in
-            ProviderList(providers: [await status.snapshot()], subscribers: await publisher.status())
+            var providers: [ProviderStatus.Snapshot] = []
+            for source in sources { providers.append(await source.status.snapshot()) }
+            return ProviderList(providers: providers, circuitBreakers: providers.map(\.breaker), subscribers: await publisher.status())
         }
 
         router.get("api/v1/cache") { _, _ -> CacheInfo in
@@ -139,11 +151,18 @@ struct MarketDataRoutes {
             )
         }
 
-        // A receiver that missed pushes (it was down, or its queue overflowed) reads what follows the last candle it saw.
+        // Closes every breaker the collector obeys, an exchange's included (for every client of that exchange
+        // in this process): the collector goes back to the primary at its next look.
         internalRoutes.post("v1/circuit-breakers/reset") { _, _ -> BreakerResetList in
-            let before = await status.breaker.reset()
-            return BreakerResetList(breakers: [.init(name: status.breaker.name, before: before, after: await status.breaker.state())])
+            var breakers: [BreakerReset] = []
+            for breaker in sources.map(\.breaker) {
+                let before = await breaker.reset()
+                breakers.append(.init(name: breaker.name, before: before, after: await breaker.state()))
+            }
+            return BreakerResetList(breakers: breakers)
         }
+
+        // A receiver that missed pushes (it was down, or its queue overflowed) reads what follows the last candle it saw.
 
         internalRoutes.get("v1/candles/since") { request, _ -> CandleList in
             let query = QueryReader(request)

@@ -42,6 +42,8 @@ public struct BacktestRun {
     private var lastClose: Decimal?
     private var lastCloseValue = 0.0
     private var tracker: EquityTracker
+    /// The held position's stops as Doubles, rebuilt whenever they change.
+    private var stopsClearance: StopsClearance?
     /// Told every bar's open time and equity at its close (equity.csv).
     private let equityObserver: ((Date, Double) -> Void)?
 
@@ -71,13 +73,17 @@ public struct BacktestRun {
             work(referencePrice: bar.open, bar: bar, time: bar.openTime)
         }
         // 2. Protective stops (risk sizing): a crossed stop cancels the rest of the entry and exits at its level.
-        if position?.stops != nil, working?.side != .sell, var held = position, let stops = held.stops {
-            if let trigger = stops.trigger(on: bar) {
-                working = WorkingOrder(side: .sell, remaining: held.quantity, cause: trigger.cause, exits: nil, decidedAfterBar: bar.openTime.addingTimeInterval(-1))
-                work(referencePrice: trigger.price, bar: bar, time: bar.closeTime)
-            } else {
-                held.stops = stops.advanced(by: bar)
-                position = held
+        if position?.stops != nil, working?.side != .sell {
+            if stopsClearance == nil, let stops = position?.stops { stopsClearance = StopsClearance(stops) }
+            if stopsClearance?.isClear(of: ohlcv) != true, var held = position, let stops = held.stops {
+                if let trigger = stops.trigger(on: bar) {
+                    working = WorkingOrder(side: .sell, remaining: held.quantity, cause: trigger.cause, exits: nil, decidedAfterBar: bar.openTime.addingTimeInterval(-1))
+                    work(referencePrice: trigger.price, bar: bar, time: bar.closeTime)
+                } else {
+                    held.stops = stops.advanced(by: bar)
+                    position = held
+                }
+                stopsClearance = nil
             }
         }
         if let value = atr?.update(ohlcv) { currentATR = value }
@@ -172,10 +178,35 @@ public struct BacktestRun {
             if order.cause == .stopLoss || order.cause == .trailingStop { lastStopOut = trade.exitTime }
         }
         position = current.quantity > 0 ? current : nil
+        stopsClearance = nil
         cashValue = cash.doubleValue
         heldQuantity = position?.quantity.doubleValue ?? 0
         let remaining = wanted - filled.quantity
         order.remaining = remaining
         working = remaining > 0 && (order.side == .buy || position != nil) ? order : nil
+    }
+}
+
+/// A position's stop, take-profit and highest price as Doubles widened by a safety margin, so a bar that is clearly
+/// clear of all of them — it neither reaches a level nor makes a new high for the trailing stop — skips the exact
+/// `Decimal` checks (four comparisons at about 0.35 µs each, on every bar a position is held). Any bar near a level
+/// takes the exact path, so the outcome is the exact one.
+struct StopsClearance {
+    var stop: Double
+    var target: Double?
+    var highest: Double
+
+    init(_ stops: ProtectiveStops) {
+        func above(_ value: Decimal) -> Double { let double = value.doubleValue; return double + abs(double) * 1e-9 + 1e-12 }
+        func below(_ value: Decimal) -> Double { let double = value.doubleValue; return double - abs(double) * 1e-9 - 1e-12 }
+        stop = above(stops.effectiveStop.price)
+        target = stops.takeProfitPrice.map(below)
+        highest = below(stops.highestPrice)
+    }
+
+    func isClear(of bar: OHLCV) -> Bool {
+        guard bar.open > stop, bar.low > stop, bar.high < highest else { return false }
+        guard let target else { return true }
+        return bar.open < target && bar.high < target
     }
 }

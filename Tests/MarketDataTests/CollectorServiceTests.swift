@@ -159,10 +159,15 @@ struct CollectorServiceTests {
                     try await Task.sleep(for: .milliseconds(300))
                     #expect(await subscriber.received.isEmpty)
                     await subscriber.comeBack()
-                    try await Self.waitFor("delivery", attempts: 800) { await subscriber.received.count >= candles.count }
+                    try await Self.waitFor("delivery", attempts: 800) { Set(await subscriber.received).count >= candles.count }
+                    // Delivery is at least once: a batch whose answer was lost (a push timing out on a loaded machine)
+                    // is sent again, and receivers deduplicate by natural key. In order, each candle once, apart from
+                    // such whole repeated batches.
                     let received = await subscriber.received
-                    #expect(received == candles.map(\.openTime))
-                    #expect(Set(received).count == received.count)
+                    var seen = Set<Date>()
+                    let firstDeliveries = received.filter { seen.insert($0).inserted }
+                    #expect(firstDeliveries == candles.map(\.openTime))
+                    #expect((received.count - firstDeliveries.count) % 50 == 0, "only whole batches are repeated")
 
                     // The catch-up endpoint serves what follows a given candle.
                     let auth: HTTPFields = [.authorization: "Bearer \(TestConfiguration.tokens[0])"]

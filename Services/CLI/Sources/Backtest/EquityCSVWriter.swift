@@ -21,11 +21,12 @@ final class EquityCSVWriter {
         buffer.append(contentsOf: "time,equity\n".utf8)
     }
 
-    /// Equity rounded to 1e-8, as the shortest decimal that reads back as that Double.
+    /// Equity rounded to 1e-8, as the shortest decimal that reads back as that Double (whole amounts without ".0").
     func record(time: Date, equity: Double) {
         buffer.append(contentsOf: timeStyle.format(time).utf8)
         buffer.append(0x2C)
-        buffer.append(contentsOf: "\((equity * 1e8).rounded() / 1e8)".utf8)
+        let text = "\((equity * 1e8).rounded() / 1e8)"
+        buffer.append(contentsOf: (text.hasSuffix(".0") ? text.dropLast(2) : Substring(text)).utf8)
         buffer.append(0x0A)
         if buffer.count >= 1 << 20 { flush() }
     }

@@ -152,8 +152,17 @@ public struct BacktestRun {
         guard var order = working else { return }
         let execution = configuration.execution
         let rules = configuration.rules
-        let wanted = order.remaining ?? Backtester.allInQuantity(cash: cash, open: referencePrice, bar: bar, execution: execution, rules: rules)
-        guard wanted > 0, let filled = execution.fill(side: order.side, quantity: wanted, referencePrice: referencePrice, bar: bar, rules: rules) else {
+        let filled: SimulatedFill?
+        let wanted: Decimal
+        if let remaining = order.remaining {
+            wanted = remaining
+            filled = remaining > 0 ? execution.fill(side: order.side, quantity: remaining, referencePrice: referencePrice, bar: bar, rules: rules) : nil
+        } else {
+            let entry = Backtester.allInEntry(cash: cash, open: referencePrice, bar: bar, execution: execution, rules: rules)
+            wanted = entry?.quantity ?? 0
+            filled = entry?.fill
+        }
+        guard let filled else {
             working = nil
             return
         }

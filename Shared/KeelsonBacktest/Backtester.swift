@@ -18,15 +18,16 @@ public enum Backtester {
         return run.finish()
     }
 
-    /// The most whole lots that cash buys at the open, fees and slippage included.
-    static func allInQuantity(cash: Decimal, open: Decimal, bar: Candle, execution: ExecutionModel, rules: SymbolRules) -> Decimal {
-        guard open > 0, cash > 0 else { return 0 }
+    /// The most whole lots that cash buys at the open, fees and slippage included, and this bar's fill of them
+    /// (part of them when the model caps a bar's share of volume), so the caller need not simulate it again.
+    static func allInEntry(cash: Decimal, open: Decimal, bar: Candle, execution: ExecutionModel, rules: SymbolRules) -> (quantity: Decimal, fill: SimulatedFill)? {
+        guard open > 0, cash > 0 else { return nil }
         var quantity = (cash / open).rounded(toMultipleOf: rules.stepSize, .down)
-        while quantity > 0, let fill = execution.fill(side: .buy, quantity: quantity, referencePrice: open, bar: bar, rules: rules),
-              fill.price * fill.quantity + fill.fee > cash {
+        while quantity > 0, let fill = execution.fill(side: .buy, quantity: quantity, referencePrice: open, bar: bar, rules: rules) {
+            if fill.price * fill.quantity + fill.fee <= cash { return (quantity, fill) }
             // Strictly smaller each time: the ratio is below 1 and the result is rounded down.
             quantity = (quantity * cash / (fill.price * fill.quantity + fill.fee)).rounded(toMultipleOf: rules.stepSize, .down)
         }
-        return quantity
+        return nil
     }
 }

@@ -44,6 +44,8 @@ public struct BacktestRun {
     private var tracker: EquityTracker
     /// The held position's stops as Doubles, rebuilt whenever they change.
     private var stopsClearance: StopsClearance?
+    /// Whether a position is held, kept beside it so the per-bar path need not look into the position.
+    private var inMarket = false
     /// Told every bar's open time and equity at its close (equity.csv).
     private let equityObserver: ((Date, Double) -> Void)?
 
@@ -73,17 +75,15 @@ public struct BacktestRun {
             work(referencePrice: bar.open, bar: bar, time: bar.openTime)
         }
         // 2. Protective stops (risk sizing): a crossed stop cancels the rest of the entry and exits at its level.
-        if position?.stops != nil, working?.side != .sell {
-            if stopsClearance == nil, let stops = position?.stops { stopsClearance = StopsClearance(stops) }
-            if stopsClearance?.isClear(of: ohlcv) != true, var held = position, let stops = held.stops {
-                if let trigger = stops.trigger(on: bar) {
-                    working = WorkingOrder(side: .sell, remaining: held.quantity, cause: trigger.cause, exits: nil, decidedAfterBar: bar.openTime.addingTimeInterval(-1))
-                    work(referencePrice: trigger.price, bar: bar, time: bar.closeTime)
-                } else {
-                    held.stops = stops.advanced(by: bar)
-                    position = held
-                }
-                stopsClearance = nil
+        if let clearance = stopsClearance, !clearance.isClear(of: ohlcv), working?.side != .sell, var held = position, let stops = held.stops {
+            if let trigger = stops.trigger(on: bar) {
+                working = WorkingOrder(side: .sell, remaining: held.quantity, cause: trigger.cause, exits: nil, decidedAfterBar: bar.openTime.addingTimeInterval(-1))
+                work(referencePrice: trigger.price, bar: bar, time: bar.closeTime)
+            } else {
+                let advanced = stops.advanced(by: bar)
+                held.stops = advanced
+                position = held
+                stopsClearance = StopsClearance(advanced)
             }
         }
         if let value = atr?.update(ohlcv) { currentATR = value }
@@ -91,7 +91,7 @@ public struct BacktestRun {
         for signal in strategy.evaluate(bar, bar: ohlcv) {
             decide(signal, bar: bar)
         }
-        if position != nil { barsInMarket += 1 }
+        if inMarket { barsInMarket += 1 }
         let equity = cashValue + heldQuantity * ohlcv.close
         tracker.record(time: bar.openTime, equity: equity, close: ohlcv.close)
         equityObserver?(bar.openTime, equity)
@@ -175,8 +175,8 @@ public struct BacktestRun {
             working = nil
             return
         }
-        cash += effect.cashDelta
-        fees += filled.fee
+        cash = cash.plus(effect.cashDelta)
+        fees = fees.plus(filled.fee)
         if order.side == .buy, let exits = order.exits {
             var stops = exits.stops(entryPrice: current.averageEntryPrice, rules: rules)
             stops.highestPrice = max(current.stops?.highestPrice ?? 0, current.averageEntryPrice)
@@ -187,10 +187,11 @@ public struct BacktestRun {
             if order.cause == .stopLoss || order.cause == .trailingStop { lastStopOut = trade.exitTime }
         }
         position = current.quantity > 0 ? current : nil
-        stopsClearance = nil
+        inMarket = position != nil
+        stopsClearance = position?.stops.map(StopsClearance.init)
         cashValue = cash.doubleValue
         heldQuantity = position?.quantity.doubleValue ?? 0
-        let remaining = wanted - filled.quantity
+        let remaining = wanted.minus(filled.quantity)
         order.remaining = remaining
         working = remaining > 0 && (order.side == .buy || position != nil) ? order : nil
     }

@@ -22,11 +22,12 @@ public enum Backtester {
     /// (part of them when the model caps a bar's share of volume), so the caller need not simulate it again.
     static func allInEntry(cash: Decimal, open: Decimal, bar: Candle, execution: ExecutionModel, rules: SymbolRules) -> (quantity: Decimal, fill: SimulatedFill)? {
         guard open > 0, cash > 0 else { return nil }
-        var quantity = (cash / open).rounded(toMultipleOf: rules.stepSize, .down)
+        var quantity = cash.quotient(dividingBy: open, toMultipleOf: rules.stepSize, .down)
         while quantity > 0, let fill = execution.fill(side: .buy, quantity: quantity, referencePrice: open, bar: bar, rules: rules) {
-            if fill.price * fill.quantity + fill.fee <= cash { return (quantity, fill) }
+            let cost = fill.price.times(fill.quantity).plus(fill.fee)
+            if !cost.isAbove(cash) { return (quantity, fill) }
             // Strictly smaller each time: the ratio is below 1 and the result is rounded down.
-            quantity = (quantity * cash / (fill.price * fill.quantity + fill.fee)).rounded(toMultipleOf: rules.stepSize, .down)
+            quantity = quantity.times(cash).quotient(dividingBy: cost, toMultipleOf: rules.stepSize, .down)
         }
         return nil
     }

@@ -146,7 +146,9 @@ extension CandleCSV {
             }
             if timeStyle == nil { timeStyle = TimeStyle.of(timeText, time: time) }
             let row = Row(time: time, timeText: timeText, open: values.0, high: values.1, low: values.2, close: values.3, volume: values.4)
-            guard row.high >= row.low, row.high >= row.open, row.high >= row.close, row.low <= row.open, row.low <= row.close, row.volume >= 0 else {
+            guard !row.high.isBelow(row.low), !row.high.isBelow(row.open), !row.high.isBelow(row.close), !row.low.isAbove(row.open),
+                  !row.low.isAbove(row.close), !row.volume.isBelow(0)
+            else {
                 throw ParseError(source: source, row: lineNumber, problem: "prices are inconsistent (need low ≤ open, close ≤ high and volume ≥ 0)")
             }
             previous = (time, timeText)

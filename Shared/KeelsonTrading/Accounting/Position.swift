@@ -63,41 +63,44 @@ public struct Position: Sendable, Equatable {
     public func unrealizedPnl(at price: Decimal) -> Decimal { quantity * (price - averageEntryPrice) }
 
     /// Applies one fill; returns the cash it moves and, when it closes the position, the round trip.
+    /// (`plus`, `times`, … are Foundation's operators computed on integers when they fit: the backtester applies
+    /// tens of thousands of fills a second.)
     public mutating func apply(_ fill: FillInput) throws(AccountingError) -> FillEffect {
+        let notional = fill.quantity.times(fill.price)
         switch fill.side {
         case .buy:
-            let total = quantity + fill.quantity
-            costBasis += fill.quantity * fill.price
+            let total = quantity.plus(fill.quantity)
+            costBasis = costBasis.plus(notional)
             // The first fill's average is its price; only adding to a position needs the division.
-            averageEntryPrice = (quantity == 0 ? fill.price : costBasis / total).rounded(scale: 12)
+            averageEntryPrice = quantity == 0 ? fill.price.rounded(scale: 12) : costBasis.quotient(dividingBy: total, scale: 12)
             quantity = total
-            entryQuantity += fill.quantity
-            entryFees += fill.fee
-            return FillEffect(cashDelta: -(fill.quantity * fill.price) - fill.fee, realizedPnlDelta: 0, closedTrade: nil)
+            entryQuantity = entryQuantity.plus(fill.quantity)
+            entryFees = entryFees.plus(fill.fee)
+            return FillEffect(cashDelta: (-notional).minus(fill.fee), realizedPnlDelta: 0, closedTrade: nil)
         case .sell:
-            guard fill.quantity <= quantity else {
+            guard !fill.quantity.isAbove(quantity) else {
                 throw AccountingError(reason: "a sell of \(fill.quantity) \(symbol) is larger than the position of \(quantity); spot positions cannot go short")
             }
             // The last exit takes the whole remaining cost, so rounding never leaks into the round trip.
-            let cost = fill.quantity == quantity ? costBasis : (costBasis * fill.quantity / quantity).rounded(scale: 12)
-            let pnl = fill.quantity * fill.price - cost
-            realizedPnl += pnl
-            costBasis -= cost
-            quantity -= fill.quantity
-            exitQuantity += fill.quantity
-            exitNotional += fill.quantity * fill.price
-            exitFees += fill.fee
+            let cost = fill.quantity.isSameValue(as: quantity) ? costBasis : costBasis.times(fill.quantity).quotient(dividingBy: quantity, scale: 12)
+            let pnl = notional.minus(cost)
+            realizedPnl = realizedPnl.plus(pnl)
+            costBasis = costBasis.minus(cost)
+            quantity = quantity.minus(fill.quantity)
+            exitQuantity = exitQuantity.plus(fill.quantity)
+            exitNotional = exitNotional.plus(notional)
+            exitFees = exitFees.plus(fill.fee)
             var trade: ClosedTrade?
             if quantity == 0 {
                 trade = ClosedTrade(
                     symbol: symbol, quantity: entryQuantity, entryTime: openedAt,
-                    entryPrice: ((exitNotional - realizedPnl) / exitQuantity).rounded(scale: 12),
-                    exitTime: fill.time, exitPrice: (exitNotional / exitQuantity).rounded(scale: 12),
-                    pnl: realizedPnl - entryFees - exitFees, fees: entryFees + exitFees,
+                    entryPrice: exitNotional.minus(realizedPnl).quotient(dividingBy: exitQuantity, scale: 12),
+                    exitTime: fill.time, exitPrice: exitNotional.quotient(dividingBy: exitQuantity, scale: 12),
+                    pnl: realizedPnl.minus(entryFees).minus(exitFees), fees: entryFees.plus(exitFees),
                     exitReason: fill.cause, entryOrderID: entryOrderID, exitOrderID: fill.orderID
                 )
             }
-            return FillEffect(cashDelta: fill.quantity * fill.price - fill.fee, realizedPnlDelta: pnl, closedTrade: trade)
+            return FillEffect(cashDelta: notional.minus(fill.fee), realizedPnlDelta: pnl, closedTrade: trade)
         }
     }
 }

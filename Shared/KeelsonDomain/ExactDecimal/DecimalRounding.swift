@@ -4,20 +4,22 @@ extension Decimal {
     /// This value rounded to a multiple of `step` (a tick size or lot step); `step` ≤ 0 leaves it as it is.
     public func rounded(toMultipleOf step: Decimal, _ mode: NSDecimalNumber.RoundingMode) -> Decimal {
         guard step > 0 else { return self }
-        // Whole units need no division (the backtester rounds every all-in order this way).
-        if step == 1 { return rounded(scale: 0, mode) }
-        var steps = self / step
-        var whole = Decimal()
-        NSDecimalRound(&whole, &steps, 0, mode)
-        return whole * step
+        // Ticks and lot steps are nearly always powers of ten (1, 0.01, 0.00001): rounding to a scale, no division.
+        if let scale = step.powerOfTenScale { return rounded(scale: scale, mode) }
+        return quotient(dividingBy: step, scale: 0, mode).times(step)
     }
 
-    /// This value rounded to `scale` decimal places, so long quotients (averages, ratios) stay a sensible size.
-    public func rounded(scale: Int, _ mode: NSDecimalNumber.RoundingMode = .plain) -> Decimal {
-        var value = self
-        var result = Decimal()
-        NSDecimalRound(&result, &value, scale, mode)
-        return result
+    /// `(self / divisor).rounded(toMultipleOf: step, mode)`, in one exact step when `step` is a power of ten
+    /// (the most of a lot step that cash buys at a price).
+    public func quotient(dividingBy divisor: Decimal, toMultipleOf step: Decimal, _ mode: NSDecimalNumber.RoundingMode) -> Decimal {
+        guard step > 0, let scale = step.powerOfTenScale else { return (self / divisor).rounded(toMultipleOf: step, mode) }
+        return quotient(dividingBy: divisor, scale: scale, mode)
+    }
+
+    /// `n` when this value is 10^−n (0.01 → 2, 1 → 0, 100 → −2).
+    var powerOfTenScale: Int? {
+        guard let parts = DecimalParts(self), parts.coefficient == 1, !parts.isNegative else { return nil }
+        return -parts.exponent
     }
 
     /// A binary floating-point figure (an ATR, a slippage factor) brought into exact money at `scale` places.

@@ -156,7 +156,7 @@ public struct BacktestRun {
         let wanted: Decimal
         if let remaining = order.remaining {
             wanted = remaining
-            filled = remaining > 0 ? execution.fill(side: order.side, quantity: remaining, referencePrice: referencePrice, bar: bar, rules: rules) : nil
+            filled = remaining.isPositive ? execution.fill(side: order.side, quantity: remaining, referencePrice: referencePrice, bar: bar, rules: rules) : nil
         } else {
             let entry = Backtester.allInEntry(cash: cash, open: referencePrice, bar: bar, execution: execution, rules: rules)
             wanted = entry?.quantity ?? 0
@@ -186,14 +186,14 @@ public struct BacktestRun {
             trades.append(trade)
             if order.cause == .stopLoss || order.cause == .trailingStop { lastStopOut = trade.exitTime }
         }
-        position = current.quantity > 0 ? current : nil
+        position = current.quantity.isPositive ? current : nil
         inMarket = position != nil
         stopsClearance = position?.stops.map(StopsClearance.init)
         cashValue = cash.doubleValue
         heldQuantity = position?.quantity.doubleValue ?? 0
         let remaining = wanted.minus(filled.quantity)
         order.remaining = remaining
-        working = remaining > 0 && (order.side == .buy || position != nil) ? order : nil
+        working = remaining.isPositive && (order.side == .buy || position != nil) ? order : nil
     }
 }
 

@@ -24,8 +24,12 @@ public struct EquityTracker: Sendable {
     /// Every `sampleStride`-th bar, at most `2 × sampleLimit` of them: the stride doubles when the sample fills.
     public private(set) var samples: [Sample] = []
     private var sampleStride = 1
+    /// The bar count at which the next sample is taken (a multiple of `sampleStride`).
+    private var nextSampleBar = 0
     private let sampleLimit: Int
-    private var currentDay = Int.min
+    /// The current UTC day's bounds in seconds since 1970, so most bars need no division to find their day.
+    private var dayStart = Double.infinity
+    private var dayEnd = -Double.infinity
     private var peak: Double
     private var peakTime: Date?
 
@@ -43,12 +47,12 @@ public struct EquityTracker: Sendable {
         }
         lastTime = time
         lastEquity = equity
-        let day = Int((seconds / 86_400).rounded(.down))
-        if day == currentDay {
+        if seconds >= dayStart, seconds < dayEnd {
             dailyCloses[dailyCloses.count - 1] = equity
         } else {
             dailyCloses.append(equity)
-            currentDay = day
+            dayStart = (seconds / 86_400).rounded(.down) * 86_400
+            dayEnd = dayStart + 86_400
         }
         if equity >= peak {
             if let peakTime { longestDrawdown = max(longestDrawdown, time.timeIntervalSince(peakTime)) }
@@ -57,12 +61,13 @@ public struct EquityTracker: Sendable {
         } else if peak > 0 {
             worstDrawdown = max(worstDrawdown, (peak - equity) / peak)
         }
-        if bars % sampleStride == 0 {
+        if bars == nextSampleBar {
             samples.append(Sample(time: time, equity: equity, close: close))
             if samples.count == 2 * sampleLimit {
                 samples = stride(from: 0, to: samples.count, by: 2).map { samples[$0] }
                 sampleStride *= 2
             }
+            nextSampleBar = (bars / sampleStride + 1) * sampleStride
         }
         bars += 1
     }

@@ -39,6 +39,15 @@ struct RingBuffer<Element: Sendable>: Sendable {
         count += 1
     }
 
+    /// Puts `element` in a full buffer in place of the oldest element, which it returns.
+    mutating func replaceOldest(with element: Element) -> Element {
+        precondition(isFull, "only a full ring buffer replaces its oldest element")
+        let oldest = storage[head]
+        storage[head] = element
+        head = head + 1 == capacity ? 0 : head + 1
+        return oldest
+    }
+
     @discardableResult
     mutating func removeFirst() -> Element {
         precondition(!isEmpty, "ring buffer is empty")

@@ -5,12 +5,13 @@
 /// within a tolerance.
 public struct SMA: StreamingIndicator {
     public let period: Int
+    /// The last `period − 1` values once warmed up: the ones still in the average when the next value arrives.
     private var window: RingBuffer<Double>
     private var sum = 0.0
 
     public init(period: Int) throws(IndicatorError) {
         self.period = try IndicatorError.checkPeriod(period)
-        window = RingBuffer(capacity: self.period)
+        window = RingBuffer(capacity: max(self.period - 1, 1))
     }
 
     public var firstValidIndex: Int { period - 1 }
@@ -22,11 +23,18 @@ public struct SMA: StreamingIndicator {
     /// The same average over any series, so other indicators (Bollinger, Stochastic) smooth exactly as TA-Lib's
     /// SMA does.
     mutating func add(_ value: Double) -> Double? {
-        window.append(value)
         sum += value
-        guard window.isFull else { return nil }
+        guard period > 1 else {
+            sum -= value
+            return value
+        }
+        guard window.isFull else {
+            window.append(value)
+            return nil
+        }
         let mean = sum / Double(period)
-        sum -= window.removeFirst()
+        // The newest value takes the oldest one's slot: one write per bar instead of an append and a removal.
+        sum -= window.replaceOldest(with: value)
         return mean
     }
 }

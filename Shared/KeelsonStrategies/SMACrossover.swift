@@ -15,6 +15,10 @@ public struct SMACrossover: Strategy {
     private var crossing = Crossing()
     private let fastPeriod: Int
     private let slowPeriod: Int
+    /// The fixed words of the reason, made once: a long backtest signals tens of thousands of times.
+    private let fastLabel: String
+    private let crossedAbove: String
+    private let crossedBelow: String
 
     public init(parameters: StrategyParameters) throws(StrategyError) {
         fastPeriod = parameters.integer("fast")
@@ -22,6 +26,9 @@ public struct SMACrossover: Strategy {
         guard fastPeriod < slowPeriod else {
             throw StrategyError.inconsistent(strategy: Self.name, reason: "fast (\(fastPeriod)) must be smaller than slow (\(slowPeriod))")
         }
+        fastLabel = "SMA(\(fastPeriod)) "
+        crossedAbove = " crossed above SMA(\(slowPeriod)) "
+        crossedBelow = " crossed below SMA(\(slowPeriod)) "
         do {
             fast = try SMA(period: fastPeriod)
             slow = try SMA(period: slowPeriod)
@@ -39,11 +46,11 @@ public struct SMACrossover: Strategy {
         guard let fastValue, let slowValue else { return [] }
         guard let direction = crossing.update(fast: fastValue, slow: slowValue) else { return [] }
         let gap = abs(fastValue - slowValue) / slowValue
-        let verb = direction == .up ? "crossed above" : "crossed below"
         return [StrategySignal(
             symbol: candle.symbol, interval: candle.interval, side: direction == .up ? .buy : .sell,
             strength: min(1, gap * 100), barTime: candle.openTime, price: candle.close,
-            reason: "SMA(\(fastPeriod)) \(fastValue.rounded(toPlaces: 6)) \(verb) SMA(\(slowPeriod)) \(slowValue.rounded(toPlaces: 6))"
+            reason: fastLabel + fastValue.rounded(toPlaces: 6).description + (direction == .up ? crossedAbove : crossedBelow)
+                + slowValue.rounded(toPlaces: 6).description
         )]
     }
 }

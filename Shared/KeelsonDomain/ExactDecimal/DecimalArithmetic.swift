@@ -57,6 +57,12 @@ extension Decimal {
         return result
     }
 
+    /// `self > 0`, without making a zero to compare with.
+    public var isPositive: Bool {
+        guard let parts = DecimalParts(self) else { return self > 0 }
+        return parts.coefficient != 0 && !parts.isNegative
+    }
+
     /// `self < other`.
     public func isBelow(_ other: Decimal) -> Bool {
         guard let order = Self.order(self, other) else { return self < other }

@@ -72,7 +72,7 @@ public struct Position: Sendable, Equatable {
             let total = quantity.plus(fill.quantity)
             costBasis = costBasis.plus(notional)
             // The first fill's average is its price; only adding to a position needs the division.
-            averageEntryPrice = quantity == 0 ? fill.price.rounded(scale: 12) : costBasis.quotient(dividingBy: total, scale: 12)
+            averageEntryPrice = quantity.isZero ? fill.price.rounded(scale: 12) : costBasis.quotient(dividingBy: total, scale: 12)
             quantity = total
             entryQuantity = entryQuantity.plus(fill.quantity)
             entryFees = entryFees.plus(fill.fee)
@@ -91,7 +91,7 @@ public struct Position: Sendable, Equatable {
             exitNotional = exitNotional.plus(notional)
             exitFees = exitFees.plus(fill.fee)
             var trade: ClosedTrade?
-            if quantity == 0 {
+            if quantity.isZero {
                 trade = ClosedTrade(
                     symbol: symbol, quantity: entryQuantity, entryTime: openedAt,
                     entryPrice: exitNotional.minus(realizedPnl).quotient(dividingBy: exitQuantity, scale: 12),

@@ -54,26 +54,26 @@ public struct ExecutionModel: Sendable, Equatable, Codable {
 
     /// The fill of up to `quantity` of a market order at `referencePrice` (the next price seen) in `bar`.
     public func fill(side: TradeSide, quantity: Decimal, referencePrice: Decimal, bar: Candle, rules: SymbolRules) -> SimulatedFill? {
-        guard quantity > 0, referencePrice > 0 else { return nil }
+        guard quantity.isPositive, referencePrice.isPositive else { return nil }
         var filled = quantity
-        if let cap = maxParticipation, bar.volume > 0 {
+        if let cap = maxParticipation, bar.volume.isPositive {
             let share = bar.volume.times(cap).rounded(toMultipleOf: rules.stepSize, .down)
             let allowed = share.isBelow(rules.stepSize) ? rules.stepSize : share
             if allowed.isBelow(quantity) { filled = allowed }
         }
         // Terms whose factor is zero are left out rather than computed, and the rest use the integer fast paths
         // (`times`, `plus`, …): a backtest fills tens of thousands of orders.
-        var slippageBps = spreadBps == 0 ? 0 : spreadBps.times(Self.half)
-        if impactBps != 0 {
+        var slippageBps = spreadBps.isZero ? 0 : spreadBps.times(Self.half)
+        if !impactBps.isZero {
             let participation = bar.volume > 0 ? min((filled / bar.volume).doubleValue, 1) : 1
             slippageBps = slippageBps.plus(impactBps.times(Decimal(approximating: participation.squareRoot(), scale: 6)))
         }
-        if volatilityFactor != 0, bar.open > 0 { slippageBps = slippageBps.plus(volatilityFactor.times((bar.high.minus(bar.low) / bar.open).times(10_000))) }
+        if !volatilityFactor.isZero, bar.open.isPositive { slippageBps = slippageBps.plus(volatilityFactor.times((bar.high.minus(bar.low) / bar.open).times(10_000))) }
         // Rounding away from the trader: buys round up to the tick, sells down.
         let fraction = slippageBps.times(Self.basisPoint)
-        let slipped = slippageBps == 0 ? referencePrice : referencePrice.times(side == .buy ? Decimal(1).plus(fraction) : Decimal(1).minus(fraction))
+        let slipped = slippageBps.isZero ? referencePrice : referencePrice.times(side == .buy ? Decimal(1).plus(fraction) : Decimal(1).minus(fraction))
         let price = rules.roundedPrice(slipped, side == .buy ? .up : .down)
-        let fee = takerFeeRate == 0 ? 0 : price.times(filled).times(takerFeeRate).rounded(scale: 8, .up)
+        let fee = takerFeeRate.isZero ? 0 : price.times(filled).times(takerFeeRate).rounded(scale: 8, .up)
         let realisedBps = price.isSameValue(as: referencePrice)
             ? 0
             : (side == .buy ? price.minus(referencePrice) : referencePrice.minus(price)).times(10_000).quotient(dividingBy: referencePrice, scale: 4)

@@ -37,14 +37,14 @@ public struct BollingerBreakout: Strategy {
                 symbol: candle.symbol, interval: candle.interval, side: .buy,
                 strength: width > 0 ? min(1, (bar.close - value.upper) / width) : 1,
                 barTime: candle.openTime, price: candle.close,
-                reason: "close \(bar.close) crossed above the upper band \(value.upper.rounded(toPlaces: 6)) of BB(\(period), \(k))"
+                reason: "close \(bar.close) crossed above the upper band \(value.upper.reasonText(places: 6)) of BB(\(period), \(k))"
             ))
         }
         if exit.update(fast: bar.close, slow: value.middle) == .down {
             signals.append(StrategySignal(
                 symbol: candle.symbol, interval: candle.interval, side: .sell, strength: 1,
                 barTime: candle.openTime, price: candle.close,
-                reason: "close \(bar.close) crossed below the middle band \(value.middle.rounded(toPlaces: 6)) of BB(\(period), \(k))"
+                reason: "close \(bar.close) crossed below the middle band \(value.middle.reasonText(places: 6)) of BB(\(period), \(k))"
             ))
         }
         return signals

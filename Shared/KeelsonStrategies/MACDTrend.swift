@@ -40,7 +40,7 @@ public struct MACDTrend: Strategy {
             symbol: candle.symbol, interval: candle.interval, side: direction == .up ? .buy : .sell,
             strength: close > 0 ? min(1, abs(value.histogram) / close * 100) : 0,
             barTime: candle.openTime, price: candle.close,
-            reason: "\(label) line \(value.macd.rounded(toPlaces: 6)) crossed \(direction == .up ? "above" : "below") signal \(value.signal.rounded(toPlaces: 6))"
+            reason: "\(label) line \(value.macd.reasonText(places: 6)) crossed \(direction == .up ? "above" : "below") signal \(value.signal.reasonText(places: 6))"
         )]
     }
 }

@@ -41,14 +41,14 @@ public struct RSIMeanReversion: Strategy {
             signals.append(StrategySignal(
                 symbol: candle.symbol, interval: candle.interval, side: .buy, strength: 1 - value / 100,
                 barTime: candle.openTime, price: candle.close,
-                reason: "RSI(\(period)) \(value.rounded(toPlaces: 4)) rose back above oversold \(oversold)"
+                reason: "RSI(\(period)) \(value.reasonText(places: 4)) rose back above oversold \(oversold)"
             ))
         }
         if exit.update(fast: value, slow: overbought) == .down {
             signals.append(StrategySignal(
                 symbol: candle.symbol, interval: candle.interval, side: .sell, strength: value / 100,
                 barTime: candle.openTime, price: candle.close,
-                reason: "RSI(\(period)) \(value.rounded(toPlaces: 4)) fell back below overbought \(overbought)"
+                reason: "RSI(\(period)) \(value.reasonText(places: 4)) fell back below overbought \(overbought)"
             ))
         }
         return signals

@@ -46,19 +46,14 @@ public struct SMACrossover: Strategy {
         guard let fastValue, let slowValue else { return [] }
         guard let direction = crossing.update(fast: fastValue, slow: slowValue) else { return [] }
         let gap = abs(fastValue - slowValue) / slowValue
+        var reason = fastLabel
+        reason.reserveCapacity(80)
+        reason += fastValue.reasonText(places: 6)
+        reason += direction == .up ? crossedAbove : crossedBelow
+        reason += slowValue.reasonText(places: 6)
         return [StrategySignal(
             symbol: candle.symbol, interval: candle.interval, side: direction == .up ? .buy : .sell,
-            strength: min(1, gap * 100), barTime: candle.openTime, price: candle.close,
-            reason: fastLabel + fastValue.rounded(toPlaces: 6).description + (direction == .up ? crossedAbove : crossedBelow)
-                + slowValue.rounded(toPlaces: 6).description
+            strength: min(1, gap * 100), barTime: candle.openTime, price: candle.close, reason: reason
         )]
-    }
-}
-
-extension Double {
-    func rounded(toPlaces places: Int) -> Double {
-        var scale = 1.0
-        for _ in 0..<places { scale *= 10 }
-        return (self * scale).rounded() / scale
     }
 }

@@ -23,7 +23,15 @@ extension Decimal {
     /// `self * other`.
     public func times(_ other: Decimal) -> Decimal {
         guard let left = DecimalParts(self), let right = DecimalParts(other) else { return self * other }
-        let (product, overflow) = left.coefficient.multipliedReportingOverflow(by: right.coefficient)
+        let product: UInt128
+        let overflow: Bool
+        if left.coefficient >> 64 == 0, right.coefficient >> 64 == 0 {
+            // Two 64-bit coefficients: one full-width multiply, which cannot overflow 128 bits.
+            let (high, low) = UInt64(left.coefficient).multipliedFullWidth(by: UInt64(right.coefficient))
+            (product, overflow) = (UInt128(high) << 64 | UInt128(low), false)
+        } else {
+            (product, overflow) = left.coefficient.multipliedReportingOverflow(by: right.coefficient)
+        }
         guard product != 0, !overflow, product <= DecimalParts.maximumCoefficient,
               let result = DecimalParts(isNegative: left.isNegative != right.isNegative, coefficient: product, exponent: left.exponent + right.exponent).encoded()
         else { return self * other }

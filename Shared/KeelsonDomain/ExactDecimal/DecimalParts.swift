@@ -80,11 +80,15 @@ struct DecimalParts: Equatable {
         guard length > 0 else { return isNegative ? nil : DecimalParts(isNegative: false, coefficient: 0, exponent: Int(record.exponent)) }
         guard length <= 8 else { return nil }
         let words = record.words
+        // Words beyond the length are not part of the value.
         let low = UInt64(words.0) | UInt64(words.1) << 16 | UInt64(words.2) << 32 | UInt64(words.3) << 48
+        if length <= 4 {
+            let coefficient = length == 4 ? low : low & (1 << (16 * UInt64(length)) - 1)
+            return DecimalParts(isNegative: isNegative, coefficient: UInt128(coefficient), exponent: Int(record.exponent))
+        }
         let high = UInt64(words.4) | UInt64(words.5) << 16 | UInt64(words.6) << 32 | UInt64(words.7) << 48
-        var coefficient = UInt128(high) << 64 | UInt128(low)
-        if length < 8 { coefficient &= (UInt128(1) << (16 * length)) - 1 }
-        return DecimalParts(isNegative: isNegative, coefficient: coefficient, exponent: Int(record.exponent))
+        let maskedHigh = length == 8 ? high : high & (1 << (16 * UInt64(length - 4)) - 1)
+        return DecimalParts(isNegative: isNegative, coefficient: UInt128(maskedHigh) << 64 | UInt128(low), exponent: Int(record.exponent))
     }
 
     /// This value as Foundation would store it; nil when it cannot be stored exactly (more than 38 digits, or

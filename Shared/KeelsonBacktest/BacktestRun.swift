@@ -167,11 +167,13 @@ public struct BacktestRun {
             return
         }
         if position == nil { orderID += 1 }
-        var current = position ?? Position(symbol: bar.symbol, entryOrderID: orderID, openedAt: time.addingTimeInterval(latency), stops: nil)
+        // Taken out and put back rather than copied: a position is a few hundred bytes and this runs on every fill.
+        var current = position.take() ?? Position(symbol: bar.symbol, entryOrderID: orderID, openedAt: time.addingTimeInterval(latency), stops: nil)
         guard let effect = try? current.apply(FillInput(
             orderID: orderID, side: order.side, quantity: filled.quantity, price: filled.price, fee: filled.fee,
             time: time.addingTimeInterval(latency), cause: order.cause
         )) else {
+            position = current.quantity.isPositive ? current : nil
             working = nil
             return
         }

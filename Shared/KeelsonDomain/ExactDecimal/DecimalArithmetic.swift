@@ -114,10 +114,11 @@ extension Decimal {
         }
     }
 
-    /// The exact sum when it has at most 38 digits. A zero operand is left to Foundation, which has its own rules
-    /// for the exponent of a zero sum and answers quickly when an operand is zero.
+    /// The exact sum when it has at most 38 digits. Two zeros are left to Foundation, which has its own rules for
+    /// the exponent of a zero sum.
     private static func sum(_ left: DecimalParts, _ right: DecimalParts) -> DecimalParts? {
-        guard left.coefficient != 0, right.coefficient != 0 else { return nil }
+        if left.coefficient == 0 { return right.coefficient == 0 ? nil : right }
+        if right.coefficient == 0 { return left }
         let exponent = min(left.exponent, right.exponent)
         guard let leftScaled = DecimalParts.scaled(left.coefficient, by: left.exponent - exponent),
               let rightScaled = DecimalParts.scaled(right.coefficient, by: right.exponent - exponent)

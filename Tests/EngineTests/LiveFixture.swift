@@ -58,6 +58,14 @@ enum LiveFixture {
         return try await F.value("SELECT outcome FROM engine_signal_log WHERE signal_id = \(signal)", as: String.self, postgres: postgres)
     }
 
+    /// Waits (up to 20 s) until `count` fills are recorded: an order whose answer was lost is settled by a follow-up
+    /// query, which a loaded machine may finish after the signal's response.
+    static func waitForFills(_ count: Int, postgres: PostgresClient) async throws {
+        for _ in 0..<400 where try await F.count("fills", postgres: postgres) < count {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     /// The exchange's orders placed with `clientOrderId` (POST /api/v3/order requests).
     static func orderPosts(_ exchange: FakeExchange, clientOrderId: String) async -> Int {
         await exchange.receivedRequests().filter { $0.method == "POST" && $0.path == "/api/v3/order" && $0.query.contains("newClientOrderId=\(clientOrderId)&") }.count

@@ -208,6 +208,7 @@ struct LiveTradingTests {
                         try await Task.sleep(for: .milliseconds(50))
                     }
                     #expect(await L.orderPosts(exchange, clientOrderId: "k-sig-\(buy)") == 1)
+                    try await L.waitForFills(1, postgres: postgres)
                     let queries = await exchange.receivedRequests().filter { $0.method == "GET" && $0.path == "/api/v3/order" && $0.query.contains("origClientOrderId=k-sig-\(buy)") }
                     #expect(queries.count == 1)
                     let placed = try #require(await exchange.orders().last)

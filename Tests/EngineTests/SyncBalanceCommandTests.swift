@@ -17,6 +17,7 @@ struct SyncBalanceCommandTests {
                 try await L.withEngine(database: url, exchange: baseURL) { client in
                     let buy = try await F.insertSignal(.buy, bar: 19, postgres: postgres)
                     #expect(try await L.decide(buy, client: client, postgres: postgres) == "ordered")
+                    try await L.waitForFills(1, postgres: postgres)
                 }
                 // The key and secret from a secrets file, as the engine could read them.
                 let secrets = FileManager.default.temporaryDirectory.appendingPathComponent("binance-\(UUID().uuidString)")

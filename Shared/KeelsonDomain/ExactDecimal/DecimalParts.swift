@@ -20,9 +20,10 @@ struct DecimalParts: Equatable {
     var coefficient: UInt128
     var exponent: Int
 
-    static let zero = DecimalParts(isNegative: false, coefficient: 0, exponent: 0)
+    // Computed rather than stored: a stored static is initialised lazily and checked on every use.
+    static var zero: DecimalParts { DecimalParts(isNegative: false, coefficient: 0, exponent: 0) }
 
-    static let maximumCoefficient: UInt128 = 99_999_999_999_999_999_999_999_999_999_999_999_999
+    static var maximumCoefficient: UInt128 { 99_999_999_999_999_999_999_999_999_999_999_999_999 }
 
     /// Powers of ten that fit 128 bits: 10^0 … 10^38.
     static let powersOfTen: [UInt128] = (0...38).map { power in (0..<power).reduce(UInt128(1)) { value, _ in value * 10 } }

@@ -3,7 +3,7 @@ import Foundation
 extension Decimal {
     /// This value rounded to a multiple of `step` (a tick size or lot step); `step` ≤ 0 leaves it as it is.
     public func rounded(toMultipleOf step: Decimal, _ mode: NSDecimalNumber.RoundingMode) -> Decimal {
-        guard step > 0 else { return self }
+        guard step.isPositive else { return self }
         // Ticks and lot steps are nearly always powers of ten (1, 0.01, 0.00001): rounding to a scale, no division.
         if let scale = step.powerOfTenScale { return rounded(scale: scale, mode) }
         return quotient(dividingBy: step, scale: 0, mode).times(step)
@@ -12,7 +12,7 @@ extension Decimal {
     /// `(self / divisor).rounded(toMultipleOf: step, mode)`, in one exact step when `step` is a power of ten
     /// (the most of a lot step that cash buys at a price).
     public func quotient(dividingBy divisor: Decimal, toMultipleOf step: Decimal, _ mode: NSDecimalNumber.RoundingMode) -> Decimal {
-        guard step > 0, let scale = step.powerOfTenScale else { return (self / divisor).rounded(toMultipleOf: step, mode) }
+        guard step.isPositive, let scale = step.powerOfTenScale else { return (self / divisor).rounded(toMultipleOf: step, mode) }
         return quotient(dividingBy: divisor, scale: scale, mode)
     }
 

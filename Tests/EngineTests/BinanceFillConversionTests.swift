@@ -13,7 +13,8 @@ struct BinanceFillConversionTests {
 
     static func order(_ side: TradeSide, quantity: Decimal, filled: Decimal = 0, average: Decimal? = nil) -> BrokerOrder {
         BrokerOrder(
-            clientOrderID: "k-sig-1", symbol: Symbol(rawValue: "BTCUSDT")!, side: side, quantity: quantity, filledQuantity: filled, averageFillPrice: average,
+            clientOrderID: "k-sig-1", symbol: Symbol(rawValue: "BTCUSDT")!, side: side, quantity: quantity, cause: .signal, filledQuantity: filled,
+            averageFillPrice: average,
             expectedPrice: 60_000, decidedAfterBar: .now, placedAt: .now, fillCount: 0, immediateFill: nil
         )
     }

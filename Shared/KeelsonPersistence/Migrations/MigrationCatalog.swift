@@ -7,6 +7,7 @@ public enum MigrationCatalog {
         Migration0004Engine.migration,
         Migration0005Archive.migration,
         Migration0006Backups.migration,
+        Migration0007RestartSafety.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
@@ -17,6 +18,6 @@ public enum MigrationCatalog {
         "candles", "signals",
         "trading_sessions", "orders", "order_events", "fills", "positions", "trades", "account_balances", "risk_events", "engine_signal_log",
         "strategy_states", "strategy_lifecycle_events", "parameter_history", "optimization_runs", "audit_log", "api_keys",
-        "candles_archive", "trades_archive", "backup_runs",
+        "candles_archive", "trades_archive", "backup_runs", "engine_bar_cursors",
     ]
 }

@@ -12,11 +12,20 @@ public struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware 
             return try await next(request, context)
         } catch {
             let apiError = Self.map(error, requestID: context.id)
-            if apiError.status.code >= 500 {
+            if Self.isExpectedUnavailability(error, apiError) {
+                // A service saying it cannot serve yet (recovering, standing by) is part of every deploy, not an
+                // incident: an alert on error logs must not fire on each restart.
+                context.logger.notice("request refused while unavailable", metadata: ["reason": "\(apiError.detail)", "path": "\(request.uri.path)"])
+            } else if apiError.status.code >= 500 {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
             }
             return try apiError.response(from: request, context: context)
         }
+    }
+
+    /// A 503 the service chose to answer (its own reason), as opposed to a database it cannot reach.
+    static func isExpectedUnavailability(_ error: any Error, _ apiError: APIError) -> Bool {
+        apiError.status == .serviceUnavailable && (error is APIError || error is any APIErrorConvertible)
     }
 
     static func map(_ error: any Error, requestID: String) -> APIError {

@@ -1,6 +1,7 @@
 import Foundation
 import KeelsonDomain
 import KeelsonExchanges
+import KeelsonTrading
 
 /// Where orders go: the paper broker, or an exchange. A broker never trades twice for one client order id:
 /// a second `submit` of an order it knows changes nothing, and an exchange broker that did not hear back asks
@@ -45,6 +46,7 @@ struct BrokerOrder: Sendable, Equatable {
     var symbol: Symbol
     var side: TradeSide
     var quantity: Decimal
+    var cause: OrderCause
     /// Traded so far, as the engine recorded it.
     var filledQuantity: Decimal
     var averageFillPrice: Decimal?
@@ -59,6 +61,19 @@ struct BrokerOrder: Sendable, Equatable {
     var immediateFill: (price: Decimal, bar: Candle)?
 
     var remainingQuantity: Decimal { quantity - filledQuantity }
+
+    /// A stop's exit seen on the bar that triggered it (decided "after" the second before that bar opened) without
+    /// its immediate fill, because a crash came between the exit's write and the fill: the price the stop executes at
+    /// on that bar — the level, or the open when the bar opened through it — so the restart trades as the
+    /// uninterrupted run would have.
+    func triggeredStopPrice(on candle: Candle) -> Decimal? {
+        guard let level = expectedPrice, candle.openTime == decidedAfterBar.addingTimeInterval(1) else { return nil }
+        switch cause {
+        case .stopLoss, .trailingStop: return min(candle.open, level)
+        case .takeProfit: return max(candle.open, level)
+        case .signal, .closeAll, .manual: return nil
+        }
+    }
 
     static func == (lhs: BrokerOrder, rhs: BrokerOrder) -> Bool {
         lhs.clientOrderID == rhs.clientOrderID && lhs.quantity == rhs.quantity && lhs.filledQuantity == rhs.filledQuantity && lhs.fillCount == rhs.fillCount

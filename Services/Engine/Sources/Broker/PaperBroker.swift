@@ -40,7 +40,10 @@ actor PaperBroker: Broker {
         book.values
             .filter { $0.symbol == candle.symbol && candle.openTime > $0.decidedAfterBar }
             .sorted { $0.clientOrderID < $1.clientOrderID }
-            .compactMap { execution(for: $0, referencePrice: candle.open, bar: candle, time: candle.openTime) }
+            .compactMap { order in
+                if let price = order.triggeredStopPrice(on: candle) { return execution(for: order, referencePrice: price, bar: candle, time: candle.closeTime) }
+                return execution(for: order, referencePrice: candle.open, bar: candle, time: candle.openTime)
+            }
     }
 
     /// Paper orders are never in doubt.

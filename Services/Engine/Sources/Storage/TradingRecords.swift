@@ -79,6 +79,8 @@ public struct OrderRecord: Sendable, Equatable {
     public var plannedExits: PlannedExits?
     public var fillCount: Int
     public var createdAt: Date
+    /// Why an exit asked for this order to be canceled, written with the exit; such an order is never worked again.
+    public var cancelRequested: String? = nil
 
     var remainingQuantity: Decimal { quantity - filledQuantity }
 }
@@ -98,6 +100,30 @@ struct StoredTradingState: Sendable {
     var lastStopOut: [Symbol: Date]
     var lastSignalAt: Date?
     var lastFillAt: Date?
+    /// The newest bar processed per symbol; bars stored after it are replayed before new ones are taken.
+    var processedBars: [Symbol: Date]
+}
+
+/// An exit about to be written, with what it implies for the symbol's working entries.
+struct ExitRequest: Sendable {
+    var symbol: Symbol
+    var entryOrderID: Int64
+    /// The attempt the position's counter says is next; used ids are skipped, never taken as sent.
+    var attempt: Int
+    var quantity: Decimal
+    var cause: OrderCause
+    var decidedAfterBar: Date
+    var expectedPrice: Decimal?
+    /// Written on every entry for the symbol that is still working.
+    var cancelReason: String
+}
+
+/// The exit as written: the order (a new one, or the exit already working under the id), the attempt it took,
+/// and the ids of earlier attempts that had ended and were skipped.
+struct ExitRecord: Sendable {
+    var order: OrderRecord
+    var attempt: Int
+    var skipped: [String]
 }
 
 /// One fill and everything it changes, written in a single transaction.
@@ -133,6 +159,10 @@ struct EquitySnapshot: Sendable {
     var dayStartEquity: Decimal?
     var positions: [Position]
     var marks: [Symbol: Decimal]
+    /// The newest bar processed per symbol in this batch.
+    var processedBars: [Symbol: Date]
+    /// False when only the cursor moves: equity and stops are as last recorded, so no balance row is added.
+    var recordsBalance: Bool
 }
 
 /// How a signal was decided.

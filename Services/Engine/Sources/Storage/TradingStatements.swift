@@ -30,8 +30,9 @@ private let fence = """
 
 /// An order decided from a signal, logged so the signal is never decided again.
 /// $3 session, $4 client order id, $5 symbol, $6 side, $7 quantity, $8 cause, $9 signal id, $10 decided after bar,
-/// $11 expected price, $12 planned exits (JSON), $13 the broker whose acceptance is this row (null: written `new`).
-/// Returns held, order id (null: decided before), created_at.
+/// $11 expected price, $12 planned exits (JSON), $13 the broker whose acceptance is this row (null: written `new`),
+/// $14 for a sell, the cancel reason written on the symbol's working entries in the same statement (an exit and the
+/// end of the entry it closes are one decision). Returns held, order id (null: decided before), created_at.
 enum OrderFromSignal: TradingStatementKind {
     static let name = "order_from_signal"
     static let sql = """
@@ -50,6 +51,10 @@ enum OrderFromSignal: TradingStatementKind {
             SELECT id, NULL, 'new', jsonb_build_object('cause', $8::text, 'signal_id', $9::int8) FROM placed
             UNION ALL
             SELECT id, 'new', 'submitted', jsonb_build_object('broker', $13::text) FROM placed WHERE $13::text IS NOT NULL
+        ), entries_ended AS (
+            UPDATE orders SET cancel_requested = $14::text, updated_at = now()
+            WHERE $6::text = 'sell' AND session_id = $3::int8 AND symbol = $5::text AND side = 'buy'
+              AND status IN ('new', 'submitted', 'partially_filled') AND cancel_requested IS NULL AND EXISTS (SELECT 1 FROM placed)
         )
         SELECT (SELECT held FROM fence), (SELECT id FROM placed), (SELECT created_at FROM placed)
         """
@@ -164,14 +169,21 @@ enum FillRecord: TradingStatementKind {
 /// An equity snapshot between fills: the balance, the session's risk references, and the marks and trailing
 /// stops of open positions (arrays of text, '' for none).
 /// $3 session, $4 cash, $5 equity, $6 realized, $7 unrealized, $8 fees paid, $9 market time, $10 peak, $11 trading day,
-/// $12 day start equity, $13 symbols, $14 highest, $15 trailing stops, $16 marks. Returns held.
+/// $12 day start equity, $13 symbols, $14 highest, $15 trailing stops, $16 marks, $17 symbols whose bars were processed,
+/// $18 the newest processed bar's open time for each (epoch seconds), $19 whether a balance row is added. Returns held.
 enum EquitySnapshotRecord: TradingStatementKind {
     static let name = "equity_snapshot"
     static let sql = """
         WITH \(fence), balance AS (
             INSERT INTO account_balances (session_id, cash, equity, realized_pnl, unrealized_pnl, fees_paid, market_time)
             SELECT $3::int8, $4::numeric, $5::numeric, $6::numeric, $7::numeric, $8::numeric, $9::timestamptz
+            WHERE (SELECT held FROM fence) AND $19::bool
+        ), cursors AS (
+            INSERT INTO engine_bar_cursors (session_id, symbol, last_bar_open_time)
+            SELECT $3::int8, c.symbol_text, to_timestamp(c.open_epoch) FROM unnest($17::text[], $18::float8[]) AS c(symbol_text, open_epoch)
             WHERE (SELECT held FROM fence)
+            ON CONFLICT (session_id, symbol) DO UPDATE
+                SET last_bar_open_time = greatest(engine_bar_cursors.last_bar_open_time, EXCLUDED.last_bar_open_time), updated_at = now()
         ), session AS (
             UPDATE trading_sessions SET peak_equity = $10::numeric, trading_day = $11::text::date, day_start_equity = $12::numeric
             WHERE id = $3::int8 AND (SELECT held FROM fence)

@@ -13,10 +13,15 @@ protocol TradingStore: Sendable {
     func openSession(_ request: SessionRequest) async throws -> SessionRecord
     func loadState(session: SessionRecord) async throws -> StoredTradingState
     /// Records the decision on a signal, with its order when there is one; nil when the signal was decided before.
-    /// `acceptedBy` names a broker whose acceptance is the row itself: the order is written `submitted`.
-    func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, acceptedBy broker: String?, fence: LeaderFence) async throws -> DecisionOutcome?
-    /// Writes an order not caused by a signal (an exit); returns the stored order when the client id exists already.
-    func createOrder(_ draft: OrderDraft, sessionID: Int64, fence: LeaderFence) async throws -> OrderRecord
+    /// `acceptedBy` names a broker whose acceptance is the row itself: the order is written `submitted`. A sell also
+    /// writes `cancelReason` on the symbol's working entries, in the same transaction.
+    func recordDecision(
+        signal: StoredSignal, sessionID: Int64, decision: SignalDecision, acceptedBy broker: String?, cancelReason: String?, fence: LeaderFence
+    ) async throws -> DecisionOutcome?
+    /// Writes an exit not caused by a signal (a stop, close-all) and all it implies in one transaction: the exit order
+    /// under the first attempt id not used before (an id whose order ended is skipped; one still working is the exit),
+    /// the cancel request on the symbol's working entries, and the position's attempt counter.
+    func recordExit(_ exit: ExitRequest, sessionID: Int64, fence: LeaderFence) async throws -> ExitRecord
     /// Moves an order on, recording which broker and why; `reason` also becomes the order's reject reason. An
     /// exchange's acceptance also records its order id and, when it works less than was written (rounded down to
     /// its lot step), that quantity.
@@ -202,8 +207,16 @@ struct PostgresTradingStore: TradingStore {
             """, logger: logger
         )
         for try await (time) in lastFillRows.decode(Date?.self) { lastFillAt = time }
+        var processedBars: [Symbol: Date] = [:]
+        let cursorRows = try await client.query(
+            "SELECT symbol, last_bar_open_time FROM engine_bar_cursors WHERE session_id = \(session.id)", logger: logger
+        )
+        for try await (symbol, time) in cursorRows.decode((String, Date).self) {
+            if let symbol = Symbol(rawValue: symbol) { processedBars[symbol] = time }
+        }
         return StoredTradingState(
-            positions: positions, openOrders: openOrders, account: account, lastStopOut: lastStopOut, lastSignalAt: lastSignalAt, lastFillAt: lastFillAt
+            positions: positions, openOrders: openOrders, account: account, lastStopOut: lastStopOut, lastSignalAt: lastSignalAt, lastFillAt: lastFillAt,
+            processedBars: processedBars
         )
     }
 
@@ -212,7 +225,7 @@ struct PostgresTradingStore: TradingStore {
     private static let orderSelect = """
         SELECT o.id, o.client_order_id, o.symbol, o.side, o.quantity, o.status, o.filled_quantity, o.average_fill_price, o.cause,
                o.signal_id, coalesce(o.decided_after_bar, o.created_at), o.expected_price, o.planned_exits::text,
-               (SELECT count(*) FROM fills f WHERE f.order_id = o.id), o.created_at
+               (SELECT count(*) FROM fills f WHERE f.order_id = o.id), o.created_at, o.cancel_requested
         FROM orders o
         """
 
@@ -224,15 +237,15 @@ struct PostgresTradingStore: TradingStore {
 
     static func decodeOrders(_ rows: PostgresRowSequence) async throws -> [OrderRecord] {
         var result: [OrderRecord] = []
-        for try await (id, clientID, symbol, side, quantity, status, filled, average, cause, signalID, after, expected, planned, fills, created)
-            in rows.decode((Int64, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, Date, Decimal?, String?, Int64, Date).self)
+        for try await (id, clientID, symbol, side, quantity, status, filled, average, cause, signalID, after, expected, planned, fills, created, cancelRequested)
+            in rows.decode((Int64, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, Date, Decimal?, String?, Int64, Date, String?).self)
         {
             guard let symbol = Symbol(rawValue: symbol), let side = TradeSide(rawValue: side), let status = OrderStatus(rawValue: status) else { continue }
             let exits = planned.flatMap { try? JSONDecoder().decode(PlannedExits.self, from: Data($0.utf8)) }
             result.append(OrderRecord(
                 id: id, clientOrderID: clientID, symbol: symbol, side: side, quantity: quantity, status: status, filledQuantity: filled,
                 averageFillPrice: average, cause: OrderCause(rawValue: cause) ?? .signal, signalID: signalID, decidedAfterBar: after,
-                expectedPrice: expected, plannedExits: exits, fillCount: Int(fills), createdAt: created
+                expectedPrice: expected, plannedExits: exits, fillCount: Int(fills), createdAt: created, cancelRequested: cancelRequested
             ))
         }
         return result
@@ -282,7 +295,9 @@ struct PostgresTradingStore: TradingStore {
         return first
     }
 
-    func recordDecision(signal: StoredSignal, sessionID: Int64, decision: SignalDecision, acceptedBy broker: String?, fence: LeaderFence) async throws -> DecisionOutcome? {
+    func recordDecision(
+        signal: StoredSignal, sessionID: Int64, decision: SignalDecision, acceptedBy broker: String?, cancelReason: String?, fence: LeaderFence
+    ) async throws -> DecisionOutcome? {
         var bindings = PostgresBindings.fenced(fence)
         switch decision {
         case .order(let draft):
@@ -297,6 +312,7 @@ struct PostgresTradingStore: TradingStore {
             try bindings.append(draft.expectedPrice)
             bindings.append(draft.plannedExits?.json)
             bindings.append(broker)
+            bindings.append(draft.side == .sell ? cancelReason : nil)
             let (held, id, created) = try await run(OrderFromSignal.self, bindings).decode((Bool, Int64?, Date?).self)
             guard held else { throw TradingStoreError.notLeader }
             guard let id, let created else { return nil }
@@ -321,16 +337,47 @@ struct PostgresTradingStore: TradingStore {
         }
     }
 
-    func createOrder(_ draft: OrderDraft, sessionID: Int64, fence: LeaderFence) async throws -> OrderRecord {
+    func recordExit(_ exit: ExitRequest, sessionID: Int64, fence: LeaderFence) async throws -> ExitRecord {
         try await client.transaction(logger: logger) { connection in
             try await Self.checkFence(fence, connection: connection, logger: logger)
-            if let order = try await Self.insertOrder(draft, sessionID: sessionID, connection: connection, logger: logger) { return order }
-            var query = PostgresQuery(unsafeSQL: Self.orderSelect + " WHERE o.client_order_id = $1")
-            query.binds.append(draft.clientOrderID)
-            guard let existing = try await Self.decodeOrders(connection.query(query, logger: logger)).first else {
-                throw TradingStoreError.inconsistent("order \(draft.clientOrderID) conflicts but cannot be read")
+            var attempt = exit.attempt
+            var skipped: [String] = []
+            var order: OrderRecord?
+            while order == nil {
+                let draft = OrderDraft(
+                    clientOrderID: ClientOrderID.forExit(entryOrderID: exit.entryOrderID, attempt: attempt), symbol: exit.symbol, side: .sell,
+                    quantity: exit.quantity, cause: exit.cause, signalID: nil, decidedAfterBar: exit.decidedAfterBar, expectedPrice: exit.expectedPrice,
+                    plannedExits: nil
+                )
+                if let created = try await Self.insertOrder(draft, sessionID: sessionID, connection: connection, logger: logger) {
+                    order = created
+                    break
+                }
+                var query = PostgresQuery(unsafeSQL: Self.orderSelect + " WHERE o.client_order_id = $1")
+                query.binds.append(draft.clientOrderID)
+                guard let existing = try await Self.decodeOrders(connection.query(query, logger: logger)).first else {
+                    throw TradingStoreError.inconsistent("order \(draft.clientOrderID) conflicts but cannot be read")
+                }
+                if existing.status.isOpen {
+                    order = existing
+                } else {
+                    skipped.append("\(existing.clientOrderID) (\(existing.status.rawValue))")
+                    attempt += 1
+                }
             }
-            return existing
+            try await connection.query(
+                """
+                UPDATE orders SET cancel_requested = \(exit.cancelReason), updated_at = now()
+                WHERE session_id = \(sessionID) AND symbol = \(exit.symbol.rawValue) AND side = 'buy'
+                  AND status IN ('new', 'submitted', 'partially_filled') AND cancel_requested IS NULL
+                """, logger: logger
+            )
+            try await connection.query(
+                "UPDATE positions SET exit_attempts = \(Int32(attempt + 1)), updated_at = now() WHERE session_id = \(sessionID) AND symbol = \(exit.symbol.rawValue)",
+                logger: logger
+            )
+            guard let order else { throw TradingStoreError.inconsistent("the exit for \(exit.symbol) could not be written") }
+            return ExitRecord(order: order, attempt: attempt, skipped: skipped)
         }
     }
 
@@ -441,6 +488,10 @@ struct PostgresTradingStore: TradingStore {
         bindings.append(positions.map { $0.stops?.highestPrice.description ?? "" })
         bindings.append(positions.map { $0.stops?.trailingStopPrice?.description ?? "" })
         bindings.append(positions.map { snapshot.marks[$0.symbol]?.description ?? "" })
+        let processed = snapshot.processedBars.sorted { $0.key.rawValue < $1.key.rawValue }
+        bindings.append(processed.map(\.key.rawValue))
+        bindings.append(processed.map(\.value.timeIntervalSince1970))
+        bindings.append(snapshot.recordsBalance)
         let held = try await run(EquitySnapshotRecord.self, bindings).decode(Bool.self)
         if !held { throw TradingStoreError.notLeader }
     }

@@ -5,6 +5,9 @@ import Foundation
 public enum CrashPoint: String, Sendable, CaseIterable {
     /// The order row is committed, nothing has been sent to the broker.
     case afterOrderWritten = "after-order-written"
+    /// An exit (a stop's, or a sell signal's order) is committed with the cancel request on the symbol's working
+    /// entries; the broker has heard of neither.
+    case afterExitWritten = "after-exit-written"
     /// A fill's transaction is committed, the broker has not been told.
     case afterFillRecorded = "after-fill-recorded"
 

@@ -173,7 +173,10 @@ public actor TradingEngine {
         windows = [:]
         for symbol in settings.symbols {
             var window = try MarketWindow(atrPeriod: settings.risk.atrPeriod)
-            let recent = try await candleStore.candles(exchange: settings.marketExchange, symbol: symbol, interval: settings.timeframe, before: nil, limit: 200)
+            // History ends at the last bar this session processed; later stored bars are replayed once the broker
+            // holds the open orders again. A session that processed none takes the newest bars as history only.
+            let end = stored.processedBars[symbol].map { $0.addingTimeInterval(1) }
+            let recent = try await candleStore.candles(exchange: settings.marketExchange, symbol: symbol, interval: settings.timeframe, before: end, limit: 200)
             for candle in recent { _ = window.append(candle) }
             windows[symbol] = window
         }
@@ -198,6 +201,16 @@ public actor TradingEngine {
             try await store.recordRiskEvent(kind: "reconciliation", symbol: nil, reason: reason, detail: ["client_order_id": report.clientOrderID], sessionID: opened.id)
         }
         try await reconcileAccount(session: opened.id)
+        try await cancelEntriesBehindExits(session: opened.id)
+        try await recordHistoryAsProcessed(except: stored.processedBars)
+        let missed = try await storedBarsAfterWindows()
+        if !missed.isEmpty {
+            let replayed = try await ingest(missed)
+            logger.notice("replayed the bars stored while this session was not processing them", metadata: [
+                "bars": "\(replayed.accepted)", "fills": "\(replayed.fills)",
+                "from": "\(missed.first?.openTime.formatted(.iso8601) ?? "")", "to": "\(missed.last?.openTime.formatted(.iso8601) ?? "")",
+            ])
+        }
         let state = session?.state ?? opened.state
         metrics.tradingState(state)
         updatePortfolioMetrics()
@@ -205,6 +218,32 @@ public actor TradingEngine {
             "session": "\(opened.id)", "state": "\(state.rawValue)", "positions": "\(positions.count)",
             "open_orders": "\(openOrders.count)", "cash": "\(account.cash)",
         ])
+    }
+
+    /// A symbol this session has processed no bar of takes its history as processed, so that every bar stored from
+    /// now on — while the engine runs or while it is down — is traded on.
+    private func recordHistoryAsProcessed(except processed: [Symbol: Date]) async throws {
+        guard let session else { return }
+        let history = windows.filter { processed[$0.key] == nil }.compactMapValues { $0.lastBar?.openTime }
+        guard !history.isEmpty else { return }
+        try await store.saveSnapshot(EquitySnapshot(
+            account: account, equity: equity(), unrealizedPnl: unrealizedPnl(), marketTime: history.values.max() ?? session.startedAt,
+            peakEquity: session.peakEquity, tradingDay: session.tradingDay, dayStartEquity: session.dayStartEquity, positions: Array(positions.values),
+            marks: windows.compactMapValues(\.mark), processedBars: history, recordsBalance: false
+        ), sessionID: session.id, fence: try requireFence())
+    }
+
+    /// An entry whose position has an exit never trades again: one its exit asked to cancel (a crash came between
+    /// the exit's write and the cancel), or one still working beside a working exit for its symbol.
+    private func cancelEntriesBehindExits(session sessionID: Int64) async throws {
+        let exiting = Set(openOrders.values.filter { $0.side == .sell }.map(\.symbol))
+        for order in openOrders.values.sorted(by: { $0.id < $1.id }) where order.side == .buy && (order.cancelRequested != nil || exiting.contains(order.symbol)) {
+            let reason = order.cancelRequested ?? "an exit for \(order.symbol) is working"
+            try await cancel(order, reason: reason)
+            let finding = "order \(order.clientOrderID): entry canceled at start because its position has an exit (\(reason))"
+            logger.notice("reconciliation", metadata: ["client_order_id": "\(order.clientOrderID)", "finding": "\(finding)"])
+            try await store.recordRiskEvent(kind: "reconciliation", symbol: order.symbol, reason: finding, detail: ["client_order_id": order.clientOrderID], sessionID: sessionID)
+        }
     }
 
     /// Compares the account at the broker with the books. Each difference is logged and recorded (risk_events,
@@ -248,14 +287,25 @@ public actor TradingEngine {
         if !missed.isEmpty {
             _ = try await handle(signals: missed)
         }
-        let latest = windows.compactMapValues { $0.lastBar?.openTime }
-        var candles: [Candle] = []
-        for symbol in settings.symbols {
-            guard let after = latest[symbol] else { continue }
-            candles += try await candleStore.candles(exchange: settings.marketExchange, symbol: symbol, interval: settings.timeframe, after: after, limit: 500)
-        }
+        let candles = try await storedBarsAfterWindows()
         if !candles.isEmpty { _ = try await handle(candles: candles) }
         metrics.secondsSinceLastSignal(lastSignalAt)
+    }
+
+    /// Every stored bar newer than the last one seen per symbol, read to the end in pages.
+    private func storedBarsAfterWindows() async throws -> [Candle] {
+        let pageSize = 500
+        var candles: [Candle] = []
+        for symbol in settings.symbols {
+            guard var after = windows[symbol]?.lastBar?.openTime else { continue }
+            while true {
+                let page = try await candleStore.candles(exchange: settings.marketExchange, symbol: symbol, interval: settings.timeframe, after: after, limit: pageSize)
+                candles += page
+                guard page.count == pageSize, let last = page.last?.openTime else { break }
+                after = last
+            }
+        }
+        return candles
     }
 
     // MARK: Signals
@@ -297,8 +347,10 @@ public actor TradingEngine {
         let decision = decision(for: stored)
         let fence = try requireFence()
         lastSignalAt = .now
+        let cancelReason = "exit on signal \(stored.id)"
         guard let outcome = try await store.recordDecision(
-            signal: stored, sessionID: session.id, decision: decision, acceptedBy: broker.acceptsOrdersOnRecord ? broker.name : nil, fence: fence
+            signal: stored, sessionID: session.id, decision: decision, acceptedBy: broker.acceptsOrdersOnRecord ? broker.name : nil,
+            cancelReason: cancelReason, fence: fence
         ) else {
             metrics.signalDecided("duplicate")
             return SignalResult(id: stored.id, outcome: "duplicate", detail: "decided before; nothing done")
@@ -316,7 +368,11 @@ public actor TradingEngine {
             openOrders[order.clientOrderID] = order
             logger.info("order written", metadata: ["order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "side": "\(order.side.rawValue)", "quantity": "\(order.quantity)"])
             if crashPoint == .afterOrderWritten { crashPoint?.trigger() }
-            if order.side == .sell { try await cancelWorkingEntries(order.symbol, reason: "exit on signal \(stored.id)") }
+            if order.side == .sell {
+                markEntriesForCancel(order.symbol, reason: cancelReason)
+                if crashPoint == .afterExitWritten { crashPoint?.trigger() }
+                try await cancelWorkingEntries(order.symbol)
+            }
             try await send(order, immediateFill: nil)
             return SignalResult(id: stored.id, outcome: "ordered", detail: order.clientOrderID)
         }
@@ -443,7 +499,8 @@ public actor TradingEngine {
 
     private func brokerOrder(_ order: OrderRecord, immediateFill: (price: Decimal, bar: Candle)? = nil) -> BrokerOrder {
         BrokerOrder(
-            clientOrderID: order.clientOrderID, symbol: order.symbol, side: order.side, quantity: order.quantity, filledQuantity: order.filledQuantity,
+            clientOrderID: order.clientOrderID, symbol: order.symbol, side: order.side, quantity: order.quantity, cause: order.cause,
+            filledQuantity: order.filledQuantity,
             averageFillPrice: order.averageFillPrice, expectedPrice: order.expectedPrice, decidedAfterBar: order.decidedAfterBar, placedAt: order.createdAt,
             fillCount: order.fillCount, immediateFill: immediateFill
         )
@@ -469,25 +526,34 @@ public actor TradingEngine {
         try requireReady()
         return try await serially {
             lastFillCommittedAt = nil
-            var accepted = 0
-            var fills = 0
-            var marketTime: Date?
-            for candle in candles.sorted(by: { ($0.openTime, $0.symbol.rawValue) < ($1.openTime, $1.symbol.rawValue) }) {
-                guard settings.symbols.contains(candle.symbol), candle.interval == settings.timeframe, candle.exchange == settings.marketExchange,
-                      var window = windows[candle.symbol]
-                else { continue }
-                // Older and repeated bars (at-least-once pushes) are skipped before they can touch the trading day.
-                guard window.append(candle) else { continue }
-                rollTradingDay(to: candle.openTime)
-                windows[candle.symbol] = window
-                accepted += 1
-                fills += try await process(candle)
-                marketTime = candle.closeTime
-            }
+            let (accepted, fills) = try await ingest(candles)
             let fillLatency = lastFillCommittedAt.map { ($0 - received).milliseconds }
-            if let marketTime { try await afterCandles(marketTime: marketTime) }
             return CandleResult(accepted: accepted, fills: fills, state: (session?.state ?? .stopped).rawValue, fillLatencyMilliseconds: fillLatency)
         }
+    }
+
+    /// Fills, stops and marks for every bar newer than its symbol's last, in market order; then the limits, and the
+    /// snapshot that records the newest bar processed per symbol (what a restart replays from).
+    private func ingest(_ candles: [Candle]) async throws -> (accepted: Int, fills: Int) {
+        var accepted = 0
+        var fills = 0
+        var marketTime: Date?
+        var processed: [Symbol: Date] = [:]
+        for candle in candles.sorted(by: { ($0.openTime, $0.symbol.rawValue) < ($1.openTime, $1.symbol.rawValue) }) {
+            guard settings.symbols.contains(candle.symbol), candle.interval == settings.timeframe, candle.exchange == settings.marketExchange,
+                  var window = windows[candle.symbol]
+            else { continue }
+            // Older and repeated bars (at-least-once pushes) are skipped before they can touch the trading day.
+            guard window.append(candle) else { continue }
+            rollTradingDay(to: candle.openTime)
+            windows[candle.symbol] = window
+            accepted += 1
+            fills += try await process(candle)
+            marketTime = candle.closeTime
+            processed[candle.symbol] = candle.openTime
+        }
+        if let marketTime { try await afterCandles(marketTime: marketTime, processed: processed) }
+        return (accepted, fills)
     }
 
     private func process(_ candle: Candle) async throws -> Int {
@@ -502,6 +568,8 @@ public actor TradingEngine {
         else { return fills }
         if let trigger = stops.trigger(on: candle) {
             logger.info("exit triggered", metadata: ["symbol": "\(symbol)", "cause": "\(trigger.cause.rawValue)", "level": "\(trigger.level)", "bar": "\(candle.openTime.formatted(.iso8601))"])
+            // Decided "after" the second before this bar: should the immediate fill be lost to a crash, the restored
+            // order still fills on this bar, at the stop's price (`BrokerOrder.triggeredStopPrice`).
             return fills + (try await exit(symbol, cause: trigger.cause, expectedPrice: trigger.level, immediateFill: (trigger.price, candle), decidedAfterBar: candle.openTime.addingTimeInterval(-1)))
         }
         let advanced = stops.advanced(by: candle)
@@ -513,21 +581,31 @@ public actor TradingEngine {
         return fills
     }
 
-    /// Creates and sends the order that closes `symbol`'s position. Returns the fills it made at once.
+    /// Writes and sends the order that closes `symbol`'s position. Returns the fills it made at once.
+    ///
+    /// The exit, the cancel request on the entries still working and the attempt counter are one write, so a crash
+    /// right after it can neither leave an entry buying against the exit nor reuse the exit's id.
     @discardableResult
     private func exit(_ symbol: Symbol, cause: OrderCause, expectedPrice: Decimal?, immediateFill: (price: Decimal, bar: Candle)?, decidedAfterBar: Date) async throws -> Int {
         guard let session, var position = positions[symbol] else { return 0 }
-        let draft = OrderDraft(
-            clientOrderID: ClientOrderID.forExit(entryOrderID: position.entryOrderID, attempt: position.exitAttempts), symbol: symbol, side: .sell,
-            quantity: position.quantity, cause: cause, signalID: nil, decidedAfterBar: decidedAfterBar, expectedPrice: expectedPrice, plannedExits: nil
+        let reason = "exit: \(cause.rawValue)"
+        let written = try await store.recordExit(
+            ExitRequest(
+                symbol: symbol, entryOrderID: position.entryOrderID, attempt: position.exitAttempts, quantity: position.quantity, cause: cause,
+                decidedAfterBar: decidedAfterBar, expectedPrice: expectedPrice, cancelReason: reason
+            ), sessionID: session.id, fence: try requireFence()
         )
-        let order = try await store.createOrder(draft, sessionID: session.id, fence: try requireFence())
-        position.exitAttempts += 1
+        position.exitAttempts = written.attempt + 1
         positions[symbol] = position
-        guard order.status.isOpen else { return 0 }
+        if !written.skipped.isEmpty {
+            logger.warning("exit ids used before were skipped", metadata: ["symbol": "\(symbol)", "skipped": "\(written.skipped.joined(separator: ", "))", "sent": "\(written.order.clientOrderID)"])
+        }
+        let order = written.order
+        if openOrders[order.clientOrderID] == nil { metrics.orderTransition(.new) }
         openOrders[order.clientOrderID] = order
-        metrics.orderTransition(.new)
-        try await cancelWorkingEntries(symbol, reason: "exit: \(cause.rawValue)")
+        markEntriesForCancel(symbol, reason: reason)
+        if crashPoint == .afterExitWritten { crashPoint?.trigger() }
+        try await cancelWorkingEntries(symbol)
         let before = fillsRecorded
         try await send(order, immediateFill: immediateFill)
         return fillsRecorded - before
@@ -536,10 +614,17 @@ public actor TradingEngine {
     private var fillsRecorded = 0
     private var lastFillCommittedAt: ContinuousClock.Instant?
 
+    /// Mirrors in memory the cancel request an exit wrote on the symbol's working entries.
+    private func markEntriesForCancel(_ symbol: Symbol, reason: String) {
+        for (id, order) in openOrders where order.symbol == symbol && order.side == .buy && order.cancelRequested == nil {
+            openOrders[id]?.cancelRequested = reason
+        }
+    }
+
     /// An exit closes what was bought so far; the rest of a partly filled entry must not keep buying after it.
-    private func cancelWorkingEntries(_ symbol: Symbol, reason: String) async throws {
+    private func cancelWorkingEntries(_ symbol: Symbol) async throws {
         for order in openOrders.values.sorted(by: { $0.id < $1.id }) where order.symbol == symbol && order.side == .buy {
-            try await cancel(order, reason: reason)
+            try await cancel(order, reason: order.cancelRequested ?? "exit")
         }
     }
 
@@ -626,7 +711,7 @@ public actor TradingEngine {
         session?.dayStartEquity = equity()
     }
 
-    private func afterCandles(marketTime: Date) async throws {
+    private func afterCandles(marketTime: Date, processed: [Symbol: Date]) async throws {
         guard var current = session else { return }
         let equity = equity()
         current.peakEquity = max(current.peakEquity, equity)
@@ -637,12 +722,13 @@ public actor TradingEngine {
             try await changeState(to: .halted, reason: breach.reason, kind: breach.kind.rawValue, resetReferences: false)
         }
         let changed = lastSnapshot.map { $0.equity != equity || marketTime.timeIntervalSince($0.time) >= 60 } ?? true
-        if changed || stopsMoved {
-            let marks = windows.compactMapValues(\.mark)
-            try await store.saveSnapshot(EquitySnapshot(
-                account: account, equity: equity, unrealizedPnl: unrealizedPnl(), marketTime: marketTime, peakEquity: current.peakEquity,
-                tradingDay: current.tradingDay, dayStartEquity: current.dayStartEquity, positions: Array(positions.values), marks: marks
-            ), sessionID: current.id, fence: try requireFence())
+        let recordsBalance = changed || stopsMoved
+        try await store.saveSnapshot(EquitySnapshot(
+            account: account, equity: equity, unrealizedPnl: unrealizedPnl(), marketTime: marketTime, peakEquity: current.peakEquity,
+            tradingDay: current.tradingDay, dayStartEquity: current.dayStartEquity, positions: Array(positions.values), marks: windows.compactMapValues(\.mark),
+            processedBars: processed, recordsBalance: recordsBalance
+        ), sessionID: current.id, fence: try requireFence())
+        if recordsBalance {
             lastSnapshot = (marketTime, equity)
             stopsMoved = false
         }

@@ -15,7 +15,7 @@ struct BinanceFillConversionTests {
         BrokerOrder(
             clientOrderID: "k-sig-1", symbol: Symbol(rawValue: "BTCUSDT")!, side: side, quantity: quantity, cause: .signal, filledQuantity: filled,
             averageFillPrice: average,
-            expectedPrice: 60_000, decidedAfterBar: .now, placedAt: .now, fillCount: 0, immediateFill: nil
+            expectedPrice: 60_000, decidedAfterBar: .now, placedAt: .now, fillCount: 0, lastFillBar: nil, immediateFill: nil
         )
     }
 

@@ -103,6 +103,10 @@ struct CrashRecoveryTests {
             let buy = try await F.insertSignal(.buy, bar: 19, postgres: postgres)
             let refused = try await standby.postSignals([buy])
             #expect(refused.status == 503)
+            // A standby refusing work is expected: logged as a notice with the reason, never as an error.
+            let standbyLog = standby.child.output().stdout
+            #expect(standbyLog.contains("request refused while unavailable"), Comment(rawValue: standbyLog))
+            #expect(!standbyLog.contains(#""level":"error""#), Comment(rawValue: standbyLog))
             var orders = 0
             for _ in 0..<100 where orders == 0 {
                 try await Task.sleep(for: .milliseconds(50))

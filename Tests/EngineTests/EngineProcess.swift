@@ -33,7 +33,9 @@ struct EngineProcess {
         var body: String
     }
 
-    func request(_ path: String, method: HTTPMethod = .GET, body: String? = nil) async throws -> Reply {
+    /// - Parameter timeout: also bounds a request to a process that just died (the HTTP client retries a refused
+    ///   connection until then).
+    func request(_ path: String, method: HTTPMethod = .GET, body: String? = nil, timeout: TimeAmount = .seconds(10)) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
         if let body {
@@ -41,7 +43,7 @@ struct EngineProcess {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: body))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return Reply(status: Int(response.status.code), body: String(buffer: bytes))
     }
@@ -66,13 +68,13 @@ struct EngineProcess {
         return false
     }
 
-    func postSignals(_ ids: [Int64]) async throws -> Reply {
-        try await request("/internal/v1/signals", method: .POST, body: #"{"signals":[\#(ids.map { #"{"id":\#($0)}"# }.joined(separator: ","))]}"#)
+    func postSignals(_ ids: [Int64], timeout: TimeAmount = .seconds(10)) async throws -> Reply {
+        try await request("/internal/v1/signals", method: .POST, body: #"{"signals":[\#(ids.map { #"{"id":\#($0)}"# }.joined(separator: ","))]}"#, timeout: timeout)
     }
 
-    func postCandles(_ candles: [Candle]) async throws -> Reply {
+    func postCandles(_ candles: [Candle], timeout: TimeAmount = .seconds(10)) async throws -> Reply {
         let body = try JSONCoding.encoder.encode(EngineFixture.CandleBatch(candles: candles))
-        return try await request("/internal/v1/candles", method: .POST, body: String(decoding: body, as: UTF8.self))
+        return try await request("/internal/v1/candles", method: .POST, body: String(decoding: body, as: UTF8.self), timeout: timeout)
     }
 
     func stop() async throws {

@@ -2,6 +2,7 @@ import Foundation
 import KeelsonDomain
 import KeelsonPersistence
 import KeelsonTestSupport
+import NIOCore
 import PostgresNIO
 
 /// One step of a market replayed against the engine.
@@ -23,6 +24,12 @@ final class ScenarioDriver {
     let postgres: PostgresClient
     private(set) var engine: EngineProcess
     private(set) var restarts = 0
+    /// A push to an engine killed a moment ago fails within this; the engine takes the step from PostgreSQL anyway.
+    static let pushTimeout: TimeAmount = .seconds(2)
+    /// The logs of the engine processes that died, oldest first.
+    private(set) var endedLogs: [String] = []
+    /// Every engine process's log so far.
+    var logs: [String] { endedLogs + [engine.child.output().stdout] }
 
     init(url: DatabaseURL, postgres: PostgresClient) async throws {
         self.url = url
@@ -38,7 +45,7 @@ final class ScenarioDriver {
             switch step {
             case .bar(let candle):
                 try await F.seedCandles([candle], postgres: postgres)
-                _ = try? await engine.postCandles([candle])
+                _ = try? await engine.postCandles([candle], timeout: Self.pushTimeout)
                 try await waitUntil("bar \(candle.openTime.formatted(.iso8601)) processed") {
                     try await F.value(
                         "SELECT coalesce(max(last_bar_open_time) >= \(candle.openTime), false) FROM engine_bar_cursors", as: Bool.self, postgres: self.postgres
@@ -46,7 +53,7 @@ final class ScenarioDriver {
                 }
             case .signal(let side, let bar):
                 let id = try await F.insertSignal(side, bar: bar, postgres: postgres)
-                _ = try? await engine.postSignals([id])
+                _ = try? await engine.postSignals([id], timeout: Self.pushTimeout)
                 try await waitUntil("signal \(id) decided") {
                     try await F.value("SELECT count(*)::int FROM engine_signal_log WHERE signal_id = \(id)", as: Int.self, postgres: self.postgres) == 1
                 }
@@ -61,10 +68,14 @@ final class ScenarioDriver {
 
     /// Starts the engine again until one is ready (a kill may land during recovery too).
     func ensureReady() async throws {
+        var starts = 0
         while !(await engine.waitUntilReady(timeout: .seconds(30))) {
             guard !engine.child.isRunning else {
                 throw TestSetupError("the engine is running but not ready after 30 s: \(engine.child.output().stdout.suffix(3000))")
             }
+            starts += 1
+            guard starts <= 20 else { throw TestSetupError("the engine died 20 times in a row at start: \(engine.child.output().stderr.suffix(3000))") }
+            endedLogs.append(engine.child.output().stdout)
             engine = try EngineProcess.start(database: url)
             restarts += 1
         }

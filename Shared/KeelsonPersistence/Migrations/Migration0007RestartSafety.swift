@@ -8,6 +8,10 @@ enum Migration0007RestartSafety {
         -- never worked again, not even after a crash between the two.
         ALTER TABLE orders ADD COLUMN cancel_requested text;
 
+        -- The open time of the bar a paper order last filled on: an order fills at most once per bar, also when a
+        -- restart processes that bar again.
+        ALTER TABLE orders ADD COLUMN last_fill_bar timestamptz;
+
         -- The newest bar the engine has processed (fills, stops, marks) per session and symbol: after a restart it
         -- replays every stored bar after it before taking new ones, so bars stored while it was down are traded on.
         CREATE TABLE engine_bar_cursors (
@@ -20,7 +24,7 @@ enum Migration0007RestartSafety {
         """,
         down: """
         DROP TABLE IF EXISTS engine_bar_cursors;
-        ALTER TABLE orders DROP COLUMN IF EXISTS cancel_requested;
+        ALTER TABLE orders DROP COLUMN IF EXISTS cancel_requested, DROP COLUMN IF EXISTS last_fill_bar;
         """
     )
 }

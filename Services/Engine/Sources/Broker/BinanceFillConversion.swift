@@ -35,7 +35,7 @@ struct BinanceFillConversion: Sendable {
             clientOrderID: order.clientOrderID, exchangeFillID: "trade-\(fill.tradeId)", quantity: fill.qty, positionQuantity: positionQuantity,
             price: fill.price, referencePrice: order.expectedPrice ?? fill.price, fee: fee, commission: commission,
             slippageBps: Self.slippageBps(side: order.side, price: fill.price, reference: order.expectedPrice ?? fill.price),
-            latencyMilliseconds: latencyMilliseconds, time: time
+            latencyMilliseconds: latencyMilliseconds, time: time, bar: nil
         )
     }
 
@@ -53,7 +53,8 @@ struct BinanceFillConversion: Sendable {
         return BrokerExecution(
             clientOrderID: order.clientOrderID, exchangeFillID: "order-\(answer.orderId)-executed-\(answer.executedQty)", quantity: quantity,
             positionQuantity: positionQuantity, price: price, referencePrice: order.expectedPrice ?? price, fee: fee, commission: commission,
-            slippageBps: Self.slippageBps(side: order.side, price: price, reference: order.expectedPrice ?? price), latencyMilliseconds: 0, time: time
+            slippageBps: Self.slippageBps(side: order.side, price: price, reference: order.expectedPrice ?? price), latencyMilliseconds: 0, time: time,
+            bar: nil
         )
     }
 

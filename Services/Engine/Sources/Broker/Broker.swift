@@ -57,6 +57,8 @@ struct BrokerOrder: Sendable, Equatable {
     /// When the order was written.
     var placedAt: Date
     var fillCount: Int
+    /// The open time of the bar it last filled on (paper): it fills at most once per bar.
+    var lastFillBar: Date?
     /// A stop or take-profit that was resting at the exchange and the bar crossed: it fills at once at this price.
     var immediateFill: (price: Decimal, bar: Candle)?
 
@@ -101,6 +103,8 @@ struct BrokerExecution: Sendable, Equatable {
     var slippageBps: Decimal
     var latencyMilliseconds: Double
     var time: Date
+    /// The open time of the bar it executed on (paper); nil on an exchange.
+    var bar: Date?
 }
 
 /// A commission as the exchange charged it.

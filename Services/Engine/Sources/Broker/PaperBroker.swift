@@ -38,7 +38,7 @@ actor PaperBroker: Broker {
 
     func executions(on candle: Candle) async -> [BrokerExecution] {
         book.values
-            .filter { $0.symbol == candle.symbol && candle.openTime > $0.decidedAfterBar }
+            .filter { $0.symbol == candle.symbol && candle.openTime > $0.decidedAfterBar && candle.openTime > ($0.lastFillBar ?? .distantPast) }
             .sorted { $0.clientOrderID < $1.clientOrderID }
             .compactMap { order in
                 if let price = order.triggeredStopPrice(on: candle) { return execution(for: order, referencePrice: price, bar: candle, time: candle.closeTime) }
@@ -56,7 +56,8 @@ actor PaperBroker: Broker {
         return BrokerExecution(
             clientOrderID: order.clientOrderID, exchangeFillID: "\(order.clientOrderID)-\(order.fillCount + 1)", quantity: fill.quantity,
             positionQuantity: fill.quantity, price: fill.price, referencePrice: referencePrice, fee: fill.fee, commission: nil,
-            slippageBps: fill.slippageBps, latencyMilliseconds: fill.latencyMilliseconds, time: time.addingTimeInterval(fill.latencyMilliseconds / 1000)
+            slippageBps: fill.slippageBps, latencyMilliseconds: fill.latencyMilliseconds, time: time.addingTimeInterval(fill.latencyMilliseconds / 1000),
+            bar: bar.openTime
         )
     }
 
@@ -64,6 +65,7 @@ actor PaperBroker: Broker {
         guard var order = book[execution.clientOrderID] else { return }
         order.filledQuantity += execution.quantity
         order.fillCount += 1
+        order.lastFillBar = execution.bar
         order.immediateFill = nil
         if order.remainingQuantity <= 0 {
             book[execution.clientOrderID] = nil

@@ -81,6 +81,8 @@ public struct OrderRecord: Sendable, Equatable {
     public var createdAt: Date
     /// Why an exit asked for this order to be canceled, written with the exit; such an order is never worked again.
     public var cancelRequested: String? = nil
+    /// The open time of the bar it last filled on (paper orders).
+    public var lastFillBar: Date? = nil
 
     var remainingQuantity: Decimal { quantity - filledQuantity }
 }

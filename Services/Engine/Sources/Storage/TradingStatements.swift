@@ -111,7 +111,8 @@ enum OrderTransition: TradingStatementKind {
 /// $37 trade?, $38 trade quantity, $39 entry time, $40 entry price, $41 exit time, $42 exit price, $43 pnl, $44 fees,
 /// $45 exit reason, $46 trade entry order, $47 trade exit order, $48 cash, $49 equity, $50 realized total,
 /// $51 unrealized, $52 fees paid, $53 peak equity, $54 cost basis, $55 executed quantity when not the fill's (nullable),
-/// $56 the exchange's commission as charged (nullable). Returns held, fills recorded (0: seen before).
+/// $56 the exchange's commission as charged (nullable), $57 the open time of the bar it filled on (nullable: an exchange's).
+/// Returns held, fills recorded (0: seen before).
 enum FillRecord: TradingStatementKind {
     static let name = "fill_record"
     static let sql = """
@@ -123,7 +124,8 @@ enum FillRecord: TradingStatementKind {
             WHERE (SELECT held FROM fence)
             ON CONFLICT (order_id, exchange_fill_id) DO NOTHING RETURNING id
         ), order_update AS (
-            UPDATE orders SET status = $15::text, filled_quantity = $16::numeric, average_fill_price = $17::numeric, updated_at = now()
+            UPDATE orders SET status = $15::text, filled_quantity = $16::numeric, average_fill_price = $17::numeric, updated_at = now(),
+                              last_fill_bar = coalesce($57::timestamptz, last_fill_bar)
             WHERE id = $3::int8 AND EXISTS (SELECT 1 FROM recorded)
         ), event AS (
             INSERT INTO order_events (order_id, from_status, to_status, detail)

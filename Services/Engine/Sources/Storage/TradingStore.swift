@@ -225,7 +225,7 @@ struct PostgresTradingStore: TradingStore {
     private static let orderSelect = """
         SELECT o.id, o.client_order_id, o.symbol, o.side, o.quantity, o.status, o.filled_quantity, o.average_fill_price, o.cause,
                o.signal_id, coalesce(o.decided_after_bar, o.created_at), o.expected_price, o.planned_exits::text,
-               (SELECT count(*) FROM fills f WHERE f.order_id = o.id), o.created_at, o.cancel_requested
+               (SELECT count(*) FROM fills f WHERE f.order_id = o.id), o.created_at, o.cancel_requested, o.last_fill_bar
         FROM orders o
         """
 
@@ -237,15 +237,16 @@ struct PostgresTradingStore: TradingStore {
 
     static func decodeOrders(_ rows: PostgresRowSequence) async throws -> [OrderRecord] {
         var result: [OrderRecord] = []
-        for try await (id, clientID, symbol, side, quantity, status, filled, average, cause, signalID, after, expected, planned, fills, created, cancelRequested)
-            in rows.decode((Int64, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, Date, Decimal?, String?, Int64, Date, String?).self)
+        for try await (id, clientID, symbol, side, quantity, status, filled, average, cause, signalID, after, expected, planned, fills, created, cancelRequested, lastFillBar)
+            in rows.decode((Int64, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, Date, Decimal?, String?, Int64, Date, String?, Date?).self)
         {
             guard let symbol = Symbol(rawValue: symbol), let side = TradeSide(rawValue: side), let status = OrderStatus(rawValue: status) else { continue }
             let exits = planned.flatMap { try? JSONDecoder().decode(PlannedExits.self, from: Data($0.utf8)) }
             result.append(OrderRecord(
                 id: id, clientOrderID: clientID, symbol: symbol, side: side, quantity: quantity, status: status, filledQuantity: filled,
                 averageFillPrice: average, cause: OrderCause(rawValue: cause) ?? .signal, signalID: signalID, decidedAfterBar: after,
-                expectedPrice: expected, plannedExits: exits, fillCount: Int(fills), createdAt: created, cancelRequested: cancelRequested
+                expectedPrice: expected, plannedExits: exits, fillCount: Int(fills), createdAt: created, cancelRequested: cancelRequested,
+                lastFillBar: lastFillBar
             ))
         }
         return result
@@ -465,6 +466,7 @@ struct PostgresTradingStore: TradingStore {
         try bindings.append(position.costBasis)
         try bindings.append(commit.executedQuantity == fill.quantity ? nil : commit.executedQuantity)
         bindings.append(commit.commission)
+        bindings.append(order.lastFillBar)
         let (held, count) = try await run(FillRecord.self, bindings).decode((Bool, Int64).self)
         guard held else { throw TradingStoreError.notLeader }
         return count == 1

@@ -502,7 +502,7 @@ public actor TradingEngine {
             clientOrderID: order.clientOrderID, symbol: order.symbol, side: order.side, quantity: order.quantity, cause: order.cause,
             filledQuantity: order.filledQuantity,
             averageFillPrice: order.averageFillPrice, expectedPrice: order.expectedPrice, decidedAfterBar: order.decidedAfterBar, placedAt: order.createdAt,
-            fillCount: order.fillCount, immediateFill: immediateFill
+            fillCount: order.fillCount, lastFillBar: order.lastFillBar, immediateFill: immediateFill
         )
     }
 
@@ -641,6 +641,7 @@ public actor TradingEngine {
         order.averageFillPrice = average.rounded(scale: 12)
         order.status = try OrderStateMachine.transition(from: previous, to: OrderStateMachine.statusAfterFill(filled: filled, of: order.quantity))
         order.fillCount += 1
+        order.lastFillBar = execution.bar ?? order.lastFillBar
 
         let symbol = order.symbol
         var position = positions[symbol] ?? Position(symbol: symbol, entryOrderID: order.id, openedAt: execution.time, stops: nil)

@@ -23,7 +23,7 @@ public struct BacktestConfiguration: Sendable {
         self.rules = rules
     }
 
-    /// No fees, no slippage, no participation cap: the conventions of ../shared/data/README.md.
+    /// No fees, no slippage, no participation cap: the conventions the reference backtests (TA-Lib, backtesting.py) use.
     public static let frictionless = ExecutionModel(
         spreadBps: 0, impactBps: 0, volatilityFactor: 0, takerFeeRate: 0, makerFeeRate: 0, latencyMilliseconds: 0, maxParticipation: nil
     )

@@ -1,0 +1,126 @@
+import Foundation
+import KeelsonDomain
+import KeelsonStrategies
+import KeelsonTrading
+import Logging
+
+extension TradingEngine {
+    public struct SignalResult: Sendable, Codable, Equatable {
+        public var id: Int64
+        public var outcome: String
+        public var detail: String?
+
+        public init(id: Int64, outcome: String, detail: String?) {
+            self.id = id
+            self.outcome = outcome
+            self.detail = detail
+        }
+    }
+
+    /// Decides the signals with these ids, read back from the signals table (the source of truth).
+    func handle(signalIDs: [Int64]) async throws -> [SignalResult] {
+        try requireReady()
+        let stored = try await store.signals(ids: signalIDs)
+        let known = Set(stored.map(\.id))
+        let unknown = signalIDs.filter { !known.contains($0) }.map { SignalResult(id: $0, outcome: "unknown", detail: "no signal with this id in the signals table") }
+        return try await handle(signals: stored) + unknown
+    }
+
+    func handle(signals: [StoredSignal]) async throws -> [SignalResult] {
+        try requireReady()
+        return try await serially {
+            var results: [SignalResult] = []
+            for signal in signals.sorted(by: { $0.id < $1.id }) {
+                results.append(try await decide(signal))
+            }
+            return results
+        }
+    }
+
+    func decide(_ stored: StoredSignal) async throws -> SignalResult {
+        guard let session else { throw EngineError.unavailable("no session") }
+        let decision = decision(for: stored)
+        let fence = try requireFence()
+        lastSignalAt = .now
+        let cancelReason = "exit on signal \(stored.id)"
+        guard let outcome = try await store.recordDecision(
+            signal: stored, sessionID: session.id, decision: decision, acceptedBy: broker.acceptsOrdersOnRecord ? broker.name : nil,
+            cancelReason: cancelReason, fence: fence
+        ) else {
+            metrics.signalDecided("duplicate")
+            return SignalResult(id: stored.id, outcome: "duplicate", detail: "decided before; nothing done")
+        }
+        switch outcome {
+        case .rejected:
+            guard case .rejection(let rejection) = decision else { break }
+            metrics.signalDecided("rejected", code: rejection.code.rawValue)
+            logger.info("signal rejected", metadata: ["signal_id": "\(stored.id)", "symbol": "\(stored.signal.symbol)", "reason": "\(rejection)"])
+            return SignalResult(id: stored.id, outcome: "rejected", detail: rejection.description)
+        case .ordered(let order):
+            metrics.signalDecided("ordered")
+            metrics.orderTransition(.new)
+            if order.status == .submitted { metrics.orderTransition(.submitted) }
+            openOrders[order.clientOrderID] = order
+            logger.info("order written", metadata: ["order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "side": "\(order.side.rawValue)", "quantity": "\(order.quantity)"])
+            if crashPoint == .afterOrderWritten { crashPoint?.trigger() }
+            if order.side == .sell {
+                markEntriesForCancel(order.symbol, reason: cancelReason)
+                if crashPoint == .afterExitWritten { crashPoint?.trigger() }
+                try await cancelWorkingEntries(order.symbol)
+            }
+            try await send(order, immediateFill: nil)
+            return SignalResult(id: stored.id, outcome: "ordered", detail: order.clientOrderID)
+        }
+        return SignalResult(id: stored.id, outcome: "rejected", detail: nil)
+    }
+
+    func decision(for stored: StoredSignal) -> SignalDecision {
+        let signal = stored.signal
+        let symbol = signal.symbol
+        let age = Date.now.timeIntervalSince(stored.createdAt)
+        if age > Double(settings.signalMaxAge.components.seconds) {
+            return .rejection(RiskRejection(.staleSignal, "signal \(stored.id) is \(Int(age)) s old, older than the \(settings.signalMaxAge.components.seconds) s limit (KEELSON_SIGNAL_MAX_AGE_SECONDS)"))
+        }
+        guard settings.symbols.contains(symbol) else {
+            return .rejection(RiskRejection(.symbolNotTraded, "\(symbol) is not among the traded symbols (\(settings.symbols.map(\.rawValue).joined(separator: ",")))"))
+        }
+        guard signal.interval == settings.timeframe else {
+            return .rejection(RiskRejection(.otherTimeframe, "signal on \(signal.interval.rawValue) bars; the engine trades \(settings.timeframe.rawValue)"))
+        }
+        let state = session?.state ?? .stopped
+        switch signal.side {
+        case .buy:
+            if openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .buy }) {
+                return .rejection(RiskRejection(.positionOpen, "an entry order for \(symbol) is still working"))
+            }
+            let context = RiskManager.EntryContext(
+                symbol: symbol, price: signal.price, atr: windows[symbol]?.atr, equity: equity(), cash: account.cash,
+                openPositions: positions.count + openOrders.values.filter { $0.side == .buy }.count,
+                hasPosition: positions[symbol] != nil, state: state,
+                cooldownUntil: lastStopOut[symbol].map { risk.cooldownEnd(afterStopOutAt: $0, interval: settings.timeframe) },
+                now: signal.barTime.addingTimeInterval(TimeInterval(signal.interval.seconds)), rules: settings.rules(for: symbol)
+            )
+            switch risk.planEntry(context) {
+            case .failure(let rejection): return .rejection(rejection)
+            case .success(let plan):
+                let exits = PlannedExits(plan.exitPlan(decisionPrice: signal.price))
+                return .order(OrderDraft(
+                    clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .buy, quantity: plan.quantity, cause: .signal,
+                    signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: exits
+                ))
+            }
+        case .sell:
+            guard state.allowsExits else { return .rejection(RiskRejection(.tradingStopped, "trading is stopped (kill switch): nothing is sent until an operator resumes")) }
+            guard let position = positions[symbol], position.quantity > 0 else {
+                return .rejection(RiskRejection(.noPosition, "no \(symbol) position to sell; spot trading is long only"))
+            }
+            if openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .sell }) {
+                return .rejection(RiskRejection(.exitPending, "an exit for \(symbol) is already working"))
+            }
+            return .order(OrderDraft(
+                clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .sell, quantity: position.quantity, cause: .signal,
+                signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: nil
+            ))
+        }
+    }
+}

@@ -81,6 +81,17 @@ struct RestartSafetyTests {
         return (orders, stops)
     }
 
+    /// After a kill between an exit's write and the cancel of the entry still buying, and the restart: the entry was
+    /// canceled having bought `bought`, nothing filled it after the exit, and the round trip closed for `exitReason`.
+    static func expectEntryEndedByExit(bought: Decimal, exitReason: String, postgres: PostgresClient) async throws {
+        #expect(try await F.value("SELECT status FROM orders WHERE side = 'buy'", as: String.self, postgres: postgres) == "canceled")
+        #expect(try await F.value("SELECT sum(quantity) FROM fills WHERE side = 'buy'", as: Decimal.self, postgres: postgres) == bought)
+        #expect(try await F.value("SELECT exit_reason FROM trades", as: String.self, postgres: postgres) == exitReason)
+        #expect(try await F.count("positions", postgres: postgres) == 0)
+        #expect(try await entryFillsAfterExits(postgres) == 0)
+        try await CrashRecoveryTests.invariants(postgres)
+    }
+
     @Test("killed between a stop's exit and the cancel of the entry still buying: the entry buys no more, the exit fills at the stop's price")
     func killedAfterStopExitWritten() async throws {
         let expected = try await Self.uninterrupted(Self.stopIntoWorkingEntry)
@@ -109,14 +120,9 @@ struct RestartSafetyTests {
             try await driver.run(Array(Self.stopIntoWorkingEntry.dropFirst(3)))
             try await driver.stop()
 
-            #expect(try await F.value("SELECT status FROM orders WHERE side = 'buy'", as: String.self, postgres: postgres) == "canceled")
-            #expect(try await F.value("SELECT sum(quantity) FROM fills WHERE side = 'buy'", as: Decimal.self, postgres: postgres) == 20)
-            #expect(try await F.value("SELECT exit_reason FROM trades", as: String.self, postgres: postgres) == "stop_loss")
-            #expect(try await F.count("positions", postgres: postgres) == 0)
-            #expect(try await Self.entryFillsAfterExits(postgres) == 0)
+            try await Self.expectEntryEndedByExit(bought: 20, exitReason: "stop_loss", postgres: postgres)
             let finding = try await F.value("SELECT reason FROM risk_events WHERE kind = 'reconciliation'", as: String.self, postgres: postgres)
             #expect(finding.contains("entry canceled at start because its position has an exit"), Comment(rawValue: finding))
-            try await CrashRecoveryTests.invariants(postgres)
             #expect(try await ScenarioDriver.outcome(postgres) == expected)
         }
     }
@@ -142,12 +148,7 @@ struct RestartSafetyTests {
             try await driver.run(Array(Self.sellIntoWorkingEntry.dropFirst(3)))
             try await driver.stop()
 
-            #expect(try await F.value("SELECT status FROM orders WHERE side = 'buy'", as: String.self, postgres: postgres) == "canceled")
-            #expect(try await F.value("SELECT sum(quantity) FROM fills WHERE side = 'buy'", as: Decimal.self, postgres: postgres) == 10)
-            #expect(try await F.value("SELECT exit_reason FROM trades", as: String.self, postgres: postgres) == "signal")
-            #expect(try await F.count("positions", postgres: postgres) == 0)
-            #expect(try await Self.entryFillsAfterExits(postgres) == 0)
-            try await CrashRecoveryTests.invariants(postgres)
+            try await Self.expectEntryEndedByExit(bought: 10, exitReason: "signal", postgres: postgres)
             #expect(try await ScenarioDriver.outcome(postgres) == expected)
         }
     }

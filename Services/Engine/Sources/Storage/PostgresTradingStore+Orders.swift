@@ -133,15 +133,14 @@ extension PostgresTradingStore {
             var skipped: [String] = []
             var order: OrderRecord?
             while order == nil {
+                // An attempt whose id is taken: the exit still working under it is this exit; one that ended is skipped.
                 let draft = OrderDraft(
                     clientOrderID: ClientOrderID.forExit(entryOrderID: exit.entryOrderID, attempt: attempt), symbol: exit.symbol, side: .sell,
                     quantity: exit.quantity, cause: exit.cause, signalID: nil, decidedAfterBar: exit.decidedAfterBar, expectedPrice: exit.expectedPrice,
                     plannedExits: nil
                 )
-                if let created = try await Self.insertOrder(draft, sessionID: sessionID, connection: connection, logger: logger) {
-                    order = created
-                    break
-                }
+                order = try await Self.insertOrder(draft, sessionID: sessionID, connection: connection, logger: logger)
+                guard order == nil else { break }
                 var query = PostgresQuery(unsafeSQL: Self.orderSelect + " WHERE o.client_order_id = $1")
                 query.binds.append(draft.clientOrderID)
                 guard let existing = try await Self.decodeOrders(connection.query(query, logger: logger)).first else {

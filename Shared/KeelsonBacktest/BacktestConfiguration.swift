@@ -15,12 +15,16 @@ public struct BacktestConfiguration: Sendable {
     public var sizing: Sizing
     public var execution: ExecutionModel
     public var rules: SymbolRules
+    /// The year Sharpe, Sortino and volatility are annualised over; nil: detected from the data (bars on weekends:
+    /// every day, 365; none: weekdays, 252).
+    public var calendar: TradingCalendar?
 
-    public init(initialCash: Decimal, sizing: Sizing, execution: ExecutionModel, rules: SymbolRules) {
+    public init(initialCash: Decimal, sizing: Sizing, execution: ExecutionModel, rules: SymbolRules, calendar: TradingCalendar? = nil) {
         self.initialCash = initialCash
         self.sizing = sizing
         self.execution = execution
         self.rules = rules
+        self.calendar = calendar
     }
 
     /// No fees, no slippage, no participation cap: the conventions the reference backtests (TA-Lib, backtesting.py) use.

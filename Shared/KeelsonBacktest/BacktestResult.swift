@@ -13,7 +13,18 @@ public struct BacktestResult: Sendable {
         public var unrealizedPnl: Decimal
     }
 
+    /// A loss limit that halted trading: no entries after it, exits and stops still ran (as in the engine, which
+    /// stays halted until an operator resumes).
+    public struct Halt: Sendable, Equatable, Codable {
+        /// The open time of the bar at whose close the limit was reached.
+        public var time: Date
+        /// `daily_loss_limit` or `max_drawdown`.
+        public var kind: String
+        public var reason: String
+    }
+
     public var trades: [ClosedTrade]
+    public var halts: [Halt]
     public var openTrade: OpenTrade?
     /// At most a few thousand points, the first and last bars included.
     public var equityCurve: [EquityTracker.Sample]

@@ -5,11 +5,12 @@ import KeelsonStrategies
 import KeelsonTrading
 
 /// One backtest fed bar by bar, so history can stream through it from a file or the candle store in chunks and
-/// memory stays flat however long the history is. Runs the live trading code: the strategy's signals on each
-/// bar's close, orders that fill at the next bar's open through `ExecutionModel`, entries sized all-in or by
-/// `RiskManager`, exits by signal or by `ProtectiveStops`, and `Position` accounting. Money is exact (Decimal)
-/// wherever it changes hands; the per-bar equity that only feeds statistics and charts is a Double, because a
-/// Decimal multiply on every bar costs more than everything else the bar does.
+/// memory stays flat however long the history is. It drives the engine's `TradingKernel`: the strategy's signals
+/// on each bar's close, orders that fill at the next bar's open through `ExecutionModel`, entries sized all-in or
+/// by the risk manager, exits by signal or by protective stops, the daily-loss and drawdown halts (risk sizing),
+/// and the kernel's accounting. Money is exact (Decimal) wherever it changes hands; the per-bar equity that only
+/// feeds statistics and charts is a Double, because a Decimal multiply on every bar costs more than everything else
+/// the bar does — so the loss limits are checked exactly only on bars whose Double equity comes near one.
 public struct BacktestRun {
     /// An order the simulated broker is working, as the paper broker works it: filled at the opens of the bars
     /// after its decision, at most the execution model's share of each bar's volume at a time.
@@ -24,21 +25,22 @@ public struct BacktestRun {
 
     private var strategy: any Strategy
     private let configuration: BacktestConfiguration
-    private let riskManager: RiskManager?
+    private var kernel: TradingKernel
+    /// Risk sizing: entries planned by the kernel's risk manager, and its loss limits watched.
+    private let riskSized: Bool
+    private var limitWatch: LossLimitWatch?
     private let latency: TimeInterval
-    private var cash: Decimal
-    private var position: Position?
     private var working: WorkingOrder?
     private var trades: [ClosedTrade] = []
-    private var fees = Decimal(0)
+    private var halts: [BacktestResult.Halt] = []
     private var barsInMarket = 0
     private var orderID: Int64 = 0
-    private var lastStopOut: Date?
     private var atr: ATR?
     private var currentATR: Double?
-    /// Cash and quantity held as Doubles, refreshed at each fill, for the per-bar equity.
+    /// Cash and quantity held, exact and as Doubles, refreshed at each fill, for the per-bar equity.
+    private var heldQuantity = Decimal(0)
     private var cashValue: Double
-    private var heldQuantity = 0.0
+    private var heldQuantityValue = 0.0
     private var lastClose: Decimal?
     private var lastCloseValue = 0.0
     private var tracker: EquityTracker
@@ -53,16 +55,27 @@ public struct BacktestRun {
         self.strategy = strategy
         self.configuration = configuration
         self.equityObserver = equityObserver
-        cash = configuration.initialCash
         cashValue = configuration.initialCash.doubleValue
         tracker = EquityTracker(initialEquity: cashValue)
         latency = configuration.execution.latencyMilliseconds / 1000
-        if case .risk(let settings) = configuration.sizing {
-            riskManager = RiskManager(settings: settings, takerFeeRate: configuration.execution.takerFeeRate)
-            atr = try? ATR(period: settings.atrPeriod)
+        let settings: RiskSettings
+        if case .risk(let risk) = configuration.sizing {
+            settings = risk
+            riskSized = true
+            atr = try? ATR(period: risk.atrPeriod)
+            limitWatch = LossLimitWatch(settings: risk, initialEquity: cashValue)
         } else {
-            riskManager = nil
+            // All-in sizing consults no risk manager and has no loss limits.
+            settings = .conservative(maxCapital: configuration.initialCash)
+            riskSized = false
         }
+        kernel = TradingKernel(
+            risk: RiskManager(settings: settings, takerFeeRate: configuration.execution.takerFeeRate),
+            defaultRules: configuration.rules, account: AccountState(cash: configuration.initialCash, realizedPnl: 0, feesPaid: 0),
+            limits: LossLimitState(
+                state: .active, peakEquity: configuration.initialCash, tradingDay: nil, dayStartEquity: nil, initialBalance: configuration.initialCash
+            )
+        )
     }
 
     /// Bars fed so far.
@@ -70,29 +83,33 @@ public struct BacktestRun {
 
     /// Feeds the next bar; `ohlcv` is the same bar as Doubles (`candle.ohlcv`), made by whoever reads the data.
     public mutating func process(_ bar: Candle, _ ohlcv: OHLCV) {
+        // 0. A new UTC day's loss counts from equity at the last close, as in the engine.
+        if limitWatch != nil, kernel.limits.isNewDay(bar.openTime) { startDay(bar) }
         // 1. Orders decided on an earlier close fill at this bar's open.
         if let order = working, bar.openTime > order.decidedAfterBar {
             work(referencePrice: bar.open, bar: bar, time: bar.openTime)
         }
         // 2. Protective stops (risk sizing): a crossed stop cancels the rest of the entry and exits at its level.
-        if let clearance = stopsClearance, !clearance.isClear(of: ohlcv), working?.side != .sell, var held = position, let stops = held.stops {
-            if let trigger = stops.trigger(on: bar) {
-                working = WorkingOrder(side: .sell, remaining: held.quantity, cause: trigger.cause, exits: nil, decidedAfterBar: bar.openTime.addingTimeInterval(-1))
+        if let clearance = stopsClearance, !clearance.isClear(of: ohlcv) {
+            switch kernel.protectiveStops(on: bar, exitWorking: working?.side == .sell) {
+            case .triggered(let trigger):
+                working = WorkingOrder(side: .sell, remaining: heldQuantity, cause: trigger.cause, exits: nil, decidedAfterBar: bar.openTime.addingTimeInterval(-1))
                 work(referencePrice: trigger.price, bar: bar, time: bar.closeTime)
-            } else {
-                let advanced = stops.advanced(by: bar)
-                held.stops = advanced
-                position = held
-                stopsClearance = StopsClearance(advanced)
+            case .moved:
+                stopsClearance = kernel.positions[bar.symbol]?.stops.map(StopsClearance.init)
+            case .unchanged:
+                break
             }
         }
         if let value = atr?.update(ohlcv) { currentATR = value }
-        // 3. The strategy sees the close; what it decides trades from the next open.
+        let equity = cashValue + heldQuantityValue * ohlcv.close
+        // 3. The loss limits at the close, before the strategy sees it: a halt refuses this close's entries.
+        if limitWatch != nil { watchLimits(bar: bar, equity: equity) }
+        // 4. The strategy sees the close; what it decides trades from the next open.
         for signal in strategy.evaluate(bar, bar: ohlcv) {
             decide(signal, bar: bar)
         }
         if inMarket { barsInMarket += 1 }
-        let equity = cashValue + heldQuantity * ohlcv.close
         tracker.record(time: bar.openTime, equity: equity, close: ohlcv.close)
         equityObserver?(bar.openTime, equity)
         lastClose = bar.close
@@ -101,8 +118,9 @@ public struct BacktestRun {
 
     /// The result after the last bar: trades, the open position marked at the last close, statistics.
     public func finish() -> BacktestResult {
-        let finalEquity = cash + (lastClose.flatMap { close in position.map { $0.marketValue(at: close) } } ?? 0)
-        let openTrade = position.map { held in
+        let held = kernel.positions.values.first
+        let finalEquity = kernel.account.cash.plus(lastClose.flatMap { close in held.map { $0.marketValue(at: close) } } ?? 0)
+        let openTrade = held.map { held in
             BacktestResult.OpenTrade(
                 entryTime: held.openedAt, entryPrice: held.averageEntryPrice, quantity: held.quantity,
                 unrealizedPnl: held.unrealizedPnl(at: lastClose ?? held.averageEntryPrice)
@@ -114,34 +132,67 @@ public struct BacktestRun {
             statisticsTracker.replaceLast(time: lastTime, equity: finalEquity.doubleValue)
         }
         let statistics = BacktestStatistics(
-            initialCash: configuration.initialCash, equity: statisticsTracker, trades: trades, feesPaid: fees, barsInMarket: barsInMarket
+            initialCash: configuration.initialCash, equity: statisticsTracker, trades: trades, feesPaid: kernel.account.feesPaid,
+            barsInMarket: barsInMarket, calendar: configuration.calendar
         )
         return BacktestResult(
-            trades: trades, openTrade: openTrade, equityCurve: tracker.curve(lastClose: lastCloseValue), bars: tracker.bars,
-            firstBarTime: tracker.firstTime, lastBarTime: tracker.lastTime, finalEquity: finalEquity, feesPaid: fees,
+            trades: trades, halts: halts, openTrade: openTrade, equityCurve: tracker.curve(lastClose: lastCloseValue), bars: tracker.bars,
+            firstBarTime: tracker.firstTime, lastBarTime: tracker.lastTime, finalEquity: finalEquity, feesPaid: kernel.account.feesPaid,
             barsInMarket: barsInMarket, statistics: statistics
         )
     }
 
+    private var marks: [Symbol: Decimal] {
+        guard let lastClose, let symbol = kernel.positions.keys.first else { return [:] }
+        return [symbol: lastClose]
+    }
+
+    private mutating func startDay(_ bar: Candle) {
+        let marks = marks
+        kernel.rollTradingDay(to: bar.openTime, marks: marks)
+        limitWatch?.dayStarted(equity: kernel.limits.dayStartEquity ?? kernel.limits.initialBalance)
+    }
+
+    /// Asks the kernel about the loss limits when the bar's Double equity may be a new peak or near a limit.
+    private mutating func watchLimits(bar: Candle, equity: Double) {
+        guard kernel.limits.state == .active, var watch = limitWatch else { return }
+        if !inMarket {
+            guard !watch.flatSeen else { return }
+            watch.flatSeen = true
+        }
+        switch watch.observe(equity: equity) {
+        case .clear:
+            break
+        case .newPeak:
+            watch.pendingPeak = LossLimitWatch.PendingPeak(cash: kernel.account.cash, quantity: heldQuantity, close: bar.close)
+        case .check:
+            if let pending = watch.pendingPeak { _ = kernel.checkLossLimits(equity: pending.equity) }
+            if let breach = kernel.checkLossLimits(equity: kernel.account.cash.plus(heldQuantity.times(bar.close))) {
+                kernel.limits.state = .halted
+                halts.append(BacktestResult.Halt(time: bar.openTime, kind: breach.kind.rawValue, reason: breach.reason))
+            }
+            watch.settled(peak: kernel.limits.peakEquity)
+        }
+        limitWatch = watch
+    }
+
     private mutating func decide(_ signal: StrategySignal, bar: Candle) {
         switch signal.side {
-        case .buy where position == nil && working?.side != .buy:
-            guard let riskManager else {
+        case .buy where !inMarket && working?.side != .buy:
+            guard riskSized else {
                 working = WorkingOrder(side: .buy, remaining: nil, cause: .signal, exits: nil, decidedAfterBar: bar.openTime)
                 return
             }
-            let context = RiskManager.EntryContext(
-                symbol: bar.symbol, price: signal.price, atr: currentATR, equity: cash, cash: cash, openPositions: 0, hasPosition: false,
-                state: .active, cooldownUntil: lastStopOut.map { riskManager.cooldownEnd(afterStopOutAt: $0, interval: bar.interval) },
-                now: bar.closeTime, rules: configuration.rules
-            )
-            if case .success(let plan) = riskManager.planEntry(context) {
+            let plan = kernel.planEntry(symbol: bar.symbol, price: signal.price, atr: currentATR, marks: [:], workingEntries: 0, now: bar.closeTime, interval: bar.interval)
+            if case .success(let plan) = plan {
                 working = WorkingOrder(
                     side: .buy, remaining: plan.quantity, cause: .signal, exits: plan.exitPlan(decisionPrice: signal.price), decidedAfterBar: bar.openTime
                 )
             }
-        case .sell where position != nil && working?.side != .sell:
-            working = WorkingOrder(side: .sell, remaining: position?.quantity, cause: .signal, exits: nil, decidedAfterBar: bar.openTime)
+        case .sell where inMarket && working?.side != .sell:
+            if case .success(let quantity) = kernel.planExit(symbol: bar.symbol, exitWorking: false) {
+                working = WorkingOrder(side: .sell, remaining: quantity, cause: .signal, exits: nil, decidedAfterBar: bar.openTime)
+            }
         default:
             break
         }
@@ -158,7 +209,7 @@ public struct BacktestRun {
             wanted = remaining
             filled = remaining.isPositive ? execution.fill(side: order.side, quantity: remaining, referencePrice: referencePrice, bar: bar, rules: rules) : nil
         } else {
-            let entry = Backtester.allInEntry(cash: cash, open: referencePrice, bar: bar, execution: execution, rules: rules)
+            let entry = Backtester.allInEntry(cash: kernel.account.cash, open: referencePrice, bar: bar, execution: execution, rules: rules)
             wanted = entry?.quantity ?? 0
             filled = entry?.fill
         }
@@ -166,36 +217,27 @@ public struct BacktestRun {
             working = nil
             return
         }
-        if position == nil { orderID += 1 }
-        // Taken out and put back rather than copied: a position is a few hundred bytes and this runs on every fill.
-        var current = position.take() ?? Position(symbol: bar.symbol, entryOrderID: orderID, openedAt: time.addingTimeInterval(latency), stops: nil)
-        guard let effect = try? current.apply(FillInput(
+        if !inMarket { orderID += 1 }
+        let fill = FillInput(
             orderID: orderID, side: order.side, quantity: filled.quantity, price: filled.price, fee: filled.fee,
             time: time.addingTimeInterval(latency), cause: order.cause
-        )) else {
-            position = current.quantity.isPositive ? current : nil
+        )
+        // The engine marks a fill at its bar's close.
+        guard let outcome = try? kernel.apply(fill, symbol: bar.symbol, plannedExits: order.exits, marks: [bar.symbol: bar.close]) else {
             working = nil
             return
         }
-        cash = cash.plus(effect.cashDelta)
-        fees = fees.plus(filled.fee)
-        if order.side == .buy, let exits = order.exits {
-            var stops = exits.stops(entryPrice: current.averageEntryPrice, rules: rules)
-            stops.highestPrice = max(current.stops?.highestPrice ?? 0, current.averageEntryPrice)
-            current.stops = stops
-        }
-        if let trade = effect.closedTrade {
-            trades.append(trade)
-            if order.cause == .stopLoss || order.cause == .trailingStop { lastStopOut = trade.exitTime }
-        }
-        position = current.quantity.isPositive ? current : nil
-        inMarket = position != nil
-        stopsClearance = position?.stops.map(StopsClearance.init)
-        cashValue = cash.doubleValue
-        heldQuantity = position?.quantity.doubleValue ?? 0
+        if let trade = outcome.closedTrade { trades.append(trade) }
+        let position = outcome.position
+        inMarket = position.quantity.isPositive
+        heldQuantity = position.quantity
+        stopsClearance = inMarket ? position.stops.map(StopsClearance.init) : nil
+        cashValue = kernel.account.cash.doubleValue
+        heldQuantityValue = heldQuantity.doubleValue
+        limitWatch?.filled(peak: kernel.limits.peakEquity)
         let remaining = wanted.minus(filled.quantity)
         order.remaining = remaining
-        working = remaining.isPositive && (order.side == .buy || position != nil) ? order : nil
+        working = remaining.isPositive && (order.side == .buy || inMarket) ? order : nil
     }
 }
 

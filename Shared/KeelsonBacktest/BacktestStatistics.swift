@@ -3,7 +3,7 @@ import KeelsonDomain
 import KeelsonTrading
 
 /// The figures of a backtest; docs/BACKTEST.md gives each formula. Returns are of daily closes of equity (the last
-/// equity of each UTC day), annualised with 252 trading days; no risk-free rate.
+/// equity of each UTC day), annualised over the data's `TradingCalendar` (`PerformanceMeasures`); no risk-free rate.
 public struct BacktestStatistics: Sendable, Equatable, Codable {
     public var initialEquity: Double
     public var finalEquity: Double
@@ -24,6 +24,8 @@ public struct BacktestStatistics: Sendable, Equatable, Codable {
     public var averageLoss: Double?
     public var exposurePercent: Double
     public var feesPaid: Double
+    /// The year the figures are annualised over.
+    public var calendar: TradingCalendar
 
     enum CodingKeys: String, CodingKey {
         case sharpe, sortino, calmar, trades, expectancy
@@ -31,29 +33,24 @@ public struct BacktestStatistics: Sendable, Equatable, Codable {
         case cagrPercent = "cagr_percent", annualizedVolatilityPercent = "annualized_volatility_percent"
         case maxDrawdownPercent = "max_drawdown_percent", maxDrawdownDays = "max_drawdown_days", winRatePercent = "win_rate_percent"
         case profitFactor = "profit_factor", averageWin = "average_win", averageLoss = "average_loss"
-        case exposurePercent = "exposure_percent", feesPaid = "fees_paid"
+        case exposurePercent = "exposure_percent", feesPaid = "fees_paid", calendar
     }
 
-    static let tradingDaysPerYear = 252.0
-
-    public init(initialCash: Decimal, equity: EquityTracker, trades: [ClosedTrade], feesPaid: Decimal, barsInMarket: Int) {
+    /// - Parameter calendar: nil: detected from the data (`TradingCalendar.detected`).
+    public init(initialCash: Decimal, equity: EquityTracker, trades: [ClosedTrade], feesPaid: Decimal, barsInMarket: Int, calendar: TradingCalendar?) {
         let initial = initialCash.doubleValue
         let final = equity.bars > 0 ? equity.lastEquity : initial
         initialEquity = initial
         finalEquity = final
         totalReturnPercent = initial > 0 ? (final / initial - 1) * 100 : 0
         let years = equity.bars > 1 ? equity.lastTime!.timeIntervalSince(equity.firstTime!) / (365.25 * 86_400) : 0
-        cagrPercent = years > 0 && initial > 0 && final > 0 ? (pow(final / initial, 1 / years) - 1) * 100 : 0
-
-        let closes = equity.dailyCloses
-        let returns = zip(closes.dropFirst(), closes).map { current, previous in previous > 0 ? current / previous - 1 : 0 }
-        let mean = returns.isEmpty ? 0 : returns.reduce(0, +) / Double(returns.count)
-        let variance = returns.count > 1 ? returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(returns.count - 1) : 0
-        let deviation = variance.squareRoot()
-        annualizedVolatilityPercent = deviation * Self.tradingDaysPerYear.squareRoot() * 100
-        sharpe = deviation > 0 ? mean / deviation * Self.tradingDaysPerYear.squareRoot() : nil
-        let downside = returns.isEmpty ? 0 : (returns.reduce(0) { $0 + min($1, 0) * min($1, 0) } / Double(returns.count)).squareRoot()
-        sortino = downside > 0 ? mean / downside * Self.tradingDaysPerYear.squareRoot() : nil
+        cagrPercent = PerformanceMeasures.cagrPercent(initial: initial, final: final, years: years)
+        let calendar = calendar ?? .detected(weekendDays: equity.weekendDays)
+        self.calendar = calendar
+        let returns = PerformanceMeasures.dailyReturns(equity.dailyCloses)
+        annualizedVolatilityPercent = PerformanceMeasures.annualizedVolatility(returns, calendar: calendar) * 100
+        sharpe = PerformanceMeasures.sharpe(returns, calendar: calendar)
+        sortino = PerformanceMeasures.sortino(returns, calendar: calendar)
 
         maxDrawdownPercent = -equity.worstDrawdown * 100
         maxDrawdownDays = equity.longestDrawdownIncludingOpen / 86_400

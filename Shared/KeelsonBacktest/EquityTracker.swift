@@ -17,6 +17,8 @@ public struct EquityTracker: Sendable {
     public private(set) var lastEquity: Double
     /// The last equity of each UTC day, oldest first.
     public private(set) var dailyCloses: [Double] = []
+    /// UTC Saturdays and Sundays with bars: markets that trade every day have them, exchanges do not.
+    public private(set) var weekendDays = 0
     /// Deepest fall from a peak, as a fraction of the peak.
     public private(set) var worstDrawdown = 0.0
     /// Longest time from a peak to the next new peak (or to the end).
@@ -53,6 +55,9 @@ public struct EquityTracker: Sendable {
             dailyCloses.append(equity)
             dayStart = (seconds / 86_400).rounded(.down) * 86_400
             dayEnd = dayStart + 86_400
+            // 1 January 1970 was a Thursday: days 2 and 3 of each week after it are Saturday and Sunday.
+            let weekday = (Int(dayStart / 86_400) % 7 + 7) % 7
+            if weekday == 2 || weekday == 3 { weekendDays += 1 }
         }
         if equity >= peak {
             if let peakTime { longestDrawdown = max(longestDrawdown, time.timeIntervalSince(peakTime)) }

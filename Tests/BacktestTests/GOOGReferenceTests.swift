@@ -53,6 +53,7 @@ struct GOOGReferenceTests {
         #expect(abs(stats.totalReturnPercent - 482.702) < 0.0005, "\(stats.totalReturnPercent)")
         #expect(abs(stats.maxDrawdownPercent - -29.715) < 0.0005, "\(stats.maxDrawdownPercent)")
         #expect(abs((stats.sharpe ?? 0) - 1.0338) < 0.00005, "\(stats.sharpe ?? 0)")
+        #expect(stats.calendar == .weekdays, "daily stock bars have no weekend: annualised over 252 trading days")
     }
 
     @Test("deterministic: two runs give identical results")

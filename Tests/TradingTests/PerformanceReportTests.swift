@@ -27,7 +27,7 @@ struct PerformanceReportTests {
     }
 
     @Test func dailyGroupsByUTCDay() throws {
-        let days = PerformanceReport.periods(trades: trades.shuffled(), equity: [], period: .daily)
+        let days = PerformanceReport.periods(trades: trades.shuffled(), equity: [], period: .daily, calendar: .everyDay)
         #expect(days.map(\.periodStart) == [utc(2024, 1, 1), utc(2024, 1, 2), utc(2024, 1, 7), utc(2024, 1, 8), utc(2024, 2, 1)])
         #expect(days.map(\.pnl) == [50, 30, -20, 40, 10])
         #expect(days.map(\.trades) == [2, 1, 1, 1, 1])
@@ -41,7 +41,7 @@ struct PerformanceReportTests {
     /// ISO weeks start on Monday: Sunday 01-07 23:59 is still the first week, Monday 01-08 00:01 the second;
     /// Thursday 02-01 falls in the week of Monday 01-29.
     @Test func weeklyGroupsByISOWeek() throws {
-        let weeks = PerformanceReport.periods(trades: trades, equity: [], period: .weekly)
+        let weeks = PerformanceReport.periods(trades: trades, equity: [], period: .weekly, calendar: .everyDay)
         #expect(weeks.map(\.periodStart) == [utc(2024, 1, 1), utc(2024, 1, 8), utc(2024, 1, 29)])
         #expect(weeks.map(\.pnl) == [60, 40, 10])
         #expect(weeks.map(\.trades) == [4, 1, 1])
@@ -53,7 +53,7 @@ struct PerformanceReportTests {
     }
 
     @Test func monthlyGroupsByCalendarMonth() throws {
-        let months = PerformanceReport.periods(trades: trades, equity: [], period: .monthly)
+        let months = PerformanceReport.periods(trades: trades, equity: [], period: .monthly, calendar: .everyDay)
         #expect(months.map(\.periodStart) == [utc(2024, 1, 1), utc(2024, 2, 1)])
         #expect(months.map(\.pnl) == [100, 10])
         #expect(months.map(\.trades) == [5, 1])
@@ -67,7 +67,7 @@ struct PerformanceReportTests {
     /// Tuesday 2024-12-31 and Wednesday 2025-01-01 are in the same ISO week, which starts on Monday 2024-12-30.
     @Test func aWeekAcrossTheNewYear() {
         let weeks = PerformanceReport.periods(
-            trades: [trade("5", exitedAt: utc(2024, 12, 31, 12)), trade("-3", exitedAt: utc(2025, 1, 1, 12))], equity: [], period: .weekly
+            trades: [trade("5", exitedAt: utc(2024, 12, 31, 12)), trade("-3", exitedAt: utc(2025, 1, 1, 12))], equity: [], period: .weekly, calendar: .everyDay
         )
         #expect(weeks.map(\.periodStart) == [utc(2024, 12, 30)])
         #expect(weeks.first?.pnl == 2)
@@ -76,33 +76,33 @@ struct PerformanceReportTests {
 
     /// A trade with a PnL of exactly 0 counts as a trade but neither a win nor a loss.
     @Test func breakEvenTrades() {
-        let day = PerformanceReport.periods(trades: [trade("0", exitedAt: utc(2024, 1, 1, 1)), trade("10", exitedAt: utc(2024, 1, 1, 2))], equity: [], period: .daily)
+        let day = PerformanceReport.periods(trades: [trade("0", exitedAt: utc(2024, 1, 1, 1)), trade("10", exitedAt: utc(2024, 1, 1, 2))], equity: [], period: .daily, calendar: .everyDay)
         #expect(day.count == 1)
         #expect(day[0].trades == 2 && day[0].wins == 1 && day[0].winRate == 0.5 && day[0].profitFactor == nil)
     }
 
     @Test func maxDrawdown() {
         // Peak 120, trough 90: 30 / 120 = 25 %; the later new high does not undo it.
-        #expect(PerformanceReport.maxDrawdownPercent([100, 120, 90, 130]) == 25)
-        #expect(PerformanceReport.maxDrawdownPercent([100, 50, 200, 100]) == 50)
-        #expect(PerformanceReport.maxDrawdownPercent([100, 110, 120]) == 0)
-        #expect(PerformanceReport.maxDrawdownPercent([]) == 0)
+        #expect(PerformanceMeasures.maxDrawdownPercent([100, 120, 90, 130]) == 25)
+        #expect(PerformanceMeasures.maxDrawdownPercent([100, 50, 200, 100]) == 50)
+        #expect(PerformanceMeasures.maxDrawdownPercent([100, 110, 120]) == 0)
+        #expect(PerformanceMeasures.maxDrawdownPercent([]) == 0)
     }
 
     @Test func sharpeNeedsThreeDailyPoints() {
-        #expect(PerformanceReport.sharpe([]) == nil)
-        #expect(PerformanceReport.sharpe([100]) == nil)
-        #expect(PerformanceReport.sharpe([100, 110]) == nil)
+        #expect(PerformanceReport.sharpe([], calendar: .everyDay) == nil)
+        #expect(PerformanceReport.sharpe([100], calendar: .everyDay) == nil)
+        #expect(PerformanceReport.sharpe([100, 110], calendar: .everyDay) == nil)
         // No variation, no ratio.
-        #expect(PerformanceReport.sharpe([100, 100, 100]) == nil)
+        #expect(PerformanceReport.sharpe([100, 100, 100], calendar: .everyDay) == nil)
     }
 
     /// Returns 0.1, 0.1, 0.2: mean 2/15, sample σ = √(1/300) → mean/σ = 4/√3, annualised × √365 = 4·√(365/3).
     @Test func sharpeHandWorked() throws {
-        let sharpe = try #require(PerformanceReport.sharpe([100, 110, 121, dec("145.2").doubleValue]))
+        let sharpe = try #require(PerformanceReport.sharpe([100, 110, 121, dec("145.2").doubleValue], calendar: .everyDay))
         #expect(abs(sharpe - 4 * (365.0 / 3).squareRoot()) < 1e-9)
         // Returns 0.1 and −0.1: a mean of 0.
-        let flat = try #require(PerformanceReport.sharpe([100, 110, 99]))
+        let flat = try #require(PerformanceReport.sharpe([100, 110, 99], calendar: .everyDay))
         #expect(abs(flat) < 1e-12)
     }
 
@@ -115,7 +115,7 @@ struct PerformanceReportTests {
             EquityPoint(time: utc(2024, 1, 2, 12), equity: 121),
             EquityPoint(time: utc(2024, 1, 3, 12), equity: dec("145.2")),
         ]
-        let weeks = PerformanceReport.periods(trades: [], equity: equity.reversed(), period: .weekly)
+        let weeks = PerformanceReport.periods(trades: [], equity: equity.reversed(), period: .weekly, calendar: .everyDay)
         #expect(weeks.count == 1)
         let week = try #require(weeks.first)
         #expect(week.trades == 0 && week.pnl == 0 && week.wins == 0)
@@ -126,7 +126,7 @@ struct PerformanceReportTests {
 
         // One day of [100, 120, 90, 130]: a 25 % drawdown, and no Sharpe ratio from a single day.
         let day = PerformanceReport.periods(
-            trades: [], equity: zip([100, 120, 90, 130] as [Decimal], 0...).map { EquityPoint(time: utc(2024, 1, 1, $1), equity: $0) }, period: .daily
+            trades: [], equity: zip([100, 120, 90, 130] as [Decimal], 0...).map { EquityPoint(time: utc(2024, 1, 1, $1), equity: $0) }, period: .daily, calendar: .everyDay
         )
         #expect(day.count == 1)
         #expect(day.first?.maxDrawdownPercent == 25)
@@ -137,7 +137,7 @@ struct PerformanceReportTests {
         let periods = PerformanceReport.periods(
             trades: [trade("10", exitedAt: utc(2024, 1, 2, 12))],
             equity: [EquityPoint(time: utc(2024, 1, 1, 12), equity: 1000), EquityPoint(time: utc(2024, 1, 2, 12), equity: 1010)],
-            period: .daily
+            period: .daily, calendar: .everyDay
         )
         #expect(periods.map(\.periodStart) == [utc(2024, 1, 1), utc(2024, 1, 2)])
         #expect(periods.map(\.trades) == [0, 1])

@@ -2,7 +2,7 @@ import Foundation
 import KeelsonDomain
 
 /// Trading results per calendar period (UTC): PnL, trades, win rate, profit factor, Sharpe ratio of daily
-/// returns (annualised with √365: crypto trades every day) and max drawdown of the equity curve.
+/// returns (`PerformanceMeasures`, annualised by the market's `TradingCalendar`) and max drawdown of the equity curve.
 public enum PerformancePeriod: String, Sendable, Codable, CaseIterable {
     case daily, weekly, monthly
 }
@@ -72,7 +72,7 @@ public struct EquityPoint: Sendable, Equatable {
 }
 
 public enum PerformanceReport {
-    public static func periods(trades: [ClosedTrade], equity: [EquityPoint], period: PerformancePeriod) -> [PeriodPerformance] {
+    public static func periods(trades: [ClosedTrade], equity: [EquityPoint], period: PerformancePeriod, calendar tradingCalendar: TradingCalendar) -> [PeriodPerformance] {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         func start(_ date: Date) -> Date {
@@ -98,8 +98,8 @@ public enum PerformanceReport {
                 wins: wins.count,
                 winRate: periodTrades.isEmpty ? nil : Double(wins.count) / Double(periodTrades.count),
                 profitFactor: grossLoss > 0 ? grossProfit.doubleValue / grossLoss.doubleValue : nil,
-                sharpe: sharpe(dailyCloses(points, calendar: calendar)),
-                maxDrawdownPercent: maxDrawdownPercent(points.map(\.equity))
+                sharpe: sharpe(dailyCloses(points, calendar: calendar), calendar: tradingCalendar),
+                maxDrawdownPercent: PerformanceMeasures.maxDrawdownPercent(points.map(\.equity))
             )
         }
     }
@@ -114,23 +114,9 @@ public enum PerformanceReport {
         return closes.map(\.1)
     }
 
-    public static func sharpe(_ dailyEquity: [Double]) -> Double? {
+    /// nil with fewer than three days of equity (two daily returns).
+    public static func sharpe(_ dailyEquity: [Double], calendar: TradingCalendar) -> Double? {
         guard dailyEquity.count >= 3 else { return nil }
-        let returns = zip(dailyEquity.dropFirst(), dailyEquity).compactMap { current, previous in previous > 0 ? current / previous - 1 : nil }
-        guard returns.count >= 2 else { return nil }
-        let mean = returns.reduce(0, +) / Double(returns.count)
-        let variance = returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(returns.count - 1)
-        guard variance > 0 else { return nil }
-        return mean / variance.squareRoot() * 365.0.squareRoot()
-    }
-
-    public static func maxDrawdownPercent(_ equity: [Decimal]) -> Double {
-        var peak = Decimal(0)
-        var worst = Decimal(0)
-        for value in equity {
-            peak = max(peak, value)
-            if peak > 0 { worst = max(worst, (peak - value) / peak * 100) }
-        }
-        return worst.doubleValue
+        return PerformanceMeasures.sharpe(PerformanceMeasures.dailyReturns(dailyEquity), calendar: calendar)
     }
 }

@@ -286,7 +286,7 @@ struct TradingQueries: Sendable {
             logger: logger
         )
         for try await (time, value) in equityRows.decode((Date, Decimal).self) { equity.append(EquityPoint(time: time, equity: value)) }
-        return PerformanceView(period: period.rawValue, periods: PerformanceReport.periods(trades: trades, equity: equity, period: period))
+        return PerformanceView(period: period.rawValue, periods: PerformanceReport.periods(trades: trades, equity: equity, period: period, calendar: .everyDay))
     }
 
     struct RiskEventView: Codable {

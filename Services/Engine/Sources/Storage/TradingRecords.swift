@@ -87,13 +87,6 @@ public struct OrderRecord: Sendable, Equatable {
     var remainingQuantity: Decimal { quantity - filledQuantity }
 }
 
-/// Cash and what has moved it.
-public struct AccountState: Sendable, Equatable {
-    public var cash: Decimal
-    public var realizedPnl: Decimal
-    public var feesPaid: Decimal
-}
-
 /// Everything recovery rebuilds from PostgreSQL.
 struct StoredTradingState: Sendable {
     var positions: [Symbol: Position]
@@ -156,9 +149,8 @@ struct EquitySnapshot: Sendable {
     var equity: Decimal
     var unrealizedPnl: Decimal
     var marketTime: Date
-    var peakEquity: Decimal
-    var tradingDay: String?
-    var dayStartEquity: Decimal?
+    /// The peak, the trading day and its starting equity.
+    var limits: LossLimitState
     var positions: [Position]
     var marks: [Symbol: Decimal]
     /// The newest bar processed per symbol in this batch.

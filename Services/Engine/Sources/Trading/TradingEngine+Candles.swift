@@ -25,7 +25,7 @@ extension TradingEngine {
             lastFillCommittedAt = nil
             let (accepted, fills) = try await ingest(candles)
             let fillLatency = lastFillCommittedAt.map { ($0 - received).milliseconds }
-            return CandleResult(accepted: accepted, fills: fills, state: (session?.state ?? .stopped).rawValue, fillLatencyMilliseconds: fillLatency)
+            return CandleResult(accepted: accepted, fills: fills, state: (state ?? .stopped).rawValue, fillLatencyMilliseconds: fillLatency)
         }
     }
 
@@ -42,7 +42,8 @@ extension TradingEngine {
             else { continue }
             // Older and repeated bars (at-least-once pushes) are skipped before they can touch the trading day.
             guard window.append(candle) else { continue }
-            rollTradingDay(to: candle.openTime)
+            // The day starts with equity at the marks before this bar.
+            kernel.rollTradingDay(to: candle.openTime, marks: marks)
             windows[candle.symbol] = window
             accepted += 1
             fills += try await process(candle)
@@ -60,51 +61,35 @@ extension TradingEngine {
             fills += 1
         }
         let symbol = candle.symbol
-        guard let state = session?.state, state.allowsExits, var position = positions[symbol], position.quantity > 0, let stops = position.stops,
-              !openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .sell })
-        else { return fills }
-        if let trigger = stops.trigger(on: candle) {
+        let exitWorking = openOrders.values.contains { $0.symbol == symbol && $0.side == .sell }
+        switch kernel.protectiveStops(on: candle, exitWorking: exitWorking) {
+        case .triggered(let trigger):
             logger.info("exit triggered", metadata: ["symbol": "\(symbol)", "cause": "\(trigger.cause.rawValue)", "level": "\(trigger.level)", "bar": "\(candle.openTime.formatted(.iso8601))"])
             // Decided "after" the second before this bar: should the immediate fill be lost to a crash, the restored
             // order still fills on this bar, at the stop's price (`BrokerOrder.triggeredStopPrice`).
             return fills + (try await exit(symbol, cause: trigger.cause, expectedPrice: trigger.level, immediateFill: (trigger.price, candle), decidedAfterBar: candle.openTime.addingTimeInterval(-1)))
-        }
-        let advanced = stops.advanced(by: candle)
-        if advanced != stops {
-            position.stops = advanced
-            positions[symbol] = position
+        case .moved:
             stopsMoved = true
+        case .unchanged:
+            break
         }
         return fills
     }
 
-    // MARK: Limits, snapshots, the trading day
-
-    static let dayFormat: Date.ISO8601FormatStyle = .iso8601.year().month().day()
-
-    func rollTradingDay(to time: Date) {
-        let day = time.formatted(Self.dayFormat)
-        guard session?.tradingDay != day else { return }
-        session?.tradingDay = day
-        session?.dayStartEquity = equity()
-    }
+    // MARK: Limits, snapshots
 
     func afterCandles(marketTime: Date, processed: [Symbol: Date]) async throws {
-        guard var current = session else { return }
-        let equity = equity()
-        current.peakEquity = max(current.peakEquity, equity)
-        session = current
-        if current.state == .active,
-           let breach = risk.limitBreach(equity: equity, dayStartEquity: current.dayStartEquity ?? current.initialBalance, peakEquity: current.peakEquity)
-        {
+        guard let current = session else { return }
+        let marks = marks
+        let equity = kernel.equity(marks: marks)
+        if let breach = kernel.checkLossLimits(equity: equity) {
             try await changeState(to: .halted, reason: breach.reason, kind: breach.kind.rawValue, resetReferences: false)
         }
         let changed = lastSnapshot.map { $0.equity != equity || marketTime.timeIntervalSince($0.time) >= 60 } ?? true
         let recordsBalance = changed || stopsMoved
         try await store.saveSnapshot(EquitySnapshot(
-            account: account, equity: equity, unrealizedPnl: unrealizedPnl(), marketTime: marketTime, peakEquity: current.peakEquity,
-            tradingDay: current.tradingDay, dayStartEquity: current.dayStartEquity, positions: Array(positions.values), marks: windows.compactMapValues(\.mark),
-            processedBars: processed, recordsBalance: recordsBalance
+            account: kernel.account, equity: equity, unrealizedPnl: kernel.unrealizedPnl(marks: marks), marketTime: marketTime, limits: kernel.limits,
+            positions: Array(kernel.positions.values), marks: marks, processedBars: processed, recordsBalance: recordsBalance
         ), sessionID: current.id, fence: try requireFence())
         if recordsBalance {
             lastSnapshot = (marketTime, equity)
@@ -113,34 +98,24 @@ extension TradingEngine {
         updatePortfolioMetrics()
     }
 
-    func equity() -> Decimal {
-        account.cash + positions.values.reduce(Decimal(0)) { $0 + $1.marketValue(at: windows[$1.symbol]?.mark ?? $1.averageEntryPrice) }
-    }
-
-    func unrealizedPnl() -> Decimal {
-        positions.values.reduce(Decimal(0)) { $0 + $1.unrealizedPnl(at: windows[$1.symbol]?.mark ?? $1.averageEntryPrice) }
-    }
-
     func changeState(to state: TradingState, reason: String, kind: String, resetReferences: Bool) async throws {
         guard let current = session else { return }
-        let equity = equity()
+        let equity = kernel.equity(marks: marks)
         try await store.setState(state, reason: reason, kind: kind, sessionID: current.id, resetReferences: resetReferences ? equity : nil, fence: try requireFence())
-        session?.state = state
+        kernel.limits.state = state
         session?.stateReason = reason
-        if resetReferences {
-            session?.peakEquity = equity
-            session?.dayStartEquity = equity
-        }
+        if resetReferences { kernel.limits.resetReferences(to: equity) }
         metrics.tradingState(state)
         logger.notice("trading state changed", metadata: ["state": "\(state.rawValue)", "kind": "\(kind)", "reason": "\(reason)"])
     }
 
     func updatePortfolioMetrics() {
-        guard let session else { return }
-        let equity = equity()
-        let dayStart = session.dayStartEquity ?? session.initialBalance
-        let drawdown = session.peakEquity > 0 ? (session.peakEquity - equity) / session.peakEquity * 100 : 0
-        metrics.portfolio(equity: equity, cash: account.cash, dailyPnl: equity - dayStart, drawdownPercent: drawdown, openPositions: positions.count)
+        guard session != nil else { return }
+        let limits = kernel.limits
+        let equity = kernel.equity(marks: marks)
+        let dayStart = limits.dayStartEquity ?? limits.initialBalance
+        let drawdown = limits.peakEquity > 0 ? (limits.peakEquity - equity) / limits.peakEquity * 100 : 0
+        metrics.portfolio(equity: equity, cash: kernel.account.cash, dailyPnl: equity - dayStart, drawdownPercent: drawdown, openPositions: kernel.positions.count)
         updateOrderMetrics()
     }
 

@@ -15,7 +15,7 @@ extension TradingEngine {
     func halt(reason: String) async throws -> ControlResult {
         try requireReady()
         return try await serially {
-            guard session?.state != .stopped else { return ControlResult(state: "stopped", changed: false, detail: "already stopped: \(session?.stateReason ?? "")") }
+            guard state != .stopped else { return ControlResult(state: "stopped", changed: false, detail: "already stopped: \(session?.stateReason ?? "")") }
             try await changeState(to: .stopped, reason: reason, kind: "operator_halt", resetReferences: false)
             let working = openOrders.count
             for order in openOrders.values.sorted(by: { $0.id < $1.id }) {
@@ -25,7 +25,7 @@ extension TradingEngine {
             let unknown = openOrders.isEmpty ? "" : "; \(openOrders.count) orders of unknown status are asked about until known"
             return ControlResult(
                 state: "stopped", changed: true,
-                detail: "kill switch on: \(working - openOrders.count) working orders canceled\(unknown); \(positions.count) positions left open and their stops are not watched until resume or close-all"
+                detail: "kill switch on: \(working - openOrders.count) working orders canceled\(unknown); \(kernel.positions.count) positions left open and their stops are not watched until resume or close-all"
             )
         }
     }
@@ -34,9 +34,9 @@ extension TradingEngine {
     func stopEntries(reason: String) async throws -> ControlResult {
         try requireReady()
         return try await serially {
-            guard session?.state != .halted else { return ControlResult(state: "halted", changed: false, detail: "already halted: \(session?.stateReason ?? "")") }
+            guard state != .halted else { return ControlResult(state: "halted", changed: false, detail: "already halted: \(session?.stateReason ?? "")") }
             // Leaving the kill switch re-arms stops, which only an explicit resume may do.
-            guard session?.state != .stopped else {
+            guard state != .stopped else {
                 return ControlResult(state: "stopped", changed: false, detail: "trading is stopped (kill switch); resume first, then stop entries")
             }
             try await changeState(to: .halted, reason: reason, kind: "operator_stop_entries", resetReferences: false)
@@ -49,9 +49,9 @@ extension TradingEngine {
     func resume(reason: String) async throws -> ControlResult {
         try requireReady()
         return try await serially {
-            guard session?.state != .active else { return ControlResult(state: "active", changed: false, detail: "already active") }
+            guard state != .active else { return ControlResult(state: "active", changed: false, detail: "already active") }
             try await changeState(to: .active, reason: reason, kind: "operator_resume", resetReferences: true)
-            return ControlResult(state: "active", changed: true, detail: "trading resumed; drawdown and daily loss are measured from equity \(equity().rounded(scale: 2))")
+            return ControlResult(state: "active", changed: true, detail: "trading resumed; drawdown and daily loss are measured from equity \(kernel.equity(marks: marks).rounded(scale: 2))")
         }
     }
 
@@ -62,7 +62,7 @@ extension TradingEngine {
     func maintenance(on: Bool, reason: String) async throws -> ControlResult {
         try requireReady()
         return try await serially {
-            let state = session?.state ?? .active
+            let state = self.state ?? .active
             let inMaintenance = state == .halted && (session?.stateReason ?? "").hasPrefix(Self.maintenancePrefix)
             if on {
                 guard !inMaintenance else { return ControlResult(state: state.rawValue, changed: false, detail: "maintenance is already on: \(session?.stateReason ?? "")") }
@@ -84,19 +84,19 @@ extension TradingEngine {
     func closeAll(reason: String) async throws -> ControlResult {
         try requireReady()
         return try await serially {
-            let halting = session?.state == .active
+            let halting = state == .active
             if halting {
                 try await changeState(to: .halted, reason: "close-all: \(reason)", kind: "operator_close_all", resetReferences: false)
             }
             var sent = 0
-            for symbol in positions.keys.sorted(by: { $0.rawValue < $1.rawValue })
+            for symbol in kernel.positions.keys.sorted(by: { $0.rawValue < $1.rawValue })
             where !openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .sell }) {
                 let after = windows[symbol]?.lastBar?.openTime ?? .now
                 try await exit(symbol, cause: .closeAll, expectedPrice: windows[symbol]?.mark, immediateFill: nil, decidedAfterBar: after)
                 sent += 1
             }
             return ControlResult(
-                state: (session?.state ?? .halted).rawValue, changed: sent > 0 || halting,
+                state: (state ?? .halted).rawValue, changed: sent > 0 || halting,
                 detail: sent > 0 ? "\(sent) exit orders sent; they fill at the next price seen" : "no position without a working exit; nothing sent"
             )
         }

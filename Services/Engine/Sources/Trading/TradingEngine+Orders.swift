@@ -87,7 +87,7 @@ extension TradingEngine {
     /// right after it can neither leave an entry buying against the exit nor reuse the exit's id.
     @discardableResult
     func exit(_ symbol: Symbol, cause: OrderCause, expectedPrice: Decimal?, immediateFill: (price: Decimal, bar: Candle)?, decidedAfterBar: Date) async throws -> Int {
-        guard let session, var position = positions[symbol] else { return 0 }
+        guard let session, let position = kernel.positions[symbol] else { return 0 }
         let reason = "exit: \(cause.rawValue)"
         let written = try await store.recordExit(
             ExitRequest(
@@ -95,8 +95,7 @@ extension TradingEngine {
                 decidedAfterBar: decidedAfterBar, expectedPrice: expectedPrice, cancelReason: reason
             ), sessionID: session.id, fence: try requireFence()
         )
-        position.exitAttempts = written.attempt + 1
-        positions[symbol] = position
+        kernel.positions[symbol]?.exitAttempts = written.attempt + 1
         if !written.skipped.isEmpty {
             logger.warning("exit ids used before were skipped", metadata: ["symbol": "\(symbol)", "skipped": "\(written.skipped.joined(separator: ", "))", "sent": "\(written.order.clientOrderID)"])
         }
@@ -133,44 +132,29 @@ extension TradingEngine {
         }
         let previous = order.status
         let filled = order.filledQuantity + execution.quantity
-        let average = ((order.averageFillPrice ?? 0) * order.filledQuantity + execution.price * execution.quantity) / filled
+        order.averageFillPrice = TradingKernel.averageFillPrice(
+            previous: order.averageFillPrice, filled: order.filledQuantity, adding: execution.quantity, at: execution.price
+        )
         order.filledQuantity = filled
-        order.averageFillPrice = average.rounded(scale: 12)
         order.status = try OrderStateMachine.transition(from: previous, to: OrderStateMachine.statusAfterFill(filled: filled, of: order.quantity))
         order.fillCount += 1
         order.lastFillBar = execution.bar ?? order.lastFillBar
 
-        let symbol = order.symbol
-        var position = positions[symbol] ?? Position(symbol: symbol, entryOrderID: order.id, openedAt: execution.time, stops: nil)
         let input = FillInput(
             orderID: order.id, side: order.side, quantity: execution.positionQuantity, price: execution.price, fee: execution.fee,
             time: execution.time, cause: order.cause
         )
-        let effect = try position.apply(input)
-        if order.side == .buy, let planned = order.plannedExits {
-            let highest = max(position.stops?.highestPrice ?? 0, position.averageEntryPrice)
-            var stops = planned.plan.stops(entryPrice: position.averageEntryPrice, rules: settings.rules(for: symbol))
-            stops.highestPrice = highest
-            position.stops = stops
-        }
-        var newAccount = account
-        newAccount.cash += effect.cashDelta
-        newAccount.realizedPnl += effect.realizedPnlDelta
-        newAccount.feesPaid += execution.fee
-
-        var newPositions = positions
-        newPositions[symbol] = position.quantity > 0 ? position : nil
-        var marks = windows.compactMapValues(\.mark)
-        if marks[symbol] == nil { marks[symbol] = execution.price }
-        let unrealized = newPositions.values.reduce(Decimal(0)) { $0 + $1.unrealizedPnl(at: marks[$1.symbol] ?? $1.averageEntryPrice) }
-        let equity = newAccount.cash + newPositions.values.reduce(Decimal(0)) { $0 + $1.marketValue(at: marks[$1.symbol] ?? $1.averageEntryPrice) }
-        let peak = max(session.peakEquity, equity)
+        // Applied to a copy: memory changes only once the database has the fill.
+        var next = kernel
+        let outcome = try next.apply(input, symbol: order.symbol, plannedExits: order.plannedExits?.plan, marks: marks)
+        var fillMarks = marks
+        if fillMarks[order.symbol] == nil { fillMarks[order.symbol] = execution.price }
 
         let commit = FillCommit(
             order: order, previousStatus: previous, exchangeFillID: execution.exchangeFillID, fill: input, executedQuantity: execution.quantity,
             commission: execution.commission?.description, expectedPrice: order.expectedPrice,
-            slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds, position: position, trade: effect.closedTrade,
-            account: newAccount, equity: equity, unrealizedPnl: unrealized, peakEquity: peak, marks: marks
+            slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds, position: outcome.position, trade: outcome.closedTrade,
+            account: next.account, equity: outcome.equity, unrealizedPnl: outcome.unrealizedPnl, peakEquity: next.limits.peakEquity, marks: fillMarks
         )
         let recorded = try await store.applyFill(commit, sessionID: session.id, fence: try requireFence())
         await broker.confirm(execution)
@@ -181,20 +165,15 @@ extension TradingEngine {
         if crashPoint == .afterFillRecorded { crashPoint?.trigger() }
         fillsRecorded += 1
         lastFillCommittedAt = .now
-        lastSnapshot = (execution.time, equity)
-        positions = newPositions
-        account = newAccount
-        self.session?.peakEquity = peak
+        lastSnapshot = (execution.time, outcome.equity)
+        kernel = next
         if order.status.isOpen { openOrders[order.clientOrderID] = order } else { openOrders[order.clientOrderID] = nil }
-        if let trade = effect.closedTrade, trade.exitReason == .stopLoss || trade.exitReason == .trailingStop {
-            lastStopOut[symbol] = trade.exitTime
-        }
         metrics.fill(side: order.side, slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds)
         metrics.lastFill(at: .now)
         metrics.orderTransition(order.status)
         logger.info("fill recorded", metadata: [
             "order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "quantity": "\(execution.quantity)", "price": "\(execution.price)",
-            "status": "\(order.status.rawValue)", "cash": "\(newAccount.cash)",
+            "status": "\(order.status.rawValue)", "cash": "\(kernel.account.cash)",
         ])
     }
 }

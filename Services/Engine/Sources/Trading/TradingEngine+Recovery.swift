@@ -14,9 +14,7 @@ extension TradingEngine {
         ))
         let stored = try await store.loadState(session: opened)
         session = opened
-        positions = stored.positions
-        account = stored.account
-        lastStopOut = stored.lastStopOut
+        kernel = Self.kernel(settings: settings, session: opened, stored: stored)
         lastSignalAt = stored.lastSignalAt
         openOrders = Dictionary(uniqueKeysWithValues: stored.openOrders.map { ($0.clientOrderID, $0) })
 
@@ -61,12 +59,12 @@ extension TradingEngine {
                 "from": "\(missed.first?.openTime.formatted(.iso8601) ?? "")", "to": "\(missed.last?.openTime.formatted(.iso8601) ?? "")",
             ])
         }
-        let state = session?.state ?? opened.state
+        let state = kernel.state
         metrics.tradingState(state)
         updatePortfolioMetrics()
         logger.notice("recovered", metadata: [
-            "session": "\(opened.id)", "state": "\(state.rawValue)", "positions": "\(positions.count)",
-            "open_orders": "\(openOrders.count)", "cash": "\(account.cash)",
+            "session": "\(opened.id)", "state": "\(state.rawValue)", "positions": "\(kernel.positions.count)",
+            "open_orders": "\(openOrders.count)", "cash": "\(kernel.account.cash)",
         ])
     }
 
@@ -77,9 +75,9 @@ extension TradingEngine {
         let history = windows.filter { processed[$0.key] == nil }.compactMapValues { $0.lastBar?.openTime }
         guard !history.isEmpty else { return }
         try await store.saveSnapshot(EquitySnapshot(
-            account: account, equity: equity(), unrealizedPnl: unrealizedPnl(), marketTime: history.values.max() ?? session.startedAt,
-            peakEquity: session.peakEquity, tradingDay: session.tradingDay, dayStartEquity: session.dayStartEquity, positions: Array(positions.values),
-            marks: windows.compactMapValues(\.mark), processedBars: history, recordsBalance: false
+            account: kernel.account, equity: kernel.equity(marks: marks), unrealizedPnl: kernel.unrealizedPnl(marks: marks),
+            marketTime: history.values.max() ?? session.startedAt, limits: kernel.limits, positions: Array(kernel.positions.values), marks: marks,
+            processedBars: history, recordsBalance: false
         ), sessionID: session.id, fence: try requireFence())
     }
 
@@ -101,7 +99,7 @@ extension TradingEngine {
     /// since entries would spend money that is not there and exits would sell what is not held.
     func reconcileAccount(session sessionID: Int64) async throws {
         let books = AccountBooks(
-            cash: account.cash, positions: Dictionary(uniqueKeysWithValues: positions.map { ($0.key.rawValue, $0.value.quantity) }),
+            cash: kernel.account.cash, positions: Dictionary(uniqueKeysWithValues: kernel.positions.map { ($0.key.rawValue, $0.value.quantity) }),
             workingOrders: openOrders.values.sorted { $0.id < $1.id }.map {
                 AccountBooks.WorkingOrder(clientOrderId: $0.clientOrderID, symbol: $0.symbol.rawValue, filledQuantity: $0.filledQuantity)
             },
@@ -116,7 +114,7 @@ extension TradingEngine {
             )
         }
         let shortfalls = differences.filter { $0.kind == .balanceShortfall }
-        if let first = shortfalls.first, session?.state == .active {
+        if let first = shortfalls.first, state == .active {
             let more = shortfalls.count > 1 ? " (and \(shortfalls.count - 1) more)" : ""
             try await changeState(
                 to: .halted, reason: "reconciliation: \(first.detail)\(more); compare with keelson live sync-balance, fix, then resume", kind: "reconciliation",

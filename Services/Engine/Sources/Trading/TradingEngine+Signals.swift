@@ -87,20 +87,16 @@ extension TradingEngine {
         guard signal.interval == settings.timeframe else {
             return .rejection(RiskRejection(.otherTimeframe, "signal on \(signal.interval.rawValue) bars; the engine trades \(settings.timeframe.rawValue)"))
         }
-        let state = session?.state ?? .stopped
         switch signal.side {
         case .buy:
             if openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .buy }) {
                 return .rejection(RiskRejection(.positionOpen, "an entry order for \(symbol) is still working"))
             }
-            let context = RiskManager.EntryContext(
-                symbol: symbol, price: signal.price, atr: windows[symbol]?.atr, equity: equity(), cash: account.cash,
-                openPositions: positions.count + openOrders.values.filter { $0.side == .buy }.count,
-                hasPosition: positions[symbol] != nil, state: state,
-                cooldownUntil: lastStopOut[symbol].map { risk.cooldownEnd(afterStopOutAt: $0, interval: settings.timeframe) },
-                now: signal.barTime.addingTimeInterval(TimeInterval(signal.interval.seconds)), rules: settings.rules(for: symbol)
+            let plan = kernel.planEntry(
+                symbol: symbol, price: signal.price, atr: windows[symbol]?.atr, marks: marks, workingEntries: openOrders.values.filter { $0.side == .buy }.count,
+                now: signal.barTime.addingTimeInterval(TimeInterval(signal.interval.seconds)), interval: signal.interval
             )
-            switch risk.planEntry(context) {
+            switch plan {
             case .failure(let rejection): return .rejection(rejection)
             case .success(let plan):
                 let exits = PlannedExits(plan.exitPlan(decisionPrice: signal.price))
@@ -110,17 +106,14 @@ extension TradingEngine {
                 ))
             }
         case .sell:
-            guard state.allowsExits else { return .rejection(RiskRejection(.tradingStopped, "trading is stopped (kill switch): nothing is sent until an operator resumes")) }
-            guard let position = positions[symbol], position.quantity > 0 else {
-                return .rejection(RiskRejection(.noPosition, "no \(symbol) position to sell; spot trading is long only"))
+            switch kernel.planExit(symbol: symbol, exitWorking: openOrders.values.contains { $0.symbol == symbol && $0.side == .sell }) {
+            case .failure(let rejection): return .rejection(rejection)
+            case .success(let quantity):
+                return .order(OrderDraft(
+                    clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .sell, quantity: quantity, cause: .signal,
+                    signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: nil
+                ))
             }
-            if openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .sell }) {
-                return .rejection(RiskRejection(.exitPending, "an exit for \(symbol) is already working"))
-            }
-            return .order(OrderDraft(
-                clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .sell, quantity: position.quantity, cause: .signal,
-                signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: nil
-            ))
         }
     }
 }

@@ -33,17 +33,16 @@ public actor TradingEngine {
     let logger: Logger
     let crashPoint: CrashPoint?
     let startOptions: EngineStartOptions
-    let risk: RiskManager
 
     var role: Role = .standby
     var notReadyReason: String? = "waiting for the leader lock"
     var fence: LeaderFence?
+    /// The session's identity and how it was opened; what trading changes (positions, cash, limits, state) is the
+    /// kernel's.
     var session: SessionRecord?
-    var positions: [Symbol: Position] = [:]
+    var kernel: TradingKernel
     var openOrders: [String: OrderRecord] = [:]
-    var account = AccountState(cash: 0, realizedPnl: 0, feesPaid: 0)
     var windows: [Symbol: MarketWindow] = [:]
-    var lastStopOut: [Symbol: Date] = [:]
     var lastSignalAt: Date?
     var lastSnapshot: (time: Date, equity: Decimal)?
     /// A trailing stop ratcheted up since the last snapshot, so the snapshot must persist it.
@@ -65,11 +64,30 @@ public actor TradingEngine {
         self.startOptions = startOptions
         self.logger = logger
         self.crashPoint = crashPoint
-        self.risk = RiskManager(settings: settings.risk, takerFeeRate: settings.execution.takerFeeRate)
+        self.kernel = Self.kernel(settings: settings, session: nil, stored: nil)
     }
 
+    /// The kernel for `session` as stored, or an empty one while no session is open.
+    static func kernel(settings: EngineSettings, session: SessionRecord?, stored: StoredTradingState?) -> TradingKernel {
+        TradingKernel(
+            risk: RiskManager(settings: settings.risk, takerFeeRate: settings.execution.takerFeeRate),
+            symbolRules: settings.symbolRules, account: stored?.account ?? AccountState(cash: 0, realizedPnl: 0, feesPaid: 0),
+            positions: stored?.positions ?? [:], lastStopOut: stored?.lastStopOut ?? [:],
+            limits: LossLimitState(
+                state: session?.state ?? .stopped, peakEquity: session?.peakEquity ?? 0, tradingDay: session?.tradingDay,
+                dayStartEquity: session?.dayStartEquity, initialBalance: session?.initialBalance ?? 0
+            )
+        )
+    }
+
+    /// The trading state of the open session; nil while none is open.
+    var state: TradingState? { session == nil ? nil : kernel.state }
+
+    /// Every symbol's last close.
+    var marks: [Symbol: Decimal] { windows.compactMapValues(\.mark) }
+
     public var status: Status {
-        Status(role: role, ready: notReadyReason == nil, notReadyReason: notReadyReason, state: session?.state, sessionID: session?.id)
+        Status(role: role, ready: notReadyReason == nil, notReadyReason: notReadyReason, state: state, sessionID: session?.id)
     }
 
     // MARK: Serial execution
@@ -151,10 +169,9 @@ public actor TradingEngine {
         notReadyReason = reason
         fence = nil
         session = nil
-        positions = [:]
+        kernel = Self.kernel(settings: settings, session: nil, stored: nil)
         openOrders = [:]
         windows = [:]
-        lastStopOut = [:]
         lastSnapshot = nil
         metrics.role(leader: role == .leader)
     }

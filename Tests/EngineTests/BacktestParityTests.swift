@@ -17,28 +17,39 @@ import Testing
 struct BacktestParityTests {
     typealias F = EngineFixture
 
-    @Test("600 synthetic bars, SMA(5, 20) with risk sizing and stops: the same round trips and the same cash")
-    func sameTrades() async throws {
+    /// What the engine did with the candles: its round trips, last cash, the open time of the bar after which it
+    /// reported itself halted, and the reason it recorded.
+    struct EngineRun {
+        var trades: [(Decimal, Decimal, Decimal, Decimal, Decimal, String, Date, Date)]
+        var cash: Decimal
+        var haltedAfterBar: Date?
+        var haltReasons: [String]
+    }
+
+    static let strategyParameters: [String: Double] = ["fast": 5, "slow": 20]
+
+    static func candles() async throws -> [Candle] {
         let start = try Date("2024-03-01T00:00:00Z", strategy: .iso8601)
-        let candles = try await SyntheticProvider(seed: 11).candles(symbol: F.btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(600 * 60))
-        var settings = EngineSettings.autonomous(maxCapital: 10_000, timeframe: .oneMinute, symbols: [F.btc], marketExchange: "synthetic")
-        settings.risk.dailyLossLimitPercent = 100
-        settings.risk.maxDrawdownPercent = 100
-        let strategyParameters: [String: Double] = ["fast": 5, "slow": 20]
+        return try await SyntheticProvider(seed: 11).candles(symbol: F.btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(600 * 60))
+    }
 
-        let backtest = Backtester.run(
+    static func backtest(_ candles: [Candle], settings: EngineSettings) throws -> BacktestResult {
+        Backtester.run(
             strategy: try SMACrossover.make(strategyParameters), candles: candles,
-            configuration: BacktestConfiguration(initialCash: 10_000, sizing: .risk(settings.risk), execution: settings.execution, rules: settings.rules(for: F.btc))
+            configuration: BacktestConfiguration(initialCash: settings.maxCapital, sizing: .risk(settings.risk), execution: settings.execution, rules: settings.rules(for: F.btc))
         )
-        #expect(backtest.trades.count >= 3, "the series should make a few round trips")
-        #expect(Set(backtest.trades.map(\.exitReason)) == [.stopLoss, .signal], "both exits by signal and by stop are compared")
+    }
 
+    /// Each candle pushed alone, then the strategy's signals on it, as the signal service would send them.
+    static func engine(_ candles: [Candle], settings: EngineSettings) async throws -> EngineRun {
         try await TestDatabase.withMigratedDatabase { url, postgres in
-            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: settings).test(.router) { client in
+            let haltedAfterBar = try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: settings).test(.router) { client -> Date? in
                 try await client.waitUntilReady()
+                var haltedAfterBar: Date?
                 var strategy = try SMACrossover.make(strategyParameters)
                 for candle in candles {
-                    _ = try await F.postCandles([candle], client: client)
+                    let result = try await F.postCandles([candle], client: client)
+                    if result.state == "halted", haltedAfterBar == nil { haltedAfterBar = candle.openTime }
                     for signal in strategy.evaluate(candle) {
                         let rows = try await postgres.query(
                             """
@@ -51,24 +62,71 @@ struct BacktestParityTests {
                         _ = try await F.postSignals([try rows[0].decode(Int64.self)], client: client)
                     }
                 }
+                return haltedAfterBar
             }
-            let engineTrades = try await postgres.query(
+            let trades = try await postgres.query(
                 "SELECT quantity, entry_price, exit_price, pnl, fees, exit_reason, entry_time, exit_time FROM trades ORDER BY id"
             ).collect().map { try $0.decode((Decimal, Decimal, Decimal, Decimal, Decimal, String, Date, Date).self) }
-            #expect(engineTrades.count == backtest.trades.count)
-            for (engine, tested) in zip(engineTrades, backtest.trades) {
-                #expect(engine.0 == tested.quantity)
-                #expect(engine.1 == tested.entryPrice)
-                #expect(engine.2 == tested.exitPrice)
-                #expect(engine.3 == tested.pnl)
-                #expect(engine.4 == tested.fees)
-                #expect(engine.5 == tested.exitReason.rawValue)
-                #expect(engine.6.epochMilliseconds == tested.entryTime.epochMilliseconds)
-                #expect(engine.7.epochMilliseconds == tested.exitTime.epochMilliseconds)
-            }
             let cash = try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
-            let backtestCash = backtest.finalEquity - (backtest.openTrade.map { $0.quantity * candles.last!.close } ?? 0)
-            #expect(cash == backtestCash)
+            let reasons = try await postgres.query("SELECT reason FROM risk_events WHERE kind IN ('max_drawdown', 'daily_loss_limit') ORDER BY id")
+                .collect().map { try $0.decode(String.self) }
+            return EngineRun(trades: trades, cash: cash, haltedAfterBar: haltedAfterBar, haltReasons: reasons)
         }
+    }
+
+    static func expectSameTrades(_ engine: EngineRun, _ backtest: BacktestResult, lastClose: Decimal) {
+        #expect(engine.trades.count == backtest.trades.count)
+        for (engine, tested) in zip(engine.trades, backtest.trades) {
+            #expect(engine.0 == tested.quantity)
+            #expect(engine.1 == tested.entryPrice)
+            #expect(engine.2 == tested.exitPrice)
+            #expect(engine.3 == tested.pnl)
+            #expect(engine.4 == tested.fees)
+            #expect(engine.5 == tested.exitReason.rawValue)
+            #expect(engine.6.epochMilliseconds == tested.entryTime.epochMilliseconds)
+            #expect(engine.7.epochMilliseconds == tested.exitTime.epochMilliseconds)
+        }
+        #expect(engine.cash == backtest.finalEquity - (backtest.openTrade.map { $0.quantity * lastClose } ?? 0))
+    }
+
+    @Test("600 synthetic bars, SMA(5, 20) with risk sizing and stops: the same round trips and the same cash")
+    func sameTrades() async throws {
+        let candles = try await Self.candles()
+        var settings = EngineSettings.autonomous(maxCapital: 10_000, timeframe: .oneMinute, symbols: [F.btc], marketExchange: "synthetic")
+        settings.risk.dailyLossLimitPercent = 100
+        settings.risk.maxDrawdownPercent = 100
+        let backtest = try Self.backtest(candles, settings: settings)
+        #expect(backtest.trades.count >= 3, "the series should make a few round trips")
+        #expect(Set(backtest.trades.map(\.exitReason)) == [.stopLoss, .signal], "both exits by signal and by stop are compared")
+        #expect(backtest.halts.isEmpty)
+        let engine = try await Self.engine(candles, settings: settings)
+        Self.expectSameTrades(engine, backtest, lastClose: candles.last!.close)
+        #expect(engine.haltedAfterBar == nil)
+    }
+
+    @Test(
+        "a tight loss limit: the backtest and the engine halt on the same bar, for the same reason, and trade alike after it",
+        arguments: ["max_drawdown", "daily_loss_limit"]
+    )
+    func sameHalt(limit: String) async throws {
+        let candles = try await Self.candles()
+        var settings = EngineSettings.autonomous(maxCapital: 10_000, timeframe: .oneMinute, symbols: [F.btc], marketExchange: "synthetic")
+        settings.risk.dailyLossLimitPercent = limit == "daily_loss_limit" ? Decimal(string: "0.2")! : 100
+        settings.risk.maxDrawdownPercent = limit == "max_drawdown" ? Decimal(string: "0.2")! : 100
+        let backtest = try Self.backtest(candles, settings: settings)
+        let halt = try #require(backtest.halts.first, "the series falls 0.32 % from a peak")
+        #expect(backtest.halts.count == 1, "a halt holds until an operator resumes")
+        #expect(halt.kind == limit)
+        var wide = settings
+        wide.risk.dailyLossLimitPercent = 100
+        wide.risk.maxDrawdownPercent = 100
+        let unlimited = try Self.backtest(candles, settings: wide)
+        #expect(backtest.trades.count < unlimited.trades.count, "no entries after the halt")
+        #expect(backtest.trades.allSatisfy { $0.entryTime <= halt.time.addingTimeInterval(60) })
+
+        let engine = try await Self.engine(candles, settings: settings)
+        #expect(engine.haltedAfterBar == halt.time)
+        #expect(engine.haltReasons == [halt.reason])
+        Self.expectSameTrades(engine, backtest, lastClose: candles.last!.close)
     }
 }

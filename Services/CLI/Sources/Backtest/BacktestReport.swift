@@ -16,7 +16,7 @@ enum BacktestReport {
             ("total return", number(s.totalReturnPercent, 3) + " %"),
             ("CAGR", number(s.cagrPercent) + " %"),
             ("volatility (ann.)", number(s.annualizedVolatilityPercent) + " %"),
-            ("Sharpe", number(s.sharpe, 4)),
+            ("Sharpe", number(s.sharpe, 4) + " (\(Int(s.calendar.tradingDaysPerYear)) days a year)"),
             ("Sortino", number(s.sortino, 4)),
             ("Calmar", number(s.calmar, 4)),
             ("max drawdown", number(s.maxDrawdownPercent, 3) + " % over \(number(s.maxDrawdownDays, 0)) days"),
@@ -27,6 +27,7 @@ enum BacktestReport {
             ("average win / loss", number(s.averageWin) + " / " + number(s.averageLoss)),
             ("exposure", number(s.exposurePercent) + " %"),
             ("fees", number(s.feesPaid)),
+            ("halts", result.halts.isEmpty ? "none" : result.halts.map { "\($0.time.formatted(.iso8601)) \($0.kind): \($0.reason)" }.joined(separator: "\n" + String(repeating: " ", count: 21))),
             ("run time", String(format: "%.3f s (%.0f bars/s)", seconds, seconds > 0 ? Double(result.bars) / seconds : 0)),
         ]
         return rows.map { "\($0.0.padding(toLength: 20, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")
@@ -47,11 +48,16 @@ enum BacktestReport {
             var parameters: [String]
             var finalEquity: String
             var statistics: BacktestStatistics
-            enum CodingKeys: String, CodingKey { case strategy, parameters, statistics; case finalEquity = "final_equity" }
+            /// Each loss-limit halt: the bar's time, the limit, and why.
+            var halts: [BacktestResult.Halt]
+            enum CodingKeys: String, CodingKey { case strategy, parameters, statistics, halts; case finalEquity = "final_equity" }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let summary = try encoder.encode(Summary(strategy: strategy, parameters: parameters, finalEquity: result.finalEquity.description, statistics: result.statistics))
+        encoder.dateEncodingStrategy = .iso8601
+        let summary = try encoder.encode(Summary(
+            strategy: strategy, parameters: parameters, finalEquity: result.finalEquity.description, statistics: result.statistics, halts: result.halts
+        ))
         let report = Data(BacktestHTMLReport.render(result, strategy: strategy, parameters: parameters).utf8)
         for (name, contents) in [("trades.csv", Data(trades.utf8)), ("summary.json", summary), ("report.html", report)] {
             do {

@@ -50,7 +50,7 @@ public struct EngineSettings: Sendable, Equatable {
 
     /// The settings as stored with the trading session, so a session says what it traded under.
     var json: String {
-        let file = EngineSettingsFile(
+        let file = TradingSettingsFile(
             maxCapital: maxCapital, timeframe: timeframe.rawValue, symbols: symbols.map(\.rawValue), risk: risk, execution: execution,
             symbolRules: Dictionary(uniqueKeysWithValues: symbolRules.map { ($0.key.rawValue, $0.value) })
         )
@@ -107,62 +107,15 @@ public struct EngineSettings: Sendable, Equatable {
     }
 
     static func loadExpert(path: String, exchange: String) throws(ConfigurationError) -> EngineSettings {
-        let variable = "KEELSON_ENGINE_CONFIG"
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigurationError(variable: variable, problem: "cannot read '\(path)'; expected the path of the engine's JSON configuration file")
-        }
-        let file: EngineSettingsFile
+        let file: TradingSettingsFile.Settings
         do {
-            file = try JSONDecoder().decode(EngineSettingsFile.self, from: data)
-        } catch let error as DecodingError {
-            throw ConfigurationError(variable: variable, problem: "\(path): \(Self.describe(error)); every parameter is required in expert mode (see docs/ENGINE.md)")
+            file = try TradingSettingsFile.load(path: path)
         } catch {
-            throw ConfigurationError(variable: variable, problem: "\(path): \(error)")
+            throw ConfigurationError(variable: "KEELSON_ENGINE_CONFIG", problem: error.problem)
         }
-        guard file.maxCapital > 0 else { throw ConfigurationError(variable: variable, problem: "\(path): max_capital must be above 0") }
-        let timeframe = try parseTimeframe(file.timeframe, variable: "\(variable) timeframe")
-        let symbols = try parseSymbols(file.symbols.joined(separator: ","), variable: "\(variable) symbols")
-        var rules: [Symbol: SymbolRules] = [:]
-        for (name, rule) in file.symbolRules {
-            guard let symbol = Symbol(rawValue: name.uppercased()) else { throw ConfigurationError(variable: variable, problem: "\(path): symbol_rules: '\(name)' is not a symbol") }
-            rules[symbol] = rule
-        }
-        do {
-            return EngineSettings(
-                origin: .expert, maxCapital: file.maxCapital, timeframe: timeframe, symbols: symbols, marketExchange: exchange,
-                risk: try file.risk.validated(), execution: try file.execution.validated(), symbolRules: rules
-            )
-        } catch {
-            throw ConfigurationError(variable: variable, problem: "\(path): \(error.description)")
-        }
-    }
-
-    static func describe(_ error: DecodingError) -> String {
-        func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let parent = path(context)
-            return "\(parent.isEmpty ? "" : parent + ".")\(key.stringValue) is missing"
-        case .typeMismatch(_, let context), .valueNotFound(_, let context): return "\(path(context)) has the wrong type: \(context.debugDescription)"
-        case .dataCorrupted(let context): return "not valid JSON at \(path(context).isEmpty ? "the top" : path(context)): \(context.debugDescription)"
-        @unknown default: return "cannot be read"
-        }
-    }
-}
-
-/// The expert-mode file: every parameter, snake_case.
-struct EngineSettingsFile: Codable {
-    var maxCapital: Decimal
-    var timeframe: String
-    var symbols: [String]
-    var risk: RiskSettings
-    var execution: ExecutionModel
-    var symbolRules: [String: SymbolRules]
-
-    enum CodingKeys: String, CodingKey {
-        case timeframe, symbols, risk, execution
-        case maxCapital = "max_capital", symbolRules = "symbol_rules"
+        return EngineSettings(
+            origin: .expert, maxCapital: file.maxCapital, timeframe: file.timeframe, symbols: file.symbols, marketExchange: exchange,
+            risk: file.risk, execution: file.execution, symbolRules: file.symbolRules
+        )
     }
 }

@@ -57,6 +57,8 @@ struct BacktestCommandTests {
         (["--strategy", "sma_crossover", "--param", "speed=3"], "sma_crossover has no parameter 'speed'; its parameters are: fast, slow"),
         (["--strategy", "sma_crossover", "--sizing", "half"], "--sizing half is not allowed; expected all-in or risk"),
         (["--strategy", "sma_crossover", "--slippage", "huge"], "--slippage huge is not a model"),
+        (["--strategy", "sma_crossover", "--engine-config", "/nonexistent/engine.json"], "--engine-config: cannot read '/nonexistent/engine.json'"),
+        (["--strategy", "sma_crossover", "--engine-config", "/nonexistent/engine.json", "--fee-bps", "5"], "--fee-bps and --slippage do not go with --engine-config"),
     ])
     func badInput(arguments: [String], expected: String) async throws {
         let result = try await ChildProcess.run("keelson", ["backtest", "--data", SharedReferenceData.url("GOOG.csv").path] + arguments)
@@ -72,5 +74,42 @@ struct BacktestCommandTests {
         let result = try await ChildProcess.run("keelson", ["backtest", "--strategy", "sma_crossover", "--data", file.path])
         #expect(result.exitCode == 2)
         #expect(result.stderr.contains(file.path) && result.stderr.contains("row 3"), Comment(rawValue: result.stderr))
+    }
+
+    /// The engine's expert file with a 2 % drawdown limit; daily stock bars, a million to trade.
+    static let tightEngineConfig = """
+    {"max_capital": 1000000, "timeframe": "1d", "symbols": ["DATA"],
+     "risk": {"risk_per_trade_percent": 1, "atr_period": 14, "stop_atr_multiple": 2, "take_profit_reward_ratio": 3, "trailing_atr_multiple": 3,
+              "max_position_notional": 250000, "max_symbol_exposure_percent": 25, "max_open_positions": 3, "cooldown_bars": 5,
+              "daily_loss_limit_percent": 50, "max_drawdown_percent": 2},
+     "execution": {"spread_bps": 2, "impact_bps": 50, "volatility_factor": 0.05, "taker_fee_rate": 0.001, "maker_fee_rate": 0.001,
+                   "latency_ms": 50, "max_participation": 0.25},
+     "symbol_rules": {"DATA": {"tick_size": 0.01, "step_size": 1, "min_quantity": 1, "min_notional": 5}}}
+    """
+
+    @Test("--engine-config with a tight drawdown limit halts the backtest and says so in the summary, summary.json and report.html")
+    func engineConfigHalts() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("backtest-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent("engine.json")
+        try Self.tightEngineConfig.write(to: config, atomically: true, encoding: .utf8)
+        let result = try await ChildProcess.run("keelson", [
+            "backtest", "--strategy", "sma_crossover", "--param", "fast=10", "--param", "slow=30", "--data", SharedReferenceData.url("GOOG.csv").path,
+            "--engine-config", config.path, "--out", directory.appendingPathComponent("out").path,
+        ])
+        #expect(result.exitCode == 0, Comment(rawValue: result.stderr))
+        let haltLine = result.stdout.split(separator: "\n").first { $0.hasPrefix("halts ") }.map(String.init) ?? ""
+        #expect(haltLine.contains("max_drawdown: drawdown") && haltLine.contains("reached the limit of 2 %"), Comment(rawValue: result.stdout))
+        #expect(result.stdout.contains("final equity         "))
+
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("out/summary.json"))) as? [String: Any]
+        let halts = summary?["halts"] as? [[String: Any]] ?? []
+        #expect(halts.count == 1)
+        #expect(halts.first?["kind"] as? String == "max_drawdown")
+        #expect((halts.first?["time"] as? String)?.hasPrefix("20") == true)
+        #expect((summary?["statistics"] as? [String: Any])?["calendar"] as? String == "weekdays")
+        let report = try String(contentsOf: directory.appendingPathComponent("out/report.html"), encoding: .utf8)
+        #expect(report.components(separatedBy: #"<line class="halt""#).count - 1 == 3, "a halt line on each of the three charts")
+        #expect(report.contains(#"<h2 id="halts">Halts</h2>"#))
     }
 }

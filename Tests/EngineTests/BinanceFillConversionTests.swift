@@ -2,6 +2,7 @@
 import Foundation
 import KeelsonDomain
 import KeelsonExchanges
+import KeelsonTrading
 import Testing
 
 @Suite("Binance executions in the engine's accounting: commission as a quote-asset fee")

@@ -35,6 +35,8 @@ let package = Package(
         // backtester all run this code.
         .target(name: "KeelsonIndicators", path: "Shared/KeelsonIndicators", swiftSettings: swiftSettings),
         .target(name: "KeelsonDomain", path: "Shared/KeelsonDomain", swiftSettings: swiftSettings),
+        // The internal requests and paths that a sending and a receiving service share.
+        .target(name: "KeelsonContracts", dependencies: ["KeelsonDomain"], path: "Shared/KeelsonContracts", swiftSettings: swiftSettings),
         .target(name: "KeelsonMarketData", dependencies: ["KeelsonDomain"], path: "Shared/KeelsonMarketData", swiftSettings: swiftSettings),
         .target(
             name: "KeelsonStrategies",
@@ -121,7 +123,7 @@ let package = Package(
         .target(
             name: "GatewayService",
             dependencies: [
-                "KeelsonServiceKit", "KeelsonPersistence",
+                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonContracts",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -136,6 +138,7 @@ let package = Package(
             name: "EngineService",
             dependencies: [
                 "KeelsonServiceKit", "KeelsonTrading", "KeelsonDomain", "KeelsonPersistence", "KeelsonStrategies", "KeelsonIndicators", "KeelsonExchanges",
+                "KeelsonContracts",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -143,9 +146,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "keelson-engine", dependencies: ["EngineService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Engine/Main", swiftSettings: swiftSettings),
-        .target(name: "MarketDataService", dependencies: ["KeelsonServiceKit", "KeelsonMarketData", "KeelsonExchanges", "KeelsonDomain", "KeelsonPersistence"], path: "Services/MarketData/Sources", swiftSettings: swiftSettings),
+        .target(name: "MarketDataService", dependencies: ["KeelsonServiceKit", "KeelsonMarketData", "KeelsonExchanges", "KeelsonDomain", "KeelsonPersistence", "KeelsonContracts"], path: "Services/MarketData/Sources", swiftSettings: swiftSettings),
         .executableTarget(name: "keelson-marketdata", dependencies: ["MarketDataService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/MarketData/Main", swiftSettings: swiftSettings),
-        .target(name: "SignalsService", dependencies: ["KeelsonServiceKit", "KeelsonStrategies", "KeelsonDomain", "KeelsonPersistence"], path: "Services/Signals/Sources", swiftSettings: swiftSettings),
+        .target(name: "SignalsService", dependencies: ["KeelsonServiceKit", "KeelsonStrategies", "KeelsonDomain", "KeelsonPersistence", "KeelsonContracts"], path: "Services/Signals/Sources", swiftSettings: swiftSettings),
         .executableTarget(name: "keelson-signals", dependencies: ["SignalsService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Signals/Main", swiftSettings: swiftSettings),
         .target(
             name: "KeelsonCLI",
@@ -229,6 +232,7 @@ let package = Package(
             name: "SignalsServiceTests",
             dependencies: [
                 "SignalsService", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonStrategies",
+                "KeelsonContracts",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -256,6 +260,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "EngineService", "KeelsonTrading", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonStrategies",
+                "KeelsonContracts",
                 "KeelsonBacktest", "KeelsonMarketData", "KeelsonExchanges", "KeelsonFakeExchange",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -222,11 +222,12 @@ public struct BacktestRun {
             orderID: orderID, side: order.side, quantity: filled.quantity, price: filled.price, fee: filled.fee,
             time: time.addingTimeInterval(latency), cause: order.cause
         )
-        // The engine marks a fill at its bar's close.
-        guard let outcome = try? kernel.apply(fill, symbol: bar.symbol, plannedExits: order.exits, marks: [bar.symbol: bar.close]) else {
+        guard let outcome = try? kernel.apply(fill, symbol: bar.symbol, plannedExits: order.exits) else {
             working = nil
             return
         }
+        // The engine values every fill at its bar's close, which may set a new peak for the drawdown limit.
+        if limitWatch != nil { _ = kernel.valuation(marks: [bar.symbol: bar.close]) }
         if let trade = outcome.closedTrade { trades.append(trade) }
         let position = outcome.position
         inMarket = position.quantity.isPositive

@@ -2,6 +2,7 @@ import EngineService
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import KeelsonContracts
 import KeelsonDomain
 import KeelsonPersistence
 import KeelsonServiceKit
@@ -57,20 +58,19 @@ enum EngineFixture {
         throw TestSetupError("no signal id returned")
     }
 
-    struct CandleBatch: Encodable { var candles: [Candle] }
 
     struct SignalResults: Decodable { var results: [TradingEngine.SignalResult] }
 
     static func postSignals(_ ids: [Int64], client: some TestClientProtocol) async throws -> [TradingEngine.SignalResult] {
-        let body = try JSONSerialization.data(withJSONObject: ["signals": ids.map { ["id": $0] }])
-        let response = try await client.execute(uri: "/internal/v1/signals", method: .post, headers: auth, body: ByteBuffer(bytes: body))
+        let body = try JSONCoding.encoder.encode(SignalBatch(ids: ids))
+        let response = try await client.execute(uri: InternalRoute.signals.path, method: .post, headers: auth, body: ByteBuffer(bytes: body))
         guard response.status == .ok else { throw TestSetupError("POST /internal/v1/signals: \(response.status) \(String(buffer: response.body))") }
         return try JSONDecoder().decode(SignalResults.self, from: response.body).results
     }
 
     static func postCandles(_ candles: [Candle], client: some TestClientProtocol) async throws -> TradingEngine.CandleResult {
         let body = try JSONCoding.encoder.encode(CandleBatch(candles: candles))
-        let response = try await client.execute(uri: "/internal/v1/candles", method: .post, headers: auth, body: ByteBuffer(bytes: body))
+        let response = try await client.execute(uri: InternalRoute.candles.path, method: .post, headers: auth, body: ByteBuffer(bytes: body))
         guard response.status == .ok else { throw TestSetupError("POST /internal/v1/candles: \(response.status) \(String(buffer: response.body))") }
         return try JSONDecoder().decode(TradingEngine.CandleResult.self, from: response.body)
     }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KeelsonContracts
 import KeelsonDomain
 import KeelsonPersistence
 import KeelsonServiceKit
@@ -69,12 +70,13 @@ struct EngineProcess {
     }
 
     func postSignals(_ ids: [Int64], timeout: TimeAmount = .seconds(10)) async throws -> Reply {
-        try await request("/internal/v1/signals", method: .POST, body: #"{"signals":[\#(ids.map { #"{"id":\#($0)}"# }.joined(separator: ","))]}"#, timeout: timeout)
+        let body = try JSONCoding.encoder.encode(SignalBatch(ids: ids))
+        return try await request(InternalRoute.signals.path, method: .POST, body: String(decoding: body, as: UTF8.self), timeout: timeout)
     }
 
     func postCandles(_ candles: [Candle], timeout: TimeAmount = .seconds(10)) async throws -> Reply {
-        let body = try JSONCoding.encoder.encode(EngineFixture.CandleBatch(candles: candles))
-        return try await request("/internal/v1/candles", method: .POST, body: String(decoding: body, as: UTF8.self), timeout: timeout)
+        let body = try JSONCoding.encoder.encode(CandleBatch(candles: candles))
+        return try await request(InternalRoute.candles.path, method: .POST, body: String(decoding: body, as: UTF8.self), timeout: timeout)
     }
 
     func stop() async throws {

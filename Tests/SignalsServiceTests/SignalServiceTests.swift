@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KeelsonContracts
 import KeelsonDomain
 import KeelsonPersistence
 import KeelsonServiceKit
@@ -138,12 +139,11 @@ struct SignalServiceTests {
 
     @Test("new signals are forwarded to the engine with the inter-service token")
     func forwarding() async throws {
-        struct Payload: Decodable { var signals: [StoredSignal] }
         let received = Received()
         let engineRouter = Router()
-        engineRouter.post("internal/v1/signals") { request, context -> HTTPResponse.Status in
-            let payload = try await request.decode(as: Payload.self, context: context)
-            await received.add(payload.signals.map(\.id), authorization: request.headers[.authorization])
+        engineRouter.post(RouterPath(InternalRoute.signals.path)) { request, context -> HTTPResponse.Status in
+            let batch = try await request.decode(as: SignalBatch.self, context: context)
+            await received.add(batch.ids, authorization: request.headers[.authorization])
             return .ok
         }
         let fakeEngine = Application(router: engineRouter, configuration: .init(address: .hostname("127.0.0.1", port: 0)))

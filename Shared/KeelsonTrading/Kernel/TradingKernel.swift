@@ -76,21 +76,23 @@ public struct TradingKernel: Sendable {
 
     // MARK: Executions
 
-    /// What one execution did.
-    public struct FillOutcome: Sendable {
-        /// The symbol's position after the fill; its quantity is zero when the fill closed it.
-        public var position: Position
-        public var closedTrade: ClosedTrade?
-        public var equity: Decimal
-        public var unrealizedPnl: Decimal
-    }
-
     /// Applies an execution of the order `fill.orderID` on `symbol`: the position (opened by this fill when there
-    /// is none), its protective stops when the order is an entry with `plannedExits`, cash, fees, realised PnL,
-    /// the cooldown after a stop-out, and the peak equity at `marks` (the fill's price where there is no mark).
-    public mutating func apply(_ fill: FillInput, symbol: Symbol, plannedExits: ExitPlan?, marks: [Symbol: Decimal]) throws(AccountingError) -> FillOutcome {
-        var position = positions[symbol] ?? Position(symbol: symbol, entryOrderID: fill.orderID, openedAt: fill.time, stops: nil)
-        let effect = try position.apply(fill)
+    /// is none), its protective stops when the order is an entry with `plannedExits`, cash, fees, realised PnL and
+    /// the cooldown after a stop-out. Returns the symbol's position after the fill (quantity zero when the fill
+    /// closed it) and the round trip it closed. The peak moves in `valuation(marks:)`, which the engine asks at every
+    /// fill and a backtest only when it watches loss limits.
+    public mutating func apply(
+        _ fill: FillInput, symbol: Symbol, plannedExits: ExitPlan?
+    ) throws(AccountingError) -> (position: Position, closedTrade: ClosedTrade?) {
+        // Moved out of the dictionary and back rather than copied: this runs on every fill of a backtest.
+        var position = positions.removeValue(forKey: symbol) ?? Position(symbol: symbol, entryOrderID: fill.orderID, openedAt: fill.time, stops: nil)
+        let effect: FillEffect
+        do {
+            effect = try position.apply(fill)
+        } catch {
+            positions[symbol] = position.quantity.isPositive ? position : nil
+            throw error
+        }
         if fill.side == .buy, let plannedExits {
             var stops = plannedExits.stops(entryPrice: position.averageEntryPrice, rules: rules(for: symbol))
             stops.highestPrice = max(position.stops?.highestPrice ?? 0, position.averageEntryPrice)
@@ -99,15 +101,18 @@ public struct TradingKernel: Sendable {
         account.cash = account.cash.plus(effect.cashDelta)
         account.realizedPnl = account.realizedPnl.plus(effect.realizedPnlDelta)
         account.feesPaid = account.feesPaid.plus(fill.fee)
-        positions[symbol] = position.quantity.isPositive ? position : nil
+        if position.quantity.isPositive { positions[symbol] = position }
         if let trade = effect.closedTrade, trade.exitReason == .stopLoss || trade.exitReason == .trailingStop {
             lastStopOut[symbol] = trade.exitTime
         }
-        var fillMarks = marks
-        if fillMarks[symbol] == nil { fillMarks[symbol] = fill.price }
-        let equity = equity(marks: fillMarks)
+        return (position, effect.closedTrade)
+    }
+
+    /// Equity and unrealised PnL at `marks` after a fill, the peak raised to that equity.
+    public mutating func valuation(marks: [Symbol: Decimal]) -> (equity: Decimal, unrealizedPnl: Decimal) {
+        let equity = equity(marks: marks)
         limits.peakEquity = max(limits.peakEquity, equity)
-        return FillOutcome(position: position, closedTrade: effect.closedTrade, equity: equity, unrealizedPnl: unrealizedPnl(marks: fillMarks))
+        return (equity, unrealizedPnl(marks: marks))
     }
 
     /// An order's average fill price after another execution, to 12 places.

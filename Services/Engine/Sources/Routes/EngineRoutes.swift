@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeelsonContracts
 import KeelsonDomain
 import KeelsonServiceKit
 import KeelsonTrading
@@ -13,21 +14,8 @@ struct EngineRoutes {
     let queries: TradingQueries
     let settings: EngineSettings
 
-    struct SignalBatch: Decodable {
-        struct Reference: Decodable { var id: Int64 }
-        var signals: [Reference]
-    }
-
     struct SignalBatchResult: ResponseEncodable { var results: [TradingEngine.SignalResult] }
 
-    struct CandleBatch: Decodable { var candles: [Candle] }
-
-    struct ControlRequest: Decodable { var reason: String? }
-
-    struct MaintenanceRequest: Decodable {
-        var enabled: Bool?
-        var reason: String?
-    }
 
     struct RiskView: ResponseEncodable {
         var state: String
@@ -73,14 +61,14 @@ struct EngineRoutes {
             return RiskView(state: session.status, stateReason: session.statusReason, limits: settings.risk, events: try await queries.riskEvents(sessionID: session.id, limit: 50))
         }
 
-        internalRoutes.post("v1/signals") { request, context -> SignalBatchResult in
+        internalRoutes.post(RouterPath(InternalRoute.signals.relativePath)) { request, context -> SignalBatchResult in
             let batch = try await request.decode(as: SignalBatch.self, context: context)
             guard !batch.signals.isEmpty, batch.signals.count <= Self.maxBatch else {
                 throw APIError.badRequest("signals must hold 1 to \(Self.maxBatch) signals; this batch has \(batch.signals.count)")
             }
-            return SignalBatchResult(results: try await engine.handle(signalIDs: batch.signals.map(\.id)))
+            return SignalBatchResult(results: try await engine.handle(signalIDs: batch.ids))
         }
-        internalRoutes.post("v1/candles") { request, context -> TradingEngine.CandleResult in
+        internalRoutes.post(RouterPath(InternalRoute.candles.relativePath)) { request, context -> TradingEngine.CandleResult in
             let received = ContinuousClock.now
             let batch = try await request.decode(as: CandleBatch.self, context: context)
             guard batch.candles.count <= Self.maxBatch else {
@@ -98,7 +86,7 @@ struct EngineRoutes {
             ("close-all", { try await engine.closeAll(reason: $0) }),
         ]
         for (name, action) in controls {
-            internalRoutes.post("v1/trading/\(name)") { request, context -> ControlResponse in
+            internalRoutes.post(RouterPath(InternalRoute.tradingControl(name).relativePath)) { request, context -> ControlResponse in
                 let body = try await request.decode(as: ControlRequest.self, context: context)
                 guard let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
                     throw APIError.badRequest("a reason is required: {\"reason\": \"why you \(name)\"}; it is recorded in risk_events")
@@ -106,7 +94,7 @@ struct EngineRoutes {
                 return ControlResponse(result: try await action(String(reason.prefix(500))))
             }
         }
-        internalRoutes.post("v1/trading/maintenance") { request, context -> ControlResponse in
+        internalRoutes.post(RouterPath(InternalRoute.maintenance.relativePath)) { request, context -> ControlResponse in
             let body = try await request.decode(as: MaintenanceRequest.self, context: context)
             guard let enabled = body.enabled else {
                 throw APIError.badRequest("enabled is required: {\"enabled\": true, \"reason\": \"…\"} turns maintenance on, false turns it off")

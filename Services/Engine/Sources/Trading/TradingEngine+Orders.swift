@@ -146,15 +146,17 @@ extension TradingEngine {
         )
         // Applied to a copy: memory changes only once the database has the fill.
         var next = kernel
-        let outcome = try next.apply(input, symbol: order.symbol, plannedExits: order.plannedExits?.plan, marks: marks)
+        let outcome = try next.apply(input, symbol: order.symbol, plannedExits: order.plannedExits?.plan)
+        // A symbol without a bar yet is marked at the fill's price.
         var fillMarks = marks
         if fillMarks[order.symbol] == nil { fillMarks[order.symbol] = execution.price }
+        let value = next.valuation(marks: fillMarks)
 
         let commit = FillCommit(
             order: order, previousStatus: previous, exchangeFillID: execution.exchangeFillID, fill: input, executedQuantity: execution.quantity,
             commission: execution.commission?.description, expectedPrice: order.expectedPrice,
             slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds, position: outcome.position, trade: outcome.closedTrade,
-            account: next.account, equity: outcome.equity, unrealizedPnl: outcome.unrealizedPnl, peakEquity: next.limits.peakEquity, marks: fillMarks
+            account: next.account, equity: value.equity, unrealizedPnl: value.unrealizedPnl, peakEquity: next.limits.peakEquity, marks: fillMarks
         )
         let recorded = try await store.applyFill(commit, sessionID: session.id, fence: try requireFence())
         await broker.confirm(execution)
@@ -165,7 +167,7 @@ extension TradingEngine {
         if crashPoint == .afterFillRecorded { crashPoint?.trigger() }
         fillsRecorded += 1
         lastFillCommittedAt = .now
-        lastSnapshot = (execution.time, outcome.equity)
+        lastSnapshot = (execution.time, value.equity)
         kernel = next
         if order.status.isOpen { openOrders[order.clientOrderID] = order } else { openOrders[order.clientOrderID] = nil }
         metrics.fill(side: order.side, slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeelsonContracts
 import KeelsonServiceKit
 import NIOCore
 
@@ -11,13 +12,6 @@ struct AdminRoutes {
     let marketdata: ServiceClient
     let monitor: HealthMonitor
     let readCache: ReadCache?
-
-    struct ActionRequest: Decodable { var reason: String? }
-
-    struct MaintenanceRequest: Decodable {
-        var enabled: Bool?
-        var reason: String?
-    }
 
     /// Trading controls: gateway name → (role needed, engine control, audit action).
     static let tradingActions: [(name: String, role: APIRole, engineControl: String)] = [
@@ -41,8 +35,8 @@ struct AdminRoutes {
             group.post("api/v1/admin/trading/\(action.name)") { request, context -> Response in
                 let reason = try await Self.reason(request, context: context, action: action.name)
                 return try await forward(
-                    "trading.\(action.name)", reason: reason, to: engine, path: "/internal/v1/trading/\(action.engineControl)",
-                    body: ["reason": reason], context: context
+                    "trading.\(action.name)", reason: reason, to: engine, path: InternalRoute.tradingControl(action.engineControl).path,
+                    body: ControlRequest(reason: reason), context: context
                 )
             }
         }
@@ -53,14 +47,15 @@ struct AdminRoutes {
             }
             let reason = try Self.required(body.reason, action: "maintenance")
             return try await forward(
-                enabled ? "maintenance.on" : "maintenance.off", reason: reason, to: engine, path: "/internal/v1/trading/maintenance",
-                body: ["enabled": enabled, "reason": reason], context: context
+                enabled ? "maintenance.on" : "maintenance.off", reason: reason, to: engine, path: InternalRoute.maintenance.path,
+                body: MaintenanceRequest(enabled: enabled, reason: reason), context: context
             )
         }
         adminGroup.post("api/v1/admin/circuit-breakers/reset") { request, context -> Response in
             let reason = try await Self.reason(request, context: context, action: "circuit-breakers/reset")
             return try await forward(
-                "circuit_breakers.reset", reason: reason, to: marketdata, path: "/internal/v1/circuit-breakers/reset", body: [:], context: context
+                "circuit_breakers.reset", reason: reason, to: marketdata, path: InternalRoute.circuitBreakersReset.path,
+                body: ControlRequest(reason: reason), context: context
             )
         }
         adminGroup.get("api/v1/admin/audit") { request, _ -> AuditList in
@@ -72,7 +67,7 @@ struct AdminRoutes {
     }
 
     static func reason(_ request: Request, context: KeelsonRequestContext, action: String) async throws -> String {
-        let body = try await request.decode(as: ActionRequest.self, context: context)
+        let body = try await request.decode(as: ControlRequest.self, context: context)
         return try required(body.reason, action: action)
     }
 
@@ -87,13 +82,13 @@ struct AdminRoutes {
     /// Sends the action and records its outcome: `ok` or `unchanged` (the service's `changed`), `refused` (4xx),
     /// `failed` (5xx or no answer). The service's answer goes back to the caller as it is.
     private func forward(
-        _ action: String, reason: String, to client: ServiceClient, path: String, body: [String: any Sendable], context: KeelsonRequestContext
+        _ action: String, reason: String, to client: ServiceClient, path: String, body: some Encodable, context: KeelsonRequestContext
     ) async throws -> Response {
         let caller = context.caller
         var entry = AuditEntry(
             actorKeyID: caller?.keyID, actorName: caller?.name, action: action, reason: reason, outcome: "failed", sourceAddress: context.sourceAddress
         )
-        let payload = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        let payload = try JSONCoding.encoder.encode(body)
         let reply: ServiceClient.RawResponse
         do {
             // Every control is idempotent (it sets a state), so a retry after a lost answer cannot act twice.

@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonContracts
 import KeelsonDomain
 import KeelsonServiceKit
 import Logging
@@ -53,9 +54,9 @@ actor SubscriberQueue {
             let batch = Array(pending.prefix(batchSize))
             let start = ContinuousClock.now
             do {
-                let body = try JSONCoding.encoder.encode(["candles": batch])
+                let body = try JSONCoding.encoder.encode(CandleBatch(candles: batch))
                 // Receivers deduplicate by natural key, so repeating a batch whose answer was lost is harmless.
-                let response = try await client.send(.POST, "/internal/v1/candles", body: .init(data: body), idempotent: true)
+                let response = try await client.send(.POST, InternalRoute.candles.path, body: .init(data: body), idempotent: true)
                 guard (200..<300).contains(response.status) else {
                     throw ServiceClientError.status(service: client.service, code: response.status, body: String(buffer: response.body))
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeelsonContracts
 import KeelsonDomain
 import KeelsonPersistence
 import KeelsonServiceKit
@@ -153,7 +154,7 @@ struct MarketDataRoutes {
 
         // Closes every breaker the collector obeys, an exchange's included (for every client of that exchange
         // in this process): the collector goes back to the primary at its next look.
-        internalRoutes.post("v1/circuit-breakers/reset") { _, _ -> BreakerResetList in
+        internalRoutes.post(RouterPath(InternalRoute.circuitBreakersReset.relativePath)) { _, _ -> BreakerResetList in
             var breakers: [BreakerReset] = []
             for breaker in sources.map(\.breaker) {
                 let before = await breaker.reset()
@@ -164,7 +165,7 @@ struct MarketDataRoutes {
 
         // A receiver that missed pushes (it was down, or its queue overflowed) reads what follows the last candle it saw.
 
-        internalRoutes.get("v1/candles/since") { request, _ -> CandleList in
+        internalRoutes.get(RouterPath(InternalRoute.candlesSince.relativePath)) { request, _ -> CandleList in
             let query = QueryReader(request)
             let series = try series(query)
             guard let after = try query.date("after") else {

@@ -1,6 +1,7 @@
-import KeelsonStrategies
 import AsyncHTTPClient
+import KeelsonContracts
 import KeelsonServiceKit
+import KeelsonStrategies
 import Logging
 import ServiceLifecycle
 
@@ -8,10 +9,6 @@ import ServiceLifecycle
 /// Nothing is lost when the engine does not take them: signals are already stored, and the engine catches up
 /// from the signals table. The queue is bounded; when it is full the oldest batch is dropped for the same reason.
 public struct SignalForwarder: Service {
-    struct Payload: Encodable {
-        var signals: [StoredSignal]
-    }
-
     private let stream: AsyncStream<[StoredSignal]>
     private let continuation: AsyncStream<[StoredSignal]>.Continuation
     let client: ServiceClient
@@ -49,7 +46,9 @@ public struct SignalForwarder: Service {
             let part = Array(batch[start..<min(start + Self.signalsPerRequest, batch.count)])
             do {
                 // The engine deduplicates by signal id, so retrying the POST cannot act twice.
-                let response = try await client.send(.POST, "/internal/v1/signals", body: .init(data: JSONCoding.encoder.encode(Payload(signals: part))), idempotent: true)
+                let response = try await client.send(
+                    .POST, InternalRoute.signals.path, body: .init(data: JSONCoding.encoder.encode(SignalBatch(ids: part.map(\.id)))), idempotent: true
+                )
                 guard (200..<300).contains(response.status) else {
                     throw ServiceClientError.status(service: .engine, code: response.status, body: String(buffer: response.body))
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeelsonContracts
 import KeelsonDomain
 import KeelsonServiceKit
 import KeelsonStrategies
@@ -8,10 +9,6 @@ import Logging
 /// `POST /internal/v1/candles`, `GET /api/v1/signals`, `GET /api/v1/strategies`.
 struct SignalRoutes {
     static let maxCandlesPerBatch = 10_000
-
-    struct CandleBatch: Decodable {
-        var candles: [Candle]
-    }
 
     struct CandleBatchResult: ResponseEncodable {
         var received: Int
@@ -56,7 +53,7 @@ struct SignalRoutes {
     let logger: Logger
 
     func register(router: Router<KeelsonRequestContext>, internalRoutes: RouterGroup<KeelsonRequestContext>) {
-        internalRoutes.post("v1/candles") { request, context -> CandleBatchResult in
+        internalRoutes.post(RouterPath(InternalRoute.candles.relativePath)) { request, context -> CandleBatchResult in
             let batch = try await request.decode(as: CandleBatch.self, context: context)
             guard batch.candles.count <= Self.maxCandlesPerBatch else {
                 throw APIError.badRequest("a batch holds at most \(Self.maxCandlesPerBatch) candles; this one has \(batch.candles.count)")

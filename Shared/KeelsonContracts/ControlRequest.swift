@@ -1,0 +1,18 @@
+/// The body of an operator control sent to a service (the engine's trading controls, the collector's circuit-breaker
+/// reset): why, for the audit log and the risk events.
+public struct ControlRequest: Codable, Sendable, Equatable {
+    public var reason: String?
+
+    public init(reason: String?) { self.reason = reason }
+}
+
+/// The body of `POST /internal/v1/trading/maintenance`.
+public struct MaintenanceRequest: Codable, Sendable, Equatable {
+    public var enabled: Bool?
+    public var reason: String?
+
+    public init(enabled: Bool?, reason: String?) {
+        self.enabled = enabled
+        self.reason = reason
+    }
+}

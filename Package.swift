@@ -35,6 +35,9 @@ let package = Package(
         // backtester all run this code.
         .target(name: "KeelsonIndicators", path: "Shared/KeelsonIndicators", swiftSettings: swiftSettings),
         .target(name: "KeelsonDomain", path: "Shared/KeelsonDomain", swiftSettings: swiftSettings),
+        // Configuration reading and errors, the circuit breaker, retry policy, JSON coding: nothing but Foundation, so
+        // the exchange clients need no server library.
+        .target(name: "KeelsonFoundation", path: "Shared/KeelsonFoundation", swiftSettings: swiftSettings),
         // The internal requests and paths that a sending and a receiving service share.
         .target(name: "KeelsonContracts", dependencies: ["KeelsonDomain"], path: "Shared/KeelsonContracts", swiftSettings: swiftSettings),
         .target(name: "KeelsonMarketData", dependencies: ["KeelsonDomain"], path: "Shared/KeelsonMarketData", swiftSettings: swiftSettings),
@@ -59,7 +62,7 @@ let package = Package(
         .target(
             name: "KeelsonServiceKit",
             dependencies: [
-                "KeelsonPersistence",
+                "KeelsonPersistence", "KeelsonFoundation", "KeelsonDomain",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,7 +94,7 @@ let package = Package(
         .target(
             name: "KeelsonExchanges",
             dependencies: [
-                "KeelsonDomain", "KeelsonMarketData", "KeelsonServiceKit",
+                "KeelsonDomain", "KeelsonMarketData", "KeelsonFoundation",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -99,6 +102,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
             path: "Shared/KeelsonExchanges",

@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonDomain
 import Logging
 import PostgresNIO
 
@@ -8,9 +9,8 @@ import PostgresNIO
 /// restore` — look for it in pg_locks, or take it themselves to keep an engine from starting to trade.
 public enum EngineLeaderLock {
     public static let classID: Int32 = 7355
-    public static let modes = ["paper", "live"]
 
-    public static func objectID(mode: String) -> Int32 { mode == "live" ? 2 : 1 }
+    public static func objectID(mode: TradingMode) -> Int32 { mode == .live ? 2 : 1 }
 
     /// A backend holding an engine's leader lock on the current database.
     public struct Holder: Sendable, Equatable {
@@ -30,14 +30,14 @@ public enum EngineLeaderLock {
             FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-              AND l.classid::bigint = \(Int64(classID)) AND l.objid::bigint IN (\(Int64(objectID(mode: "paper"))), \(Int64(objectID(mode: "live"))))
+              AND l.classid::bigint = \(Int64(classID)) AND l.objid::bigint IN (\(Int64(objectID(mode: .paper))), \(Int64(objectID(mode: .live))))
             ORDER BY l.objid, l.pid
             """,
             logger: logger
         )
         var holders: [Holder] = []
         for try await (pid, objectID, application, address, since) in rows.decode((Int32, Int64, String, String?, Date?).self) {
-            holders.append(Holder(pid: pid, mode: objectID == Int64(Self.objectID(mode: "live")) ? "live" : "paper", applicationName: application, clientAddress: address, since: since))
+            holders.append(Holder(pid: pid, mode: objectID == Int64(Self.objectID(mode: .live)) ? "live" : "paper", applicationName: application, clientAddress: address, since: since))
         }
         return holders
     }

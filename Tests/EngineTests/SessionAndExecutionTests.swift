@@ -80,7 +80,7 @@ struct SessionAndExecutionTests {
             }
             // A new session while a position is open: not ready, with the reason.
             let refused = try buildEngineApplication(
-                configuration: configuration, settings: F.settings(), startOptions: EngineStartOptions(mode: "paper", newSession: true)
+                configuration: configuration, settings: F.settings(), startOptions: EngineStartOptions(mode: .paper, newSession: true)
             )
             try await refused.test(.router) { client in
                 var body = ""
@@ -99,7 +99,7 @@ struct SessionAndExecutionTests {
             let lastCash = try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
             try await buildEngineApplication(
                 configuration: configuration, settings: F.settings(),
-                startOptions: EngineStartOptions(mode: "paper", newSession: true, resumeFromLastBalance: true)
+                startOptions: EngineStartOptions(mode: .paper, newSession: true, resumeFromLastBalance: true)
             ).test(.router) { client in
                 try await client.waitUntilReady()
                 let session = try await F.get("/api/v1/session", client: client)

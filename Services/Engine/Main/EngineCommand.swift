@@ -20,7 +20,7 @@ struct EngineCommand: AsyncParsableCommand {
         let status = await ServiceLauncher.run(.engine, flags: options.flags) { configuration, metrics in
             try buildEngineApplication(
                 configuration: configuration,
-                startOptions: EngineStartOptions(mode: configuration.mode.rawValue, newSession: newSession, resumeFromLastBalance: resume),
+                startOptions: EngineStartOptions(mode: configuration.mode, newSession: newSession, resumeFromLastBalance: resume),
                 metrics: metrics
             )
         }

@@ -19,7 +19,7 @@ public func buildEngineApplication(
     logger: Logger? = nil
 ) throws(ConfigurationError) -> some ApplicationProtocol {
     let settings = if let settings { settings } else { try EngineSettings.load() }
-    let options = startOptions ?? EngineStartOptions(mode: configuration.mode.rawValue)
+    let options = startOptions ?? EngineStartOptions(mode: configuration.mode)
     let liveConnection: BinanceConnectionSettings? = switch configuration.mode {
     case .paper: nil
     case .live: if let exchange { exchange } else { try BinanceConnectionSettings.load() }
@@ -58,7 +58,7 @@ public func buildEngineApplication(
     engineHolder.engine = engine
     engineMetrics.role(leader: false)
     let router = runtime.makeRouter()
-    EngineRoutes(engine: engine, queries: TradingQueries(client: runtime.postgres, mode: options.mode, logger: runtime.logger), settings: settings)
+    EngineRoutes(engine: engine, queries: TradingQueries(client: runtime.postgres, mode: options.mode.rawValue, logger: runtime.logger), settings: settings)
         .register(router: router, internalRoutes: runtime.internalRoutes(on: router))
     return runtime.makeApplication(router: router, services: [
         LeaderElection(database: configuration.database, mode: options.mode, pollInterval: settings.pollInterval, engine: engine, logger: runtime.logger),

@@ -1,5 +1,5 @@
 import Foundation
-import KeelsonServiceKit
+import KeelsonFoundation
 
 /// Where and as whom live trading talks to Binance: the base URL and the API key and secret, from the
 /// environment or a secrets file. Paper trading needs none of it. Neither the description nor any error shows

@@ -3,6 +3,7 @@ import Foundation
 import KeelsonDomain
 import Logging
 import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
 import NIOPosix
 import Synchronization

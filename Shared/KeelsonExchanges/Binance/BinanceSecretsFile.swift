@@ -1,5 +1,5 @@
 import Foundation
-import KeelsonServiceKit
+import KeelsonFoundation
 
 /// A file holding a Binance API key and secret, for secret stores that mount files rather than set variables.
 /// Either `name=value` lines — `api_key` / `api_secret`, or `KEELSON_BINANCE_API_KEY` / `KEELSON_BINANCE_API_SECRET`

@@ -1,9 +1,10 @@
 import AsyncHTTPClient
 import Foundation
 import KeelsonDomain
-import KeelsonServiceKit
+import KeelsonFoundation
 import Logging
 import NIOCore
+import NIOFoundationCompat
 
 /// Coinbase Advanced Trade public candles, `GET /api/v3/brokerage/market/products/{product_id}/candles`: at
 /// most 350 candles per request, newest first. `candles(…)` pages over any range and returns oldest first.

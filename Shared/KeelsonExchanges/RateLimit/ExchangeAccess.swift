@@ -1,5 +1,5 @@
 import Foundation
-import KeelsonServiceKit
+import KeelsonFoundation
 import Metrics
 import Synchronization
 

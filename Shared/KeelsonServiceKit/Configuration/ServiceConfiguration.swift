@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonDomain
 import KeelsonPersistence
 import Logging
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeelsonDomain
 import KeelsonPersistence
 import PostgresNIO
 
@@ -130,12 +131,12 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             if holdEngineLocks {
                 // Held on this connection until it closes: an engine that starts now stands by instead of trading on
                 // half-restored data (and one that took the lock since the check above makes us stop here).
-                for mode in EngineLeaderLock.modes {
+                for mode in TradingMode.allCases {
                     let taken = try await guardConnection.query(
                         "SELECT pg_try_advisory_lock(\(EngineLeaderLock.classID), \(EngineLeaderLock.objectID(mode: mode)))", logger: CLILogger.quiet
                     ).collect()[0].decode(Bool.self)
                     guard taken else {
-                        throw CLIError("refusing to restore: an engine started trading on \(url) (it took its \(mode) leader lock); stop it first, or pass --force")
+                        throw CLIError("refusing to restore: an engine started trading on \(url) (it took its \(mode.rawValue) leader lock); stop it first, or pass --force")
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonDomain
 import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
@@ -11,7 +12,7 @@ import ServiceLifecycle
 /// the connection is pinged every interval; if it fails, the engine stops trading at once.
 struct LeaderElection: Service {
     let database: DatabaseURL
-    let mode: String
+    let mode: TradingMode
     let pollInterval: Duration
     let engine: TradingEngine
     let logger: Logger

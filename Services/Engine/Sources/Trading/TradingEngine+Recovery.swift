@@ -9,7 +9,7 @@ import Logging
 extension TradingEngine {
     func recover() async throws {
         let opened = try await store.openSession(SessionRequest(
-            mode: startOptions.mode, maxCapital: settings.maxCapital, configurationJSON: settings.json,
+            mode: startOptions.mode.rawValue, maxCapital: settings.maxCapital, configurationJSON: settings.json,
             newSession: startOptions.newSession, resumeFromLastBalance: startOptions.resumeFromLastBalance
         ))
         let stored = try await store.loadState(session: opened)

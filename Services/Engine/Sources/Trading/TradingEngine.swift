@@ -177,7 +177,3 @@ public actor TradingEngine {
     }
 
 }
-
-extension Duration {
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
-}

@@ -176,7 +176,3 @@ extension SystemProbe {
         return last
     }
 }
-
-extension Duration {
-    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
-}

@@ -1,6 +1,4 @@
 import Foundation
-import KeelsonPersistence
-import Logging
 
 /// Typed, validated reads of environment variables. Every failure names the variable and the expected form.
 public struct EnvironmentReader: Sendable {
@@ -43,19 +41,6 @@ public struct EnvironmentReader: Sendable {
         return value
     }
 
-    public func logLevel(_ name: String) throws(ConfigurationError) -> Logger.Level? {
-        guard let text = string(name) else { return nil }
-        return try Self.parseLogLevel(text, variable: name)
-    }
-
-    public static func parseLogLevel(_ text: String, variable: String) throws(ConfigurationError) -> Logger.Level {
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            let allowed = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ConfigurationError(variable: variable, problem: "'\(text)' is not a log level; expected one of: \(allowed)")
-        }
-        return level
-    }
-
     public func httpURL(_ name: String) throws(ConfigurationError) -> String? {
         guard let text = string(name) else { return nil }
         guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
@@ -72,19 +57,4 @@ public struct EnvironmentReader: Sendable {
         return .milliseconds(milliseconds)
     }
 
-    /// `DATABASE_URL`, else the local cluster `make run` started.
-    public func databaseURL(searchingFrom directory: String = FileManager.default.currentDirectoryPath) throws(ConfigurationError) -> DatabaseURL {
-        let located: (url: String, source: LocalDatabaseLocator.Source)
-        do {
-            located = try LocalDatabaseLocator.locate(environment: values, startingAt: directory)
-        } catch {
-            throw ConfigurationError(variable: "DATABASE_URL", problem: "not set and no local cluster found; run `make run` to start one, or set DATABASE_URL=\(DatabaseURL.expectedForm)")
-        }
-        do {
-            return try DatabaseURL(parsing: located.url)
-        } catch {
-            let origin = located.source == .environment ? "" : " (read from \(LocalDatabaseLocator.urlFileName))"
-            throw ConfigurationError(variable: "DATABASE_URL", problem: "cannot be parsed\(origin): \(error.reason); expected \(DatabaseURL.expectedForm)")
-        }
-    }
 }

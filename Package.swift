@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "keelson-marketdata", targets: ["keelson-marketdata"]),
         .executable(name: "keelson-signals", targets: ["keelson-signals"]),
         .executable(name: "keelson", targets: ["keelson"]),
+        .executable(name: "keelson-fake-exchange", targets: ["keelson-fake-exchange"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -89,8 +90,8 @@ let package = Package(
             path: "Shared/KeelsonPersistence",
             swiftSettings: swiftSettings
         ),
-        // Exchange REST/WebSocket clients with a shared request budget per exchange, and a fake exchange speaking
-        // the same wire format for tests and local runs.
+        // Exchange REST/WebSocket clients with a shared request budget per exchange (the fake exchange that speaks
+        // the same wire format for tests and local runs is in Tools/).
         .target(
             name: "KeelsonExchanges",
             dependencies: [
@@ -119,7 +120,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Shared/KeelsonFakeExchange",
+            path: "Tools/KeelsonFakeExchange",
             swiftSettings: swiftSettings
         ),
 
@@ -166,7 +167,6 @@ let package = Package(
                 "KeelsonTrading",
                 "KeelsonBacktest",
                 "KeelsonExchanges",
-                "KeelsonFakeExchange",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -176,6 +176,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "keelson", dependencies: ["KeelsonCLI"], path: "Services/CLI/Main", swiftSettings: swiftSettings),
+        // A test double: the fake Binance and Coinbase endpoints on a local port, for tests and local runs.
+        .executableTarget(
+            name: "keelson-fake-exchange",
+            dependencies: [
+                "KeelsonFakeExchange",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/FakeExchangeMain",
+            swiftSettings: swiftSettings
+        ),
 
         // MARK: Benchmarks (`make bench`, release mode)
         .executableTarget(

@@ -4,6 +4,6 @@ struct DevCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dev",
         abstract: "Development tools: local stand-ins for the outside world.",
-        subcommands: [FakeExchangeCommand.self]
+        subcommands: [FakeExchangeLauncher.self]
     )
 }

@@ -3,11 +3,13 @@ import Foundation
 import KeelsonFakeExchange
 import Logging
 
-/// `keelson dev fake-exchange`: the fake Binance spot exchange (with Coinbase candles) on a local port, for
-/// running the services or exchange code without the internet. Faults are injected through `/fake/...`.
+/// `keelson-fake-exchange` (also `keelson dev fake-exchange`): the fake Binance spot exchange (with Coinbase candles)
+/// on a local port, for running the services or exchange code without the internet. Faults are injected through
+/// `/fake/...`. A test double, so it is its own executable and not part of the `keelson` binary operators run.
+@main
 struct FakeExchangeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "fake-exchange",
+        commandName: "keelson-fake-exchange",
         abstract: "Run a fake Binance spot exchange (REST, kline WebSockets, Coinbase candles) until ctrl-C."
     )
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8090
@@ -18,33 +20,32 @@ struct FakeExchangeCommand: AsyncParsableCommand {
     @Option(help: "API secret the exchange verifies signatures with (default: Binance's documented example secret).") var apiSecret: String?
 
     func run() async throws {
-        try await reportingErrors {
-            guard (0...65_535).contains(port) else { throw CLIError("--port must be between 0 and 65535", exitCode: 2) }
-            var configuration = FakeExchangeConfiguration()
-            configuration.host = host
-            configuration.port = port
-            configuration.seed = seed
-            configuration.symbols = try symbols.split(separator: ",").map { name in
-                let name = name.trimmingCharacters(in: .whitespaces)
-                guard let symbol = FakeSymbol.named(name) else {
-                    throw CLIError("--symbols: '\(name)' does not end with a known quote asset (USDT, USDC, BTC, ETH, EUR, …)", exitCode: 2)
-                }
-                return symbol
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        var configuration = FakeExchangeConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.seed = seed
+        configuration.symbols = try symbols.split(separator: ",").map { name in
+            let name = name.trimmingCharacters(in: .whitespaces)
+            guard let symbol = FakeSymbol.named(name) else {
+                throw ValidationError("--symbols: '\(name)' does not end with a known quote asset (USDT, USDC, BTC, ETH, EUR, …)")
             }
-            guard !configuration.symbols.isEmpty else { throw CLIError("--symbols needs at least one symbol", exitCode: 2) }
-            if let apiKey { configuration.apiKey = apiKey }
-            if let apiSecret { configuration.apiSecret = apiSecret }
-            var logger = Logger(label: "keelson.fake-exchange")
-            logger.logLevel = .warning
-            let exchange = FakeExchange(configuration: configuration, logger: logger)
-            let customSecret = apiSecret != nil
-            do {
-                try await exchange.run(stoppingOnInterrupt: true) { baseURL in
-                    Self.printBanner(baseURL: baseURL, configuration: exchange.configuration, customSecret: customSecret)
-                }
-            } catch {
-                throw CLIError("the fake exchange could not serve on \(host):\(port): \(error)")
+            return symbol
+        }
+        guard !configuration.symbols.isEmpty else { throw ValidationError("--symbols needs at least one symbol") }
+        if let apiKey { configuration.apiKey = apiKey }
+        if let apiSecret { configuration.apiSecret = apiSecret }
+        var logger = Logger(label: "keelson.fake-exchange")
+        logger.logLevel = .warning
+        let exchange = FakeExchange(configuration: configuration, logger: logger)
+        let customSecret = apiSecret != nil
+        do {
+            try await exchange.run(stoppingOnInterrupt: true) { baseURL in
+                Self.printBanner(baseURL: baseURL, configuration: exchange.configuration, customSecret: customSecret)
             }
+        } catch {
+            FileHandle.standardError.write(Data("keelson-fake-exchange: could not serve on \(host):\(port): \(error)\n".utf8))
+            throw ExitCode.failure
         }
     }
 

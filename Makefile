@@ -1,5 +1,5 @@
 # Keelson: the commands operators and developers type. `make run` and `make test` need nothing set up by hand.
-.PHONY: build run start stop test bench health urls logs clean
+.PHONY: build run start stop test bench format format-check health urls logs clean
 
 build:
 	swift build
@@ -18,6 +18,14 @@ test:
 
 bench:
 	scripts/bench.sh
+
+# swift format (shipped with the toolchain) with .swift-format; FILES=... limits it to some files.
+FORMAT_FILES ?= $(or $(FILES),Package.swift Shared Services Tools Tests Benchmarks)
+format:
+	swift format --in-place --recursive --parallel $(FORMAT_FILES)
+
+format-check:
+	swift format lint --recursive --parallel $(FORMAT_FILES)
 
 health:
 	@for port in 8080 8081 8082 8083; do printf '%s ' "127.0.0.1:$$port"; curl -sS "http://127.0.0.1:$$port/health" || printf 'unreachable'; echo; done

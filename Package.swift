@@ -2,7 +2,7 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -80,7 +80,7 @@ let package = Package(
         .target(
             name: "KeelsonPersistence",
             dependencies: [
-                "KeelsonDomain",
+                "KeelsonFoundation", "KeelsonDomain", "KeelsonTrading", "KeelsonStrategies",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -138,11 +138,15 @@ let package = Package(
             resources: [.embedInCode("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "keelson-gateway", dependencies: ["GatewayService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Gateway/Main", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "keelson-gateway",
+            dependencies: ["GatewayService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Gateway/Main", swiftSettings: swiftSettings),
         .target(
             name: "EngineService",
             dependencies: [
-                "KeelsonServiceKit", "KeelsonTrading", "KeelsonDomain", "KeelsonPersistence", "KeelsonStrategies", "KeelsonIndicators", "KeelsonExchanges",
+                "KeelsonServiceKit", "KeelsonTrading", "KeelsonDomain", "KeelsonPersistence", "KeelsonStrategies", "KeelsonIndicators",
+                "KeelsonExchanges",
                 "KeelsonContracts",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -150,15 +154,31 @@ let package = Package(
             path: "Services/Engine/Sources",
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "keelson-engine", dependencies: ["EngineService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Engine/Main", swiftSettings: swiftSettings),
-        .target(name: "MarketDataService", dependencies: ["KeelsonServiceKit", "KeelsonMarketData", "KeelsonExchanges", "KeelsonDomain", "KeelsonPersistence", "KeelsonContracts"], path: "Services/MarketData/Sources", swiftSettings: swiftSettings),
-        .executableTarget(name: "keelson-marketdata", dependencies: ["MarketDataService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/MarketData/Main", swiftSettings: swiftSettings),
-        .target(name: "SignalsService", dependencies: ["KeelsonServiceKit", "KeelsonStrategies", "KeelsonDomain", "KeelsonPersistence", "KeelsonContracts"], path: "Services/Signals/Sources", swiftSettings: swiftSettings),
-        .executableTarget(name: "keelson-signals", dependencies: ["SignalsService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Services/Signals/Main", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "keelson-engine",
+            dependencies: ["EngineService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Engine/Main", swiftSettings: swiftSettings),
+        .target(
+            name: "MarketDataService",
+            dependencies: ["KeelsonServiceKit", "KeelsonMarketData", "KeelsonExchanges", "KeelsonDomain", "KeelsonPersistence", "KeelsonContracts"],
+            path: "Services/MarketData/Sources", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "keelson-marketdata",
+            dependencies: ["MarketDataService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/MarketData/Main", swiftSettings: swiftSettings),
+        .target(
+            name: "SignalsService",
+            dependencies: ["KeelsonServiceKit", "KeelsonStrategies", "KeelsonDomain", "KeelsonPersistence", "KeelsonContracts"],
+            path: "Services/Signals/Sources", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "keelson-signals",
+            dependencies: ["SignalsService", "KeelsonServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Services/Signals/Main", swiftSettings: swiftSettings),
         .target(
             name: "KeelsonCLI",
             dependencies: [
                 "KeelsonServiceKit",
+                "KeelsonFoundation",
                 "KeelsonPersistence",
                 "KeelsonDomain",
                 "KeelsonIndicators",
@@ -192,8 +212,9 @@ let package = Package(
         .executableTarget(
             name: "keelson-bench",
             dependencies: [
-                "KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonPersistence", "EngineService", "GatewayService", "KeelsonBacktest",
-                "KeelsonServiceKit",
+                "KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonPersistence", "EngineService",
+                "GatewayService", "KeelsonBacktest",
+                "KeelsonServiceKit", "KeelsonFoundation",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -208,8 +229,11 @@ let package = Package(
             name: "KeelsonTestSupport",
             dependencies: [
                 "KeelsonDomain",
+                "KeelsonFoundation",
                 "KeelsonServiceKit",
                 "KeelsonPersistence",
+                "KeelsonTrading",
+                "KeelsonStrategies",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -220,11 +244,16 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceKitTests",
-            dependencies: ["KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "Tests/ServiceKitTests",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "IndicatorsTests", dependencies: ["KeelsonIndicators", "KeelsonDomain", "KeelsonTestSupport"], path: "Tests/IndicatorsTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IndicatorsTests", dependencies: ["KeelsonIndicators", "KeelsonDomain", "KeelsonTestSupport"], path: "Tests/IndicatorsTests",
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "StrategiesTests",
             dependencies: ["KeelsonStrategies", "KeelsonDomain", "KeelsonIndicators", "KeelsonTestSupport"],
@@ -254,7 +283,8 @@ let package = Package(
             path: "Tests/SignalsServiceTests",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "TradingTests", dependencies: ["KeelsonTrading", "KeelsonDomain"], path: "Tests/TradingTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "TradingTests", dependencies: ["KeelsonTrading", "KeelsonDomain"], path: "Tests/TradingTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BacktestTests",
             dependencies: ["KeelsonBacktest", "KeelsonTrading", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonTestSupport"],
@@ -274,7 +304,8 @@ let package = Package(
         .testTarget(
             name: "EngineTests",
             dependencies: [
-                "EngineService", "KeelsonTrading", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonStrategies",
+                "EngineService", "KeelsonTrading", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain",
+                "KeelsonStrategies",
                 "KeelsonContracts",
                 "KeelsonBacktest", "KeelsonMarketData", "KeelsonExchanges", "KeelsonFakeExchange",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonDomain
+import KeelsonFoundation
 import KeelsonMarketData
 import KeelsonPersistence
 import Logging
@@ -62,13 +63,14 @@ enum BackfillBenchmark {
             while exported < total {
                 let next = cursor2.addingTimeInterval(TimeInterval(min(chunkMinutes, total - exported) * 60))
                 for candle in try await provider.candles(symbol: symbol, interval: .oneMinute, from: cursor2, to: next) {
-                    lines += "synthetic,BENCH,1m,\(candle.openTime.formatted(.iso8601)),\(candle.closeTime.formatted(.iso8601)),\(candle.open),\(candle.high),\(candle.low),\(candle.close),\(candle.volume),store\n"
+                    lines +=
+                        "synthetic,BENCH,1m,\(candle.openTime.formatted(.iso8601)),\(candle.closeTime.formatted(.iso8601)),\(candle.open),\(candle.high),\(candle.low),\(candle.close),\(candle.volume),store\n"
                     exported += 1
                 }
                 cursor2 = next
             }
             try lines.write(to: file, atomically: true, encoding: .utf8)
-            let psqlSeconds = try timePsqlCopy(url: url, file: file.path)
+            let psqlSeconds = try await timePsqlCopy(url: url, file: file.path)
 
             let ours = Double(written) / seconds(storeTime)
             let theirs = Double(total) / psqlSeconds
@@ -83,21 +85,28 @@ enum BackfillBenchmark {
         }
     }
 
-    static func timePsqlCopy(url: DatabaseURL, file: String) throws -> Double {
+    static func timePsqlCopy(url: DatabaseURL, file: String) async throws -> Double {
         let psql = ["/usr/bin/psql", "/usr/local/bin/psql"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "psql"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: psql)
-        process.arguments = [url.connectionString, "-q", "-c", "\\copy candles_copy (exchange, symbol, \"interval\", open_time, close_time, open, high, low, close, volume, source) FROM '\(file)' WITH (FORMAT csv)"]
+        let command = ProcessCommand(
+            URL(fileURLWithPath: psql),
+            arguments: [
+                url.connectionString, "-q", "-c",
+                "\\copy candles_copy (exchange, symbol, \"interval\", open_time, close_time, open, high, low, close, volume, source) FROM '\(file)' WITH (FORMAT csv)",
+            ],
+            standardOutput: .inherit,
+            standardError: .inherit
+        )
         let start = ContinuousClock.now
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw BenchError("psql \\copy failed with status \(process.terminationStatus)") }
+        let output = try await command.run()
+        guard output.termination.succeeded else { throw BenchError("psql \\copy failed with status \(output.termination.status)") }
         return seconds(ContinuousClock.now - start)
     }
 
     static func admin(_ server: DatabaseURL, _ sql: String, logger: Logger) async throws {
-        let configuration = PostgresConnection.Configuration(host: server.host, port: server.port, username: server.username, password: server.password, database: server.database, tls: .disable)
-        let connection = try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger)
+        let configuration = PostgresConnection.Configuration(
+            host: server.host, port: server.port, username: server.username, password: server.password, database: server.database, tls: .disable)
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger)
         try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
         try await connection.close()
     }

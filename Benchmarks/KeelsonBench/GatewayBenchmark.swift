@@ -4,6 +4,7 @@ import Foundation
 import GatewayService
 import Hummingbird
 import KeelsonDomain
+import KeelsonFoundation
 import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
@@ -55,7 +56,8 @@ enum GatewayBenchmark {
                 configuration: ServiceConfiguration(service: .engine, port: enginePort, database: url, internalTokens: tokens, logLevel: .critical),
                 settings: .autonomous(maxCapital: 10_000, timeframe: .oneMinute, symbols: [EngineBenchmark.symbol]), logger: logger
             )
-            var gatewayConfiguration = ServiceConfiguration(service: .gateway, port: gatewayPort, database: url, internalTokens: tokens, logLevel: .critical)
+            var gatewayConfiguration = ServiceConfiguration(
+                service: .gateway, port: gatewayPort, database: url, internalTokens: tokens, logLevel: .critical)
             gatewayConfiguration.serviceURLs[.engine] = "http://127.0.0.1:\(enginePort)"
             let gateway = try buildGatewayApplication(configuration: gatewayConfiguration, settings: GatewaySettings(), logger: logger)
             let minimalRouter = Router()
@@ -72,19 +74,23 @@ enum GatewayBenchmark {
             let targets: [(label: String, url: String, header: String?)] = [
                 ("minimal Hummingbird route (reference)", "http://127.0.0.1:\(minimalPort)/ping", nil),
                 ("gateway GET /health", "http://127.0.0.1:\(gatewayPort)/health", nil),
-                ("gateway GET /api/v1/trading/portfolio", "http://127.0.0.1:\(gatewayPort)/api/v1/trading/portfolio", "Authorization: Bearer \(credential.presentation)"),
+                (
+                    "gateway GET /api/v1/trading/portfolio", "http://127.0.0.1:\(gatewayPort)/api/v1/trading/portfolio",
+                    "Authorization: Bearer \(credential.presentation)"
+                ),
                 ("engine GET /api/v1/portfolio, directly (what the gateway forwards to)", "http://127.0.0.1:\(enginePort)/api/v1/portfolio", nil),
             ]
             var lines = ["gateway under wrk (\(connections) connections, 2 threads, \(seconds) s each, all on this machine):"]
             var reference: Double?
             for target in targets {
-                let result = try runWRK(wrk, url: target.url, header: target.header, seconds: seconds)
+                let result = try await runWRK(wrk, url: target.url, header: target.header, seconds: seconds)
                 reference = reference ?? result.requestsPerSecond
                 let share = reference.map { result.requestsPerSecond / $0 * 100 } ?? 100
-                lines.append(String(
-                    format: "  %@: %.0f req/s (%.0f %% of the minimal route), p50 %.2f ms, p99 %.2f ms, non-2xx %d",
-                    target.label, result.requestsPerSecond, share, result.p50Milliseconds, result.p99Milliseconds, result.errors
-                ))
+                lines.append(
+                    String(
+                        format: "  %@: %.0f req/s (%.0f %% of the minimal route), p50 %.2f ms, p99 %.2f ms, non-2xx %d",
+                        target.label, result.requestsPerSecond, share, result.p50Milliseconds, result.p99Milliseconds, result.errors
+                    ))
             }
             return lines
         }
@@ -108,18 +114,12 @@ enum GatewayBenchmark {
         var errors: Int
     }
 
-    static func runWRK(_ wrk: String, url: String, header: String?, seconds: Int) throws -> WRKResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: wrk)
-        process.arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency"] + (header.map { ["-H", $0] } ?? []) + [url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+    static func runWRK(_ wrk: String, url: String, header: String?, seconds: Int) async throws -> WRKResult {
+        let arguments = ["-t2", "-c\(connections)", "-d\(seconds)s", "--latency"] + (header.map { ["-H", $0] } ?? []) + [url]
+        let result = try await ProcessCommand(URL(fileURLWithPath: wrk), arguments: arguments).run()
+        let output = result.stdout + result.stderr
         guard let rate = output.firstMatch(of: /Requests\/sec:\s+([0-9.]+)/).flatMap({ Double($0.1) }),
-              let p50 = latency(in: output, percentile: "50%"), let p99 = latency(in: output, percentile: "99%")
+            let p50 = latency(in: output, percentile: "50%"), let p99 = latency(in: output, percentile: "99%")
         else { throw BenchmarkError("could not read wrk's output: \(output)") }
         let errors = output.firstMatch(of: /Non-2xx or 3xx responses:\s+([0-9]+)/).flatMap { Int($0.1) } ?? 0
         return WRKResult(requestsPerSecond: rate, p50Milliseconds: p50, p99Milliseconds: p99, errors: errors)

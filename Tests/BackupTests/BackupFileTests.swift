@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonFoundation
 import KeelsonPersistence
 import KeelsonTestSupport
 import PostgresNIO
@@ -12,7 +13,8 @@ struct BackupFileTests {
 
     /// A migrated database with a session and a few candles, backed up into `directory`; returns the dump's path.
     static func backedUp(_ url: DatabaseURL, _ client: PostgresClient, into directory: URL) async throws -> String {
-        try await client.query("INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 10000, 10000)", logger: F.logger)
+        try await client.query(
+            "INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 10000, 10000)", logger: F.logger)
         for bar in 0..<50 { try await F.insertCandle(bar, open: "100", high: "101", low: "99", close: "100", on: client) }
         let created = try await F.keelson(["backup", "create", "--json", "--dir", directory.path], database: url)
         #expect(created.exitCode == 0, Comment(rawValue: created.stderr))
@@ -44,7 +46,10 @@ struct BackupFileTests {
                 try handle.close()
                 let cut = try await F.keelson(["backup", "verify", truncated], database: url)
                 #expect(cut.exitCode == 1)
-                #expect(cut.stderr == "keelson: \(truncated) is truncated: \(size / 2) of \(size) bytes (a copy or the backup did not finish); copy it again or use another backup\n")
+                #expect(
+                    cut.stderr
+                        == "keelson: \(truncated) is truncated: \(size / 2) of \(size) bytes (a copy or the backup did not finish); copy it again or use another backup\n"
+                )
                 #expect(cut.stdout.contains("✘ checksum"))
 
                 let flipped = try Self.copy(path, to: "keelson-20200102-000000.dump")
@@ -53,7 +58,10 @@ struct BackupFileTests {
                 try bytes.write(to: URL(fileURLWithPath: flipped))
                 let corrupt = try await F.keelson(["backup", "verify", flipped], database: url)
                 #expect(corrupt.exitCode == 1)
-                #expect(corrupt.stderr == "keelson: \(flipped) is corrupted: its SHA-256 does not match the manifest (damaged on disk or in transfer); copy it again or use another backup\n")
+                #expect(
+                    corrupt.stderr
+                        == "keelson: \(flipped) is corrupted: its SHA-256 does not match the manifest (damaged on disk or in transfer); copy it again or use another backup\n"
+                )
 
                 // Restore checks the same before touching anything.
                 let refused = try await F.keelson(["backup", "restore", flipped, "--yes"], database: url)
@@ -70,7 +78,7 @@ struct BackupFileTests {
                 #expect(noManifest.stderrLines.count == 1)
 
                 let listed = try await F.keelson(["backup", "list", "--dir", directory.path], database: nil)
-                #expect(listed.exitCode == 1) // some backups fail the check
+                #expect(listed.exitCode == 1)  // some backups fail the check
                 #expect(listed.stdout.contains("✘ truncated"), Comment(rawValue: listed.stdout))
                 #expect(listed.stdout.contains("✘ corrupted"))
                 #expect(listed.stdout.contains("? no manifest"))
@@ -90,7 +98,7 @@ struct BackupFileTests {
                 try garbage.write(to: URL(fileURLWithPath: path))
                 var manifest = try F.manifest(of: path)
                 manifest["size_bytes"] = garbage.count
-                manifest["sha256"] = try Self.sha256(path)
+                manifest["sha256"] = try await Self.sha256(path)
                 try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: path + ".manifest.json"))
                 let result = try await F.keelson(["backup", "verify", path], database: url)
                 #expect(result.exitCode == 1)
@@ -103,16 +111,9 @@ struct BackupFileTests {
         }
     }
 
-    static func sha256(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sha256sum", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return String(output.prefix(64))
+    static func sha256(_ path: String) async throws -> String {
+        let output = try await ProcessCommand(URL(fileURLWithPath: "/usr/bin/env"), arguments: ["sha256sum", path]).run()
+        return String(output.stdout.prefix(64))
     }
 
     @Test("ctrl-C during verify's restore: exit 130, and the scratch database is dropped")
@@ -154,16 +155,22 @@ struct BackupFileTests {
             let now = Date()
             func make(daysAgo: Double) throws -> String {
                 let date = now.addingTimeInterval(-daysAgo * 86_400)
-                let name = "keelson-" + date.formatted(Date.VerbatimFormatStyle(
-                    format: "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)-\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)",
-                    timeZone: TimeZone(identifier: "UTC")!, calendar: Calendar(identifier: .gregorian)
-                )) + ".dump"
+                let name =
+                    "keelson-"
+                    + date.formatted(
+                        Date.VerbatimFormatStyle(
+                            format:
+                                "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)-\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)",
+                            timeZone: TimeZone(identifier: "UTC")!, calendar: Calendar(identifier: .gregorian)
+                        )) + ".dump"
                 let dump = directory.appendingPathComponent(name)
                 try Data("dump".utf8).write(to: dump)
                 let manifest: [String: Any] = [
-                    "format": 1, "dump_file": name, "created_at": date.formatted(Date.ISO8601FormatStyle()), "database": "postgres://keelson@127.0.0.1:5432/keelson",
+                    "format": 1, "dump_file": name, "created_at": date.formatted(Date.ISO8601FormatStyle()),
+                    "database": "postgres://keelson@127.0.0.1:5432/keelson",
                     "server_version": "15", "schema_version": 5, "tables": [String: Int](), "size_bytes": 4,
-                    "sha256": "a6e1c4e38e9d8a0f7bd1d6b7b5f02f3c7a7b09d3bd9f0de6b2f1f3e1a2b3c4d5", "keelson_version": "0.1.0", "pg_dump_version": "pg_dump (PostgreSQL) 15.8",
+                    "sha256": "a6e1c4e38e9d8a0f7bd1d6b7b5f02f3c7a7b09d3bd9f0de6b2f1f3e1a2b3c4d5", "keelson_version": "0.1.0",
+                    "pg_dump_version": "pg_dump (PostgreSQL) 15.8",
                 ]
                 try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: dump.path + ".manifest.json"))
                 return name
@@ -211,29 +218,38 @@ struct BackupFileTests {
                 #expect(names.filter { $0.hasSuffix(".dump.manifest.json") }.count == 1)
                 #expect(!names.contains { $0.hasSuffix(".partial") })
 
-                let missing = try await F.keelson(["backup", "create", "--dir", directory.path], database: url, environment: ["KEELSON_PG_BIN_DIR": "/nonexistent"])
+                let missing = try await F.keelson(
+                    ["backup", "create", "--dir", directory.path], database: url, environment: ["KEELSON_PG_BIN_DIR": "/nonexistent"])
                 #expect(missing.exitCode == 1)
-                #expect(missing.stderr == "keelson: pg_dump was not found in KEELSON_PG_BIN_DIR (/nonexistent); install the PostgreSQL client tools (apt-get install postgresql-client, or brew install libpq)\n")
+                #expect(
+                    missing.stderr
+                        == "keelson: pg_dump was not found in KEELSON_PG_BIN_DIR (/nonexistent); install the PostgreSQL client tools (apt-get install postgresql-client, or brew install libpq)\n"
+                )
                 #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["nested"])
             }
         }
     }
 
-    @Test("bad input: one line on stderr and a non-zero exit", arguments: [
-        (["backup", "verify", "/no/such.dump"], "keelson: /no/such.dump: no such file"),
-        (["backup", "restore", "/no/such.dump", "--yes"], "keelson: /no/such.dump: no such file"),
-        (["backup", "verify", "/tmp"], "keelson: /tmp is a directory"),
-        (["backup", "list", "--dir", "/no/such/dir"], "keelson: backup directory /no/such/dir does not exist"),
-        (["backup", "prune", "--keep-days", "30", "--dir", "/no/such/dir"], "keelson: backup directory /no/such/dir does not exist"),
-        (["backup", "prune", "--keep-days", "thirty", "--dir", "/tmp"], "keelson: --keep-days 'thirty' is not a number of days"),
-        (["backup", "prune", "--keep-days=-1", "--dir", "/tmp"], "keelson: --keep-days '-1' is not a number of days"),
-        (["backup", "create", "--dir", "/proc/keelson"], "keelson: cannot create the backup directory /proc/keelson"),
-        (["data", "archive", "--older-than", "90x"], "keelson: --older-than '90x' is not an age; give a whole number and a unit, e.g. 90d, 12h or 30m"),
-        (["data", "archive", "--older-than", "d"], "keelson: --older-than 'd' is not an age"),
-        (["data", "archive", "--older-than", "1.5d"], "keelson: --older-than '1.5d' is not an age"),
-        (["data", "archive", "--older-than", "0d"], "keelson: --older-than '0d' is out of range"),
-        (["data", "archive", "--older-than", "90d", "--batch-size", "0"], "keelson: --batch-size 0 is out of range"),
-    ])
+    @Test(
+        "bad input: one line on stderr and a non-zero exit",
+        arguments: [
+            (["backup", "verify", "/no/such.dump"], "keelson: /no/such.dump: no such file"),
+            (["backup", "restore", "/no/such.dump", "--yes"], "keelson: /no/such.dump: no such file"),
+            (["backup", "verify", "/tmp"], "keelson: /tmp is a directory"),
+            (["backup", "list", "--dir", "/no/such/dir"], "keelson: backup directory /no/such/dir does not exist"),
+            (["backup", "prune", "--keep-days", "30", "--dir", "/no/such/dir"], "keelson: backup directory /no/such/dir does not exist"),
+            (["backup", "prune", "--keep-days", "thirty", "--dir", "/tmp"], "keelson: --keep-days 'thirty' is not a number of days"),
+            (["backup", "prune", "--keep-days=-1", "--dir", "/tmp"], "keelson: --keep-days '-1' is not a number of days"),
+            (["backup", "create", "--dir", "/proc/keelson"], "keelson: cannot create the backup directory /proc/keelson"),
+            (
+                ["data", "archive", "--older-than", "90x"],
+                "keelson: --older-than '90x' is not an age; give a whole number and a unit, e.g. 90d, 12h or 30m"
+            ),
+            (["data", "archive", "--older-than", "d"], "keelson: --older-than 'd' is not an age"),
+            (["data", "archive", "--older-than", "1.5d"], "keelson: --older-than '1.5d' is not an age"),
+            (["data", "archive", "--older-than", "0d"], "keelson: --older-than '0d' is out of range"),
+            (["data", "archive", "--older-than", "90d", "--batch-size", "0"], "keelson: --batch-size 0 is out of range"),
+        ])
     func badInput(arguments: [String], expected: String) async throws {
         let result = try await F.keelson(arguments, database: try TestDatabase.serverURL())
         #expect(result.exitCode != 0)
@@ -247,7 +263,10 @@ struct BackupFileTests {
             try await F.withDirectory { directory in
                 let path = try await Self.backedUp(url, client, into: directory)
                 let down = TestConfiguration.unreachableDatabase()
-                for arguments in [["backup", "create", "--dir", directory.path], ["backup", "verify", path], ["backup", "restore", path, "--yes"], ["data", "archive", "--older-than", "90d"]] {
+                for arguments in [
+                    ["backup", "create", "--dir", directory.path], ["backup", "verify", path], ["backup", "restore", path, "--yes"],
+                    ["data", "archive", "--older-than", "90d"],
+                ] {
                     let result = try await F.keelson(arguments, database: down)
                     #expect(result.exitCode == 1, "\(arguments)")
                     #expect(result.stderr.contains("cannot connect to \(down)"), Comment(rawValue: result.stderr))

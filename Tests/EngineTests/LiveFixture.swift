@@ -7,6 +7,7 @@ import KeelsonPersistence
 import KeelsonServiceKit
 import KeelsonTestSupport
 import PostgresNIO
+import Testing
 
 /// Live mode against the fake Binance exchange over real HTTP: a BTCUSDT market starting at 100, so the engine
 /// fixture's flat bars at 100 size orders as in paper (25 units), on a market clock that stands still.
@@ -44,7 +45,8 @@ enum LiveFixture {
     ) async throws {
         var configuration = try TestConfiguration.service(.engine, database: database)
         configuration.mode = .live
-        let app = try buildEngineApplication(configuration: configuration, settings: F.settings(poll: poll), exchange: connection(baseURL, timeout: timeout))
+        let app = try buildEngineApplication(
+            configuration: configuration, settings: F.settings(poll: poll), exchange: connection(baseURL, timeout: timeout))
         try await app.test(.router) { client in
             if waitUntilReady { try await client.waitUntilReady() }
             try await body(client)
@@ -58,17 +60,22 @@ enum LiveFixture {
         return try await F.value("SELECT outcome FROM engine_signal_log WHERE signal_id = \(signal)", as: String.self, postgres: postgres)
     }
 
-    /// Waits (up to 20 s) until `count` fills are recorded: an order whose answer was lost is settled by a follow-up
-    /// query, which a loaded machine may finish after the signal's response.
+    /// Waits (up to 90 s) until `count` fills are recorded: an order whose answer was lost is settled by a follow-up
+    /// query, which a loaded machine may finish after the signal's response. Running out of time is a test failure
+    /// named here, not a puzzling assertion further on.
     static func waitForFills(_ count: Int, postgres: PostgresClient) async throws {
-        for _ in 0..<400 where try await F.count("fills", postgres: postgres) < count {
+        for _ in 0..<1800 {
+            if try await F.count("fills", postgres: postgres) >= count { return }
             try await Task.sleep(for: .milliseconds(50))
         }
+        Issue.record("fewer than \(count) fills recorded after 90 s")
     }
 
     /// The exchange's orders placed with `clientOrderId` (POST /api/v3/order requests).
     static func orderPosts(_ exchange: FakeExchange, clientOrderId: String) async -> Int {
-        await exchange.receivedRequests().filter { $0.method == "POST" && $0.path == "/api/v3/order" && $0.query.contains("newClientOrderId=\(clientOrderId)&") }.count
+        await exchange.receivedRequests().filter {
+            $0.method == "POST" && $0.path == "/api/v3/order" && $0.query.contains("newClientOrderId=\(clientOrderId)&")
+        }.count
     }
 
     struct FillRow: Sendable {

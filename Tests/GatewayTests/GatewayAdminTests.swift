@@ -1,5 +1,6 @@
 import Foundation
 import GatewayService
+import KeelsonPersistence
 import KeelsonServiceKit
 import KeelsonTestSupport
 import Testing
@@ -9,7 +10,8 @@ struct GatewayAdminTests {
     @Test func disableHaltsTheEngineEnableResumesItEachWithExactlyOneAuditRow() async throws {
         try await GatewayHarness.run(services: [.engine]) { gateway in
             let operatorKey = try #require(gateway.keys[.operator])
-            let disabled = try await gateway.request(.post, "/api/v1/admin/trading/disable", role: .operator, body: #"{"reason":"drill: kill switch"}"#)
+            let disabled = try await gateway.request(
+                .post, "/api/v1/admin/trading/disable", role: .operator, body: #"{"reason":"drill: kill switch"}"#)
             #expect(disabled.status == .ok, "\(disabled.text)")
             #expect(disabled.json["state"] as? String == "stopped")
             #expect(try await gateway.sessionState() == "stopped")
@@ -50,7 +52,8 @@ struct GatewayAdminTests {
             }
             #expect(health.json["status"] as? String == "degraded")
             #expect((health.json["trading"] as? [String: Any])?["maintenance"] as? Bool == true)
-            let off = try await gateway.request(.post, "/api/v1/admin/maintenance", role: .operator, body: #"{"enabled":false,"reason":"upgrade done"}"#)
+            let off = try await gateway.request(
+                .post, "/api/v1/admin/maintenance", role: .operator, body: #"{"enabled":false,"reason":"upgrade done"}"#)
             #expect(off.json["state"] as? String == "active")
 
             // A halt that maintenance did not cause is not lifted by turning maintenance off.

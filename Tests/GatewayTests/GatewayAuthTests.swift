@@ -1,6 +1,7 @@
 import Foundation
 import GatewayService
 import HTTPTypes
+import KeelsonPersistence
 import KeelsonServiceKit
 import Testing
 
@@ -69,16 +70,24 @@ struct GatewayAuthTests {
         #expect(APIKeyCredential(presented: credential.presentation) == credential)
         #expect(credential.matches(storedHash: credential.secretHash))
         #expect(!APIKeyCredential.generate().matches(storedHash: credential.secretHash))
-        for bad in ["", "kk_", "kk_abc_def", "xx_\(credential.id)_\(credential.secret)", credential.presentation + "0", "kk_\(credential.id)_\(credential.secret.uppercased().replacingOccurrences(of: "A", with: "G"))"] {
+        for bad in [
+            "", "kk_", "kk_abc_def", "xx_\(credential.id)_\(credential.secret)", credential.presentation + "0",
+            "kk_\(credential.id)_\(credential.secret.uppercased().replacingOccurrences(of: "A", with: "G"))",
+        ] {
             #expect(APIKeyCredential(presented: bad) == nil, "\(bad)")
         }
     }
 
     @Test func settingsRejectBadValuesWithTheVariableNamed() throws {
-        #expect(throws: ConfigurationError.self) { try GatewaySettings.load(environment: EnvironmentReader(["KEELSON_CORS_ORIGINS": "dash.example.com"])) }
+        #expect(throws: ConfigurationError.self) {
+            try GatewaySettings.load(environment: EnvironmentReader(["KEELSON_CORS_ORIGINS": "dash.example.com"]))
+        }
         #expect(throws: ConfigurationError.self) { try GatewaySettings.load(environment: EnvironmentReader(["KEELSON_AUTH_FAILURE_LIMIT": "0"])) }
-        #expect(throws: ConfigurationError.self) { try GatewaySettings.load(environment: EnvironmentReader(["KEELSON_GATEWAY_CHECK_TIMEOUT_MS": "soon"])) }
-        let settings = try GatewaySettings.load(environment: EnvironmentReader(["KEELSON_CORS_ORIGINS": "https://a.example.com/, http://localhost:3000"]))
+        #expect(throws: ConfigurationError.self) {
+            try GatewaySettings.load(environment: EnvironmentReader(["KEELSON_GATEWAY_CHECK_TIMEOUT_MS": "soon"]))
+        }
+        let settings = try GatewaySettings.load(
+            environment: EnvironmentReader(["KEELSON_CORS_ORIGINS": "https://a.example.com/, http://localhost:3000"]))
         #expect(settings.corsOrigins == ["https://a.example.com", "http://localhost:3000"])
     }
 }
@@ -97,11 +106,16 @@ struct GatewayBootstrapKeyTests {
             }
             #expect(reply.status == .ok, "\(reply.text)")
             let keys = try #require(reply.json["keys"] as? [[String: Any]])
-            #expect(keys.contains { $0["id"] as? String == credential.id && $0["role"] as? String == "admin" && $0["name"] as? String == "bootstrap-admin" })
+            #expect(
+                keys.contains {
+                    $0["id"] as? String == credential.id && $0["role"] as? String == "admin" && $0["name"] as? String == "bootstrap-admin"
+                })
         }
     }
 
     @Test func aMalformedBootstrapKeyStopsTheGatewayWithTheVariableNamed() {
-        #expect(throws: ConfigurationError.self) { try GatewaySettings.load(environment: EnvironmentReader(["KEELSON_ADMIN_API_KEY": "0123456789abcdef"])) }
+        #expect(throws: ConfigurationError.self) {
+            try GatewaySettings.load(environment: EnvironmentReader(["KEELSON_ADMIN_API_KEY": "0123456789abcdef"]))
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayService
 import HTTPTypes
+import KeelsonPersistence
 import KeelsonServiceKit
 import Testing
 
@@ -58,14 +59,18 @@ struct GatewayRoleTests {
         try await GatewayHarness.run(settings: settings) { gateway in
             for route in Self.routes {
                 let anonymous = try await gateway.request(route.method, route.path, body: route.body)
-                #expect(anonymous.status == (route.role == nil ? route.allowed : .unauthorized) || anonymous.status == route.alsoAllowed, "\(route.method) \(route.path) without a key: \(anonymous.status) \(anonymous.text)")
+                #expect(
+                    anonymous.status == (route.role == nil ? route.allowed : .unauthorized) || anonymous.status == route.alsoAllowed,
+                    "\(route.method) \(route.path) without a key: \(anonymous.status) \(anonymous.text)")
                 if route.role != nil {
                     #expect(anonymous.json["error"] as? String == "unauthorized")
                 }
                 for role in APIRole.allCases {
                     let reply = try await gateway.request(route.method, route.path, role: role, body: route.body)
                     let expected: HTTPResponse.Status = (route.role.map { role >= $0 } ?? true) ? route.allowed : .forbidden
-                    #expect(reply.status == expected || reply.status == route.alsoAllowed, "\(route.method) \(route.path) as \(role.rawValue): \(reply.status) \(reply.text.prefix(300))")
+                    #expect(
+                        reply.status == expected || reply.status == route.alsoAllowed,
+                        "\(route.method) \(route.path) as \(role.rawValue): \(reply.status) \(reply.text.prefix(300))")
                     if expected == .forbidden {
                         #expect(reply.json["error"] as? String == "forbidden")
                         #expect((reply.json["detail"] as? String)?.contains("needs the \(route.role!.rawValue) role") == true)

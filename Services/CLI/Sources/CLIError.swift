@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeelsonPersistence
 
 /// A failure the CLI reports as one line on stderr with a non-zero exit.
 struct CLIError: Error, CustomStringConvertible {
@@ -22,6 +23,10 @@ extension AsyncParsableCommand {
         } catch let error as CLIError {
             FileHandle.standardError.write(Data("keelson: \(error.message)\n".utf8))
             throw ExitCode(error.exitCode)
+        } catch let error as TradingRepositoryError {
+            // Refusals of a stored change (no such session, an engine still trading) say what to do themselves.
+            FileHandle.standardError.write(Data("keelson: \(error.description)\n".utf8))
+            throw ExitCode(2)
         }
     }
 }

@@ -20,10 +20,11 @@ public func buildEngineApplication(
 ) throws(ConfigurationError) -> some ApplicationProtocol {
     let settings = if let settings { settings } else { try EngineSettings.load() }
     let options = startOptions ?? EngineStartOptions(mode: configuration.mode)
-    let liveConnection: BinanceConnectionSettings? = switch configuration.mode {
-    case .paper: nil
-    case .live: if let exchange { exchange } else { try BinanceConnectionSettings.load() }
-    }
+    let liveConnection: BinanceConnectionSettings? =
+        switch configuration.mode {
+        case .paper: nil
+        case .live: if let exchange { exchange } else { try BinanceConnectionSettings.load() }
+        }
     let engineHolder = EngineHolder()
     let runtime = ServiceRuntime(
         configuration: configuration, logger: logger, metrics: metrics,
@@ -50,7 +51,7 @@ public func buildEngineApplication(
     }
     let engine = TradingEngine(
         settings: settings,
-        store: PostgresTradingStore(client: runtime.postgres, logger: runtime.logger),
+        store: PostgresTradingRepository(client: runtime.postgres, logger: runtime.logger),
         candleStore: PostgresCandleStore(client: runtime.postgres, logger: runtime.logger),
         broker: broker,
         metrics: engineMetrics, startOptions: options, logger: runtime.logger
@@ -58,12 +59,18 @@ public func buildEngineApplication(
     engineHolder.engine = engine
     engineMetrics.role(leader: false)
     let router = runtime.makeRouter()
-    EngineRoutes(engine: engine, queries: TradingQueries(client: runtime.postgres, mode: options.mode.rawValue, logger: runtime.logger), settings: settings)
-        .register(router: router, internalRoutes: runtime.internalRoutes(on: router))
-    return runtime.makeApplication(router: router, services: [
-        LeaderElection(database: configuration.database, mode: options.mode, pollInterval: settings.pollInterval, engine: engine, logger: runtime.logger),
-        EngineCatchUp(engine: engine, interval: settings.pollInterval, logger: runtime.logger),
-    ])
+    EngineRoutes(
+        engine: engine, queries: TradingReadRepository(client: runtime.postgres, mode: options.mode.rawValue, logger: runtime.logger),
+        settings: settings
+    )
+    .register(router: router, internalRoutes: runtime.internalRoutes(on: router))
+    return runtime.makeApplication(
+        router: router,
+        services: [
+            LeaderElection(
+                database: configuration.database, mode: options.mode, pollInterval: settings.pollInterval, engine: engine, logger: runtime.logger),
+            EngineCatchUp(engine: engine, interval: settings.pollInterval, logger: runtime.logger),
+        ])
 }
 
 /// Lets the runtime's readiness and health closures, made before the engine, reach it.

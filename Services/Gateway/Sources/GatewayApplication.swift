@@ -1,4 +1,5 @@
 import Hummingbird
+import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
 import ServiceLifecycle
@@ -23,7 +24,8 @@ public struct Gateway {
         )
         let probe = SystemProbe(runtime: runtime, settings: settings)
         let monitor = HealthMonitor(probe: probe, interval: settings.healthInterval)
-        let router = runtime.makeRouter(servesLiveness: false, middleware: settings.corsOrigins.isEmpty ? [] : [CORSPolicy(origins: settings.corsOrigins)])
+        let router = runtime.makeRouter(
+            servesLiveness: false, middleware: settings.corsOrigins.isEmpty ? [] : [CORSPolicy(origins: settings.corsOrigins)])
         let viewer = router.group().add(middleware: RequireRole(role: .viewer, access: access))
         let operatorGroup = router.group().add(middleware: RequireRole(role: .operator, access: access))
         let adminGroup = router.group().add(middleware: RequireRole(role: .admin, access: access))
@@ -34,16 +36,20 @@ public struct Gateway {
         let clients = Dictionary(uniqueKeysWithValues: [ServiceIdentity.engine, .marketdata, .signals].map { ($0, runtime.client(for: $0)) })
         let readCache = settings.readCacheLifetime > .zero ? ReadCache(lifetime: settings.readCacheLifetime) : nil
         ReadRoutes(proxy: UpstreamProxy(clients: clients, cache: readCache)).register(viewer: viewer)
-        AdminRoutes(access: access, engine: runtime.client(for: .engine), marketdata: runtime.client(for: .marketdata), monitor: monitor, readCache: readCache)
-            .register(operatorGroup: operatorGroup, adminGroup: adminGroup)
+        AdminRoutes(
+            access: access, engine: runtime.client(for: .engine), marketdata: runtime.client(for: .marketdata), monitor: monitor, readCache: readCache
+        )
+        .register(operatorGroup: operatorGroup, adminGroup: adminGroup)
         APIKeyRoutes(access: access).register(adminGroup: adminGroup)
 
         self.runtime = runtime
         self.router = router
         self.monitor = monitor
-        self.backgroundServices = [monitor] + (settings.bootstrapAdminKey.map {
-            [BootstrapAdminKey(credential: $0, keys: keys, schema: runtime.schema, logger: runtime.logger)]
-        } ?? [])
+        self.backgroundServices =
+            [monitor]
+            + (settings.bootstrapAdminKey.map {
+                [BootstrapAdminKey(credential: $0, keys: keys, schema: runtime.schema, logger: runtime.logger)]
+            } ?? [])
     }
 
     public func application() -> some ApplicationProtocol {

@@ -19,7 +19,9 @@ public struct InternalTokens: Sendable {
             throw ConfigurationError(variable: Self.variable, problem: "no token given; generate one with `keelson secrets generate`")
         }
         if let short = cleaned.firstIndex(where: { $0.count < Self.minimumLength }) {
-            throw ConfigurationError(variable: Self.variable, problem: "token \(short + 1) is shorter than \(Self.minimumLength) characters; generate one with `keelson secrets generate`")
+            throw ConfigurationError(
+                variable: Self.variable,
+                problem: "token \(short + 1) is shorter than \(Self.minimumLength) characters; generate one with `keelson secrets generate`")
         }
         self.outgoing = first
         self.digests = cleaned.map(Self.digest)
@@ -30,7 +32,7 @@ public struct InternalTokens: Sendable {
     public func accepts(_ candidate: String) -> Bool {
         let digest = Self.digest(candidate)
         var matched = false
-        for valid in digests where Self.constantTimeEqual(valid, digest) {
+        for valid in digests where ConstantTime.equal(valid, digest) {
             matched = true
         }
         return matched
@@ -42,21 +44,18 @@ public struct InternalTokens: Sendable {
         Array(SHA256.hash(data: Data(token.utf8)))
     }
 
-    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for (a, b) in zip(lhs, rhs) { difference |= a ^ b }
-        return difference == 0
-    }
-
     /// `KEELSON_INTERNAL_TOKENS`, else the file `make run` generated.
-    public static func load(from environment: EnvironmentReader, searchingFrom directory: String = FileManager.default.currentDirectoryPath) throws(ConfigurationError) -> InternalTokens {
+    public static func load(from environment: EnvironmentReader, searchingFrom directory: String = FileManager.default.currentDirectoryPath)
+        throws(ConfigurationError) -> InternalTokens
+    {
         if let text = environment.string(variable) {
             return try InternalTokens(text.split(separator: ",").map(String.init))
         }
         if let local = LocalStateFile.read(localFileName, startingAt: directory) {
             return try InternalTokens(local.contents.split(whereSeparator: { $0 == "," || $0 == "\n" }).map(String.init))
         }
-        throw ConfigurationError(variable: variable, problem: "not set; set it to a comma-separated list of tokens from `keelson secrets generate` (make run does this for you)")
+        throw ConfigurationError(
+            variable: variable,
+            problem: "not set; set it to a comma-separated list of tokens from `keelson secrets generate` (make run does this for you)")
     }
 }

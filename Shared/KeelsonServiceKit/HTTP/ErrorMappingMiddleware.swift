@@ -25,7 +25,7 @@ public struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware 
 
     /// A 503 the service chose to answer (its own reason), as opposed to a database it cannot reach.
     static func isExpectedUnavailability(_ error: any Error, _ apiError: APIError) -> Bool {
-        apiError.status == .serviceUnavailable && (error is APIError || error is any APIErrorConvertible)
+        apiError.status == .serviceUnavailable && (error is APIError || error is any APIErrorConvertible || error is TradingRepositoryError)
     }
 
     static func map(_ error: any Error, requestID: String) -> APIError {
@@ -34,8 +34,20 @@ public struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware 
             return error
         case let error as any APIErrorConvertible:
             return error.apiError
+        case let error as TradingRepositoryError:
+            return switch error {
+            case .notLeader: .serviceUnavailable(error.description)
+            case .sessionBusy, .inconsistent, .engineRunning: APIError(.conflict, code: "conflict", detail: error.description)
+            case .notFound: .notFound(error.description)
+            }
+        case let error as APIKeyStoreError:
+            return switch error {
+            case .invalidName: .badRequest(error.description)
+            case .unknownKey: .notFound(error.description)
+            }
         case let error as HTTPError:
-            return APIError(error.status, code: Self.code(for: error.status), detail: error.body ?? Self.defaultDetail(for: error.status), headers: error.headers)
+            return APIError(
+                error.status, code: Self.code(for: error.status), detail: error.body ?? Self.defaultDetail(for: error.status), headers: error.headers)
         case let error as DecodingError:
             return .badRequest("the request body is not valid JSON for this endpoint: \(Self.describe(error))")
         case let error as any HTTPResponseError where error.status.code < 500:
@@ -46,7 +58,9 @@ public struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware 
             if DatabaseErrorDescription.isConnectionFailure(error) {
                 return .serviceUnavailable("the database is unreachable; retry shortly (request \(requestID))")
             }
-            return APIError(.internalServerError, code: "internal_error", detail: "an unexpected error occurred; the service log has the details under request id \(requestID)")
+            return APIError(
+                .internalServerError, code: "internal_error",
+                detail: "an unexpected error occurred; the service log has the details under request id \(requestID)")
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KeelsonPersistence
 import NIOCore
 
 /// The request context every Keelson service uses; services that authenticate callers record who called here.

@@ -1,5 +1,7 @@
 import Foundation
+import KeelsonFoundation
 import KeelsonPersistence
+import Synchronization
 
 /// pg_dump, pg_restore and psql, found and run the same way everywhere: the newest one on the machine, the
 /// database named through the child's environment (the password in PGPASSWORD, never on a command line that `ps`
@@ -69,7 +71,9 @@ enum PostgresTools {
         }
         guard let best else {
             let place = environment["KEELSON_PG_BIN_DIR"].map { "in KEELSON_PG_BIN_DIR (\($0))" } ?? "on PATH or in /usr/lib/postgresql/*/bin"
-            throw CLIError("\(tool.rawValue) was not found \(place); install the PostgreSQL client tools (apt-get install postgresql-client, or brew install libpq)")
+            throw CLIError(
+                "\(tool.rawValue) was not found \(place); install the PostgreSQL client tools (apt-get install postgresql-client, or brew install libpq)"
+            )
         }
         return best
     }
@@ -79,24 +83,17 @@ enum PostgresTools {
     static func locate(_ tool: Tool, forServerMajor serverMajor: Int) throws(CLIError) -> Executable {
         let executable = try locate(tool)
         guard executable.majorVersion >= serverMajor else {
-            throw CLIError("\(executable.url.path) is version \(executable.majorVersion) but the server is PostgreSQL \(serverMajor); install postgresql-client-\(serverMajor) (or newer) and retry")
+            throw CLIError(
+                "\(executable.url.path) is version \(executable.majorVersion) but the server is PostgreSQL \(serverMajor); install postgresql-client-\(serverMajor) (or newer) and retry"
+            )
         }
         return executable
     }
 
     /// "pg_dump (PostgreSQL) 15.8 (Debian 15.8-0+deb12u1)" → (15, the whole line).
     static func version(of executable: URL) -> (major: Int, text: String)? {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["--version"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let output = try? ProcessCommand(executable, arguments: ["--version"], standardError: .discard).runBlocking() else { return nil }
+        let text = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let marker = text.range(of: "(PostgreSQL) ") else { return nil }
         let digits = text[marker.upperBound...].prefix { $0.isNumber }
         return Int(digits).map { ($0, text) }
@@ -126,14 +123,14 @@ enum PostgresTools {
     /// Runs `executable` against `database` to completion. Cancelling the calling task (ctrl-C) stops the
     /// child — SIGTERM, then SIGKILL after two seconds — and throws `CancellationError` once it has exited.
     static func run(_ executable: Executable, _ arguments: [String], database: DatabaseURL) async throws -> Outcome {
-        let child = RunningTool(executable.url, arguments: arguments, environment: environment(for: database))
-        let status = try await withTaskCancellationHandler {
-            try await child.run()
-        } onCancel: {
-            child.stop()
+        let command = ProcessCommand(executable.url, arguments: arguments, environment: environment(for: database), standardOutput: .discard)
+        let output: ProcessOutput
+        do {
+            output = try await command.run(gracePeriod: .seconds(2))
+        } catch let error as ProcessLaunchError {
+            throw CLIError(error.description)
         }
-        try Task.checkCancellation()
-        return Outcome(status: status, stderr: child.stderr())
+        return Outcome(status: output.termination.status, stderr: output.stderr)
     }
 
     /// Restores `dump` into `database` as ONE transaction that begins with `prelude`: pg_restore writes the SQL
@@ -146,258 +143,125 @@ enum PostgresTools {
     static func restoreInOneTransaction(
         pgRestore: Executable, psql: Executable, dump: URL, prelude: String, database: DatabaseURL, restoreOptions: [String]
     ) async throws -> (restore: Outcome, psql: Outcome) {
+        let environment = environment(for: database)
         let pipeline = RestorePipeline(
-            pgRestore: pgRestore.url,
-            restoreArguments: ["--clean", "--if-exists", "--exit-on-error"] + restoreOptions + ["--file=-", dump.path],
-            psql: psql.url,
-            psqlArguments: ["--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1", "--dbname=\(conninfo(database: database.database))"],
-            environment: environment(for: database),
+            restore: ProcessCommand(
+                pgRestore.url,
+                arguments: ["--clean", "--if-exists", "--exit-on-error"] + restoreOptions + ["--file=-", dump.path],
+                environment: environment,
+                standardOutput: .pipe
+            ),
+            psql: ProcessCommand(
+                psql.url,
+                arguments: ["--no-psqlrc", "--quiet", "--no-password", "--set=ON_ERROR_STOP=1", "--dbname=\(conninfo(database: database.database))"],
+                environment: environment,
+                standardInput: .pipe,
+                standardOutput: .discard
+            ),
             prelude: "BEGIN;\n" + prelude + "\n",
             commit: "COMMIT;\n"
         )
-        let statuses = try await withTaskCancellationHandler {
+        let outcomes = try await withTaskCancellationHandler {
             try await pipeline.run()
         } onCancel: {
             pipeline.stop()
         }
         try Task.checkCancellation()
-        return (Outcome(status: statuses.restore, stderr: pipeline.restoreStderr()), Outcome(status: statuses.psql, stderr: pipeline.psqlStderr()))
+        return outcomes
     }
-}
-
-/// Temporary files for the children's stderr, removed with their owner.
-private struct StderrFile {
-    let url: URL
-
-    init(_ name: String) {
-        url = FileManager.default.temporaryDirectory.appendingPathComponent("keelson-\(name)-\(UUID().uuidString).stderr")
-        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
-    }
-
-    func handle() throws -> FileHandle { try FileHandle(forWritingTo: url) }
-
-    func read() -> String { (try? String(contentsOf: url, encoding: .utf8)) ?? "" }
-
-    func remove() { try? FileManager.default.removeItem(at: url) }
 }
 
 /// pg_restore | (prelude, script, COMMIT only on success) | psql, copied through this process so the COMMIT can be
-/// withheld. Runs on a thread of its own: the copy blocks.
-private final class RestorePipeline: @unchecked Sendable {
-    // @unchecked: the processes are used through Foundation's thread-safe Process API; `stopped` is guarded by `lock`.
-    private let restore = Process()
-    private let psql = Process()
+/// withheld.
+private final class RestorePipeline: Sendable {
+    private let restoreCommand: ProcessCommand
+    private let psqlCommand: ProcessCommand
     private let prelude: String
     private let commit: String
-    private let restoreErrors = StderrFile("pg_restore")
-    private let psqlErrors = StderrFile("psql")
-    private let lock = NSLock()
-    private var stopped = false
+    /// Whether `stop` was called, and the children started so far (psql first) for it to stop.
+    private let state = Mutex<(stopped: Bool, children: [RunningProcess])>((false, []))
 
-    init(pgRestore: URL, restoreArguments: [String], psql psqlURL: URL, psqlArguments: [String], environment: [String: String], prelude: String, commit: String) {
-        restore.executableURL = pgRestore
-        restore.arguments = restoreArguments
-        restore.environment = environment
-        psql.executableURL = psqlURL
-        psql.arguments = psqlArguments
-        psql.environment = environment
+    init(restore: ProcessCommand, psql: ProcessCommand, prelude: String, commit: String) {
+        restoreCommand = restore
+        psqlCommand = psql
         self.prelude = prelude
         self.commit = commit
     }
 
-    private var isStopped: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stopped
-    }
+    private var isStopped: Bool { state.withLock { $0.stopped } }
 
-    func run() async throws -> (restore: Int32, psql: Int32) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { [self] in
-                do {
-                    continuation.resume(returning: try runBlocking())
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
-    }
-
-    private func runBlocking() throws -> (restore: Int32, psql: Int32) {
+    func run() async throws -> (restore: PostgresTools.Outcome, psql: PostgresTools.Outcome) {
         // A write to psql after it stopped must fail with EPIPE, not kill this process.
         signal(SIGPIPE, SIG_IGN)
-        // This thread is ours: clear the signal mask it inherited, so psql and pg_restore (which inherit it) stop on
-        // SIGTERM and ctrl-C.
-        SignalMask.clearForThisThread()
-        let toPsql = Pipe()
-        let fromRestore = Pipe()
-        let restoreErrorHandle = try restoreErrors.handle()
-        let psqlErrorHandle = try psqlErrors.handle()
-        defer {
-            try? restoreErrorHandle.close()
-            try? psqlErrorHandle.close()
-        }
-        psql.standardInput = toPsql
-        psql.standardOutput = FileHandle.nullDevice
-        psql.standardError = psqlErrorHandle
-        restore.standardInput = FileHandle.nullDevice
-        restore.standardOutput = fromRestore
-        restore.standardError = restoreErrorHandle
-        guard !isStopped else { throw CancellationError() }
+        let psql = try start(psqlCommand)
+        let restore: RunningProcess
         do {
-            try psql.run()
+            restore = try start(restoreCommand)
         } catch {
-            throw CLIError("cannot start \(psql.executableURL?.path ?? "psql"): \(error.localizedDescription)")
+            try? psql.standardInput?.close()
+            _ = await psql.wait()
+            throw error
         }
-        do {
-            try restore.run()
-        } catch {
-            try? toPsql.fileHandleForWriting.close()
-            psql.waitUntilExit()
-            throw CLIError("cannot start \(restore.executableURL?.path ?? "pg_restore"): \(error.localizedDescription)")
-        }
-        let writer = toPsql.fileHandleForWriting
-        let reader = fromRestore.fileHandleForReading
-        var psqlGone = (try? writer.write(contentsOf: Data(prelude.utf8))) == nil
-        while !psqlGone, !isStopped {
-            guard let chunk = try? reader.read(upToCount: 1 << 16), !chunk.isEmpty else { break }
-            if (try? writer.write(contentsOf: chunk)) == nil { psqlGone = true }
-        }
-        if psqlGone || isStopped, restore.isRunning {
+        // Both pipes exist: the commands ask for them.
+        let writer = psql.standardInput!
+        let reader = restore.standardOutput!
+        let psqlGone = await copy(from: reader, to: writer)
+        if psqlGone || isStopped {
             // psql stopped on an error (or we were interrupted): nothing more will be applied; stop pg_restore too.
-            kill(restore.processIdentifier, SIGTERM)
+            restore.signal(SIGTERM)
         }
         try? reader.close()
-        restore.waitUntilExit()
-        if restore.terminationReason == .exit, restore.terminationStatus == 0, !psqlGone, !isStopped {
+        let restoreEnd = await restore.wait()
+        if restoreEnd.succeeded, !psqlGone, !isStopped {
             _ = try? writer.write(contentsOf: Data(commit.utf8))
         }
         try? writer.close()
-        psql.waitUntilExit()
-        let restoreStatus = restore.terminationReason == .exit ? restore.terminationStatus : 128 + restore.terminationStatus
-        let psqlStatus = psql.terminationReason == .exit ? psql.terminationStatus : 128 + psql.terminationStatus
-        return (restoreStatus, psqlStatus)
+        let psqlEnd = await psql.wait()
+        return (
+            PostgresTools.Outcome(status: restoreEnd.shellStatus, stderr: restore.capturedOutput().stderr),
+            PostgresTools.Outcome(status: psqlEnd.shellStatus, stderr: psql.capturedOutput().stderr)
+        )
+    }
+
+    /// Starts a child unless the pipeline was stopped; one started while `stop` ran is stopped at once.
+    private func start(_ command: ProcessCommand) throws -> RunningProcess {
+        guard !isStopped else { throw CancellationError() }
+        let child: RunningProcess
+        do throws(ProcessLaunchError) {
+            child = try RunningProcess(starting: command)
+        } catch {
+            throw CLIError(error.description)
+        }
+        let stoppedMeanwhile = state.withLock { state in
+            state.children.append(child)
+            return state.stopped
+        }
+        if stoppedMeanwhile { child.terminate() }
+        return child
+    }
+
+    /// Sends the prelude, then pg_restore's script, to psql; true when psql stopped reading. The copy blocks, so it
+    /// runs on a thread of its own.
+    private func copy(from reader: FileHandle, to writer: FileHandle) async -> Bool {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { [self] in
+                var psqlGone = (try? writer.write(contentsOf: Data(prelude.utf8))) == nil
+                while !psqlGone, !isStopped {
+                    guard let chunk = try? reader.read(upToCount: 1 << 16), !chunk.isEmpty else { break }
+                    if (try? writer.write(contentsOf: chunk)) == nil { psqlGone = true }
+                }
+                continuation.resume(returning: psqlGone)
+            }
+        }
     }
 
     /// Interrupted: psql first (its connection closes, the transaction rolls back, no COMMIT is ever sent), then
-    /// pg_restore.
+    /// pg_restore — SIGTERM, then SIGKILL after two seconds.
     func stop() {
-        lock.lock()
-        stopped = true
-        lock.unlock()
-        for process in [psql, restore] where process.isRunning {
-            kill(process.processIdentifier, SIGTERM)
+        let children = state.withLock { state in
+            state.stopped = true
+            return state.children
         }
-        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { [self] in
-            for process in [psql, restore] where process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-            }
-        }
-    }
-
-    func restoreStderr() -> String { restoreErrors.read() }
-    func psqlStderr() -> String { psqlErrors.read() }
-
-    deinit {
-        restoreErrors.remove()
-        psqlErrors.remove()
-    }
-}
-
-/// One child process: started, awaited through its termination handler, stoppable from any thread.
-private final class RunningTool: @unchecked Sendable {
-    // @unchecked: `process` is used through Foundation's thread-safe Process API; `stopped` is guarded by `lock`.
-    private let process = Process()
-    private let stderrURL: URL
-    private let lock = NSLock()
-    private var stopped = false
-
-    init(_ executable: URL, arguments: [String], environment: [String: String]) {
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = environment
-        stderrURL = FileManager.default.temporaryDirectory.appendingPathComponent("keelson-\(executable.lastPathComponent)-\(UUID().uuidString).stderr")
-    }
-
-    func run() async throws -> Int32 {
-        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
-        let stderrHandle = try FileHandle(forWritingTo: stderrURL)
-        defer { try? stderrHandle.close() }
-        process.standardError = stderrHandle
-        process.standardOutput = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int32, any Error>) in
-            process.terminationHandler = { process in continuation.resume(returning: process.terminationStatus) }
-            lock.lock()
-            let alreadyStopped = stopped
-            lock.unlock()
-            if alreadyStopped {
-                process.terminationHandler = nil
-                continuation.resume(throwing: CancellationError())
-                return
-            }
-            do {
-                try SignalMask.launch(process)
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: CLIError("cannot start \(process.executableURL?.path ?? "the PostgreSQL tool"): \(error.localizedDescription)"))
-            }
-        }
-    }
-
-    func stop() {
-        lock.lock()
-        stopped = true
-        lock.unlock()
-        guard process.isRunning else { return }
-        let pid = process.processIdentifier
-        kill(pid, SIGTERM)
-        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { [self] in
-            if process.isRunning { kill(pid, SIGKILL) }
-        }
-    }
-
-    func stderr() -> String {
-        defer { try? FileManager.default.removeItem(at: stderrURL) }
-        return (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
-    }
-
-    deinit {
-        try? FileManager.default.removeItem(at: stderrURL)
-    }
-}
-
-/// A child inherits the signal mask of the thread that starts it, and the Swift runtime's and NIO's threads block
-/// most signals: pg_dump or pg_restore started from one would ignore SIGTERM and ctrl-C. Children are therefore
-/// started from a thread whose mask is empty.
-enum SignalMask {
-    static func clearForThisThread() {
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        pthread_sigmask(SIG_SETMASK, &empty, nil)
-    }
-
-    /// Runs `process.run()` on a short-lived thread with an empty signal mask and waits for it.
-    static func launch(_ process: Process) throws {
-        let launch = Launch(process)
-        let thread = Thread { launch.start() }
-        thread.start()
-        launch.done.wait()
-        if let error = launch.error { throw error }
-    }
-
-    private final class Launch: @unchecked Sendable {
-        // @unchecked: `error` is written by the launching thread before it signals `done`, and read only after.
-        let process: Process
-        let done = DispatchSemaphore(value: 0)
-        var error: (any Error)?
-
-        init(_ process: Process) { self.process = process }
-
-        func start() {
-            SignalMask.clearForThisThread()
-            do { try process.run() } catch { self.error = error }
-            done.signal()
-        }
+        for child in children { child.terminate(gracePeriod: .seconds(2)) }
     }
 }

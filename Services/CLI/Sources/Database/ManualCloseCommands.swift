@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import KeelsonPersistence
 import KeelsonServiceKit
-import PostgresNIO
 
 /// `keelson db close-position`: record a position that was closed by hand on the exchange.
 struct ClosePositionCommand: AsyncParsableCommand {
@@ -21,26 +20,33 @@ struct ClosePositionCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            guard let price = Decimal(string: exitPrice, locale: Locale(identifier: "en_US_POSIX")), price > 0, exitPrice.allSatisfy({ $0.isNumber || $0 == "." }) else {
+            guard let price = Decimal(string: exitPrice, locale: Locale(identifier: "en_US_POSIX")), price > 0,
+                exitPrice.allSatisfy({ $0.isNumber || $0 == "." })
+            else {
                 throw CLIError("--exit-price \(exitPrice) is not a price; expected a positive decimal such as 67250.5")
             }
-            guard let feeValue = Decimal(string: fee, locale: Locale(identifier: "en_US_POSIX")), feeValue >= 0, fee.allSatisfy({ $0.isNumber || $0 == "." }) else {
+            guard let feeValue = Decimal(string: fee, locale: Locale(identifier: "en_US_POSIX")), feeValue >= 0,
+                fee.allSatisfy({ $0.isNumber || $0 == "." })
+            else {
                 throw CLIError("--fee \(fee) is not a fee; expected a decimal ≥ 0 such as 0.67")
             }
             let reason = try ManualCloseOptions.requiredReason(reason)
             let symbol = symbol.uppercased()
             let mode = try ManualCloseOptions.mode(mode)
             let result = try await database.withClient { client, _ in
-                let target = try await ManualClose.session(session, mode: mode, client: client, logger: CLILogger.quiet)
-                try await ManualClose.requireNoEngine(mode: target.mode, client: client, logger: CLILogger.quiet)
-                let recorder = ManualClose(logger: CLILogger.quiet)
-                return try await client.transaction(logger: CLILogger.quiet) { connection in
-                    try await recorder.close(session: target, symbol: symbol, price: price, fee: feeValue, reason: reason, actor: APIKeyCommand.actor, on: connection)
-                }
+                let repository = PostgresTradingRepository(client: client, logger: CLILogger.quiet)
+                let target = try await repository.sessionForManualChange(session, mode: mode)
+                return try await repository.closeManually(
+                    session: target, symbol: symbol, price: price, fee: feeValue, reason: reason, actor: APIKeyCommand.actor)
             }
-            guard let result else { throw CLIError("the session holds no position in \(symbol); `keelson positions` (or `keelson db query \"SELECT * FROM positions\"`) lists them") }
+            guard let result else {
+                throw CLIError(
+                    "the session holds no position in \(symbol); `keelson positions` (or `keelson db query \"SELECT * FROM positions\"`) lists them")
+            }
             print("recorded: sold \(result.quantity) \(result.symbol) at \(result.exitPrice), PnL \(result.pnl.rounded(scale: 8))")
-            print("cash \(result.cash.rounded(scale: 8)) · equity \(result.equity.rounded(scale: 8))\(result.canceledOrders > 0 ? " · \(result.canceledOrders) working orders canceled" : "")")
+            print(
+                "cash \(result.cash.rounded(scale: 8)) · equity \(result.equity.rounded(scale: 8))\(result.canceledOrders > 0 ? " · \(result.canceledOrders) working orders canceled" : "")"
+            )
             print("start the engine again: it recovers from this state")
         }
     }
@@ -63,57 +69,22 @@ struct EmergencyCloseAllCommand: AsyncParsableCommand {
         try await reportingErrors {
             let reason = try ManualCloseOptions.requiredReason(reason)
             try await database.withClient { client, _ in
-                let target = try await ManualClose.session(session, mode: "paper", client: client, logger: CLILogger.quiet)
-                try await ManualClose.requireNoEngine(mode: target.mode, client: client, logger: CLILogger.quiet)
+                let repository = PostgresTradingRepository(client: client, logger: CLILogger.quiet)
+                let target = try await repository.sessionForManualChange(session, mode: "paper")
                 if target.mode == "live" {
-                    print("live session: this records the closes in the database only — it sends nothing to the exchange. Close the positions there first.")
+                    print(
+                        "live session: this records the closes in the database only — it sends nothing to the exchange. Close the positions there first."
+                    )
                 }
-                try Confirmation.require(yes: yes, question: "Record every position of session \(target.id) as closed at its last price and stop the session?")
-                let recorder = ManualClose(logger: CLILogger.quiet)
-                let results = try await client.transaction(logger: CLILogger.quiet) { connection in
-                    let rows = try await connection.query(
-                        """
-                        SELECT p.symbol, coalesce(p.mark_price,
-                            (SELECT c.close FROM candles c WHERE c.symbol = p.symbol ORDER BY c.open_time DESC LIMIT 1))
-                        FROM positions p WHERE p.session_id = \(target.id) ORDER BY p.symbol
-                        """, logger: CLILogger.quiet
-                    )
-                    var prices: [(String, Decimal?)] = []
-                    for try await row in rows.decode((String, Decimal?).self) { prices.append(row) }
-                    var results: [ManualClose.Result] = []
-                    for (symbol, price) in prices {
-                        guard let price else {
-                            throw CLIError("no price is known for \(symbol) (no mark, no candle); record it with `keelson db close-position --symbol \(symbol) --exit-price P --reason R`, then run this again")
-                        }
-                        if let result = try await recorder.close(session: target, symbol: symbol, price: price, fee: 0, reason: reason, actor: APIKeyCommand.actor, on: connection) {
-                            results.append(result)
-                        }
-                    }
-                    try await connection.query(
-                        """
-                        WITH canceled AS (
-                            UPDATE orders SET status = 'canceled', updated_at = now()
-                            WHERE session_id = \(target.id) AND status IN ('new', 'submitted', 'partially_filled') RETURNING id
-                        )
-                        INSERT INTO order_events (order_id, from_status, to_status, detail)
-                        SELECT id, 'submitted', 'canceled', jsonb_build_object('reason', 'emergency close-all: ' || \(reason)) FROM canceled
-                        """, logger: CLILogger.quiet
-                    )
-                    try await connection.query(
-                        "UPDATE trading_sessions SET status = 'stopped', status_reason = \("emergency close-all: " + reason) WHERE id = \(target.id)",
-                        logger: CLILogger.quiet
-                    )
-                    try await connection.query(
-                        """
-                        INSERT INTO risk_events (session_id, kind, reason) VALUES (\(target.id), 'emergency_close_all', \(reason));
-                        """, logger: CLILogger.quiet
-                    )
-                    return results
-                }
+                try Confirmation.require(
+                    yes: yes, question: "Record every position of session \(target.id) as closed at its last price and stop the session?")
+                let results = try await repository.emergencyCloseAll(session: target, reason: reason, actor: APIKeyCommand.actor)
                 for result in results {
                     print("recorded: sold \(result.quantity) \(result.symbol) at \(result.exitPrice), PnL \(result.pnl.rounded(scale: 8))")
                 }
-                print("session \(target.id): \(results.count) positions recorded closed, working orders canceled, trading stopped; cash \(results.last.map { "\($0.cash.rounded(scale: 8))" } ?? "unchanged")")
+                print(
+                    "session \(target.id): \(results.count) positions recorded closed, working orders canceled, trading stopped; cash \(results.last.map { "\($0.cash.rounded(scale: 8))" } ?? "unchanged")"
+                )
                 print("the engine resumes this session stopped: `keelson trading enable --reason …` once you are ready")
             }
         }

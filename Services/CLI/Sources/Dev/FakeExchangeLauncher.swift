@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeelsonFoundation
 
 /// `keelson dev fake-exchange …`: runs `keelson-fake-exchange` from beside this binary with the same arguments, so
 /// the test double is not linked into the CLI operators run.
@@ -18,17 +19,23 @@ struct FakeExchangeLauncher: AsyncParsableCommand {
             guard FileManager.default.isExecutableFile(atPath: binary.path) else {
                 throw CLIError("\(binary.path) is missing; build it with `swift build --product keelson-fake-exchange`")
             }
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments
-            do {
-                try process.run()
+            let command = ProcessCommand(binary, arguments: arguments, standardInput: .inherit, standardOutput: .inherit, standardError: .inherit)
+            let child: RunningProcess
+            do throws(ProcessLaunchError) {
+                child = try RunningProcess(starting: command)
             } catch {
-                throw CLIError("cannot start \(binary.path): \(error.localizedDescription)")
+                throw CLIError(error.description)
             }
-            // ctrl-C reaches the child through the terminal's process group; this waits for it to stop.
-            process.waitUntilExit()
-            if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+            // The child runs in a process group of its own (Foundation's doing), so the terminal's ctrl-C reaches only
+            // this process: pass it on as SIGTERM and wait for the fake exchange to shut down.
+            let ended = try await Interruption.cancellingOnSignals(interruptedMessage: "interrupted; keelson-fake-exchange was stopped") {
+                await withTaskCancellationHandler {
+                    await child.wait()
+                } onCancel: {
+                    child.terminate(gracePeriod: .seconds(10))
+                }
+            }
+            if !ended.succeeded { throw ExitCode(ended.shellStatus) }
         }
     }
 }

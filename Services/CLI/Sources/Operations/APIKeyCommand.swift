@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeelsonPersistence
 import KeelsonServiceKit
 
 /// `keelson apikey …`: manages the gateway's API keys straight in PostgreSQL, so the first admin key can be
@@ -26,19 +27,27 @@ struct APIKeyCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingErrors {
                 let parsedRole: APIRole
-                do { parsedRole = try APIRole.parse(role) } catch { throw CLIError("--role: '\(role)' is not a role; expected viewer, operator or admin") }
+                do { parsedRole = try APIRole.parse(role) } catch {
+                    throw CLIError("--role: '\(role)' is not a role; expected viewer, operator or admin")
+                }
                 let (record, credential) = try await database.withClient { client, _ in
                     let keys = PostgresAPIKeyStore(client: client, logger: CLILogger.quiet)
                     let created: (record: APIKeyRecord, credential: APIKeyCredential)
-                    do { created = try await keys.create(name: name, role: parsedRole) } catch let error as APIKeyStoreError { throw CLIError(error.description) }
-                    try await PostgresAuditLog(client: client, logger: CLILogger.quiet).record(AuditEntry(
-                        actorKeyID: nil, actorName: APIKeyCommand.actor, action: "apikey.create", reason: nil, outcome: "ok", sourceAddress: "local",
-                        detail: ["key_id": created.record.id, "name": created.record.name, "role": parsedRole.rawValue]
-                    ))
+                    do { created = try await keys.create(name: name, role: parsedRole) } catch let error as APIKeyStoreError {
+                        throw CLIError(error.description)
+                    }
+                    try await PostgresAuditLog(client: client, logger: CLILogger.quiet).record(
+                        AuditEntry(
+                            actorKeyID: nil, actorName: APIKeyCommand.actor, action: "apikey.create", reason: nil, outcome: "ok",
+                            sourceAddress: "local",
+                            detail: ["key_id": created.record.id, "name": created.record.name, "role": parsedRole.rawValue]
+                        ))
                     return created
                 }
                 if json {
-                    let object: [String: String] = ["id": record.id, "name": record.name, "role": record.role.rawValue, "secret": credential.presentation]
+                    let object: [String: String] = [
+                        "id": record.id, "name": record.name, "role": record.role.rawValue, "secret": credential.presentation,
+                    ]
                     print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
                 } else {
                     print("created API key \(record.id) '\(record.name)' (\(record.role.rawValue)):")
@@ -56,16 +65,23 @@ struct APIKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingErrors {
-                let keys = try await database.withClient { client, _ in try await PostgresAPIKeyStore(client: client, logger: CLILogger.quiet).list() }
+                let keys = try await database.withClient { client, _ in try await PostgresAPIKeyStore(client: client, logger: CLILogger.quiet).list()
+                }
                 if json {
                     print(String(decoding: try JSONCoding.encoder.encode(keys), as: UTF8.self))
                     return
                 }
                 let time = Date.ISO8601FormatStyle()
-                print(TableFormatter.render(
-                    header: ["ID", "NAME", "ROLE", "CREATED", "LAST USED", "REVOKED"],
-                    rows: keys.map { [$0.id, $0.name, $0.role.rawValue, $0.createdAt.formatted(time), $0.lastUsedAt?.formatted(time), $0.revokedAt?.formatted(time)] }
-                ))
+                print(
+                    TableFormatter.render(
+                        header: ["ID", "NAME", "ROLE", "CREATED", "LAST USED", "REVOKED"],
+                        rows: keys.map {
+                            [
+                                $0.id, $0.name, $0.role.rawValue, $0.createdAt.formatted(time), $0.lastUsedAt?.formatted(time),
+                                $0.revokedAt?.formatted(time),
+                            ]
+                        }
+                    ))
             }
         }
     }
@@ -82,10 +98,12 @@ struct APIKeyCommand: AsyncParsableCommand {
                     do {
                         record = try await PostgresAPIKeyStore(client: client, logger: CLILogger.quiet).revoke(id: id)
                     } catch let error as APIKeyStoreError { throw CLIError(error.description) }
-                    try await PostgresAuditLog(client: client, logger: CLILogger.quiet).record(AuditEntry(
-                        actorKeyID: nil, actorName: APIKeyCommand.actor, action: "apikey.revoke", reason: nil, outcome: "ok", sourceAddress: "local",
-                        detail: ["key_id": record.id, "name": record.name]
-                    ))
+                    try await PostgresAuditLog(client: client, logger: CLILogger.quiet).record(
+                        AuditEntry(
+                            actorKeyID: nil, actorName: APIKeyCommand.actor, action: "apikey.revoke", reason: nil, outcome: "ok",
+                            sourceAddress: "local",
+                            detail: ["key_id": record.id, "name": record.name]
+                        ))
                     return record
                 }
                 print("revoked API key \(record.id) '\(record.name)' (\(record.role.rawValue))")

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KeelsonContracts
 import KeelsonDomain
+import KeelsonPersistence
 import KeelsonServiceKit
 import KeelsonTrading
 
@@ -11,45 +12,45 @@ struct EngineRoutes {
     static let maxBatch = 10_000
 
     let engine: TradingEngine
-    let queries: TradingQueries
+    let queries: TradingReadRepository
     let settings: EngineSettings
 
     struct SignalBatchResult: ResponseEncodable { var results: [TradingEngine.SignalResult] }
-
 
     struct RiskView: ResponseEncodable {
         var state: String
         var stateReason: String?
         var limits: RiskSettings
-        var events: [TradingQueries.RiskEventView]
+        var events: [TradingReadRepository.RiskEventView]
         enum CodingKeys: String, CodingKey { case state, limits, events; case stateReason = "state_reason" }
     }
 
     func register(router: Router<KeelsonRequestContext>, internalRoutes: RouterGroup<KeelsonRequestContext>) {
         let api = router.group("api/v1")
-        api.get("session") { _, _ -> TradingQueries.SessionView in try await currentSession() }
-        api.get("portfolio") { _, _ -> TradingQueries.PortfolioView in try await queries.portfolio(session: currentSession()) }
-        api.get("positions") { _, _ -> TradingQueries.PositionList in
+        api.get("session") { _, _ -> TradingReadRepository.SessionView in try await currentSession() }
+        api.get("portfolio") { _, _ -> TradingReadRepository.PortfolioView in try await queries.portfolio(session: currentSession()) }
+        api.get("positions") { _, _ -> TradingReadRepository.PositionList in
             let session = try await currentSession()
-            return TradingQueries.PositionList(sessionID: session.id, positions: try await queries.positions(sessionID: session.id))
+            return TradingReadRepository.PositionList(sessionID: session.id, positions: try await queries.positions(sessionID: session.id))
         }
-        api.get("orders") { request, _ -> TradingQueries.OrderList in
+        api.get("orders") { request, _ -> TradingReadRepository.OrderList in
             let query = QueryReader(request)
             var status: OrderStatus?
             if let text = query.string("status") {
                 guard let parsed = OrderStatus(rawValue: text) else {
-                    throw APIError.badRequest("status=\(text) is not an order state; expected one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw APIError.badRequest(
+                        "status=\(text) is not an order state; expected one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 status = parsed
             }
             let filter = try Self.listFilter(query, defaultLimit: 100)
             return try await queries.orders(sessionID: try await currentSession().id, status: status, filter: filter)
         }
-        api.get("trades") { request, _ -> TradingQueries.TradePage in
+        api.get("trades") { request, _ -> TradingReadRepository.TradePage in
             let filter = try Self.listFilter(QueryReader(request), defaultLimit: 50)
             return try await queries.trades(sessionID: try await currentSession().id, filter: filter)
         }
-        api.get("performance") { request, _ -> TradingQueries.PerformanceView in
+        api.get("performance") { request, _ -> TradingReadRepository.PerformanceView in
             let text = QueryReader(request).string("period") ?? "daily"
             guard let period = PerformancePeriod(rawValue: text) else {
                 throw APIError.badRequest("period=\(text) is not allowed; expected daily, weekly or monthly")
@@ -58,7 +59,9 @@ struct EngineRoutes {
         }
         api.get("risk") { _, _ -> RiskView in
             let session = try await currentSession()
-            return RiskView(state: session.status, stateReason: session.statusReason, limits: settings.risk, events: try await queries.riskEvents(sessionID: session.id, limit: 50))
+            return RiskView(
+                state: session.status, stateReason: session.statusReason, limits: settings.risk,
+                events: try await queries.riskEvents(sessionID: session.id, limit: 50))
         }
 
         internalRoutes.post(RouterPath(InternalRoute.signals.relativePath)) { request, context -> SignalBatchResult in
@@ -118,7 +121,7 @@ struct EngineRoutes {
     }
 
     /// `symbol`, `since`, `until`, `before`, `limit`: the same for every list, with a 400 naming a bad value.
-    static func listFilter(_ query: QueryReader, defaultLimit: Int) throws(APIError) -> TradingQueries.ListFilter {
+    static func listFilter(_ query: QueryReader, defaultLimit: Int) throws(APIError) -> TradingReadRepository.ListFilter {
         let symbol = try query.parse("symbol") { text throws(DomainError) in try Symbol(parsing: text).rawValue }
         let since = try query.date("since")
         let until = try query.date("until")
@@ -126,15 +129,17 @@ struct EngineRoutes {
             throw APIError.badRequest("since must be before until")
         }
         let before = try query.string("before").map { text throws(APIError) -> Int64 in
-            guard let id = Int64(text), id > 0 else { throw APIError.badRequest("before=\(text) is not an id; pass the next_before of the previous page") }
+            guard let id = Int64(text), id > 0 else {
+                throw APIError.badRequest("before=\(text) is not an id; pass the next_before of the previous page")
+            }
             return id
         }
-        return TradingQueries.ListFilter(
+        return TradingReadRepository.ListFilter(
             symbol: symbol, since: since, until: until, before: before, limit: try query.integer("limit", default: defaultLimit, range: 1...1000)
         )
     }
 
-    private func currentSession() async throws -> TradingQueries.SessionView {
+    private func currentSession() async throws -> TradingReadRepository.SessionView {
         guard let session = try await queries.session() else {
             throw APIError.notFound("no trading session yet: the engine opens one when it becomes leader (see GET /ready)")
         }

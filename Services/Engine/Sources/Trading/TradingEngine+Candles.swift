@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KeelsonDomain
+import KeelsonPersistence
 import KeelsonTrading
 import Logging
 
@@ -38,7 +39,7 @@ extension TradingEngine {
         var processed: [Symbol: Date] = [:]
         for candle in candles.sorted(by: { ($0.openTime, $0.symbol.rawValue) < ($1.openTime, $1.symbol.rawValue) }) {
             guard settings.symbols.contains(candle.symbol), candle.interval == settings.timeframe, candle.exchange == settings.marketExchange,
-                  var window = windows[candle.symbol]
+                var window = windows[candle.symbol]
             else { continue }
             // Older and repeated bars (at-least-once pushes) are skipped before they can touch the trading day.
             guard window.append(candle) else { continue }
@@ -64,10 +65,18 @@ extension TradingEngine {
         let exitWorking = openOrders.values.contains { $0.symbol == symbol && $0.side == .sell }
         switch kernel.protectiveStops(on: candle, exitWorking: exitWorking) {
         case .triggered(let trigger):
-            logger.info("exit triggered", metadata: ["symbol": "\(symbol)", "cause": "\(trigger.cause.rawValue)", "level": "\(trigger.level)", "bar": "\(candle.openTime.formatted(.iso8601))"])
+            logger.info(
+                "exit triggered",
+                metadata: [
+                    "symbol": "\(symbol)", "cause": "\(trigger.cause.rawValue)", "level": "\(trigger.level)",
+                    "bar": "\(candle.openTime.formatted(.iso8601))",
+                ])
             // Decided "after" the second before this bar: should the immediate fill be lost to a crash, the restored
             // order still fills on this bar, at the stop's price (`BrokerOrder.triggeredStopPrice`).
-            return fills + (try await exit(symbol, cause: trigger.cause, expectedPrice: trigger.level, immediateFill: (trigger.price, candle), decidedAfterBar: candle.openTime.addingTimeInterval(-1)))
+            return fills
+                + (try await exit(
+                    symbol, cause: trigger.cause, expectedPrice: trigger.level, immediateFill: (trigger.price, candle),
+                    decidedAfterBar: candle.openTime.addingTimeInterval(-1)))
         case .moved:
             stopsMoved = true
         case .unchanged:
@@ -87,10 +96,12 @@ extension TradingEngine {
         }
         let changed = lastSnapshot.map { $0.equity != equity || marketTime.timeIntervalSince($0.time) >= 60 } ?? true
         let recordsBalance = changed || stopsMoved
-        try await store.saveSnapshot(EquitySnapshot(
-            account: kernel.account, equity: equity, unrealizedPnl: kernel.unrealizedPnl(marks: marks), marketTime: marketTime, limits: kernel.limits,
-            positions: Array(kernel.positions.values), marks: marks, processedBars: processed, recordsBalance: recordsBalance
-        ), sessionID: current.id, fence: try requireFence())
+        try await store.saveSnapshot(
+            EquitySnapshot(
+                account: kernel.account, equity: equity, unrealizedPnl: kernel.unrealizedPnl(marks: marks), marketTime: marketTime,
+                limits: kernel.limits,
+                positions: Array(kernel.positions.values), marks: marks, processedBars: processed, recordsBalance: recordsBalance
+            ), sessionID: current.id, fence: try requireFence())
         if recordsBalance {
             lastSnapshot = (marketTime, equity)
             stopsMoved = false
@@ -101,7 +112,8 @@ extension TradingEngine {
     func changeState(to state: TradingState, reason: String, kind: String, resetReferences: Bool) async throws {
         guard let current = session else { return }
         let equity = kernel.equity(marks: marks)
-        try await store.setState(state, reason: reason, kind: kind, sessionID: current.id, resetReferences: resetReferences ? equity : nil, fence: try requireFence())
+        try await store.setState(
+            state, reason: reason, kind: kind, sessionID: current.id, resetReferences: resetReferences ? equity : nil, fence: try requireFence())
         kernel.limits.state = state
         session?.stateReason = reason
         if resetReferences { kernel.limits.resetReferences(to: equity) }
@@ -115,7 +127,8 @@ extension TradingEngine {
         let equity = kernel.equity(marks: marks)
         let dayStart = limits.dayStartEquity ?? limits.initialBalance
         let drawdown = limits.peakEquity > 0 ? (limits.peakEquity - equity) / limits.peakEquity * 100 : 0
-        metrics.portfolio(equity: equity, cash: kernel.account.cash, dailyPnl: equity - dayStart, drawdownPercent: drawdown, openPositions: kernel.positions.count)
+        metrics.portfolio(
+            equity: equity, cash: kernel.account.cash, dailyPnl: equity - dayStart, drawdownPercent: drawdown, openPositions: kernel.positions.count)
         updateOrderMetrics()
     }
 

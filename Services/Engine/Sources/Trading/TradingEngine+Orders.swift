@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonDomain
+import KeelsonPersistence
 import KeelsonTrading
 import Logging
 
@@ -27,7 +28,8 @@ extension TradingEngine {
         }
         if order.status == .new, report.brokerHeldOrder {
             order = try await store.transition(
-                order, to: .submitted, broker: broker.name, reason: nil, exchangeOrderID: report.exchangeOrderID, workingQuantity: report.workingQuantity,
+                order, to: .submitted, broker: broker.name, reason: nil, exchangeOrderID: report.exchangeOrderID,
+                workingQuantity: report.workingQuantity,
                 fence: try requireFence()
             )
             metrics.orderTransition(.submitted)
@@ -76,7 +78,8 @@ extension TradingEngine {
         BrokerOrder(
             clientOrderID: order.clientOrderID, symbol: order.symbol, side: order.side, quantity: order.quantity, cause: order.cause,
             filledQuantity: order.filledQuantity,
-            averageFillPrice: order.averageFillPrice, expectedPrice: order.expectedPrice, decidedAfterBar: order.decidedAfterBar, placedAt: order.createdAt,
+            averageFillPrice: order.averageFillPrice, expectedPrice: order.expectedPrice, decidedAfterBar: order.decidedAfterBar,
+            placedAt: order.createdAt,
             fillCount: order.fillCount, lastFillBar: order.lastFillBar, immediateFill: immediateFill
         )
     }
@@ -86,7 +89,9 @@ extension TradingEngine {
     /// The exit, the cancel request on the entries still working and the attempt counter are one write, so a crash
     /// right after it can neither leave an entry buying against the exit nor reuse the exit's id.
     @discardableResult
-    func exit(_ symbol: Symbol, cause: OrderCause, expectedPrice: Decimal?, immediateFill: (price: Decimal, bar: Candle)?, decidedAfterBar: Date) async throws -> Int {
+    func exit(_ symbol: Symbol, cause: OrderCause, expectedPrice: Decimal?, immediateFill: (price: Decimal, bar: Candle)?, decidedAfterBar: Date)
+        async throws -> Int
+    {
         guard let session, let position = kernel.positions[symbol] else { return 0 }
         let reason = "exit: \(cause.rawValue)"
         let written = try await store.recordExit(
@@ -97,7 +102,9 @@ extension TradingEngine {
         )
         kernel.positions[symbol]?.exitAttempts = written.attempt + 1
         if !written.skipped.isEmpty {
-            logger.warning("exit ids used before were skipped", metadata: ["symbol": "\(symbol)", "skipped": "\(written.skipped.joined(separator: ", "))", "sent": "\(written.order.clientOrderID)"])
+            logger.warning(
+                "exit ids used before were skipped",
+                metadata: ["symbol": "\(symbol)", "skipped": "\(written.skipped.joined(separator: ", "))", "sent": "\(written.order.clientOrderID)"])
         }
         let order = written.order
         if openOrders[order.clientOrderID] == nil { metrics.orderTransition(.new) }
@@ -155,7 +162,8 @@ extension TradingEngine {
         let commit = FillCommit(
             order: order, previousStatus: previous, exchangeFillID: execution.exchangeFillID, fill: input, executedQuantity: execution.quantity,
             commission: execution.commission?.description, expectedPrice: order.expectedPrice,
-            slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds, position: outcome.position, trade: outcome.closedTrade,
+            slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds, position: outcome.position,
+            trade: outcome.closedTrade,
             account: next.account, equity: value.equity, unrealizedPnl: value.unrealizedPnl, peakEquity: next.limits.peakEquity, marks: fillMarks
         )
         let recorded = try await store.applyFill(commit, sessionID: session.id, fence: try requireFence())
@@ -173,9 +181,12 @@ extension TradingEngine {
         metrics.fill(side: order.side, slippageBps: execution.slippageBps, latencyMilliseconds: execution.latencyMilliseconds)
         metrics.lastFill(at: .now)
         metrics.orderTransition(order.status)
-        logger.info("fill recorded", metadata: [
-            "order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "quantity": "\(execution.quantity)", "price": "\(execution.price)",
-            "status": "\(order.status.rawValue)", "cash": "\(kernel.account.cash)",
-        ])
+        logger.info(
+            "fill recorded",
+            metadata: [
+                "order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "quantity": "\(execution.quantity)",
+                "price": "\(execution.price)",
+                "status": "\(order.status.rawValue)", "cash": "\(kernel.account.cash)",
+            ])
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonDomain
+import KeelsonPersistence
 import KeelsonStrategies
 import KeelsonTrading
 import Logging
@@ -22,7 +23,9 @@ extension TradingEngine {
         try requireReady()
         let stored = try await store.signals(ids: signalIDs)
         let known = Set(stored.map(\.id))
-        let unknown = signalIDs.filter { !known.contains($0) }.map { SignalResult(id: $0, outcome: "unknown", detail: "no signal with this id in the signals table") }
+        let unknown = signalIDs.filter { !known.contains($0) }.map {
+            SignalResult(id: $0, outcome: "unknown", detail: "no signal with this id in the signals table")
+        }
         return try await handle(signals: stored) + unknown
     }
 
@@ -43,10 +46,12 @@ extension TradingEngine {
         let fence = try requireFence()
         lastSignalAt = .now
         let cancelReason = "exit on signal \(stored.id)"
-        guard let outcome = try await store.recordDecision(
-            signal: stored, sessionID: session.id, decision: decision, acceptedBy: broker.acceptsOrdersOnRecord ? broker.name : nil,
-            cancelReason: cancelReason, fence: fence
-        ) else {
+        guard
+            let outcome = try await store.recordDecision(
+                signal: stored, sessionID: session.id, decision: decision, acceptedBy: broker.acceptsOrdersOnRecord ? broker.name : nil,
+                cancelReason: cancelReason, fence: fence
+            )
+        else {
             metrics.signalDecided("duplicate")
             return SignalResult(id: stored.id, outcome: "duplicate", detail: "decided before; nothing done")
         }
@@ -61,7 +66,12 @@ extension TradingEngine {
             metrics.orderTransition(.new)
             if order.status == .submitted { metrics.orderTransition(.submitted) }
             openOrders[order.clientOrderID] = order
-            logger.info("order written", metadata: ["order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "side": "\(order.side.rawValue)", "quantity": "\(order.quantity)"])
+            logger.info(
+                "order written",
+                metadata: [
+                    "order_id": "\(order.id)", "client_order_id": "\(order.clientOrderID)", "side": "\(order.side.rawValue)",
+                    "quantity": "\(order.quantity)",
+                ])
             if crashPoint == .afterOrderWritten { crashPoint?.trigger() }
             if order.side == .sell {
                 markEntriesForCancel(order.symbol, reason: cancelReason)
@@ -79,13 +89,20 @@ extension TradingEngine {
         let symbol = signal.symbol
         let age = Date.now.timeIntervalSince(stored.createdAt)
         if age > Double(settings.signalMaxAge.components.seconds) {
-            return .rejection(RiskRejection(.staleSignal, "signal \(stored.id) is \(Int(age)) s old, older than the \(settings.signalMaxAge.components.seconds) s limit (KEELSON_SIGNAL_MAX_AGE_SECONDS)"))
+            return .rejection(
+                RiskRejection(
+                    .staleSignal,
+                    "signal \(stored.id) is \(Int(age)) s old, older than the \(settings.signalMaxAge.components.seconds) s limit (KEELSON_SIGNAL_MAX_AGE_SECONDS)"
+                ))
         }
         guard settings.symbols.contains(symbol) else {
-            return .rejection(RiskRejection(.symbolNotTraded, "\(symbol) is not among the traded symbols (\(settings.symbols.map(\.rawValue).joined(separator: ",")))"))
+            return .rejection(
+                RiskRejection(
+                    .symbolNotTraded, "\(symbol) is not among the traded symbols (\(settings.symbols.map(\.rawValue).joined(separator: ",")))"))
         }
         guard signal.interval == settings.timeframe else {
-            return .rejection(RiskRejection(.otherTimeframe, "signal on \(signal.interval.rawValue) bars; the engine trades \(settings.timeframe.rawValue)"))
+            return .rejection(
+                RiskRejection(.otherTimeframe, "signal on \(signal.interval.rawValue) bars; the engine trades \(settings.timeframe.rawValue)"))
         }
         switch signal.side {
         case .buy:
@@ -93,26 +110,29 @@ extension TradingEngine {
                 return .rejection(RiskRejection(.positionOpen, "an entry order for \(symbol) is still working"))
             }
             let plan = kernel.planEntry(
-                symbol: symbol, price: signal.price, atr: windows[symbol]?.atr, marks: marks, workingEntries: openOrders.values.filter { $0.side == .buy }.count,
+                symbol: symbol, price: signal.price, atr: windows[symbol]?.atr, marks: marks,
+                workingEntries: openOrders.values.filter { $0.side == .buy }.count,
                 now: signal.barTime.addingTimeInterval(TimeInterval(signal.interval.seconds)), interval: signal.interval
             )
             switch plan {
             case .failure(let rejection): return .rejection(rejection)
             case .success(let plan):
                 let exits = PlannedExits(plan.exitPlan(decisionPrice: signal.price))
-                return .order(OrderDraft(
-                    clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .buy, quantity: plan.quantity, cause: .signal,
-                    signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: exits
-                ))
+                return .order(
+                    OrderDraft(
+                        clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .buy, quantity: plan.quantity, cause: .signal,
+                        signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: exits
+                    ))
             }
         case .sell:
             switch kernel.planExit(symbol: symbol, exitWorking: openOrders.values.contains { $0.symbol == symbol && $0.side == .sell }) {
             case .failure(let rejection): return .rejection(rejection)
             case .success(let quantity):
-                return .order(OrderDraft(
-                    clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .sell, quantity: quantity, cause: .signal,
-                    signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: nil
-                ))
+                return .order(
+                    OrderDraft(
+                        clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .sell, quantity: quantity, cause: .signal,
+                        signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: nil
+                    ))
             }
         }
     }

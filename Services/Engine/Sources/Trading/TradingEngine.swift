@@ -1,10 +1,10 @@
 import Foundation
+import Hummingbird
 import KeelsonDomain
 import KeelsonExchanges
 import KeelsonPersistence
 import KeelsonStrategies
 import KeelsonTrading
-import Hummingbird
 import Logging
 
 /// The trader: turns signals into orders through the risk manager, candles into fills, stops and marks, and
@@ -26,7 +26,7 @@ public actor TradingEngine {
     }
 
     let settings: EngineSettings
-    let store: any TradingStore
+    let store: any TradingRepository
     let candleStore: any CandleStore
     let broker: any Broker
     let metrics: EngineMetrics
@@ -53,7 +53,7 @@ public actor TradingEngine {
     var lastFillCommittedAt: ContinuousClock.Instant?
 
     init(
-        settings: EngineSettings, store: any TradingStore, candleStore: any CandleStore, broker: any Broker, metrics: EngineMetrics,
+        settings: EngineSettings, store: any TradingRepository, candleStore: any CandleStore, broker: any Broker, metrics: EngineMetrics,
         startOptions: EngineStartOptions, logger: Logger, crashPoint: CrashPoint? = CrashPoint.configured()
     ) {
         self.settings = settings
@@ -128,7 +128,10 @@ public actor TradingEngine {
                     guard failures == 0 || (role == .leader && self.fence == fence) else { return false }
                     role = .leader
                     self.fence = fence
-                    if failures == 0 { notReadyReason = "recovering open orders, positions and balance from the database and reconciling them with the \(broker.name) broker" }
+                    if failures == 0 {
+                        notReadyReason =
+                            "recovering open orders, positions and balance from the database and reconciling them with the \(broker.name) broker"
+                    }
                     metrics.role(leader: true)
                     do {
                         try await recover()

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
 
@@ -24,11 +25,14 @@ struct AccessControl: Sendable {
         guard let presented = Self.presentedKey(request) else {
             throw await failure(
                 request, address: address, problem: "missing",
-                .unauthorized("an API key is required: send Authorization: Bearer <key> (create one with `keelson apikey create --name NAME --role viewer`)")
+                .unauthorized(
+                    "an API key is required: send Authorization: Bearer <key> (create one with `keelson apikey create --name NAME --role viewer`)")
             )
         }
         guard let credential = APIKeyCredential(presented: presented) else {
-            throw await failure(request, address: address, problem: "malformed", .unauthorized("the API key is malformed; keys look like kk_<12 hex digits>_<64 hex digits>"))
+            throw await failure(
+                request, address: address, problem: "malformed",
+                .unauthorized("the API key is malformed; keys look like kk_<12 hex digits>_<64 hex digits>"))
         }
         guard let caller = try await verifiedCaller(credential) else {
             throw await failure(
@@ -37,11 +41,15 @@ struct AccessControl: Sendable {
             )
         }
         guard caller.role >= role else {
-            await write(AuditEntry(
-                actorKeyID: caller.keyID, actorName: caller.name, action: "auth.forbidden", reason: nil, outcome: "denied", sourceAddress: address,
-                detail: ["method": request.method.rawValue, "path": request.uri.path, "role": caller.role.rawValue, "required": role.rawValue]
-            ))
-            throw APIError.forbidden("\(request.method.rawValue) \(request.uri.path) needs the \(role.rawValue) role; key '\(caller.name)' (\(caller.keyID)) is \(caller.role.rawValue)")
+            await write(
+                AuditEntry(
+                    actorKeyID: caller.keyID, actorName: caller.name, action: "auth.forbidden", reason: nil, outcome: "denied",
+                    sourceAddress: address,
+                    detail: ["method": request.method.rawValue, "path": request.uri.path, "role": caller.role.rawValue, "required": role.rawValue]
+                ))
+            throw APIError.forbidden(
+                "\(request.method.rawValue) \(request.uri.path) needs the \(role.rawValue) role; key '\(caller.name)' (\(caller.keyID)) is \(caller.role.rawValue)"
+            )
         }
         return caller
     }
@@ -68,16 +76,19 @@ struct AccessControl: Sendable {
 
     private func failure(_ request: Request, address: String, problem: String, keyID: String? = nil, _ error: APIError) async -> APIError {
         let reachedLimit = limiter.recordFailure(address)
-        await write(AuditEntry(
-            actorKeyID: keyID, actorName: nil, action: "auth.failure", reason: nil, outcome: "denied", sourceAddress: address,
-            detail: ["method": request.method.rawValue, "path": request.uri.path, "problem": problem]
-        ))
-        if reachedLimit {
-            logger.warning("address rate-limited after repeated authentication failures", metadata: ["address": "\(address)", "limit": "\(limiter.limit)"])
-            await write(AuditEntry(
-                actorKeyID: nil, actorName: nil, action: "auth.rate_limited", reason: nil, outcome: "denied", sourceAddress: address,
-                detail: ["failures": String(limiter.limit), "window_seconds": String(limiter.window.components.seconds)]
+        await write(
+            AuditEntry(
+                actorKeyID: keyID, actorName: nil, action: "auth.failure", reason: nil, outcome: "denied", sourceAddress: address,
+                detail: ["method": request.method.rawValue, "path": request.uri.path, "problem": problem]
             ))
+        if reachedLimit {
+            logger.warning(
+                "address rate-limited after repeated authentication failures", metadata: ["address": "\(address)", "limit": "\(limiter.limit)"])
+            await write(
+                AuditEntry(
+                    actorKeyID: nil, actorName: nil, action: "auth.rate_limited", reason: nil, outcome: "denied", sourceAddress: address,
+                    detail: ["failures": String(limiter.limit), "window_seconds": String(limiter.window.components.seconds)]
+                ))
         }
         return error
     }

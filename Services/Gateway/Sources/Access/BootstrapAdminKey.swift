@@ -1,3 +1,4 @@
+import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
 import ServiceLifecycle

@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonPersistence
 import KeelsonServiceKit
 import Synchronization
 

@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonPersistence
 import KeelsonServiceKit
 
 /// The gateway's own settings, beyond what every service reads.
@@ -34,7 +35,9 @@ public struct GatewaySettings: Sendable {
         var settings = GatewaySettings()
         if let text = environment.string("KEELSON_ADMIN_API_KEY") {
             guard let credential = APIKeyCredential(presented: text) else {
-                throw ConfigurationError(variable: "KEELSON_ADMIN_API_KEY", problem: "is not an API key (kk_<12 hex>_<64 hex>); generate one with `keelson secrets generate`")
+                throw ConfigurationError(
+                    variable: "KEELSON_ADMIN_API_KEY",
+                    problem: "is not an API key (kk_<12 hex>_<64 hex>); generate one with `keelson secrets generate`")
             }
             settings.bootstrapAdminKey = credential
         }
@@ -47,13 +50,15 @@ public struct GatewaySettings: Sendable {
         settings.keyCacheLifetime = try milliseconds(environment, "KEELSON_GATEWAY_KEY_CACHE_MS", maximum: 60_000) ?? settings.keyCacheLifetime
         if let text = environment.string("KEELSON_AUTH_FAILURE_LIMIT") {
             guard let limit = Int(text), (1...10_000).contains(limit) else {
-                throw ConfigurationError(variable: "KEELSON_AUTH_FAILURE_LIMIT", problem: "'\(text)' is not allowed; expected a whole number from 1 to 10000")
+                throw ConfigurationError(
+                    variable: "KEELSON_AUTH_FAILURE_LIMIT", problem: "'\(text)' is not allowed; expected a whole number from 1 to 10000")
             }
             settings.authFailureLimit = limit
         }
         if let text = environment.string("KEELSON_MARKET_DATA_STALE_SECONDS") {
             guard let seconds = Int(text), seconds > 0 else {
-                throw ConfigurationError(variable: "KEELSON_MARKET_DATA_STALE_SECONDS", problem: "'\(text)' is not allowed; expected a whole number of seconds above 0")
+                throw ConfigurationError(
+                    variable: "KEELSON_MARKET_DATA_STALE_SECONDS", problem: "'\(text)' is not allowed; expected a whole number of seconds above 0")
             }
             settings.marketDataStaleAfter = TimeInterval(seconds)
         }
@@ -64,7 +69,8 @@ public struct GatewaySettings: Sendable {
     static func milliseconds(_ environment: EnvironmentReader, _ variable: String, maximum: Int) throws(ConfigurationError) -> Duration? {
         guard let text = environment.string(variable) else { return nil }
         guard let value = Int(text), (0...maximum).contains(value) else {
-            throw ConfigurationError(variable: variable, problem: "'\(text)' is not allowed; expected a whole number of milliseconds from 0 (off) to \(maximum)")
+            throw ConfigurationError(
+                variable: variable, problem: "'\(text)' is not allowed; expected a whole number of milliseconds from 0 (off) to \(maximum)")
         }
         return .milliseconds(value)
     }
@@ -73,9 +79,11 @@ public struct GatewaySettings: Sendable {
         let origins = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         for origin in origins where origin != "*" {
             guard let url = URL(string: origin), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
-                  url.path.isEmpty || url.path == "/"
+                url.path.isEmpty || url.path == "/"
             else {
-                throw ConfigurationError(variable: "KEELSON_CORS_ORIGINS", problem: "'\(origin)' is not an origin; expected scheme://host[:port], e.g. https://dashboard.example.com, or *")
+                throw ConfigurationError(
+                    variable: "KEELSON_CORS_ORIGINS",
+                    problem: "'\(origin)' is not an origin; expected scheme://host[:port], e.g. https://dashboard.example.com, or *")
             }
         }
         return origins.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }

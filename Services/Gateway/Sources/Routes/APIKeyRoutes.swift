@@ -1,4 +1,5 @@
 import Hummingbird
+import KeelsonPersistence
 import KeelsonServiceKit
 
 /// API keys for admins: list, create (the only time the secret is shown), revoke. Each change is audited.
@@ -30,10 +31,11 @@ struct APIKeyRoutes {
             guard let roleText = body.role else { throw APIError.badRequest("role is required: viewer, operator or admin") }
             let role = try APIRole.parse(roleText)
             let (record, credential) = try await access.keys.create(name: name, role: role)
-            await access.write(AuditEntry(
-                actorKeyID: context.caller?.keyID, actorName: context.caller?.name, action: "apikey.create", reason: nil, outcome: "ok",
-                sourceAddress: context.sourceAddress, detail: ["key_id": record.id, "name": record.name, "role": record.role.rawValue]
-            ))
+            await access.write(
+                AuditEntry(
+                    actorKeyID: context.caller?.keyID, actorName: context.caller?.name, action: "apikey.create", reason: nil, outcome: "ok",
+                    sourceAddress: context.sourceAddress, detail: ["key_id": record.id, "name": record.name, "role": record.role.rawValue]
+                ))
             var response = try Created(key: record, secret: credential.presentation).response(from: request, context: context)
             response.status = .created
             return response
@@ -42,10 +44,11 @@ struct APIKeyRoutes {
             let id = try context.parameters.require("id")
             let record = try await access.keys.revoke(id: id)
             access.verified.forget(keyID: record.id)
-            await access.write(AuditEntry(
-                actorKeyID: context.caller?.keyID, actorName: context.caller?.name, action: "apikey.revoke", reason: nil, outcome: "ok",
-                sourceAddress: context.sourceAddress, detail: ["key_id": record.id, "name": record.name]
-            ))
+            await access.write(
+                AuditEntry(
+                    actorKeyID: context.caller?.keyID, actorName: context.caller?.name, action: "apikey.revoke", reason: nil, outcome: "ok",
+                    sourceAddress: context.sourceAddress, detail: ["key_id": record.id, "name": record.name]
+                ))
             return Revoked(key: record)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KeelsonContracts
+import KeelsonPersistence
 import KeelsonServiceKit
 import NIOCore
 
@@ -86,7 +87,8 @@ struct AdminRoutes {
     ) async throws -> Response {
         let caller = context.caller
         var entry = AuditEntry(
-            actorKeyID: caller?.keyID, actorName: caller?.name, action: action, reason: reason, outcome: "failed", sourceAddress: context.sourceAddress
+            actorKeyID: caller?.keyID, actorName: caller?.name, action: action, reason: reason, outcome: "failed",
+            sourceAddress: context.sourceAddress
         )
         let payload = try JSONCoding.encoder.encode(body)
         let reply: ServiceClient.RawResponse
@@ -112,7 +114,8 @@ struct AdminRoutes {
         await monitor.invalidate()
         readCache?.removeAll()
         return Response(
-            status: HTTPResponse.Status(code: reply.status), headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: reply.body)
+            status: HTTPResponse.Status(code: reply.status), headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: reply.body)
         )
     }
 }

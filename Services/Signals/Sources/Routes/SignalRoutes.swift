@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KeelsonContracts
 import KeelsonDomain
+import KeelsonPersistence
 import KeelsonServiceKit
 import KeelsonStrategies
 import Logging
@@ -87,13 +88,14 @@ struct SignalRoutes {
 
         router.get("api/v1/strategies") { _, _ -> StrategyList in
             let summary = try await store.summary()
-            return StrategyList(strategies: instances.map { instance in
-                StrategyStatus(
-                    id: instance.id, strategy: instance.strategy, symbols: instance.symbols, interval: instance.interval,
-                    parameters: instance.parameters.values, enabled: instance.enabled,
-                    signalsStored: summary[instance.id]?.count ?? 0, lastSignalBarTime: summary[instance.id]?.lastBarTime
-                )
-            })
+            return StrategyList(
+                strategies: instances.map { instance in
+                    StrategyStatus(
+                        id: instance.id, strategy: instance.strategy, symbols: instance.symbols, interval: instance.interval,
+                        parameters: instance.parameters.values, enabled: instance.enabled,
+                        signalsStored: summary[instance.id]?.count ?? 0, lastSignalBarTime: summary[instance.id]?.lastBarTime
+                    )
+                })
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonFoundation
 import Logging
 import PostgresNIO
 
@@ -55,8 +56,13 @@ public struct PostgresAuditLog: AuditLog {
     }
 
     public func record(_ entry: AuditEntry) async throws {
+        try await client.withConnection { try await Self.record(entry, on: $0, logger: logger) }
+    }
+
+    /// Records on a connection, so a change and its audit row commit together.
+    public static func record(_ entry: AuditEntry, on connection: PostgresConnection, logger: Logger) async throws {
         let detail = String(decoding: try JSONCoding.encoder.encode(entry.detail), as: UTF8.self)
-        try await client.query(
+        try await connection.query(
             """
             INSERT INTO audit_log (actor_key_id, actor_name, action, reason, outcome, source_address, detail)
             VALUES (\(entry.actorKeyID), \(entry.actorName), \(entry.action), \(entry.reason), \(entry.outcome), \(entry.sourceAddress), \(detail)::jsonb)

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KeelsonFoundation
 
 /// An API key as a client presents it: `kk_<id>_<secret>`. The id is public (it names the key in lists and the
 /// audit log); the secret is 256 random bits, shown once at creation and stored only as its SHA-256. A slow
@@ -23,8 +24,8 @@ public struct APIKeyCredential: Sendable, Equatable {
     public init?(presented text: String) {
         let parts = text.split(separator: "_", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0] == Self.prefix,
-              parts[1].count == 12, parts[1].allSatisfy(\.isHexDigit),
-              parts[2].count == 64, parts[2].allSatisfy(\.isHexDigit)
+            parts[1].count == 12, parts[1].allSatisfy(\.isHexDigit),
+            parts[2].count == 64, parts[2].allSatisfy(\.isHexDigit)
         else { return nil }
         self.id = String(parts[1]).lowercased()
         self.secret = String(parts[2]).lowercased()
@@ -50,6 +51,6 @@ public struct APIKeyCredential: Sendable, Equatable {
 
     /// Compares this key's secret with a stored hash in constant time.
     public func matches(storedHash: String) -> Bool {
-        InternalTokens.constantTimeEqual(Array(secretHash.utf8), Array(storedHash.utf8))
+        ConstantTime.equal(Array(secretHash.utf8), Array(storedHash.utf8))
     }
 }

@@ -20,7 +20,7 @@ public struct APIKeyRecord: Sendable, Codable, Equatable {
 }
 
 /// Why an API key cannot be created or revoked.
-public enum APIKeyStoreError: Error, Sendable, Equatable, CustomStringConvertible, APIErrorConvertible {
+public enum APIKeyStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidName(String)
     case unknownKey(String)
 
@@ -28,13 +28,6 @@ public enum APIKeyStoreError: Error, Sendable, Equatable, CustomStringConvertibl
         switch self {
         case .invalidName(let name): "key name '\(name)' is not allowed; use 1 to 64 letters, digits, '.', '-', '_' or spaces"
         case .unknownKey(let id): "no API key with id \(id); `keelson apikey list` shows the ids"
-        }
-    }
-
-    public var apiError: APIError {
-        switch self {
-        case .invalidName: .badRequest(description)
-        case .unknownKey: .notFound(description)
         }
     }
 }
@@ -87,9 +80,10 @@ public struct PostgresAPIKeyStore: APIKeyStore {
     }
 
     public func list() async throws -> [APIKeyRecord] {
-        try await Self.records(client.query(
-            "SELECT id, name, role, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at, id", logger: logger
-        ))
+        try await Self.records(
+            client.query(
+                "SELECT id, name, role, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at, id", logger: logger
+            ))
     }
 
     public func revoke(id: String) async throws -> APIKeyRecord {
@@ -131,7 +125,9 @@ public struct PostgresAPIKeyStore: APIKeyStore {
     private static func records(_ rows: PostgresRowSequence) async throws -> [APIKeyRecord] {
         var records: [APIKeyRecord] = []
         for try await (id, name, role, created, lastUsed, revoked) in rows.decode((String, String, String, Date, Date?, Date?).self) {
-            records.append(APIKeyRecord(id: id, name: name, role: APIRole(rawValue: role) ?? .viewer, createdAt: created, lastUsedAt: lastUsed, revokedAt: revoked))
+            records.append(
+                APIKeyRecord(
+                    id: id, name: name, role: APIRole(rawValue: role) ?? .viewer, createdAt: created, lastUsedAt: lastUsed, revokedAt: revoked))
         }
         return records
     }

@@ -4,5 +4,9 @@
 public struct LeaderFence: Sendable, Equatable {
     public var backendPID: Int32
     public var backendStartMicroseconds: Int64
-}
 
+    public init(backendPID: Int32, backendStartMicroseconds: Int64) {
+        self.backendPID = backendPID
+        self.backendStartMicroseconds = backendStartMicroseconds
+    }
+}

@@ -1,12 +1,11 @@
 import Foundation
 import KeelsonDomain
-import KeelsonServiceKit
 import KeelsonStrategies
 import KeelsonTrading
 
 /// The engine's writes. Each method is one transaction, and every trading write first checks that this
 /// process still holds the leader lock (`fence`), so a deposed leader cannot trade.
-protocol TradingStore: Sendable {
+public protocol TradingRepository: Sendable {
     func openSession(_ request: SessionRequest) async throws -> SessionRecord
     func loadState(session: SessionRecord) async throws -> StoredTradingState
     /// Records the decision on a signal, with its order when there is one; nil when the signal was decided before.
@@ -23,12 +22,14 @@ protocol TradingStore: Sendable {
     /// exchange's acceptance also records its order id and, when it works less than was written (rounded down to
     /// its lot step), that quantity.
     func transition(
-        _ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, exchangeOrderID: String?, workingQuantity: Decimal?, fence: LeaderFence
+        _ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, exchangeOrderID: String?, workingQuantity: Decimal?,
+        fence: LeaderFence
     ) async throws -> OrderRecord
     /// False when this fill was recorded before (a replayed execution report): nothing changes.
     func applyFill(_ commit: FillCommit, sessionID: Int64, fence: LeaderFence) async throws -> Bool
     func saveSnapshot(_ snapshot: EquitySnapshot, sessionID: Int64, fence: LeaderFence) async throws
-    func setState(_ state: TradingState, reason: String, kind: String, sessionID: Int64, resetReferences equity: Decimal?, fence: LeaderFence) async throws
+    func setState(_ state: TradingState, reason: String, kind: String, sessionID: Int64, resetReferences equity: Decimal?, fence: LeaderFence)
+        async throws
     func recordRiskEvent(kind: String, symbol: Symbol?, reason: String, detail: [String: String], sessionID: Int64) async throws
     /// Signals stored since `since` that the engine has not decided on, oldest first.
     func undecidedSignals(since: Date, limit: Int) async throws -> [StoredSignal]
@@ -36,42 +37,31 @@ protocol TradingStore: Sendable {
 }
 
 /// How a session is opened at start.
-struct SessionRequest: Sendable {
-    var mode: String
-    var maxCapital: Decimal
-    var configurationJSON: String
-    var newSession: Bool
-    var resumeFromLastBalance: Bool
+public struct SessionRequest: Sendable {
+    public var mode: String
+    public var maxCapital: Decimal
+    public var configurationJSON: String
+    public var newSession: Bool
+    public var resumeFromLastBalance: Bool
+
+    public init(mode: String, maxCapital: Decimal, configurationJSON: String, newSession: Bool, resumeFromLastBalance: Bool) {
+        self.mode = mode
+        self.maxCapital = maxCapital
+        self.configurationJSON = configurationJSON
+        self.newSession = newSession
+        self.resumeFromLastBalance = resumeFromLastBalance
+    }
 }
 
-enum DecisionOutcome: Sendable {
+public enum DecisionOutcome: Sendable {
     case ordered(OrderRecord)
     case rejected
 }
 
-/// A write refused because this process is not (or no longer) the leader, or a session cannot be opened.
-enum TradingStoreError: Error, CustomStringConvertible, APIErrorConvertible {
-    case notLeader
-    case sessionBusy(String)
-    case inconsistent(String)
-
-    var description: String {
-        switch self {
-        case .notLeader: "this engine no longer holds the leader lock; another instance trades"
-        case .sessionBusy(let reason), .inconsistent(let reason): reason
-        }
-    }
-
-    var apiError: APIError {
-        switch self {
-        case .notLeader: .serviceUnavailable(description)
-        case .sessionBusy, .inconsistent: APIError(.conflict, code: "conflict", detail: description)
-        }
-    }
-}
-
-extension TradingStore {
-    func transition(_ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, fence: LeaderFence) async throws -> OrderRecord {
+extension TradingRepository {
+    public func transition(_ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, fence: LeaderFence) async throws
+        -> OrderRecord
+    {
         try await transition(order, to: status, broker: broker, reason: reason, exchangeOrderID: nil, workingQuantity: nil, fence: fence)
     }
 }

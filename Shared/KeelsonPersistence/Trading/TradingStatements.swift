@@ -203,7 +203,7 @@ enum EquitySnapshotRecord: TradingStatementKind {
 /// The signals with these ids ($1), oldest first: how a pushed signal is read back from the source of truth.
 enum SignalsByID: TradingStatementKind {
     static let name = "signals_by_id"
-    static let sql = "SELECT \(PostgresTradingStore.signalColumns) FROM signals s WHERE s.id = ANY($1::int8[]) ORDER BY s.id"
+    static let sql = "SELECT \(PostgresTradingRepository.signalColumns) FROM signals s WHERE s.id = ANY($1::int8[]) ORDER BY s.id"
 }
 
 extension PostgresBindings {

@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import KeelsonDomain
 import KeelsonTrading
 import Logging
@@ -7,23 +6,29 @@ import PostgresNIO
 
 /// The engine's read API, straight from PostgreSQL: standbys answer it too, and it is what a restart would see.
 /// Money is rendered as decimal strings so no JSON parser rounds it.
-struct TradingQueries: Sendable {
+public struct TradingReadRepository: Sendable {
     let client: PostgresClient
     let mode: String
     let logger: Logger
 
-    struct SessionView: ResponseEncodable {
-        var id: Int64
-        var mode: String
-        var status: String
-        var statusReason: String?
-        var initialBalance: String
-        var peakEquity: String
-        var tradingDay: String?
-        var dayStartEquity: String?
-        var startedAt: Date
-        var endedAt: Date?
-        var configuration: String
+    public init(client: PostgresClient, mode: String, logger: Logger) {
+        self.client = client
+        self.mode = mode
+        self.logger = logger
+    }
+
+    public struct SessionView: Codable, Sendable {
+        public var id: Int64
+        public var mode: String
+        public var status: String
+        public var statusReason: String?
+        public var initialBalance: String
+        public var peakEquity: String
+        public var tradingDay: String?
+        public var dayStartEquity: String?
+        public var startedAt: Date
+        public var endedAt: Date?
+        public var configuration: String
 
         enum CodingKeys: String, CodingKey {
             case id, mode, status, configuration
@@ -32,7 +37,7 @@ struct TradingQueries: Sendable {
         }
     }
 
-    func session() async throws -> SessionView? {
+    public func session() async throws -> SessionView? {
         let rows = try await client.query(
             """
             SELECT id, mode, status, status_reason, initial_balance, peak_equity, trading_day::text, day_start_equity, started_at, ended_at,
@@ -51,17 +56,17 @@ struct TradingQueries: Sendable {
         return nil
     }
 
-    struct PositionView: Codable {
-        var symbol: String
-        var quantity: String
-        var averageEntryPrice: String
-        var markPrice: String?
-        var marketValue: String?
-        var unrealizedPnl: String?
-        var stopPrice: String?
-        var takeProfitPrice: String?
-        var trailingStopPrice: String?
-        var openedAt: Date
+    public struct PositionView: Codable, Sendable {
+        public var symbol: String
+        public var quantity: String
+        public var averageEntryPrice: String
+        public var markPrice: String?
+        public var marketValue: String?
+        public var unrealizedPnl: String?
+        public var stopPrice: String?
+        public var takeProfitPrice: String?
+        public var trailingStopPrice: String?
+        public var openedAt: Date
 
         enum CodingKeys: String, CodingKey {
             case symbol, quantity
@@ -70,13 +75,18 @@ struct TradingQueries: Sendable {
         }
     }
 
-    struct PositionList: ResponseEncodable {
-        var sessionID: Int64?
-        var positions: [PositionView]
+    public struct PositionList: Codable, Sendable {
+        public var sessionID: Int64?
+        public var positions: [PositionView]
         enum CodingKeys: String, CodingKey { case positions; case sessionID = "session_id" }
+
+        public init(sessionID: Int64, positions: [PositionView]) {
+            self.sessionID = sessionID
+            self.positions = positions
+        }
     }
 
-    func positions(sessionID: Int64) async throws -> [PositionView] {
+    public func positions(sessionID: Int64) async throws -> [PositionView] {
         let rows = try await client.query(
             """
             SELECT symbol, quantity, average_entry_price, mark_price, stop_price, take_profit_price, trailing_stop_price, opened_at
@@ -87,28 +97,30 @@ struct TradingQueries: Sendable {
         for try await (symbol, quantity, average, mark, stop, takeProfit, trailing, opened)
             in rows.decode((String, Decimal, Decimal, Decimal?, Decimal?, Decimal?, Decimal?, Date).self)
         {
-            result.append(PositionView(
-                symbol: symbol, quantity: quantity.description, averageEntryPrice: average.description, markPrice: mark?.description,
-                marketValue: mark.map { (quantity * $0).description }, unrealizedPnl: mark.map { (quantity * ($0 - average)).rounded(scale: 8).description },
-                stopPrice: stop?.description, takeProfitPrice: takeProfit?.description, trailingStopPrice: trailing?.description, openedAt: opened
-            ))
+            result.append(
+                PositionView(
+                    symbol: symbol, quantity: quantity.description, averageEntryPrice: average.description, markPrice: mark?.description,
+                    marketValue: mark.map { (quantity * $0).description },
+                    unrealizedPnl: mark.map { (quantity * ($0 - average)).rounded(scale: 8).description },
+                    stopPrice: stop?.description, takeProfitPrice: takeProfit?.description, trailingStopPrice: trailing?.description, openedAt: opened
+                ))
         }
         return result
     }
 
-    struct PortfolioView: ResponseEncodable {
-        var sessionID: Int64
-        var status: String
-        var cash: String
-        var equity: String
-        var exposure: String
-        var realizedPnl: String
-        var unrealizedPnl: String
-        var feesPaid: String
-        var peakEquity: String
-        var drawdownPercent: String
-        var asOf: Date?
-        var positions: [PositionView]
+    public struct PortfolioView: Codable, Sendable {
+        public var sessionID: Int64
+        public var status: String
+        public var cash: String
+        public var equity: String
+        public var exposure: String
+        public var realizedPnl: String
+        public var unrealizedPnl: String
+        public var feesPaid: String
+        public var peakEquity: String
+        public var drawdownPercent: String
+        public var asOf: Date?
+        public var positions: [PositionView]
 
         enum CodingKeys: String, CodingKey {
             case status, cash, equity, exposure, positions
@@ -117,7 +129,7 @@ struct TradingQueries: Sendable {
         }
     }
 
-    func portfolio(session: SessionView) async throws -> PortfolioView {
+    public func portfolio(session: SessionView) async throws -> PortfolioView {
         var cash = Decimal(string: session.initialBalance) ?? 0
         var equity = cash
         var realized = Decimal(0)
@@ -144,21 +156,21 @@ struct TradingQueries: Sendable {
         )
     }
 
-    struct OrderView: Codable {
-        var id: Int64
-        var clientOrderID: String
-        var symbol: String
-        var side: String
-        var type: String
-        var quantity: String
-        var status: String
-        var filledQuantity: String
-        var averageFillPrice: String?
-        var cause: String
-        var signalID: Int64?
-        var rejectReason: String?
-        var createdAt: Date
-        var updatedAt: Date
+    public struct OrderView: Codable, Sendable {
+        public var id: Int64
+        public var clientOrderID: String
+        public var symbol: String
+        public var side: String
+        public var type: String
+        public var quantity: String
+        public var status: String
+        public var filledQuantity: String
+        public var averageFillPrice: String?
+        public var cause: String
+        public var signalID: Int64?
+        public var rejectReason: String?
+        public var createdAt: Date
+        public var updatedAt: Date
 
         enum CodingKeys: String, CodingKey {
             case id, symbol, side, type, quantity, status, cause
@@ -168,23 +180,31 @@ struct TradingQueries: Sendable {
     }
 
     /// Which rows of a list a dashboard asked for; newest first, `before` is the id cursor of the next page.
-    struct ListFilter: Sendable {
-        var symbol: String?
-        var since: Date?
-        var until: Date?
-        var before: Int64?
-        var limit: Int
+    public struct ListFilter: Sendable {
+        public var symbol: String?
+        public var since: Date?
+        public var until: Date?
+        public var before: Int64?
+        public var limit: Int
+
+        public init(symbol: String?, since: Date?, until: Date?, before: Int64?, limit: Int) {
+            self.symbol = symbol
+            self.since = since
+            self.until = until
+            self.before = before
+            self.limit = limit
+        }
     }
 
-    struct OrderList: ResponseEncodable {
-        var orders: [OrderView]
+    public struct OrderList: Codable, Sendable {
+        public var orders: [OrderView]
         /// Pass as `before` for the next (older) page; nil on the last page.
-        var nextBefore: Int64?
+        public var nextBefore: Int64?
         enum CodingKeys: String, CodingKey { case orders; case nextBefore = "next_before" }
     }
 
     /// Orders by placement time (`created_at`).
-    func orders(sessionID: Int64, status: OrderStatus?, filter: ListFilter) async throws -> OrderList {
+    public func orders(sessionID: Int64, status: OrderStatus?, filter: ListFilter) async throws -> OrderList {
         let rows = try await client.query(
             """
             SELECT id, client_order_id, symbol, side, type, quantity, status, filled_quantity, average_fill_price, cause, signal_id,
@@ -201,29 +221,30 @@ struct TradingQueries: Sendable {
         for try await (id, clientID, symbol, side, type, quantity, status, filled, average, cause, signalID, reject, created, updated)
             in rows.decode((Int64, String, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, String?, Date, Date).self)
         {
-            result.append(OrderView(
-                id: id, clientOrderID: clientID, symbol: symbol, side: side, type: type, quantity: quantity.description, status: status,
-                filledQuantity: filled.description, averageFillPrice: average?.description, cause: cause, signalID: signalID,
-                rejectReason: reject, createdAt: created, updatedAt: updated
-            ))
+            result.append(
+                OrderView(
+                    id: id, clientOrderID: clientID, symbol: symbol, side: side, type: type, quantity: quantity.description, status: status,
+                    filledQuantity: filled.description, averageFillPrice: average?.description, cause: cause, signalID: signalID,
+                    rejectReason: reject, createdAt: created, updatedAt: updated
+                ))
         }
         let hasMore = result.count > filter.limit
         if hasMore { result.removeLast() }
         return OrderList(orders: result, nextBefore: hasMore ? result.last?.id : nil)
     }
 
-    struct TradeView: Codable {
-        var id: Int64
-        var symbol: String
-        var side: String
-        var quantity: String
-        var entryTime: Date
-        var entryPrice: String
-        var exitTime: Date
-        var exitPrice: String
-        var pnl: String
-        var fees: String
-        var exitReason: String
+    public struct TradeView: Codable, Sendable {
+        public var id: Int64
+        public var symbol: String
+        public var side: String
+        public var quantity: String
+        public var entryTime: Date
+        public var entryPrice: String
+        public var exitTime: Date
+        public var exitPrice: String
+        public var pnl: String
+        public var fees: String
+        public var exitReason: String
 
         enum CodingKeys: String, CodingKey {
             case id, symbol, side, quantity, pnl, fees
@@ -231,15 +252,15 @@ struct TradingQueries: Sendable {
         }
     }
 
-    struct TradePage: ResponseEncodable {
-        var trades: [TradeView]
+    public struct TradePage: Codable, Sendable {
+        public var trades: [TradeView]
         /// Pass as `before` for the next (older) page; nil on the last page.
-        var nextBefore: Int64?
+        public var nextBefore: Int64?
         enum CodingKeys: String, CodingKey { case trades; case nextBefore = "next_before" }
     }
 
     /// Trades by exit time (market time).
-    func trades(sessionID: Int64, filter: ListFilter) async throws -> TradePage {
+    public func trades(sessionID: Int64, filter: ListFilter) async throws -> TradePage {
         let limit = filter.limit
         let rows = try await client.query(
             """
@@ -255,30 +276,33 @@ struct TradingQueries: Sendable {
         for try await (id, symbol, side, quantity, entryTime, entryPrice, exitTime, exitPrice, pnl, fees, reason)
             in rows.decode((Int64, String, String, Decimal, Date, Decimal, Date, Decimal, Decimal, Decimal, String).self)
         {
-            result.append(TradeView(
-                id: id, symbol: symbol, side: side, quantity: quantity.description, entryTime: entryTime, entryPrice: entryPrice.description,
-                exitTime: exitTime, exitPrice: exitPrice.description, pnl: pnl.description, fees: fees.description, exitReason: reason
-            ))
+            result.append(
+                TradeView(
+                    id: id, symbol: symbol, side: side, quantity: quantity.description, entryTime: entryTime, entryPrice: entryPrice.description,
+                    exitTime: exitTime, exitPrice: exitPrice.description, pnl: pnl.description, fees: fees.description, exitReason: reason
+                ))
         }
         let hasMore = result.count > limit
         if hasMore { result.removeLast() }
         return TradePage(trades: result, nextBefore: hasMore ? result.last?.id : nil)
     }
 
-    struct PerformanceView: ResponseEncodable {
-        var period: String
-        var periods: [PeriodPerformance]
+    public struct PerformanceView: Codable, Sendable {
+        public var period: String
+        public var periods: [PeriodPerformance]
     }
 
-    func performance(sessionID: Int64, period: PerformancePeriod) async throws -> PerformanceView {
+    public func performance(sessionID: Int64, period: PerformancePeriod) async throws -> PerformanceView {
         var trades: [ClosedTrade] = []
-        let tradeRows = try await client.query("SELECT symbol, exit_time, pnl, fees, quantity FROM trades WHERE session_id = \(sessionID)", logger: logger)
+        let tradeRows = try await client.query(
+            "SELECT symbol, exit_time, pnl, fees, quantity FROM trades WHERE session_id = \(sessionID)", logger: logger)
         for try await (symbol, exitTime, pnl, fees, quantity) in tradeRows.decode((String, Date, Decimal, Decimal, Decimal).self) {
             guard let symbol = Symbol(rawValue: symbol) else { continue }
-            trades.append(ClosedTrade(
-                symbol: symbol, quantity: quantity, entryTime: exitTime, entryPrice: 0, exitTime: exitTime, exitPrice: 0, pnl: pnl, fees: fees,
-                exitReason: .signal, entryOrderID: nil, exitOrderID: nil
-            ))
+            trades.append(
+                ClosedTrade(
+                    symbol: symbol, quantity: quantity, entryTime: exitTime, entryPrice: 0, exitTime: exitTime, exitPrice: 0, pnl: pnl, fees: fees,
+                    exitReason: .signal, entryOrderID: nil, exitOrderID: nil
+                ))
         }
         var equity: [EquityPoint] = []
         let equityRows = try await client.query(
@@ -286,19 +310,20 @@ struct TradingQueries: Sendable {
             logger: logger
         )
         for try await (time, value) in equityRows.decode((Date, Decimal).self) { equity.append(EquityPoint(time: time, equity: value)) }
-        return PerformanceView(period: period.rawValue, periods: PerformanceReport.periods(trades: trades, equity: equity, period: period, calendar: .everyDay))
+        return PerformanceView(
+            period: period.rawValue, periods: PerformanceReport.periods(trades: trades, equity: equity, period: period, calendar: .everyDay))
     }
 
-    struct RiskEventView: Codable {
-        var id: Int64
-        var kind: String
-        var symbol: String?
-        var reason: String
-        var occurredAt: Date
+    public struct RiskEventView: Codable, Sendable {
+        public var id: Int64
+        public var kind: String
+        public var symbol: String?
+        public var reason: String
+        public var occurredAt: Date
         enum CodingKeys: String, CodingKey { case id, kind, symbol, reason; case occurredAt = "occurred_at" }
     }
 
-    func riskEvents(sessionID: Int64, limit: Int) async throws -> [RiskEventView] {
+    public func riskEvents(sessionID: Int64, limit: Int) async throws -> [RiskEventView] {
         let rows = try await client.query(
             "SELECT id, kind, symbol, reason, occurred_at FROM risk_events WHERE session_id = \(sessionID) ORDER BY id DESC LIMIT \(limit)",
             logger: logger

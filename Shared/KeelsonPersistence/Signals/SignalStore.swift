@@ -61,8 +61,10 @@ public struct PostgresSignalStore: SignalStore {
         for try await (id, strategy, symbol, interval, barTime, side, strength, price, reason, createdAt)
             in rows.decode((Int64, String, String, String, Date, String, Double, Decimal, String, Date).self)
         {
-            guard let symbol = Symbol(rawValue: symbol), let interval = CandleInterval(rawValue: interval), let side = TradeSide(rawValue: side) else { continue }
-            let signal = StrategySignal(symbol: symbol, interval: interval, side: side, strength: strength, barTime: barTime, price: price, reason: reason)
+            guard let symbol = Symbol(rawValue: symbol), let interval = CandleInterval(rawValue: interval), let side = TradeSide(rawValue: side)
+            else { continue }
+            let signal = StrategySignal(
+                symbol: symbol, interval: interval, side: side, strength: strength, barTime: barTime, price: price, reason: reason)
             result.append(StoredSignal(id: id, strategy: strategy, signal: signal, createdAt: createdAt))
         }
         return result

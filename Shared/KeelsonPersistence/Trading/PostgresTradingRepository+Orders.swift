@@ -1,13 +1,11 @@
 import Foundation
 import KeelsonDomain
-import KeelsonPersistence
-import KeelsonServiceKit
 import KeelsonStrategies
 import KeelsonTrading
 import Logging
 import PostgresNIO
 
-extension PostgresTradingStore {
+extension PostgresTradingRepository {
     // MARK: Orders
 
     static let orderSelect = """
@@ -18,24 +16,35 @@ extension PostgresTradingStore {
         """
 
     func openOrders(sessionID: Int64) async throws -> [OrderRecord] {
-        var query = PostgresQuery(unsafeSQL: Self.orderSelect + " WHERE o.session_id = $1 AND o.status IN ('new', 'submitted', 'partially_filled') ORDER BY o.id")
+        var query = PostgresQuery(
+            unsafeSQL: Self.orderSelect + " WHERE o.session_id = $1 AND o.status IN ('new', 'submitted', 'partially_filled') ORDER BY o.id")
         query.binds.append(sessionID)
         return try await Self.decodeOrders(client.query(query, logger: logger))
     }
 
     static func decodeOrders(_ rows: PostgresRowSequence) async throws -> [OrderRecord] {
         var result: [OrderRecord] = []
-        for try await (id, clientID, symbol, side, quantity, status, filled, average, cause, signalID, after, expected, planned, fills, created, cancelRequested, lastFillBar)
-            in rows.decode((Int64, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, Date, Decimal?, String?, Int64, Date, String?, Date?).self)
+        for try await (
+            id, clientID, symbol, side, quantity, status, filled, average, cause, signalID, after, expected, planned, fills, created, cancelRequested,
+            lastFillBar
+        )
+            in rows.decode(
+                (
+                    Int64, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, Date, Decimal?, String?, Int64, Date, String?,
+                    Date?
+                ).self)
         {
-            guard let symbol = Symbol(rawValue: symbol), let side = TradeSide(rawValue: side), let status = OrderStatus(rawValue: status) else { continue }
+            guard let symbol = Symbol(rawValue: symbol), let side = TradeSide(rawValue: side), let status = OrderStatus(rawValue: status) else {
+                continue
+            }
             let exits = planned.flatMap { try? JSONDecoder().decode(PlannedExits.self, from: Data($0.utf8)) }
-            result.append(OrderRecord(
-                id: id, clientOrderID: clientID, symbol: symbol, side: side, quantity: quantity, status: status, filledQuantity: filled,
-                averageFillPrice: average, cause: OrderCause(rawValue: cause) ?? .signal, signalID: signalID, decidedAfterBar: after,
-                expectedPrice: expected, plannedExits: exits, fillCount: Int(fills), createdAt: created, cancelRequested: cancelRequested,
-                lastFillBar: lastFillBar
-            ))
+            result.append(
+                OrderRecord(
+                    id: id, clientOrderID: clientID, symbol: symbol, side: side, quantity: quantity, status: status, filledQuantity: filled,
+                    averageFillPrice: average, cause: OrderCause(rawValue: cause) ?? .signal, signalID: signalID, decidedAfterBar: after,
+                    expectedPrice: expected, plannedExits: exits, fillCount: Int(fills), createdAt: created, cancelRequested: cancelRequested,
+                    lastFillBar: lastFillBar
+                ))
         }
         return result
     }
@@ -47,7 +56,7 @@ extension PostgresTradingStore {
                            WHERE (extract(epoch FROM a.backend_start) * 1000000)::bigint = \(fence.backendStartMicroseconds))
             """, logger: logger
         )
-        for try await (held) in rows.decode(Bool.self) where !held { throw TradingStoreError.notLeader }
+        for try await (held) in rows.decode(Bool.self) where !held { throw TradingRepositoryError.notLeader }
     }
 
     static func insertOrder(_ draft: OrderDraft, sessionID: Int64, connection: PostgresConnection, logger: Logger) async throws -> OrderRecord? {
@@ -80,11 +89,11 @@ extension PostgresTradingStore {
         for try await row in try await client.execute(TradingStatement<Kind>(bindings: bindings), logger: logger) where first == nil {
             first = row
         }
-        guard let first else { throw TradingStoreError.inconsistent("\(Kind.name) returned no row") }
+        guard let first else { throw TradingRepositoryError.inconsistent("\(Kind.name) returned no row") }
         return first
     }
 
-    func recordDecision(
+    public func recordDecision(
         signal: StoredSignal, sessionID: Int64, decision: SignalDecision, acceptedBy broker: String?, cancelReason: String?, fence: LeaderFence
     ) async throws -> DecisionOutcome? {
         var bindings = PostgresBindings.fenced(fence)
@@ -103,14 +112,15 @@ extension PostgresTradingStore {
             bindings.append(broker)
             bindings.append(draft.side == .sell ? cancelReason : nil)
             let (held, id, created) = try await run(OrderFromSignal.self, bindings).decode((Bool, Int64?, Date?).self)
-            guard held else { throw TradingStoreError.notLeader }
+            guard held else { throw TradingRepositoryError.notLeader }
             guard let id, let created else { return nil }
-            return .ordered(OrderRecord(
-                id: id, clientOrderID: draft.clientOrderID, symbol: draft.symbol, side: draft.side, quantity: draft.quantity,
-                status: broker == nil ? .new : .submitted,
-                filledQuantity: 0, averageFillPrice: nil, cause: draft.cause, signalID: signal.id, decidedAfterBar: draft.decidedAfterBar,
-                expectedPrice: draft.expectedPrice, plannedExits: draft.plannedExits, fillCount: 0, createdAt: created
-            ))
+            return .ordered(
+                OrderRecord(
+                    id: id, clientOrderID: draft.clientOrderID, symbol: draft.symbol, side: draft.side, quantity: draft.quantity,
+                    status: broker == nil ? .new : .submitted,
+                    filledQuantity: 0, averageFillPrice: nil, cause: draft.cause, signalID: signal.id, decidedAfterBar: draft.decidedAfterBar,
+                    expectedPrice: draft.expectedPrice, plannedExits: draft.plannedExits, fillCount: 0, createdAt: created
+                ))
         case .rejection(let rejection):
             bindings.append(signal.id)
             bindings.append(sessionID)
@@ -121,12 +131,12 @@ extension PostgresTradingStore {
             bindings.append(signal.strategy)
             bindings.append(signal.signal.side.rawValue)
             let (held, count) = try await run(SignalRejection.self, bindings).decode((Bool, Int64).self)
-            guard held else { throw TradingStoreError.notLeader }
+            guard held else { throw TradingRepositoryError.notLeader }
             return count == 1 ? .rejected : nil
         }
     }
 
-    func recordExit(_ exit: ExitRequest, sessionID: Int64, fence: LeaderFence) async throws -> ExitRecord {
+    public func recordExit(_ exit: ExitRequest, sessionID: Int64, fence: LeaderFence) async throws -> ExitRecord {
         try await client.transaction(logger: logger) { connection in
             try await Self.checkFence(fence, connection: connection, logger: logger)
             var attempt = exit.attempt
@@ -136,7 +146,8 @@ extension PostgresTradingStore {
                 // An attempt whose id is taken: the exit still working under it is this exit; one that ended is skipped.
                 let draft = OrderDraft(
                     clientOrderID: ClientOrderID.forExit(entryOrderID: exit.entryOrderID, attempt: attempt), symbol: exit.symbol, side: .sell,
-                    quantity: exit.quantity, cause: exit.cause, signalID: nil, decidedAfterBar: exit.decidedAfterBar, expectedPrice: exit.expectedPrice,
+                    quantity: exit.quantity, cause: exit.cause, signalID: nil, decidedAfterBar: exit.decidedAfterBar,
+                    expectedPrice: exit.expectedPrice,
                     plannedExits: nil
                 )
                 order = try await Self.insertOrder(draft, sessionID: sessionID, connection: connection, logger: logger)
@@ -144,7 +155,7 @@ extension PostgresTradingStore {
                 var query = PostgresQuery(unsafeSQL: Self.orderSelect + " WHERE o.client_order_id = $1")
                 query.binds.append(draft.clientOrderID)
                 guard let existing = try await Self.decodeOrders(connection.query(query, logger: logger)).first else {
-                    throw TradingStoreError.inconsistent("order \(draft.clientOrderID) conflicts but cannot be read")
+                    throw TradingRepositoryError.inconsistent("order \(draft.clientOrderID) conflicts but cannot be read")
                 }
                 if existing.status.isOpen {
                     order = existing
@@ -164,13 +175,14 @@ extension PostgresTradingStore {
                 "UPDATE positions SET exit_attempts = \(Int32(attempt + 1)), updated_at = now() WHERE session_id = \(sessionID) AND symbol = \(exit.symbol.rawValue)",
                 logger: logger
             )
-            guard let order else { throw TradingStoreError.inconsistent("the exit for \(exit.symbol) could not be written") }
+            guard let order else { throw TradingRepositoryError.inconsistent("the exit for \(exit.symbol) could not be written") }
             return ExitRecord(order: order, attempt: attempt, skipped: skipped)
         }
     }
 
-    func transition(
-        _ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, exchangeOrderID: String?, workingQuantity: Decimal?, fence: LeaderFence
+    public func transition(
+        _ order: OrderRecord, to status: OrderStatus, broker: String, reason: String?, exchangeOrderID: String?, workingQuantity: Decimal?,
+        fence: LeaderFence
     ) async throws -> OrderRecord {
         let next = try OrderStateMachine.transition(from: order.status, to: status)
         var bindings = PostgresBindings.fenced(fence)
@@ -182,9 +194,10 @@ extension PostgresTradingStore {
         bindings.append(exchangeOrderID)
         try bindings.append(workingQuantity)
         let (held, count) = try await run(OrderTransition.self, bindings).decode((Bool, Int64).self)
-        guard held else { throw TradingStoreError.notLeader }
+        guard held else { throw TradingRepositoryError.notLeader }
         guard count == 1 else {
-            throw TradingStoreError.inconsistent("order \(order.clientOrderID) is no longer \(order.status.rawValue) in the database; refusing to move it to \(next.rawValue)")
+            throw TradingRepositoryError.inconsistent(
+                "order \(order.clientOrderID) is no longer \(order.status.rawValue) in the database; refusing to move it to \(next.rawValue)")
         }
         var updated = order
         updated.status = next

@@ -1,14 +1,12 @@
 import Foundation
 import KeelsonDomain
-import KeelsonPersistence
-import KeelsonServiceKit
 import KeelsonStrategies
 import KeelsonTrading
 import Logging
 import PostgresNIO
 
-extension PostgresTradingStore {
-    func applyFill(_ commit: FillCommit, sessionID: Int64, fence: LeaderFence) async throws -> Bool {
+extension PostgresTradingRepository {
+    public func applyFill(_ commit: FillCommit, sessionID: Int64, fence: LeaderFence) async throws -> Bool {
         let fill = commit.fill
         let order = commit.order
         let position = commit.position
@@ -71,11 +69,11 @@ extension PostgresTradingStore {
         bindings.append(commit.commission)
         bindings.append(order.lastFillBar)
         let (held, count) = try await run(FillRecord.self, bindings).decode((Bool, Int64).self)
-        guard held else { throw TradingStoreError.notLeader }
+        guard held else { throw TradingRepositoryError.notLeader }
         return count == 1
     }
 
-    func saveSnapshot(_ snapshot: EquitySnapshot, sessionID: Int64, fence: LeaderFence) async throws {
+    public func saveSnapshot(_ snapshot: EquitySnapshot, sessionID: Int64, fence: LeaderFence) async throws {
         // Between fills only the marks and the trailing stops of open positions move.
         let positions = snapshot.positions
         var bindings = PostgresBindings.fenced(fence)
@@ -98,10 +96,12 @@ extension PostgresTradingStore {
         bindings.append(processed.map(\.value.timeIntervalSince1970))
         bindings.append(snapshot.recordsBalance)
         let held = try await run(EquitySnapshotRecord.self, bindings).decode(Bool.self)
-        if !held { throw TradingStoreError.notLeader }
+        if !held { throw TradingRepositoryError.notLeader }
     }
 
-    func setState(_ state: TradingState, reason: String, kind: String, sessionID: Int64, resetReferences equity: Decimal?, fence: LeaderFence) async throws {
+    public func setState(_ state: TradingState, reason: String, kind: String, sessionID: Int64, resetReferences equity: Decimal?, fence: LeaderFence)
+        async throws
+    {
         try await client.transaction(logger: logger) { connection in
             try await Self.checkFence(fence, connection: connection, logger: logger)
             try await connection.query(
@@ -118,13 +118,12 @@ extension PostgresTradingStore {
         }
     }
 
-    func recordRiskEvent(kind: String, symbol: Symbol?, reason: String, detail: [String: String], sessionID: Int64) async throws {
+    public func recordRiskEvent(kind: String, symbol: Symbol?, reason: String, detail: [String: String], sessionID: Int64) async throws {
         try await client.query(
             "INSERT INTO risk_events (session_id, kind, symbol, reason, detail) VALUES (\(sessionID), \(kind), \(symbol?.rawValue), \(reason), \(Self.json(detail))::jsonb)",
             logger: logger
         )
     }
-
 
     static func json(_ values: [String: String]) -> String {
         (try? String(decoding: JSONSerialization.data(withJSONObject: values, options: [.sortedKeys]), as: UTF8.self)) ?? "{}"

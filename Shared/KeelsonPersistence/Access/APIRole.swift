@@ -1,3 +1,5 @@
+import KeelsonFoundation
+
 /// What an API key may do. Each role includes everything the roles below it may do.
 public enum APIRole: String, Sendable, Codable, CaseIterable, Comparable {
     /// Reads: health, status, portfolio, orders, market data, signals.

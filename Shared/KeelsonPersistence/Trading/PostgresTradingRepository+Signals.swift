@@ -1,29 +1,28 @@
 import Foundation
 import KeelsonDomain
-import KeelsonPersistence
-import KeelsonServiceKit
 import KeelsonStrategies
 import KeelsonTrading
 import Logging
 import PostgresNIO
 
-extension PostgresTradingStore {
+extension PostgresTradingRepository {
     // MARK: Signals
 
     static let signalColumns = "s.id, s.strategy, s.symbol, s.\"interval\", s.bar_time, s.side, s.strength, s.price, s.reason, s.created_at"
 
-    func undecidedSignals(since: Date, limit: Int) async throws -> [StoredSignal] {
-        var query = PostgresQuery(unsafeSQL: """
-            SELECT \(Self.signalColumns) FROM signals s
-            WHERE s.created_at >= $1 AND NOT EXISTS (SELECT 1 FROM engine_signal_log l WHERE l.signal_id = s.id)
-            ORDER BY s.id LIMIT $2
-            """)
+    public func undecidedSignals(since: Date, limit: Int) async throws -> [StoredSignal] {
+        var query = PostgresQuery(
+            unsafeSQL: """
+                SELECT \(Self.signalColumns) FROM signals s
+                WHERE s.created_at >= $1 AND NOT EXISTS (SELECT 1 FROM engine_signal_log l WHERE l.signal_id = s.id)
+                ORDER BY s.id LIMIT $2
+                """)
         query.binds.append(since)
         query.binds.append(limit)
         return try await Self.decodeSignals(client.query(query, logger: logger))
     }
 
-    func signals(ids: [Int64]) async throws -> [StoredSignal] {
+    public func signals(ids: [Int64]) async throws -> [StoredSignal] {
         guard !ids.isEmpty else { return [] }
         var bindings = PostgresBindings()
         bindings.append(ids)
@@ -44,10 +43,13 @@ extension PostgresTradingStore {
 
     /// One row of `signalColumns`; nil for a row this binary cannot read (an unknown symbol, interval or side).
     static func decodeSignal(_ row: PostgresRow) throws -> StoredSignal? {
-        let (id, strategy, symbol, interval, barTime, side, strength, price, reason, createdAt)
-            = try row.decode((Int64, String, String, String, Date, String, Double, Decimal, String, Date).self)
-        guard let symbol = Symbol(rawValue: symbol), let interval = CandleInterval(rawValue: interval), let side = TradeSide(rawValue: side) else { return nil }
-        let signal = StrategySignal(symbol: symbol, interval: interval, side: side, strength: strength, barTime: barTime, price: price, reason: reason)
+        let (id, strategy, symbol, interval, barTime, side, strength, price, reason, createdAt) = try row.decode(
+            (Int64, String, String, String, Date, String, Double, Decimal, String, Date).self)
+        guard let symbol = Symbol(rawValue: symbol), let interval = CandleInterval(rawValue: interval), let side = TradeSide(rawValue: side) else {
+            return nil
+        }
+        let signal = StrategySignal(
+            symbol: symbol, interval: interval, side: side, strength: strength, barTime: barTime, price: price, reason: reason)
         return StoredSignal(id: id, strategy: strategy, signal: signal, createdAt: createdAt)
     }
 }

@@ -1,18 +1,21 @@
 import Foundation
 import KeelsonDomain
-import KeelsonPersistence
-import KeelsonServiceKit
 import KeelsonStrategies
 import KeelsonTrading
 import Logging
 import PostgresNIO
 
 /// The trading aggregate on PostgreSQL: sessions and their state here, orders, fills and signals in its extensions.
-struct PostgresTradingStore: TradingStore {
+public struct PostgresTradingRepository: TradingRepository {
     let client: PostgresClient
     let logger: Logger
 
-    func openSession(_ request: SessionRequest) async throws -> SessionRecord {
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func openSession(_ request: SessionRequest) async throws -> SessionRecord {
         try await client.transaction(logger: logger) { connection in
             // Serialises concurrent starts (two replicas racing before either is leader).
             try await connection.query("SELECT pg_advisory_xact_lock(7355, 0)", logger: logger)
@@ -25,9 +28,13 @@ struct PostgresTradingStore: TradingStore {
                     """, logger: logger
                 )
                 for try await (count) in busy.decode(Int64.self) where count > 0 {
-                    throw TradingStoreError.sessionBusy("session \(open.id) still has \(count) open positions or orders; close them (keelson trading close-all --reason ...) and let the exits fill before starting a new session")
+                    throw TradingRepositoryError.sessionBusy(
+                        "session \(open.id) still has \(count) open positions or orders; close them (keelson trading close-all --reason ...) and let the exits fill before starting a new session"
+                    )
                 }
-                try await connection.query("UPDATE trading_sessions SET ended_at = now(), status = 'stopped', status_reason = 'replaced by a new session' WHERE id = \(open.id)", logger: logger)
+                try await connection.query(
+                    "UPDATE trading_sessions SET ended_at = now(), status = 'stopped', status_reason = 'replaced by a new session' WHERE id = \(open.id)",
+                    logger: logger)
             }
             var initial = request.maxCapital
             if request.resumeFromLastBalance {
@@ -55,7 +62,7 @@ struct PostgresTradingStore: TradingStore {
                 """, logger: logger
             )
             guard let session = try await Self.openSession(mode: request.mode, connection: connection, logger: logger) else {
-                throw TradingStoreError.inconsistent("the new session could not be read back")
+                throw TradingRepositoryError.inconsistent("the new session could not be read back")
             }
             return session
         }
@@ -68,7 +75,9 @@ struct PostgresTradingStore: TradingStore {
             FROM trading_sessions WHERE ended_at IS NULL AND mode = \(mode) ORDER BY id DESC LIMIT 1
             """, logger: logger
         )
-        for try await (id, mode, status, reason, initial, peak, day, dayStart, started) in rows.decode((Int64, String, String, String?, Decimal, Decimal, String?, Decimal?, Date).self) {
+        for try await (id, mode, status, reason, initial, peak, day, dayStart, started) in rows.decode(
+            (Int64, String, String, String?, Decimal, Decimal, String?, Decimal?, Date).self)
+        {
             return SessionRecord(
                 id: id, mode: mode, state: TradingState(rawValue: status) ?? .halted, stateReason: reason, initialBalance: initial,
                 peakEquity: peak, tradingDay: day, dayStartEquity: dayStart, startedAt: started
@@ -77,29 +86,10 @@ struct PostgresTradingStore: TradingStore {
         return nil
     }
 
-    func loadState(session: SessionRecord) async throws -> StoredTradingState {
+    public func loadState(session: SessionRecord) async throws -> StoredTradingState {
         var positions: [Symbol: Position] = [:]
-        let positionRows = try await client.query(
-            """
-            SELECT symbol, quantity, average_entry_price, realized_pnl, stop_price, take_profit_price, trailing_distance, highest_price,
-                   opened_at, entry_quantity, entry_fees, exit_quantity, exit_notional, exit_fees, coalesce(entry_order_id, 0), exit_attempts,
-                   cost_basis
-            FROM positions WHERE session_id = \(session.id)
-            """, logger: logger
-        )
-        for try await (symbol, quantity, average, realized, stop, takeProfit, trailing, highest, openedAt, entryQuantity, entryFees, exitQuantity, exitNotional, exitFees, entryOrderID, attempts, costBasis)
-            in positionRows.decode((String, Decimal, Decimal, Decimal, Decimal?, Decimal?, Decimal?, Decimal?, Date, Decimal, Decimal, Decimal, Decimal, Decimal, Int64, Int32, Decimal).self)
-        {
-            guard let symbol = Symbol(rawValue: symbol) else { continue }
-            var stops: ProtectiveStops?
-            if let stop, let highest {
-                stops = ProtectiveStops(stopPrice: stop, takeProfitPrice: takeProfit, trailingDistance: trailing, highestPrice: highest)
-            }
-            positions[symbol] = Position(
-                restoring: symbol, quantity: quantity, costBasis: costBasis, averageEntryPrice: average, entryQuantity: entryQuantity,
-                entryFees: entryFees, exitQuantity: exitQuantity, exitNotional: exitNotional, exitFees: exitFees, realizedPnl: realized,
-                openedAt: openedAt, entryOrderID: entryOrderID, stops: stops, exitAttempts: Int(attempts)
-            )
+        for position in try await client.withConnection({ try await Self.positions(sessionID: session.id, symbol: nil, on: $0, logger: logger) }) {
+            positions[position.symbol] = position
         }
 
         let openOrders = try await openOrders(sessionID: session.id)
@@ -123,7 +113,8 @@ struct PostgresTradingStore: TradingStore {
             if let symbol = Symbol(rawValue: symbol) { lastStopOut[symbol] = time }
         }
         var lastSignalAt: Date?
-        let lastSignalRows = try await client.query("SELECT max(processed_at) FROM engine_signal_log WHERE session_id = \(session.id)", logger: logger)
+        let lastSignalRows = try await client.query(
+            "SELECT max(processed_at) FROM engine_signal_log WHERE session_id = \(session.id)", logger: logger)
         for try await (time) in lastSignalRows.decode(Date?.self) { lastSignalAt = time }
         // Wall-clock time of the newest fill (fills carry market time), else the session's start.
         var lastFillAt: Date?
@@ -142,8 +133,46 @@ struct PostgresTradingStore: TradingStore {
             if let symbol = Symbol(rawValue: symbol) { processedBars[symbol] = time }
         }
         return StoredTradingState(
-            positions: positions, openOrders: openOrders, account: account, lastStopOut: lastStopOut, lastSignalAt: lastSignalAt, lastFillAt: lastFillAt,
+            positions: positions, openOrders: openOrders, account: account, lastStopOut: lastStopOut, lastSignalAt: lastSignalAt,
+            lastFillAt: lastFillAt,
             processedBars: processedBars
         )
+    }
+
+    /// The session's positions (or the one in `symbol`) as stored, with their protective stops; locked for update
+    /// when read inside a transaction.
+    static func positions(sessionID: Int64, symbol: String?, on connection: PostgresConnection, logger: Logger) async throws -> [Position] {
+        let rows = try await connection.query(
+            """
+            SELECT symbol, quantity, average_entry_price, realized_pnl, stop_price, take_profit_price, trailing_distance, highest_price,
+                   opened_at, entry_quantity, entry_fees, exit_quantity, exit_notional, exit_fees, coalesce(entry_order_id, 0), exit_attempts,
+                   cost_basis
+            FROM positions WHERE session_id = \(sessionID) AND (\(symbol)::text IS NULL OR symbol = \(symbol)) ORDER BY symbol FOR UPDATE
+            """, logger: logger
+        )
+        var positions: [Position] = []
+        for try await (
+            symbol, quantity, average, realized, stop, takeProfit, trailing, highest, openedAt, entryQuantity, entryFees, exitQuantity, exitNotional,
+            exitFees, entryOrderID, attempts, costBasis
+        )
+            in rows.decode(
+                (
+                    String, Decimal, Decimal, Decimal, Decimal?, Decimal?, Decimal?, Decimal?, Date, Decimal, Decimal, Decimal, Decimal, Decimal,
+                    Int64, Int32, Decimal
+                ).self)
+        {
+            guard let symbol = Symbol(rawValue: symbol) else { continue }
+            var stops: ProtectiveStops?
+            if let stop, let highest {
+                stops = ProtectiveStops(stopPrice: stop, takeProfitPrice: takeProfit, trailingDistance: trailing, highestPrice: highest)
+            }
+            positions.append(
+                Position(
+                    restoring: symbol, quantity: quantity, costBasis: costBasis, averageEntryPrice: average, entryQuantity: entryQuantity,
+                    entryFees: entryFees, exitQuantity: exitQuantity, exitNotional: exitNotional, exitFees: exitFees, realizedPnl: realized,
+                    openedAt: openedAt, entryOrderID: entryOrderID, stops: stops, exitAttempts: Int(attempts)
+                ))
+        }
+        return positions
     }
 }

@@ -1,0 +1,116 @@
+import Foundation
+import KeelsonDomain
+import KeelsonPersistence
+import KeelsonServiceKit
+import KeelsonStrategies
+import KeelsonTestSupport
+import KeelsonTrading
+import Logging
+import Testing
+
+@testable import EngineService
+
+/// The engine's trading on the in-memory repositories: the same figures as the PostgreSQL round trip in
+/// `SignalToTradeTests`, with no database, so the trading rules can be tested in milliseconds.
+@Suite("Engine on in-memory repositories: signal to trade, idempotence, leadership")
+struct InMemoryEngineTests {
+    typealias F = EngineFixture
+    static let fence = LeaderFence(backendPID: 1, backendStartMicroseconds: 1)
+
+    struct Harness {
+        var engine: TradingEngine
+        var repository: InMemoryTradingRepository
+
+        func signal(_ side: TradeSide, bar index: Int, price: Decimal = 100) async throws -> [TradingEngine.SignalResult] {
+            let stored = await repository.store([
+                (
+                    strategy: "test",
+                    signal: StrategySignal(
+                        symbol: F.btc, interval: .oneMinute, side: side, strength: 1, barTime: F.time(index), price: price, reason: "test")
+                )
+            ])
+            return try await engine.handle(signals: stored)
+        }
+    }
+
+    static func harness(history: [Candle] = F.flat(0..<20)) async throws -> Harness {
+        let settings = F.settings()
+        let candles = InMemoryCandleStore()
+        try await candles.upsert(history)
+        let repository = InMemoryTradingRepository(leader: fence)
+        let engine = TradingEngine(
+            settings: settings, store: repository, candleStore: candles,
+            broker: PaperBroker(model: settings.execution, rules: { settings.rules(for: $0) }),
+            metrics: EngineMetrics(ServiceMetrics(service: .engine)), startOptions: EngineStartOptions(mode: .paper),
+            logger: Logger(label: "test"), crashPoint: nil
+        )
+        try await engine.lead(fence: fence)
+        return Harness(engine: engine, repository: repository)
+    }
+
+    @Test("buy then sell: the order, fill, position, trade and cash match the PostgreSQL round trip to the last digit")
+    func roundTrip() async throws {
+        let h = try await Self.harness()
+        let bought = try await h.signal(.buy, bar: 19)
+        #expect(bought.map(\.outcome) == ["ordered"])
+        #expect(try await h.engine.handle(candles: [F.bar(20, "100", "101", "99", "100")]).fills == 1)
+        let position = try #require(await h.repository.positions[F.btc])
+        #expect(position.quantity == 25)
+        #expect(position.averageEntryPrice == F.decimal("100.19"))
+        #expect(position.stops?.stopPrice == F.decimal("96.19"))
+        #expect(position.stops?.takeProfitPrice == F.decimal("112.19"))
+        #expect(await h.repository.balances.last?.cash == F.decimal("7492.74525"))
+
+        #expect(try await h.signal(.sell, bar: 20).map(\.outcome) == ["ordered"])
+        #expect(try await h.engine.handle(candles: [F.bar(21, "102", "103", "101", "102")]).fills == 1)
+        let trades = await h.repository.trades
+        #expect(trades.count == 1)
+        #expect(trades.first?.exitPrice == F.decimal("101.8"))
+        #expect(trades.first?.fees == F.decimal("5.04975"))
+        #expect(trades.first?.pnl == F.decimal("35.20025"))
+        #expect(trades.first?.exitReason == .signal)
+        #expect(await h.repository.positions.isEmpty)
+        let account = try #require(await h.repository.balances.last)
+        #expect(account.cash == 10_000 + F.decimal("35.20025"))
+        #expect(account.realizedPnl == F.decimal("40.25"))
+        #expect(account.feesPaid == F.decimal("5.04975"))
+    }
+
+    @Test("a signal handed over twice is decided once: one order")
+    func duplicateSignal() async throws {
+        let h = try await Self.harness()
+        let stored = await h.repository.store([
+            (
+                strategy: "test",
+                signal: StrategySignal(symbol: F.btc, interval: .oneMinute, side: .buy, strength: 1, barTime: F.time(19), price: 100, reason: "test")
+            )
+        ])
+        #expect(try await h.engine.handle(signals: stored).map(\.outcome) == ["ordered"])
+        #expect(try await h.engine.handle(signals: stored).map(\.outcome) == ["duplicate"])
+        #expect(await h.repository.orders.count == 1)
+    }
+
+    @Test("a stop-out exits the position and is remembered for the cooldown; a later buy is refused with its reason")
+    func stopOutThenCooldown() async throws {
+        let h = try await Self.harness()
+        _ = try await h.signal(.buy, bar: 19)
+        _ = try await h.engine.handle(candles: [F.bar(20, "100", "101", "99", "100")])
+        // Bar 21 trades through the 96.19 stop.
+        #expect(try await h.engine.handle(candles: [F.bar(21, "99", "99", "95", "96")]).fills == 1)
+        let trade = try #require(await h.repository.trades.first)
+        #expect(trade.exitReason == .stopLoss)
+        #expect(await h.repository.positions.isEmpty)
+        let refused = try await h.signal(.buy, bar: 21, price: 96)
+        #expect(refused.map(\.outcome) == ["rejected"])
+        #expect(refused.first?.detail?.contains("cooldown") == true)
+    }
+
+    @Test("a deposed leader writes nothing: the repository refuses its fence")
+    func deposedLeader() async throws {
+        let h = try await Self.harness()
+        await h.repository.setLeader(LeaderFence(backendPID: 2, backendStartMicroseconds: 2))
+        await #expect(throws: TradingRepositoryError.notLeader) { try await h.signal(.buy, bar: 19) }
+        #expect(await h.repository.orders.isEmpty)
+        #expect(await h.repository.signalLog.isEmpty)
+    }
+}

@@ -58,19 +58,22 @@ enum BacktestBenchmark {
                 bars: result.bars, trades: result.trades.count, barsPerSecond: Double(result.bars) / median, backtestSeconds: median,
                 loadSeconds: load, peakMegabytes: peak, finalEquity: result.finalEquity.description
             )
-            lines.append(String(
-                format: "  %d bars, %d trades: %@ bars/s (median of 5: %.3f s); reading the file took %.2f s (%@ bars/s); peak memory %.0f MB",
-                result.bars, result.trades.count, BackfillBenchmark.format(Double(result.bars) / median), median, load,
-                BackfillBenchmark.format(Double(result.bars) / load), peak
-            ))
+            lines.append(
+                String(
+                    format: "  %d bars, %d trades: %@ bars/s (median of 5: %.3f s); reading the file took %.2f s (%@ bars/s); peak memory %.0f MB",
+                    result.bars, result.trades.count, BackfillBenchmark.format(Double(result.bars) / median), median, load,
+                    BackfillBenchmark.format(Double(result.bars) / load), peak
+                ))
         }
         // The engine's own defaults, for scale: risk sizing with protective stops, the standard execution model.
-        let riskConfiguration = BacktestConfiguration(initialCash: 10_000, sizing: .risk(.conservative(maxCapital: 10_000)), execution: .standard, rules: .defaultSpot)
+        let riskConfiguration = BacktestConfiguration(
+            initialCash: 10_000, sizing: .risk(.conservative(maxCapital: 10_000)), execution: .standard, rules: .defaultSpot)
         let (riskResult, _, riskTime) = try runOnce(file: try dataFile(bars: sizes[0]), configuration: riskConfiguration)
-        lines.append(String(
-            format: "  with risk sizing, stops and the standard execution model instead: %@ bars/s (%d trades, one run)",
-            BackfillBenchmark.format(Double(riskResult.bars) / BackfillBenchmark.seconds(riskTime)), riskResult.trades.count
-        ))
+        lines.append(
+            String(
+                format: "  with risk sizing, stops and the standard execution model instead: %@ bars/s (%d trades, one run)",
+                BackfillBenchmark.format(Double(riskResult.bars) / BackfillBenchmark.seconds(riskTime)), riskResult.trades.count
+            ))
 
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -133,7 +136,8 @@ enum BacktestBenchmark {
 
     /// Keelson's trades on GOOG with the reference conventions, for the peers script to compare with backtesting.py's.
     static func writeGOOGTrades() throws {
-        let google = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data/GOOG.csv").standardized.path
+        let google = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/data/GOOG.csv").standardized
+            .path
         guard FileManager.default.fileExists(atPath: google) else { return }
         let rows = try CandleCSV.load(path: google)
         let result = Backtester.run(
@@ -143,7 +147,8 @@ enum BacktestBenchmark {
         let style = CandleCSV.TimeStyle.date
         var text = "entry_time,entry_price,exit_time,exit_price,size,pnl\n"
         for trade in result.trades {
-            text += "\(style.format(trade.entryTime)),\(trade.entryPrice),\(style.format(trade.exitTime)),\(trade.exitPrice),\(trade.quantity),\(trade.pnl)\n"
+            text +=
+                "\(style.format(trade.entryTime)),\(trade.entryPrice),\(style.format(trade.exitTime)),\(trade.exitPrice),\(trade.quantity),\(trade.pnl)\n"
         }
         try text.write(toFile: "\(folder)/goog-keelson-trades.csv", atomically: true, encoding: .utf8)
     }

@@ -34,7 +34,9 @@ enum EngineBenchmark {
     }
 
     static func bar(_ index: Int) -> Candle {
-        Candle(exchange: "replay", symbol: symbol, interval: .oneMinute, openTime: start.addingTimeInterval(TimeInterval(index * 60)), open: 100, high: 101, low: 99, close: 100, volume: 1000)
+        Candle(
+            exchange: "replay", symbol: symbol, interval: .oneMinute, openTime: start.addingTimeInterval(TimeInterval(index * 60)), open: 100,
+            high: 101, low: 99, close: 100, volume: 1000)
     }
 
     static func measure(url: DatabaseURL, logger: Logger) async throws -> [String] {
@@ -46,7 +48,8 @@ enum EngineBenchmark {
             _ = try await PostgresCandleStore(client: client, logger: logger).upsert((0..<20).map(bar))
 
             let port = Int.random(in: 20_000..<60_000)
-            let configuration = ServiceConfiguration(service: .engine, port: port, database: url, internalTokens: try InternalTokens([token]), logLevel: .critical)
+            let configuration = ServiceConfiguration(
+                service: .engine, port: port, database: url, internalTokens: try InternalTokens([token]), logLevel: .critical)
             var settings = EngineSettings.autonomous(maxCapital: 10_000, timeframe: .oneMinute, symbols: [symbol])
             settings.risk.maxDrawdownPercent = 100
             settings.risk.dailyLossLimitPercent = 100
@@ -76,7 +79,9 @@ enum EngineBenchmark {
                 let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
                 guard response.status == .ok else { throw BenchmarkError("POST \(path): \(response.status) \(text)") }
                 let timing = response.headers.first(name: "Server-Timing") ?? ""
-                guard let value = timing.split(separator: "=").last.flatMap({ Double($0) }) else { throw BenchmarkError("no Server-Timing on \(path)") }
+                guard let value = timing.split(separator: "=").last.flatMap({ Double($0) }) else {
+                    throw BenchmarkError("no Server-Timing on \(path)")
+                }
                 return (Duration.microseconds(Int64(value * 1000)), text)
             }
         }
@@ -87,7 +92,9 @@ enum EngineBenchmark {
     }
 
     /// `post` returns the engine's own time for the request and the response body.
-    static func roundTrips(database: PostgresClient, logger: Logger, post: (String, String) async throws -> (Duration, String)) async throws -> [String] {
+    static func roundTrips(database: PostgresClient, logger: Logger, post: (String, String) async throws -> (Duration, String)) async throws
+        -> [String]
+    {
         var latencies: [Duration] = []
         var signalToFill: [Duration] = []
         var inside: [Duration] = []
@@ -128,10 +135,17 @@ enum EngineBenchmark {
         }
         return [
             "engine signal-to-fill (paper broker, PostgreSQL commits): \(roundTrips) round trips, \(fills) fills, \(trades) trades",
-            String(format: "  signal to fill inside the engine: p50 %.2f ms, p99 %.2f ms, max %.2f ms", milliseconds(0.5, signalToFill), milliseconds(0.99, signalToFill), milliseconds(1, signalToFill)),
-            String(format: "  the engine's whole time for both requests (with the snapshot after the fill): p50 %.2f ms, p99 %.2f ms", milliseconds(0.5, inside), milliseconds(0.99, inside)),
-            String(format: "  seen by a caller over loopback HTTP: p50 %.2f ms, p99 %.2f ms, max %.2f ms", milliseconds(0.5, latencies), milliseconds(0.99, latencies), milliseconds(1, latencies)),
-            String(format: "  sustained %.0f fills/s (one signal and one bar per fill, sequential)", Double(fills) / BackfillBenchmark.seconds(measured)),
+            String(
+                format: "  signal to fill inside the engine: p50 %.2f ms, p99 %.2f ms, max %.2f ms", milliseconds(0.5, signalToFill),
+                milliseconds(0.99, signalToFill), milliseconds(1, signalToFill)),
+            String(
+                format: "  the engine's whole time for both requests (with the snapshot after the fill): p50 %.2f ms, p99 %.2f ms",
+                milliseconds(0.5, inside), milliseconds(0.99, inside)),
+            String(
+                format: "  seen by a caller over loopback HTTP: p50 %.2f ms, p99 %.2f ms, max %.2f ms", milliseconds(0.5, latencies),
+                milliseconds(0.99, latencies), milliseconds(1, latencies)),
+            String(
+                format: "  sustained %.0f fills/s (one signal and one bar per fill, sequential)", Double(fills) / BackfillBenchmark.seconds(measured)),
         ]
     }
 }

@@ -61,15 +61,18 @@ enum IndicatorBenchmarks {
         ]
         for (name, body) in indicators {
             let (_, rate) = report(name: name, bars: count, duration: measure(body))
-            lines.append("  \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", rate / 1e6)) million updates/s  (\(String(format: "%.1f", 1e9 / rate)) ns each)")
+            lines.append(
+                "  \(name.padding(toLength: 20, withPad: " ", startingAt: 0)) \(String(format: "%8.1f", rate / 1e6)) million updates/s  (\(String(format: "%.1f", 1e9 / rate)) ns each)"
+            )
         }
 
         let candleCount = 1_000_000
         let symbol = try Symbol(parsing: "BENCH")
         let start = Date(timeIntervalSince1970: 1_700_000_000)
         let candles = data.prefix(candleCount).enumerated().map { index, bar in
-            Candle(exchange: "bench", symbol: symbol, interval: .oneMinute, openTime: start.addingTimeInterval(Double(index) * 60),
-                   open: Decimal(bar.open), high: Decimal(bar.high), low: Decimal(bar.low), close: Decimal(bar.close), volume: Decimal(bar.volume))
+            Candle(
+                exchange: "bench", symbol: symbol, interval: .oneMinute, openTime: start.addingTimeInterval(Double(index) * 60),
+                open: Decimal(bar.open), high: Decimal(bar.high), low: Decimal(bar.low), close: Decimal(bar.close), volume: Decimal(bar.volume))
         }
         let duration = measure {
             var strategies = StrategyCatalog.all.compactMap { try? $0.make([:]) }
@@ -81,7 +84,9 @@ enum IndicatorBenchmarks {
             return signals
         }
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-        lines.append("All four built-in strategies together, per candle, Decimal-to-Double conversion included (\(candleCount) 1-minute candles, best of 5): \(String(format: "%.0f", seconds / Double(candleCount) * 1e9)) ns")
+        lines.append(
+            "All four built-in strategies together, per candle, Decimal-to-Double conversion included (\(candleCount) 1-minute candles, best of 5): \(String(format: "%.0f", seconds / Double(candleCount) * 1e9)) ns"
+        )
         return lines
     }
 }

@@ -8,7 +8,10 @@ import KeelsonPersistence
 enum KeelsonBench {
     static func main() async throws {
         let environment = ProcessInfo.processInfo.environment
-        let selected = Set((environment["KEELSON_BENCH"] ?? "backfill,engine,gateway,indicators,backtest").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let selected = Set(
+            (environment["KEELSON_BENCH"] ?? "backfill,engine,gateway,indicators,backtest").split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces)
+            })
         // Peak memory is per process, so the backfill runs before anything else that allocates much.
         if let text = environment["DATABASE_URL"] {
             let server = try DatabaseURL(parsing: text)

@@ -93,7 +93,8 @@ public struct BacktestRun {
         if let clearance = stopsClearance, !clearance.isClear(of: ohlcv) {
             switch kernel.protectiveStops(on: bar, exitWorking: working?.side == .sell) {
             case .triggered(let trigger):
-                working = WorkingOrder(side: .sell, remaining: heldQuantity, cause: trigger.cause, exits: nil, decidedAfterBar: bar.openTime.addingTimeInterval(-1))
+                working = WorkingOrder(
+                    side: .sell, remaining: heldQuantity, cause: trigger.cause, exits: nil, decidedAfterBar: bar.openTime.addingTimeInterval(-1))
                 work(referencePrice: trigger.price, bar: bar, time: bar.closeTime)
             case .moved:
                 stopsClearance = kernel.positions[bar.symbol]?.stops.map(StopsClearance.init)
@@ -183,10 +184,12 @@ public struct BacktestRun {
                 working = WorkingOrder(side: .buy, remaining: nil, cause: .signal, exits: nil, decidedAfterBar: bar.openTime)
                 return
             }
-            let plan = kernel.planEntry(symbol: bar.symbol, price: signal.price, atr: currentATR, marks: [:], workingEntries: 0, now: bar.closeTime, interval: bar.interval)
+            let plan = kernel.planEntry(
+                symbol: bar.symbol, price: signal.price, atr: currentATR, marks: [:], workingEntries: 0, now: bar.closeTime, interval: bar.interval)
             if case .success(let plan) = plan {
                 working = WorkingOrder(
-                    side: .buy, remaining: plan.quantity, cause: .signal, exits: plan.exitPlan(decisionPrice: signal.price), decidedAfterBar: bar.openTime
+                    side: .buy, remaining: plan.quantity, cause: .signal, exits: plan.exitPlan(decisionPrice: signal.price),
+                    decidedAfterBar: bar.openTime
                 )
             }
         case .sell where inMarket && working?.side != .sell:
@@ -207,7 +210,9 @@ public struct BacktestRun {
         let wanted: Decimal
         if let remaining = order.remaining {
             wanted = remaining
-            filled = remaining.isPositive ? execution.fill(side: order.side, quantity: remaining, referencePrice: referencePrice, bar: bar, rules: rules) : nil
+            filled =
+                remaining.isPositive
+                ? execution.fill(side: order.side, quantity: remaining, referencePrice: referencePrice, bar: bar, rules: rules) : nil
         } else {
             let entry = Backtester.allInEntry(cash: kernel.account.cash, open: referencePrice, bar: bar, execution: execution, rules: rules)
             wanted = entry?.quantity ?? 0

@@ -37,7 +37,8 @@ public struct BacktestStatistics: Sendable, Equatable, Codable {
     }
 
     /// - Parameter calendar: nil: detected from the data (`TradingCalendar.detected`).
-    public init(initialCash: Decimal, equity: EquityTracker, trades: [ClosedTrade], feesPaid: Decimal, barsInMarket: Int, calendar: TradingCalendar?) {
+    public init(initialCash: Decimal, equity: EquityTracker, trades: [ClosedTrade], feesPaid: Decimal, barsInMarket: Int, calendar: TradingCalendar?)
+    {
         let initial = initialCash.doubleValue
         let final = equity.bars > 0 ? equity.lastEquity : initial
         initialEquity = initial

@@ -20,7 +20,9 @@ public enum Backtester {
 
     /// The most whole lots that cash buys at the open, fees and slippage included, and this bar's fill of them
     /// (part of them when the model caps a bar's share of volume), so the caller need not simulate it again.
-    static func allInEntry(cash: Decimal, open: Decimal, bar: Candle, execution: ExecutionModel, rules: SymbolRules) -> (quantity: Decimal, fill: SimulatedFill)? {
+    static func allInEntry(cash: Decimal, open: Decimal, bar: Candle, execution: ExecutionModel, rules: SymbolRules) -> (
+        quantity: Decimal, fill: SimulatedFill
+    )? {
         guard open.isPositive, cash.isPositive else { return nil }
         var quantity = cash.quotient(dividingBy: open, toMultipleOf: rules.stepSize, .down)
         while quantity.isPositive, let fill = execution.fill(side: .buy, quantity: quantity, referencePrice: open, bar: bar, rules: rules) {

@@ -33,10 +33,14 @@ public struct Candle: Sendable, Equatable, Hashable, Codable {
     /// Checks the bar is internally consistent (high ≥ open, close ≥ low, volume ≥ 0), naming the broken rule.
     public func validated() throws(DomainError) -> Candle {
         guard high >= low, high >= open, high >= close, low <= open, low <= close else {
-            throw DomainError.invalid(field: "candle \(symbol) \(interval.rawValue) at \(openTime.formatted(.iso8601))", value: "high \(high) low \(low)", expected: "low ≤ open, close ≤ high")
+            throw DomainError.invalid(
+                field: "candle \(symbol) \(interval.rawValue) at \(openTime.formatted(.iso8601))", value: "high \(high) low \(low)",
+                expected: "low ≤ open, close ≤ high")
         }
         guard volume >= 0, low > 0 else {
-            throw DomainError.invalid(field: "candle \(symbol) \(interval.rawValue) at \(openTime.formatted(.iso8601))", value: "low \(low) volume \(volume)", expected: "positive prices and a volume of at least 0")
+            throw DomainError.invalid(
+                field: "candle \(symbol) \(interval.rawValue) at \(openTime.formatted(.iso8601))", value: "low \(low) volume \(volume)",
+                expected: "positive prices and a volume of at least 0")
         }
         return self
     }

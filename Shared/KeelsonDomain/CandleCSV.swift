@@ -39,7 +39,9 @@ public enum CandleCSV {
 
     public static func candles(_ rows: [Row], exchange: String, symbol: Symbol, interval: CandleInterval) -> [Candle] {
         rows.map {
-            Candle(exchange: exchange, symbol: symbol, interval: interval, openTime: $0.time, open: $0.open, high: $0.high, low: $0.low, close: $0.close, volume: $0.volume)
+            Candle(
+                exchange: exchange, symbol: symbol, interval: interval, openTime: $0.time, open: $0.open, high: $0.high, low: $0.low, close: $0.close,
+                volume: $0.volume)
         }
     }
 

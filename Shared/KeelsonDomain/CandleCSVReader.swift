@@ -93,12 +93,16 @@ extension CandleCSV {
             let text = String(decoding: buffer[header], as: UTF8.self)
             let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard let timeIndex = names.firstIndex(where: { CandleCSV.timeNames.contains($0) }) else {
-                throw ParseError(source: source, row: lineNumber, problem: "no time column; the header must name time (or date), open, high, low, close, volume, found: \(text)")
+                throw ParseError(
+                    source: source, row: lineNumber,
+                    problem: "no time column; the header must name time (or date), open, high, low, close, volume, found: \(text)")
             }
             columns = [timeIndex]
             for name in CandleCSV.required {
                 guard let index = names.firstIndex(of: name) else {
-                    throw ParseError(source: source, row: lineNumber, problem: "no '\(name)' column; the header must name time, open, high, low, close, volume, found: \(text)")
+                    throw ParseError(
+                        source: source, row: lineNumber,
+                        problem: "no '\(name)' column; the header must name time, open, high, low, close, volume, found: \(text)")
                 }
                 columns.append(index)
             }
@@ -125,13 +129,16 @@ extension CandleCSV {
             case .otherLayout: time = CandleCSV.parseTime(timeText)
             }
             guard let time else {
-                throw ParseError(source: source, row: lineNumber, problem: "time '\(timeText)' is not ISO-8601 (2024-01-31 or 2024-01-31T09:30:00Z) or epoch milliseconds")
+                throw ParseError(
+                    source: source, row: lineNumber,
+                    problem: "time '\(timeText)' is not ISO-8601 (2024-01-31 or 2024-01-31T09:30:00Z) or epoch milliseconds")
             }
             var values: (Decimal, Decimal, Decimal, Decimal, Decimal) = (0, 0, 0, 0, 0)
             for (offset, name) in CandleCSV.required.enumerated() {
                 let cell = cells[columns[offset + 1]]
                 guard let value = fastDecimal(cell) ?? slowDecimal(cell) else {
-                    throw ParseError(source: source, row: lineNumber, problem: "\(name) '\(String(decoding: buffer[cell], as: UTF8.self))' is not a number")
+                    throw ParseError(
+                        source: source, row: lineNumber, problem: "\(name) '\(String(decoding: buffer[cell], as: UTF8.self))' is not a number")
                 }
                 switch offset {
                 case 0: values.0 = value
@@ -142,12 +149,14 @@ extension CandleCSV {
                 }
             }
             if let previous, time <= previous.time {
-                throw ParseError(source: source, row: lineNumber, problem: "time \(timeText) is not after the previous row's \(previous.text); rows must be sorted by time without duplicates")
+                throw ParseError(
+                    source: source, row: lineNumber,
+                    problem: "time \(timeText) is not after the previous row's \(previous.text); rows must be sorted by time without duplicates")
             }
             if timeStyle == nil { timeStyle = TimeStyle.of(timeText, time: time) }
             let row = Row(time: time, timeText: timeText, open: values.0, high: values.1, low: values.2, close: values.3, volume: values.4)
             guard !row.high.isBelow(row.low), !row.high.isBelow(row.open), !row.high.isBelow(row.close), !row.low.isAbove(row.open),
-                  !row.low.isAbove(row.close), !row.volume.isBelow(0)
+                !row.low.isAbove(row.close), !row.volume.isBelow(0)
             else {
                 throw ParseError(source: source, row: lineNumber, problem: "prices are inconsistent (need low ≤ open, close ≤ high and volume ≥ 0)")
             }
@@ -258,7 +267,7 @@ extension CandleCSV {
         private func slowDecimal(_ cell: Range<Int>) -> Decimal? {
             let text = String(decoding: buffer[cell], as: UTF8.self)
             guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !value.isNaN, text.lowercased() != "nan",
-                  text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "e" || $0 == "E" || $0 == "+" })
+                text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "e" || $0 == "E" || $0 == "+" })
             else { return nil }
             return value
         }
@@ -286,7 +295,7 @@ extension CandleCSV {
                 return .time(Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000))
             }
             guard count >= 10, buffer[cell.lowerBound + 4] == 0x2D, buffer[cell.lowerBound + 7] == 0x2D,
-                  let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
+                let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
             else { return .otherLayout }
             var length = count
             if count > 10, buffer[cell.upperBound - 1] == 0x5A { length -= 1 }
@@ -294,7 +303,7 @@ extension CandleCSV {
             if length != 10 {
                 let separator = buffer[cell.lowerBound + 10]
                 guard hasClock, separator == 0x54 || separator == 0x20, buffer[cell.lowerBound + 13] == 0x3A,
-                      length == 16 || buffer[cell.lowerBound + 16] == 0x3A
+                    length == 16 || buffer[cell.lowerBound + 16] == 0x3A
                 else { return .otherLayout }
             }
             guard let days = UTCCalendar.days(year: year, month: month, day: day) else { return .impossible }

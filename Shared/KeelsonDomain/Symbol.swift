@@ -4,7 +4,7 @@ public struct Symbol: RawRepresentable, Sendable, Codable, Hashable, Comparable,
 
     public init?(rawValue: String) {
         guard (1...20).contains(rawValue.count),
-              rawValue.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "-" || $0 == "_" })
+            rawValue.allSatisfy({ ($0.isASCII && ($0.isUppercase || $0.isNumber)) || $0 == "-" || $0 == "_" })
         else { return nil }
         self.rawValue = rawValue
     }

@@ -21,7 +21,8 @@ public struct EnvironmentReader: Sendable {
 
     public static func parsePort(_ text: String, variable: String) throws(ConfigurationError) -> Int {
         guard let port = Int(text), (0...65535).contains(port) else {
-            throw ConfigurationError(variable: variable, problem: "'\(text)' is not a port; expected a whole number from 1 to 65535 (0 picks a free port)")
+            throw ConfigurationError(
+                variable: variable, problem: "'\(text)' is not a port; expected a whole number from 1 to 65535 (0 picks a free port)")
         }
         return port
     }
@@ -32,7 +33,8 @@ public struct EnvironmentReader: Sendable {
         return try Self.parseChoice(text, as: type, variable: name)
     }
 
-    public static func parseChoice<T: RawRepresentable & CaseIterable>(_ text: String, as type: T.Type, variable: String) throws(ConfigurationError) -> T
+    public static func parseChoice<T: RawRepresentable & CaseIterable>(_ text: String, as type: T.Type, variable: String) throws(ConfigurationError)
+        -> T
     where T.RawValue == String {
         guard let value = T(rawValue: text.lowercased()) else {
             let allowed = T.allCases.map(\.rawValue).joined(separator: ", ")

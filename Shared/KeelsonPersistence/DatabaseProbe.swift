@@ -12,7 +12,9 @@ public enum DatabaseProbe {
         public var description: String { "cannot connect to \(url): \(reason)" }
     }
 
-    public static func check(_ url: DatabaseURL, timeout: Duration = .seconds(5), logger: Logger = Logger(label: "keelson.db-probe")) async throws(Unreachable) {
+    public static func check(_ url: DatabaseURL, timeout: Duration = .seconds(5), logger: Logger = Logger(label: "keelson.db-probe"))
+        async throws(Unreachable)
+    {
         do {
             let connection = try await url.connect(timeout: timeout, logger: logger)
             try await connection.close()
@@ -31,6 +33,7 @@ extension DatabaseURL {
             tls: tlsMode == .disable ? .disable : .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
         )
         configuration.options.connectTimeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000)
-        return try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
+        return try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger)
     }
 }

@@ -29,7 +29,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     public init(parsing text: String) throws(DatabaseURLError) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let components = URLComponents(string: trimmed),
-              let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme.lowercased())
+            let scheme = components.scheme, ["postgres", "postgresql"].contains(scheme.lowercased())
         else { throw DatabaseURLError(reason: "it must start with postgres://") }
         guard let host = components.host, !host.isEmpty else { throw DatabaseURLError(reason: "it has no host") }
         guard let user = components.user, !user.isEmpty else { throw DatabaseURLError(reason: "it has no user name") }

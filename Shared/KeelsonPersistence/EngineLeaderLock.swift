@@ -37,7 +37,10 @@ public enum EngineLeaderLock {
         )
         var holders: [Holder] = []
         for try await (pid, objectID, application, address, since) in rows.decode((Int32, Int64, String, String?, Date?).self) {
-            holders.append(Holder(pid: pid, mode: objectID == Int64(Self.objectID(mode: .live)) ? "live" : "paper", applicationName: application, clientAddress: address, since: since))
+            holders.append(
+                Holder(
+                    pid: pid, mode: objectID == Int64(Self.objectID(mode: .live)) ? "live" : "paper", applicationName: application,
+                    clientAddress: address, since: since))
         }
         return holders
     }

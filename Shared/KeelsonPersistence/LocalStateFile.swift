@@ -3,7 +3,9 @@ import Foundation
 /// Files that `make run` keeps under `.keelson/` (the database URL, generated tokens). Looked up in the working
 /// directory and then its parents, so commands work from anywhere inside the checkout.
 public enum LocalStateFile {
-    public static func read(_ relativePath: String, startingAt directory: String = FileManager.default.currentDirectoryPath) -> (contents: String, path: String)? {
+    public static func read(_ relativePath: String, startingAt directory: String = FileManager.default.currentDirectoryPath) -> (
+        contents: String, path: String
+    )? {
         var current = URL(fileURLWithPath: directory).standardizedFileURL
         while true {
             let candidate = current.appendingPathComponent(relativePath)

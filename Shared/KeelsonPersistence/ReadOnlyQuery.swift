@@ -23,11 +23,15 @@ public struct ReadOnlyQuery: Sendable {
     public init(sql: String, limit: Int) throws(Rejected) {
         let statements = SQLScript.statements(in: sql)
         guard statements.count == 1, let statement = statements.first else {
-            throw Rejected(description: statements.isEmpty ? "the query is empty; pass one SELECT statement in quotes" : "one statement at a time, please; this has \(statements.count)")
+            throw Rejected(
+                description: statements.isEmpty
+                    ? "the query is empty; pass one SELECT statement in quotes" : "one statement at a time, please; this has \(statements.count)")
         }
         let firstWord = statement.prefix { $0.isLetter }.lowercased()
         guard ["select", "with", "values", "table"].contains(firstWord) else {
-            throw Rejected(description: "only read queries run here (SELECT, WITH, VALUES, TABLE); '\(firstWord.uppercased())' changes data — use psql for maintenance")
+            throw Rejected(
+                description:
+                    "only read queries run here (SELECT, WITH, VALUES, TABLE); '\(firstWord.uppercased())' changes data — use psql for maintenance")
         }
         guard limit > 0 else { throw Rejected(description: "the row limit must be above 0") }
         self.sql = statement

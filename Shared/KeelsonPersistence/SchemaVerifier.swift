@@ -35,12 +35,13 @@ public struct SchemaVerifier: Sendable {
         let known = Dictionary(uniqueKeysWithValues: MigrationCatalog.all.map { ($0.version, $0) })
         let tampered = applied.filter { record in known[record.version].map { $0.checksum != record.checksum } ?? false }
         if !applied.isEmpty {
-            checks.append(Check(
-                passed: tampered.isEmpty,
-                summary: tampered.isEmpty
-                    ? "migration checksums: \(applied.count) match"
-                    : "migration checksums: \(tampered.map { "\($0.version) (\($0.name))" }.joined(separator: ", ")) changed after being applied"
-            ))
+            checks.append(
+                Check(
+                    passed: tampered.isEmpty,
+                    summary: tampered.isEmpty
+                        ? "migration checksums: \(applied.count) match"
+                        : "migration checksums: \(tampered.map { "\($0.version) (\($0.name))" }.joined(separator: ", ")) changed after being applied"
+                ))
         }
         let rows = try await client.query(
             "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()", logger: logger

@@ -33,19 +33,21 @@ public struct BollingerBreakout: Strategy {
         var signals: [StrategySignal] = []
         if breakout.update(fast: bar.close, slow: value.upper) == .up {
             let width = value.upper - value.middle
-            signals.append(StrategySignal(
-                symbol: candle.symbol, interval: candle.interval, side: .buy,
-                strength: width > 0 ? min(1, (bar.close - value.upper) / width) : 1,
-                barTime: candle.openTime, price: candle.close,
-                reason: "close \(bar.close) crossed above the upper band \(value.upper.reasonText(places: 6)) of BB(\(period), \(k))"
-            ))
+            signals.append(
+                StrategySignal(
+                    symbol: candle.symbol, interval: candle.interval, side: .buy,
+                    strength: width > 0 ? min(1, (bar.close - value.upper) / width) : 1,
+                    barTime: candle.openTime, price: candle.close,
+                    reason: "close \(bar.close) crossed above the upper band \(value.upper.reasonText(places: 6)) of BB(\(period), \(k))"
+                ))
         }
         if exit.update(fast: bar.close, slow: value.middle) == .down {
-            signals.append(StrategySignal(
-                symbol: candle.symbol, interval: candle.interval, side: .sell, strength: 1,
-                barTime: candle.openTime, price: candle.close,
-                reason: "close \(bar.close) crossed below the middle band \(value.middle.reasonText(places: 6)) of BB(\(period), \(k))"
-            ))
+            signals.append(
+                StrategySignal(
+                    symbol: candle.symbol, interval: candle.interval, side: .sell, strength: 1,
+                    barTime: candle.openTime, price: candle.close,
+                    reason: "close \(bar.close) crossed below the middle band \(value.middle.reasonText(places: 6)) of BB(\(period), \(k))"
+                ))
         }
         return signals
     }

@@ -36,11 +36,14 @@ public struct MACDTrend: Strategy {
         guard let value = macd.update(bar) else { return [] }
         guard let direction = crossing.update(fast: value.macd, slow: value.signal) else { return [] }
         let close = bar.close
-        return [StrategySignal(
-            symbol: candle.symbol, interval: candle.interval, side: direction == .up ? .buy : .sell,
-            strength: close > 0 ? min(1, abs(value.histogram) / close * 100) : 0,
-            barTime: candle.openTime, price: candle.close,
-            reason: "\(label) line \(value.macd.reasonText(places: 6)) crossed \(direction == .up ? "above" : "below") signal \(value.signal.reasonText(places: 6))"
-        )]
+        return [
+            StrategySignal(
+                symbol: candle.symbol, interval: candle.interval, side: direction == .up ? .buy : .sell,
+                strength: close > 0 ? min(1, abs(value.histogram) / close * 100) : 0,
+                barTime: candle.openTime, price: candle.close,
+                reason:
+                    "\(label) line \(value.macd.reasonText(places: 6)) crossed \(direction == .up ? "above" : "below") signal \(value.signal.reasonText(places: 6))"
+            )
+        ]
     }
 }

@@ -38,18 +38,20 @@ public struct RSIMeanReversion: Strategy {
         guard let value = rsi.update(bar) else { return [] }
         var signals: [StrategySignal] = []
         if entry.update(fast: value, slow: oversold) == .up {
-            signals.append(StrategySignal(
-                symbol: candle.symbol, interval: candle.interval, side: .buy, strength: 1 - value / 100,
-                barTime: candle.openTime, price: candle.close,
-                reason: "RSI(\(period)) \(value.reasonText(places: 4)) rose back above oversold \(oversold)"
-            ))
+            signals.append(
+                StrategySignal(
+                    symbol: candle.symbol, interval: candle.interval, side: .buy, strength: 1 - value / 100,
+                    barTime: candle.openTime, price: candle.close,
+                    reason: "RSI(\(period)) \(value.reasonText(places: 4)) rose back above oversold \(oversold)"
+                ))
         }
         if exit.update(fast: value, slow: overbought) == .down {
-            signals.append(StrategySignal(
-                symbol: candle.symbol, interval: candle.interval, side: .sell, strength: value / 100,
-                barTime: candle.openTime, price: candle.close,
-                reason: "RSI(\(period)) \(value.reasonText(places: 4)) fell back below overbought \(overbought)"
-            ))
+            signals.append(
+                StrategySignal(
+                    symbol: candle.symbol, interval: candle.interval, side: .sell, strength: value / 100,
+                    barTime: candle.openTime, price: candle.close,
+                    reason: "RSI(\(period)) \(value.reasonText(places: 4)) fell back below overbought \(overbought)"
+                ))
         }
         return signals
     }

@@ -51,9 +51,11 @@ public struct SMACrossover: Strategy {
         reason += fastValue.reasonText(places: 6)
         reason += direction == .up ? crossedAbove : crossedBelow
         reason += slowValue.reasonText(places: 6)
-        return [StrategySignal(
-            symbol: candle.symbol, interval: candle.interval, side: direction == .up ? .buy : .sell,
-            strength: min(1, gap * 100), barTime: candle.openTime, price: candle.close, reason: reason
-        )]
+        return [
+            StrategySignal(
+                symbol: candle.symbol, interval: candle.interval, side: direction == .up ? .buy : .sell,
+                strength: min(1, gap * 100), barTime: candle.openTime, price: candle.close, reason: reason
+            )
+        ]
     }
 }

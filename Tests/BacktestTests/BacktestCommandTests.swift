@@ -5,11 +5,13 @@ import Testing
 @Suite("keelson backtest")
 struct BacktestCommandTests {
     static func run(out: URL) async throws -> ChildProcess.Result {
-        try await ChildProcess.run("keelson", [
-            "backtest", "--strategy", "sma_crossover", "--param", "fast=10", "--param", "slow=30",
-            "--data", SharedReferenceData.url("GOOG.csv").path, "--cash", "1000000", "--sizing", "all-in", "--fee-bps", "0",
-            "--slippage", "none", "--out", out.path,
-        ])
+        try await ChildProcess.run(
+            "keelson",
+            [
+                "backtest", "--strategy", "sma_crossover", "--param", "fast=10", "--param", "slow=30",
+                "--data", SharedReferenceData.url("GOOG.csv").path, "--cash", "1000000", "--sizing", "all-in", "--fee-bps", "0",
+                "--slippage", "none", "--out", out.path,
+            ])
     }
 
     @Test("the reference invocation writes exactly backtesting.py's trades, and twice the same files")
@@ -41,7 +43,7 @@ struct BacktestCommandTests {
         let report = try String(contentsOf: first.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains(#"<polyline class="equity" points=""#))
         #expect(report.contains(#"aria-label="drawdown curve""#))
-        #expect(report.components(separatedBy: #"class="entry""#).count - 1 == 33) // 32 closed trades and the open one
+        #expect(report.components(separatedBy: #"class="entry""#).count - 1 == 33)  // 32 closed trades and the open one
         #expect(!report.contains("http://") && !report.contains("https://") && !report.contains("<script"), "self-contained")
 
         _ = try await Self.run(out: second)
@@ -52,14 +54,22 @@ struct BacktestCommandTests {
         }
     }
 
-    @Test("bad input: one line naming what is wrong and what is available", arguments: [
-        (["--strategy", "nope"], "unknown strategy 'nope'; available: sma_crossover"),
-        (["--strategy", "sma_crossover", "--param", "speed=3"], "sma_crossover has no parameter 'speed'; its parameters are: fast, slow"),
-        (["--strategy", "sma_crossover", "--sizing", "half"], "--sizing half is not allowed; expected all-in or risk"),
-        (["--strategy", "sma_crossover", "--slippage", "huge"], "--slippage huge is not a model"),
-        (["--strategy", "sma_crossover", "--engine-config", "/nonexistent/engine.json"], "--engine-config: cannot read '/nonexistent/engine.json'"),
-        (["--strategy", "sma_crossover", "--engine-config", "/nonexistent/engine.json", "--fee-bps", "5"], "--fee-bps and --slippage do not go with --engine-config"),
-    ])
+    @Test(
+        "bad input: one line naming what is wrong and what is available",
+        arguments: [
+            (["--strategy", "nope"], "unknown strategy 'nope'; available: sma_crossover"),
+            (["--strategy", "sma_crossover", "--param", "speed=3"], "sma_crossover has no parameter 'speed'; its parameters are: fast, slow"),
+            (["--strategy", "sma_crossover", "--sizing", "half"], "--sizing half is not allowed; expected all-in or risk"),
+            (["--strategy", "sma_crossover", "--slippage", "huge"], "--slippage huge is not a model"),
+            (
+                ["--strategy", "sma_crossover", "--engine-config", "/nonexistent/engine.json"],
+                "--engine-config: cannot read '/nonexistent/engine.json'"
+            ),
+            (
+                ["--strategy", "sma_crossover", "--engine-config", "/nonexistent/engine.json", "--fee-bps", "5"],
+                "--fee-bps and --slippage do not go with --engine-config"
+            ),
+        ])
     func badInput(arguments: [String], expected: String) async throws {
         let result = try await ChildProcess.run("keelson", ["backtest", "--data", SharedReferenceData.url("GOOG.csv").path] + arguments)
         #expect(result.exitCode == 2)
@@ -70,7 +80,8 @@ struct BacktestCommandTests {
     @Test("a malformed file is refused with its row")
     func malformedFile() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).csv")
-        try "time,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,NaN,10\n".write(to: file, atomically: true, encoding: .utf8)
+        try "time,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,NaN,10\n".write(
+            to: file, atomically: true, encoding: .utf8)
         let result = try await ChildProcess.run("keelson", ["backtest", "--strategy", "sma_crossover", "--data", file.path])
         #expect(result.exitCode == 2)
         #expect(result.stderr.contains(file.path) && result.stderr.contains("row 3"), Comment(rawValue: result.stderr))
@@ -78,14 +89,14 @@ struct BacktestCommandTests {
 
     /// The engine's expert file with a 2 % drawdown limit; daily stock bars, a million to trade.
     static let tightEngineConfig = """
-    {"max_capital": 1000000, "timeframe": "1d", "symbols": ["DATA"],
-     "risk": {"risk_per_trade_percent": 1, "atr_period": 14, "stop_atr_multiple": 2, "take_profit_reward_ratio": 3, "trailing_atr_multiple": 3,
-              "max_position_notional": 250000, "max_symbol_exposure_percent": 25, "max_open_positions": 3, "cooldown_bars": 5,
-              "daily_loss_limit_percent": 50, "max_drawdown_percent": 2},
-     "execution": {"spread_bps": 2, "impact_bps": 50, "volatility_factor": 0.05, "taker_fee_rate": 0.001, "maker_fee_rate": 0.001,
-                   "latency_ms": 50, "max_participation": 0.25},
-     "symbol_rules": {"DATA": {"tick_size": 0.01, "step_size": 1, "min_quantity": 1, "min_notional": 5}}}
-    """
+        {"max_capital": 1000000, "timeframe": "1d", "symbols": ["DATA"],
+         "risk": {"risk_per_trade_percent": 1, "atr_period": 14, "stop_atr_multiple": 2, "take_profit_reward_ratio": 3, "trailing_atr_multiple": 3,
+                  "max_position_notional": 250000, "max_symbol_exposure_percent": 25, "max_open_positions": 3, "cooldown_bars": 5,
+                  "daily_loss_limit_percent": 50, "max_drawdown_percent": 2},
+         "execution": {"spread_bps": 2, "impact_bps": 50, "volatility_factor": 0.05, "taker_fee_rate": 0.001, "maker_fee_rate": 0.001,
+                       "latency_ms": 50, "max_participation": 0.25},
+         "symbol_rules": {"DATA": {"tick_size": 0.01, "step_size": 1, "min_quantity": 1, "min_notional": 5}}}
+        """
 
     @Test("--engine-config with a tight drawdown limit halts the backtest and says so in the summary, summary.json and report.html")
     func engineConfigHalts() async throws {
@@ -93,10 +104,13 @@ struct BacktestCommandTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let config = directory.appendingPathComponent("engine.json")
         try Self.tightEngineConfig.write(to: config, atomically: true, encoding: .utf8)
-        let result = try await ChildProcess.run("keelson", [
-            "backtest", "--strategy", "sma_crossover", "--param", "fast=10", "--param", "slow=30", "--data", SharedReferenceData.url("GOOG.csv").path,
-            "--engine-config", config.path, "--out", directory.appendingPathComponent("out").path,
-        ])
+        let result = try await ChildProcess.run(
+            "keelson",
+            [
+                "backtest", "--strategy", "sma_crossover", "--param", "fast=10", "--param", "slow=30", "--data",
+                SharedReferenceData.url("GOOG.csv").path,
+                "--engine-config", config.path, "--out", directory.appendingPathComponent("out").path,
+            ])
         #expect(result.exitCode == 0, Comment(rawValue: result.stderr))
         let haltLine = result.stdout.split(separator: "\n").first { $0.hasPrefix("halts ") }.map(String.init) ?? ""
         #expect(haltLine.contains("max_drawdown: drawdown") && haltLine.contains("reached the limit of 2 %"), Comment(rawValue: result.stdout))

@@ -39,7 +39,9 @@ struct GOOGReferenceTests {
         let candles = try SharedReferenceData.googCandles(exchange: "reference")
         let result = Backtester.run(strategy: try SMACrossover.make(["fast": 10, "slow": 30]), candles: candles, configuration: Self.configuration)
         let trades = result.trades.map {
-            ReferenceTrade(size: $0.quantity, entryTime: Self.day($0.entryTime), entryPrice: $0.entryPrice, exitTime: Self.day($0.exitTime), exitPrice: $0.exitPrice, pnl: $0.pnl)
+            ReferenceTrade(
+                size: $0.quantity, entryTime: Self.day($0.entryTime), entryPrice: $0.entryPrice, exitTime: Self.day($0.exitTime),
+                exitPrice: $0.exitPrice, pnl: $0.pnl)
         }
         let expected = try Self.reference()
         #expect(trades.count == 32)

@@ -14,14 +14,17 @@ struct StreamingBacktestTests {
     )
 
     static func minuteBars(_ count: Int) -> [Candle] {
-        SyntheticBars(seed: 11).minuteBars(symbol: Symbol(rawValue: "BTCUSDT")!, from: SyntheticBars.epoch, to: SyntheticBars.epoch.addingTimeInterval(TimeInterval(count * 60)))
+        SyntheticBars(seed: 11).minuteBars(
+            symbol: Symbol(rawValue: "BTCUSDT")!, from: SyntheticBars.epoch, to: SyntheticBars.epoch.addingTimeInterval(TimeInterval(count * 60)))
     }
 
     @Test("the statistics kept on the fly equal the same formulas over every bar's equity")
     func onlineStatisticsMatchTheFullCurve() throws {
         let candles = Self.minuteBars(20_000)
         var equity: [(time: Date, value: Double)] = []
-        var run = BacktestRun(strategy: try SMACrossover.make(["fast": 10, "slow": 30]), configuration: Self.configuration) { equity.append(($0, $1)) }
+        var run = BacktestRun(strategy: try SMACrossover.make(["fast": 10, "slow": 30]), configuration: Self.configuration) {
+            equity.append(($0, $1))
+        }
         for candle in candles { run.process(candle, candle.ohlcv) }
         let result = run.finish()
         #expect(result.trades.count > 50)

@@ -26,7 +26,8 @@ struct ArchiveCommandTests {
             }
         }
         let session = try await F.value(
-            "INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 10000, 10000) RETURNING id", as: Int64.self, on: client
+            "INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 10000, 10000) RETURNING id",
+            as: Int64.self, on: client
         )
         for age in tradeAges {
             try await client.query(
@@ -50,8 +51,10 @@ struct ArchiveCommandTests {
     func movesOldRows() async throws {
         try await TestDatabase.withMigratedDatabase { url, client in
             try await Self.seed(client)
-            let oldCandles = try await Self.rows(#"SELECT c::text FROM candles c WHERE open_time < now() - interval '90 days' ORDER BY exchange, symbol, open_time"#, client)
-            let newCandles = try await Self.rows(#"SELECT c::text FROM candles c WHERE open_time >= now() - interval '90 days' ORDER BY exchange, symbol, open_time"#, client)
+            let oldCandles = try await Self.rows(
+                #"SELECT c::text FROM candles c WHERE open_time < now() - interval '90 days' ORDER BY exchange, symbol, open_time"#, client)
+            let newCandles = try await Self.rows(
+                #"SELECT c::text FROM candles c WHERE open_time >= now() - interval '90 days' ORDER BY exchange, symbol, open_time"#, client)
             let oldTrades = try await Self.rows("SELECT t::text FROM trades t WHERE exit_time < now() - interval '90 days' ORDER BY id", client)
             let newTrades = try await Self.rows("SELECT t::text FROM trades t WHERE exit_time >= now() - interval '90 days' ORDER BY id", client)
             #expect(oldCandles.count == 6 && newCandles.count == 6 && oldTrades.count == 2 && newTrades.count == 2)
@@ -104,7 +107,9 @@ struct ArchiveCommandTests {
             let moved = try await F.keelson(["data", "archive", "--older-than", "90d"], database: url)
             #expect(moved.stdout.hasPrefix("archived 1 candle and 0 trades"), Comment(rawValue: moved.stdout + moved.stderr))
             #expect(try await F.value("SELECT count(*)::int FROM candles_archive", as: Int.self, on: client) == 6)
-            #expect(try await F.value("SELECT count(*)::int FROM candles_archive WHERE source = 'corrected' AND close = 123", as: Int.self, on: client) == 1)
+            #expect(
+                try await F.value("SELECT count(*)::int FROM candles_archive WHERE source = 'corrected' AND close = 123", as: Int.self, on: client)
+                    == 1)
         }
     }
 
@@ -112,7 +117,8 @@ struct ArchiveCommandTests {
     func sameColumns() async throws {
         try await TestDatabase.withMigratedDatabase { _, client in
             for (table, archive) in [("candles", "candles_archive"), ("trades", "trades_archive")] {
-                let columns = "SELECT column_name || ' ' || data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '%@' ORDER BY ordinal_position"
+                let columns =
+                    "SELECT column_name || ' ' || data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '%@' ORDER BY ordinal_position"
                 let source = try await Self.rows(columns.replacingOccurrences(of: "%@", with: table), client)
                 let copy = try await Self.rows(columns.replacingOccurrences(of: "%@", with: archive), client)
                 #expect(!source.isEmpty)
@@ -129,7 +135,9 @@ struct ArchiveCommandTests {
             }
             let result = try await F.keelson(["data", "archive", "--older-than", "90d"], database: url)
             #expect(result.exitCode == 1)
-            #expect(result.stderr == "keelson: the archive tables do not exist yet (they come with schema version 5); run `keelson db migrate up` first\n")
+            #expect(
+                result.stderr == "keelson: the archive tables do not exist yet (they come with schema version 5); run `keelson db migrate up` first\n"
+            )
         }
     }
 }

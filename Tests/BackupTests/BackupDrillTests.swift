@@ -76,7 +76,9 @@ struct BackupDrillTests {
                 for (table, _) in F.drillTables {
                     #expect(after[table] == before[table], "\(table) differs after the restore")
                 }
-                print("backup drill on \(before.values.map(\.count).reduce(0, +)) rows: create \(createTime), verify \(verifyTime), restore \(restoreTime)")
+                print(
+                    "backup drill on \(before.values.map(\.count).reduce(0, +)) rows: create \(createTime), verify \(verifyTime), restore \(restoreTime)"
+                )
 
                 // The restored database is a healthy Keelson database.
                 let dbVerify = try await F.keelson(["db", "verify"], database: url)
@@ -95,12 +97,15 @@ struct BackupDrillTests {
     func restoreOverChangedData() async throws {
         try await TestDatabase.withMigratedDatabase { url, client in
             try await F.withDirectory { directory in
-                try await client.query("INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 10000, 10000)", logger: F.logger)
+                try await client.query(
+                    "INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 10000, 10000)",
+                    logger: F.logger)
                 let created = try await F.keelson(["backup", "create", "--json", "--dir", directory.path], database: url)
                 let path = try F.createdPath(created)
                 let before = try await F.snapshot(url)
 
-                try await client.query("INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'stopped', 5, 5)", logger: F.logger)
+                try await client.query(
+                    "INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'stopped', 5, 5)", logger: F.logger)
                 try await client.query("DELETE FROM schema_migrations WHERE version = 1", logger: F.logger)
                 // A table the backup does not have, that depends on one it has: pg_restore --clean alone would fail on it.
                 try await client.query("CREATE TABLE after_backup (id bigint REFERENCES trading_sessions (id))", logger: F.logger)
@@ -122,7 +127,9 @@ struct BackupDrillTests {
             try await F.withDirectory { directory in
                 let created = try await F.keelson(["backup", "create", "--json", "--dir", directory.path], database: url)
                 let path = try F.createdPath(created)
-                try await client.query("INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 777, 777)", logger: F.logger)
+                try await client.query(
+                    "INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 777, 777)", logger: F.logger
+                )
                 let before = try await F.snapshot(url)
                 // Another session holds a lock on a table for longer than the restore waits (lock_timeout 30 s is
                 // too long for a test; a row lock held in an open transaction blocks DROP TABLE, and cancelling it
@@ -130,13 +137,16 @@ struct BackupDrillTests {
                 let blocker = try await url.connect(logger: F.logger)
                 try await blocker.query("BEGIN", logger: F.logger)
                 try await blocker.query("SELECT * FROM trading_sessions FOR UPDATE", logger: F.logger)
-                let restore = try ChildProcess("keelson", arguments: ["backup", "restore", path, "--yes"], environment: ["DATABASE_URL": url.connectionString])
+                let restore = try ChildProcess(
+                    "keelson", arguments: ["backup", "restore", path, "--yes"], environment: ["DATABASE_URL": url.connectionString])
                 // Wait until it is blocked on the lock, inside its transaction.
                 let deadline = ContinuousClock.now + .seconds(30)
                 var waiting = 0
                 while waiting == 0, ContinuousClock.now < deadline, restore.isRunning {
                     try await Task.sleep(for: .milliseconds(50))
-                    waiting = try await F.value("SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", as: Int.self, on: client)
+                    waiting = try await F.value(
+                        "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", as: Int.self,
+                        on: client)
                 }
                 #expect(waiting > 0, Comment(rawValue: restore.output().stderr))
                 restore.signal(SIGINT)
@@ -144,7 +154,9 @@ struct BackupDrillTests {
                 try await blocker.query("ROLLBACK", logger: F.logger)
                 try await blocker.close()
                 #expect(ended.exitCode == 130, Comment(rawValue: ended.stderr))
-                #expect(ended.stderr.hasPrefix("keelson: interrupted; the restore was stopped before it committed and rolled back"), Comment(rawValue: ended.stderr))
+                #expect(
+                    ended.stderr.hasPrefix("keelson: interrupted; the restore was stopped before it committed and rolled back"),
+                    Comment(rawValue: ended.stderr))
                 let after = try await F.snapshot(url)
                 for (table, _) in F.drillTables { #expect(after[table] == before[table], "\(table) changed although the restore did not finish") }
             }
@@ -185,10 +197,14 @@ struct BackupDrillTests {
             try await F.withDirectory { directory in
                 let created = try await F.keelson(["backup", "create", "--json", "--dir", directory.path], database: url)
                 let path = try F.createdPath(created)
-                try await client.query("INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 1, 1)", logger: F.logger)
+                try await client.query(
+                    "INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 1, 1)", logger: F.logger)
                 let refused = try await F.keelson(["backup", "restore", path], database: url)
                 #expect(refused.exitCode == 1)
-                #expect(refused.stderr == "keelson: refusing to restore without --yes: stdin is not a terminal, so nobody can confirm replacing every table of \(url)\n")
+                #expect(
+                    refused.stderr
+                        == "keelson: refusing to restore without --yes: stdin is not a terminal, so nobody can confirm replacing every table of \(url)\n"
+                )
                 let sessions = try await F.value("SELECT count(*)::int FROM trading_sessions", as: Int.self, on: client)
                 #expect(sessions == 1)
             }

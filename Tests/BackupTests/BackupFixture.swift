@@ -14,7 +14,9 @@ enum BackupFixture {
     static let logger = TestDatabase.logger
 
     /// `keelson ARGS` with DATABASE_URL set to `url` (and `environment` on top).
-    static func keelson(_ arguments: [String], database url: DatabaseURL?, environment: [String: String] = [:], timeout: Duration = .seconds(180)) async throws -> ChildProcess.Result {
+    static func keelson(_ arguments: [String], database url: DatabaseURL?, environment: [String: String] = [:], timeout: Duration = .seconds(180))
+        async throws -> ChildProcess.Result
+    {
         var variables = environment
         if let url { variables["DATABASE_URL"] = url.connectionString }
         return try await ChildProcess.run("keelson", arguments, environment: variables, timeout: timeout)
@@ -63,7 +65,9 @@ enum BackupFixture {
             var result: [String: [String]] = [:]
             for (table, order) in drillTables {
                 var rows: [String] = []
-                for try await row in try await client.query(PostgresQuery(unsafeSQL: "SELECT t::text FROM \(table) t ORDER BY \(order)"), logger: logger).decode(String.self) {
+                for try await row in try await client.query(
+                    PostgresQuery(unsafeSQL: "SELECT t::text FROM \(table) t ORDER BY \(order)"), logger: logger
+                ).decode(String.self) {
                     rows.append(row)
                 }
                 result[table] = rows
@@ -80,14 +84,17 @@ enum BackupFixture {
         let child: ChildProcess
 
         static func start(_ url: DatabaseURL) throws -> Engine {
-            Engine(child: try ChildProcess("keelson-engine", environment: [
-                "DATABASE_URL": url.connectionString,
-                "KEELSON_INTERNAL_TOKENS": TestConfiguration.tokens.joined(separator: ","),
-                "KEELSON_PORT": String(FreePort.next()),
-                "KEELSON_SYMBOLS": "BTCUSDT",
-                "KEELSON_ENGINE_POLL_MS": "200",
-                "LOG_FORMAT": "json",
-            ]))
+            Engine(
+                child: try ChildProcess(
+                    "keelson-engine",
+                    environment: [
+                        "DATABASE_URL": url.connectionString,
+                        "KEELSON_INTERNAL_TOKENS": TestConfiguration.tokens.joined(separator: ","),
+                        "KEELSON_PORT": String(FreePort.next()),
+                        "KEELSON_SYMBOLS": "BTCUSDT",
+                        "KEELSON_ENGINE_POLL_MS": "200",
+                        "LOG_FORMAT": "json",
+                    ]))
         }
 
         func stop() async throws {
@@ -126,7 +133,8 @@ enum BackupFixture {
             if last >= expected { return }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw TestSetupError("waited \(timeout) for `\(sql)` to reach \(expected), last \(last); engine log: \(engine.child.output().stdout.suffix(2000))")
+        throw TestSetupError(
+            "waited \(timeout) for `\(sql)` to reach \(expected), last \(last); engine log: \(engine.child.output().stdout.suffix(2000))")
     }
 
     /// Migrates `url`, then trades a paper session with the real engine: three round trips (buy, fill, sell, fill,

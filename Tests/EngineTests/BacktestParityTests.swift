@@ -36,14 +36,17 @@ struct BacktestParityTests {
     static func backtest(_ candles: [Candle], settings: EngineSettings) throws -> BacktestResult {
         Backtester.run(
             strategy: try SMACrossover.make(strategyParameters), candles: candles,
-            configuration: BacktestConfiguration(initialCash: settings.maxCapital, sizing: .risk(settings.risk), execution: settings.execution, rules: settings.rules(for: F.btc))
+            configuration: BacktestConfiguration(
+                initialCash: settings.maxCapital, sizing: .risk(settings.risk), execution: settings.execution, rules: settings.rules(for: F.btc))
         )
     }
 
     /// Each candle pushed alone, then the strategy's signals on it, as the signal service would send them.
     static func engine(_ candles: [Candle], settings: EngineSettings) async throws -> EngineRun {
         try await TestDatabase.withMigratedDatabase { url, postgres in
-            let haltedAfterBar = try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: settings).test(.router) { client -> Date? in
+            let haltedAfterBar = try await buildEngineApplication(
+                configuration: TestConfiguration.service(.engine, database: url), settings: settings
+            ).test(.router) { client -> Date? in
                 try await client.waitUntilReady()
                 var haltedAfterBar: Date?
                 var strategy = try SMACrossover.make(strategyParameters)

@@ -1,9 +1,10 @@
-@testable import EngineService
 import Foundation
 import KeelsonDomain
 import KeelsonExchanges
 import KeelsonTrading
 import Testing
+
+@testable import EngineService
 
 @Suite("Binance executions in the engine's accounting: commission as a quote-asset fee")
 struct BinanceFillConversionTests {
@@ -27,8 +28,10 @@ struct BinanceFillConversionTests {
     @Test("a buy's commission in BTC: the position keeps what the account can sell, the fee is the rest at the fill's price")
     func baseCommission() throws {
         // Binance's recorded FULL answer: 0.00034 BTC at 58623.55, commission 0.00000034 BTC.
-        let fill = try Self.fill(#"{"price":"58623.55000000","qty":"0.00034000","commission":"0.00000034","commissionAsset":"BTC","tradeId":269707612}"#)
-        let execution = Self.conversion.execution(of: fill, order: Self.order(.buy, quantity: Decimal(string: "0.00034")!), time: .now, latencyMilliseconds: 12)
+        let fill = try Self.fill(
+            #"{"price":"58623.55000000","qty":"0.00034000","commission":"0.00000034","commissionAsset":"BTC","tradeId":269707612}"#)
+        let execution = Self.conversion.execution(
+            of: fill, order: Self.order(.buy, quantity: Decimal(string: "0.00034")!), time: .now, latencyMilliseconds: 12)
         #expect(execution.exchangeFillID == "trade-269707612")
         #expect(execution.quantity == Decimal(string: "0.00034")!)
         // 0.00033966 received, 0.00033 sellable at the 0.00001 step; 0.00001 BTC is fee: commission plus dust.
@@ -56,10 +59,13 @@ struct BinanceFillConversionTests {
 
     @Test("an order found by query: one execution for what it executed beyond what is recorded, the commission estimated, and none once recorded")
     func fromQuery() throws {
-        let answer = try JSONDecoder().decode(BinanceOrder.self, from: Data(#"""
-            {"symbol":"BTCUSDT","orderId":42,"clientOrderId":"k-sig-1","price":"0","origQty":"0.3","executedQty":"0.3","cummulativeQuoteQty":"18030",
-             "status":"FILLED","type":"MARKET","side":"BUY","time":1712188830000,"updateTime":1712188830000}
-            """#.utf8))
+        let answer = try JSONDecoder().decode(
+            BinanceOrder.self,
+            from: Data(
+                #"""
+                {"symbol":"BTCUSDT","orderId":42,"clientOrderId":"k-sig-1","price":"0","origQty":"0.3","executedQty":"0.3","cummulativeQuoteQty":"18030",
+                 "status":"FILLED","type":"MARKET","side":"BUY","time":1712188830000,"updateTime":1712188830000}
+                """#.utf8))
         // 0.1 recorded at 60000 from the FULL answer before a crash; the rest is found by query.
         let order = Self.order(.buy, quantity: Decimal(string: "0.3")!, filled: Decimal(string: "0.1")!, average: 60_000)
         let execution = try #require(Self.conversion.executionBeyondRecorded(in: answer, order: order, time: .now))

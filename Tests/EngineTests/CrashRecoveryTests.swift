@@ -24,7 +24,9 @@ struct CrashRecoveryTests {
         #expect(position == held)
         let cash = try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
         #expect(cash == 10_000 + cashFlow)
-        let duplicates = try await F.value("SELECT count(*)::int FROM (SELECT signal_id FROM orders WHERE signal_id IS NOT NULL GROUP BY signal_id HAVING count(*) > 1) d", as: Int.self, postgres: postgres)
+        let duplicates = try await F.value(
+            "SELECT count(*)::int FROM (SELECT signal_id FROM orders WHERE signal_id IS NOT NULL GROUP BY signal_id HAVING count(*) > 1) d",
+            as: Int.self, postgres: postgres)
         #expect(duplicates == 0)
     }
 
@@ -124,7 +126,7 @@ struct CrashRecoveryTests {
 
             // The new leader recovered the working entry: a second buy is refused, the next bar fills the first.
             let second = try await F.insertSignal(.buy, bar: 19, strategy: "other", postgres: postgres)
-            _ = try await standby.postSignals([second]) // or the catch-up poll decides it first; either way, once
+            _ = try await standby.postSignals([second])  // or the catch-up poll decides it first; either way, once
             let reason = try await F.value("SELECT reason FROM engine_signal_log WHERE signal_id = \(second)", as: String.self, postgres: postgres)
             #expect(reason.contains("is still working"), Comment(rawValue: reason))
             #expect(try await standby.postCandles([F.bar(20, "100", "101", "99", "100")]).body.contains(#""fills":1"#))

@@ -46,7 +46,9 @@ enum EngineFixture {
     }
 
     /// Stores a signal as the signal service would, computed on the bar at `index`.
-    static func insertSignal(_ side: TradeSide, bar index: Int, price: String = "100", strategy: String = "test", postgres: PostgresClient) async throws -> Int64 {
+    static func insertSignal(_ side: TradeSide, bar index: Int, price: String = "100", strategy: String = "test", postgres: PostgresClient)
+        async throws -> Int64
+    {
         let rows = try await postgres.query(
             """
             INSERT INTO signals (strategy, symbol, "interval", bar_time, side, strength, price, reason)
@@ -57,7 +59,6 @@ enum EngineFixture {
         for try await (id) in rows.decode(Int64.self) { return id }
         throw TestSetupError("no signal id returned")
     }
-
 
     struct SignalResults: Decodable { var results: [TradingEngine.SignalResult] }
 
@@ -75,7 +76,8 @@ enum EngineFixture {
         return try JSONDecoder().decode(TradingEngine.CandleResult.self, from: response.body)
     }
 
-    static func control(_ name: String, reason: String?, client: some TestClientProtocol) async throws -> (status: HTTPResponse.Status, body: String) {
+    static func control(_ name: String, reason: String?, client: some TestClientProtocol) async throws -> (status: HTTPResponse.Status, body: String)
+    {
         let body = reason.map { #"{"reason":"\#($0)"}"# } ?? "{}"
         let response = try await client.execute(uri: "/internal/v1/trading/\(name)", method: .post, headers: auth, body: ByteBuffer(string: body))
         return (response.status, String(buffer: response.body))

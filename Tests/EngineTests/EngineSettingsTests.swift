@@ -10,9 +10,10 @@ struct EngineSettingsTests {
 
     @Test("autonomous mode derives every risk parameter from max capital, timeframe and symbols")
     func autonomous() throws {
-        let settings = try EngineSettings.load(environment: EnvironmentReader([
-            "KEELSON_MAX_CAPITAL": "20000", "KEELSON_TIMEFRAME": "5m", "KEELSON_SYMBOLS": "btcusdt, ETHUSDT",
-        ]))
+        let settings = try EngineSettings.load(
+            environment: EnvironmentReader([
+                "KEELSON_MAX_CAPITAL": "20000", "KEELSON_TIMEFRAME": "5m", "KEELSON_SYMBOLS": "btcusdt, ETHUSDT",
+            ]))
         #expect(settings.origin == .autonomous)
         #expect(settings.maxCapital == 20_000)
         #expect(settings.timeframe == .fiveMinutes)
@@ -43,14 +44,16 @@ struct EngineSettingsTests {
         }
     }
 
-    @Test("bad values are refused with the variable named", arguments: [
-        (["KEELSON_MAX_CAPITAL": "lots"], "KEELSON_MAX_CAPITAL: 'lots' is not an amount"),
-        (["KEELSON_MAX_CAPITAL": "-5"], "KEELSON_MAX_CAPITAL: '-5' is not an amount"),
-        (["KEELSON_TIMEFRAME": "7m"], "KEELSON_TIMEFRAME: '7m' is not allowed"),
-        (["KEELSON_SYMBOLS": "BTC/USDT"], "KEELSON_SYMBOLS: 'BTC/USDT' is not a symbol"),
-        (["KEELSON_ENGINE_CONFIG": "/nonexistent/engine.json"], "KEELSON_ENGINE_CONFIG: cannot read '/nonexistent/engine.json'"),
-        (["KEELSON_SIGNAL_MAX_AGE_SECONDS": "0"], "KEELSON_SIGNAL_MAX_AGE_SECONDS: '0' is not allowed"),
-    ])
+    @Test(
+        "bad values are refused with the variable named",
+        arguments: [
+            (["KEELSON_MAX_CAPITAL": "lots"], "KEELSON_MAX_CAPITAL: 'lots' is not an amount"),
+            (["KEELSON_MAX_CAPITAL": "-5"], "KEELSON_MAX_CAPITAL: '-5' is not an amount"),
+            (["KEELSON_TIMEFRAME": "7m"], "KEELSON_TIMEFRAME: '7m' is not allowed"),
+            (["KEELSON_SYMBOLS": "BTC/USDT"], "KEELSON_SYMBOLS: 'BTC/USDT' is not a symbol"),
+            (["KEELSON_ENGINE_CONFIG": "/nonexistent/engine.json"], "KEELSON_ENGINE_CONFIG: cannot read '/nonexistent/engine.json'"),
+            (["KEELSON_SIGNAL_MAX_AGE_SECONDS": "0"], "KEELSON_SIGNAL_MAX_AGE_SECONDS: '0' is not allowed"),
+        ])
     func badValues(environment: [String: String], expected: String) {
         #expect {
             try EngineSettings.load(environment: EnvironmentReader(environment))

@@ -49,7 +49,8 @@ struct LiveReconciliationTests {
                     reason = String(buffer: ready.body)
                 }
                 #expect(reason.contains("reconciliation with binance failed"), Comment(rawValue: reason))
-                let refused = try await client.execute(uri: "/internal/v1/signals", method: .post, headers: F.auth, body: ByteBuffer(string: #"{"signals":[{"id":\#(buy)}]}"#))
+                let refused = try await client.execute(
+                    uri: "/internal/v1/signals", method: .post, headers: F.auth, body: ByteBuffer(string: #"{"signals":[{"id":\#(buy)}]}"#))
                 #expect(refused.status == .serviceUnavailable)
                 #expect(try await F.count("fills", postgres: postgres) == 0)
 
@@ -63,7 +64,8 @@ struct LiveReconciliationTests {
                     #expect(fills.first?.quantity == F.decimal("24.975"))
                     #expect(try await F.value("SELECT status FROM orders", as: String.self, postgres: postgres) == "filled")
                     #expect(try await F.value("SELECT quantity FROM positions", as: Decimal.self, postgres: postgres) == F.decimal("24.975"))
-                    let finding = try await F.value("SELECT reason FROM risk_events WHERE kind = 'reconciliation'", as: String.self, postgres: postgres)
+                    let finding = try await F.value(
+                        "SELECT reason FROM risk_events WHERE kind = 'reconciliation'", as: String.self, postgres: postgres)
                     #expect(finding.hasPrefix("order k-sig-\(buy): executed 25 while the engine was not listening"), Comment(rawValue: finding))
                     #expect(try await F.value("SELECT status FROM trading_sessions", as: String.self, postgres: postgres) == "active")
                     // Nothing was ever sent twice: the only order on the exchange is the one executed while away.
@@ -95,15 +97,19 @@ struct LiveReconciliationTests {
                     #expect(order.hasPrefix("rejected: Binance has no order k-sig-\(buy)"), Comment(rawValue: order))
                     #expect(order.contains("it is not sent again"))
                     #expect(await exchange.orders().isEmpty)
-                    let session = try await postgres.query("SELECT status, status_reason FROM trading_sessions").collect()[0].decode((String, String).self)
+                    let session = try await postgres.query("SELECT status, status_reason FROM trading_sessions").collect()[0].decode(
+                        (String, String).self)
                     #expect(session.0 == "halted")
                     #expect(session.1.hasPrefix("reconciliation: the account holds 4000 USDT"), Comment(rawValue: session.1))
                     // The shortfall, and the halt it caused.
-                    #expect(try await F.value("SELECT count(*)::int FROM risk_events WHERE kind = 'reconciliation'", as: Int.self, postgres: postgres) == 2)
+                    #expect(
+                        try await F.value("SELECT count(*)::int FROM risk_events WHERE kind = 'reconciliation'", as: Int.self, postgres: postgres)
+                            == 2)
                     // Entries wait for an operator; the engine itself is ready.
                     let entry = try await F.insertSignal(.buy, bar: 19, strategy: "other", postgres: postgres)
                     #expect(try await L.decide(entry, client: client, postgres: postgres) == "rejected")
-                    let reason = try await F.value("SELECT reason FROM engine_signal_log WHERE signal_id = \(entry)", as: String.self, postgres: postgres)
+                    let reason = try await F.value(
+                        "SELECT reason FROM engine_signal_log WHERE signal_id = \(entry)", as: String.self, postgres: postgres)
                     #expect(reason.contains("halted"), Comment(rawValue: reason))
                 }
             }

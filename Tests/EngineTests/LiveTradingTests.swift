@@ -11,7 +11,9 @@ struct LiveTradingTests {
     typealias F = EngineFixture
     typealias L = LiveFixture
 
-    @Test("a buy and a sell signal each become one market order and one fill; Binance's commission is the fee, cash moves by exactly what the exchange moved")
+    @Test(
+        "a buy and a sell signal each become one market order and one fill; Binance's commission is the fee, cash moves by exactly what the exchange moved"
+    )
     func roundTrip() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
@@ -29,7 +31,9 @@ struct LiveTradingTests {
                     #expect(placed.fills.count == 1)
                     #expect(trade.commissionAsset == "BTC")
                     #expect(trade.commission == F.decimal("0.025"))
-                    let order = try await postgres.query("SELECT status, quantity, filled_quantity, average_fill_price, exchange_order_id FROM orders").collect()
+                    let order = try await postgres.query(
+                        "SELECT status, quantity, filled_quantity, average_fill_price, exchange_order_id FROM orders"
+                    ).collect()
                     let (status, quantity, filled, average, exchangeID) = try order[0].decode((String, Decimal, Decimal, Decimal, String).self)
                     #expect(status == "filled")
                     #expect(quantity == 25)
@@ -45,9 +49,11 @@ struct LiveTradingTests {
                     #expect(buyFill.price == trade.price)
                     #expect(buyFill.fee == F.decimal("0.025") * trade.price)
                     #expect(try await F.value("SELECT quantity FROM positions", as: Decimal.self, postgres: postgres) == F.decimal("24.975"))
-                    let cashAfterBuy = try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
+                    let cashAfterBuy = try await F.value(
+                        "SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
                     #expect(cashAfterBuy == 10_000 - 25 * trade.price)
-                    let detail = try await F.value("SELECT detail::text FROM order_events WHERE to_status = 'filled'", as: String.self, postgres: postgres)
+                    let detail = try await F.value(
+                        "SELECT detail::text FROM order_events WHERE to_status = 'filled'", as: String.self, postgres: postgres)
                     #expect(detail.contains(#""commission": "0.025 BTC""#), Comment(rawValue: detail))
                     #expect(detail.contains(#""executed_quantity": "25""#), Comment(rawValue: detail))
 
@@ -82,7 +88,9 @@ struct LiveTradingTests {
     func lotStepRounding() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            let exchange = L.exchange { $0.stepSize = F.decimal("0.01"); $0.minQty = F.decimal("0.01") }
+            let exchange = L.exchange {
+                $0.stepSize = F.decimal("0.01"); $0.minQty = F.decimal("0.01")
+            }
             try await exchange.withRunning { baseURL in
                 try await L.withEngine(database: url, exchange: baseURL) { client in
                     // At 101 the position cap (2,500) sizes 24.75247 on the engine's default step; Binance's step is 0.01.
@@ -95,7 +103,8 @@ struct LiveTradingTests {
                     #expect(status == "filled")
                     #expect(quantity == F.decimal("24.75"))
                     #expect(filled == F.decimal("24.75"))
-                    let submitted = try await F.value("SELECT detail::text FROM order_events WHERE to_status = 'submitted'", as: String.self, postgres: postgres)
+                    let submitted = try await F.value(
+                        "SELECT detail::text FROM order_events WHERE to_status = 'submitted'", as: String.self, postgres: postgres)
                     #expect(submitted.contains(#""quantity": "24.75""#), Comment(rawValue: submitted))
                     // The commission (0.02475 BTC) leaves 24.72525: the position keeps the 24.72 an exit can sell, and the
                     // rest of the 0.03 is the fee, at the fill's price.
@@ -103,7 +112,9 @@ struct LiveTradingTests {
                     let price = try #require(placed.fills.first?.price)
                     #expect(fill.quantity == F.decimal("24.72"))
                     #expect(fill.fee == F.decimal("0.03") * price)
-                    #expect(try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres) == 10_000 - F.decimal("24.75") * price)
+                    #expect(
+                        try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
+                            == 10_000 - F.decimal("24.75") * price)
                 }
             }
         }
@@ -119,18 +130,22 @@ struct LiveTradingTests {
                     // 25 units at the signal's 60 is 1,500: below 2,000 by the filters, so nothing is sent.
                     let small = try await F.insertSignal(.buy, bar: 19, price: "60", postgres: postgres)
                     #expect(try await L.decide(small, client: client, postgres: postgres) == "ordered")
-                    let refused = try await F.value("SELECT status || ': ' || reject_reason FROM orders WHERE signal_id = \(small)", as: String.self, postgres: postgres)
+                    let refused = try await F.value(
+                        "SELECT status || ': ' || reject_reason FROM orders WHERE signal_id = \(small)", as: String.self, postgres: postgres)
                     #expect(refused.hasPrefix("rejected: not sent: BTCUSDT order breaks Binance's NOTIONAL filter"), Comment(rawValue: refused))
                     #expect(await L.orderPosts(exchange, clientOrderId: "k-sig-\(small)") == 0)
 
                     // 12.5 units at the signal's 200 pass the check, but the exchange prices them near 100: -1013.
                     let stale = try await F.insertSignal(.buy, bar: 19, price: "200", strategy: "other", postgres: postgres)
                     #expect(try await L.decide(stale, client: client, postgres: postgres) == "ordered")
-                    let rejected = try await F.value("SELECT status || ': ' || reject_reason FROM orders WHERE signal_id = \(stale)", as: String.self, postgres: postgres)
+                    let rejected = try await F.value(
+                        "SELECT status || ': ' || reject_reason FROM orders WHERE signal_id = \(stale)", as: String.self, postgres: postgres)
                     #expect(rejected == "rejected: Binance refused the order (code -1013): Filter failure: NOTIONAL")
                     #expect(await L.orderPosts(exchange, clientOrderId: "k-sig-\(stale)") == 1)
                     #expect(try await F.count("fills", postgres: postgres) == 0)
-                    #expect(try await F.value("SELECT count(*)::int FROM risk_events WHERE kind = 'order_rejected'", as: Int.self, postgres: postgres) == 2)
+                    #expect(
+                        try await F.value("SELECT count(*)::int FROM risk_events WHERE kind = 'order_rejected'", as: Int.self, postgres: postgres)
+                            == 2)
                     let events = try await L.orderEvents(postgres)
                     #expect(events == ["->new", "new>rejected", "->new", "new>rejected"])
                 }
@@ -158,7 +173,9 @@ struct LiveTradingTests {
                     // An order refused by the filters first, so the symbol's filters are known before the faults.
                     let refused = try await F.insertSignal(.buy, bar: 19, price: "60", postgres: postgres)
                     #expect(try await L.decide(refused, client: client, postgres: postgres) == "ordered")
-                    #expect(try await F.value("SELECT status FROM orders WHERE signal_id = \(refused)", as: String.self, postgres: postgres) == "rejected")
+                    #expect(
+                        try await F.value("SELECT status FROM orders WHERE signal_id = \(refused)", as: String.self, postgres: postgres) == "rejected"
+                    )
 
                     // The order executes but its answer is a 503, and the query right after gets an unreadable answer.
                     await exchange.failNextOrder(.serverError(status: 503, htmlBody: false))
@@ -166,13 +183,15 @@ struct LiveTradingTests {
                     let buy = try await F.insertSignal(.buy, bar: 19, strategy: "other", postgres: postgres)
                     #expect(try await L.decide(buy, client: client, postgres: postgres) == "ordered")
                     #expect(try await F.value("SELECT status FROM orders WHERE signal_id = \(buy)", as: String.self, postgres: postgres) == "new")
-                    let unknown = try await F.value("SELECT reason FROM risk_events WHERE kind = 'order_status_unknown'", as: String.self, postgres: postgres)
+                    let unknown = try await F.value(
+                        "SELECT reason FROM risk_events WHERE kind = 'order_status_unknown'", as: String.self, postgres: postgres)
                     #expect(unknown.hasPrefix("order k-sig-\(buy): status unknown"), Comment(rawValue: unknown))
                     // A second buy is refused: the entry for the symbol is still working — or, when the catch-up
                     // poll on a loaded machine has already found it executed, the position it opened is held.
                     let another = try await F.insertSignal(.buy, bar: 19, strategy: "third", postgres: postgres)
                     #expect(try await L.decide(another, client: client, postgres: postgres) == "rejected")
-                    let waiting = try await F.value("SELECT reason FROM engine_signal_log WHERE signal_id = \(another)", as: String.self, postgres: postgres)
+                    let waiting = try await F.value(
+                        "SELECT reason FROM engine_signal_log WHERE signal_id = \(another)", as: String.self, postgres: postgres)
                     #expect(waiting.contains("is still working") || waiting.contains("already has an open position"), Comment(rawValue: waiting))
 
                     // The catch-up poll asks again (after a second's backoff) and records it once.
@@ -209,7 +228,9 @@ struct LiveTradingTests {
                     }
                     #expect(await L.orderPosts(exchange, clientOrderId: "k-sig-\(buy)") == 1)
                     try await L.waitForFills(1, postgres: postgres)
-                    let queries = await exchange.receivedRequests().filter { $0.method == "GET" && $0.path == "/api/v3/order" && $0.query.contains("origClientOrderId=k-sig-\(buy)") }
+                    let queries = await exchange.receivedRequests().filter {
+                        $0.method == "GET" && $0.path == "/api/v3/order" && $0.query.contains("origClientOrderId=k-sig-\(buy)")
+                    }
                     #expect(queries.count == 1)
                     let placed = try #require(await exchange.orders().last)
                     #expect(placed.status == "FILLED")
@@ -223,7 +244,9 @@ struct LiveTradingTests {
                     #expect(fills.first?.fee == F.decimal("0.025") * placed.cumulativeQuoteQuantity / 25)
                     #expect(try await F.value("SELECT status FROM orders", as: String.self, postgres: postgres) == "filled")
                     #expect(try await L.orderEvents(postgres) == ["->new", "new>submitted", "submitted>filled"])
-                    #expect(try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres) == 10_000 - placed.cumulativeQuoteQuantity)
+                    #expect(
+                        try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
+                            == 10_000 - placed.cumulativeQuoteQuantity)
 
                     // Catch-up polls and a repeated signal change nothing.
                     #expect(try await F.postSignals([buy], client: client).first?.outcome == "duplicate")

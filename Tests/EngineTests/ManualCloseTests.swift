@@ -29,23 +29,30 @@ struct ManualCloseTests {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             let environment = ["DATABASE_URL": url.connectionString]
             try await Self.openPosition(url: url, postgres: postgres) {
-                let refused = try await ChildProcess.run("keelson", ["db", "close-position", "--symbol", "BTCUSDT", "--exit-price", "104", "--reason", "x"], environment: environment)
+                let refused = try await ChildProcess.run(
+                    "keelson", ["db", "close-position", "--symbol", "BTCUSDT", "--exit-price", "104", "--reason", "x"], environment: environment)
                 #expect(refused.exitCode != 0)
                 #expect(refused.stderr.contains("an engine is trading the paper account"), Comment(rawValue: refused.stderr))
             }
-            #expect(try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres) == F.decimal("7492.74525"))
+            #expect(
+                try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
+                    == F.decimal("7492.74525"))
 
             let closed = try await ChildProcess.run(
-                "keelson", ["db", "close-position", "--symbol", "BTCUSDT", "--exit-price", "104", "--fee", "0.1", "--reason", "sold by hand on the exchange"],
+                "keelson",
+                ["db", "close-position", "--symbol", "BTCUSDT", "--exit-price", "104", "--fee", "0.1", "--reason", "sold by hand on the exchange"],
                 environment: environment
             )
             #expect(closed.exitCode == 0, Comment(rawValue: closed.stderr))
             #expect(closed.stdout.contains("sold 25 BTCUSDT at 104"))
 
             // PnL = 25 × 104 − 25 × 100.19 − (2.50475 entry fee + 0.1) = 92.64525
-            let trade = try await postgres.query("SELECT quantity, entry_price, exit_price, pnl, fees, exit_reason, exit_order_id IS NOT NULL FROM trades").collect()
+            let trade = try await postgres.query(
+                "SELECT quantity, entry_price, exit_price, pnl, fees, exit_reason, exit_order_id IS NOT NULL FROM trades"
+            ).collect()
             #expect(trade.count == 1)
-            let (quantity, entry, exit, pnl, fees, reason, linked) = try trade[0].decode((Decimal, Decimal, Decimal, Decimal, Decimal, String, Bool).self)
+            let (quantity, entry, exit, pnl, fees, reason, linked) = try trade[0].decode(
+                (Decimal, Decimal, Decimal, Decimal, Decimal, String, Bool).self)
             #expect(quantity == 25)
             #expect(entry == F.decimal("100.19"))
             #expect(exit == 104)
@@ -55,21 +62,29 @@ struct ManualCloseTests {
             #expect(linked)
             #expect(try await F.count("positions", postgres: postgres) == 0)
             // Cash = 7492.74525 + 25 × 104 − 0.1; with nothing open, equity is cash.
-            let (cash, equity, realized, feesPaid) = try await postgres.query("SELECT cash, equity, realized_pnl, fees_paid FROM account_balances ORDER BY id DESC LIMIT 1")
-                .collect()[0].decode((Decimal, Decimal, Decimal, Decimal).self)
+            let (cash, equity, realized, feesPaid) = try await postgres.query(
+                "SELECT cash, equity, realized_pnl, fees_paid FROM account_balances ORDER BY id DESC LIMIT 1"
+            )
+            .collect()[0].decode((Decimal, Decimal, Decimal, Decimal).self)
             #expect(cash == F.decimal("10092.64525"))
             #expect(equity == cash)
             #expect(cash == 10_000 + pnl)
             #expect(realized == F.decimal("95.25"))
             #expect(feesPaid == F.decimal("2.60475"))
-            #expect(try await F.value("SELECT count(*)::int FROM orders WHERE cause = 'manual' AND status = 'filled'", as: Int.self, postgres: postgres) == 1)
+            #expect(
+                try await F.value("SELECT count(*)::int FROM orders WHERE cause = 'manual' AND status = 'filled'", as: Int.self, postgres: postgres)
+                    == 1)
             #expect(try await F.value("SELECT count(*)::int FROM risk_events WHERE kind = 'manual_close'", as: Int.self, postgres: postgres) == 1)
-            #expect(try await F.value("SELECT reason FROM audit_log WHERE action = 'db.close_position'", as: String.self, postgres: postgres) == "sold by hand on the exchange")
+            #expect(
+                try await F.value("SELECT reason FROM audit_log WHERE action = 'db.close_position'", as: String.self, postgres: postgres)
+                    == "sold by hand on the exchange")
 
-            let again = try await ChildProcess.run("keelson", ["db", "close-position", "--symbol", "BTCUSDT", "--exit-price", "104", "--reason", "twice"], environment: environment)
+            let again = try await ChildProcess.run(
+                "keelson", ["db", "close-position", "--symbol", "BTCUSDT", "--exit-price", "104", "--reason", "twice"], environment: environment)
             #expect(again.exitCode != 0)
             #expect(again.stderr.contains("holds no position in BTCUSDT"))
-            let badPrice = try await ChildProcess.run("keelson", ["db", "close-position", "--symbol", "BTCUSDT", "--exit-price=-3", "--reason", "x"], environment: environment)
+            let badPrice = try await ChildProcess.run(
+                "keelson", ["db", "close-position", "--symbol", "BTCUSDT", "--exit-price=-3", "--reason", "x"], environment: environment)
             #expect(badPrice.exitCode != 0)
             #expect(badPrice.stderr.contains("--exit-price -3 is not a price"))
 
@@ -89,18 +104,23 @@ struct ManualCloseTests {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             let environment = ["DATABASE_URL": url.connectionString]
             try await Self.openPosition(url: url, postgres: postgres)
-            let unconfirmed = try await ChildProcess.run("keelson", ["db", "emergency-close-all", "--session", "1", "--reason", "engine lost"], environment: environment)
+            let unconfirmed = try await ChildProcess.run(
+                "keelson", ["db", "emergency-close-all", "--session", "1", "--reason", "engine lost"], environment: environment)
             #expect(unconfirmed.exitCode != 0)
             #expect(unconfirmed.stderr.contains("stdin is not a terminal"), Comment(rawValue: unconfirmed.stderr))
             #expect(try await F.count("positions", postgres: postgres) == 1)
 
             let mark = try await F.value("SELECT mark_price FROM positions", as: Decimal.self, postgres: postgres)
-            let closed = try await ChildProcess.run("keelson", ["db", "emergency-close-all", "--session", "1", "--reason", "engine lost", "--yes"], environment: environment)
+            let closed = try await ChildProcess.run(
+                "keelson", ["db", "emergency-close-all", "--session", "1", "--reason", "engine lost", "--yes"], environment: environment)
             #expect(closed.exitCode == 0, Comment(rawValue: closed.stderr))
             #expect(try await F.count("positions", postgres: postgres) == 0)
             #expect(try await F.value("SELECT exit_price FROM trades", as: Decimal.self, postgres: postgres) == mark)
             #expect(try await F.value("SELECT status FROM trading_sessions WHERE id = 1", as: String.self, postgres: postgres) == "stopped")
-            #expect(try await F.value("SELECT count(*)::int FROM orders WHERE status IN ('new', 'submitted', 'partially_filled')", as: Int.self, postgres: postgres) == 0)
+            #expect(
+                try await F.value(
+                    "SELECT count(*)::int FROM orders WHERE status IN ('new', 'submitted', 'partially_filled')", as: Int.self, postgres: postgres)
+                    == 0)
         }
     }
 }

@@ -109,8 +109,10 @@ struct RestartSafetyTests {
             #expect(died.exitCode == SIGKILL, Comment(rawValue: died.stderr))
 
             // The exit, the cancel request on the entry and the attempt counter were written together.
-            let (entryStatus, cancelRequested) = try await postgres.query("SELECT status, cancel_requested FROM orders WHERE side = 'buy'").collect()[0]
-                .decode((String, String?).self)
+            let (entryStatus, cancelRequested) = try await postgres.query("SELECT status, cancel_requested FROM orders WHERE side = 'buy'").collect()[
+                0
+            ]
+            .decode((String, String?).self)
             #expect(entryStatus == "partially_filled")
             #expect(cancelRequested == "exit: stop_loss")
             #expect(try await F.value("SELECT cause FROM orders WHERE side = 'sell'", as: String.self, postgres: postgres) == "stop_loss")
@@ -142,7 +144,9 @@ struct RestartSafetyTests {
             _ = try? await engine.postSignals([sell])
             let died = try await engine.child.wait(timeout: .seconds(20))
             #expect(died.exitCode == SIGKILL, Comment(rawValue: died.stderr))
-            #expect(try await F.value("SELECT cancel_requested FROM orders WHERE side = 'buy'", as: String.self, postgres: postgres) == "exit on signal \(sell)")
+            #expect(
+                try await F.value("SELECT cancel_requested FROM orders WHERE side = 'buy'", as: String.self, postgres: postgres)
+                    == "exit on signal \(sell)")
 
             let driver = try await ScenarioDriver(url: url, postgres: postgres)
             try await driver.run(Array(Self.sellIntoWorkingEntry.dropFirst(3)))
@@ -167,7 +171,8 @@ struct RestartSafetyTests {
             _ = try? await engine.postCandles([bar])
             let died = try await engine.child.wait(timeout: .seconds(20))
             #expect(died.exitCode == SIGKILL, Comment(rawValue: died.stderr))
-            #expect(try await F.count("engine_bar_cursors", postgres: postgres) == 1, "the history's last bar, 19; bar 20 is not recorded as processed")
+            #expect(
+                try await F.count("engine_bar_cursors", postgres: postgres) == 1, "the history's last bar, 19; bar 20 is not recorded as processed")
 
             let driver = try await ScenarioDriver(url: url, postgres: postgres)
             try await driver.run(Array(steps.dropFirst(2)))
@@ -188,7 +193,9 @@ struct RestartSafetyTests {
             #expect(try await driver.engine.request("/internal/v1/trading/close-all", method: .POST, body: #"{"reason":"test"}"#).status == 200)
             #expect(try await driver.engine.request("/internal/v1/trading/halt", method: .POST, body: #"{"reason":"test"}"#).status == 200)
             let entryID = try await F.value("SELECT id FROM orders WHERE side = 'buy'", as: Int64.self, postgres: postgres)
-            #expect(try await F.value("SELECT status FROM orders WHERE client_order_id = \("k-exit-\(entryID)-0")", as: String.self, postgres: postgres) == "canceled")
+            #expect(
+                try await F.value("SELECT status FROM orders WHERE client_order_id = \("k-exit-\(entryID)-0")", as: String.self, postgres: postgres)
+                    == "canceled")
             try await driver.stop()
             // As an engine before this fix left it: the counter not saved with the exit.
             try await postgres.query("UPDATE positions SET exit_attempts = 0")
@@ -199,7 +206,8 @@ struct RestartSafetyTests {
             let log = restarted.engine.child.output().stdout
             try await restarted.stop()
             #expect(log.contains("exit ids used before were skipped"), Comment(rawValue: log))
-            let exit = try await postgres.query("SELECT client_order_id, status, cause FROM orders WHERE side = 'sell' ORDER BY id DESC LIMIT 1").collect()[0]
+            let exit = try await postgres.query("SELECT client_order_id, status, cause FROM orders WHERE side = 'sell' ORDER BY id DESC LIMIT 1")
+                .collect()[0]
                 .decode((String, String, String).self)
             #expect(exit.0 == "k-exit-\(entryID)-1")
             #expect(exit.1 == "filled")
@@ -212,16 +220,18 @@ struct RestartSafetyTests {
 
     /// Buy at bar 19; while the engine is down the collector stores bars 20–27: thin bars fill the entry over three
     /// bars, bar 25 crosses the trailing stop (103 − 3 × ATR, above the initial stop).
-    static let downtime: [ScenarioStep] = [.signal(.buy, bar: 19)] + [
-        F.bar(20, "100", "101", "99", "100.5", volume: "40"),
-        F.bar(21, "100.5", "102", "100", "101.5", volume: "40"),
-        F.bar(22, "101.5", "103", "101", "102.5", volume: "40"),
-        F.bar(23, "102.5", "103", "101", "102", volume: "1000"),
-        F.bar(24, "102", "102.5", "100", "100.5", volume: "1000"),
-        F.bar(25, "100.5", "101", "95", "96", volume: "1000"),
-        F.bar(26, "96", "97", "95", "96.5", volume: "1000"),
-        F.bar(27, "96.5", "97", "96", "96.5", volume: "1000"),
-    ].map { ScenarioStep.bar($0) }
+    static let downtime: [ScenarioStep] =
+        [.signal(.buy, bar: 19)]
+        + [
+            F.bar(20, "100", "101", "99", "100.5", volume: "40"),
+            F.bar(21, "100.5", "102", "100", "101.5", volume: "40"),
+            F.bar(22, "101.5", "103", "101", "102.5", volume: "40"),
+            F.bar(23, "102.5", "103", "101", "102", volume: "1000"),
+            F.bar(24, "102", "102.5", "100", "100.5", volume: "1000"),
+            F.bar(25, "100.5", "101", "95", "96", volume: "1000"),
+            F.bar(26, "96", "97", "95", "96.5", volume: "1000"),
+            F.bar(27, "96.5", "97", "96", "96.5", volume: "1000"),
+        ].map { ScenarioStep.bar($0) }
 
     @Test("bars stored while the engine was down are replayed in order on restart: the entry fills on the first, the stop on the bar that crossed it")
     func barsStoredDuringDowntime() async throws {
@@ -248,7 +258,8 @@ struct RestartSafetyTests {
         }
     }
 
-    @Test("killed at random moments through a busy seeded market: trades exactly as the uninterrupted run; no entry fill after an exit, no bar skipped")
+    @Test(
+        "killed at random moments through a busy seeded market: trades exactly as the uninterrupted run; no entry fill after an exit, no bar skipped")
     func randomKills() async throws {
         let environment = ProcessInfo.processInfo.environment
         let seed = UInt64(environment["KEELSON_KILL_TEST_SEED"] ?? "") ?? 20_261_204
@@ -264,10 +275,13 @@ struct RestartSafetyTests {
             // Refusing pushes while recovering is part of every restart: nothing an operator must look at.
             let errors = driver.logs.flatMap { $0.split(separator: "\n") }.filter { $0.contains(#""level":"error""#) }
             #expect(errors.isEmpty, Comment(rawValue: errors.joined(separator: "\n")))
-            print("random kills (seed \(seed)): \(kills?.scheduled ?? 0) kills scheduled, \(driver.restarts) restarts; \(expected.count) outcome lines")
+            print(
+                "random kills (seed \(seed)): \(kills?.scheduled ?? 0) kills scheduled, \(driver.restarts) restarts; \(expected.count) outcome lines")
             #expect(driver.restarts >= 1)
             let actual = try await ScenarioDriver.outcome(postgres)
-            #expect(actual == expected, Comment(rawValue: "seed \(seed)\nexpected:\n\(expected.joined(separator: "\n"))\nactual:\n\(actual.joined(separator: "\n"))"))
+            #expect(
+                actual == expected,
+                Comment(rawValue: "seed \(seed)\nexpected:\n\(expected.joined(separator: "\n"))\nactual:\n\(actual.joined(separator: "\n"))"))
             #expect(try await Self.entryFillsAfterExits(postgres) == 0)
             let skipped = try await Self.skippedBars(postgres)
             #expect(skipped.orders == 0 && skipped.stops == 0)

@@ -17,7 +17,8 @@ struct RiskLimitTests {
     func limitHalts(limit: Limit) async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            let settings = limit == .dailyLoss ? F.settings(dailyLoss: F.decimal("0.5"), drawdown: 50) : F.settings(dailyLoss: 50, drawdown: F.decimal("0.5"))
+            let settings =
+                limit == .dailyLoss ? F.settings(dailyLoss: F.decimal("0.5"), drawdown: 50) : F.settings(dailyLoss: 50, drawdown: F.decimal("0.5"))
             let configuration = try TestConfiguration.service(.engine, database: url)
             try await buildEngineApplication(configuration: configuration, settings: settings).test(.router) { client in
                 try await client.waitUntilReady()
@@ -66,17 +67,18 @@ struct RiskLimitTests {
     func trailingStop() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) { client in
+            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) {
+                client in
                 try await client.waitUntilReady()
                 _ = try await F.postSignals([try await F.insertSignal(.buy, bar: 19, postgres: postgres)], client: client)
                 // Entry 100.19 at bar 20; stop 96.19, take-profit 112.19, trailing 6 below the highest high.
                 let bars = [
                     F.bar(20, "100", "101", "99", "100"),
-                    F.bar(21, "100.5", "104", "100", "103.5"), // trailing 95 < fixed stop
-                    F.bar(22, "103.5", "108", "103", "107.5"), // stop now 98
-                    F.bar(23, "107.5", "110", "107", "109"), // stop now 102
-                    F.bar(24, "109", "109.5", "105", "106"), // stop 104, low 105: holds
-                    F.bar(25, "106", "106.5", "103", "103.5"), // low 103 crosses 104: exit here
+                    F.bar(21, "100.5", "104", "100", "103.5"),  // trailing 95 < fixed stop
+                    F.bar(22, "103.5", "108", "103", "107.5"),  // stop now 98
+                    F.bar(23, "107.5", "110", "107", "109"),  // stop now 102
+                    F.bar(24, "109", "109.5", "105", "106"),  // stop 104, low 105: holds
+                    F.bar(25, "106", "106.5", "103", "103.5"),  // low 103 crosses 104: exit here
                 ]
                 for (offset, bar) in bars.enumerated() {
                     _ = try await F.postCandles([bar], client: client)
@@ -100,7 +102,8 @@ struct RiskLimitTests {
     func controls() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) { client in
+            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) {
+                client in
                 try await client.waitUntilReady()
                 _ = try await F.postSignals([try await F.insertSignal(.buy, bar: 19, postgres: postgres)], client: client)
                 let halted = try await F.control("halt", reason: "exchange incident", client: client)

@@ -48,14 +48,16 @@ final class ScenarioDriver {
                 _ = try? await engine.postCandles([candle], timeout: Self.pushTimeout)
                 try await waitUntil("bar \(candle.openTime.formatted(.iso8601)) processed") {
                     try await F.value(
-                        "SELECT coalesce(max(last_bar_open_time) >= \(candle.openTime), false) FROM engine_bar_cursors", as: Bool.self, postgres: self.postgres
+                        "SELECT coalesce(max(last_bar_open_time) >= \(candle.openTime), false) FROM engine_bar_cursors", as: Bool.self,
+                        postgres: self.postgres
                     )
                 }
             case .signal(let side, let bar):
                 let id = try await F.insertSignal(side, bar: bar, postgres: postgres)
                 _ = try? await engine.postSignals([id], timeout: Self.pushTimeout)
                 try await waitUntil("signal \(id) decided") {
-                    try await F.value("SELECT count(*)::int FROM engine_signal_log WHERE signal_id = \(id)", as: Int.self, postgres: self.postgres) == 1
+                    try await F.value("SELECT count(*)::int FROM engine_signal_log WHERE signal_id = \(id)", as: Int.self, postgres: self.postgres)
+                        == 1
                 }
             }
         }
@@ -74,7 +76,9 @@ final class ScenarioDriver {
                 throw TestSetupError("the engine is running but not ready after 30 s: \(engine.child.output().stdout.suffix(3000))")
             }
             starts += 1
-            guard starts <= 20 else { throw TestSetupError("the engine died 20 times in a row at start: \(engine.child.output().stderr.suffix(3000))") }
+            guard starts <= 20 else {
+                throw TestSetupError("the engine died 20 times in a row at start: \(engine.child.output().stderr.suffix(3000))")
+            }
             endedLogs.append(engine.child.output().stdout)
             engine = try EngineProcess.start(database: url)
             restarts += 1

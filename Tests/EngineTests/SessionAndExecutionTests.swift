@@ -15,7 +15,8 @@ struct SessionAndExecutionTests {
     func partialFills() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) { client in
+            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) {
+                client in
                 try await client.waitUntilReady()
                 _ = try await F.postSignals([try await F.insertSignal(.buy, bar: 19, postgres: postgres)], client: client)
                 // 25 wanted; bars of volume 40 allow 10 each.
@@ -27,7 +28,8 @@ struct SessionAndExecutionTests {
                 let path = try await postgres.query("SELECT to_status FROM order_events ORDER BY id").collect().map { try $0.decode(String.self) }
                 #expect(path == ["new", "submitted", "partially_filled", "partially_filled", "filled"])
                 #expect(try await F.value("SELECT quantity FROM positions", as: Decimal.self, postgres: postgres) == 25)
-                let (filled, status) = try await postgres.query("SELECT filled_quantity, status FROM orders").collect()[0].decode((Decimal, String).self)
+                let (filled, status) = try await postgres.query("SELECT filled_quantity, status FROM orders").collect()[0].decode(
+                    (Decimal, String).self)
                 #expect(filled == 25)
                 #expect(status == "filled")
             }
@@ -38,19 +40,22 @@ struct SessionAndExecutionTests {
     func stopCancelsWorkingEntry() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) { client in
+            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) {
+                client in
                 try await client.waitUntilReady()
                 _ = try await F.postSignals([try await F.insertSignal(.buy, bar: 19, postgres: postgres)], client: client)
-                _ = try await F.postCandles([F.bar(20, "100", "101", "99", "100", volume: "40")], client: client) // 10 of 25 bought
-                _ = try await F.postCandles([F.bar(21, "99", "99.5", "95", "95.5", volume: "40")], client: client) // 10 more, then the stop
-                let entry = try await postgres.query("SELECT status, filled_quantity FROM orders WHERE side = 'buy'").collect()[0].decode((String, Decimal).self)
+                _ = try await F.postCandles([F.bar(20, "100", "101", "99", "100", volume: "40")], client: client)  // 10 of 25 bought
+                _ = try await F.postCandles([F.bar(21, "99", "99.5", "95", "95.5", volume: "40")], client: client)  // 10 more, then the stop
+                let entry = try await postgres.query("SELECT status, filled_quantity FROM orders WHERE side = 'buy'").collect()[0].decode(
+                    (String, Decimal).self)
                 #expect(entry.0 == "canceled")
                 #expect(entry.1 == 20)
                 _ = try await F.postCandles([F.bar(22, "95.5", "96", "95", "95.5", volume: "40")], client: client)
                 _ = try await F.postCandles([F.bar(23, "95.5", "96", "95", "95.5", volume: "40")], client: client)
                 let bought = try await F.value("SELECT sum(quantity) FROM fills WHERE side = 'buy'", as: Decimal.self, postgres: postgres)
                 #expect(bought == 20)
-                let (quantity, reason) = try await postgres.query("SELECT quantity, exit_reason FROM trades").collect()[0].decode((Decimal, String).self)
+                let (quantity, reason) = try await postgres.query("SELECT quantity, exit_reason FROM trades").collect()[0].decode(
+                    (Decimal, String).self)
                 #expect(quantity == 20)
                 #expect(reason == "stop_loss")
                 #expect(try await F.count("positions", postgres: postgres) == 0)
@@ -116,7 +121,8 @@ struct SessionAndExecutionTests {
     func performanceAndMetrics() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) { client in
+            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) {
+                client in
                 try await client.waitUntilReady()
                 _ = try await F.postSignals([try await F.insertSignal(.buy, bar: 19, postgres: postgres)], client: client)
                 _ = try await F.postCandles([F.bar(20, "100", "101", "99", "100")], client: client)

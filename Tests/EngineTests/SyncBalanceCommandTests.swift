@@ -38,7 +38,9 @@ struct SyncBalanceCommandTests {
                 let differ = try await ChildProcess.run("keelson", ["live", "sync-balance"], environment: environment)
                 #expect(differ.exitCode == 1, Comment(rawValue: differ.stdout + differ.stderr))
                 #expect(differ.stdout.contains("2 differences"), Comment(rawValue: differ.stdout))
-                #expect(differ.stdout.contains("balance_shortfall: the account holds 10 BTC (10 free, 0 locked), less than the 24.975 BTC of Keelson's BTCUSDT position"))
+                #expect(
+                    differ.stdout.contains(
+                        "balance_shortfall: the account holds 10 BTC (10 free, 0 locked), less than the 24.975 BTC of Keelson's BTCUSDT position"))
                 #expect(differ.stdout.contains("order_unknown_to_keelson: the exchange works order by-hand-1"))
 
                 let json = try await ChildProcess.run("keelson", ["live", "sync-balance", "--json"], environment: environment)
@@ -57,7 +59,9 @@ struct SyncBalanceCommandTests {
                 withoutKeys["KEELSON_BINANCE_SECRETS_FILE"] = nil
                 let refused = try await ChildProcess.run("keelson", ["live", "sync-balance"], environment: withoutKeys)
                 #expect(refused.exitCode == 2)
-                #expect(refused.stderr.hasPrefix("keelson: KEELSON_BINANCE_API_KEY and KEELSON_BINANCE_API_SECRET: not set"), Comment(rawValue: refused.stderr))
+                #expect(
+                    refused.stderr.hasPrefix("keelson: KEELSON_BINANCE_API_KEY and KEELSON_BINANCE_API_SECRET: not set"),
+                    Comment(rawValue: refused.stderr))
                 #expect(refused.stderr.split(separator: "\n").count == 1)
             }
         }

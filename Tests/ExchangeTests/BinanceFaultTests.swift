@@ -46,7 +46,9 @@ struct BinanceFaultTests {
             let sent = await exchange.receivedRequests().count
             let started = ContinuousClock.now
             await #expect(throws: BinanceError.banned(until: bannedUntil)) { _ = try await trading.account() }
-            await #expect(throws: BinanceError.banned(until: bannedUntil)) { _ = try await trading.placeOrder(.market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.001"), clientOrderId: "during-ban")) }
+            await #expect(throws: BinanceError.banned(until: bannedUntil)) {
+                _ = try await trading.placeOrder(.market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.001"), clientOrderId: "during-ban"))
+            }
             await #expect(throws: BinanceError.banned(until: bannedUntil)) { try await marketData.ping() }
             #expect(ContinuousClock.now - started < .seconds(1), "banned requests fail fast instead of waiting")
             #expect(await exchange.receivedRequests().count == sent, "nothing reaches the exchange during the ban")
@@ -170,7 +172,8 @@ struct BinanceFaultTests {
         _ = try await budget.reserve(weight: 1)
         #expect(await budget.snapshot().bannedUntil == nil)
 
-        let impatient = ExchangeRequestBudget(exchange: "unit", weightLimit: 10, maxWait: .seconds(10), now: { clock.now }, sleep: { clock.sleep($0) })
+        let impatient = ExchangeRequestBudget(
+            exchange: "unit", weightLimit: 10, maxWait: .seconds(10), now: { clock.now }, sleep: { clock.sleep($0) })
         await impatient.recordRateLimited(retryAfter: 60)
         await #expect(throws: ExchangeBudgetRefusal.self) { _ = try await impatient.reserve(weight: 1) }
     }

@@ -22,7 +22,9 @@ struct BinanceMarketDataTests {
             #expect(btc.baseAsset == "BTC" && btc.quoteAsset == "USDT")
             #expect(btc.filters.price == .init(minPrice: Decimal("0.01"), maxPrice: 1_000_000, tickSize: Decimal("0.01")))
             #expect(btc.filters.lotSize == .init(minQty: Decimal("0.00001"), maxQty: 9000, stepSize: Decimal("0.00001")))
-            #expect(btc.filters.notional == .init(minNotional: 5, applyMinToMarket: true, maxNotional: 9_000_000, applyMaxToMarket: false, avgPriceMins: 5))
+            #expect(
+                btc.filters.notional
+                    == .init(minNotional: 5, applyMinToMarket: true, maxNotional: 9_000_000, applyMaxToMarket: false, avgPriceMins: 5))
 
             let one = try await client.exchangeInfo(symbols: ["ETHUSDT"])
             #expect(one.symbols.map(\.symbol) == ["ETHUSDT"])
@@ -64,17 +66,23 @@ struct BinanceMarketDataTests {
 
     @Test("klines map to candles; the documented row decodes with numbers or quoted numbers")
     func klineToCandle() throws {
-        let documented = #"[1499040000000,"0.01634790","0.80000000","0.01575800","0.01577100","148976.11427815",1499644799999,"2434.19055334",308,"1756.87402397","28.46694368","0"]"#
-        let quoted = #"["1499040000000","0.01634790","0.80000000","0.01575800","0.01577100","148976.11427815","1499644799999","2434.19055334","308","1756.87402397","28.46694368","0"]"#
+        let documented =
+            #"[1499040000000,"0.01634790","0.80000000","0.01575800","0.01577100","148976.11427815",1499644799999,"2434.19055334",308,"1756.87402397","28.46694368","0"]"#
+        let quoted =
+            #"["1499040000000","0.01634790","0.80000000","0.01575800","0.01577100","148976.11427815","1499644799999","2434.19055334","308","1756.87402397","28.46694368","0"]"#
         let rows = try [documented, quoted].map { try JSONDecoder().decode(BinanceKline.self, from: Data($0.utf8)) }
         #expect(rows[0] == rows[1])
         #expect(rows[0].numberOfTrades == 308)
         #expect(rows[0].quoteVolume == Decimal("2434.19055334"))
         let candle = rows[0].candle(symbol: try Symbol(parsing: "LTCBTC"), interval: .oneWeek)
-        #expect(candle == Candle(
-            exchange: "binance", symbol: try Symbol(parsing: "LTCBTC"), interval: .oneWeek, openTime: Date(timeIntervalSince1970: 1_499_040_000),
-            open: Decimal("0.01634790"), high: Decimal("0.80000000"), low: Decimal("0.01575800"), close: Decimal("0.01577100"), volume: Decimal("148976.11427815")
-        ))
+        #expect(
+            candle
+                == Candle(
+                    exchange: "binance", symbol: try Symbol(parsing: "LTCBTC"), interval: .oneWeek,
+                    openTime: Date(timeIntervalSince1970: 1_499_040_000),
+                    open: Decimal("0.01634790"), high: Decimal("0.80000000"), low: Decimal("0.01575800"), close: Decimal("0.01577100"),
+                    volume: Decimal("148976.11427815")
+                ))
         #expect(CandleInterval.allCases.allSatisfy { $0.binanceInterval == $0.rawValue })
     }
 

@@ -13,7 +13,8 @@ struct BinanceOrderTests {
             let before = try await client.account()
             #expect(before.canTrade && before.accountType == "SPOT")
 
-            let buy = try await client.placeOrder(.market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.00340"), clientOrderId: "signal-42-entry"))
+            let buy = try await client.placeOrder(
+                .market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.00340"), clientOrderId: "signal-42-entry"))
             #expect(buy.status == .filled && buy.type == .market && buy.side == .buy)
             #expect(buy.clientOrderId == "signal-42-entry")
             #expect(buy.executedQty == Decimal("0.0034") && buy.origQty == Decimal("0.0034"))
@@ -28,7 +29,8 @@ struct BinanceOrderTests {
             #expect(afterBuy.free("BTC") == before.free("BTC") + Decimal("0.0034") - Decimal("0.0000034"))
             #expect(afterBuy.free("USDT") == before.free("USDT") - buy.cumulativeQuoteQty)
 
-            let sell = try await client.placeOrder(.market(symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.003"), clientOrderId: "signal-42-exit"))
+            let sell = try await client.placeOrder(
+                .market(symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.003"), clientOrderId: "signal-42-exit"))
             let sellFill = try #require(sell.fills.first)
             #expect(sellFill.commissionAsset == "USDT")
             #expect(sellFill.commission == (sell.cumulativeQuoteQty * Decimal("0.001")).roundedTo8)
@@ -62,7 +64,10 @@ struct BinanceOrderTests {
             #expect(rejection.description.contains("NOTIONAL"))
 
             for (order, filter) in [
-                (BinanceNewOrder.market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.0012345"), clientOrderId: "lot"), BinanceFilterRejection.Filter.lotSize),
+                (
+                    BinanceNewOrder.market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.0012345"), clientOrderId: "lot"),
+                    BinanceFilterRejection.Filter.lotSize
+                ),
                 (.limit(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.001"), price: Decimal("50000.005"), clientOrderId: "tick"), .priceFilter),
                 (.market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.00001"), clientOrderId: "notional"), .notional),
             ] {
@@ -75,7 +80,8 @@ struct BinanceOrderTests {
                     #expect(error.description.contains("Filter failure: \(filter.rawValue)"))
                 }
             }
-            let rounded = try await client.placeOrder(.market(symbol: "BTCUSDT", side: .buy, quantity: filters.roundQuantityDown(Decimal("0.0012345")), clientOrderId: "rounded"))
+            let rounded = try await client.placeOrder(
+                .market(symbol: "BTCUSDT", side: .buy, quantity: filters.roundQuantityDown(Decimal("0.0012345")), clientOrderId: "rounded"))
             #expect(rounded.executedQty == Decimal("0.00123"))
         }
     }
@@ -83,11 +89,13 @@ struct BinanceOrderTests {
     @Test("signed requests: a wrong secret is -1022, an unknown key -2015, a timestamp outside recvWindow -1021 until the clock is synchronized")
     func signatureAndTimestamp() async throws {
         try await FakeExchangeHarness.run { exchange, baseURL, http in
-            let wrongSecret = FakeExchangeHarness.client(baseURL, http, credentials: BinanceCredentials(apiKey: FakeExchangeConfiguration.exampleAPIKey, secret: "not-the-secret"))
+            let wrongSecret = FakeExchangeHarness.client(
+                baseURL, http, credentials: BinanceCredentials(apiKey: FakeExchangeConfiguration.exampleAPIKey, secret: "not-the-secret"))
             await #expect(throws: BinanceError.api(code: -1022, msg: "Signature for this request is not valid.", status: 400)) {
                 _ = try await wrongSecret.account()
             }
-            let wrongKey = FakeExchangeHarness.client(baseURL, http, credentials: BinanceCredentials(apiKey: "someone-else", secret: FakeExchangeConfiguration.exampleAPISecret))
+            let wrongKey = FakeExchangeHarness.client(
+                baseURL, http, credentials: BinanceCredentials(apiKey: "someone-else", secret: FakeExchangeConfiguration.exampleAPISecret))
             await #expect(throws: BinanceError.api(code: -2015, msg: "Invalid API-key, IP, or permissions for action.", status: 401)) {
                 _ = try await wrongKey.account()
             }
@@ -110,7 +118,10 @@ struct BinanceOrderTests {
             await #expect(throws: BinanceError.missingCredentials) { _ = try await unsigned.account() }
             // The fake saw the key header on signed requests only, and never the secret.
             let requests = await exchange.receivedRequests()
-            #expect(requests.filter { $0.path == "/api/v3/account" }.allSatisfy { $0.hasAPIKey && $0.query.contains("signature=") && $0.query.contains("recvWindow=5000") })
+            #expect(
+                requests.filter { $0.path == "/api/v3/account" }.allSatisfy {
+                    $0.hasAPIKey && $0.query.contains("signature=") && $0.query.contains("recvWindow=5000")
+                })
             #expect(!requests.contains { $0.query.contains(FakeExchangeConfiguration.exampleAPISecret) })
         }
     }
@@ -119,13 +130,16 @@ struct BinanceOrderTests {
     func limitOrders() async throws {
         try await FakeExchangeHarness.run { exchange, baseURL, http in
             let client = FakeExchangeHarness.client(baseURL, http)
-            let resting = try await client.placeOrder(.limit(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.01"), price: Decimal("50000"), clientOrderId: "limit-1"))
+            let resting = try await client.placeOrder(
+                .limit(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.01"), price: Decimal("50000"), clientOrderId: "limit-1"))
             #expect(resting.status == .new && resting.executedQty == 0 && resting.fills.isEmpty && resting.price == 50_000)
             #expect(try await client.account().balances.first { $0.asset == "USDT" }?.locked == 500)
             await #expect(throws: BinanceError.api(code: -2010, msg: "Duplicate order sent.", status: 400)) {
-                _ = try await client.placeOrder(.limit(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.01"), price: Decimal("50000"), clientOrderId: "limit-1"))
+                _ = try await client.placeOrder(
+                    .limit(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.01"), price: Decimal("50000"), clientOrderId: "limit-1"))
             }
-            _ = try await client.placeOrder(.limit(symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.01"), price: Decimal("90000"), clientOrderId: "limit-2"))
+            _ = try await client.placeOrder(
+                .limit(symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.01"), price: Decimal("90000"), clientOrderId: "limit-2"))
             #expect(try await client.openOrders(symbol: "BTCUSDT").map(\.clientOrderId) == ["limit-1", "limit-2"])
             #expect(try await client.openOrders().count == 2)
 

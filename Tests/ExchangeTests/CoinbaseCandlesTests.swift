@@ -28,7 +28,8 @@ struct CoinbaseCandlesTests {
             #expect(candles.map(\.close) == klines.map(\.close))
             #expect(candles.map(\.openTime) == klines.map(\.openTime))
 
-            let hours = try await coinbase.candles(productID: "BTC-USD", symbol: symbol, interval: .oneHour, from: to.addingTimeInterval(-86_400), to: to)
+            let hours = try await coinbase.candles(
+                productID: "BTC-USD", symbol: symbol, interval: .oneHour, from: to.addingTimeInterval(-86_400), to: to)
             #expect(hours.count == 24)
         }
     }
@@ -41,7 +42,8 @@ struct CoinbaseCandlesTests {
             let to = Date(timeIntervalSince1970: 1_712_188_800)
             #expect(CoinbaseCandlesClient.granularity(.fourHours) == nil)
             await #expect(throws: CoinbaseError.unsupportedInterval("4h")) {
-                _ = try await coinbase.candles(productID: "BTC-USD", symbol: symbol, interval: .fourHours, from: to.addingTimeInterval(-86_400), to: to)
+                _ = try await coinbase.candles(
+                    productID: "BTC-USD", symbol: symbol, interval: .fourHours, from: to.addingTimeInterval(-86_400), to: to)
             }
             await #expect(throws: CoinbaseError.api(status: 404, error: "NOT_FOUND", message: "ProductID is invalid")) {
                 _ = try await coinbase.candles(productID: "DOGE-EUR", symbol: symbol, interval: .oneMinute, from: to.addingTimeInterval(-600), to: to)

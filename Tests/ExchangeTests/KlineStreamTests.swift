@@ -30,7 +30,9 @@ struct KlineStreamTests {
 
             let client = FakeExchangeHarness.client(baseURL, http, credentials: nil)
             let rest = try #require(try await client.klines(symbol: "BTCUSDT", interval: "1m", startTime: closed.openTime, limit: 1).first)
-            #expect(closed.candle(symbol: try Symbol(parsing: "BTCUSDT"), interval: .oneMinute) == rest.candle(symbol: try Symbol(parsing: "BTCUSDT"), interval: .oneMinute))
+            #expect(
+                closed.candle(symbol: try Symbol(parsing: "BTCUSDT"), interval: .oneMinute)
+                    == rest.candle(symbol: try Symbol(parsing: "BTCUSDT"), interval: .oneMinute))
             #expect(closed.numberOfTrades == rest.numberOfTrades && closed.quoteVolume == rest.quoteVolume)
         }
     }

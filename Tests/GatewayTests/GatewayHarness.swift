@@ -77,7 +77,9 @@ struct GatewayHarness {
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:] }
     }
 
-    func request(_ method: HTTPRequest.Method, _ uri: String, role: APIRole? = nil, key: String? = nil, body: String? = nil, headers extra: HTTPFields = [:]) async throws -> Reply {
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, role: APIRole? = nil, key: String? = nil, body: String? = nil, headers extra: HTTPFields = [:]
+    ) async throws -> Reply {
         var headers = extra
         if let presented = key ?? role.flatMap({ keys[$0]?.secret }) { headers[.authorization] = "Bearer \(presented)" }
         if body != nil { headers[.contentType] = "application/json" }
@@ -97,7 +99,9 @@ struct GatewayHarness {
 
     func strings(_ sql: String) async throws -> [String] {
         var result: [String] = []
-        for try await (value) in try await postgres.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger).decode(String.self) { result.append(value) }
+        for try await (value) in try await postgres.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger).decode(String.self) {
+            result.append(value)
+        }
         return result
     }
 

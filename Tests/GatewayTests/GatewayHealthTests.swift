@@ -28,7 +28,9 @@ struct GatewayHealthTests {
             }
             let services = try #require(detailed.json["services"] as? [[String: Any]])
             #expect(Set(services.compactMap { $0["service"] as? String }) == ["engine", "marketdata", "signals"])
-            #expect(services.allSatisfy { $0["reachable"] as? Bool == true && $0["ready"] as? Bool == true && $0["latency_ms"] is Double }, "\(detailed.text)")
+            #expect(
+                services.allSatisfy { $0["reachable"] as? Bool == true && $0["ready"] as? Bool == true && $0["latency_ms"] is Double },
+                "\(detailed.text)")
             #expect(services.first { $0["service"] as? String == "engine" }?["role"] as? String == "leader")
             let database = try #require(detailed.json["database"] as? [String: Any])
             #expect(database["reachable"] as? Bool == true)

@@ -42,13 +42,14 @@ struct OpenAPIConformanceTests {
     static func servedOperations() throws -> Set<Operation> {
         let configuration = try TestConfiguration.service(.gateway, database: TestConfiguration.unreachableDatabase())
         let gateway = Gateway(configuration: configuration, settings: GatewaySettings())
-        return Set(gateway.router.routes.map { route in
-            // Hummingbird writes parameters as `{id}` already; trim a trailing slash.
-            var path = route.path.description
-            if path.count > 1, path.hasSuffix("/") { path.removeLast() }
-            if !path.hasPrefix("/") { path = "/" + path }
-            return Operation(method: route.method.rawValue, path: path)
-        })
+        return Set(
+            gateway.router.routes.map { route in
+                // Hummingbird writes parameters as `{id}` already; trim a trailing slash.
+                var path = route.path.description
+                if path.count > 1, path.hasSuffix("/") { path.removeLast() }
+                if !path.hasPrefix("/") { path = "/" + path }
+                return Operation(method: route.method.rawValue, path: path)
+            })
     }
 
     @Test func everyServedRouteIsDocumentedAndEveryDocumentedRouteIsServed() throws {

@@ -8,7 +8,9 @@ import Testing
 @Suite("System health rules")
 struct SystemHealthRulesTests {
     static func service(_ name: String, reachable: Bool = true, ready: Bool = true) -> SystemHealth.ServiceCheck {
-        .init(service: name, url: "http://x", reachable: reachable, ready: ready, role: nil, latencyMs: 1, reason: reachable ? nil : "connection refused")
+        .init(
+            service: name, url: "http://x", reachable: reachable, ready: ready, role: nil, latencyMs: 1,
+            reason: reachable ? nil : "connection refused")
     }
 
     static func assess(
@@ -17,9 +19,11 @@ struct SystemHealthRulesTests {
     ) -> SystemHealth {
         SystemHealth.assess(
             services: [engine] + others,
-            database: .init(reachable: databaseReachable, schemaVersion: databaseReachable ? 5 : nil, latencyMs: 1, reason: databaseReachable ? nil : "refused"),
+            database: .init(
+                reachable: databaseReachable, schemaVersion: databaseReachable ? 5 : nil, latencyMs: 1, reason: databaseReachable ? nil : "refused"),
             trading: .init(state: state, reason: state == "active" ? nil : "loss limit", sessionID: 1, maintenance: false, lastTradeTime: nil),
-            marketData: .init(connected: true, provider: "replay", providerStatus: "running", ageSeconds: stale ? 900 : 1, stale: stale, lastError: nil),
+            marketData: .init(
+                connected: true, provider: "replay", providerStatus: "running", ageSeconds: stale ? 900 : 1, stale: stale, lastError: nil),
             circuitBreakers: [.init(service: "marketdata", name: "provider:replay", state: breaker)], checkedAt: .now
         )
     }

@@ -1,6 +1,7 @@
 import KeelsonDomain
-@testable import KeelsonIndicators
 import Testing
+
+@testable import KeelsonIndicators
 
 /// The building blocks the indicators rely on for O(1) updates and bounded memory.
 @Suite("Ring buffer, rolling extremum, sliding sum")

@@ -18,8 +18,14 @@ func expectColumn(
     tolerance: Double = 1e-9, sourceLocation: SourceLocation = #_sourceLocation
 ) {
     #expect(actual.count == expected.count, "\(label): \(actual.count) values for \(expected.count) rows", sourceLocation: sourceLocation)
-    #expect(firstValueIndex(expected) == firstValidIndex, "\(label): reference starts at \(String(describing: firstValueIndex(expected))), firstValidIndex is \(firstValidIndex)", sourceLocation: sourceLocation)
-    #expect(firstValueIndex(actual) == firstValidIndex, "\(label): first value at \(String(describing: firstValueIndex(actual))), firstValidIndex is \(firstValidIndex)", sourceLocation: sourceLocation)
+    #expect(
+        firstValueIndex(expected) == firstValidIndex,
+        "\(label): reference starts at \(String(describing: firstValueIndex(expected))), firstValidIndex is \(firstValidIndex)",
+        sourceLocation: sourceLocation)
+    #expect(
+        firstValueIndex(actual) == firstValidIndex,
+        "\(label): first value at \(String(describing: firstValueIndex(actual))), firstValidIndex is \(firstValidIndex)",
+        sourceLocation: sourceLocation)
     let gaps = actual.dropFirst(firstValidIndex).filter { $0 == nil }.count
     #expect(gaps == 0, "\(label): \(gaps) missing values after the warm-up", sourceLocation: sourceLocation)
     var problems: [String] = []

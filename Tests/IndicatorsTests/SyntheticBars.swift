@@ -22,10 +22,11 @@ enum SyntheticBars {
                     // A jump on a huge volume spike.
                     let open = close
                     close *= Double.random(in: 0.7...1.4, using: &random)
-                    bars.append(OHLCV(
-                        open: open, high: max(open, close) * 1.01, low: min(open, close) * 0.99, close: close,
-                        volume: Double.random(in: 1e12...1e15, using: &random)
-                    ))
+                    bars.append(
+                        OHLCV(
+                            open: open, high: max(open, close) * 1.01, low: min(open, close) * 0.99, close: close,
+                            volume: Double.random(in: 1e12...1e15, using: &random)
+                        ))
                 default:
                     let open = close
                     close = max(0.01, close + Double.random(in: -2...2, using: &random))

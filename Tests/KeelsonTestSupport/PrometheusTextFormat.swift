@@ -4,7 +4,8 @@ import Foundation
 /// comment or a sample `name{label="value",...} number`, and each TYPE among the known metric types.
 public enum PrometheusTextFormat {
     private static let sample = try! NSRegularExpression(
-        pattern: #"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*,?\})? ([-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?|NaN|\+Inf|-Inf)( -?[0-9]+)?$"#
+        pattern:
+            #"^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*,?\})? ([-+]?[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?|NaN|\+Inf|-Inf)( -?[0-9]+)?$"#
     )
     private static let types: Set<String> = ["counter", "gauge", "histogram", "summary", "untyped"]
 
@@ -28,8 +29,9 @@ public enum PrometheusTextFormat {
 
     /// The metric names that have at least one sample.
     public static func metricNames(in text: String) -> Set<String> {
-        Set(text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
-            line.split(whereSeparator: { $0 == "{" || $0 == " " }).first.map(String.init)
-        })
+        Set(
+            text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
+                line.split(whereSeparator: { $0 == "{" || $0 == " " }).first.map(String.init)
+            })
     }
 }

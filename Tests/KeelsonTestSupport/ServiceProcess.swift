@@ -14,7 +14,8 @@ public struct ServiceProcess: Sendable {
     public var url: String { "http://127.0.0.1:\(port)" }
 
     /// The package root, found from this file's location.
-    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     public static func start(_ service: ServiceIdentity, database: DatabaseURL, environment extra: [String: String] = [:]) throws -> ServiceProcess {
         let port = FreePort.next()

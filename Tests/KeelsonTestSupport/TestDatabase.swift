@@ -77,7 +77,8 @@ public enum TestDatabase {
         let configuration = PostgresConnection.Configuration(
             host: server.host, port: server.port, username: server.username, password: server.password, database: server.database, tls: .disable
         )
-        let connection = try await PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger)
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger)
         do {
             try await body(connection)
             try await connection.close()

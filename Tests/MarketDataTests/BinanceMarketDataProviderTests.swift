@@ -41,7 +41,12 @@ struct BinanceMarketDataProviderTests {
 
             // The same bars through another endpoint and another pager: Coinbase's candles of the fake's series.
             let coinbase = try await fake.coinbase().candles(symbol: Self.btc, interval: .oneMinute, from: from, to: fake.minute(10))
-            #expect(candles.map { Candle(exchange: "coinbase", symbol: $0.symbol, interval: $0.interval, openTime: $0.openTime, open: $0.open, high: $0.high, low: $0.low, close: $0.close, volume: $0.volume) } == coinbase)
+            #expect(
+                candles.map {
+                    Candle(
+                        exchange: "coinbase", symbol: $0.symbol, interval: $0.interval, openTime: $0.openTime, open: $0.open, high: $0.high,
+                        low: $0.low, close: $0.close, volume: $0.volume)
+                } == coinbase)
         }
     }
 
@@ -71,7 +76,9 @@ struct BinanceMarketDataProviderTests {
 
     enum Disconnect: String, CaseIterable { case cut, endOf24Hours }
 
-    @Test("after a disconnect the stream reconnects and the gap is backfilled over REST: no missing and no duplicate candle", arguments: Disconnect.allCases)
+    @Test(
+        "after a disconnect the stream reconnects and the gap is backfilled over REST: no missing and no duplicate candle",
+        arguments: Disconnect.allCases)
     func reconnectFillsTheGap(_ disconnect: Disconnect) async throws {
         try await FakeExchangeFixture.run { fake in
             let provider = fake.binance()

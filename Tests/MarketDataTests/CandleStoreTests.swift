@@ -13,7 +13,8 @@ struct CandleStoreTests {
 
     @Test("writing the same candles twice changes nothing; a corrected candle replaces the old one")
     func idempotentAndCorrected() async throws {
-        let candles = try await SyntheticProvider(seed: 5).candles(symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(6 * 3_600))
+        let candles = try await SyntheticProvider(seed: 5).candles(
+            symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(6 * 3_600))
         try await TestDatabase.withMigratedDatabase { _, client in
             let store = PostgresCandleStore(client: client, logger: TestDatabase.logger)
             #expect(try await store.upsert(candles) == candles.count)
@@ -33,7 +34,8 @@ struct CandleStoreTests {
 
     @Test("gaps are found exactly, and catch-up reads what follows a time")
     func gapsAndCatchUp() async throws {
-        let candles = try await SyntheticProvider(seed: 5).candles(symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(3_600))
+        let candles = try await SyntheticProvider(seed: 5).candles(
+            symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(3_600))
         try await TestDatabase.withMigratedDatabase { _, client in
             let store = PostgresCandleStore(client: client, logger: TestDatabase.logger)
             let kept = Array(candles[0..<10]) + Array(candles[15..<40]) + Array(candles[41...])
@@ -54,7 +56,8 @@ struct CandleStoreBulkTests {
     func copyPath() async throws {
         let btc = try Symbol(parsing: "BTCUSDT")
         let start = try Date("2024-03-01T00:00:00Z", strategy: .iso8601)
-        let candles = try await SyntheticProvider(seed: 6).candles(symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(3 * 86_400))
+        let candles = try await SyntheticProvider(seed: 6).candles(
+            symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(3 * 86_400))
         #expect(candles.count > PostgresCandleStoreLimits.copyThreshold)
         try await TestDatabase.withMigratedDatabase { _, client in
             let store = PostgresCandleStore(client: client, logger: TestDatabase.logger)

@@ -31,7 +31,9 @@ struct CoinbaseMarketDataProviderTests {
             let first = fake.minute(-1)
             let received = Received<Candle>()
             let task = Task {
-                for try await candle in provider.liveCandles(symbol: Self.btc, interval: .oneMinute, after: fake.minute(-2)) { await received.append(candle) }
+                for try await candle in provider.liveCandles(symbol: Self.btc, interval: .oneMinute, after: fake.minute(-2)) {
+                    await received.append(candle)
+                }
             }
             defer { task.cancel() }
             #expect(try await received.waitFor(1).map(\.openTime) == [first])

@@ -43,18 +43,23 @@ struct CollectorServiceTests {
     @Test("replaying GOOG.csv stores exactly its 2,148 daily candles with the file's values")
     func replayGOOG() async throws {
         let rows = try SharedReferenceData.googRows()
-        let replay = ReplayProvider(series: [Self.goog: CandleCSV.candles(rows, exchange: "replay", symbol: Self.goog, interval: .oneDay)], speed: .asFastAsPossible)
-        let collector = CollectorConfiguration(provider: replay, exchange: "replay", symbols: [Self.goog], interval: .oneDay, batchSize: 500, subscribers: [])
+        let replay = ReplayProvider(
+            series: [Self.goog: CandleCSV.candles(rows, exchange: "replay", symbol: Self.goog, interval: .oneDay)], speed: .asFastAsPossible)
+        let collector = CollectorConfiguration(
+            provider: replay, exchange: "replay", symbols: [Self.goog], interval: .oneDay, batchSize: 500, subscribers: [])
         try await TestDatabase.withFreshDatabase { url in
             let app = try buildMarketDataApplication(configuration: TestConfiguration.service(.marketdata, database: url), collector: collector)
             try await app.test(.router) { client in
                 try await Self.waitFor("the replay to finish") { try await Self.providers(client).providers.first?.status == "finished" }
                 let stored = try await TestDatabase.withClient(url) { postgres in
-                    try await PostgresCandleStore(client: postgres, logger: TestDatabase.logger).candles(exchange: "replay", symbol: Self.goog, interval: .oneDay, before: nil, limit: 10_000)
+                    try await PostgresCandleStore(client: postgres, logger: TestDatabase.logger).candles(
+                        exchange: "replay", symbol: Self.goog, interval: .oneDay, before: nil, limit: 10_000)
                 }
                 #expect(stored.count == 2_148)
                 for (candle, row) in zip(stored, rows) {
-                    #expect(candle.openTime == row.time && candle.open == row.open && candle.high == row.high && candle.low == row.low && candle.close == row.close && candle.volume == row.volume)
+                    #expect(
+                        candle.openTime == row.time && candle.open == row.open && candle.high == row.high && candle.low == row.low
+                            && candle.close == row.close && candle.volume == row.volume)
                 }
                 try await client.execute(uri: "/api/v1/candles/latest?symbol=GOOG&interval=1d", method: .get) { response in
                     #expect(response.status == .ok)
@@ -90,17 +95,21 @@ struct CollectorServiceTests {
         let now = Date.now
         let minute = { (offset: Int) in Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 60).rounded(.down) * 60 + Double(offset * 60)) }
         let hole = minute(-100)...minute(-96)
-        let configuration = CollectorConfiguration(provider: HoleyProvider(hole: hole), exchange: "synthetic", symbols: [Self.btc], interval: .oneMinute, backfillWindow: 3 * 3_600, subscribers: [])
+        let configuration = CollectorConfiguration(
+            provider: HoleyProvider(hole: hole), exchange: "synthetic", symbols: [Self.btc], interval: .oneMinute, backfillWindow: 3 * 3_600,
+            subscribers: [])
         try await TestDatabase.withMigratedDatabase { url, postgres in
             do {
                 let store = PostgresCandleStore(client: postgres, logger: TestDatabase.logger)
                 // Before the outage the collector had stored three hours up to 150 minutes ago.
-                let before = try await SyntheticProvider(seed: 11).candles(symbol: Self.btc, interval: .oneMinute, from: minute(-330), to: minute(-150))
+                let before = try await SyntheticProvider(seed: 11).candles(
+                    symbol: Self.btc, interval: .oneMinute, from: minute(-330), to: minute(-150))
                 try await store.upsert(before)
                 // ...and some of those rows were lost (a restore from an older backup, say).
                 try await postgres.query("DELETE FROM candles WHERE open_time >= \(minute(-250)) AND open_time < \(minute(-240))")
 
-                let app = try buildMarketDataApplication(configuration: TestConfiguration.service(.marketdata, database: url), collector: configuration)
+                let app = try buildMarketDataApplication(
+                    configuration: TestConfiguration.service(.marketdata, database: url), collector: configuration)
                 try await app.test(.router) { client in
                     try await Self.waitFor("the backfill") { try await Self.providers(client).providers.first?.status == "finished" }
                     let providers = try await Self.providers(client)
@@ -114,8 +123,10 @@ struct CollectorServiceTests {
                 // The backfill runs up to the moment it starts, which may be a minute boundary after `now`.
                 let newest = try #require(stored.last?.openTime)
                 #expect(newest >= minute(-2))
-                let expected = try await SyntheticProvider(seed: 11).candles(symbol: Self.btc, interval: .oneMinute, from: minute(-330), to: newest.addingTimeInterval(60))
-                    .filter { !hole.contains($0.openTime) }
+                let expected = try await SyntheticProvider(seed: 11).candles(
+                    symbol: Self.btc, interval: .oneMinute, from: minute(-330), to: newest.addingTimeInterval(60)
+                )
+                .filter { !hole.contains($0.openTime) }
                 #expect(stored == expected)
             }
         }
@@ -134,7 +145,9 @@ struct CollectorServiceTests {
 
     @Test("a subscriber that was down receives everything once it is back, nothing twice; a dead one blocks nobody")
     func subscriberDownThenBack() async throws {
-        let candles = try await SyntheticProvider(seed: 9).candles(symbol: Self.btc, interval: .oneMinute, from: Date(timeIntervalSince1970: 1_709_251_200), to: Date(timeIntervalSince1970: 1_709_251_200 + 300 * 60))
+        let candles = try await SyntheticProvider(seed: 9).candles(
+            symbol: Self.btc, interval: .oneMinute, from: Date(timeIntervalSince1970: 1_709_251_200),
+            to: Date(timeIntervalSince1970: 1_709_251_200 + 300 * 60))
         let subscriber = Subscriber()
         let router = Router()
         router.post("internal/v1/candles") { request, context -> HTTPResponse.Status in
@@ -171,7 +184,11 @@ struct CollectorServiceTests {
 
                     // The catch-up endpoint serves what follows a given candle.
                     let auth: HTTPFields = [.authorization: "Bearer \(TestConfiguration.tokens[0])"]
-                    try await client.execute(uri: "/internal/v1/candles/since?symbol=BTCUSDT&interval=1m&exchange=synthetic&after=\(candles[289].openTime.epochMilliseconds)", method: .get, headers: auth) { response in
+                    try await client.execute(
+                        uri:
+                            "/internal/v1/candles/since?symbol=BTCUSDT&interval=1m&exchange=synthetic&after=\(candles[289].openTime.epochMilliseconds)",
+                        method: .get, headers: auth
+                    ) { response in
                         struct List: Decodable { var candles: [Candle] }
                         let list = try JSONCoding.decoder.decode(List.self, from: response.body)
                         #expect(list.candles == Array(candles[290...]))
@@ -183,7 +200,9 @@ struct CollectorServiceTests {
 
     @Test("bad query parameters get a 400 that says what is allowed")
     func badParameters() async throws {
-        let collector = CollectorConfiguration(provider: ReplayProvider(series: [Self.btc: []], speed: .asFastAsPossible), exchange: "replay", symbols: [Self.btc], interval: .oneMinute, subscribers: [])
+        let collector = CollectorConfiguration(
+            provider: ReplayProvider(series: [Self.btc: []], speed: .asFastAsPossible), exchange: "replay", symbols: [Self.btc], interval: .oneMinute,
+            subscribers: [])
         try await TestDatabase.withFreshDatabase { url in
             let app = try buildMarketDataApplication(configuration: TestConfiguration.service(.marketdata, database: url), collector: collector)
             try await app.test(.router) { client in

@@ -54,13 +54,16 @@ struct FakeExchangeFixture: Sendable {
     func coinbase(access: ExchangeAccess? = nil) -> CoinbaseMarketDataProvider {
         CoinbaseMarketDataProvider(
             client: CoinbaseCandlesClient(baseURL: baseURL, httpClient: .shared, access: access ?? coinbaseAccess()),
-            closeMargin: .zero, recheck: .milliseconds(10), retryBackoff: ReconnectBackoff(initial: .milliseconds(10), maximum: .milliseconds(50)), now: now
+            closeMargin: .zero, recheck: .milliseconds(10), retryBackoff: ReconnectBackoff(initial: .milliseconds(10), maximum: .milliseconds(50)),
+            now: now
         )
     }
 
     /// The fake's own klines for `[from, to)` as candles: what every Binance candle must equal.
     func binanceSeries(from: Date, to: Date) async throws -> [Candle] {
-        try await restClient().klines(symbol: "BTCUSDT", interval: .oneMinute, from: from, to: to).map { $0.candle(symbol: Self.btc, interval: .oneMinute) }
+        try await restClient().klines(symbol: "BTCUSDT", interval: .oneMinute, from: from, to: to).map {
+            $0.candle(symbol: Self.btc, interval: .oneMinute)
+        }
     }
 }
 

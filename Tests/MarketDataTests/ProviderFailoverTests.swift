@@ -80,37 +80,54 @@ struct ProviderFailoverTests {
         }
     }
 
-    @Test("Binance fails → its breaker opens → Coinbase candles are stored under coinbase → Binance recovers → the collector goes back and backfills what it missed")
+    @Test(
+        "Binance fails → its breaker opens → Coinbase candles are stored under coinbase → Binance recovers → the collector goes back and backfills what it missed"
+    )
     func failoverAndBack() async throws {
         try await FakeExchangeFixture.run { fake in
             let binance = fake.binanceAccess(failureThreshold: 2, openDuration: 0.3)
             let coinbase = fake.coinbaseAccess()
             let first = fake.minute(0)
             try await TestDatabase.withFreshDatabase { url in
-                let app = try buildMarketDataApplication(configuration: TestConfiguration.service(.marketdata, database: url), collector: Self.collector(fake, binance: binance, coinbase: coinbase))
+                let app = try buildMarketDataApplication(
+                    configuration: TestConfiguration.service(.marketdata, database: url),
+                    collector: Self.collector(fake, binance: binance, coinbase: coinbase))
                 try await app.test(.router) { client in
                     try await Self.failBinance(fake, client)
                     #expect(await binance.breaker.snapshot().consecutiveFailures >= 2)
 
                     // Two bars close during the outage: the backup brings them, marked as Coinbase's.
                     await fake.exchange.advanceMarket(by: 120)
-                    try await waitUntil("the backup's candles") { try await Self.candles(client, exchange: "coinbase").map(\.openTime) == [first.addingTimeInterval(60), first.addingTimeInterval(120)] }
+                    try await waitUntil("the backup's candles") {
+                        try await Self.candles(client, exchange: "coinbase").map(\.openTime) == [
+                            first.addingTimeInterval(60), first.addingTimeInterval(120),
+                        ]
+                    }
 
                     await fake.exchange.restoreMarketData(.binance)
                     try await waitUntil("the switch back") {
                         let providers = try await Self.providers(client)
-                        return providers["binance"]?.active == true && providers["binance"]?.circuit == "closed" && providers["coinbase"]?.status == "standby"
+                        return providers["binance"]?.active == true && providers["binance"]?.circuit == "closed"
+                            && providers["coinbase"]?.status == "standby"
                     }
-                    try await waitUntil("Binance's own bars for the outage") { try await Self.candles(client, exchange: "binance").last?.openTime == first.addingTimeInterval(120) }
+                    try await waitUntil("Binance's own bars for the outage") {
+                        try await Self.candles(client, exchange: "binance").last?.openTime == first.addingTimeInterval(120)
+                    }
                     #expect(await fake.exchange.waitForStreamConnections(1))
                     await fake.exchange.advanceMarket(by: 60)
-                    try await waitUntil("the next streamed bar") { try await Self.candles(client, exchange: "binance").last?.openTime == first.addingTimeInterval(180) }
+                    try await waitUntil("the next streamed bar") {
+                        try await Self.candles(client, exchange: "binance").last?.openTime == first.addingTimeInterval(180)
+                    }
 
                     // Binance's series is whole and Binance's own; Coinbase's holds exactly the outage.
-                    let expected = try await fake.binanceSeries(from: FakeExchangeFixture.marketStart.addingTimeInterval(-30 * 60), to: first.addingTimeInterval(240))
+                    let expected = try await fake.binanceSeries(
+                        from: FakeExchangeFixture.marketStart.addingTimeInterval(-30 * 60), to: first.addingTimeInterval(240))
                     #expect(try await Self.candles(client, exchange: "binance") == expected)
                     let backupCandles = try await Self.candles(client, exchange: "coinbase")
-                    #expect(backupCandles == (try await fake.coinbase().candles(symbol: Self.btc, interval: .oneMinute, from: first.addingTimeInterval(60), to: first.addingTimeInterval(180))))
+                    #expect(
+                        backupCandles
+                            == (try await fake.coinbase().candles(
+                                symbol: Self.btc, interval: .oneMinute, from: first.addingTimeInterval(60), to: first.addingTimeInterval(180))))
                     #expect(backupCandles.allSatisfy { $0.exchange == "coinbase" })
                     let providers = try await Self.providers(client)
                     #expect(providers.providers.map(\.role) == ["primary", "backup"])
@@ -128,7 +145,9 @@ struct ProviderFailoverTests {
             let coinbase = fake.coinbaseAccess()
             let first = fake.minute(0)
             try await TestDatabase.withFreshDatabase { url in
-                let app = try buildMarketDataApplication(configuration: TestConfiguration.service(.marketdata, database: url), collector: Self.collector(fake, binance: binance, coinbase: coinbase))
+                let app = try buildMarketDataApplication(
+                    configuration: TestConfiguration.service(.marketdata, database: url),
+                    collector: Self.collector(fake, binance: binance, coinbase: coinbase))
                 try await app.test(.router) { client in
                     try await Self.failBinance(fake, client)
                     let providers = try await Self.providers(client)
@@ -143,7 +162,9 @@ struct ProviderFailoverTests {
                     }
 
                     await fake.exchange.advanceMarket(by: 60)
-                    try await waitUntil("the backup's candle") { try await Self.candles(client, exchange: "coinbase").last?.openTime == first.addingTimeInterval(60) }
+                    try await waitUntil("the backup's candle") {
+                        try await Self.candles(client, exchange: "coinbase").last?.openTime == first.addingTimeInterval(60)
+                    }
                     await fake.exchange.restoreMarketData(.binance)
                     let auth: HTTPFields = [.authorization: "Bearer \(TestConfiguration.tokens[0])"]
                     try await client.execute(uri: "/internal/v1/circuit-breakers/reset", method: .post, headers: auth) { response in
@@ -152,7 +173,9 @@ struct ProviderFailoverTests {
                         #expect(resets.map(\.name) == [binance.breaker.name, coinbase.breaker.name])
                         #expect(resets.first.map { [$0.before, $0.after] } == ["open", "closed"])
                     }
-                    try await waitUntil("the switch back") { try await Self.candles(client, exchange: "binance").last?.openTime == first.addingTimeInterval(60) }
+                    try await waitUntil("the switch back") {
+                        try await Self.candles(client, exchange: "binance").last?.openTime == first.addingTimeInterval(60)
+                    }
                     #expect(try await Self.providers(client)["binance"]?.active == true)
                     try await waitUntil("the failover metric back at 0") {
                         try await Self.metrics(client).contains("keelson_market_data_failover{symbol=\"BTCUSDT\"} 0")

@@ -14,10 +14,12 @@ struct ProviderTests {
         let provider = SyntheticProvider(seed: 7)
         let whole = try await provider.candles(symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(3 * 86_400))
         #expect(whole.count == 3 * 1_440)
-        let again = try await SyntheticProvider(seed: 7).candles(symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(3 * 86_400))
+        let again = try await SyntheticProvider(seed: 7).candles(
+            symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(3 * 86_400))
         #expect(whole == again)
         // A slice asked for on its own equals the same slice of the whole.
-        let slice = try await provider.candles(symbol: btc, interval: .oneMinute, from: start.addingTimeInterval(86_400 + 600), to: start.addingTimeInterval(2 * 86_400))
+        let slice = try await provider.candles(
+            symbol: btc, interval: .oneMinute, from: start.addingTimeInterval(86_400 + 600), to: start.addingTimeInterval(2 * 86_400))
         #expect(slice == Array(whole[(1_440 + 10)..<(2 * 1_440)]))
         let other = try await SyntheticProvider(seed: 8).candles(symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(3_600))
         #expect(other != Array(whole.prefix(60)))
@@ -25,7 +27,8 @@ struct ProviderTests {
 
     @Test("bars are consistent, contiguous and realistic: clustered volatility and opening gaps")
     func realistic() async throws {
-        let candles = try await SyntheticProvider(seed: 42).candles(symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(5 * 86_400))
+        let candles = try await SyntheticProvider(seed: 42).candles(
+            symbol: btc, interval: .oneMinute, from: start, to: start.addingTimeInterval(5 * 86_400))
         for (previous, candle) in zip(candles, candles.dropFirst()) {
             #expect(candle.openTime == previous.openTime.addingTimeInterval(60))
         }

@@ -1,13 +1,16 @@
 import Foundation
 import KeelsonDomain
-@testable import KeelsonPersistence
 import Testing
+
+@testable import KeelsonPersistence
 
 @Suite("COPY text rendering")
 struct CopyTextTests {
-    @Test("decimals render in plain notation and read back exactly", arguments: [
-        "0", "1", "-1.5", "100.19", "0.00001", "-0.000123", "123456789.12345678", "1000", "1e3", "22.8143", "99999999999.99999999",
-    ])
+    @Test(
+        "decimals render in plain notation and read back exactly",
+        arguments: [
+            "0", "1", "-1.5", "100.19", "0.00001", "-0.000123", "123456789.12345678", "1000", "1e3", "22.8143", "99999999999.99999999",
+        ])
     func decimals(text: String) throws {
         let value = try #require(Decimal(string: text))
         let rendered = CopyText.decimal(value)
@@ -19,7 +22,8 @@ struct CopyTextTests {
     func randomPrices() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<10_000 {
-            let value = Decimal(string: String(format: "%.\(Int.random(in: 0...8, using: &generator))f", Double.random(in: -1e6...1e6, using: &generator)))!
+            let value = Decimal(
+                string: String(format: "%.\(Int.random(in: 0...8, using: &generator))f", Double.random(in: -1e6...1e6, using: &generator)))!
             #expect(CopyText.decimal(value) == value.description)
         }
     }
@@ -33,8 +37,9 @@ struct CopyTextTests {
         var generator = SystemRandomNumberGenerator()
         for milliseconds in samples + (0..<2_000).map({ _ in Int64.random(in: -3_000_000_000_000...4_000_000_000_000, using: &generator) }) {
             let (seconds, millisecond) = milliseconds.floorDivided(by: 1000)
-            let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(format) // 2024-03-01T00:00:00Z
-            let expected = whole.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "") + String(format: ".%03d+00", millisecond)
+            let whole = Date(timeIntervalSince1970: Double(seconds)).formatted(format)  // 2024-03-01T00:00:00Z
+            let expected =
+                whole.replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: "") + String(format: ".%03d+00", millisecond)
             #expect(CopyText.utcTimestamp(epochMilliseconds: milliseconds) == expected, "\(milliseconds)")
         }
     }

@@ -123,7 +123,12 @@ struct MigrationRunnerTests {
 
     @Test("a failing migration rolls back completely")
     func failingMigrationRollsBack() async throws {
-        let broken = MigrationCatalog.all + [Migration(version: MigrationCatalog.latestVersion + 1, name: "broken", up: "CREATE TABLE extra (id int); SELECT no_such_function()", down: "DROP TABLE extra")]
+        let broken =
+            MigrationCatalog.all + [
+                Migration(
+                    version: MigrationCatalog.latestVersion + 1, name: "broken", up: "CREATE TABLE extra (id int); SELECT no_such_function()",
+                    down: "DROP TABLE extra")
+            ]
         try await TestDatabase.withFreshDatabase { url in
             try await TestDatabase.withClient(url) { client in
                 let runner = MigrationRunner(client: client, migrations: broken, logger: logger)

@@ -1,5 +1,6 @@
-@testable import KeelsonPersistence
 import Testing
+
+@testable import KeelsonPersistence
 
 @Suite struct SQLScriptTests {
     @Test func splitsOnSemicolonsOutsideQuotesAndComments() {

@@ -5,7 +5,10 @@ import Testing
 @Suite struct RetryPolicyTests {
     @Test func ceilingDoublesUpToTheCap() {
         let policy = RetryPolicy(maxAttempts: 6, baseDelay: .milliseconds(100), maxDelay: .milliseconds(500))
-        #expect((1...5).map { policy.ceiling(forRetry: $0) } == [.milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500)])
+        #expect(
+            (1...5).map { policy.ceiling(forRetry: $0) } == [
+                .milliseconds(100), .milliseconds(200), .milliseconds(400), .milliseconds(500), .milliseconds(500),
+            ])
     }
 
     @Test func jitterStaysWithinTheCeiling() {

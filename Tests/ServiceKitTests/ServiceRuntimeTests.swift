@@ -32,7 +32,8 @@ struct ServiceRuntimeTests {
                     #expect(body.error == "unauthorized")
                     #expect(body.detail.contains("Bearer"))
                 }
-                try await client.execute(uri: "/internal/v1/info", method: .get, headers: [.authorization: "Bearer wrong-token-0123456789abcdef"]) { response in
+                try await client.execute(uri: "/internal/v1/info", method: .get, headers: [.authorization: "Bearer wrong-token-0123456789abcdef"]) {
+                    response in
                     #expect(response.status == .unauthorized)
                     let body = try JSONDecoder().decode(APIError.Body.self, from: response.body)
                     #expect(body.error == "unauthorized")
@@ -67,12 +68,14 @@ struct ServiceRuntimeTests {
                     let decoded = try JSONDecoder().decode(APIError.Body.self, from: response.body)
                     #expect(decoded.error == "bad_request")
                 }
-                try await client.execute(uri: "/internal/v1/echo", method: .post, headers: auth, body: ByteBuffer(string: #"{"value":"seven"}"#)) { response in
+                try await client.execute(uri: "/internal/v1/echo", method: .post, headers: auth, body: ByteBuffer(string: #"{"value":"seven"}"#)) {
+                    response in
                     #expect(response.status == .badRequest)
                     let decoded = try JSONDecoder().decode(APIError.Body.self, from: response.body)
                     #expect(decoded.detail.contains("value"))
                 }
-                try await client.execute(uri: "/internal/v1/echo", method: .post, headers: auth, body: ByteBuffer(string: #"{"value":7}"#)) { response in
+                try await client.execute(uri: "/internal/v1/echo", method: .post, headers: auth, body: ByteBuffer(string: #"{"value":7}"#)) {
+                    response in
                     #expect(response.status == .ok)
                     let decoded = try JSONDecoder().decode(EchoBody.self, from: response.body)
                     #expect(decoded == EchoBody(value: 7))
@@ -92,12 +95,15 @@ struct ServiceRuntimeTests {
                     #expect(response.status == .ok)
                     #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
                     let text = String(buffer: response.body)
-                    #expect(PrometheusTextFormat.problems(in: text).isEmpty, Comment(rawValue: String(describing: PrometheusTextFormat.problems(in: text))))
+                    #expect(
+                        PrometheusTextFormat.problems(in: text).isEmpty,
+                        Comment(rawValue: String(describing: PrometheusTextFormat.problems(in: text))))
                     #expect(text.contains(#"http_requests_total{service="signals",route="/health",method="GET",status="200"} 3"#))
                     #expect(text.contains(#"route="NotFound",method="GET",status="404""#))
-                    #expect(PrometheusTextFormat.metricNames(in: text).isSuperset(of: [
-                        "http_requests_total", "http_request_duration_seconds_bucket", "process_resident_memory_bytes", "keelson_build_info",
-                    ]))
+                    #expect(
+                        PrometheusTextFormat.metricNames(in: text).isSuperset(of: [
+                            "http_requests_total", "http_request_duration_seconds_bucket", "process_resident_memory_bytes", "keelson_build_info",
+                        ]))
                 }
             }
         }

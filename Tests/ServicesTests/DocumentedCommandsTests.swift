@@ -11,7 +11,8 @@ struct DocumentedCommandsTests {
 
     /// (file, command line) for every inline `keelson …` span and every code-block line starting with keelson.
     static func documentedCommands() throws -> [(file: String, line: String)] {
-        let docs = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
+        let docs =
+            try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
             .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 } + ["README.md"]
         var found: [(String, String)] = []
         for file in docs {

@@ -30,13 +30,16 @@ struct ExecutableTests {
             #expect(result.exitCode == 2)
             let lines = result.stderr.split(separator: "\n")
             #expect(lines.count == 1, Comment(rawValue: String(describing: result.stderr)))
-            #expect(lines.first?.hasPrefix("\(service.executableName): configuration error: \(expected)") == true, Comment(rawValue: String(describing: result.stderr)))
+            #expect(
+                lines.first?.hasPrefix("\(service.executableName): configuration error: \(expected)") == true,
+                Comment(rawValue: String(describing: result.stderr)))
         }
     }
 
     @Test("a bad flag is refused by the argument parser with a non-zero exit")
     func badFlag() async throws {
-        let result = try await ChildProcess.run("keelson-gateway", ["--port", "abc"], environment: environment(database: try TestDatabase.serverURL(), port: 0))
+        let result = try await ChildProcess.run(
+            "keelson-gateway", ["--port", "abc"], environment: environment(database: try TestDatabase.serverURL(), port: 0))
         #expect(result.exitCode == 2)
         #expect(result.stderr.contains("--port: 'abc' is not a port"))
     }
@@ -48,7 +51,8 @@ struct ExecutableTests {
             let child = try ChildProcess("keelson-engine", environment: environment(database: url, port: port))
             var ready = false
             for _ in 0..<300 where !ready {
-                if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/ready"), timeout: .seconds(2)) {
+                if let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/ready"), timeout: .seconds(2))
+                {
                     ready = response.status == .ok
                     _ = try? await response.body.collect(upTo: 1 << 16)
                 }
@@ -93,7 +97,8 @@ struct ExecutableTests {
             #expect(dry.stdout.contains("would apply 0003 operations"))
             #expect(dry.stdout.contains("schema version: 2"))
 
-            let query = try await ChildProcess.run("keelson", ["db", "query", "SELECT version, name FROM schema_migrations ORDER BY version"], environment: env)
+            let query = try await ChildProcess.run(
+                "keelson", ["db", "query", "SELECT version, name FROM schema_migrations ORDER BY version"], environment: env)
             #expect(query.exitCode == 0)
             #expect(query.stdout.contains("1        market_data"))
             #expect(query.stdout.contains("(2 rows)"))
@@ -111,7 +116,8 @@ struct ExecutableTests {
 
     @Test("the CLI says clearly when the database is unreachable")
     func unreachableDatabase() async throws {
-        let result = try await ChildProcess.run("keelson", ["db", "verify"], environment: ["DATABASE_URL": TestConfiguration.unreachableDatabase().connectionString])
+        let result = try await ChildProcess.run(
+            "keelson", ["db", "verify"], environment: ["DATABASE_URL": TestConfiguration.unreachableDatabase().connectionString])
         #expect(result.exitCode == 1)
         #expect(result.stdout.contains("✘ connect: cannot reach the database"))
         #expect(result.stderr.split(separator: "\n").count == 1)

@@ -8,20 +8,27 @@ struct IndicatorsCommandTests {
 
     static func table(_ path: String) throws -> (header: [String], rows: [[String]]) {
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
-        return (lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init),
-                lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) })
+        return (
+            lines[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init),
+            lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        )
     }
 
     @Test("on GOOG.csv the default set reproduces TA-Lib's reference, warm-up cells included")
     func matchesTALib() async throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("indicators-\(UUID().uuidString).csv").path
-        let result = try await ChildProcess.run("keelson", ["indicators", "--data", Self.dataDirectory.appendingPathComponent("GOOG.csv").path, "--out", out])
+        let result = try await ChildProcess.run(
+            "keelson", ["indicators", "--data", Self.dataDirectory.appendingPathComponent("GOOG.csv").path, "--out", out])
         #expect(result.exitCode == 0, Comment(rawValue: result.stderr))
         #expect(result.stdout.contains("wrote 2148 rows"))
 
         let ours = try Self.table(out)
         let reference = try Self.table(Self.dataDirectory.appendingPathComponent("goog_talib_indicators.csv").path)
-        #expect(ours.header == ["time", "sma_10", "ema_10", "rsi_14", "macd_12_26_9", "macd_signal_12_26_9", "macd_hist_12_26_9", "atr_14", "bb_upper_20_2", "bb_middle_20_2", "bb_lower_20_2"])
+        #expect(
+            ours.header == [
+                "time", "sma_10", "ema_10", "rsi_14", "macd_12_26_9", "macd_signal_12_26_9", "macd_hist_12_26_9", "atr_14", "bb_upper_20_2",
+                "bb_middle_20_2", "bb_lower_20_2",
+            ])
         #expect(ours.rows.count == reference.rows.count)
         // Reference columns 5... line up with ours 1... in the same order.
         for (index, (mine, theirs)) in zip(ours.rows, reference.rows).enumerated() {
@@ -38,14 +45,17 @@ struct IndicatorsCommandTests {
         }
     }
 
-    @Test("bad input: one line naming the problem, non-zero exit", arguments: [
-        (["--set", "sma:0"], "'sma:0': "),
-        (["--set", "wma:10"], "unknown indicator 'wma'"),
-        (["--set", "macd:12:26"], "'macd:12:26' needs 3 numbers"),
-    ])
+    @Test(
+        "bad input: one line naming the problem, non-zero exit",
+        arguments: [
+            (["--set", "sma:0"], "'sma:0': "),
+            (["--set", "wma:10"], "unknown indicator 'wma'"),
+            (["--set", "macd:12:26"], "'macd:12:26' needs 3 numbers"),
+        ])
     func badSet(arguments: [String], expected: String) async throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("indicators-\(UUID().uuidString).csv").path
-        let result = try await ChildProcess.run("keelson", ["indicators", "--data", Self.dataDirectory.appendingPathComponent("GOOG.csv").path, "--out", out] + arguments)
+        let result = try await ChildProcess.run(
+            "keelson", ["indicators", "--data", Self.dataDirectory.appendingPathComponent("GOOG.csv").path, "--out", out] + arguments)
         #expect(result.exitCode == 2)
         #expect(result.stderr.hasPrefix("keelson: \(expected)"), Comment(rawValue: result.stderr))
         #expect(!FileManager.default.fileExists(atPath: out))
@@ -54,6 +64,8 @@ struct IndicatorsCommandTests {
     @Test func missingFile() async throws {
         let result = try await ChildProcess.run("keelson", ["indicators", "--data", "/no/such.csv", "--out", "/tmp/x.csv"])
         #expect(result.exitCode == 2)
-        #expect(result.stderr == "keelson: /no/such.csv: cannot be read: The file “such.csv” couldn’t be opened because there is no such file.\n" || result.stderr.hasPrefix("keelson: /no/such.csv: cannot be read"))
+        #expect(
+            result.stderr == "keelson: /no/such.csv: cannot be read: The file “such.csv” couldn’t be opened because there is no such file.\n"
+                || result.stderr.hasPrefix("keelson: /no/such.csv: cannot be read"))
     }
 }

@@ -62,25 +62,30 @@ struct ServiceEndpointsTests {
 
     @Test func gateway() async throws {
         try await TestDatabase.withFreshDatabase { url in
-            try await Self.checkEndpoints(of: buildGatewayApplication(configuration: TestConfiguration.service(.gateway, database: url), settings: GatewaySettings()), service: .gateway)
+            try await Self.checkEndpoints(
+                of: buildGatewayApplication(configuration: TestConfiguration.service(.gateway, database: url), settings: GatewaySettings()),
+                service: .gateway)
         }
     }
 
     @Test func engine() async throws {
         try await TestDatabase.withFreshDatabase { url in
-            try await Self.checkEndpoints(of: buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url)), service: .engine)
+            try await Self.checkEndpoints(
+                of: buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url)), service: .engine)
         }
     }
 
     @Test func marketdata() async throws {
         try await TestDatabase.withFreshDatabase { url in
-            try await Self.checkEndpoints(of: buildMarketDataApplication(configuration: TestConfiguration.service(.marketdata, database: url)), service: .marketdata)
+            try await Self.checkEndpoints(
+                of: buildMarketDataApplication(configuration: TestConfiguration.service(.marketdata, database: url)), service: .marketdata)
         }
     }
 
     @Test func signals() async throws {
         try await TestDatabase.withFreshDatabase { url in
-            try await Self.checkEndpoints(of: buildSignalsApplication(configuration: TestConfiguration.service(.signals, database: url)), service: .signals)
+            try await Self.checkEndpoints(
+                of: buildSignalsApplication(configuration: TestConfiguration.service(.signals, database: url)), service: .signals)
         }
     }
 

@@ -47,7 +47,8 @@ struct SignalServiceTests {
             let batch = Array(candles[start..<min(start + batchSize, candles.count)])
             try await store.upsert(batch)
             let body = try JSONCoding.encoder.encode(["candles": batch])
-            let result = try await client.execute(uri: "/internal/v1/candles", method: .post, headers: auth, body: ByteBuffer(data: body)) { response in
+            let result = try await client.execute(uri: "/internal/v1/candles", method: .post, headers: auth, body: ByteBuffer(data: body)) {
+                response in
                 #expect(response.status == .ok, Comment(rawValue: String(buffer: response.body)))
                 return try JSONCoding.decoder.decode(BatchResult.self, from: response.body)
             }
@@ -157,7 +158,9 @@ struct SignalServiceTests {
                 try await app.test(.router) { client in
                     try await client.waitUntilReady()
                     let stored = try await TestDatabase.withClient(url) { postgres in
-                        try await Self.push(Array(candles[..<600]), batchSize: 100, store: PostgresCandleStore(client: postgres, logger: TestDatabase.logger), client: client)
+                        try await Self.push(
+                            Array(candles[..<600]), batchSize: 100, store: PostgresCandleStore(client: postgres, logger: TestDatabase.logger),
+                            client: client)
                     }
                     #expect(!stored.isEmpty)
                     // A POST retried after a slow answer sends its ids twice, which the engine deduplicates: every id must arrive.
@@ -210,39 +213,60 @@ struct SignalServiceTests {
                     #expect(text.contains(#""signals_stored":"#))
                     #expect(text.contains(#""enabled":false"#))
                 }
-                let bad = #"{"candles":[{"exchange":"replay","symbol":"GOOG","interval":"1d","open_time":"2020-01-01T00:00:00Z","open":"10","high":"5","low":"4","close":"4.5","volume":"1"}]}"#
+                let bad =
+                    #"{"candles":[{"exchange":"replay","symbol":"GOOG","interval":"1d","open_time":"2020-01-01T00:00:00Z","open":"10","high":"5","low":"4","close":"4.5","volume":"1"}]}"#
                 try await client.execute(uri: "/internal/v1/candles", method: .post, headers: Self.auth, body: ByteBuffer(string: bad)) { response in
                     #expect(response.status == .badRequest)
                     let body = try JSONDecoder().decode(APIError.Body.self, from: response.body)
                     #expect(body.detail.contains("low ≤ open, close ≤ high"))
                 }
-                let wrongInterval = #"{"candles":[{"exchange":"replay","symbol":"GOOG","interval":"7m","open_time":"2020-01-01T00:00:00Z","open":"1","high":"1","low":"1","close":"1","volume":"1"}]}"#
-                try await client.execute(uri: "/internal/v1/candles", method: .post, headers: Self.auth, body: ByteBuffer(string: wrongInterval)) { response in
+                let wrongInterval =
+                    #"{"candles":[{"exchange":"replay","symbol":"GOOG","interval":"7m","open_time":"2020-01-01T00:00:00Z","open":"1","high":"1","low":"1","close":"1","volume":"1"}]}"#
+                try await client.execute(uri: "/internal/v1/candles", method: .post, headers: Self.auth, body: ByteBuffer(string: wrongInterval)) {
+                    response in
                     #expect(response.status == .badRequest)
                 }
             }
         }
     }
 
-    @Test("an invalid strategies file is refused with the offending key named", arguments: [
-        (#"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["BTCUSDT"],"interval":"1m","parameters":{"fast":1}}]}"#,
-         "test.json: strategies[0].parameters: sma_crossover parameter fast=1 is out of bounds"),
-        (#"{"strategies":[{"id":"a","strategy":"moon","symbols":["BTCUSDT"],"interval":"1m"}]}"#,
-         "test.json: strategies[0].strategy: unknown strategy 'moon'; available: sma_crossover"),
-        (#"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["BTCUSDT"],"interval":"1m","colour":"red"}]}"#,
-         "test.json: strategies[0].colour: unknown key"),
-        (#"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["btc"],"interval":"1m"}]}"#,
-         "test.json: strategies[0].symbols[0]: symbol 'btc' is not valid"),
-        (#"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["BTCUSDT"],"interval":"2m"}]}"#,
-         "test.json: strategies[0].interval: interval '2m' is not valid"),
-        (#"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["BTCUSDT"]}]}"#,
-         "test.json: strategies[0].interval: missing"),
-        (#"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["BTCUSDT"],"interval":"1m","parameters":{"fast":true}}]}"#,
-         "test.json: strategies[0].parameters.fast: has the wrong type; expected a number"),
-        (#"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["X"],"interval":"1m"},{"id":"a","strategy":"sma_crossover","symbols":["Y"],"interval":"1m"}]}"#,
-         "test.json: strategies[1].id: 'a' is used twice"),
-        ("not json", "test.json: (file) is not valid JSON"),
-    ])
+    @Test(
+        "an invalid strategies file is refused with the offending key named",
+        arguments: [
+            (
+                #"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["BTCUSDT"],"interval":"1m","parameters":{"fast":1}}]}"#,
+                "test.json: strategies[0].parameters: sma_crossover parameter fast=1 is out of bounds"
+            ),
+            (
+                #"{"strategies":[{"id":"a","strategy":"moon","symbols":["BTCUSDT"],"interval":"1m"}]}"#,
+                "test.json: strategies[0].strategy: unknown strategy 'moon'; available: sma_crossover"
+            ),
+            (
+                #"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["BTCUSDT"],"interval":"1m","colour":"red"}]}"#,
+                "test.json: strategies[0].colour: unknown key"
+            ),
+            (
+                #"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["btc"],"interval":"1m"}]}"#,
+                "test.json: strategies[0].symbols[0]: symbol 'btc' is not valid"
+            ),
+            (
+                #"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["BTCUSDT"],"interval":"2m"}]}"#,
+                "test.json: strategies[0].interval: interval '2m' is not valid"
+            ),
+            (
+                #"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["BTCUSDT"]}]}"#,
+                "test.json: strategies[0].interval: missing"
+            ),
+            (
+                #"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["BTCUSDT"],"interval":"1m","parameters":{"fast":true}}]}"#,
+                "test.json: strategies[0].parameters.fast: has the wrong type; expected a number"
+            ),
+            (
+                #"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["X"],"interval":"1m"},{"id":"a","strategy":"sma_crossover","symbols":["Y"],"interval":"1m"}]}"#,
+                "test.json: strategies[1].id: 'a' is used twice"
+            ),
+            ("not json", "test.json: (file) is not valid JSON"),
+        ])
     func invalidConfiguration(json: String, expected: String) {
         #expect { try StrategiesFile.parse(Data(json.utf8), source: "test.json") } throws: { error in
             let text = (error as? ConfigurationError)?.description ?? "\(error)"

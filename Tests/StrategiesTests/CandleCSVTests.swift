@@ -1,7 +1,8 @@
 import Foundation
-@testable import KeelsonDomain
 import KeelsonTestSupport
 import Testing
+
+@testable import KeelsonDomain
 
 @Suite("OHLCV files")
 struct CandleCSVTests {
@@ -16,7 +17,8 @@ struct CandleCSVTests {
     }
 
     @Test func readsEpochMillisecondsAndDateTimes() throws {
-        let rows = try CandleCSV.parse("time,open,high,low,close,volume\n1700000000000,1,2,0.5,1.5,10\n2023-11-14T22:14:20Z,1,2,0.5,1.5,0\n", source: "t.csv")
+        let rows = try CandleCSV.parse(
+            "time,open,high,low,close,volume\n1700000000000,1,2,0.5,1.5,10\n2023-11-14T22:14:20Z,1,2,0.5,1.5,0\n", source: "t.csv")
         #expect(rows.count == 2)
         #expect(rows[0].time == Date(timeIntervalSince1970: 1_700_000_000))
         #expect(rows[1].timeText == "2023-11-14T22:14:20Z")
@@ -45,7 +47,6 @@ struct CandleCSVTests {
     }
 }
 
-
 @Suite("OHLCV files read a chunk at a time")
 struct CandleCSVReaderTests {
     @Test("any block size and chunk size give the rows of the whole file")
@@ -68,8 +69,14 @@ struct CandleCSVReaderTests {
 
     @Test("numbers read by arithmetic equal Foundation's reading of the same text")
     func decimalsMatchFoundation() throws {
-        let cells = ["100", "0.5", "104.06", "12.50", "0.00000001", "-3.25", "+7", "000123.4500", "22351900", "999999999999999999", "1e3", "12345678901234567890.5", "0"]
-        let text = "time,open,high,low,close,volume\n" + cells.enumerated().map { "\(1_700_000_000_000 + $0.offset * 60_000),\($0.element),\($0.element),\($0.element),\($0.element),1" }.joined(separator: "\n")
+        let cells = [
+            "100", "0.5", "104.06", "12.50", "0.00000001", "-3.25", "+7", "000123.4500", "22351900", "999999999999999999", "1e3",
+            "12345678901234567890.5", "0",
+        ]
+        let text =
+            "time,open,high,low,close,volume\n"
+            + cells.enumerated().map { "\(1_700_000_000_000 + $0.offset * 60_000),\($0.element),\($0.element),\($0.element),\($0.element),1" }.joined(
+                separator: "\n")
         var reader = try CandleCSV.Reader(bytes: Array(text.utf8), source: "t.csv")
         let rows = try reader.all()
         for (row, cell) in zip(rows, cells) {
@@ -79,10 +86,12 @@ struct CandleCSVReaderTests {
         }
     }
 
-    @Test("times are read as UTC and written back as the file wrote them", arguments: [
-        ("2024-02-29", "2024-02-29T00:00:00Z"), ("2024-01-31T09:30:00Z", "2024-01-31T09:30:00Z"), ("2024-01-31 09:30:00", "2024-01-31T09:30:00Z"),
-        ("2024-01-31T09:30", "2024-01-31T09:30:00Z"), ("1700000000000", "2023-11-14T22:13:20Z"), ("1969-12-31T23:59:00Z", "1969-12-31T23:59:00Z"),
-    ])
+    @Test(
+        "times are read as UTC and written back as the file wrote them",
+        arguments: [
+            ("2024-02-29", "2024-02-29T00:00:00Z"), ("2024-01-31T09:30:00Z", "2024-01-31T09:30:00Z"), ("2024-01-31 09:30:00", "2024-01-31T09:30:00Z"),
+            ("2024-01-31T09:30", "2024-01-31T09:30:00Z"), ("1700000000000", "2023-11-14T22:13:20Z"), ("1969-12-31T23:59:00Z", "1969-12-31T23:59:00Z"),
+        ])
     func timesRoundTrip(text: String, iso: String) throws {
         var reader = try CandleCSV.Reader(bytes: Array("time,open,high,low,close,volume\n\(text),1,1,1,1,1\n".utf8), source: "t.csv")
         let row = try #require(try reader.next(maxRows: 10).first)
@@ -92,7 +101,8 @@ struct CandleCSVReaderTests {
 
     @Test("other ISO-8601 layouts still go through Foundation's parser")
     func otherLayouts() throws {
-        let rows = try CandleCSV.parse("time,open,high,low,close,volume\n2024-01-31T09:30:00.500Z,1,1,1,1,1\n2024-01-31T11:30:00+01:00,1,1,1,1,1\n", source: "t.csv")
+        let rows = try CandleCSV.parse(
+            "time,open,high,low,close,volume\n2024-01-31T09:30:00.500Z,1,1,1,1,1\n2024-01-31T11:30:00+01:00,1,1,1,1,1\n", source: "t.csv")
         #expect(rows[0].time == Date(timeIntervalSince1970: 1_706_693_400.5))
         #expect(rows[1].time == Date(timeIntervalSince1970: 1_706_693_400 + 3_600))
     }

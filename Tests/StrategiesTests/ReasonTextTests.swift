@@ -1,7 +1,8 @@
 import Foundation
 import KeelsonDomain
-@testable import KeelsonStrategies
 import Testing
+
+@testable import KeelsonStrategies
 
 /// A signal's reason shows indicator values exactly as `Double.description` shows them rounded, however they are
 /// written.

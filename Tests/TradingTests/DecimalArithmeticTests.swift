@@ -1,6 +1,7 @@
 import Foundation
-@testable import KeelsonDomain
 import Testing
+
+@testable import KeelsonDomain
 
 /// The integer fast paths of `plus`, `minus`, `times`, `quotient(dividingBy:scale:)`, `rounded(scale:)`, the
 /// comparisons and `doubleValue` against Foundation's own operators: the same value and the same stored bytes, on
@@ -23,7 +24,10 @@ struct DecimalArithmeticTests {
         var tiny = Decimal(string: "0.0000000000001")!, roundedZero = Decimal(), roundedZero2 = Decimal()
         NSDecimalRound(&roundedZero, &tiny, 12, .plain)
         NSDecimalRound(&roundedZero2, &tiny, 2, .plain)
-        var values: [Decimal] = [roundedZero, roundedZero2, 0, 1, -1, 10, 100, Decimal(string: "0.5")!, Decimal(string: "-0.5")!, Decimal(string: "1e-20")!, Decimal(string: "99999999999999999999999999999999999999")!]
+        var values: [Decimal] = [
+            roundedZero, roundedZero2, 0, 1, -1, 10, 100, Decimal(string: "0.5")!, Decimal(string: "-0.5")!, Decimal(string: "1e-20")!,
+            Decimal(string: "99999999999999999999999999999999999999")!,
+        ]
         while values.count < count {
             let digits = Int(random.next() % 19) + 1
             var coefficient = random.next() % 10_000_000_000_000_000_000
@@ -89,7 +93,9 @@ struct DecimalArithmeticTests {
                     var quotient = dividend / divisor
                     var expected = Decimal()
                     NSDecimalRound(&expected, &quotient, scale, mode)
-                    Self.expectIdentical(dividend.quotient(dividingBy: divisor, scale: scale, mode), expected, "\(dividend) / \(divisor) to \(scale) (\(mode.rawValue))")
+                    Self.expectIdentical(
+                        dividend.quotient(dividingBy: divisor, scale: scale, mode), expected,
+                        "\(dividend) / \(divisor) to \(scale) (\(mode.rawValue))")
                 }
             }
         }
@@ -103,7 +109,8 @@ struct DecimalArithmeticTests {
         let big = Decimal(string: "99999999999999999999999999999999999999")!
         Self.expectIdentical(big.plus(1), big + 1, "38 nines + 1")
         Self.expectIdentical(big.times(big), big * big, "38 nines squared")
-        Self.expectIdentical(Decimal(string: "1e100")!.plus(Decimal(string: "1e-100")!), Decimal(string: "1e100")! + Decimal(string: "1e-100")!, "far exponents")
+        Self.expectIdentical(
+            Decimal(string: "1e100")!.plus(Decimal(string: "1e-100")!), Decimal(string: "1e100")! + Decimal(string: "1e-100")!, "far exponents")
         #expect(Decimal.nan.plus(1).isNaN)
         #expect(Decimal.nan.isBelow(1) == (Decimal.nan < 1))
         #expect(Decimal(1).times(Decimal.nan).isNaN)

@@ -40,7 +40,9 @@ struct ExecutionModelTests {
 
     /// Participation 1 %, 9 %, 25 % → √ 0.1, 0.3, 0.5 → 16, 26, 36 bps at a reference of 100.
     @Test func slippageGrowsWithParticipation() throws {
-        let expected: [(Decimal, Decimal, Decimal)] = [(10, dec("100.16"), dec("99.84")), (90, dec("100.26"), dec("99.74")), (250, dec("100.36"), dec("99.64"))]
+        let expected: [(Decimal, Decimal, Decimal)] = [
+            (10, dec("100.16"), dec("99.84")), (90, dec("100.26"), dec("99.74")), (250, dec("100.36"), dec("99.64")),
+        ]
         for (quantity, buyPrice, sellPrice) in expected {
             let buy = try #require(model.fill(side: .buy, quantity: quantity, referencePrice: 100, bar: quiet, rules: rules))
             let sell = try #require(model.fill(side: .sell, quantity: quantity, referencePrice: 100, bar: quiet, rules: rules))
@@ -63,22 +65,26 @@ struct ExecutionModelTests {
     /// 25 % of 333 = 83.25 → 83.2 on a 0.1 lot step.
     @Test func theCapIsRoundedDownToTheLotStep() throws {
         let coarse = SymbolRules(tickSize: dec("0.01"), stepSize: dec("0.1"), minQuantity: dec("0.1"), minNotional: 5)
-        let fill = try #require(model.fill(side: .buy, quantity: 100, referencePrice: 100, bar: bar("100", "101", "99", "100", volume: "333"), rules: coarse))
+        let fill = try #require(
+            model.fill(side: .buy, quantity: 100, referencePrice: 100, bar: bar("100", "101", "99", "100", volume: "333"), rules: coarse))
         #expect(fill.quantity == dec("83.2"))
         // Under the cap, the whole order fills.
-        let small = try #require(model.fill(side: .buy, quantity: dec("83.2"), referencePrice: 100, bar: bar("100", "101", "99", "100", volume: "333"), rules: coarse))
+        let small = try #require(
+            model.fill(side: .buy, quantity: dec("83.2"), referencePrice: 100, bar: bar("100", "101", "99", "100", volume: "333"), rules: coarse))
         #expect(small.quantity == dec("83.2"))
     }
 
     /// 25 % of 0.002 rounds to nothing on a 0.001 step; one lot step still fills.
     @Test func aTinyBarStillFillsOneLotStep() throws {
-        let fill = try #require(model.fill(side: .buy, quantity: 5, referencePrice: 100, bar: bar("100", "101", "99", "100", volume: "0.002"), rules: rules))
+        let fill = try #require(
+            model.fill(side: .buy, quantity: 5, referencePrice: 100, bar: bar("100", "101", "99", "100", volume: "0.002"), rules: rules))
         #expect(fill.quantity == dec("0.001"))
     }
 
     /// No volume: the whole order at full participation, 1 + 50 bps on a flat bar → 100.51.
     @Test func aBarWithoutVolumeFillsEverythingAtFullImpact() throws {
-        let fill = try #require(model.fill(side: .buy, quantity: 5, referencePrice: 100, bar: bar("100", "100", "100", "100", volume: "0"), rules: rules))
+        let fill = try #require(
+            model.fill(side: .buy, quantity: 5, referencePrice: 100, bar: bar("100", "100", "100", "100", volume: "0"), rules: rules))
         #expect(fill.quantity == 5)
         #expect(fill.price == dec("100.51"))
     }
@@ -92,7 +98,8 @@ struct ExecutionModelTests {
     }
 
     @Test func aModelWithoutCostsFillsAtTheReference() throws {
-        let free = ExecutionModel(spreadBps: 0, impactBps: 0, volatilityFactor: 0, takerFeeRate: 0, makerFeeRate: 0, latencyMilliseconds: 0, maxParticipation: 1)
+        let free = ExecutionModel(
+            spreadBps: 0, impactBps: 0, volatilityFactor: 0, takerFeeRate: 0, makerFeeRate: 0, latencyMilliseconds: 0, maxParticipation: 1)
         for side in TradeSide.allCases {
             let fill = try #require(free.fill(side: side, quantity: 10, referencePrice: dec("100.05"), bar: quiet, rules: rules))
             #expect(fill.quantity == 10)

@@ -67,7 +67,8 @@ struct PerformanceReportTests {
     /// Tuesday 2024-12-31 and Wednesday 2025-01-01 are in the same ISO week, which starts on Monday 2024-12-30.
     @Test func aWeekAcrossTheNewYear() {
         let weeks = PerformanceReport.periods(
-            trades: [trade("5", exitedAt: utc(2024, 12, 31, 12)), trade("-3", exitedAt: utc(2025, 1, 1, 12))], equity: [], period: .weekly, calendar: .everyDay
+            trades: [trade("5", exitedAt: utc(2024, 12, 31, 12)), trade("-3", exitedAt: utc(2025, 1, 1, 12))], equity: [], period: .weekly,
+            calendar: .everyDay
         )
         #expect(weeks.map(\.periodStart) == [utc(2024, 12, 30)])
         #expect(weeks.first?.pnl == 2)
@@ -76,7 +77,9 @@ struct PerformanceReportTests {
 
     /// A trade with a PnL of exactly 0 counts as a trade but neither a win nor a loss.
     @Test func breakEvenTrades() {
-        let day = PerformanceReport.periods(trades: [trade("0", exitedAt: utc(2024, 1, 1, 1)), trade("10", exitedAt: utc(2024, 1, 1, 2))], equity: [], period: .daily, calendar: .everyDay)
+        let day = PerformanceReport.periods(
+            trades: [trade("0", exitedAt: utc(2024, 1, 1, 1)), trade("10", exitedAt: utc(2024, 1, 1, 2))], equity: [], period: .daily,
+            calendar: .everyDay)
         #expect(day.count == 1)
         #expect(day[0].trades == 2 && day[0].wins == 1 && day[0].winRate == 0.5 && day[0].profitFactor == nil)
     }
@@ -126,7 +129,8 @@ struct PerformanceReportTests {
 
         // One day of [100, 120, 90, 130]: a 25 % drawdown, and no Sharpe ratio from a single day.
         let day = PerformanceReport.periods(
-            trades: [], equity: zip([100, 120, 90, 130] as [Decimal], 0...).map { EquityPoint(time: utc(2024, 1, 1, $1), equity: $0) }, period: .daily, calendar: .everyDay
+            trades: [], equity: zip([100, 120, 90, 130] as [Decimal], 0...).map { EquityPoint(time: utc(2024, 1, 1, $1), equity: $0) },
+            period: .daily, calendar: .everyDay
         )
         #expect(day.count == 1)
         #expect(day.first?.maxDrawdownPercent == 25)

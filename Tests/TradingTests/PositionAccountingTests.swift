@@ -8,7 +8,9 @@ struct PositionAccountingTests {
     let opened = utc(2024, 1, 1, 10)
     let closed = utc(2024, 1, 2, 15)
 
-    func fill(_ orderID: Int64, _ side: TradeSide, _ quantity: String, at price: String, fee: String, time: Date? = nil, cause: OrderCause = .signal) -> FillInput {
+    func fill(_ orderID: Int64, _ side: TradeSide, _ quantity: String, at price: String, fee: String, time: Date? = nil, cause: OrderCause = .signal)
+        -> FillInput
+    {
         FillInput(orderID: orderID, side: side, quantity: dec(quantity), price: dec(price), fee: dec(fee), time: time ?? opened, cause: cause)
     }
 
@@ -119,7 +121,10 @@ struct PositionAccountingTests {
         [("buy", "0.5", "30000", "15"), ("sell", "0.5", "31000", "15.5")],
         [("buy", "1", "100", "0.1"), ("buy", "2", "101", "0.202"), ("sell", "3", "102", "0.306")],
         [("buy", "1", "100", "0.1"), ("buy", "2", "101", "0.202"), ("sell", "1", "102", "0.102"), ("sell", "2", "102", "0.204")],
-        [("buy", "0.08333", "30000.17", "0.0025"), ("buy", "0.04167", "30000.29", "0.00125"), ("sell", "0.1", "29850.01", "0.003"), ("sell", "0.025", "29990.7", "0.0007")],
+        [
+            ("buy", "0.08333", "30000.17", "0.0025"), ("buy", "0.04167", "30000.29", "0.00125"), ("sell", "0.1", "29850.01", "0.003"),
+            ("sell", "0.025", "29990.7", "0.0007"),
+        ],
     ])
     func roundTripCashEqualsTradePnl(fills: [(String, String, String, String)]) throws {
         let initialCash = dec("10000")

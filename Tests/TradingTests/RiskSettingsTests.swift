@@ -86,7 +86,10 @@ struct RiskSettingsTests {
         #expect(field { $0.dailyLossLimitPercent = 0 } == "daily_loss_limit_percent")
         #expect(field { $0.maxDrawdownPercent = dec("100.5") } == "max_drawdown_percent")
         // The first broken field is the one named.
-        #expect(field { $0.atrPeriod = 0; $0.maxOpenPositions = 0 } == "atr_period")
+        #expect(
+            field {
+                $0.atrPeriod = 0; $0.maxOpenPositions = 0
+            } == "atr_period")
     }
 
     @Test func codableUsesSnakeCaseKeys() throws {

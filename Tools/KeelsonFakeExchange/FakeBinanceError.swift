@@ -24,7 +24,9 @@ struct FakeBinanceError: Error, HTTPResponseError, Equatable {
     }
 
     static func illegal(_ name: String) -> FakeBinanceError {
-        FakeBinanceError(status: .badRequest, code: -1100, msg: "Illegal characters found in parameter '\(name)'; legal range is '^[0-9]{1,20}(\\.[0-9]{1,20})?$'.")
+        FakeBinanceError(
+            status: .badRequest, code: -1100, msg: "Illegal characters found in parameter '\(name)'; legal range is '^[0-9]{1,20}(\\.[0-9]{1,20})?$'."
+        )
     }
 
     static let invalidSymbol = FakeBinanceError(status: .badRequest, code: -1121, msg: "Invalid symbol.")
@@ -34,7 +36,8 @@ struct FakeBinanceError: Error, HTTPResponseError, Equatable {
     static let invalidTimeInForce = FakeBinanceError(status: .badRequest, code: -1115, msg: "Invalid timeInForce.")
     static let badSignature = FakeBinanceError(status: .badRequest, code: -1022, msg: "Signature for this request is not valid.")
     static let outsideRecvWindow = FakeBinanceError(status: .badRequest, code: -1021, msg: "Timestamp for this request is outside of the recvWindow.")
-    static let aheadOfServer = FakeBinanceError(status: .badRequest, code: -1021, msg: "Timestamp for this request was 1000ms ahead of the server's time.")
+    static let aheadOfServer = FakeBinanceError(
+        status: .badRequest, code: -1021, msg: "Timestamp for this request was 1000ms ahead of the server's time.")
     static let recvWindowTooLarge = FakeBinanceError(status: .badRequest, code: -1131, msg: "recvWindow must be less than 60000")
     static let apiKeyFormat = FakeBinanceError(status: .unauthorized, code: -2014, msg: "API-key format invalid.")
     static let unknownAPIKey = FakeBinanceError(status: .unauthorized, code: -2015, msg: "Invalid API-key, IP, or permissions for action.")

@@ -5,12 +5,15 @@ enum FakeBinanceJSON {
     static func exchangeInfo(symbols: [FakeSymbol], weightLimit: Int, serverTime: Int64) -> FakeJSON {
         .object([
             ("timezone", "UTC"), ("serverTime", .int(serverTime)),
-            ("rateLimits", .array([
-                .object([("rateLimitType", "REQUEST_WEIGHT"), ("interval", "MINUTE"), ("intervalNum", 1), ("limit", .int(Int64(weightLimit)))]),
-                .object([("rateLimitType", "ORDERS"), ("interval", "SECOND"), ("intervalNum", 10), ("limit", 100)]),
-                .object([("rateLimitType", "ORDERS"), ("interval", "DAY"), ("intervalNum", 1), ("limit", 200_000)]),
-                .object([("rateLimitType", "RAW_REQUESTS"), ("interval", "MINUTE"), ("intervalNum", 5), ("limit", 61_000)]),
-            ])),
+            (
+                "rateLimits",
+                .array([
+                    .object([("rateLimitType", "REQUEST_WEIGHT"), ("interval", "MINUTE"), ("intervalNum", 1), ("limit", .int(Int64(weightLimit)))]),
+                    .object([("rateLimitType", "ORDERS"), ("interval", "SECOND"), ("intervalNum", 10), ("limit", 100)]),
+                    .object([("rateLimitType", "ORDERS"), ("interval", "DAY"), ("intervalNum", 1), ("limit", 200_000)]),
+                    .object([("rateLimitType", "RAW_REQUESTS"), ("interval", "MINUTE"), ("intervalNum", 5), ("limit", 61_000)]),
+                ])
+            ),
             ("exchangeFilters", .array([])),
             ("symbols", .array(symbols.map(symbolInfo))),
         ])
@@ -24,17 +27,30 @@ enum FakeBinanceJSON {
             ("orderTypes", .array(["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"])),
             ("icebergAllowed", true), ("ocoAllowed", true), ("quoteOrderQtyMarketAllowed", true), ("allowTrailingStop", true),
             ("cancelReplaceAllowed", true), ("isSpotTradingAllowed", true), ("isMarginTradingAllowed", false),
-            ("filters", .array([
-                .object([("filterType", "PRICE_FILTER"), ("minPrice", .decimal(symbol.minPrice)), ("maxPrice", .decimal(symbol.maxPrice)), ("tickSize", .decimal(symbol.tickSize))]),
-                .object([("filterType", "LOT_SIZE"), ("minQty", .decimal(symbol.minQty)), ("maxQty", .decimal(symbol.maxQty)), ("stepSize", .decimal(symbol.stepSize))]),
-                .object([("filterType", "MARKET_LOT_SIZE"), ("minQty", "0.00000000"), ("maxQty", .decimal(symbol.maxQty)), ("stepSize", "0.00000000")]),
-                .object([
-                    ("filterType", "NOTIONAL"), ("minNotional", .decimal(symbol.minNotional)), ("applyMinToMarket", .bool(symbol.applyMinToMarket)),
-                    ("maxNotional", .decimal(symbol.maxNotional)), ("applyMaxToMarket", .bool(symbol.applyMaxToMarket)), ("avgPriceMins", 5),
-                ]),
-            ])),
+            (
+                "filters",
+                .array([
+                    .object([
+                        ("filterType", "PRICE_FILTER"), ("minPrice", .decimal(symbol.minPrice)), ("maxPrice", .decimal(symbol.maxPrice)),
+                        ("tickSize", .decimal(symbol.tickSize)),
+                    ]),
+                    .object([
+                        ("filterType", "LOT_SIZE"), ("minQty", .decimal(symbol.minQty)), ("maxQty", .decimal(symbol.maxQty)),
+                        ("stepSize", .decimal(symbol.stepSize)),
+                    ]),
+                    .object([
+                        ("filterType", "MARKET_LOT_SIZE"), ("minQty", "0.00000000"), ("maxQty", .decimal(symbol.maxQty)), ("stepSize", "0.00000000"),
+                    ]),
+                    .object([
+                        ("filterType", "NOTIONAL"), ("minNotional", .decimal(symbol.minNotional)),
+                        ("applyMinToMarket", .bool(symbol.applyMinToMarket)),
+                        ("maxNotional", .decimal(symbol.maxNotional)), ("applyMaxToMarket", .bool(symbol.applyMaxToMarket)), ("avgPriceMins", 5),
+                    ]),
+                ])
+            ),
             ("permissions", .array([])), ("permissionSets", .array([.array(["SPOT"])])),
-            ("defaultSelfTradePreventionMode", "EXPIRE_MAKER"), ("allowedSelfTradePreventionModes", .array(["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"])),
+            ("defaultSelfTradePreventionMode", "EXPIRE_MAKER"),
+            ("allowedSelfTradePreventionModes", .array(["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"])),
         ])
     }
 
@@ -42,7 +58,8 @@ enum FakeBinanceJSON {
     static func klineRow(_ bar: FakeBar) -> FakeJSON {
         .array([
             .int(bar.openTime), .decimal(bar.open), .decimal(bar.high), .decimal(bar.low), .decimal(bar.close), .decimal(bar.volume),
-            .int(bar.closeTime), .decimal(bar.quoteVolume), .int(bar.trades), .decimal(bar.takerBuyBaseVolume), .decimal(bar.takerBuyQuoteVolume), "0",
+            .int(bar.closeTime), .decimal(bar.quoteVolume), .int(bar.trades), .decimal(bar.takerBuyBaseVolume), .decimal(bar.takerBuyQuoteVolume),
+            "0",
         ])
     }
 
@@ -50,13 +67,16 @@ enum FakeBinanceJSON {
     static func klineEvent(_ bar: FakeBar, symbol: String, interval: String, eventTime: Int64) -> FakeJSON {
         .object([
             ("e", "kline"), ("E", .int(eventTime)), ("s", .string(symbol)),
-            ("k", .object([
-                ("t", .int(bar.openTime)), ("T", .int(bar.closeTime)), ("s", .string(symbol)), ("i", .string(interval)),
-                ("f", .int(bar.firstTradeId)), ("L", .int(bar.lastTradeId)), ("o", .decimal(bar.open)), ("c", .decimal(bar.close)),
-                ("h", .decimal(bar.high)), ("l", .decimal(bar.low)), ("v", .decimal(bar.volume)), ("n", .int(bar.trades)),
-                ("x", .bool(bar.isClosed)), ("q", .decimal(bar.quoteVolume)), ("V", .decimal(bar.takerBuyBaseVolume)),
-                ("Q", .decimal(bar.takerBuyQuoteVolume)), ("B", "0"),
-            ])),
+            (
+                "k",
+                .object([
+                    ("t", .int(bar.openTime)), ("T", .int(bar.closeTime)), ("s", .string(symbol)), ("i", .string(interval)),
+                    ("f", .int(bar.firstTradeId)), ("L", .int(bar.lastTradeId)), ("o", .decimal(bar.open)), ("c", .decimal(bar.close)),
+                    ("h", .decimal(bar.high)), ("l", .decimal(bar.low)), ("v", .decimal(bar.volume)), ("n", .int(bar.trades)),
+                    ("x", .bool(bar.isClosed)), ("q", .decimal(bar.quoteVolume)), ("V", .decimal(bar.takerBuyBaseVolume)),
+                    ("Q", .decimal(bar.takerBuyQuoteVolume)), ("B", "0"),
+                ])
+            ),
         ])
     }
 
@@ -74,12 +94,17 @@ enum FakeBinanceJSON {
             ("side", .string(order.side)), ("workingTime", .int(order.time)), ("selfTradePreventionMode", "EXPIRE_MAKER"),
         ]
         guard responseType == "FULL" else { return .object(fields) }
-        fields.append(("fills", .array(order.fills.map { fill in
-            .object([
-                ("price", .decimal(fill.price)), ("qty", .decimal(fill.quantity)), ("commission", .decimal(fill.commission)),
-                ("commissionAsset", .string(fill.commissionAsset)), ("tradeId", .int(fill.tradeId)),
-            ])
-        })))
+        fields.append(
+            (
+                "fills",
+                .array(
+                    order.fills.map { fill in
+                        .object([
+                            ("price", .decimal(fill.price)), ("qty", .decimal(fill.quantity)), ("commission", .decimal(fill.commission)),
+                            ("commissionAsset", .string(fill.commissionAsset)), ("tradeId", .int(fill.tradeId)),
+                        ])
+                    })
+            ))
         return .object(fields)
     }
 
@@ -115,7 +140,10 @@ enum FakeBinanceJSON {
             ("commissionRates", .object([("maker", rate), ("taker", rate), ("buyer", "0.00000000"), ("seller", "0.00000000")])),
             ("canTrade", true), ("canWithdraw", true), ("canDeposit", true), ("brokered", false),
             ("requireSelfTradePrevention", false), ("preventSor", false), ("updateTime", .int(updateTime)), ("accountType", "SPOT"),
-            ("balances", .array(balances.map { .object([("asset", .string($0.asset)), ("free", .decimal($0.free)), ("locked", .decimal($0.locked))]) })),
+            (
+                "balances",
+                .array(balances.map { .object([("asset", .string($0.asset)), ("free", .decimal($0.free)), ("locked", .decimal($0.locked))]) })
+            ),
             ("permissions", .array(["SPOT"])), ("uid", 354_937_868),
         ])
     }

@@ -29,11 +29,14 @@ extension FakeExchange {
             listed = listed.filter { $0.symbol == one }
             if listed.isEmpty { throw FakeBinanceError.invalidSymbol }
         } else if let many = parameters["symbols"] {
-            let names = many.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" ")) }
+            let names = many.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").map {
+                $0.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+            }
             listed = listed.filter { names.contains($0.symbol) }
             if listed.count != names.count { throw FakeBinanceError.invalidSymbol }
         }
-        return FakeBinanceJSON.exchangeInfo(symbols: listed, weightLimit: configuration.weightLimitPerMinute, serverTime: Date.now.epochMilliseconds).response()
+        return FakeBinanceJSON.exchangeInfo(symbols: listed, weightLimit: configuration.weightLimitPerMinute, serverTime: Date.now.epochMilliseconds)
+            .response()
     }
 
     /// startTime/endTime/limit as Binance pages them: default 500 and at most 1000 rows, oldest first; without
@@ -84,7 +87,8 @@ extension FakeExchange {
             if orderRequest.quantity == nil { throw FakeBinanceError.mandatory("quantity") }
             if orderRequest.price == nil { throw FakeBinanceError.mandatory("price") }
         } else if orderRequest.quantity == nil, orderRequest.quoteOrderQuantity == nil {
-            throw FakeBinanceError(status: .badRequest, code: -1102, msg: "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!")
+            throw FakeBinanceError(
+                status: .badRequest, code: -1102, msg: "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!")
         }
         let responseType = parameters["newOrderRespType"] ?? "FULL"
         guard ["ACK", "RESULT", "FULL"].contains(responseType) else { throw FakeBinanceError.illegal("newOrderRespType") }
@@ -111,7 +115,8 @@ extension FakeExchange {
         let symbol = try symbol(named: try parameters.required("symbol")).symbol
         let orderId = try parameters.integer("orderId"), clientOrderId = parameters["origClientOrderId"]
         guard orderId != nil || clientOrderId != nil else {
-            throw FakeBinanceError(status: .badRequest, code: -1102, msg: "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
+            throw FakeBinanceError(
+                status: .badRequest, code: -1102, msg: "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
         }
         let order = try await account.order(symbol: symbol, orderId: orderId, clientOrderId: clientOrderId)
         return FakeBinanceJSON.queriedOrder(order).response()
@@ -122,7 +127,8 @@ extension FakeExchange {
         let symbol = try symbol(named: try parameters.required("symbol")).symbol
         let orderId = try parameters.integer("orderId"), clientOrderId = parameters["origClientOrderId"]
         guard orderId != nil || clientOrderId != nil else {
-            throw FakeBinanceError(status: .badRequest, code: -1102, msg: "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
+            throw FakeBinanceError(
+                status: .badRequest, code: -1102, msg: "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!")
         }
         let now = Date.now.epochMilliseconds
         let order = try await account.cancel(symbol: symbol, orderId: orderId, clientOrderId: clientOrderId, now: now)
@@ -137,7 +143,9 @@ extension FakeExchange {
 
     private func accountInformation(_ request: Request) async throws -> Response {
         _ = try await signed(request)
-        return FakeBinanceJSON.account(balances: await account.balances(), commissionRate: configuration.commissionRate, updateTime: Date.now.epochMilliseconds).response()
+        return FakeBinanceJSON.account(
+            balances: await account.balances(), commissionRate: configuration.commissionRate, updateTime: Date.now.epochMilliseconds
+        ).response()
     }
 
     func symbol(named name: String) throws(FakeBinanceError) -> FakeSymbol {

@@ -28,7 +28,8 @@ extension FakeExchange {
             return Self.coinbaseError(.badRequest, "INVALID_ARGUMENT", "start and end are required UNIX timestamps in seconds")
         }
         guard let granularity = query["granularity"].flatMap({ Self.coinbaseGranularities[String($0)] }) else {
-            return Self.coinbaseError(.badRequest, "INVALID_ARGUMENT", "granularity must be one of \(Self.coinbaseGranularities.keys.sorted().joined(separator: ", "))")
+            return Self.coinbaseError(
+                .badRequest, "INVALID_ARGUMENT", "granularity must be one of \(Self.coinbaseGranularities.keys.sorted().joined(separator: ", "))")
         }
         guard end >= start else { return Self.coinbaseError(.badRequest, "INVALID_ARGUMENT", "end must not be before start") }
         guard (end - start) / granularity + 1 <= 350 else {

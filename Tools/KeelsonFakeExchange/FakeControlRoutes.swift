@@ -67,7 +67,9 @@ extension FakeExchange {
             return FakeBinanceJSON.queriedOrder(order).response()
         }
         fake.post("orders/execute") { request, _ in
-            guard let quantity = Decimal(string: try Self.text(request, "quantity")) else { throw HTTPError(.badRequest, message: "quantity must be a decimal") }
+            guard let quantity = Decimal(string: try Self.text(request, "quantity")) else {
+                throw HTTPError(.badRequest, message: "quantity must be a decimal")
+            }
             let order = try await self.executeOrder(
                 symbol: try Self.text(request, "symbol"), side: try Self.text(request, "side"), quantity: quantity,
                 clientOrderId: try Self.text(request, "clientOrderId")
@@ -78,18 +80,23 @@ extension FakeExchange {
             FakeJSON.array(await self.orders().map(FakeBinanceJSON.queriedOrder)).response()
         }
         fake.post("balances") { request, _ in
-            guard let amount = Decimal(string: try Self.text(request, "free")) else { throw HTTPError(.badRequest, message: "free must be a decimal") }
+            guard let amount = Decimal(string: try Self.text(request, "free")) else {
+                throw HTTPError(.badRequest, message: "free must be a decimal")
+            }
             await self.setBalance(asset: try Self.text(request, "asset"), free: amount)
             return Self.done
         }
         fake.get("requests") { _, _ in
             let requests = await self.receivedRequests()
-            return FakeJSON.array(requests.map { recorded in
-                .object([
-                    ("method", .string(recorded.method)), ("path", .string(recorded.path)), ("query", .string(recorded.query)),
-                    ("has_api_key", .bool(recorded.hasAPIKey)), ("status", .int(Int64(recorded.status))), ("time", .int(recorded.time.epochMilliseconds)),
-                ])
-            }).response()
+            return FakeJSON.array(
+                requests.map { recorded in
+                    .object([
+                        ("method", .string(recorded.method)), ("path", .string(recorded.path)), ("query", .string(recorded.query)),
+                        ("has_api_key", .bool(recorded.hasAPIKey)), ("status", .int(Int64(recorded.status))),
+                        ("time", .int(recorded.time.epochMilliseconds)),
+                    ])
+                }
+            ).response()
         }
         fake.delete("requests") { _, _ in
             await self.clearReceivedRequests()

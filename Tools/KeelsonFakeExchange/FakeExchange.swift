@@ -91,15 +91,17 @@ public final class FakeExchange: Sendable {
         let host = configuration.host
         let app = Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: router, configuration: .init(ws: .init(autoPing: .enabled(timePeriod: configuration.pingInterval)))),
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router, configuration: .init(ws: .init(autoPing: .enabled(timePeriod: configuration.pingInterval)))),
             configuration: .init(address: .hostname(host, port: configuration.port), serverName: "fake-exchange"),
             onServerRunning: { channel in await onListening("http://\(host):\(channel.localAddress?.port ?? 0)") },
             logger: logger
         )
-        return ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: RealTimeStreamTicker(exchange: self))],
-            gracefulShutdownSignals: gracefulShutdownSignals, logger: logger
-        ))
+        return ServiceGroup(
+            configuration: .init(
+                services: [.init(service: app), .init(service: RealTimeStreamTicker(exchange: self))],
+                gracefulShutdownSignals: gracefulShutdownSignals, logger: logger
+            ))
     }
 
     // MARK: The market
@@ -187,16 +189,20 @@ public final class FakeExchange: Sendable {
 
     /// Fills a resting LIMIT order completely, at `price` or its limit price.
     public func fillOrder(symbol: String, orderId: Int64? = nil, clientOrderId: String? = nil, price: Decimal? = nil) async throws -> FakeOrder {
-        try await account.fill(symbol: try self.symbol(named: symbol), orderId: orderId, clientOrderId: clientOrderId, price: price, now: Date.now.epochMilliseconds)
+        try await account.fill(
+            symbol: try self.symbol(named: symbol), orderId: orderId, clientOrderId: clientOrderId, price: price, now: Date.now.epochMilliseconds)
     }
 
     /// Places and executes an order without any client request, as if it had been placed by a client whose
     /// answer was lost ("while the client is away"); for reconciliation tests.
-    public func executeOrder(symbol: String, side: String, type: String = "MARKET", quantity: Decimal, price: Decimal? = nil, clientOrderId: String) async throws -> FakeOrder {
-        try await place(FakeOrderRequest(
-            symbol: try self.symbol(named: symbol), side: side, type: type, timeInForce: type == "LIMIT" ? "GTC" : nil,
-            quantity: quantity, quoteOrderQuantity: nil, price: price, clientOrderId: clientOrderId
-        ))
+    public func executeOrder(symbol: String, side: String, type: String = "MARKET", quantity: Decimal, price: Decimal? = nil, clientOrderId: String)
+        async throws -> FakeOrder
+    {
+        try await place(
+            FakeOrderRequest(
+                symbol: try self.symbol(named: symbol), side: side, type: type, timeInForce: type == "LIMIT" ? "GTC" : nil,
+                quantity: quantity, quoteOrderQuantity: nil, price: price, clientOrderId: clientOrderId
+            ))
     }
 
     /// Every order, oldest first.

@@ -87,7 +87,9 @@ actor FakeKlineStreamHub {
         }
     }
 
-    private func send(_ bar: FakeBar, _ subscription: Subscription, combined: Bool, eventTime: Int64, to continuation: AsyncStream<Command>.Continuation) {
+    private func send(
+        _ bar: FakeBar, _ subscription: Subscription, combined: Bool, eventTime: Int64, to continuation: AsyncStream<Command>.Continuation
+    ) {
         let payload = FakeBinanceJSON.klineEvent(bar, symbol: subscription.symbol, interval: subscription.interval, eventTime: eventTime)
         let message = combined ? FakeJSON.object([("stream", .string(subscription.name)), ("data", payload)]) : payload
         continuation.yield(.text(message.text))

@@ -9,7 +9,9 @@ struct FakeRequestParameters: Sendable {
     private(set) var values: [String: String] = [:]
 
     /// Reads the query string and, when present, an `application/x-www-form-urlencoded` body.
-    static func read(_ request: Request, maxBody: Int = 1 << 20) async throws -> (parameters: FakeRequestParameters, rawQuery: String, rawBody: String) {
+    static func read(_ request: Request, maxBody: Int = 1 << 20) async throws -> (
+        parameters: FakeRequestParameters, rawQuery: String, rawBody: String
+    ) {
         let rawQuery = request.uri.query ?? ""
         let rawBody = String(buffer: try await request.body.collect(upTo: maxBody))
         var parameters = FakeRequestParameters()
@@ -34,7 +36,9 @@ struct FakeRequestParameters: Sendable {
 
     func decimal(_ name: String) throws(FakeBinanceError) -> Decimal? {
         guard let text = self[name] else { return nil }
-        guard text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+        guard text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+            let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        else {
             throw .illegal(name)
         }
         return value
@@ -61,7 +65,8 @@ struct FakeRequestParameters: Sendable {
         // The signature covers the parameters exactly as sent, less the signature itself.
         let payload = withoutSignature(rawQuery) + withoutSignature(rawBody)
         guard let signatureBytes = hexBytes(signature),
-              HMAC<SHA256>.isValidAuthenticationCode(signatureBytes, authenticating: Data(payload.utf8), using: SymmetricKey(data: Data(apiSecret.utf8)))
+            HMAC<SHA256>.isValidAuthenticationCode(
+                signatureBytes, authenticating: Data(payload.utf8), using: SymmetricKey(data: Data(apiSecret.utf8)))
         else { throw .badSignature }
         let server = Int64((serverTime.timeIntervalSince1970 * 1000).rounded())
         guard timestamp < server + 1000 else { throw .aheadOfServer }

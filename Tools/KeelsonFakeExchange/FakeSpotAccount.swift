@@ -24,8 +24,10 @@ actor FakeSpotAccount {
         }
         try FakeFilters.check(request, marketPrice: marketPrice)
         var order = FakeOrder(
-            orderId: nextOrderId, symbol: symbol.symbol, baseAsset: symbol.baseAsset, quoteAsset: symbol.quoteAsset, clientOrderId: request.clientOrderId ?? generateClientOrderId(),
-            side: request.side, type: request.type, timeInForce: request.timeInForce ?? "GTC", price: request.type == "LIMIT" ? request.price ?? 0 : 0,
+            orderId: nextOrderId, symbol: symbol.symbol, baseAsset: symbol.baseAsset, quoteAsset: symbol.quoteAsset,
+            clientOrderId: request.clientOrderId ?? generateClientOrderId(),
+            side: request.side, type: request.type, timeInForce: request.timeInForce ?? "GTC",
+            price: request.type == "LIMIT" ? request.price ?? 0 : 0,
             originalQuantity: request.quantity ?? 0, executedQuantity: 0, cumulativeQuoteQuantity: 0,
             originalQuoteOrderQuantity: request.quoteOrderQuantity ?? 0, status: "NEW", time: now, updateTime: now, fills: []
         )
@@ -109,7 +111,8 @@ actor FakeSpotAccount {
             free[symbol.baseAsset, default: 0] -= quantity
             free[symbol.quoteAsset, default: 0] += quote - commission
         }
-        order.fills.append(FakeOrder.Fill(price: price, quantity: quantity, commission: commission, commissionAsset: commissionAsset, tradeId: nextTradeId))
+        order.fills.append(
+            FakeOrder.Fill(price: price, quantity: quantity, commission: commission, commissionAsset: commissionAsset, tradeId: nextTradeId))
         nextTradeId += 1
         order.executedQuantity += quantity
         order.cumulativeQuoteQuantity += quote
@@ -145,10 +148,11 @@ actor FakeSpotAccount {
         generatedIds += 1
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
         var value = UInt64(generatedIds) &* 0x9E37_79B9_7F4A_7C15
-        return String((0..<22).map { _ in
-            value = value &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return alphabet[Int(value >> 58) % alphabet.count]
-        })
+        return String(
+            (0..<22).map { _ in
+                value = value &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return alphabet[Int(value >> 58) % alphabet.count]
+            })
     }
 
     static let satoshi = Decimal(string: "0.00000001")!

@@ -17,7 +17,8 @@ extension FakeExchange {
         router.ws("stream") { request, _ in
             try await self.admitStreams(Self.streamNames(request))
         } onUpgrade: { inbound, outbound, context in
-            try await self.serveStreams(Self.streamNames(context.request), combined: true, inbound: inbound, outbound: outbound, channel: context.requestContext.channel)
+            try await self.serveStreams(
+                Self.streamNames(context.request), combined: true, inbound: inbound, outbound: outbound, channel: context.requestContext.channel)
         }
     }
 
@@ -39,7 +40,9 @@ extension FakeExchange {
         return .upgrade([:])
     }
 
-    private func serveStreams(_ names: [String], combined: Bool, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel) async throws {
+    private func serveStreams(
+        _ names: [String], combined: Bool, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, channel: any Channel
+    ) async throws {
         let now = clock.now
         var subscriptions: [FakeKlineStreamHub.Subscription] = []
         for name in names {

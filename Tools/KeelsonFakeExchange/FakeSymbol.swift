@@ -44,12 +44,13 @@ public struct FakeSymbol: Sendable, Equatable {
         if upper == btcusdt.symbol { return btcusdt }
         guard let quote = knownQuoteAssets.first(where: { upper.hasSuffix($0) && upper.count > $0.count }) else { return nil }
         let base = String(upper.dropLast(quote.count))
-        let startPrice: Decimal = switch base {
-        case "BTC": 60_000
-        case "ETH": 3_000
-        case "BNB": 600
-        default: 100
-        }
+        let startPrice: Decimal =
+            switch base {
+            case "BTC": 60_000
+            case "ETH": 3_000
+            case "BNB": 600
+            default: 100
+            }
         return FakeSymbol(symbol: upper, baseAsset: base, quoteAsset: quote, startPrice: startPrice)
     }
 }

@@ -28,7 +28,8 @@ actor FakeTraffic {
             let seconds = Int(bannedUntil.timeIntervalSince(now).rounded(.up))
             return FakeBinanceError(
                 status: .init(code: 418), code: -1003,
-                msg: "Way too much request weight used; IP banned until \(Int64(bannedUntil.timeIntervalSince1970 * 1000)). Please use WebSocket Streams for live updates to avoid bans.",
+                msg:
+                    "Way too much request weight used; IP banned until \(Int64(bannedUntil.timeIntervalSince1970 * 1000)). Please use WebSocket Streams for live updates to avoid bans.",
                 headers: [.retryAfter: String(max(seconds, 1))]
             )
         }
@@ -47,7 +48,8 @@ actor FakeTraffic {
     private func tooMuchWeight(retryAfter: Int) -> FakeBinanceError {
         FakeBinanceError(
             status: .tooManyRequests, code: -1003,
-            msg: "Too much request weight used; current limit is \(weightLimit) request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
+            msg:
+                "Too much request weight used; current limit is \(weightLimit) request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.",
             headers: [.retryAfter: String(retryAfter)]
         )
     }

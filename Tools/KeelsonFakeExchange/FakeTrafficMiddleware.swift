@@ -39,10 +39,11 @@ struct FakeTrafficMiddleware: RouterMiddleware {
             response.headers[.binanceUsedWeight] = used
             response.headers[.binanceUsedWeightLegacy] = used
         }
-        await traffic.record(FakeRecordedRequest(
-            method: request.method.rawValue, path: path, query: request.uri.query ?? "",
-            hasAPIKey: request.headers[.binanceAPIKey] != nil, status: Int(response.status.code), time: .now
-        ))
+        await traffic.record(
+            FakeRecordedRequest(
+                method: request.method.rawValue, path: path, query: request.uri.query ?? "",
+                hasAPIKey: request.headers[.binanceAPIKey] != nil, status: Int(response.status.code), time: .now
+            ))
         return response
     }
 
@@ -62,7 +63,8 @@ struct FakeTrafficMiddleware: RouterMiddleware {
 
     /// What a proxy in front of a failing exchange answers: an HTML page.
     static func serverError(status: Int, htmlBody: Bool = true) -> Response {
-        let html = "<html><head><title>\(status) Service Temporarily Unavailable</title></head><body><center><h1>\(status)</h1></center></body></html>"
+        let html =
+            "<html><head><title>\(status) Service Temporarily Unavailable</title></head><body><center><h1>\(status)</h1></center></body></html>"
         return Response(
             status: .init(code: status), headers: htmlBody ? [.contentType: "text/html"] : [:],
             body: htmlBody ? .init(byteBuffer: ByteBuffer(string: html)) : .init()

@@ -4,8 +4,13 @@ import ArgumentParser
 public struct KeelsonCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "keelson",
-        abstract: "Operate Keelson: status and health, trading controls and reads, API keys, the database and backups, secrets, market data, backtests, development tools.",
-        subcommands: [StatusCommand.self, HealthCommand.self, URLsCommand.self, LogsCommand.self, PositionsCommand.self, OrdersCommand.self, TradesCommand.self, PerformanceCommand.self, RiskCommand.self, TradingCommand.self, LiveCommand.self, APIKeyCommand.self, BacktestCommand.self, DatabaseCommand.self, BackupCommand.self, SecretsCommand.self, IndicatorsCommand.self, DataCommand.self, DevCommand.self]
+        abstract:
+            "Operate Keelson: status and health, trading controls and reads, API keys, the database and backups, secrets, market data, backtests, development tools.",
+        subcommands: [
+            StatusCommand.self, HealthCommand.self, URLsCommand.self, LogsCommand.self, PositionsCommand.self, OrdersCommand.self, TradesCommand.self,
+            PerformanceCommand.self, RiskCommand.self, TradingCommand.self, LiveCommand.self, APIKeyCommand.self, BacktestCommand.self,
+            DatabaseCommand.self, BackupCommand.self, SecretsCommand.self, IndicatorsCommand.self, DataCommand.self, DevCommand.self,
+        ]
     )
 
     public init() {}

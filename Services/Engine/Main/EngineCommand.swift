@@ -4,7 +4,8 @@ import KeelsonServiceKit
 
 @main
 struct EngineCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keelson-engine", abstract: "the core trading engine: sessions, risk, orders, positions.")
+    static let configuration = CommandConfiguration(
+        commandName: "keelson-engine", abstract: "the core trading engine: sessions, risk, orders, positions.")
 
     @OptionGroup var options: ServiceOptions
 

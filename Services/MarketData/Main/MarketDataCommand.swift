@@ -1,10 +1,11 @@
 import ArgumentParser
-import MarketDataService
 import KeelsonServiceKit
+import MarketDataService
 
 @main
 struct MarketDataCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keelson-marketdata", abstract: "the market-data collector: providers, candle store, push of closed candles.")
+    static let configuration = CommandConfiguration(
+        commandName: "keelson-marketdata", abstract: "the market-data collector: providers, candle store, push of closed candles.")
 
     @OptionGroup var options: ServiceOptions
 

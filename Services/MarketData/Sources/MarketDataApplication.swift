@@ -33,13 +33,17 @@ public func buildMarketDataApplication(
     }
     let primary = collectorSource(collectorConfiguration.primary, role: .primary)
     let backup = collectorConfiguration.backup.map { collectorSource($0, role: .backup) }
-    let publisher = CandlePublisher(clients: collectorConfiguration.subscribers.map(runtime.client(for:)), metrics: marketMetrics, logger: runtime.logger)
+    let publisher = CandlePublisher(
+        clients: collectorConfiguration.subscribers.map(runtime.client(for:)), metrics: marketMetrics, logger: runtime.logger)
     let collector = Collector(
-        configuration: collectorConfiguration, primary: primary, backup: backup, store: store, cache: cache, publisher: publisher, metrics: marketMetrics, logger: runtime.logger
+        configuration: collectorConfiguration, primary: primary, backup: backup, store: store, cache: cache, publisher: publisher,
+        metrics: marketMetrics, logger: runtime.logger
     )
     let router = runtime.makeRouter()
-    MarketDataRoutes(configuration: collectorConfiguration, store: store, cache: cache, sources: collector.sources, publisher: publisher, metrics: marketMetrics)
-        .register(router: router, internalRoutes: runtime.internalRoutes(on: router))
+    MarketDataRoutes(
+        configuration: collectorConfiguration, store: store, cache: cache, sources: collector.sources, publisher: publisher, metrics: marketMetrics
+    )
+    .register(router: router, internalRoutes: runtime.internalRoutes(on: router))
     return runtime.makeApplication(router: router, services: [publisher, CollectorStarter(collector: collector, schema: runtime.schema)])
 }
 

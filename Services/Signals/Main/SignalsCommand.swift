@@ -1,10 +1,11 @@
 import ArgumentParser
-import SignalsService
 import KeelsonServiceKit
+import SignalsService
 
 @main
 struct SignalsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keelson-signals", abstract: "the analysis and signal service: indicators and strategies.")
+    static let configuration = CommandConfiguration(
+        commandName: "keelson-signals", abstract: "the analysis and signal service: indicators and strategies.")
 
     @OptionGroup var options: ServiceOptions
 

@@ -33,7 +33,8 @@ extension Decimal {
             (product, overflow) = left.coefficient.multipliedReportingOverflow(by: right.coefficient)
         }
         guard product != 0, !overflow, product <= DecimalParts.maximumCoefficient,
-              let result = DecimalParts(isNegative: left.isNegative != right.isNegative, coefficient: product, exponent: left.exponent + right.exponent).encoded()
+            let result = DecimalParts(isNegative: left.isNegative != right.isNegative, coefficient: product, exponent: left.exponent + right.exponent)
+                .encoded()
         else { return self * other }
         return result
     }
@@ -46,7 +47,7 @@ extension Decimal {
     /// quotient and divisor together have too few digits for that, so the answers are always the same.
     public func quotient(dividingBy divisor: Decimal, scale: Int, _ mode: NSDecimalNumber.RoundingMode = .plain) -> Decimal {
         guard let dividend = DecimalParts(self), dividend.coefficient != 0, let divisorParts = DecimalParts(divisor), divisorParts.coefficient != 0,
-              let result = Self.roundedQuotient(dividend, divisorParts, scale: scale, mode)?.encoded()
+            let result = Self.roundedQuotient(dividend, divisorParts, scale: scale, mode)?.encoded()
         else { return (self / divisor).rounded(scale: scale, mode) }
         return result
     }
@@ -98,7 +99,9 @@ extension Decimal {
         // Compare magnitudes at the smaller exponent; one too large to scale is the larger.
         let exponent = min(left.exponent, right.exponent)
         let magnitude: ComparisonResult
-        switch (DecimalParts.scaled(left.coefficient, by: left.exponent - exponent), DecimalParts.scaled(right.coefficient, by: right.exponent - exponent)) {
+        switch (
+            DecimalParts.scaled(left.coefficient, by: left.exponent - exponent), DecimalParts.scaled(right.coefficient, by: right.exponent - exponent)
+        ) {
         case let (leftScaled?, rightScaled?):
             magnitude = leftScaled == rightScaled ? .orderedSame : (leftScaled < rightScaled ? .orderedAscending : .orderedDescending)
         case (nil, _):
@@ -121,7 +124,7 @@ extension Decimal {
         if right.coefficient == 0 { return left }
         let exponent = min(left.exponent, right.exponent)
         guard let leftScaled = DecimalParts.scaled(left.coefficient, by: left.exponent - exponent),
-              let rightScaled = DecimalParts.scaled(right.coefficient, by: right.exponent - exponent)
+            let rightScaled = DecimalParts.scaled(right.coefficient, by: right.exponent - exponent)
         else { return nil }
         if left.isNegative == right.isNegative {
             let (total, overflow) = leftScaled.addingReportingOverflow(rightScaled)
@@ -136,7 +139,9 @@ extension Decimal {
 
     /// `dividend / divisor` rounded to `scale` places, when the answer is provably the one Foundation's
     /// divide-then-round gives (see `quotient(dividingBy:scale:_:)`).
-    private static func roundedQuotient(_ dividend: DecimalParts, _ divisor: DecimalParts, scale: Int, _ mode: NSDecimalNumber.RoundingMode) -> DecimalParts? {
+    private static func roundedQuotient(_ dividend: DecimalParts, _ divisor: DecimalParts, scale: Int, _ mode: NSDecimalNumber.RoundingMode)
+        -> DecimalParts?
+    {
         let isNegative = dividend.isNegative != divisor.isNegative
         // A value that rounds to zero keeps the scale's exponent, as Foundation's rounding leaves it.
         guard dividend.coefficient != 0 else { return DecimalParts(isNegative: false, coefficient: 0, exponent: -scale) }

@@ -54,8 +54,8 @@ struct DecimalParts: Equatable {
         ]
         for (text, expected) in samples {
             guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")),
-                  decode(value) == expected, let written = expected.encoded(),
-                  withUnsafeBytes(of: written, { Array($0) }) == withUnsafeBytes(of: value, { Array($0) })
+                decode(value) == expected, let written = expected.encoded(),
+                withUnsafeBytes(of: written, { Array($0) }) == withUnsafeBytes(of: value, { Array($0) })
             else { return false }
         }
         return decode(Decimal.nan) == nil && decode(Decimal(0)) == DecimalParts(isNegative: false, coefficient: 0, exponent: 0)

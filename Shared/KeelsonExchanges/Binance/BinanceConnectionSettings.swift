@@ -40,7 +40,8 @@ public struct BinanceConnectionSettings: Sendable, CustomStringConvertible {
         guard let apiKey, let apiSecret else {
             throw ConfigurationError(
                 variable: missing.joined(separator: " and "),
-                problem: "not set; KEELSON_MODE=live trades real money on Binance and needs its API key and secret: set \(apiKeyVariable) and \(apiSecretVariable), "
+                problem:
+                    "not set; KEELSON_MODE=live trades real money on Binance and needs its API key and secret: set \(apiKeyVariable) and \(apiSecretVariable), "
                     + "or \(secretsFileVariable) to a file with api_key=… and api_secret=… lines (docs/CONFIGURATION.md); paper mode needs neither"
             )
         }

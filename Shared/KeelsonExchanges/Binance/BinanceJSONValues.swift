@@ -44,7 +44,7 @@ extension UnkeyedDecodingContainer {
     mutating func decodeDecimal() throws -> Decimal {
         if let text = try? decode(String.self) {
             guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !value.isNaN,
-                  text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E" })
+                text.allSatisfy({ $0.isNumber || $0 == "." || $0 == "-" || $0 == "+" || $0 == "e" || $0 == "E" })
             else {
                 throw DecodingError.dataCorruptedError(in: self, debugDescription: "'\(text)' is not a decimal number")
             }

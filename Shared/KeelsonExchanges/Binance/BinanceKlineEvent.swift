@@ -60,7 +60,9 @@ public struct BinanceKlineEvent: Sendable, Equatable, Decodable {
 
     /// The bar as a `Candle`; only meaningful as a final candle when `isClosed`.
     public func candle(symbol: Symbol, interval: CandleInterval, exchange: String = "binance") -> Candle {
-        Candle(exchange: exchange, symbol: symbol, interval: interval, openTime: openTime, open: open, high: high, low: low, close: close, volume: volume)
+        Candle(
+            exchange: exchange, symbol: symbol, interval: interval, openTime: openTime, open: open, high: high, low: low, close: close, volume: volume
+        )
     }
 
     /// The stream name for a symbol and interval, e.g. `btcusdt@kline_1m`.

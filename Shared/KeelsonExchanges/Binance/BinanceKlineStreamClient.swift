@@ -27,7 +27,8 @@ public struct BinanceKlineStreamClient: Sendable {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    let closeFrame = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), logger: logger) { inbound, _, _ in
+                    let closeFrame = try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: 1 << 20), logger: logger) {
+                        inbound, _, _ in
                         for try await message in inbound.messages(maxSize: 1 << 20) {
                             guard case .text(let text) = message else { continue }
                             do {
@@ -37,7 +38,9 @@ public struct BinanceKlineStreamClient: Sendable {
                             }
                         }
                     }
-                    logger.info("kline stream closed by the exchange", metadata: ["url": "\(url)", "code": "\(closeFrame.map { String(describing: $0.closeCode) } ?? "none")"])
+                    logger.info(
+                        "kline stream closed by the exchange",
+                        metadata: ["url": "\(url)", "code": "\(closeFrame.map { String(describing: $0.closeCode) } ?? "none")"])
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)

@@ -23,9 +23,11 @@ public struct BinanceNewOrder: Sendable, Equatable {
     }
 
     public static func limit(
-        symbol: String, side: BinanceOrderSide, quantity: Decimal, price: Decimal, timeInForce: BinanceTimeInForce = .goodTillCanceled, clientOrderId: String
+        symbol: String, side: BinanceOrderSide, quantity: Decimal, price: Decimal, timeInForce: BinanceTimeInForce = .goodTillCanceled,
+        clientOrderId: String
     ) -> BinanceNewOrder {
-        BinanceNewOrder(symbol: symbol, side: side, type: .limit, quantity: quantity, price: price, timeInForce: timeInForce, clientOrderId: clientOrderId)
+        BinanceNewOrder(
+            symbol: symbol, side: side, type: .limit, quantity: quantity, price: price, timeInForce: timeInForce, clientOrderId: clientOrderId)
     }
 
     public init(
@@ -45,7 +47,7 @@ public struct BinanceNewOrder: Sendable, Equatable {
     /// The parameters before `recvWindow`, `timestamp` and `signature`, in Binance's documented order.
     func parameters() throws(BinanceError) -> BinanceQuery {
         guard (1...36).contains(clientOrderId.count),
-              clientOrderId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            clientOrderId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
         else {
             throw .invalidRequest("client order id '\(clientOrderId)' must be 1 to 36 characters of A-Z, a-z, 0-9, '-' or '_'")
         }

@@ -95,7 +95,9 @@ public struct BinanceRESTClient: Sendable {
 
     /// One page of klines (at most `limit`, ≤ 1000), oldest first. The last one may still be forming
     /// (`BinanceKline.isClosed(at:)`).
-    public func klines(symbol: String, interval: String, startTime: Date? = nil, endTime: Date? = nil, limit: Int? = nil) async throws -> [BinanceKline] {
+    public func klines(symbol: String, interval: String, startTime: Date? = nil, endTime: Date? = nil, limit: Int? = nil) async throws
+        -> [BinanceKline]
+    {
         let query = BinanceQuery([
             ("symbol", symbol), ("interval", interval),
             ("startTime", startTime.map { String($0.epochMilliseconds) }), ("endTime", endTime.map { String($0.epochMilliseconds) }),
@@ -124,7 +126,8 @@ public struct BinanceRESTClient: Sendable {
     /// commission. See the type's note on `.executionStatusUnknown`.
     public func placeOrder(_ order: BinanceNewOrder) async throws -> BinanceOrder {
         let query = try order.parameters()
-        return try await decode(BinanceOrder.self, from: send(.POST, "/api/v3/order", query: query, weight: 1, signed: true, mutating: true), mutating: true)
+        return try await decode(
+            BinanceOrder.self, from: send(.POST, "/api/v3/order", query: query, weight: 1, signed: true, mutating: true), mutating: true)
     }
 
     /// The order placed with `clientOrderId` (throws `.api(code: -2013, …)` when there is none).
@@ -141,13 +144,15 @@ public struct BinanceRESTClient: Sendable {
     /// Cancels an open order (throws `.api(code: -2011, …)` when it is unknown or already final).
     public func cancelOrder(symbol: String, clientOrderId: String) async throws -> BinanceOrder {
         let query = BinanceQuery([("symbol", symbol), ("origClientOrderId", clientOrderId)])
-        return try await decode(BinanceOrder.self, from: send(.DELETE, "/api/v3/order", query: query, weight: 1, signed: true, mutating: true), mutating: true)
+        return try await decode(
+            BinanceOrder.self, from: send(.DELETE, "/api/v3/order", query: query, weight: 1, signed: true, mutating: true), mutating: true)
     }
 
     /// Open orders of one symbol, or of all symbols when nil (much heavier: weight 80 instead of 6).
     public func openOrders(symbol: String? = nil) async throws -> [BinanceOrder] {
         let query = BinanceQuery([("symbol", symbol)])
-        return try await decode([BinanceOrder].self, from: send(.GET, "/api/v3/openOrders", query: query, weight: symbol == nil ? 80 : 6, signed: true))
+        return try await decode(
+            [BinanceOrder].self, from: send(.GET, "/api/v3/openOrders", query: query, weight: symbol == nil ? 80 : 6, signed: true))
     }
 
     public func account() async throws -> BinanceAccount {
@@ -159,7 +164,9 @@ public struct BinanceRESTClient: Sendable {
     /// Sends one request through the breaker and the budget; returns the body of a 2xx answer.
     /// - Parameter mutating: the request changes state on the exchange (new order, cancel), so a failure after
     ///   sending leaves its outcome unknown.
-    func send(_ method: HTTPMethod, _ path: String, query: BinanceQuery = BinanceQuery(), weight: Int, signed: Bool = false, mutating: Bool = false) async throws -> ByteBuffer {
+    func send(_ method: HTTPMethod, _ path: String, query: BinanceQuery = BinanceQuery(), weight: Int, signed: Bool = false, mutating: Bool = false)
+        async throws -> ByteBuffer
+    {
         if let wait = await access.breaker.waitBeforeCalling() {
             throw BinanceError.circuitOpen(retryAt: Date.now.addingTimeInterval(wait))
         }
@@ -236,7 +243,9 @@ public struct BinanceRESTClient: Sendable {
         return (encoded + "&signature=" + credentials.signer.signature(query: encoded), credentials.apiKey)
     }
 
-    private func execute(_ method: HTTPMethod, _ path: String, query: (query: String, apiKey: String?)) async throws -> (status: Int, headers: HTTPHeaders, body: ByteBuffer) {
+    private func execute(_ method: HTTPMethod, _ path: String, query: (query: String, apiKey: String?)) async throws -> (
+        status: Int, headers: HTTPHeaders, body: ByteBuffer
+    ) {
         var request = HTTPClientRequest(url: baseURL + path + (query.query.isEmpty ? "" : "?" + query.query))
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")

@@ -27,12 +27,14 @@ struct BinanceSecretsFile: Sendable, Equatable {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             if let equals = line.firstIndex(of: "="),
-               case let name = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased(), keyNames.contains(name) || secretNames.contains(name)
+                case let name = line[..<equals].trimmingCharacters(in: .whitespaces).lowercased(),
+                keyNames.contains(name) || secretNames.contains(name)
             {
                 let value = unquoted(line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces))
                 if keyNames.contains(name) { named.apiKey = value } else { named.apiSecret = value }
             } else if line.contains("=") && line.split(separator: "=").first?.allSatisfy({ $0.isLetter || $0 == "_" }) == true {
-                throw ConfigurationError(variable: variable, problem: "\(problemPrefix): line \(index + 1) names no api_key or api_secret; \(expectedForm)")
+                throw ConfigurationError(
+                    variable: variable, problem: "\(problemPrefix): line \(index + 1) names no api_key or api_secret; \(expectedForm)")
             } else {
                 bare.append(unquoted(line))
             }

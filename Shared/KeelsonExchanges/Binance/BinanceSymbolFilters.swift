@@ -51,7 +51,10 @@ public struct BinanceSymbolFilters: Sendable, Equatable {
     public var notional: Notional?
     public var minNotional: MinNotional?
 
-    public init(symbol: String, price: PriceFilter? = nil, lotSize: LotSize? = nil, marketLotSize: LotSize? = nil, notional: Notional? = nil, minNotional: MinNotional? = nil) {
+    public init(
+        symbol: String, price: PriceFilter? = nil, lotSize: LotSize? = nil, marketLotSize: LotSize? = nil, notional: Notional? = nil,
+        minNotional: MinNotional? = nil
+    ) {
         self.symbol = symbol
         self.price = price
         self.lotSize = lotSize
@@ -76,7 +79,8 @@ public struct BinanceSymbolFilters: Sendable, Equatable {
                     maxNotional: filter.maxNotional ?? 0, applyMaxToMarket: filter.applyMaxToMarket ?? false, avgPriceMins: filter.avgPriceMins ?? 0
                 )
             case "MIN_NOTIONAL":
-                minNotional = MinNotional(minNotional: filter.minNotional ?? 0, applyToMarket: filter.applyToMarket ?? false, avgPriceMins: filter.avgPriceMins ?? 0)
+                minNotional = MinNotional(
+                    minNotional: filter.minNotional ?? 0, applyToMarket: filter.applyToMarket ?? false, avgPriceMins: filter.avgPriceMins ?? 0)
             default:
                 continue  // PERCENT_PRICE, ICEBERG_PARTS, …: not checked before sending.
             }

@@ -21,7 +21,10 @@ public struct CoinbaseCandlesClient: Sendable {
     let timeout: Duration
     let logger: Logger
 
-    public init(baseURL: String = Self.productionURL, httpClient: HTTPClient, access: ExchangeAccess? = nil, timeout: Duration = .seconds(10), logger: Logger = Logger(label: "keelson.exchange.coinbase")) {
+    public init(
+        baseURL: String = Self.productionURL, httpClient: HTTPClient, access: ExchangeAccess? = nil, timeout: Duration = .seconds(10),
+        logger: Logger = Logger(label: "keelson.exchange.coinbase")
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.httpClient = httpClient
         self.access = access ?? ExchangeAccessRegistry.access(for: baseURL)
@@ -47,7 +50,9 @@ public struct CoinbaseCandlesClient: Sendable {
     /// Candles of `productID` (e.g. `BTC-USD`) with open time in `[from, to)`, oldest first, labelled with
     /// `symbol` and `exchange`. A candle still forming at `to` is included only if it opened before `to`:
     /// callers wanting closed candles pass a `to` no later than now's interval boundary.
-    public func candles(productID: String, symbol: Symbol, interval: CandleInterval, from: Date, to: Date, exchange: String = "coinbase") async throws -> [Candle] {
+    public func candles(productID: String, symbol: Symbol, interval: CandleInterval, from: Date, to: Date, exchange: String = "coinbase") async throws
+        -> [Candle]
+    {
         guard let granularity = Self.granularity(interval) else { throw CoinbaseError.unsupportedInterval(interval.rawValue) }
         let step = interval.seconds
         var start = Int64((from.timeIntervalSince1970 / Double(step)).rounded(.up)) * step
@@ -57,7 +62,8 @@ public struct CoinbaseCandlesClient: Sendable {
             // `end` is inclusive at Coinbase: 350 candles span start … start + 349 steps.
             let pageEnd = min(start + Int64(Self.maxCandlesPerRequest - 1) * step, end - 1)
             let page = try await fetch(productID: productID, granularity: granularity, start: start, end: pageEnd)
-            result += page
+            result +=
+                page
                 .filter { $0.start >= start && $0.start <= pageEnd && $0.start < end }
                 .sorted { $0.start < $1.start }
                 .map { $0.candle(exchange: exchange, symbol: symbol, interval: interval) }
@@ -101,7 +107,8 @@ public struct CoinbaseCandlesClient: Sendable {
             throw CoinbaseError.circuitOpen(retryAt: Date.now.addingTimeInterval(wait))
         }
         let product = productID.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? productID
-        var request = HTTPClientRequest(url: "\(baseURL)/api/v3/brokerage/market/products/\(product)/candles?start=\(start)&end=\(end)&granularity=\(granularity)")
+        var request = HTTPClientRequest(
+            url: "\(baseURL)/api/v3/brokerage/market/products/\(product)/candles?start=\(start)&end=\(end)&granularity=\(granularity)")
         request.headers.add(name: "Accept", value: "application/json")
         let deadline = TimeAmount.nanoseconds(timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000)
         let status: Int
@@ -135,7 +142,8 @@ public struct CoinbaseCandlesClient: Sendable {
             await access.breaker.recordSuccess()
             struct ErrorBody: Decodable { var error: String?; var message: String? }
             let decoded = try? JSONDecoder().decode(ErrorBody.self, from: body)
-            throw CoinbaseError.api(status: status, error: decoded?.error ?? "UNKNOWN", message: decoded?.message ?? String(buffer: body).prefix(200).description)
+            throw CoinbaseError.api(
+                status: status, error: decoded?.error ?? "UNKNOWN", message: decoded?.message ?? String(buffer: body).prefix(200).description)
         }
     }
 }

@@ -94,7 +94,9 @@ public struct BinanceMarketDataProvider: MarketDataProvider {
             let events = stream.events(streams: [streamName])
             do {
                 if let known = last {
-                    for candle in try await candles(symbol: symbol, interval: interval, from: known.addingTimeInterval(step), to: now()) { emit(candle) }
+                    for candle in try await candles(symbol: symbol, interval: interval, from: known.addingTimeInterval(step), to: now()) {
+                        emit(candle)
+                    }
                 }
                 for try await event in events {
                     attempt = 0
@@ -104,7 +106,9 @@ public struct BinanceMarketDataProvider: MarketDataProvider {
                         guard candle.openTime > known else { continue }
                         if candle.openTime > known.addingTimeInterval(step) {
                             // Bars closed before this connection was subscribed never come on it.
-                            for missing in try await candles(symbol: symbol, interval: interval, from: known.addingTimeInterval(step), to: candle.openTime) { emit(missing) }
+                            for missing in try await candles(
+                                symbol: symbol, interval: interval, from: known.addingTimeInterval(step), to: candle.openTime)
+                            { emit(missing) }
                         }
                     }
                     emit(candle)
@@ -113,7 +117,8 @@ public struct BinanceMarketDataProvider: MarketDataProvider {
                 logger.info("kline stream closed by the exchange; reconnecting", metadata: ["stream": "\(streamName)"])
             } catch let error where Self.isWorthRetrying(error) {
                 try Task.checkCancellation()
-                logger.warning("kline stream failed; reconnecting", metadata: ["stream": "\(streamName)", "error": "\(error)", "attempt": "\(attempt + 1)"])
+                logger.warning(
+                    "kline stream failed; reconnecting", metadata: ["stream": "\(streamName)", "error": "\(error)", "attempt": "\(attempt + 1)"])
             }
             attempt += 1
             try await Task.sleep(for: reconnectBackoff.delay(attempt: attempt))
@@ -136,7 +141,8 @@ public struct BinanceMarketDataProvider: MarketDataProvider {
     private func checkListed(_ symbol: Symbol) async throws {
         let listed = try await exchangeInfo.listedSymbols()
         guard listed.contains(symbol.rawValue) else {
-            throw MarketDataError.unknownSymbol(provider: name, symbol: symbol.rawValue, available: Array(listed.filter { $0.hasPrefix(symbol.rawValue.prefix(3)) }.prefix(10)))
+            throw MarketDataError.unknownSymbol(
+                provider: name, symbol: symbol.rawValue, available: Array(listed.filter { $0.hasPrefix(symbol.rawValue.prefix(3)) }.prefix(10)))
         }
     }
 }

@@ -82,7 +82,8 @@ public struct CoinbaseMarketDataProvider: MarketDataProvider {
                 let from = last.map { $0.addingTimeInterval(step) } ?? boundary.addingTimeInterval(-step)
                 if from < boundary {
                     do {
-                        for candle in try await candles(symbol: symbol, interval: interval, from: from, to: boundary) where candle.openTime > last ?? .distantPast {
+                        for candle in try await candles(symbol: symbol, interval: interval, from: from, to: boundary)
+                        where candle.openTime > last ?? .distantPast {
                             yield(candle)
                             last = candle.openTime
                         }
@@ -91,7 +92,8 @@ public struct CoinbaseMarketDataProvider: MarketDataProvider {
                         failures += 1
                         var wait = retryBackoff.delay(attempt: failures)
                         if case .rateLimited(let retryAfter?) = error as? CoinbaseError { wait = max(wait, retryAfter) }
-                        logger.warning("coinbase poll failed; retrying", metadata: ["symbol": "\(symbol)", "error": "\(error)", "retry_in": "\(wait)"])
+                        logger.warning(
+                            "coinbase poll failed; retrying", metadata: ["symbol": "\(symbol)", "error": "\(error)", "retry_in": "\(wait)"])
                         try await Task.sleep(for: wait)
                         continue
                     }

@@ -33,7 +33,7 @@ public struct CoinbaseProductMap: Sendable, Equatable {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             let product = parts.count == 2 ? parts[1].split(separator: "-").map(String.init) : []
             guard parts.count == 2, let symbol = Symbol(rawValue: parts[0]), product.count == 2,
-                  product.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isUppercase || $0.isNumber } })
+                product.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isUppercase || $0.isNumber } })
             else { return .failure(InvalidEntry(entry: entry)) }
             explicit[symbol] = parts[1]
         }

@@ -109,7 +109,10 @@ public struct AccountComparison: Sendable, Equatable, Encodable {
     /// - Parameters:
     ///   - symbols: exchangeInfo of the books' symbols, for their base and quote assets.
     ///   - queried: working orders the exchange was asked about one by one (those it no longer lists as open).
-    public init(books: AccountBooks, symbols: [String: BinanceSymbolInfo], balances: [BinanceAccount.Balance], openOrders: [BinanceOrder], queried: [String: QueriedOrder]) {
+    public init(
+        books: AccountBooks, symbols: [String: BinanceSymbolInfo], balances: [BinanceAccount.Balance], openOrders: [BinanceOrder],
+        queried: [String: QueriedOrder]
+    ) {
         var differences: [AccountDifference] = []
 
         // Balances: the quote asset holds the cash, each base asset the positions in it.
@@ -129,14 +132,16 @@ public struct AccountComparison: Sendable, Equatable, Encodable {
         let assets = quoteAssets.sorted() + Set(needed.keys).union(tradedBases).subtracting(quoteAssets).sorted()
         self.balances = assets.map { asset in
             let held = balances.first { $0.asset == asset }
-            return Balance(asset: asset, free: held?.free ?? 0, locked: held?.locked ?? 0, books: needed[asset] ?? (tradedBases.contains(asset) ? 0 : nil))
+            return Balance(
+                asset: asset, free: held?.free ?? 0, locked: held?.locked ?? 0, books: needed[asset] ?? (tradedBases.contains(asset) ? 0 : nil))
         }
         for balance in self.balances where balance.shortfall > 0 {
-            differences.append(AccountDifference(
-                kind: .balanceShortfall, subject: balance.asset,
-                detail: "the account holds \(balance.total) \(balance.asset) (\(balance.free) free, \(balance.locked) locked), "
-                    + "less than the \(balance.books ?? 0) \(balance.asset) of \(neededBy[balance.asset, default: []].joined(separator: " and "))"
-            ))
+            differences.append(
+                AccountDifference(
+                    kind: .balanceShortfall, subject: balance.asset,
+                    detail: "the account holds \(balance.total) \(balance.asset) (\(balance.free) free, \(balance.locked) locked), "
+                        + "less than the \(balance.books ?? 0) \(balance.asset) of \(neededBy[balance.asset, default: []].joined(separator: " and "))"
+                ))
         }
 
         // Working orders: each as the exchange reports it, open or asked for.
@@ -150,22 +155,27 @@ public struct AccountComparison: Sendable, Equatable, Encodable {
                 line.exchangeStatus = exchangeOrder.status.rawValue
                 line.exchangeExecuted = exchangeOrder.executedQty
                 if exchangeOrder.executedQty > order.filledQuantity {
-                    differences.append(AccountDifference(
-                        kind: .executionNotRecorded, subject: order.clientOrderId,
-                        detail: "order \(order.clientOrderId) (\(order.symbol)) executed \(exchangeOrder.executedQty) on the exchange (\(exchangeOrder.status.rawValue)); the books record \(order.filledQuantity)"
-                    ))
+                    differences.append(
+                        AccountDifference(
+                            kind: .executionNotRecorded, subject: order.clientOrderId,
+                            detail:
+                                "order \(order.clientOrderId) (\(order.symbol)) executed \(exchangeOrder.executedQty) on the exchange (\(exchangeOrder.status.rawValue)); the books record \(order.filledQuantity)"
+                        ))
                 } else if exchangeOrder.status.isFinal {
-                    differences.append(AccountDifference(
-                        kind: .orderEndedOnExchange, subject: order.clientOrderId,
-                        detail: "order \(order.clientOrderId) (\(order.symbol)) is \(exchangeOrder.status.rawValue) on the exchange; the books still count it as working"
-                    ))
+                    differences.append(
+                        AccountDifference(
+                            kind: .orderEndedOnExchange, subject: order.clientOrderId,
+                            detail:
+                                "order \(order.clientOrderId) (\(order.symbol)) is \(exchangeOrder.status.rawValue) on the exchange; the books still count it as working"
+                        ))
                 }
             case .notFound:
                 line.exchangeStatus = "not found"
-                differences.append(AccountDifference(
-                    kind: .orderUnknownToExchange, subject: order.clientOrderId,
-                    detail: "the exchange has no order \(order.clientOrderId) (\(order.symbol)); the books count it as working"
-                ))
+                differences.append(
+                    AccountDifference(
+                        kind: .orderUnknownToExchange, subject: order.clientOrderId,
+                        detail: "the exchange has no order \(order.clientOrderId) (\(order.symbol)); the books count it as working"
+                    ))
             case nil:
                 break
             }
@@ -182,10 +192,12 @@ public struct AccountComparison: Sendable, Equatable, Encodable {
             )
         }
         for order in self.openOrders where !order.knownToKeelson {
-            differences.append(AccountDifference(
-                kind: .orderUnknownToKeelson, subject: order.clientOrderId,
-                detail: "the exchange works order \(order.clientOrderId) (\(order.side) \(order.type) \(order.quantity) \(order.symbol), \(order.executed) executed), which the books do not know"
-            ))
+            differences.append(
+                AccountDifference(
+                    kind: .orderUnknownToKeelson, subject: order.clientOrderId,
+                    detail:
+                        "the exchange works order \(order.clientOrderId) (\(order.side) \(order.type) \(order.quantity) \(order.symbol), \(order.executed) executed), which the books do not know"
+                ))
         }
         self.differences = differences
     }

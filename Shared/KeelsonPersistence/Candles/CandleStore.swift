@@ -35,7 +35,6 @@ public struct PostgresCandleStore: CandleStore {
         self.logger = logger
     }
 
-
     @discardableResult
     public func upsert(_ candles: [Candle]) async throws -> Int {
         guard !candles.isEmpty else { return 0 }
@@ -60,7 +59,10 @@ public struct PostgresCandleStore: CandleStore {
                 try bindings.append(candle.close)
                 try bindings.append(candle.volume)
             }
-            let sql = Self.merge(from: "(VALUES \(placeholders.joined(separator: ","))) AS incoming (exchange, symbol, \"interval\", open_time, close_time, open, high, low, close, volume)")
+            let sql = Self.merge(
+                from:
+                    "(VALUES \(placeholders.joined(separator: ","))) AS incoming (exchange, symbol, \"interval\", open_time, close_time, open, high, low, close, volume)"
+            )
             changed += try await count(client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
         }
         return changed
@@ -141,7 +143,8 @@ public struct PostgresCandleStore: CandleStore {
         guard let first = candles.first else { return true }
         var previous = first.openTime
         for candle in candles.dropFirst() {
-            guard candle.exchange == first.exchange, candle.symbol == first.symbol, candle.interval == first.interval, candle.openTime > previous else { return false }
+            guard candle.exchange == first.exchange, candle.symbol == first.symbol, candle.interval == first.interval, candle.openTime > previous
+            else { return false }
             previous = candle.openTime
         }
         return true
@@ -249,7 +252,10 @@ public struct PostgresCandleStore: CandleStore {
     static func decode(_ rows: PostgresRowSequence, exchange: String, symbol: Symbol, interval: CandleInterval) async throws -> [Candle] {
         var candles: [Candle] = []
         for try await (openTime, open, high, low, close, volume) in rows.decode((Date, Decimal, Decimal, Decimal, Decimal, Decimal).self) {
-            candles.append(Candle(exchange: exchange, symbol: symbol, interval: interval, openTime: openTime, open: open, high: high, low: low, close: close, volume: volume))
+            candles.append(
+                Candle(
+                    exchange: exchange, symbol: symbol, interval: interval, openTime: openTime, open: open, high: high, low: low, close: close,
+                    volume: volume))
         }
         return candles
     }

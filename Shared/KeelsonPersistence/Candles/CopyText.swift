@@ -26,7 +26,8 @@ enum CopyText {
         let (days, millisecondOfDay) = epochMilliseconds.floorDivided(by: 86_400_000)
         let (year, month, day) = UTCCalendar.civil(days: Int(days))
         let seconds = millisecondOfDay / 1000
-        return "\(year)-\(twoDigits(month))-\(twoDigits(day)) \(twoDigits(seconds / 3600)):\(twoDigits(seconds / 60 % 60)):\(twoDigits(seconds % 60))."
+        return
+            "\(year)-\(twoDigits(month))-\(twoDigits(day)) \(twoDigits(seconds / 3600)):\(twoDigits(seconds / 60 % 60)):\(twoDigits(seconds % 60))."
             + "\(threeDigits(millisecondOfDay % 1000))+00"
     }
 

@@ -110,7 +110,8 @@ public struct MigrationRunner: Sendable {
     }
 
     private func applied(on connection: PostgresConnection) async throws -> [AppliedMigration] {
-        let exists = try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+        let exists =
+            try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
             .collect().first?.decode(Bool.self) ?? false
         guard exists else { return [] }
         var result: [AppliedMigration] = []

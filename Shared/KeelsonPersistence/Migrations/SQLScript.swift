@@ -29,7 +29,9 @@ enum SQLScript {
             case "$":
                 // A dollar-quote tag: $$ or $name$.
                 var tagEnd = index + 1
-                while tagEnd < characters.count, characters[tagEnd].isLetter || characters[tagEnd].isNumber || characters[tagEnd] == "_" { tagEnd += 1 }
+                while tagEnd < characters.count, characters[tagEnd].isLetter || characters[tagEnd].isNumber || characters[tagEnd] == "_" {
+                    tagEnd += 1
+                }
                 guard tagEnd < characters.count, characters[tagEnd] == "$" else {
                     current.append(character)
                     index += 1

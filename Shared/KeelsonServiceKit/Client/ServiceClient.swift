@@ -60,7 +60,8 @@ public struct ServiceClient: Sendable {
                 return response
             } catch let error as ServiceClientError where error.isTransient && attempt < attempts {
                 let delay = retryPolicy.delay(forRetry: attempt, using: &generator)
-                logger.debug("retrying request", metadata: ["service": "\(service.rawValue)", "path": "\(path)", "attempt": "\(attempt)", "error": "\(error)"])
+                logger.debug(
+                    "retrying request", metadata: ["service": "\(service.rawValue)", "path": "\(path)", "attempt": "\(attempt)", "error": "\(error)"])
                 try await Task.sleep(for: delay)
                 attempt += 1
             }

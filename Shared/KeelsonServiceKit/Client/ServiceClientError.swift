@@ -39,9 +39,13 @@ extension ServiceClientError: APIErrorConvertible {
     public var apiError: APIError {
         switch self {
         case .unreachable(let service, _):
-            APIError(.serviceUnavailable, code: "service_unavailable", detail: "\(service.executableName) is unreachable; `keelson health` shows which services are down")
+            APIError(
+                .serviceUnavailable, code: "service_unavailable",
+                detail: "\(service.executableName) is unreachable; `keelson health` shows which services are down")
         case .timedOut(let service, let after):
-            APIError(.gatewayTimeout, code: "gateway_timeout", detail: "\(service.executableName) did not answer within \(after); retry, or check `keelson health`")
+            APIError(
+                .gatewayTimeout, code: "gateway_timeout",
+                detail: "\(service.executableName) did not answer within \(after); retry, or check `keelson health`")
         case .status(let service, let code, _):
             APIError(.badGateway, code: "bad_gateway", detail: "\(service.executableName) answered \(code)")
         case .undecodable(let service, _):

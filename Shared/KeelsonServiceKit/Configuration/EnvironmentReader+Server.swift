@@ -24,13 +24,16 @@ extension EnvironmentReader {
         do {
             located = try LocalDatabaseLocator.locate(environment: values, startingAt: directory)
         } catch {
-            throw ConfigurationError(variable: "DATABASE_URL", problem: "not set and no local cluster found; run `make run` to start one, or set DATABASE_URL=\(DatabaseURL.expectedForm)")
+            throw ConfigurationError(
+                variable: "DATABASE_URL",
+                problem: "not set and no local cluster found; run `make run` to start one, or set DATABASE_URL=\(DatabaseURL.expectedForm)")
         }
         do {
             return try DatabaseURL(parsing: located.url)
         } catch {
             let origin = located.source == .environment ? "" : " (read from \(LocalDatabaseLocator.urlFileName))"
-            throw ConfigurationError(variable: "DATABASE_URL", problem: "cannot be parsed\(origin): \(error.reason); expected \(DatabaseURL.expectedForm)")
+            throw ConfigurationError(
+                variable: "DATABASE_URL", problem: "cannot be parsed\(origin): \(error.reason); expected \(DatabaseURL.expectedForm)")
         }
     }
 }

@@ -35,10 +35,12 @@ public enum ServiceLauncher {
             return 1
         }
         do {
-            logger.info("starting", metadata: [
-                "address": "\(configuration.host):\(configuration.port)", "mode": "\(configuration.mode.rawValue)",
-                "database": "\(configuration.database)", "version": "\(configuration.version)",
-            ])
+            logger.info(
+                "starting",
+                metadata: [
+                    "address": "\(configuration.host):\(configuration.port)", "mode": "\(configuration.mode.rawValue)",
+                    "database": "\(configuration.database)", "version": "\(configuration.version)",
+                ])
             try await app.runService()
             logger.info("stopped")
             return 0

@@ -33,7 +33,7 @@ public struct JSONLogHandler: LogHandler {
             object[key] = Self.jsonValue(value)
         }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]),
-              let line = String(data: data, encoding: .utf8)
+            let line = String(data: data, encoding: .utf8)
         else { return }
         output(line)
     }

@@ -20,27 +20,36 @@ public final class ServiceMetrics: Sendable {
         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10),
     ]
 
-    public init(service: ServiceIdentity, version: String = KeelsonVersion.current, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(
+        service: ServiceIdentity, version: String = KeelsonVersion.current, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) {
         self.registry = registry
         self.service = service.rawValue
-        self.residentMemory = registry.makeGauge(descriptor: MetricNameDescriptor(
-            namespace: "process", metricName: "resident_memory", unitName: "bytes", helpText: "Resident set size of the process."
-        ))
-        self.startTime = registry.makeGauge(descriptor: MetricNameDescriptor(
-            namespace: "process", metricName: "start_time", unitName: "seconds", helpText: "Start time of the process since the Unix epoch."
-        ))
+        self.residentMemory = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "process", metricName: "resident_memory", unitName: "bytes", helpText: "Resident set size of the process."
+            ))
+        self.startTime = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "process", metricName: "start_time", unitName: "seconds", helpText: "Start time of the process since the Unix epoch."
+            ))
         startTime.set(Date.now.timeIntervalSince1970)
-        self.cpuSeconds = registry.makeCounter(descriptor: MetricNameDescriptor(
-            namespace: "process", metricName: "cpu_seconds", unitName: "total", helpText: "User and system CPU time spent, in seconds."
-        ))
-        self.memoryLimit = registry.makeGauge(descriptor: MetricNameDescriptor(
-            namespace: "keelson", metricName: "memory_limit", unitName: "bytes", helpText: "The container's memory limit (cgroup); 0 when unlimited."
-        ))
-        self.databaseUp = registry.makeGauge(descriptor: MetricNameDescriptor(
-            namespace: "keelson", metricName: "database_up", helpText: "1 when this service reached PostgreSQL at the last scrape, else 0."
-        ))
+        self.cpuSeconds = registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "process", metricName: "cpu_seconds", unitName: "total", helpText: "User and system CPU time spent, in seconds."
+            ))
+        self.memoryLimit = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "memory_limit", unitName: "bytes",
+                helpText: "The container's memory limit (cgroup); 0 when unlimited."
+            ))
+        self.databaseUp = registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "database_up", helpText: "1 when this service reached PostgreSQL at the last scrape, else 0."
+            ))
         registry.makeGauge(
-            descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "build", unitName: "info", helpText: "Always 1; labels say which service and version run."),
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "build", unitName: "info", helpText: "Always 1; labels say which service and version run."),
             labels: [("service", service.rawValue), ("version", version)]
         ).set(Double(1))
     }
@@ -48,11 +57,14 @@ public final class ServiceMetrics: Sendable {
     public func recordRequest(route: String, method: String, status: Int, duration: Duration) {
         let labels = [("service", service), ("route", route), ("method", method), ("status", String(status))]
         registry.makeCounter(
-            descriptor: MetricNameDescriptor(namespace: "http", metricName: "requests", unitName: "total", helpText: "HTTP requests served, by route, method and status."),
+            descriptor: MetricNameDescriptor(
+                namespace: "http", metricName: "requests", unitName: "total", helpText: "HTTP requests served, by route, method and status."),
             labels: labels
         ).increment()
         registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(namespace: "http", metricName: "request_duration", unitName: "seconds", helpText: "Time to produce an HTTP response, by route, method and status."),
+            descriptor: MetricNameDescriptor(
+                namespace: "http", metricName: "request_duration", unitName: "seconds",
+                helpText: "Time to produce an HTTP response, by route, method and status."),
             labels: labels,
             buckets: Self.requestDurationBuckets
         ).record(duration)
@@ -80,7 +92,8 @@ public final class ServiceMetrics: Sendable {
     /// utime + stime from /proc/self/stat, in clock ticks.
     private static func cpuSecondsUsed() -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
-              let end = stat.lastIndex(of: ")") else { return nil }
+            let end = stat.lastIndex(of: ")")
+        else { return nil }
         // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
         let fields = stat[stat.index(after: end)...].split(separator: " ")
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }

@@ -79,7 +79,8 @@ public struct Position: Sendable, Equatable {
             return FillEffect(cashDelta: (-notional).minus(fill.fee), realizedPnlDelta: 0, closedTrade: nil)
         case .sell:
             guard !fill.quantity.isAbove(quantity) else {
-                throw AccountingError(reason: "a sell of \(fill.quantity) \(symbol) is larger than the position of \(quantity); spot positions cannot go short")
+                throw AccountingError(
+                    reason: "a sell of \(fill.quantity) \(symbol) is larger than the position of \(quantity); spot positions cannot go short")
             }
             // The last exit takes the whole remaining cost, so rounding never leaks into the round trip.
             let cost = fill.quantity.isSameValue(as: quantity) ? costBasis : costBasis.times(fill.quantity).quotient(dividingBy: quantity, scale: 12)

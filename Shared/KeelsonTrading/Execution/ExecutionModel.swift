@@ -16,7 +16,10 @@ public struct ExecutionModel: Sendable, Equatable, Codable {
     public var latencyMilliseconds: Double
     public var maxParticipation: Decimal?
 
-    public init(spreadBps: Decimal, impactBps: Decimal, volatilityFactor: Decimal, takerFeeRate: Decimal, makerFeeRate: Decimal, latencyMilliseconds: Double, maxParticipation: Decimal?) {
+    public init(
+        spreadBps: Decimal, impactBps: Decimal, volatilityFactor: Decimal, takerFeeRate: Decimal, makerFeeRate: Decimal, latencyMilliseconds: Double,
+        maxParticipation: Decimal?
+    ) {
         self.spreadBps = spreadBps
         self.impactBps = impactBps
         self.volatilityFactor = volatilityFactor
@@ -48,7 +51,9 @@ public struct ExecutionModel: Sendable, Equatable, Codable {
         try check(takerFeeRate >= 0 && takerFeeRate < Decimal(string: "0.1")!, "taker_fee_rate", "\(takerFeeRate)", "from 0 to 0.1 (0.001 is 0.1 %)")
         try check(makerFeeRate >= 0 && makerFeeRate < Decimal(string: "0.1")!, "maker_fee_rate", "\(makerFeeRate)", "from 0 to 0.1")
         try check(latencyMilliseconds >= 0, "latency_ms", "\(latencyMilliseconds)", "0 or more")
-        try check(maxParticipation.map { $0 > 0 && $0 <= 1 } ?? true, "max_participation", maxParticipation.map { "\($0)" } ?? "none", "above 0 and at most 1, or absent for no cap")
+        try check(
+            maxParticipation.map { $0 > 0 && $0 <= 1 } ?? true, "max_participation", maxParticipation.map { "\($0)" } ?? "none",
+            "above 0 and at most 1, or absent for no cap")
         return self
     }
 
@@ -68,13 +73,17 @@ public struct ExecutionModel: Sendable, Equatable, Codable {
             let participation = bar.volume > 0 ? min((filled / bar.volume).doubleValue, 1) : 1
             slippageBps = slippageBps.plus(impactBps.times(Decimal(approximating: participation.squareRoot(), scale: 6)))
         }
-        if !volatilityFactor.isZero, bar.open.isPositive { slippageBps = slippageBps.plus(volatilityFactor.times((bar.high.minus(bar.low) / bar.open).times(10_000))) }
+        if !volatilityFactor.isZero, bar.open.isPositive {
+            slippageBps = slippageBps.plus(volatilityFactor.times((bar.high.minus(bar.low) / bar.open).times(10_000)))
+        }
         // Rounding away from the trader: buys round up to the tick, sells down.
         let fraction = slippageBps.times(Self.basisPoint)
-        let slipped = slippageBps.isZero ? referencePrice : referencePrice.times(side == .buy ? Decimal(1).plus(fraction) : Decimal(1).minus(fraction))
+        let slipped =
+            slippageBps.isZero ? referencePrice : referencePrice.times(side == .buy ? Decimal(1).plus(fraction) : Decimal(1).minus(fraction))
         let price = rules.roundedPrice(slipped, side == .buy ? .up : .down)
         let fee = takerFeeRate.isZero ? 0 : price.times(filled).times(takerFeeRate).rounded(scale: 8, .up)
-        let realisedBps = price.isSameValue(as: referencePrice)
+        let realisedBps =
+            price.isSameValue(as: referencePrice)
             ? 0
             : (side == .buy ? price.minus(referencePrice) : referencePrice.minus(price)).times(10_000).quotient(dividingBy: referencePrice, scale: 4)
         return SimulatedFill(quantity: filled, price: price, fee: fee, slippageBps: realisedBps, latencyMilliseconds: latencyMilliseconds)

@@ -42,7 +42,9 @@ public struct PaperVenue: Sendable {
             .filter { $0.symbol == candle.symbol && candle.openTime > $0.decidedAfterBar && candle.openTime > ($0.lastFillBar ?? .distantPast) }
             .sorted { $0.clientOrderID < $1.clientOrderID }
             .compactMap { order in
-                if let price = order.triggeredStopPrice(on: candle) { return execution(for: order, referencePrice: price, bar: candle, time: candle.closeTime) }
+                if let price = order.triggeredStopPrice(on: candle) {
+                    return execution(for: order, referencePrice: price, bar: candle, time: candle.closeTime)
+                }
                 return execution(for: order, referencePrice: candle.open, bar: candle, time: candle.openTime)
             }
     }
@@ -68,13 +70,17 @@ public struct PaperVenue: Sendable {
     }
 
     private func execution(for order: BrokerOrder, referencePrice: Decimal, bar: Candle, time: Date) -> BrokerExecution? {
-        guard let fill = model.fill(side: order.side, quantity: order.remainingQuantity, referencePrice: referencePrice, bar: bar, rules: rules(order.symbol)) else {
+        guard
+            let fill = model.fill(
+                side: order.side, quantity: order.remainingQuantity, referencePrice: referencePrice, bar: bar, rules: rules(order.symbol))
+        else {
             return nil
         }
         return BrokerExecution(
             clientOrderID: order.clientOrderID, exchangeFillID: "\(order.clientOrderID)-\(order.fillCount + 1)", quantity: fill.quantity,
             positionQuantity: fill.quantity, price: fill.price, referencePrice: referencePrice, fee: fill.fee, commission: nil,
-            slippageBps: fill.slippageBps, latencyMilliseconds: fill.latencyMilliseconds, time: time.addingTimeInterval(fill.latencyMilliseconds / 1000),
+            slippageBps: fill.slippageBps, latencyMilliseconds: fill.latencyMilliseconds,
+            time: time.addingTimeInterval(fill.latencyMilliseconds / 1000),
             bar: bar.openTime
         )
     }

@@ -55,11 +55,13 @@ public struct TradingKernel: Sendable {
     public func planEntry(
         symbol: Symbol, price: Decimal, atr: Double?, marks: [Symbol: Decimal], workingEntries: Int, now: Date, interval: CandleInterval
     ) -> Result<RiskManager.EntryPlan, RiskRejection> {
-        risk.planEntry(RiskManager.EntryContext(
-            symbol: symbol, price: price, atr: atr, equity: equity(marks: marks), cash: account.cash,
-            openPositions: positions.count + workingEntries, hasPosition: positions[symbol] != nil, state: limits.state,
-            cooldownUntil: lastStopOut[symbol].map { risk.cooldownEnd(afterStopOutAt: $0, interval: interval) }, now: now, rules: rules(for: symbol)
-        ))
+        risk.planEntry(
+            RiskManager.EntryContext(
+                symbol: symbol, price: price, atr: atr, equity: equity(marks: marks), cash: account.cash,
+                openPositions: positions.count + workingEntries, hasPosition: positions[symbol] != nil, state: limits.state,
+                cooldownUntil: lastStopOut[symbol].map { risk.cooldownEnd(afterStopOutAt: $0, interval: interval) }, now: now,
+                rules: rules(for: symbol)
+            ))
     }
 
     /// Whether a sell signal may close `symbol`'s position: the quantity to sell, or why not.
@@ -136,7 +138,8 @@ public struct TradingKernel: Sendable {
     /// the trailing stop ratchets up. Nothing happens without stops, while the kill switch is on, or while an exit
     /// is already working.
     public mutating func protectiveStops(on candle: Candle, exitWorking: Bool) -> StopOutcome {
-        guard limits.state.allowsExits, !exitWorking, var position = positions[candle.symbol], position.quantity.isPositive, let stops = position.stops
+        guard limits.state.allowsExits, !exitWorking, var position = positions[candle.symbol], position.quantity.isPositive,
+            let stops = position.stops
         else { return .unchanged }
         if let trigger = stops.trigger(on: candle) { return .triggered(trigger) }
         let advanced = stops.advanced(by: candle)

@@ -17,7 +17,9 @@ public struct TradingSettingsFile: Codable, Sendable, Equatable {
         case maxCapital = "max_capital", symbolRules = "symbol_rules"
     }
 
-    public init(maxCapital: Decimal, timeframe: String, symbols: [String], risk: RiskSettings, execution: ExecutionModel, symbolRules: [String: SymbolRules]) {
+    public init(
+        maxCapital: Decimal, timeframe: String, symbols: [String], risk: RiskSettings, execution: ExecutionModel, symbolRules: [String: SymbolRules]
+    ) {
         self.maxCapital = maxCapital
         self.timeframe = timeframe
         self.symbols = symbols
@@ -75,12 +77,15 @@ public struct TradingSettingsFile: Codable, Sendable, Equatable {
         guard !parsed.isEmpty else { throw LoadError(problem: "\(path): symbols is empty; expected at least one symbol, e.g. BTCUSDT") }
         var rules: [Symbol: SymbolRules] = [:]
         for (name, rule) in symbolRules {
-            guard let symbol = Symbol(rawValue: name.uppercased()) else { throw LoadError(problem: "\(path): symbol_rules: '\(name)' is not a symbol") }
+            guard let symbol = Symbol(rawValue: name.uppercased()) else {
+                throw LoadError(problem: "\(path): symbol_rules: '\(name)' is not a symbol")
+            }
             rules[symbol] = rule
         }
         do {
             return Settings(
-                maxCapital: maxCapital, timeframe: interval, symbols: parsed, risk: try risk.validated(), execution: try execution.validated(), symbolRules: rules
+                maxCapital: maxCapital, timeframe: interval, symbols: parsed, risk: try risk.validated(), execution: try execution.validated(),
+                symbolRules: rules
             )
         } catch {
             throw LoadError(problem: "\(path): \(error)")

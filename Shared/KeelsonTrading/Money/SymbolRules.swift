@@ -17,7 +17,8 @@ public struct SymbolRules: Sendable, Equatable, Codable {
     }
 
     /// Binance's spot rules for BTCUSDT, a safe default for USDT pairs until the exchange's own are loaded.
-    public static let defaultSpot = SymbolRules(tickSize: Decimal(string: "0.01")!, stepSize: Decimal(string: "0.00001")!, minQuantity: Decimal(string: "0.00001")!, minNotional: 5)
+    public static let defaultSpot = SymbolRules(
+        tickSize: Decimal(string: "0.01")!, stepSize: Decimal(string: "0.00001")!, minQuantity: Decimal(string: "0.00001")!, minNotional: 5)
 
     enum CodingKeys: String, CodingKey {
         case tickSize = "tick_size", stepSize = "step_size", minQuantity = "min_quantity", minNotional = "min_notional"
@@ -27,11 +28,17 @@ public struct SymbolRules: Sendable, Equatable, Codable {
     public func sizedQuantity(_ quantity: Decimal, price: Decimal, symbol: Symbol) -> Result<Decimal, RiskRejection> {
         let rounded = quantity.rounded(toMultipleOf: stepSize, .down)
         guard rounded > 0, rounded >= minQuantity else {
-            return .failure(RiskRejection(.orderTooSmall, "\(symbol): quantity \(quantity.rounded(scale: 8)) rounds down to \(rounded), below the minimum \(minQuantity) (lot step \(stepSize))"))
+            return .failure(
+                RiskRejection(
+                    .orderTooSmall,
+                    "\(symbol): quantity \(quantity.rounded(scale: 8)) rounds down to \(rounded), below the minimum \(minQuantity) (lot step \(stepSize))"
+                ))
         }
         let notional = rounded * price
         guard notional >= minNotional else {
-            return .failure(RiskRejection(.orderTooSmall, "\(symbol): \(rounded) × \(price) = \(notional.rounded(scale: 2)) is below the minimum notional \(minNotional)"))
+            return .failure(
+                RiskRejection(
+                    .orderTooSmall, "\(symbol): \(rounded) × \(price) = \(notional.rounded(scale: 2)) is below the minimum notional \(minNotional)"))
         }
         return .success(rounded)
     }

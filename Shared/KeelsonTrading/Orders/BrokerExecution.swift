@@ -26,7 +26,8 @@ public struct BrokerExecution: Sendable, Equatable {
     public var bar: Date?
 
     public init(
-        clientOrderID: String, exchangeFillID: String, quantity: Decimal, positionQuantity: Decimal, price: Decimal, referencePrice: Decimal, fee: Decimal,
+        clientOrderID: String, exchangeFillID: String, quantity: Decimal, positionQuantity: Decimal, price: Decimal, referencePrice: Decimal,
+        fee: Decimal,
         commission: BrokerCommission? = nil, slippageBps: Decimal, latencyMilliseconds: Double, time: Date, bar: Date? = nil
     ) {
         self.clientOrderID = clientOrderID

@@ -26,7 +26,8 @@ public struct BrokerOrder: Sendable, Equatable {
     public var remainingQuantity: Decimal { quantity - filledQuantity }
 
     public init(
-        clientOrderID: String, symbol: Symbol, side: TradeSide, quantity: Decimal, cause: OrderCause, filledQuantity: Decimal, averageFillPrice: Decimal?,
+        clientOrderID: String, symbol: Symbol, side: TradeSide, quantity: Decimal, cause: OrderCause, filledQuantity: Decimal,
+        averageFillPrice: Decimal?,
         expectedPrice: Decimal?, decidedAfterBar: Date, placedAt: Date, fillCount: Int, lastFillBar: Date? = nil,
         immediateFill: (price: Decimal, bar: Candle)? = nil
     ) {
@@ -59,6 +60,7 @@ public struct BrokerOrder: Sendable, Equatable {
     }
 
     public static func == (lhs: BrokerOrder, rhs: BrokerOrder) -> Bool {
-        lhs.clientOrderID == rhs.clientOrderID && lhs.quantity == rhs.quantity && lhs.filledQuantity == rhs.filledQuantity && lhs.fillCount == rhs.fillCount
+        lhs.clientOrderID == rhs.clientOrderID && lhs.quantity == rhs.quantity && lhs.filledQuantity == rhs.filledQuantity
+            && lhs.fillCount == rhs.fillCount
     }
 }

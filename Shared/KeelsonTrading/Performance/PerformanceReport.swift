@@ -24,7 +24,9 @@ public struct PeriodPerformance: Sendable, Equatable, Codable {
         case periodStart = "period_start", winRate = "win_rate", profitFactor = "profit_factor", maxDrawdownPercent = "max_drawdown_percent"
     }
 
-    public init(periodStart: Date, pnl: Decimal, trades: Int, wins: Int, winRate: Double?, profitFactor: Double?, sharpe: Double?, maxDrawdownPercent: Double) {
+    public init(
+        periodStart: Date, pnl: Decimal, trades: Int, wins: Int, winRate: Double?, profitFactor: Double?, sharpe: Double?, maxDrawdownPercent: Double
+    ) {
         self.periodStart = periodStart
         self.pnl = pnl
         self.trades = trades
@@ -72,7 +74,9 @@ public struct EquityPoint: Sendable, Equatable {
 }
 
 public enum PerformanceReport {
-    public static func periods(trades: [ClosedTrade], equity: [EquityPoint], period: PerformancePeriod, calendar tradingCalendar: TradingCalendar) -> [PeriodPerformance] {
+    public static func periods(trades: [ClosedTrade], equity: [EquityPoint], period: PerformancePeriod, calendar tradingCalendar: TradingCalendar)
+        -> [PeriodPerformance]
+    {
         var calendar = Calendar(identifier: .iso8601)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         func start(_ date: Date) -> Date {
@@ -109,7 +113,11 @@ public enum PerformanceReport {
         var closes: [(Date, Double)] = []
         for point in points {
             let day = calendar.startOfDay(for: point.time)
-            if let last = closes.last, last.0 == day { closes[closes.count - 1].1 = point.equity.doubleValue } else { closes.append((day, point.equity.doubleValue)) }
+            if let last = closes.last, last.0 == day {
+                closes[closes.count - 1].1 = point.equity.doubleValue
+            } else {
+                closes.append((day, point.equity.doubleValue))
+            }
         }
         return closes.map(\.1)
     }

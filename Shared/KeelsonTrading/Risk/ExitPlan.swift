@@ -27,6 +27,8 @@ public struct ExitPlan: Sendable, Equatable {
 extension RiskManager.EntryPlan {
     /// The plan's exits relative to `decisionPrice`, the price it was sized at.
     public func exitPlan(decisionPrice: Decimal) -> ExitPlan {
-        ExitPlan(stopDistance: stopDistance, takeProfitDistance: stops.takeProfitPrice.map { $0 - decisionPrice }, trailingDistance: stops.trailingDistance)
+        ExitPlan(
+            stopDistance: stopDistance, takeProfitDistance: stops.takeProfitPrice.map { $0 - decisionPrice }, trailingDistance: stops.trailingDistance
+        )
     }
 }

@@ -64,14 +64,16 @@ public struct RiskManager: Sendable {
         }
         if context.hasPosition { return .failure(RiskRejection(.positionOpen, "\(symbol) already has an open position; one position per symbol")) }
         if context.openPositions >= settings.maxOpenPositions {
-            return .failure(RiskRejection(.maxOpenPositions, "\(context.openPositions) positions are open, the maximum is \(settings.maxOpenPositions)"))
+            return .failure(
+                RiskRejection(.maxOpenPositions, "\(context.openPositions) positions are open, the maximum is \(settings.maxOpenPositions)"))
         }
         if let until = context.cooldownUntil, context.now < until {
             return .failure(RiskRejection(.cooldown, "\(symbol) is cooling down after a stop-out until \(until.formatted(.iso8601))"))
         }
         guard context.price > 0 else { return .failure(RiskRejection(.noPrice, "no price for \(symbol) yet")) }
         guard let atr = context.atr, atr > 0 else {
-            return .failure(RiskRejection(.noVolatility, "no ATR(\(settings.atrPeriod)) for \(symbol) yet: it needs \(settings.atrPeriod + 1) candles"))
+            return .failure(
+                RiskRejection(.noVolatility, "no ATR(\(settings.atrPeriod)) for \(symbol) yet: it needs \(settings.atrPeriod + 1) candles"))
         }
         let stopDistance = context.rules.roundedPrice(Decimal(approximating: atr) * settings.stopATRMultiple, .up)
         guard stopDistance > 0, stopDistance < context.price else {
@@ -106,13 +108,21 @@ public struct RiskManager: Sendable {
         if dayStartEquity > 0 {
             let loss = (dayStartEquity - equity) / dayStartEquity * 100
             if loss >= settings.dailyLossLimitPercent {
-                return LimitBreach(kind: .dailyLossLimit, reason: "daily loss \(loss.rounded(scale: 2)) % reached the limit of \(settings.dailyLossLimitPercent) % (equity \(equity.rounded(scale: 2)) against \(dayStartEquity.rounded(scale: 2)) at the start of the day)")
+                return LimitBreach(
+                    kind: .dailyLossLimit,
+                    reason:
+                        "daily loss \(loss.rounded(scale: 2)) % reached the limit of \(settings.dailyLossLimitPercent) % (equity \(equity.rounded(scale: 2)) against \(dayStartEquity.rounded(scale: 2)) at the start of the day)"
+                )
             }
         }
         if peakEquity > 0 {
             let drawdown = (peakEquity - equity) / peakEquity * 100
             if drawdown >= settings.maxDrawdownPercent {
-                return LimitBreach(kind: .maxDrawdown, reason: "drawdown \(drawdown.rounded(scale: 2)) % reached the limit of \(settings.maxDrawdownPercent) % (equity \(equity.rounded(scale: 2)) against a peak of \(peakEquity.rounded(scale: 2)))")
+                return LimitBreach(
+                    kind: .maxDrawdown,
+                    reason:
+                        "drawdown \(drawdown.rounded(scale: 2)) % reached the limit of \(settings.maxDrawdownPercent) % (equity \(equity.rounded(scale: 2)) against a peak of \(peakEquity.rounded(scale: 2)))"
+                )
             }
         }
         return nil

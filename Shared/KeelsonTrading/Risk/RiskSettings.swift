@@ -58,13 +58,18 @@ public struct RiskSettings: Sendable, Equatable, Codable {
         try check(riskPerTradePercent > 0 && riskPerTradePercent <= 10, "risk_per_trade_percent", "\(riskPerTradePercent)", "above 0 and at most 10")
         try check(atrPeriod >= 2 && atrPeriod <= 500, "atr_period", "\(atrPeriod)", "from 2 to 500")
         try check(stopATRMultiple > 0, "stop_atr_multiple", "\(stopATRMultiple)", "above 0")
-        try check(takeProfitRewardRatio.map { $0 > 0 } ?? true, "take_profit_reward_ratio", "\(takeProfitRewardRatio ?? 0)", "above 0, or null for none")
+        try check(
+            takeProfitRewardRatio.map { $0 > 0 } ?? true, "take_profit_reward_ratio", "\(takeProfitRewardRatio ?? 0)", "above 0, or null for none")
         try check(trailingATRMultiple.map { $0 > 0 } ?? true, "trailing_atr_multiple", "\(trailingATRMultiple ?? 0)", "above 0, or null for none")
         try check(maxPositionNotional > 0, "max_position_notional", "\(maxPositionNotional)", "above 0")
-        try check(maxSymbolExposurePercent > 0 && maxSymbolExposurePercent <= 100, "max_symbol_exposure_percent", "\(maxSymbolExposurePercent)", "above 0 and at most 100")
+        try check(
+            maxSymbolExposurePercent > 0 && maxSymbolExposurePercent <= 100, "max_symbol_exposure_percent", "\(maxSymbolExposurePercent)",
+            "above 0 and at most 100")
         try check(maxOpenPositions >= 1, "max_open_positions", "\(maxOpenPositions)", "at least 1")
         try check(cooldownBars >= 0, "cooldown_bars", "\(cooldownBars)", "0 or more")
-        try check(dailyLossLimitPercent > 0 && dailyLossLimitPercent <= 100, "daily_loss_limit_percent", "\(dailyLossLimitPercent)", "above 0 and at most 100")
+        try check(
+            dailyLossLimitPercent > 0 && dailyLossLimitPercent <= 100, "daily_loss_limit_percent", "\(dailyLossLimitPercent)",
+            "above 0 and at most 100")
         try check(maxDrawdownPercent > 0 && maxDrawdownPercent <= 100, "max_drawdown_percent", "\(maxDrawdownPercent)", "above 0 and at most 100")
         return self
     }

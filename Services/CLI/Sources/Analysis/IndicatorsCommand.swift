@@ -18,13 +18,17 @@ struct IndicatorsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             var set: IndicatorSet
-            do { set = try IndicatorSet(parsing: indicators) } catch let error as IndicatorSet.ParseError { throw CLIError(error.description, exitCode: 2) }
+            do { set = try IndicatorSet(parsing: indicators) } catch let error as IndicatorSet.ParseError {
+                throw CLIError(error.description, exitCode: 2)
+            }
             let rows: [CandleCSV.Row]
             do { rows = try CandleCSV.load(path: data) } catch let error as CandleCSV.ParseError { throw CLIError(error.description, exitCode: 2) }
             var lines = [(["time"] + set.header).joined(separator: ",")]
             lines.reserveCapacity(rows.count + 1)
             for row in rows {
-                let bar = OHLCV(open: row.open.doubleValue, high: row.high.doubleValue, low: row.low.doubleValue, close: row.close.doubleValue, volume: row.volume.doubleValue)
+                let bar = OHLCV(
+                    open: row.open.doubleValue, high: row.high.doubleValue, low: row.low.doubleValue, close: row.close.doubleValue,
+                    volume: row.volume.doubleValue)
                 let cells = set.update(bar).map { $0.map { "\($0)" } ?? "" }
                 lines.append(([row.timeText] + cells).joined(separator: ","))
             }

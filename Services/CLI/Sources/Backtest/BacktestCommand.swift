@@ -10,7 +10,8 @@ import KeelsonTrading
 struct BacktestCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Run a strategy over history with the engine's risk, execution and accounting code; print a summary and write trades.csv, equity.csv, summary.json and report.html."
+        abstract:
+            "Run a strategy over history with the engine's risk, execution and accounting code; print a summary and write trades.csv, equity.csv, summary.json and report.html."
     )
 
     @Option(help: "Strategy name (\(StrategyCatalog.names.joined(separator: ", "))).") var strategy: String
@@ -24,9 +25,11 @@ struct BacktestCommand: AsyncParsableCommand {
     @Option(help: "Starting cash (default 10000, or the engine configuration's max_capital).") var cash: String?
     @Option(help: "Taker fee in basis points (10 = 0.1 %; default 10).") var feeBps: String?
     @Option(help: "none, or standard (the paper broker's spread, impact and volatility slippage; the default).") var slippage: String?
-    @Option(help: "all-in (whole units, backtesting.py's convention) or risk (the engine's risk manager, stops and loss limits; the default).") var sizing = "risk"
+    @Option(help: "all-in (whole units, backtesting.py's convention) or risk (the engine's risk manager, stops and loss limits; the default).")
+    var sizing = "risk"
     @Option(
-        help: "The engine's expert settings file (what KEELSON_ENGINE_CONFIG names): its risk, stops, execution model, symbol rules and daily-loss and drawdown halts."
+        help:
+            "The engine's expert settings file (what KEELSON_ENGINE_CONFIG names): its risk, stops, execution model, symbol rules and daily-loss and drawdown halts."
     ) var engineConfig: String?
     @Option(help: "Folder for trades.csv, equity.csv, summary.json and report.html.") var out: String?
     @OptionGroup var database: DatabaseOptions
@@ -45,7 +48,8 @@ struct BacktestCommand: AsyncParsableCommand {
             let started = ContinuousClock.now
             var source = try await openSource()
             let equityFile = try out.map { directory throws(CLIError) in try EquityCSVWriter(directory: directory, timeStyle: source.timeStyle) }
-            var run = BacktestRun(strategy: strategy, configuration: configuration, equityObserver: equityFile.map { file in { file.record(time: $0, equity: $1) } })
+            var run = BacktestRun(
+                strategy: strategy, configuration: configuration, equityObserver: equityFile.map { file in { file.record(time: $0, equity: $1) } })
             let progress = ProgressLine(total: 1, unit: "bars", showAfter: .seconds(1))
             do {
                 try await source.feed { candles, fraction in
@@ -110,7 +114,8 @@ struct BacktestCommand: AsyncParsableCommand {
         case "all-in":
             return BacktestConfiguration(initialCash: initial, sizing: .allIn, execution: execution, rules: BacktestConfiguration.wholeUnits)
         case "risk":
-            return BacktestConfiguration(initialCash: initial, sizing: .risk(.conservative(maxCapital: initial)), execution: execution, rules: .defaultSpot)
+            return BacktestConfiguration(
+                initialCash: initial, sizing: .risk(.conservative(maxCapital: initial)), execution: execution, rules: .defaultSpot)
         default:
             throw CLIError("--sizing \(sizing) is not allowed; expected all-in or risk", exitCode: 2)
         }
@@ -120,9 +125,12 @@ struct BacktestCommand: AsyncParsableCommand {
     /// cash is its max_capital unless --cash says otherwise.
     func engineConfiguration(path: String) throws -> BacktestConfiguration {
         guard feeBps == nil, slippage == nil else {
-            throw CLIError("--fee-bps and --slippage do not go with --engine-config: the file's execution section sets fees and slippage", exitCode: 2)
+            throw CLIError(
+                "--fee-bps and --slippage do not go with --engine-config: the file's execution section sets fees and slippage", exitCode: 2)
         }
-        guard sizing == "risk" else { throw CLIError("--sizing \(sizing) does not go with --engine-config, which sizes by the file's risk settings", exitCode: 2) }
+        guard sizing == "risk" else {
+            throw CLIError("--sizing \(sizing) does not go with --engine-config, which sizes by the file's risk settings", exitCode: 2)
+        }
         let settings: TradingSettingsFile.Settings
         do {
             settings = try TradingSettingsFile.load(path: path)
@@ -137,14 +145,18 @@ struct BacktestCommand: AsyncParsableCommand {
             initial = amount
         }
         let symbol = try MarketDataArguments.symbol(self.symbol ?? "DATA")
-        return BacktestConfiguration(initialCash: initial, sizing: .risk(settings.risk), execution: settings.execution, rules: settings.rules(for: symbol))
+        return BacktestConfiguration(
+            initialCash: initial, sizing: .risk(settings.risk), execution: settings.execution, rules: settings.rules(for: symbol))
     }
 
     /// Where the candles come from: a file read a chunk at a time, or the candle store a page at a time.
     func openSource() async throws -> BacktestSource {
         if let data {
-            guard from == nil, to == nil else { throw CLIError("--from and --to read the candle store; with --data the whole file is used", exitCode: 2) }
-            return try BacktestSource.file(data, symbol: try MarketDataArguments.symbol(symbol ?? "DATA"), interval: try interval.map(MarketDataArguments.interval))
+            guard from == nil, to == nil else {
+                throw CLIError("--from and --to read the candle store; with --data the whole file is used", exitCode: 2)
+            }
+            return try BacktestSource.file(
+                data, symbol: try MarketDataArguments.symbol(symbol ?? "DATA"), interval: try interval.map(MarketDataArguments.interval))
         }
         guard let symbol, let interval, let from, let to else {
             throw CLIError("give --data FILE, or --symbol, --interval, --from and --to to read the candle store", exitCode: 2)
@@ -153,7 +165,8 @@ struct BacktestCommand: AsyncParsableCommand {
         let end = try MarketDataArguments.time(to, option: "--to")
         guard start < end else { throw CLIError("--from must be before --to", exitCode: 2) }
         return .store(
-            database: database, exchange: exchange, symbol: try MarketDataArguments.symbol(symbol), interval: try MarketDataArguments.interval(interval),
+            database: database, exchange: exchange, symbol: try MarketDataArguments.symbol(symbol),
+            interval: try MarketDataArguments.interval(interval),
             from: start, to: end, fromText: from, toText: to
         )
     }

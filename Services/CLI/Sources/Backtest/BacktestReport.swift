@@ -27,7 +27,13 @@ enum BacktestReport {
             ("average win / loss", number(s.averageWin) + " / " + number(s.averageLoss)),
             ("exposure", number(s.exposurePercent) + " %"),
             ("fees", number(s.feesPaid)),
-            ("halts", result.halts.isEmpty ? "none" : result.halts.map { "\($0.time.formatted(.iso8601)) \($0.kind): \($0.reason)" }.joined(separator: "\n" + String(repeating: " ", count: 21))),
+            (
+                "halts",
+                result.halts.isEmpty
+                    ? "none"
+                    : result.halts.map { "\($0.time.formatted(.iso8601)) \($0.kind): \($0.reason)" }.joined(
+                        separator: "\n" + String(repeating: " ", count: 21))
+            ),
             ("run time", String(format: "%.3f s (%.0f bars/s)", seconds, seconds > 0 ? Double(result.bars) / seconds : 0)),
         ]
         return rows.map { "\($0.0.padding(toLength: 20, withPad: " ", startingAt: 0)) \($0.1)" }.joined(separator: "\n")
@@ -38,7 +44,8 @@ enum BacktestReport {
         func time(_ date: Date) -> String { timeStyle.format(date) }
         var trades = "entry_time,entry_price,exit_time,exit_price,size,pnl,fees,exit_reason\n"
         for trade in result.trades {
-            trades += "\(time(trade.entryTime)),\(trade.entryPrice),\(time(trade.exitTime)),\(trade.exitPrice),\(trade.quantity),\(trade.pnl),\(trade.fees),\(trade.exitReason.rawValue)\n"
+            trades +=
+                "\(time(trade.entryTime)),\(trade.entryPrice),\(time(trade.exitTime)),\(trade.exitPrice),\(trade.quantity),\(trade.pnl),\(trade.fees),\(trade.exitReason.rawValue)\n"
         }
         if let open = result.openTrade {
             trades += "\(time(open.entryTime)),\(open.entryPrice),,,\(open.quantity),,,\n"
@@ -55,9 +62,11 @@ enum BacktestReport {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
-        let summary = try encoder.encode(Summary(
-            strategy: strategy, parameters: parameters, finalEquity: result.finalEquity.description, statistics: result.statistics, halts: result.halts
-        ))
+        let summary = try encoder.encode(
+            Summary(
+                strategy: strategy, parameters: parameters, finalEquity: result.finalEquity.description, statistics: result.statistics,
+                halts: result.halts
+            ))
         let report = Data(BacktestHTMLReport.render(result, strategy: strategy, parameters: parameters).utf8)
         for (name, contents) in [("trades.csv", Data(trades.utf8)), ("summary.json", summary), ("report.html", report)] {
             do {

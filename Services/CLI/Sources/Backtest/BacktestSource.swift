@@ -7,7 +7,9 @@ import KeelsonPersistence
 struct BacktestSource {
     enum Origin {
         case file(reader: CandleCSV.Reader, first: [CandleCSV.Row], symbol: Symbol, interval: CandleInterval)
-        case store(database: DatabaseOptions, exchange: String, symbol: Symbol, interval: CandleInterval, from: Date, to: Date, fromText: String, toText: String)
+        case store(
+            database: DatabaseOptions, exchange: String, symbol: Symbol, interval: CandleInterval, from: Date, to: Date, fromText: String,
+            toText: String)
     }
 
     static let chunkRows = 1 << 16
@@ -24,7 +26,8 @@ struct BacktestSource {
             let first = try reader.next(maxRows: chunkRows)
             guard !first.isEmpty else { throw CLIError("\(path): has a header but no rows", exitCode: 2) }
             let interval = try interval ?? inferInterval(first, file: path)
-            return BacktestSource(origin: .file(reader: reader, first: first, symbol: symbol, interval: interval), timeStyle: reader.timeStyle ?? .iso8601)
+            return BacktestSource(
+                origin: .file(reader: reader, first: first, symbol: symbol, interval: interval), timeStyle: reader.timeStyle ?? .iso8601)
         } catch let error as CandleCSV.ParseError {
             throw CLIError(error.description, exitCode: 2)
         } catch let error as CLIError {
@@ -38,7 +41,8 @@ struct BacktestSource {
         database: DatabaseOptions, exchange: String, symbol: Symbol, interval: CandleInterval, from: Date, to: Date, fromText: String, toText: String
     ) -> BacktestSource {
         BacktestSource(
-            origin: .store(database: database, exchange: exchange, symbol: symbol, interval: interval, from: from, to: to, fromText: fromText, toText: toText),
+            origin: .store(
+                database: database, exchange: exchange, symbol: symbol, interval: interval, from: from, to: to, fromText: fromText, toText: toText),
             timeStyle: .iso8601
         )
     }
@@ -73,7 +77,9 @@ struct BacktestSource {
                 return count
             }
             guard count > 0 else {
-                throw CLIError("no \(interval.rawValue) candles of \(symbol) on \(exchange) from \(fromText) to \(toText); `keelson data backfill` or `keelson data import` stores some", exitCode: 1)
+                throw CLIError(
+                    "no \(interval.rawValue) candles of \(symbol) on \(exchange) from \(fromText) to \(toText); `keelson data backfill` or `keelson data import` stores some",
+                    exitCode: 1)
             }
         }
     }

@@ -12,7 +12,8 @@ final class EquityCSVWriter {
 
     init(directory: String, timeStyle: CandleCSV.TimeStyle) throws(CLIError) {
         path = URL(fileURLWithPath: directory).appendingPathComponent("equity.csv").path
-        guard FileManager.default.createFile(atPath: path + ".partial", contents: nil), let handle = FileHandle(forWritingAtPath: path + ".partial") else {
+        guard FileManager.default.createFile(atPath: path + ".partial", contents: nil), let handle = FileHandle(forWritingAtPath: path + ".partial")
+        else {
             throw CLIError("cannot write \(path).partial; check that \(directory) is writable")
         }
         self.handle = handle

@@ -17,7 +17,8 @@ struct BackupDirectoryOptions: ParsableArguments {
 
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) -> BackupDirectory {
         let path = dir ?? environment["KEELSON_BACKUP_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "backups"
-        return BackupDirectory(url: URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL)
+        return BackupDirectory(
+            url: URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL)
     }
 }
 

@@ -17,7 +17,8 @@ import PostgresNIO
 struct BackupCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
-        abstract: "pg_dump (custom format) of the whole database into the backup directory, with a manifest: time, schema version, row counts, SHA-256."
+        abstract:
+            "pg_dump (custom format) of the whole database into the backup directory, with a manifest: time, schema version, row counts, SHA-256."
     )
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var directory: BackupDirectoryOptions
@@ -41,7 +42,9 @@ struct BackupCreateCommand: AsyncParsableCommand {
             let directory = directory.resolve()
             try directory.createIfMissing()
             let json = json
-            let created = try await Interruption.cancellingOnSignals(interruptedMessage: "interrupted; no backup was written (the partial file was removed)") {
+            let created = try await Interruption.cancellingOnSignals(
+                interruptedMessage: "interrupted; no backup was written (the partial file was removed)"
+            ) {
                 try await Self.create(from: url, into: directory)
             }
             if json {
@@ -50,7 +53,9 @@ struct BackupCreateCommand: AsyncParsableCommand {
             }
             let manifest = created.manifest
             print("backup \(created.path)")
-            print("  \(ByteCount.format(manifest.sizeBytes)) · schema version \(manifest.schemaVersion) · PostgreSQL \(manifest.serverVersion) · \(Elapsed.text(created.seconds))")
+            print(
+                "  \(ByteCount.format(manifest.sizeBytes)) · schema version \(manifest.schemaVersion) · PostgreSQL \(manifest.serverVersion) · \(Elapsed.text(created.seconds))"
+            )
             print("  sha256 \(manifest.sha256)")
             print(BackupCounts.render(manifest.tables))
         }
@@ -67,7 +72,10 @@ struct BackupCreateCommand: AsyncParsableCommand {
                 """, logger: CLILogger.quiet
             )
         } catch {
-            FileHandle.standardError.write(Data("keelson: warning: the backup is written, but recording it in backup_runs failed (\(DatabaseErrorDescription.describe(error))); run `keelson db migrate up`\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "keelson: warning: the backup is written, but recording it in backup_runs failed (\(DatabaseErrorDescription.describe(error))); run `keelson db migrate up`\n"
+                        .utf8))
         }
     }
 

@@ -26,7 +26,9 @@ struct BackupDirectory: Sendable {
     func createIfMissing() throws(CLIError) {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw CLIError("\(url.path) is not a directory; pass --dir with a directory for the backups", exitCode: 2) }
+            guard isDirectory.boolValue else {
+                throw CLIError("\(url.path) is not a directory; pass --dir with a directory for the backups", exitCode: 2)
+            }
             guard FileManager.default.isWritableFile(atPath: url.path) else {
                 throw CLIError("backup directory \(url.path) is not writable; pass --dir with a directory you can write to")
             }
@@ -40,7 +42,8 @@ struct BackupDirectory: Sendable {
     }
 
     static let nameFormat: Date.VerbatimFormatStyle = Date.VerbatimFormatStyle(
-        format: "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)-\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)",
+        format:
+            "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)-\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)",
         timeZone: TimeZone(identifier: "UTC")!, calendar: Calendar(identifier: .gregorian)
     )
 
@@ -54,10 +57,13 @@ struct BackupDirectory: Sendable {
         guard name.hasPrefix(prefix), name.hasSuffix(dumpSuffix) else { return nil }
         let stamp = name.dropFirst(prefix.count).dropLast(dumpSuffix.count)
         guard stamp.count == 15 else { return nil }
-        return try? Date(String(stamp), strategy: Date.ParseStrategy(
-            format: "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)-\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)",
-            timeZone: TimeZone(identifier: "UTC")!
-        ))
+        return try? Date(
+            String(stamp),
+            strategy: Date.ParseStrategy(
+                format:
+                    "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)-\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)",
+                timeZone: TimeZone(identifier: "UTC")!
+            ))
     }
 
     /// Every backup in the folder, oldest first: dumps with or without a manifest, and manifests whose dump is gone.

@@ -15,13 +15,22 @@ enum BackupIntegrity {
             throw Failure(description: "\(dump.path) cannot be read (\(BackupDirectory.reason(error))); check its permissions")
         }
         if checksum.size < manifest.sizeBytes {
-            throw Failure(description: "\(dump.path) is truncated: \(checksum.size) of \(manifest.sizeBytes) bytes (a copy or the backup did not finish); copy it again or use another backup")
+            throw Failure(
+                description:
+                    "\(dump.path) is truncated: \(checksum.size) of \(manifest.sizeBytes) bytes (a copy or the backup did not finish); copy it again or use another backup"
+            )
         }
         if checksum.size > manifest.sizeBytes {
-            throw Failure(description: "\(dump.path) is \(checksum.size) bytes but its manifest says \(manifest.sizeBytes): the file was changed or replaced; use another backup")
+            throw Failure(
+                description:
+                    "\(dump.path) is \(checksum.size) bytes but its manifest says \(manifest.sizeBytes): the file was changed or replaced; use another backup"
+            )
         }
         guard checksum.sha256 == manifest.sha256 else {
-            throw Failure(description: "\(dump.path) is corrupted: its SHA-256 does not match the manifest (damaged on disk or in transfer); copy it again or use another backup")
+            throw Failure(
+                description:
+                    "\(dump.path) is corrupted: its SHA-256 does not match the manifest (damaged on disk or in transfer); copy it again or use another backup"
+            )
         }
         return checksum
     }

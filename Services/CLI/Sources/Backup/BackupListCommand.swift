@@ -52,12 +52,16 @@ struct BackupListCommand: AsyncParsableCommand {
                 return
             }
             let time = Date.ISO8601FormatStyle()
-            print(TableFormatter.render(
-                header: ["FILE", "CREATED (UTC)", "SIZE", "SCHEMA", "CHECKSUM"],
-                rows: listed.map { item, status in
-                    [item.file, item.createdAt.formatted(time), item.sizeBytes.map(ByteCount.format) ?? "-", item.schemaVersion.map(String.init) ?? "-", status.summary]
-                }
-            ))
+            print(
+                TableFormatter.render(
+                    header: ["FILE", "CREATED (UTC)", "SIZE", "SCHEMA", "CHECKSUM"],
+                    rows: listed.map { item, status in
+                        [
+                            item.file, item.createdAt.formatted(time), item.sizeBytes.map(ByteCount.format) ?? "-",
+                            item.schemaVersion.map(String.init) ?? "-", status.summary,
+                        ]
+                    }
+                ))
             print("(\(listed.count) backup\(listed.count == 1 ? "" : "s") in \(directory.path)\(bad > 0 ? "; \(bad) failed the check" : ""))")
             if bad > 0 { throw ExitCode(1) }
         }

@@ -63,7 +63,9 @@ struct BackupManifest: Codable, Sendable, Equatable {
     static func read(forDump dump: URL) throws(CLIError) -> BackupManifest {
         let url = url(forDump: dump)
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw CLIError("\(dump.path) has no manifest (\(url.lastPathComponent) is missing beside it); without it the file cannot be checked — use a backup made by `keelson backup create`")
+            throw CLIError(
+                "\(dump.path) has no manifest (\(url.lastPathComponent) is missing beside it); without it the file cannot be checked — use a backup made by `keelson backup create`"
+            )
         }
         let manifest: BackupManifest
         do {

@@ -29,7 +29,8 @@ struct BackupPruneCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             guard let days = Int(keepDays), days >= 0, days <= 36_500 else {
-                throw CLIError("--keep-days '\(keepDays)' is not a number of days; give a whole number from 0 to 36500, e.g. --keep-days 30", exitCode: 2)
+                throw CLIError(
+                    "--keep-days '\(keepDays)' is not a number of days; give a whole number from 0 to 36500, e.g. --keep-days 30", exitCode: 2)
             }
             let directory = directory.resolve()
             try directory.requireExisting()
@@ -68,7 +69,9 @@ struct BackupPruneCommand: AsyncParsableCommand {
             let verb = dryRun ? "would remove" : "removed"
             for name in removed { print("\(verb) \(name)") }
             let newestNote = newest.map { "; the newest, \($0), is always kept" } ?? ""
-            print("\(verb) \(removed.count) file\(removed.count == 1 ? "" : "s") older than \(days) day\(days == 1 ? "" : "s"); kept \(kept.count) backup\(kept.count == 1 ? "" : "s")\(newestNote)\(dryRun ? " (dry run: nothing deleted)" : "")")
+            print(
+                "\(verb) \(removed.count) file\(removed.count == 1 ? "" : "s") older than \(days) day\(days == 1 ? "" : "s"); kept \(kept.count) backup\(kept.count == 1 ? "" : "s")\(newestNote)\(dryRun ? " (dry run: nothing deleted)" : "")"
+            )
         }
     }
 }

@@ -16,11 +16,13 @@ import PostgresNIO
 struct BackupRestoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
-        abstract: "Replace the database's data with a backup, in one transaction (a failure changes nothing). Refuses while an engine trades unless --force."
+        abstract:
+            "Replace the database's data with a backup, in one transaction (a failure changes nothing). Refuses while an engine trades unless --force."
     )
     @Argument(help: "The .dump file; its manifest (<file>.manifest.json) must be beside it.") var file: String
     @OptionGroup var database: DatabaseOptions
-    @Flag(help: "Restore even while an engine holds its leader lock and trades on this database (stop the engine instead if you can).") var force = false
+    @Flag(help: "Restore even while an engine holds its leader lock and trades on this database (stop the engine instead if you can).") var force =
+        false
     @Flag(help: "Do not ask for confirmation (required when stdin is not a terminal).") var yes = false
     @Flag(help: "Print the result as JSON for scripts.") var json = false
 
@@ -62,10 +64,15 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             let current = try await BackupConnection.with(url) { connection in
                 let holders = try await EngineLeaderLock.holders(on: connection, logger: CLILogger.quiet)
                 if let holder = holders.first, !force {
-                    throw CLIError("refusing to restore: an engine is trading on \(url) (backend pid \(holder.pid)\(holder.clientAddress.map { " from \($0)" } ?? "") holds the \(holder.mode) leader lock); stop the engine first (`make stop`, or scale keelson-engine to 0), or pass --force")
+                    throw CLIError(
+                        "refusing to restore: an engine is trading on \(url) (backend pid \(holder.pid)\(holder.clientAddress.map { " from \($0)" } ?? "") holds the \(holder.mode) leader lock); stop the engine first (`make stop`, or scale keelson-engine to 0), or pass --force"
+                    )
                 }
                 if !holders.isEmpty, !json {
-                    FileHandle.standardError.write(Data("keelson: warning: --force: an engine holds its leader lock and trades on this database; restart it after the restore so it rebuilds its state\n".utf8))
+                    FileHandle.standardError.write(
+                        Data(
+                            "keelson: warning: --force: an engine holds its leader lock and trades on this database; restart it after the restore so it rebuilds its state\n"
+                                .utf8))
                 }
                 return try await DatabaseInventory.take(on: connection)
             }
@@ -76,7 +83,8 @@ struct BackupRestoreCommand: AsyncParsableCommand {
 
             let holdEngineLocks = !force
             let restored = try await Interruption.cancellingOnSignals(
-                interruptedMessage: "interrupted; the restore was stopped before it committed and rolled back — the database keeps its previous data (check with `keelson db verify`)"
+                interruptedMessage:
+                    "interrupted; the restore was stopped before it committed and rolled back — the database keeps its previous data (check with `keelson db verify`)"
             ) {
                 try await Self.restore(dump, manifest: manifest, into: url, pgRestore: pgRestore, psql: psql, holdEngineLocks: holdEngineLocks)
             }
@@ -90,13 +98,20 @@ struct BackupRestoreCommand: AsyncParsableCommand {
                 try BackupJSON.print(result)
                 return
             }
-            print("✔ restored \(dump.lastPathComponent) into \(url) in \(Elapsed.text(restored.seconds)) (one transaction) · schema version \(restored.after.schemaVersion)")
+            print(
+                "✔ restored \(dump.lastPathComponent) into \(url) in \(Elapsed.text(restored.seconds)) (one transaction) · schema version \(restored.after.schemaVersion)"
+            )
             if !restored.dropped.isEmpty { print("  dropped tables the backup does not have: \(restored.dropped.joined(separator: ", "))") }
             print(BackupCounts.render(restored.after.tables))
             if mismatch {
-                let differing = Set(manifest.tables.keys).union(restored.after.tables.keys).filter { manifest.tables[$0] != restored.after.tables[$0] }.sorted()
+                let differing = Set(manifest.tables.keys).union(restored.after.tables.keys).filter {
+                    manifest.tables[$0] != restored.after.tables[$0]
+                }.sorted()
                 print("✘ row counts differ from the manifest: \(differing.joined(separator: ", "))")
-                FileHandle.standardError.write(Data("keelson: after the restore, the row counts of \(differing.joined(separator: ", ")) differ from the manifest; a running service may have written since the restore committed — stop the services and restore again\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "keelson: after the restore, the row counts of \(differing.joined(separator: ", ")) differ from the manifest; a running service may have written since the restore committed — stop the services and restore again\n"
+                            .utf8))
             } else {
                 print("✔ every table's row count matches the manifest")
                 print("restart the services (`make run`, or roll the deployments) so they rebuild their state from the restored data")
@@ -108,13 +123,18 @@ struct BackupRestoreCommand: AsyncParsableCommand {
     /// Asks on a terminal; without one, `--yes` is the only way to say yes.
     private func confirm(dump: URL, manifest: BackupManifest, url: DatabaseURL, current: DatabaseInventory, extra: [String]) throws(CLIError) {
         if yes { return }
-        try Confirmation.requireTerminal("refusing to restore without --yes: stdin is not a terminal, so nobody can confirm replacing every table of \(url)")
+        try Confirmation.requireTerminal(
+            "refusing to restore without --yes: stdin is not a terminal, so nobody can confirm replacing every table of \(url)")
         func summary(_ tables: [String: Int64]) -> String {
             ["trades", "orders", "positions"].map { "\(tables[$0].map(String.init) ?? "no") \($0)" }.joined(separator: ", ")
         }
-        print("backup   \(dump.lastPathComponent): taken \(manifest.createdAt.formatted(Date.ISO8601FormatStyle())), schema version \(manifest.schemaVersion), \(summary(manifest.tables))")
+        print(
+            "backup   \(dump.lastPathComponent): taken \(manifest.createdAt.formatted(Date.ISO8601FormatStyle())), schema version \(manifest.schemaVersion), \(summary(manifest.tables))"
+        )
         print("database \(url): now schema version \(current.schemaVersion), \(summary(current.tables))")
-        print("every table of the database is replaced by the backup's\(extra.isEmpty ? "" : "; tables the backup does not have are dropped: \(extra.joined(separator: ", "))")")
+        print(
+            "every table of the database is replaced by the backup's\(extra.isEmpty ? "" : "; tables the backup does not have are dropped: \(extra.joined(separator: ", "))")"
+        )
         try Confirmation.ask("Restore?", declined: "not confirmed; nothing was changed")
     }
 
@@ -125,7 +145,8 @@ struct BackupRestoreCommand: AsyncParsableCommand {
     }
 
     static func restore(
-        _ dump: URL, manifest: BackupManifest, into url: DatabaseURL, pgRestore: PostgresTools.Executable, psql: PostgresTools.Executable, holdEngineLocks: Bool
+        _ dump: URL, manifest: BackupManifest, into url: DatabaseURL, pgRestore: PostgresTools.Executable, psql: PostgresTools.Executable,
+        holdEngineLocks: Bool
     ) async throws -> Outcome {
         try await BackupConnection.with(url) { guardConnection in
             if holdEngineLocks {
@@ -136,7 +157,9 @@ struct BackupRestoreCommand: AsyncParsableCommand {
                         "SELECT pg_try_advisory_lock(\(EngineLeaderLock.classID), \(EngineLeaderLock.objectID(mode: mode)))", logger: CLILogger.quiet
                     ).collect()[0].decode(Bool.self)
                     guard taken else {
-                        throw CLIError("refusing to restore: an engine started trading on \(url) (it took its \(mode.rawValue) leader lock); stop it first, or pass --force")
+                        throw CLIError(
+                            "refusing to restore: an engine started trading on \(url) (it took its \(mode.rawValue) leader lock); stop it first, or pass --force"
+                        )
                     }
                 }
             }
@@ -179,9 +202,12 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         }
         try await BackupConnection.with(url.withDatabase("postgres")) { connection in
             do {
-                try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(DatabaseInventory.quoted(url.database))"), logger: CLILogger.quiet)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "CREATE DATABASE \(DatabaseInventory.quoted(url.database))"), logger: CLILogger.quiet)
             } catch {
-                throw CLIError("database \(url.database) does not exist and cannot be created: \(DatabaseErrorDescription.describe(error)); create it (createdb \(url.database)) and run the restore again")
+                throw CLIError(
+                    "database \(url.database) does not exist and cannot be created: \(DatabaseErrorDescription.describe(error)); create it (createdb \(url.database)) and run the restore again"
+                )
             }
         }
         return true

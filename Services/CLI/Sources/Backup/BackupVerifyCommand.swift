@@ -8,7 +8,8 @@ import KeelsonPersistence
 struct BackupVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check a backup's SHA-256, restore it into a scratch database (dropped afterwards) and compare every table's row count with the manifest. Exits 1 on any ✘."
+        abstract:
+            "Check a backup's SHA-256, restore it into a scratch database (dropped afterwards) and compare every table's row count with the manifest. Exits 1 on any ✘."
     )
     @Argument(help: "The .dump file; its manifest (<file>.manifest.json) must be beside it.") var file: String
     @OptionGroup var database: DatabaseOptions
@@ -26,7 +27,9 @@ struct BackupVerifyCommand: AsyncParsableCommand {
                 throw CLIError("\(error)")
             }
             let url = try database.resolve()
-            failed = try await Interruption.cancellingOnSignals(interruptedMessage: "interrupted; the scratch database was dropped and nothing else was changed") {
+            failed = try await Interruption.cancellingOnSignals(
+                interruptedMessage: "interrupted; the scratch database was dropped and nothing else was changed"
+            ) {
                 try await Self.restoreAndCompare(dump, manifest: manifest, server: url)
             }
         }
@@ -46,8 +49,10 @@ struct BackupVerifyCommand: AsyncParsableCommand {
             let started = ContinuousClock.now
             let outcome = try await PostgresTools.run(
                 pgRestore,
-                ["--no-password", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-                 "--dbname=\(PostgresTools.conninfo(database: scratch.name))", dump.path],
+                [
+                    "--no-password", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+                    "--dbname=\(PostgresTools.conninfo(database: scratch.name))", dump.path,
+                ],
                 database: scratch.url
             )
             guard outcome.succeeded else {
@@ -62,7 +67,10 @@ struct BackupVerifyCommand: AsyncParsableCommand {
             for check in checks { print("\(check.passed ? "✔" : "✘") \(check.summary)") }
             let failed = checks.filter { !$0.passed }
             if !failed.isEmpty {
-                FileHandle.standardError.write(Data("keelson: \(failed.count) check\(failed.count == 1 ? "" : "s") failed: the restored data does not match the manifest; do not rely on this backup\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "keelson: \(failed.count) check\(failed.count == 1 ? "" : "s") failed: the restored data does not match the manifest; do not rely on this backup\n"
+                            .utf8))
             }
             return (!failed.isEmpty, scratch.name)
         }
@@ -77,16 +85,21 @@ struct BackupVerifyCommand: AsyncParsableCommand {
 
     /// The schema version, then every table the manifest or the restored database has.
     static func compare(_ restored: DatabaseInventory, with manifest: BackupManifest) -> [Check] {
-        var checks = [Check(
-            passed: restored.schemaVersion == manifest.schemaVersion,
-            summary: restored.schemaVersion == manifest.schemaVersion
-                ? "schema version \(manifest.schemaVersion)"
-                : "schema version \(restored.schemaVersion), manifest says \(manifest.schemaVersion)"
-        )]
+        var checks = [
+            Check(
+                passed: restored.schemaVersion == manifest.schemaVersion,
+                summary: restored.schemaVersion == manifest.schemaVersion
+                    ? "schema version \(manifest.schemaVersion)"
+                    : "schema version \(restored.schemaVersion), manifest says \(manifest.schemaVersion)"
+            )
+        ]
         for table in Set(manifest.tables.keys).union(restored.tables.keys).sorted() {
             switch (manifest.tables[table], restored.tables[table]) {
             case let (expected?, actual?):
-                checks.append(Check(passed: expected == actual, summary: expected == actual ? "\(table): \(actual) rows" : "\(table): \(actual) rows, manifest says \(expected)"))
+                checks.append(
+                    Check(
+                        passed: expected == actual,
+                        summary: expected == actual ? "\(table): \(actual) rows" : "\(table): \(actual) rows, manifest says \(expected)"))
             case let (expected?, nil):
                 checks.append(Check(passed: false, summary: "\(table): missing after the restore, manifest says \(expected) rows"))
             case let (nil, actual?):

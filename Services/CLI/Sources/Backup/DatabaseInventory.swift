@@ -68,7 +68,8 @@ enum BackupConnection {
         do {
             connection = try await url.connect(logger: CLILogger.quiet)
         } catch {
-            throw CLIError("cannot connect to \(url): \(DatabaseErrorDescription.describe(error)); is the database running? (`make run` starts a local one)")
+            throw CLIError(
+                "cannot connect to \(url): \(DatabaseErrorDescription.describe(error)); is the database running? (`make run` starts a local one)")
         }
         do {
             let result = try await body(connection)

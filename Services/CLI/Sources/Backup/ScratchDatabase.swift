@@ -15,7 +15,9 @@ struct ScratchDatabase: Sendable {
 
     /// Creates a scratch database on `server`'s PostgreSQL, runs `body` with it and drops it, whatever happened.
     /// `dropped` is false when the drop failed (a warning naming the database was printed).
-    static func with<Result: Sendable>(on server: DatabaseURL, _ body: (ScratchDatabase) async throws -> Result) async throws -> (result: Result, dropped: Bool) {
+    static func with<Result: Sendable>(on server: DatabaseURL, _ body: (ScratchDatabase) async throws -> Result) async throws -> (
+        result: Result, dropped: Bool
+    ) {
         let stamp = Date().formatted(BackupDirectory.nameFormat).replacingOccurrences(of: "-", with: "_")
         let random = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(8)
         let scratch = ScratchDatabase(server: server, name: "\(prefix)\(stamp)_\(random)")
@@ -36,7 +38,9 @@ struct ScratchDatabase: Sendable {
             do {
                 try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(DatabaseInventory.quoted(name))"), logger: CLILogger.quiet)
             } catch {
-                throw CLIError("cannot create a scratch database on \(server.host):\(server.port) to restore into: \(DatabaseErrorDescription.describe(error)); verify needs the CREATEDB privilege")
+                throw CLIError(
+                    "cannot create a scratch database on \(server.host):\(server.port) to restore into: \(DatabaseErrorDescription.describe(error)); verify needs the CREATEDB privilege"
+                )
             }
         }
     }
@@ -45,11 +49,13 @@ struct ScratchDatabase: Sendable {
     private func drop() async -> Bool {
         do {
             _ = try await BackupConnection.with(server) { connection in
-                try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(DatabaseInventory.quoted(name)) WITH (FORCE)"), logger: CLILogger.quiet)
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(DatabaseInventory.quoted(name)) WITH (FORCE)"), logger: CLILogger.quiet)
             }
             return true
         } catch {
-            FileHandle.standardError.write(Data("keelson: warning: the scratch database \(name) could not be dropped (\(error)); drop it by hand: DROP DATABASE \(name)\n".utf8))
+            FileHandle.standardError.write(
+                Data("keelson: warning: the scratch database \(name) could not be dropped (\(error)); drop it by hand: DROP DATABASE \(name)\n".utf8))
             return false
         }
     }

@@ -7,7 +7,9 @@ import PostgresNIO
 
 /// `--database-url`, else `DATABASE_URL`, else the cluster `make run` started.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("database-url"), help: "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (default: DATABASE_URL, else the local cluster of `make run`).")
+    @Option(
+        name: .customLong("database-url"),
+        help: "postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE (default: DATABASE_URL, else the local cluster of `make run`).")
     var databaseURL: String?
 
     func resolve() throws -> DatabaseURL {

@@ -26,7 +26,9 @@ struct GatewayOptions: ParsableArguments {
                 guard let parsed = try EnvironmentReader(["--url": url]).httpURL("--url") else { throw CLIError("--url is empty") }
                 base = parsed
             } else {
-                base = try environment.httpURL("KEELSON_URL") ?? environment.httpURL(ServiceIdentity.gateway.urlVariable) ?? ServiceIdentity.gateway.defaultURL
+                base =
+                    try environment.httpURL("KEELSON_URL") ?? environment.httpURL(ServiceIdentity.gateway.urlVariable)
+                    ?? ServiceIdentity.gateway.defaultURL
             }
         } catch let error as ConfigurationError {
             throw CLIError(error.description)
@@ -63,9 +65,12 @@ struct GatewayConnection: Sendable {
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout)))
             return Reply(status: Int(response.status.code), body: try await response.body.collect(upTo: 16 << 20))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
-            throw CLIError("the gateway at \(baseURL) did not answer within \(timeout) s; `keelson health --direct` checks each service without it", exitCode: 3)
+            throw CLIError(
+                "the gateway at \(baseURL) did not answer within \(timeout) s; `keelson health --direct` checks each service without it", exitCode: 3)
         } catch {
-            throw CLIError("the gateway at \(baseURL) is unreachable (\(Self.describe(error))); is it running? (`make run`); `keelson health --direct` checks each service without it", exitCode: 3)
+            throw CLIError(
+                "the gateway at \(baseURL) is unreachable (\(Self.describe(error))); is it running? (`make run`); `keelson health --direct` checks each service without it",
+                exitCode: 3)
         }
     }
 
@@ -77,7 +82,9 @@ struct GatewayConnection: Sendable {
     }
 
     /// A 2xx answer decoded, or the gateway's error sentence.
-    func call<Result: Decodable>(_ method: HTTPMethod, _ path: String, body: [String: any Sendable]? = nil, as type: Result.Type) async throws(CLIError) -> Result {
+    func call<Result: Decodable>(_ method: HTTPMethod, _ path: String, body: [String: any Sendable]? = nil, as type: Result.Type)
+        async throws(CLIError) -> Result
+    {
         let reply = try await send(method, path, body: body)
         try Self.requireSuccess(reply, path: path)
         do {

@@ -14,10 +14,13 @@ struct PositionsCommand: AsyncParsableCommand {
             if json { return JSONOutput.printRaw(reply.body) }
             let positions = JSONOutput.object(reply.body)["positions"] as? [[String: Any]] ?? []
             if positions.isEmpty { return print("no open positions") }
-            print(JSONOutput.table(positions, columns: [
-                ("SYMBOL", "symbol"), ("QUANTITY", "quantity"), ("ENTRY", "average_entry_price"), ("MARK", "mark_price"),
-                ("UNREALIZED", "unrealized_pnl"), ("STOP", "stop_price"), ("TARGET", "take_profit_price"), ("OPENED", "opened_at"),
-            ]))
+            print(
+                JSONOutput.table(
+                    positions,
+                    columns: [
+                        ("SYMBOL", "symbol"), ("QUANTITY", "quantity"), ("ENTRY", "average_entry_price"), ("MARK", "mark_price"),
+                        ("UNREALIZED", "unrealized_pnl"), ("STOP", "stop_price"), ("TARGET", "take_profit_price"), ("OPENED", "opened_at"),
+                    ]))
         }
     }
 }
@@ -37,10 +40,14 @@ struct OrdersCommand: AsyncParsableCommand {
             if json { return JSONOutput.printRaw(reply.body) }
             let orders = JSONOutput.object(reply.body)["orders"] as? [[String: Any]] ?? []
             if orders.isEmpty { return print("no orders") }
-            print(JSONOutput.table(orders, columns: [
-                ("ID", "id"), ("CLIENT ORDER ID", "client_order_id"), ("SYMBOL", "symbol"), ("SIDE", "side"), ("QUANTITY", "quantity"),
-                ("STATUS", "status"), ("FILLED", "filled_quantity"), ("PRICE", "average_fill_price"), ("CAUSE", "cause"), ("CREATED", "created_at"),
-            ]))
+            print(
+                JSONOutput.table(
+                    orders,
+                    columns: [
+                        ("ID", "id"), ("CLIENT ORDER ID", "client_order_id"), ("SYMBOL", "symbol"), ("SIDE", "side"), ("QUANTITY", "quantity"),
+                        ("STATUS", "status"), ("FILLED", "filled_quantity"), ("PRICE", "average_fill_price"), ("CAUSE", "cause"),
+                        ("CREATED", "created_at"),
+                    ]))
         }
     }
 }
@@ -59,16 +66,20 @@ struct TradesCommand: AsyncParsableCommand {
             if json { return JSONOutput.printRaw(reply.body) }
             let trades = JSONOutput.object(reply.body)["trades"] as? [[String: Any]] ?? []
             if trades.isEmpty { return print("no trades") }
-            print(JSONOutput.table(trades, columns: [
-                ("ID", "id"), ("SYMBOL", "symbol"), ("QUANTITY", "quantity"), ("ENTRY", "entry_price"), ("EXIT", "exit_price"),
-                ("PNL", "pnl"), ("FEES", "fees"), ("REASON", "exit_reason"), ("EXIT TIME", "exit_time"),
-            ]))
+            print(
+                JSONOutput.table(
+                    trades,
+                    columns: [
+                        ("ID", "id"), ("SYMBOL", "symbol"), ("QUANTITY", "quantity"), ("ENTRY", "entry_price"), ("EXIT", "exit_price"),
+                        ("PNL", "pnl"), ("FEES", "fees"), ("REASON", "exit_reason"), ("EXIT TIME", "exit_time"),
+                    ]))
         }
     }
 }
 
 struct PerformanceCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "performance", abstract: "PnL, trades, win rate, profit factor and drawdown per period.")
+    static let configuration = CommandConfiguration(
+        commandName: "performance", abstract: "PnL, trades, win rate, profit factor and drawdown per period.")
     @OptionGroup var gateway: GatewayOptions
     @Option(help: "daily, weekly or monthly.") var period = "daily"
     @Flag(help: "Print the gateway's JSON.") var json = false
@@ -86,16 +97,20 @@ struct PerformanceCommand: AsyncParsableCommand {
             if json { return JSONOutput.printRaw(reply.body) }
             let periods = JSONOutput.object(reply.body)["periods"] as? [[String: Any]] ?? []
             if periods.isEmpty { return print("no trades yet") }
-            print(JSONOutput.table(periods, columns: [
-                ("PERIOD", "period_start"), ("PNL", "pnl"), ("TRADES", "trades"), ("WINS", "wins"), ("WIN RATE", "win_rate"),
-                ("PROFIT FACTOR", "profit_factor"), ("MAX DRAWDOWN %", "max_drawdown_percent"),
-            ]))
+            print(
+                JSONOutput.table(
+                    periods,
+                    columns: [
+                        ("PERIOD", "period_start"), ("PNL", "pnl"), ("TRADES", "trades"), ("WINS", "wins"), ("WIN RATE", "win_rate"),
+                        ("PROFIT FACTOR", "profit_factor"), ("MAX DRAWDOWN %", "max_drawdown_percent"),
+                    ]))
         }
     }
 }
 
 struct RiskCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "risk", abstract: "Trading state and why, the risk limits, and the latest risk events.")
+    static let configuration = CommandConfiguration(
+        commandName: "risk", abstract: "Trading state and why, the risk limits, and the latest risk events.")
     @OptionGroup var gateway: GatewayOptions
     @Flag(help: "Print the gateway's JSON.") var json = false
 
@@ -110,7 +125,9 @@ struct RiskCommand: AsyncParsableCommand {
             }
             let events = risk["events"] as? [[String: Any]] ?? []
             if !events.isEmpty {
-                print(JSONOutput.table(Array(events.prefix(10)), columns: [("TIME", "occurred_at"), ("KIND", "kind"), ("SYMBOL", "symbol"), ("REASON", "reason")]))
+                print(
+                    JSONOutput.table(
+                        Array(events.prefix(10)), columns: [("TIME", "occurred_at"), ("KIND", "kind"), ("SYMBOL", "symbol"), ("REASON", "reason")]))
             }
         }
     }

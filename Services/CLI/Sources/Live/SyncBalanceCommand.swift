@@ -12,12 +12,13 @@ import KeelsonServiceKit
 struct SyncBalanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync-balance",
-        abstract: "Compare the Binance account with the live session's books (balances vs cash and positions, open orders vs working orders); exit 1 when they differ.",
+        abstract:
+            "Compare the Binance account with the live session's books (balances vs cash and positions, open orders vs working orders); exit 1 when they differ.",
         discussion: """
-        Exit codes: 0 in sync, 1 differences found, 2 the comparison could not be made (settings, database, exchange).
-        The exchange connection comes from KEELSON_BINANCE_BASE_URL, KEELSON_BINANCE_API_KEY and KEELSON_BINANCE_API_SECRET
-        (or KEELSON_BINANCE_SECRETS_FILE), as for the engine.
-        """
+            Exit codes: 0 in sync, 1 differences found, 2 the comparison could not be made (settings, database, exchange).
+            The exchange connection comes from KEELSON_BINANCE_BASE_URL, KEELSON_BINANCE_API_KEY and KEELSON_BINANCE_API_SECRET
+            (or KEELSON_BINANCE_SECRETS_FILE), as for the engine.
+            """
     )
 
     @Option(help: "The live trading session (default: the open one).") var session: Int64?
@@ -43,12 +44,15 @@ struct SyncBalanceCommand: AsyncParsableCommand {
             let session = self.session
             let books: LiveSessionBooks
             do {
-                books = try await database.withClient { client, _ in try await LiveSessionBooks.read(session: session, client: client, logger: CLILogger.quiet) }
+                books = try await database.withClient { client, _ in
+                    try await LiveSessionBooks.read(session: session, client: client, logger: CLILogger.quiet)
+                }
             } catch let error as CLIError {
                 throw CLIError(error.message, exitCode: 2)
             }
             let client = BinanceRESTClient(
-                baseURL: connection.baseURL, credentials: connection.credentials, httpClient: .shared, timeout: connection.timeout, logger: CLILogger.quiet
+                baseURL: connection.baseURL, credentials: connection.credentials, httpClient: .shared, timeout: connection.timeout,
+                logger: CLILogger.quiet
             )
             let comparison: AccountComparison
             do {
@@ -72,25 +76,42 @@ struct SyncBalanceCommand: AsyncParsableCommand {
         let comparison = report.comparison
         let verdict = comparison.inSync ? "in sync" : "\(comparison.differences.count) difference\(comparison.differences.count == 1 ? "" : "s")"
         var sections = ["live session \(report.sessionID) · \(report.exchange) · \(verdict)"]
-        sections.append(TableFormatter.render(
-            header: ["ASSET", "FREE", "LOCKED", "KEELSON", "STATUS"],
-            rows: comparison.balances.map { balance in
-                let status: String = switch balance.books {
-                case nil: "not in the books"
-                case let needed? where balance.shortfall > 0: "short by \(balance.shortfall) (books \(needed))"
-                case let needed?: balance.total > needed ? "ok (\(balance.total - needed) not traded by Keelson)" : "ok"
+        sections.append(
+            TableFormatter.render(
+                header: ["ASSET", "FREE", "LOCKED", "KEELSON", "STATUS"],
+                rows: comparison.balances.map { balance in
+                    let status: String =
+                        switch balance.books {
+                        case nil: "not in the books"
+                        case let needed? where balance.shortfall > 0: "short by \(balance.shortfall) (books \(needed))"
+                        case let needed?: balance.total > needed ? "ok (\(balance.total - needed) not traded by Keelson)" : "ok"
+                        }
+                    return [balance.asset, balance.free.description, balance.locked.description, balance.books?.description, status]
                 }
-                return [balance.asset, balance.free.description, balance.locked.description, balance.books?.description, status]
-            }
-        ))
-        sections.append(comparison.openOrders.isEmpty ? "open orders on the exchange: none" : "open orders on the exchange:\n" + TableFormatter.render(
-            header: ["CLIENT ORDER ID", "SYMBOL", "SIDE", "TYPE", "QUANTITY", "EXECUTED", "IN THE BOOKS"],
-            rows: comparison.openOrders.map { [$0.clientOrderId, $0.symbol, $0.side, $0.type, $0.quantity.description, $0.executed.description, $0.knownToKeelson ? "yes" : "no"] }
-        ))
-        sections.append(comparison.workingOrders.isEmpty ? "working orders in the books: none" : "working orders in the books:\n" + TableFormatter.render(
-            header: ["CLIENT ORDER ID", "SYMBOL", "RECORDED", "EXCHANGE STATUS", "EXCHANGE EXECUTED"],
-            rows: comparison.workingOrders.map { [$0.clientOrderId, $0.symbol, $0.recorded.description, $0.exchangeStatus, $0.exchangeExecuted?.description] }
-        ))
+            ))
+        sections.append(
+            comparison.openOrders.isEmpty
+                ? "open orders on the exchange: none"
+                : "open orders on the exchange:\n"
+                    + TableFormatter.render(
+                        header: ["CLIENT ORDER ID", "SYMBOL", "SIDE", "TYPE", "QUANTITY", "EXECUTED", "IN THE BOOKS"],
+                        rows: comparison.openOrders.map {
+                            [
+                                $0.clientOrderId, $0.symbol, $0.side, $0.type, $0.quantity.description, $0.executed.description,
+                                $0.knownToKeelson ? "yes" : "no",
+                            ]
+                        }
+                    ))
+        sections.append(
+            comparison.workingOrders.isEmpty
+                ? "working orders in the books: none"
+                : "working orders in the books:\n"
+                    + TableFormatter.render(
+                        header: ["CLIENT ORDER ID", "SYMBOL", "RECORDED", "EXCHANGE STATUS", "EXCHANGE EXECUTED"],
+                        rows: comparison.workingOrders.map {
+                            [$0.clientOrderId, $0.symbol, $0.recorded.description, $0.exchangeStatus, $0.exchangeExecuted?.description]
+                        }
+                    ))
         if !comparison.differences.isEmpty {
             sections.append("differences:\n" + comparison.differences.map { "  \($0.kind.rawValue): \($0.detail)" }.joined(separator: "\n"))
             sections.append("what to do: docs/RUNBOOK.md, \"Unexpected balance difference\"")

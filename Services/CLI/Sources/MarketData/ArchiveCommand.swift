@@ -13,7 +13,8 @@ struct ArchiveCommand: AsyncParsableCommand {
         abstract: "Move candles and closed trades older than --older-than into candles_archive and trades_archive, one transaction per batch."
     )
     @OptionGroup var database: DatabaseOptions
-    @Option(name: .customLong("older-than"), help: "An age such as 90d, 12h or 30m: candles opened and trades closed before now minus this are moved.")
+    @Option(
+        name: .customLong("older-than"), help: "An age such as 90d, 12h or 30m: candles opened and trades closed before now minus this are moved.")
     var olderThan: String
     @Option(name: .customLong("batch-size"), help: "Rows moved per transaction.") var batchSize = 10_000
     @Flag(name: .customLong("dry-run"), help: "Count what would be moved and change nothing.") var dryRun = false
@@ -56,7 +57,9 @@ struct ArchiveCommand: AsyncParsableCommand {
             if dryRun {
                 print("would archive \(rows) older than \(age.text) (before \(cutoff)); dry run, nothing changed")
             } else {
-                print("archived \(rows) older than \(age.text) (before \(cutoff)) into candles_archive and trades_archive in \(summary.transactions) transaction\(summary.transactions == 1 ? "" : "s")")
+                print(
+                    "archived \(rows) older than \(age.text) (before \(cutoff)) into candles_archive and trades_archive in \(summary.transactions) transaction\(summary.transactions == 1 ? "" : "s")"
+                )
             }
         }
     }
@@ -72,9 +75,12 @@ struct ArchiveCommand: AsyncParsableCommand {
             throw CLIError("the archive tables do not exist yet (they come with schema version 5); run `keelson db migrate up` first")
         }
         // One cutoff, from the database's clock, for every batch.
-        let cutoff = try await client.query("SELECT now() - make_interval(secs => \(Double(age.seconds)))", logger: logger).collect()[0].decode(Date.self)
-        let candleCount = try await client.query("SELECT count(*) FROM candles WHERE open_time < \(cutoff)", logger: logger).collect()[0].decode(Int64.self)
-        let tradeCount = try await client.query("SELECT count(*) FROM trades WHERE exit_time < \(cutoff)", logger: logger).collect()[0].decode(Int64.self)
+        let cutoff = try await client.query("SELECT now() - make_interval(secs => \(Double(age.seconds)))", logger: logger).collect()[0].decode(
+            Date.self)
+        let candleCount = try await client.query("SELECT count(*) FROM candles WHERE open_time < \(cutoff)", logger: logger).collect()[0].decode(
+            Int64.self)
+        let tradeCount = try await client.query("SELECT count(*) FROM trades WHERE exit_time < \(cutoff)", logger: logger).collect()[0].decode(
+            Int64.self)
         var summary = Summary(cutoff: cutoff, olderThan: age.text, dryRun: dryRun, candles: candleCount, trades: tradeCount, transactions: 0)
         if dryRun || candleCount + tradeCount == 0 { return summary }
 
@@ -163,7 +169,7 @@ struct ArchiveAge: Sendable, Equatable {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         let units: [Character: (seconds: Int, limit: Int)] = ["d": (86_400, 36_500), "h": (3_600, 876_000), "m": (60, 52_560_000)]
         guard let unit = trimmed.last, let (scale, limit) = units[unit],
-              let amount = Int(trimmed.dropLast()), trimmed.dropLast().allSatisfy(\.isNumber)
+            let amount = Int(trimmed.dropLast()), trimmed.dropLast().allSatisfy(\.isNumber)
         else {
             throw CLIError("--older-than '\(text)' is not an age; give a whole number and a unit, e.g. 90d, 12h or 30m", exitCode: 2)
         }

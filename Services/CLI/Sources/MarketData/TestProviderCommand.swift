@@ -22,12 +22,16 @@ struct TestProviderCommand: AsyncParsableCommand {
             let end = Date.now
             let candles: [Candle]
             do {
-                candles = try await source.candles(symbol: symbol, interval: interval, from: end.addingTimeInterval(-TimeInterval(interval.seconds) * Double(count + 1)), to: end)
+                candles = try await source.candles(
+                    symbol: symbol, interval: interval, from: end.addingTimeInterval(-TimeInterval(interval.seconds) * Double(count + 1)), to: end)
             } catch {
                 throw CLIError("\(provider) failed: \(error)")
             }
             let rows = candles.suffix(count).map { candle -> [String?] in
-                [candle.openTime.formatted(.iso8601), candle.open.description, candle.high.description, candle.low.description, candle.close.description, candle.volume.description]
+                [
+                    candle.openTime.formatted(.iso8601), candle.open.description, candle.high.description, candle.low.description,
+                    candle.close.description, candle.volume.description,
+                ]
             }
             print(TableFormatter.render(header: ["open_time", "open", "high", "low", "close", "volume"], rows: rows))
             print("✔ \(provider) answered with \(rows.count) closed \(interval.rawValue) candles of \(symbol)")

@@ -11,7 +11,8 @@ import NIOCore
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "health",
-        abstract: "Each service (reachable, ready, role, reason), PostgreSQL, trading, market data, circuit breakers. Exit 0 healthy, 1 degraded, 2 unhealthy."
+        abstract:
+            "Each service (reachable, ready, role, reason), PostgreSQL, trading, market data, circuit breakers. Exit 0 healthy, 1 degraded, 2 unhealthy."
     )
 
     @OptionGroup var gateway: GatewayOptions
@@ -66,7 +67,9 @@ struct HealthCommand: AsyncParsableCommand {
         }
         if let database = health["database"] as? [String: Any] {
             let reachable = database["reachable"] as? Bool == true
-            let detail = reachable ? "schema \(JSONOutput.text(database["schema_version"]) ?? "not migrated")" : JSONOutput.text(database["reason"]) ?? "unreachable"
+            let detail =
+                reachable
+                ? "schema \(JSONOutput.text(database["schema_version"]) ?? "not migrated")" : JSONOutput.text(database["reason"]) ?? "unreachable"
             print("\(reachable ? "✔" : "✘") postgresql  \(detail)")
         }
         if let trading = health["trading"] as? [String: Any] {
@@ -77,7 +80,9 @@ struct HealthCommand: AsyncParsableCommand {
         if let market = health["market_data"] as? [String: Any] {
             let stale = market["stale"] as? Bool == true
             let age = (market["age_seconds"] as? Double).map { String(format: "last candle stored %.0f s ago", $0) } ?? "nothing stored yet"
-            print("\(stale ? "✘" : "✔") market data \(JSONOutput.text(market["provider"]) ?? "?") \(JSONOutput.text(market["provider_status"]) ?? ""), \(age)")
+            print(
+                "\(stale ? "✘" : "✔") market data \(JSONOutput.text(market["provider"]) ?? "?") \(JSONOutput.text(market["provider_status"]) ?? ""), \(age)"
+            )
         }
         for breaker in health["circuit_breakers"] as? [[String: Any]] ?? [] {
             let state = JSONOutput.text(breaker["state"]) ?? "?"
@@ -109,7 +114,9 @@ struct HealthCommand: AsyncParsableCommand {
         } else {
             for status in statuses {
                 let mark = status.ready ? "✔" : "✘"
-                print("\(mark) \(status.service.padding(toLength: 11, withPad: " ", startingAt: 0)) \(status.url.padding(toLength: 24, withPad: " ", startingAt: 0)) \(status.detail)")
+                print(
+                    "\(mark) \(status.service.padding(toLength: 11, withPad: " ", startingAt: 0)) \(status.url.padding(toLength: 24, withPad: " ", startingAt: 0)) \(status.detail)"
+                )
             }
         }
         return statuses.allSatisfy(\.ready) ? 0 : 1

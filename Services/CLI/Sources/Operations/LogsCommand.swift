@@ -6,7 +6,8 @@ import Logging
 /// time order, filtered by service and level, readable; `--follow` keeps printing new lines. (On Kubernetes:
 /// `kubectl logs`; with compose: `docker compose logs`.)
 struct LogsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "logs", abstract: "Show the services' logs of a `make run` deployment, filtered by service and level.")
+    static let configuration = CommandConfiguration(
+        commandName: "logs", abstract: "Show the services' logs of a `make run` deployment, filtered by service and level.")
 
     enum ServiceName: String, ExpressibleByArgument, CaseIterable { case gateway, engine, marketdata, signals }
 
@@ -44,7 +45,9 @@ struct LogsCommand: AsyncParsableCommand {
                 first += Self.parse(data, service: name.rawValue).filter { $0.level >= minimum }
             }
             if offsets.isEmpty {
-                throw CLIError("no logs in \(directory.path) (expected <service>.log from `make run`); on Kubernetes use `kubectl logs`, with compose `docker compose logs`")
+                throw CLIError(
+                    "no logs in \(directory.path) (expected <service>.log from `make run`); on Kubernetes use `kubectl logs`, with compose `docker compose logs`"
+                )
             }
             for line in first.sorted(by: { $0.time < $1.time }).suffix(lines) { Self.show(line) }
             while follow {
@@ -100,11 +103,14 @@ struct LogsCommand: AsyncParsableCommand {
             let metadata = object.keys.filter { !["time", "level", "service", "message"].contains($0) }.sorted()
                 .map { "\($0)=\(object[$0].map { "\($0)" } ?? "")" }.joined(separator: " ")
             let message = object["message"] as? String ?? ""
-            return Line(time: object["time"] as? String ?? "", service: service, level: level, text: metadata.isEmpty ? message : "\(message)  \(metadata)")
+            return Line(
+                time: object["time"] as? String ?? "", service: service, level: level, text: metadata.isEmpty ? message : "\(message)  \(metadata)")
         }
     }
 
     static func show(_ line: Line) {
-        print("\(line.time) \(line.service.padding(toLength: 10, withPad: " ", startingAt: 0)) \(line.level.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)) \(line.text)")
+        print(
+            "\(line.time) \(line.service.padding(toLength: 10, withPad: " ", startingAt: 0)) \(line.level.rawValue.uppercased().padding(toLength: 8, withPad: " ", startingAt: 0)) \(line.text)"
+        )
     }
 }

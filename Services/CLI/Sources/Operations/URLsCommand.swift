@@ -5,7 +5,8 @@ import KeelsonServiceKit
 
 /// `keelson urls`: where everything is, as this shell's environment (or `make run`'s files) says.
 struct URLsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "urls", abstract: "The URLs of the four services, the database (without its password) and the API spec.")
+    static let configuration = CommandConfiguration(
+        commandName: "urls", abstract: "The URLs of the four services, the database (without its password) and the API spec.")
 
     func run() async throws {
         try await reportingErrors {

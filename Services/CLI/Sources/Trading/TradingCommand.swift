@@ -13,8 +13,10 @@ struct TradingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trading",
         abstract: "The engine's session and portfolio, and the trading controls (each needs a reason, each is idempotent).",
-        subcommands: [TradingStatusCommand.self, TradingControlCommand.Disable.self, TradingControlCommand.Enable.self,
-                      TradingControlCommand.StopEntries.self, TradingControlCommand.CloseAll.self, TradingControlCommand.Maintenance.self]
+        subcommands: [
+            TradingStatusCommand.self, TradingControlCommand.Disable.self, TradingControlCommand.Enable.self,
+            TradingControlCommand.StopEntries.self, TradingControlCommand.CloseAll.self, TradingControlCommand.Maintenance.self,
+        ]
     )
 }
 
@@ -30,10 +32,11 @@ struct EngineConnection {
             let tokens = try InternalTokens.load(from: environment)
             var logger = Logger(label: "keelson")
             logger.logLevel = .critical
-            return EngineConnection(client: ServiceClient(
-                service: .engine, baseURL: urls[.engine], token: tokens.outgoing, httpClient: HTTPClient.shared,
-                timeout: .seconds(timeout), logger: logger
-            ))
+            return EngineConnection(
+                client: ServiceClient(
+                    service: .engine, baseURL: urls[.engine], token: tokens.outgoing, httpClient: HTTPClient.shared,
+                    timeout: .seconds(timeout), logger: logger
+                ))
         } catch {
             throw CLIError(error.description)
         }
@@ -45,7 +48,8 @@ struct EngineConnection {
     }
 
     /// POST with a body of mixed JSON values (e.g. a flag beside the reason).
-    func callJSON<Result: Decodable>(_ method: HTTPMethod, _ path: String, body: [String: any Sendable], as type: Result.Type) async throws -> Result {
+    func callJSON<Result: Decodable>(_ method: HTTPMethod, _ path: String, body: [String: any Sendable], as type: Result.Type) async throws -> Result
+    {
         try await callData(method, path, body: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), as: type)
     }
 
@@ -113,10 +117,13 @@ struct TradingStatusCommand: AsyncParsableCommand {
             }
             let reason = session.status_reason.map { " (\($0))" } ?? ""
             print("session \(portfolio.session_id) · \(session.mode) · \(portfolio.status)\(reason)")
-            print("equity \(portfolio.equity) · cash \(portfolio.cash) · realized \(portfolio.realized_pnl) · drawdown \(portfolio.drawdown_percent) %")
+            print(
+                "equity \(portfolio.equity) · cash \(portfolio.cash) · realized \(portfolio.realized_pnl) · drawdown \(portfolio.drawdown_percent) %")
             if portfolio.positions.isEmpty { print("no open positions") }
             for position in portfolio.positions {
-                print("  \(position.symbol) \(position.quantity) @ \(position.average_entry_price), mark \(position.mark_price ?? "-"), unrealized \(position.unrealized_pnl ?? "-"), stop \(position.stop_price ?? "-")")
+                print(
+                    "  \(position.symbol) \(position.quantity) @ \(position.average_entry_price), mark \(position.mark_price ?? "-"), unrealized \(position.unrealized_pnl ?? "-"), stop \(position.stop_price ?? "-")"
+                )
             }
         }
     }
@@ -125,7 +132,10 @@ struct TradingStatusCommand: AsyncParsableCommand {
 /// What every control takes.
 struct TradingControlOptions: ParsableArguments {
     @Option(help: "Why; recorded in the audit log and in risk_events.") var reason: String
-    @Flag(help: "Send it to the engine itself (inter-service token) when the gateway is down; the engine still records it in risk_events, the gateway's audit log does not see it.")
+    @Flag(
+        help:
+            "Send it to the engine itself (inter-service token) when the gateway is down; the engine still records it in risk_events, the gateway's audit log does not see it."
+    )
     var direct = false
     @OptionGroup var gateway: GatewayOptions
 }
@@ -158,7 +168,9 @@ enum TradingControlCommand {
             aliases: ["halt"]
         )
         @OptionGroup var options: TradingControlOptions
-        func run() async throws { try await reportingErrors { try await TradingControlCommand.run(gatewayPath: "trading/disable", engineControl: "halt", options) } }
+        func run() async throws {
+            try await reportingErrors { try await TradingControlCommand.run(gatewayPath: "trading/disable", engineControl: "halt", options) }
+        }
     }
 
     struct Enable: AsyncParsableCommand {
@@ -168,20 +180,26 @@ enum TradingControlCommand {
             aliases: ["resume"]
         )
         @OptionGroup var options: TradingControlOptions
-        func run() async throws { try await reportingErrors { try await TradingControlCommand.run(gatewayPath: "trading/enable", engineControl: "resume", options) } }
+        func run() async throws {
+            try await reportingErrors { try await TradingControlCommand.run(gatewayPath: "trading/enable", engineControl: "resume", options) }
+        }
     }
 
     struct StopEntries: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "stop-entries", abstract: "State `halted`: no new entries; exits and stops keep running.")
+        static let configuration = CommandConfiguration(
+            commandName: "stop-entries", abstract: "State `halted`: no new entries; exits and stops keep running.")
         @OptionGroup var options: TradingControlOptions
         func run() async throws {
-            try await reportingErrors { try await TradingControlCommand.run(gatewayPath: "trading/stop-entries", engineControl: "stop-entries", options) }
+            try await reportingErrors {
+                try await TradingControlCommand.run(gatewayPath: "trading/stop-entries", engineControl: "stop-entries", options)
+            }
         }
     }
 
     struct CloseAll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "close-all", abstract: "Sell every position at the next price seen, and halt new entries (asks first unless --yes; needs an admin key)."
+            commandName: "close-all",
+            abstract: "Sell every position at the next price seen, and halt new entries (asks first unless --yes; needs an admin key)."
         )
         @OptionGroup var options: TradingControlOptions
         @Flag(help: "Do not ask for confirmation (required when not on a terminal).") var yes = false
@@ -205,7 +223,8 @@ enum TradingControlCommand {
 
         func run() async throws {
             try await reportingErrors {
-                try await TradingControlCommand.run(gatewayPath: "maintenance", engineControl: "maintenance", options, extra: ["enabled": state == .on])
+                try await TradingControlCommand.run(
+                    gatewayPath: "maintenance", engineControl: "maintenance", options, extra: ["enabled": state == .on])
             }
         }
     }

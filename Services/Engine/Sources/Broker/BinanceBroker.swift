@@ -77,18 +77,22 @@ actor BinanceBroker: Broker {
         let workingQuantity = quantity == order.remainingQuantity ? nil : order.filledQuantity + quantity
         let started = ContinuousClock.now
         do {
-            let answer = try await client.placeOrder(.market(symbol: order.symbol.rawValue, side: order.side.binance, quantity: quantity, clientOrderId: id))
+            let answer = try await client.placeOrder(
+                .market(symbol: order.symbol.rawValue, side: order.side.binance, quantity: quantity, clientOrderId: id))
             var report = report(from: answer, order: order, conversion: conversion, latencyMilliseconds: (ContinuousClock.now - started).milliseconds)
             report.workingQuantity = workingQuantity
             trackIfWorking(answer, order: order, workingQuantity: workingQuantity)
-            logger.info("order placed on Binance", metadata: [
-                "client_order_id": "\(id)", "order_id": "\(answer.orderId)", "status": "\(answer.status.rawValue)", "quantity": "\(quantity)",
-                "executed": "\(answer.executedQty)",
-            ])
+            logger.info(
+                "order placed on Binance",
+                metadata: [
+                    "client_order_id": "\(id)", "order_id": "\(answer.orderId)", "status": "\(answer.status.rawValue)", "quantity": "\(quantity)",
+                    "executed": "\(answer.executedQty)",
+                ])
             return report
         } catch let error as BinanceError {
             guard case .executionStatusUnknown = error else { return rejected(id, Self.rejectionReason(error)) }
-            logger.warning("order answer lost; asking Binance for it by client order id", metadata: ["client_order_id": "\(id)", "error": "\(error)"])
+            logger.warning(
+                "order answer lost; asking Binance for it by client order id", metadata: ["client_order_id": "\(id)", "error": "\(error)"])
             outstanding[id] = OutstandingOrder(order: order, workingQuantity: workingQuantity, nextQuery: .now)
             return try await query(id).report
         }
@@ -184,15 +188,20 @@ actor BinanceBroker: Broker {
             report.workingQuantity = outstanding[id]?.workingQuantity
             outstanding[id] = nil
             trackIfWorking(answer, order: current, workingQuantity: report.workingQuantity)
-            logger.info("order found on Binance by client order id", metadata: [
-                "client_order_id": "\(id)", "status": "\(answer.status.rawValue)", "executed": "\(answer.executedQty)",
-            ])
+            logger.info(
+                "order found on Binance by client order id",
+                metadata: [
+                    "client_order_id": "\(id)", "status": "\(answer.status.rawValue)", "executed": "\(answer.executedQty)",
+                ])
             return (report, nil)
         } catch let error as BinanceError where error.apiCode == BinanceError.noSuchOrderCode {
             let age = Date.now.timeIntervalSince(order.placedAt)
             guard age >= visibilityWindow else { return (stillUnknown(id, "Binance does not show order \(id) yet"), nil) }
             outstanding[id] = nil
-            return (rejected(id, "Binance has no order \(id) \(Int(age)) s after it was written: it never reached the exchange, and it is not sent again"), nil)
+            return (
+                rejected(
+                    id, "Binance has no order \(id) \(Int(age)) s after it was written: it never reached the exchange, and it is not sent again"), nil
+            )
         } catch let error as BinanceError {
             return (stillUnknown(id, error.description), error)
         } catch {
@@ -205,11 +214,15 @@ actor BinanceBroker: Broker {
             entry.failedQueries += 1
             entry.nextQuery = Date.now.addingTimeInterval(min(60, pow(2, Double(entry.failedQueries - 1))))
             outstanding[id] = entry
-            logger.warning("order status still unknown; asking again later", metadata: [
-                "client_order_id": "\(id)", "detail": "\(detail)", "retry_at": "\(entry.nextQuery.formatted(.iso8601))",
-            ])
+            logger.warning(
+                "order status still unknown; asking again later",
+                metadata: [
+                    "client_order_id": "\(id)", "detail": "\(detail)", "retry_at": "\(entry.nextQuery.formatted(.iso8601))",
+                ])
         }
-        return BrokerOrderReport(clientOrderID: id, outcome: .unknown(reason: "status unknown (\(detail)); it is asked for by client order id until known, never sent twice"))
+        return BrokerOrderReport(
+            clientOrderID: id,
+            outcome: .unknown(reason: "status unknown (\(detail)); it is asked for by client order id until known, never sent twice"))
     }
 
     private func rejected(_ id: String, _ reason: String) -> BrokerOrderReport {
@@ -226,19 +239,24 @@ actor BinanceBroker: Broker {
     }
 
     /// What an answer about `order` says: its executions beyond what the engine recorded, and how it stands.
-    private func report(from answer: BinanceOrder, order: BrokerOrder, conversion: BinanceFillConversion, latencyMilliseconds: Double) -> BrokerOrderReport {
+    private func report(from answer: BinanceOrder, order: BrokerOrder, conversion: BinanceFillConversion, latencyMilliseconds: Double)
+        -> BrokerOrderReport
+    {
         let time = answer.transactTime ?? answer.updateTime ?? .now
-        let executions = answer.fills.isEmpty
+        let executions =
+            answer.fills.isEmpty
             ? conversion.executionBeyondRecorded(in: answer, order: order, time: time).map { [$0] } ?? []
             : answer.fills.map { conversion.execution(of: $0, order: order, time: time, latencyMilliseconds: latencyMilliseconds) }
         let executed = "\(answer.executedQty) of \(answer.origQty) executed"
-        let outcome: BrokerOrderReport.Outcome = switch answer.status {
-        case .new, .pendingNew, .partiallyFilled, .filled: .accepted
-        case .canceled: .ended(.canceled, reason: "Binance canceled the order with \(executed)")
-        case .expired, .expiredInMatch: .ended(.expired, reason: "Binance expired the order (\(answer.status.rawValue)) with \(executed)")
-        case .rejected: .rejected(reason: "Binance rejected the order (status REJECTED)")
-        }
-        return BrokerOrderReport(clientOrderID: order.clientOrderID, outcome: outcome, executions: executions, exchangeOrderID: String(answer.orderId))
+        let outcome: BrokerOrderReport.Outcome =
+            switch answer.status {
+            case .new, .pendingNew, .partiallyFilled, .filled: .accepted
+            case .canceled: .ended(.canceled, reason: "Binance canceled the order with \(executed)")
+            case .expired, .expiredInMatch: .ended(.expired, reason: "Binance expired the order (\(answer.status.rawValue)) with \(executed)")
+            case .rejected: .rejected(reason: "Binance rejected the order (status REJECTED)")
+            }
+        return BrokerOrderReport(
+            clientOrderID: order.clientOrderID, outcome: outcome, executions: executions, exchangeOrderID: String(answer.orderId))
     }
 
     /// The symbol's filters (shared cache, refreshed hourly) and its assets (fetched once).

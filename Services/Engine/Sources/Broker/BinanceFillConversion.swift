@@ -46,14 +46,16 @@ struct BinanceFillConversion: Sendable {
         guard quantity > 0 else { return nil }
         let recordedQuote = (order.averageFillPrice ?? 0) * order.filledQuantity
         let price = ((answer.cumulativeQuoteQty - recordedQuote) / quantity).rounded(scale: 8)
-        let commission = order.side == .buy
+        let commission =
+            order.side == .buy
             ? BrokerCommission(amount: (quantity * takerFeeRate).rounded(scale: 8, .down), asset: baseAsset, estimated: true)
             : BrokerCommission(amount: (quantity * price * takerFeeRate).rounded(scale: 8, .down), asset: quoteAsset, estimated: true)
         let (positionQuantity, fee) = positionQuantityAndFee(side: order.side, quantity: quantity, price: price, commission: commission)
         return BrokerExecution(
             clientOrderID: order.clientOrderID, exchangeFillID: "order-\(answer.orderId)-executed-\(answer.executedQty)", quantity: quantity,
             positionQuantity: positionQuantity, price: price, referencePrice: order.expectedPrice ?? price, fee: fee, commission: commission,
-            slippageBps: Self.slippageBps(side: order.side, price: price, reference: order.expectedPrice ?? price), latencyMilliseconds: 0, time: time,
+            slippageBps: Self.slippageBps(side: order.side, price: price, reference: order.expectedPrice ?? price), latencyMilliseconds: 0,
+            time: time,
             bar: nil
         )
     }

@@ -25,7 +25,8 @@ public struct EngineSettings: Sendable, Equatable {
 
     public init(
         origin: Origin, maxCapital: Decimal, timeframe: CandleInterval, symbols: [Symbol], marketExchange: String, risk: RiskSettings,
-        execution: ExecutionModel, symbolRules: [Symbol: SymbolRules] = [:], signalMaxAge: Duration = .seconds(300), pollInterval: Duration = .seconds(1)
+        execution: ExecutionModel, symbolRules: [Symbol: SymbolRules] = [:], signalMaxAge: Duration = .seconds(300),
+        pollInterval: Duration = .seconds(1)
     ) {
         self.origin = origin
         self.maxCapital = maxCapital
@@ -39,7 +40,9 @@ public struct EngineSettings: Sendable, Equatable {
         self.pollInterval = pollInterval
     }
 
-    public static func autonomous(maxCapital: Decimal, timeframe: CandleInterval, symbols: [Symbol], marketExchange: String = "replay") -> EngineSettings {
+    public static func autonomous(maxCapital: Decimal, timeframe: CandleInterval, symbols: [Symbol], marketExchange: String = "replay")
+        -> EngineSettings
+    {
         EngineSettings(
             origin: .autonomous, maxCapital: maxCapital, timeframe: timeframe, symbols: symbols, marketExchange: marketExchange,
             risk: .conservative(maxCapital: maxCapital), execution: .standard
@@ -70,15 +73,19 @@ public struct EngineSettings: Sendable, Equatable {
         } else {
             let capitalText = environment.string("KEELSON_MAX_CAPITAL") ?? "10000"
             guard let capital = Decimal(string: capitalText), capital > 0, capitalText.allSatisfy({ $0.isNumber || $0 == "." }) else {
-                throw ConfigurationError(variable: "KEELSON_MAX_CAPITAL", problem: "'\(capitalText)' is not an amount; expected a positive number of quote currency, e.g. 10000")
+                throw ConfigurationError(
+                    variable: "KEELSON_MAX_CAPITAL",
+                    problem: "'\(capitalText)' is not an amount; expected a positive number of quote currency, e.g. 10000")
             }
-            let timeframe = try parseTimeframe(environment.string("KEELSON_TIMEFRAME") ?? environment.string("KEELSON_INTERVAL") ?? "1m", variable: "KEELSON_TIMEFRAME")
+            let timeframe = try parseTimeframe(
+                environment.string("KEELSON_TIMEFRAME") ?? environment.string("KEELSON_INTERVAL") ?? "1m", variable: "KEELSON_TIMEFRAME")
             let symbols = try parseSymbols(environment.string("KEELSON_SYMBOLS") ?? "BTCUSDT,ETHUSDT", variable: "KEELSON_SYMBOLS")
             settings = .autonomous(maxCapital: capital, timeframe: timeframe, symbols: symbols, marketExchange: exchange)
         }
         if let text = environment.string("KEELSON_SIGNAL_MAX_AGE_SECONDS") {
             guard let seconds = Int(text), seconds > 0 else {
-                throw ConfigurationError(variable: "KEELSON_SIGNAL_MAX_AGE_SECONDS", problem: "'\(text)' is not allowed; expected a whole number of seconds above 0")
+                throw ConfigurationError(
+                    variable: "KEELSON_SIGNAL_MAX_AGE_SECONDS", problem: "'\(text)' is not allowed; expected a whole number of seconds above 0")
             }
             settings.signalMaxAge = .seconds(seconds)
         }
@@ -98,7 +105,8 @@ public struct EngineSettings: Sendable, Equatable {
         for part in text.split(separator: ",") {
             let name = part.trimmingCharacters(in: .whitespaces).uppercased()
             guard let symbol = Symbol(rawValue: name) else {
-                throw ConfigurationError(variable: variable, problem: "'\(part)' is not a symbol; expected a comma-separated list such as BTCUSDT,ETHUSDT")
+                throw ConfigurationError(
+                    variable: variable, problem: "'\(part)' is not a symbol; expected a comma-separated list such as BTCUSDT,ETHUSDT")
             }
             if !symbols.contains(symbol) { symbols.append(symbol) }
         }

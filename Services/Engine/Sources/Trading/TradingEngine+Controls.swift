@@ -15,7 +15,9 @@ extension TradingEngine {
     func halt(reason: String) async throws -> ControlResult {
         try requireReady()
         return try await serially {
-            guard state != .stopped else { return ControlResult(state: "stopped", changed: false, detail: "already stopped: \(session?.stateReason ?? "")") }
+            guard state != .stopped else {
+                return ControlResult(state: "stopped", changed: false, detail: "already stopped: \(session?.stateReason ?? "")")
+            }
             try await changeState(to: .stopped, reason: reason, kind: "operator_halt", resetReferences: false)
             let working = openOrders.count
             for order in openOrders.values.sorted(by: { $0.id < $1.id }) {
@@ -25,7 +27,8 @@ extension TradingEngine {
             let unknown = openOrders.isEmpty ? "" : "; \(openOrders.count) orders of unknown status are asked about until known"
             return ControlResult(
                 state: "stopped", changed: true,
-                detail: "kill switch on: \(working - openOrders.count) working orders canceled\(unknown); \(kernel.positions.count) positions left open and their stops are not watched until resume or close-all"
+                detail:
+                    "kill switch on: \(working - openOrders.count) working orders canceled\(unknown); \(kernel.positions.count) positions left open and their stops are not watched until resume or close-all"
             )
         }
     }
@@ -34,7 +37,9 @@ extension TradingEngine {
     func stopEntries(reason: String) async throws -> ControlResult {
         try requireReady()
         return try await serially {
-            guard state != .halted else { return ControlResult(state: "halted", changed: false, detail: "already halted: \(session?.stateReason ?? "")") }
+            guard state != .halted else {
+                return ControlResult(state: "halted", changed: false, detail: "already halted: \(session?.stateReason ?? "")")
+            }
             // Leaving the kill switch re-arms stops, which only an explicit resume may do.
             guard state != .stopped else {
                 return ControlResult(state: "stopped", changed: false, detail: "trading is stopped (kill switch); resume first, then stop entries")
@@ -51,7 +56,9 @@ extension TradingEngine {
         return try await serially {
             guard state != .active else { return ControlResult(state: "active", changed: false, detail: "already active") }
             try await changeState(to: .active, reason: reason, kind: "operator_resume", resetReferences: true)
-            return ControlResult(state: "active", changed: true, detail: "trading resumed; drawdown and daily loss are measured from equity \(kernel.equity(marks: marks).rounded(scale: 2))")
+            return ControlResult(
+                state: "active", changed: true,
+                detail: "trading resumed; drawdown and daily loss are measured from equity \(kernel.equity(marks: marks).rounded(scale: 2))")
         }
     }
 
@@ -65,15 +72,22 @@ extension TradingEngine {
             let state = self.state ?? .active
             let inMaintenance = state == .halted && (session?.stateReason ?? "").hasPrefix(Self.maintenancePrefix)
             if on {
-                guard !inMaintenance else { return ControlResult(state: state.rawValue, changed: false, detail: "maintenance is already on: \(session?.stateReason ?? "")") }
+                guard !inMaintenance else {
+                    return ControlResult(state: state.rawValue, changed: false, detail: "maintenance is already on: \(session?.stateReason ?? "")")
+                }
                 guard state == .active else {
-                    return ControlResult(state: state.rawValue, changed: false, detail: "trading is already \(state.rawValue) (\(session?.stateReason ?? "")); no new entries are made")
+                    return ControlResult(
+                        state: state.rawValue, changed: false,
+                        detail: "trading is already \(state.rawValue) (\(session?.stateReason ?? "")); no new entries are made")
                 }
                 try await changeState(to: .halted, reason: Self.maintenancePrefix + reason, kind: "maintenance_on", resetReferences: false)
-                return ControlResult(state: "halted", changed: true, detail: "maintenance on: orders in flight, exits and stops carry on; no new entries")
+                return ControlResult(
+                    state: "halted", changed: true, detail: "maintenance on: orders in flight, exits and stops carry on; no new entries")
             }
             guard inMaintenance else {
-                return ControlResult(state: state.rawValue, changed: false, detail: "maintenance is not on; trading is \(state.rawValue)\(session?.stateReason.map { " (\($0))" } ?? "")")
+                return ControlResult(
+                    state: state.rawValue, changed: false,
+                    detail: "maintenance is not on; trading is \(state.rawValue)\(session?.stateReason.map { " (\($0))" } ?? "")")
             }
             try await changeState(to: .active, reason: reason, kind: "maintenance_off", resetReferences: false)
             return ControlResult(state: "active", changed: true, detail: "maintenance off: trading active again")

@@ -8,10 +8,11 @@ import Logging
 
 extension TradingEngine {
     func recover() async throws {
-        let opened = try await store.openSession(SessionRequest(
-            mode: startOptions.mode.rawValue, maxCapital: settings.maxCapital, configurationJSON: settings.json,
-            newSession: startOptions.newSession, resumeFromLastBalance: startOptions.resumeFromLastBalance
-        ))
+        let opened = try await store.openSession(
+            SessionRequest(
+                mode: startOptions.mode.rawValue, maxCapital: settings.maxCapital, configurationJSON: settings.json,
+                newSession: startOptions.newSession, resumeFromLastBalance: startOptions.resumeFromLastBalance
+            ))
         let stored = try await store.loadState(session: opened)
         session = opened
         kernel = Self.kernel(settings: settings, session: opened, stored: stored)
@@ -24,7 +25,8 @@ extension TradingEngine {
             // History ends at the last bar this session processed; later stored bars are replayed once the broker
             // holds the open orders again. A session that processed none takes the newest bars as history only.
             let end = stored.processedBars[symbol].map { $0.addingTimeInterval(1) }
-            let recent = try await candleStore.candles(exchange: settings.marketExchange, symbol: symbol, interval: settings.timeframe, before: end, limit: 200)
+            let recent = try await candleStore.candles(
+                exchange: settings.marketExchange, symbol: symbol, interval: settings.timeframe, before: end, limit: 200)
             for candle in recent { _ = window.append(candle) }
             windows[symbol] = window
         }
@@ -41,12 +43,15 @@ extension TradingEngine {
             try await settle(report)
             // Rejections and unknown outcomes are recorded by `settle` itself.
             var findings: [String] = []
-            if executed > 0 { findings.append("executed \(executed) while the engine was not listening; recorded as \(report.executions.count) fill(s)") }
+            if executed > 0 {
+                findings.append("executed \(executed) while the engine was not listening; recorded as \(report.executions.count) fill(s)")
+            }
             if case .ended(let status, let reason) = report.outcome { findings.append("\(status.rawValue): \(reason)") }
             guard !findings.isEmpty else { continue }
             let reason = "order \(report.clientOrderID): " + findings.joined(separator: "; ")
             logger.warning("reconciliation", metadata: ["client_order_id": "\(report.clientOrderID)", "finding": "\(reason)"])
-            try await store.recordRiskEvent(kind: "reconciliation", symbol: nil, reason: reason, detail: ["client_order_id": report.clientOrderID], sessionID: opened.id)
+            try await store.recordRiskEvent(
+                kind: "reconciliation", symbol: nil, reason: reason, detail: ["client_order_id": report.clientOrderID], sessionID: opened.id)
         }
         try await reconcileAccount(session: opened.id)
         try await cancelEntriesBehindExits(session: opened.id)
@@ -54,18 +59,22 @@ extension TradingEngine {
         let missed = try await storedBarsAfterWindows()
         if !missed.isEmpty {
             let replayed = try await ingest(missed)
-            logger.notice("replayed the bars stored while this session was not processing them", metadata: [
-                "bars": "\(replayed.accepted)", "fills": "\(replayed.fills)",
-                "from": "\(missed.first?.openTime.formatted(.iso8601) ?? "")", "to": "\(missed.last?.openTime.formatted(.iso8601) ?? "")",
-            ])
+            logger.notice(
+                "replayed the bars stored while this session was not processing them",
+                metadata: [
+                    "bars": "\(replayed.accepted)", "fills": "\(replayed.fills)",
+                    "from": "\(missed.first?.openTime.formatted(.iso8601) ?? "")", "to": "\(missed.last?.openTime.formatted(.iso8601) ?? "")",
+                ])
         }
         let state = kernel.state
         metrics.tradingState(state)
         updatePortfolioMetrics()
-        logger.notice("recovered", metadata: [
-            "session": "\(opened.id)", "state": "\(state.rawValue)", "positions": "\(kernel.positions.count)",
-            "open_orders": "\(openOrders.count)", "cash": "\(kernel.account.cash)",
-        ])
+        logger.notice(
+            "recovered",
+            metadata: [
+                "session": "\(opened.id)", "state": "\(state.rawValue)", "positions": "\(kernel.positions.count)",
+                "open_orders": "\(openOrders.count)", "cash": "\(kernel.account.cash)",
+            ])
     }
 
     /// A symbol this session has processed no bar of takes its history as processed, so that every bar stored from
@@ -74,23 +83,26 @@ extension TradingEngine {
         guard let session else { return }
         let history = windows.filter { processed[$0.key] == nil }.compactMapValues { $0.lastBar?.openTime }
         guard !history.isEmpty else { return }
-        try await store.saveSnapshot(EquitySnapshot(
-            account: kernel.account, equity: kernel.equity(marks: marks), unrealizedPnl: kernel.unrealizedPnl(marks: marks),
-            marketTime: history.values.max() ?? session.startedAt, limits: kernel.limits, positions: Array(kernel.positions.values), marks: marks,
-            processedBars: history, recordsBalance: false
-        ), sessionID: session.id, fence: try requireFence())
+        try await store.saveSnapshot(
+            EquitySnapshot(
+                account: kernel.account, equity: kernel.equity(marks: marks), unrealizedPnl: kernel.unrealizedPnl(marks: marks),
+                marketTime: history.values.max() ?? session.startedAt, limits: kernel.limits, positions: Array(kernel.positions.values), marks: marks,
+                processedBars: history, recordsBalance: false
+            ), sessionID: session.id, fence: try requireFence())
     }
 
     /// An entry whose position has an exit never trades again: one its exit asked to cancel (a crash came between
     /// the exit's write and the cancel), or one still working beside a working exit for its symbol.
     func cancelEntriesBehindExits(session sessionID: Int64) async throws {
         let exiting = Set(openOrders.values.filter { $0.side == .sell }.map(\.symbol))
-        for order in openOrders.values.sorted(by: { $0.id < $1.id }) where order.side == .buy && (order.cancelRequested != nil || exiting.contains(order.symbol)) {
+        for order in openOrders.values.sorted(by: { $0.id < $1.id })
+        where order.side == .buy && (order.cancelRequested != nil || exiting.contains(order.symbol)) {
             let reason = order.cancelRequested ?? "an exit for \(order.symbol) is working"
             try await cancel(order, reason: reason)
             let finding = "order \(order.clientOrderID): entry canceled at start because its position has an exit (\(reason))"
             logger.notice("reconciliation", metadata: ["client_order_id": "\(order.clientOrderID)", "finding": "\(finding)"])
-            try await store.recordRiskEvent(kind: "reconciliation", symbol: order.symbol, reason: finding, detail: ["client_order_id": order.clientOrderID], sessionID: sessionID)
+            try await store.recordRiskEvent(
+                kind: "reconciliation", symbol: order.symbol, reason: finding, detail: ["client_order_id": order.clientOrderID], sessionID: sessionID)
         }
     }
 
@@ -107,9 +119,12 @@ extension TradingEngine {
         )
         let differences = try await broker.compareAccount(with: books)
         for difference in differences {
-            logger.warning("reconciliation: the account differs from the books", metadata: ["difference": "\(difference.kind.rawValue)", "detail": "\(difference.detail)"])
+            logger.warning(
+                "reconciliation: the account differs from the books",
+                metadata: ["difference": "\(difference.kind.rawValue)", "detail": "\(difference.detail)"])
             try await store.recordRiskEvent(
-                kind: "reconciliation", symbol: nil, reason: difference.detail, detail: ["difference": difference.kind.rawValue, "subject": difference.subject],
+                kind: "reconciliation", symbol: nil, reason: difference.detail,
+                detail: ["difference": difference.kind.rawValue, "subject": difference.subject],
                 sessionID: sessionID
             )
         }
@@ -117,7 +132,8 @@ extension TradingEngine {
         if let first = shortfalls.first, state == .active {
             let more = shortfalls.count > 1 ? " (and \(shortfalls.count - 1) more)" : ""
             try await changeState(
-                to: .halted, reason: "reconciliation: \(first.detail)\(more); compare with keelson live sync-balance, fix, then resume", kind: "reconciliation",
+                to: .halted, reason: "reconciliation: \(first.detail)\(more); compare with keelson live sync-balance, fix, then resume",
+                kind: "reconciliation",
                 resetReferences: false
             )
         }
@@ -127,7 +143,9 @@ extension TradingEngine {
     /// was down or standing by). Signals older than the session are not its business. First settles orders whose
     /// outcome the broker did not know.
     func catchUp() async throws {
-        guard notReadyReason == nil, let since = session?.startedAt.addingTimeInterval(-Double(settings.signalMaxAge.components.seconds)) else { return }
+        guard notReadyReason == nil, let since = session?.startedAt.addingTimeInterval(-Double(settings.signalMaxAge.components.seconds)) else {
+            return
+        }
         try await serially {
             for report in await broker.outstandingReports() { try await settle(report) }
         }
@@ -147,7 +165,8 @@ extension TradingEngine {
         for symbol in settings.symbols {
             guard var after = windows[symbol]?.lastBar?.openTime else { continue }
             while true {
-                let page = try await candleStore.candles(exchange: settings.marketExchange, symbol: symbol, interval: settings.timeframe, after: after, limit: pageSize)
+                let page = try await candleStore.candles(
+                    exchange: settings.marketExchange, symbol: symbol, interval: settings.timeframe, after: after, limit: pageSize)
                 candles += page
                 guard page.count == pageSize, let last = page.last?.openTime else { break }
                 after = last

@@ -16,10 +16,11 @@ struct SystemProbe: Sendable {
     init(runtime: ServiceRuntime, settings: GatewaySettings) {
         self.runtime = runtime
         self.settings = settings
-        self.backupGauge = runtime.metrics.registry.makeGauge(descriptor: MetricNameDescriptor(
-            namespace: "keelson", metricName: "backup_last_success", unitName: "timestamp_seconds",
-            helpText: "Unix time of the newest backup `keelson backup create` recorded (0 when none)."
-        ))
+        self.backupGauge = runtime.metrics.registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "backup_last_success", unitName: "timestamp_seconds",
+                helpText: "Unix time of the newest backup `keelson backup create` recorded (0 when none)."
+            ))
         backupGauge.set(0.0)
     }
 
@@ -70,11 +71,13 @@ struct SystemProbe: Sendable {
         let providerList = await providers
         let checkedAt = now()
         let marketData = marketDataCheck(providerList, reachable: services[1].reachable, now: checkedAt)
-        let breakers = providerList?.circuitBreakers?.map {
-            SystemHealth.BreakerCheck(service: ServiceIdentity.marketdata.rawValue, name: $0.name, state: $0.state)
-        } ?? (providerList?.providers ?? []).map {
-            SystemHealth.BreakerCheck(service: ServiceIdentity.marketdata.rawValue, name: "provider:\($0.provider)", state: $0.circuit)
-        }
+        let breakers =
+            providerList?.circuitBreakers?.map {
+                SystemHealth.BreakerCheck(service: ServiceIdentity.marketdata.rawValue, name: $0.name, state: $0.state)
+            }
+            ?? (providerList?.providers ?? []).map {
+                SystemHealth.BreakerCheck(service: ServiceIdentity.marketdata.rawValue, name: "provider:\($0.provider)", state: $0.circuit)
+            }
         return SystemHealth.assess(
             services: services, database: databaseCheck, trading: trading, marketData: marketData, circuitBreakers: breakers, checkedAt: checkedAt
         )
@@ -85,7 +88,8 @@ struct SystemProbe: Sendable {
         let client = client(for: service)
         let started = ContinuousClock.now
         async let healthReply = try? client.send(.GET, "/health", body: nil, idempotent: true)
-        var check = SystemHealth.ServiceCheck(service: service.rawValue, url: client.baseURL, reachable: false, ready: false, role: nil, latencyMs: 0, reason: nil)
+        var check = SystemHealth.ServiceCheck(
+            service: service.rawValue, url: client.baseURL, reachable: false, ready: false, role: nil, latencyMs: 0, reason: nil)
         do {
             let ready = try await client.send(.GET, "/ready", body: nil, idempotent: true)
             check.reachable = true
@@ -106,14 +110,18 @@ struct SystemProbe: Sendable {
     }
 
     private func providers() async -> ProviderList? {
-        guard let reply = try? await client(for: .marketdata).send(.GET, "/api/v1/providers", body: nil, idempotent: true), reply.status == 200 else { return nil }
+        guard let reply = try? await client(for: .marketdata).send(.GET, "/api/v1/providers", body: nil, idempotent: true), reply.status == 200 else {
+            return nil
+        }
         return try? JSONCoding.decoder.decode(ProviderList.self, from: reply.body)
     }
 
     private func marketDataCheck(_ list: ProviderList?, reachable: Bool, now: Date) -> SystemHealth.MarketDataCheck {
         // The provider collecting now: the backup while the primary's breaker is open.
         guard let provider = list?.providers.first(where: { $0.active == true }) ?? list?.providers.first else {
-            return .init(connected: false, provider: nil, providerStatus: nil, ageSeconds: nil, stale: reachable, lastError: reachable ? "no provider reported" : nil)
+            return .init(
+                connected: false, provider: nil, providerStatus: nil, ageSeconds: nil, stale: reachable,
+                lastError: reachable ? "no provider reported" : nil)
         }
         let age = provider.lastStoredAt.map { now.timeIntervalSince($0) }
         return .init(
@@ -152,10 +160,18 @@ struct SystemProbe: Sendable {
             trading.maintenance = row.2 == "halted" && (row.3 ?? "").hasPrefix("maintenance: ")
             trading.lastTradeTime = row.4
             let version = runtime.schema.version ?? row.0
-            return (.init(reachable: true, schemaVersion: version, latencyMs: (ContinuousClock.now - started).milliseconds, reason: nil, lastBackupAt: lastBackupAt), trading)
+            return (
+                .init(
+                    reachable: true, schemaVersion: version, latencyMs: (ContinuousClock.now - started).milliseconds, reason: nil,
+                    lastBackupAt: lastBackupAt), trading
+            )
         } catch {
             let reason = error is TimeoutError ? "no answer within \(settings.checkTimeout)" : DatabaseErrorDescription.describe(error)
-            return (.init(reachable: false, schemaVersion: nil, latencyMs: (ContinuousClock.now - started).milliseconds, reason: reason, lastBackupAt: nil), trading)
+            return (
+                .init(
+                    reachable: false, schemaVersion: nil, latencyMs: (ContinuousClock.now - started).milliseconds, reason: reason, lastBackupAt: nil),
+                trading
+            )
         }
     }
 }
@@ -169,7 +185,9 @@ extension SystemProbe {
         let logger = runtime.logger
         let last = try await withDeadline(settings.checkTimeout) {
             var last: Date?
-            for try await (time) in try await postgres.query("SELECT max(created_at) FROM backup_runs", logger: logger).decode(Date?.self) { last = time }
+            for try await (time) in try await postgres.query("SELECT max(created_at) FROM backup_runs", logger: logger).decode(Date?.self) {
+                last = time
+            }
             return last
         }
         backupGauge.set(last?.timeIntervalSince1970 ?? 0)

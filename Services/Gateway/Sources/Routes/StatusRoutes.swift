@@ -117,7 +117,9 @@ struct StatusRoutes {
             let running = await list.map { $0.strategies.filter(\.enabled).map(\.id) }
             return StatusBody(
                 status: health.status,
-                trading: .init(state: health.trading.state, reason: health.trading.reason, maintenance: health.trading.maintenance, sessionID: health.trading.sessionID),
+                trading: .init(
+                    state: health.trading.state, reason: health.trading.reason, maintenance: health.trading.maintenance,
+                    sessionID: health.trading.sessionID),
                 tradingActive: health.trading.state == "active",
                 strategiesRunning: running?.count, strategies: running,
                 marketData: .init(connected: health.marketData.connected, ageSeconds: health.marketData.ageSeconds, stale: health.marketData.stale),

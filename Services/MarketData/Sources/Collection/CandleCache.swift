@@ -58,6 +58,8 @@ actor CandleCache {
     }
 
     func info() -> [(key: Key, count: Int, newest: Date?)] {
-        series.map { ($0.key, $0.value.count, $0.value.last?.openTime) }.sorted { ($0.key.symbol, $0.key.interval.rawValue) < ($1.key.symbol, $1.key.interval.rawValue) }
+        series.map { ($0.key, $0.value.count, $0.value.last?.openTime) }.sorted {
+            ($0.key.symbol, $0.key.interval.rawValue) < ($1.key.symbol, $1.key.interval.rawValue)
+        }
     }
 }

@@ -79,7 +79,9 @@ struct Collector: Sendable {
                     continue
                 }
                 let delay = min(Duration.seconds(1) * (1 << min(failures, 5)), .seconds(30))
-                logger.warning("collection failed; retrying", metadata: ["symbol": "\(symbol)", "provider": "\(source.provider.name)", "error": "\(error)", "retry_in": "\(delay)"])
+                logger.warning(
+                    "collection failed; retrying",
+                    metadata: ["symbol": "\(symbol)", "provider": "\(source.provider.name)", "error": "\(error)", "retry_in": "\(delay)"])
                 try? await Task.sleep(for: delay)
             }
         }
@@ -98,7 +100,8 @@ struct Collector: Sendable {
         metrics?.failover(symbol: symbol.rawValue, active: source.role == .backup)
         if previous != nil {
             logger.warning(
-                source.role == .backup ? "primary provider's breaker is open; collecting from the backup" : "primary provider may be called again; collecting from it",
+                source.role == .backup
+                    ? "primary provider's breaker is open; collecting from the backup" : "primary provider may be called again; collecting from it",
                 metadata: ["symbol": "\(symbol)", "provider": "\(source.provider.name)", "exchange": "\(source.exchange)"]
             )
         }
@@ -155,9 +158,11 @@ struct Collector: Sendable {
     /// Where `source` takes up the series: after the primary's newest stored candle — for the backup, after the
     /// newest of either, since it only covers what the primary misses.
     func resumePoint(_ symbol: Symbol, for source: CollectorSource) async throws -> Date? {
-        let primaryNewest = try await store.latestOpenTime(exchange: primary.exchange, symbol: symbol, interval: configuration.interval, before: .distantFuture)
+        let primaryNewest = try await store.latestOpenTime(
+            exchange: primary.exchange, symbol: symbol, interval: configuration.interval, before: .distantFuture)
         guard source.role == .backup else { return primaryNewest }
-        let backupNewest = try await store.latestOpenTime(exchange: source.exchange, symbol: symbol, interval: configuration.interval, before: .distantFuture)
+        let backupNewest = try await store.latestOpenTime(
+            exchange: source.exchange, symbol: symbol, interval: configuration.interval, before: .distantFuture)
         return [primaryNewest, backupNewest].compactMap { $0 }.max()
     }
 
@@ -176,7 +181,8 @@ struct Collector: Sendable {
     /// Asks the provider for every hole in the recent stored series; what it cannot supply is reported.
     func fillGaps(_ symbol: Symbol, from source: CollectorSource) async throws {
         let interval = configuration.interval
-        let gaps = try await store.gaps(exchange: source.exchange, symbol: symbol, interval: interval, since: configuration.now().addingTimeInterval(-gapLookback))
+        let gaps = try await store.gaps(
+            exchange: source.exchange, symbol: symbol, interval: interval, since: configuration.now().addingTimeInterval(-gapLookback))
         var unfilled: [ProviderStatus.Gap] = []
         for gap in gaps {
             let candles = try await source.provider.candles(symbol: symbol, interval: interval, from: gap.from, to: gap.to)
@@ -184,7 +190,9 @@ struct Collector: Sendable {
             let expected = Int(gap.to.timeIntervalSince(gap.from)) / Int(interval.seconds)
             if candles.count < expected {
                 unfilled.append(ProviderStatus.Gap(symbol: symbol.rawValue, from: gap.from, to: gap.to))
-                logger.warning("gap the provider cannot fill", metadata: ["symbol": "\(symbol)", "from": "\(gap.from)", "to": "\(gap.to)", "missing": "\(expected - candles.count)"])
+                logger.warning(
+                    "gap the provider cannot fill",
+                    metadata: ["symbol": "\(symbol)", "from": "\(gap.from)", "to": "\(gap.to)", "missing": "\(expected - candles.count)"])
             }
         }
         if !unfilled.isEmpty { await source.status.unfilled(unfilled) }

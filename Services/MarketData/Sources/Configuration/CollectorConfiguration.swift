@@ -51,7 +51,8 @@ public struct CollectorConfiguration: Sendable {
         let intervalText = environment.string("KEELSON_INTERVAL") ?? "1m"
         let interval: CandleInterval
         do { interval = try CandleInterval(parsing: intervalText) } catch {
-            throw ConfigurationError(variable: "KEELSON_INTERVAL", problem: "'\(intervalText)' is not allowed; expected one of \(CandleInterval.allowedList)")
+            throw ConfigurationError(
+                variable: "KEELSON_INTERVAL", problem: "'\(intervalText)' is not allowed; expected one of \(CandleInterval.allowedList)")
         }
         let subscribers = try parseSubscribers(environment.string("KEELSON_CANDLE_SUBSCRIBERS") ?? "signals,engine")
         let backupKind = try parseBackup(environment.string("KEELSON_MARKETDATA_BACKUP_PROVIDER"), primary: kind)
@@ -60,7 +61,8 @@ public struct CollectorConfiguration: Sendable {
             let speedText = environment.string("KEELSON_REPLAY_SPEED") ?? "60x"
             let speed: ReplayProvider.Speed
             do { speed = try ReplayProvider.Speed(parsing: speedText) } catch {
-                throw ConfigurationError(variable: "KEELSON_REPLAY_SPEED", problem: "'\(speedText)' is not allowed; expected max, or a positive factor such as 60x")
+                throw ConfigurationError(
+                    variable: "KEELSON_REPLAY_SPEED", problem: "'\(speedText)' is not allowed; expected max, or a positive factor such as 60x")
             }
             let files = try parseFiles(environment.string("KEELSON_REPLAY_FILES") ?? defaultReplayFiles)
             let provider: ReplayProvider
@@ -74,11 +76,14 @@ public struct CollectorConfiguration: Sendable {
         case .synthetic, .binance, .coinbase:
             let hoursText = environment.string("KEELSON_BACKFILL_HOURS") ?? "48"
             guard let hours = Int(hoursText), (1...24 * 365).contains(hours) else {
-                throw ConfigurationError(variable: "KEELSON_BACKFILL_HOURS", problem: "'\(hoursText)' is not allowed; expected a whole number of hours from 1 to 8760")
+                throw ConfigurationError(
+                    variable: "KEELSON_BACKFILL_HOURS", problem: "'\(hoursText)' is not allowed; expected a whole number of hours from 1 to 8760")
             }
             let symbols = try parseSymbols(environment.string("KEELSON_SYMBOLS") ?? "BTCUSDT,ETHUSDT")
             let primary = try MarketDataSource.load(kind, symbols: symbols, interval: interval, environment: environment)
-            let backup = try backupKind.map { kind throws(ConfigurationError) in try MarketDataSource.load(kind, symbols: symbols, interval: interval, environment: environment) }
+            let backup = try backupKind.map { kind throws(ConfigurationError) in
+                try MarketDataSource.load(kind, symbols: symbols, interval: interval, environment: environment)
+            }
             return CollectorConfiguration(
                 provider: primary.provider, exchange: primary.exchange, breaker: primary.exchangeBreaker, backup: backup, symbols: symbols,
                 interval: interval, backfillWindow: TimeInterval(hours * 3_600), subscribers: subscribers
@@ -95,7 +100,10 @@ public struct CollectorConfiguration: Sendable {
             throw ConfigurationError(variable: variable, problem: "'\(text)' is not allowed; expected one of: \(allowed)")
         }
         guard primary != .replay else {
-            throw ConfigurationError(variable: variable, problem: "a replay has no live market to fail over from; unset it, or set KEELSON_MARKETDATA_PROVIDER to binance, coinbase or synthetic")
+            throw ConfigurationError(
+                variable: variable,
+                problem:
+                    "a replay has no live market to fail over from; unset it, or set KEELSON_MARKETDATA_PROVIDER to binance, coinbase or synthetic")
         }
         guard kind != primary else {
             throw ConfigurationError(variable: variable, problem: "'\(text)' is the primary provider too; expected another one of: \(allowed)")
@@ -108,7 +116,9 @@ public struct CollectorConfiguration: Sendable {
         for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty && name != "none" {
             // Only these two take closed candles (POST /internal/v1/candles).
             guard let service = ServiceIdentity(rawValue: name), service == .signals || service == .engine else {
-                throw ConfigurationError(variable: "KEELSON_CANDLE_SUBSCRIBERS", problem: "'\(name)' is not a subscriber; expected a comma-separated list of signals, engine (or none)")
+                throw ConfigurationError(
+                    variable: "KEELSON_CANDLE_SUBSCRIBERS",
+                    problem: "'\(name)' is not a subscriber; expected a comma-separated list of signals, engine (or none)")
             }
             result.append(service)
         }
@@ -119,11 +129,14 @@ public struct CollectorConfiguration: Sendable {
         var result: [Symbol] = []
         for name in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
             guard let symbol = Symbol(rawValue: name) else {
-                throw ConfigurationError(variable: "KEELSON_SYMBOLS", problem: "'\(name)' is not a symbol; expected upper-case names such as BTCUSDT,ETHUSDT")
+                throw ConfigurationError(
+                    variable: "KEELSON_SYMBOLS", problem: "'\(name)' is not a symbol; expected upper-case names such as BTCUSDT,ETHUSDT")
             }
             result.append(symbol)
         }
-        guard !result.isEmpty else { throw ConfigurationError(variable: "KEELSON_SYMBOLS", problem: "is empty; list at least one symbol such as BTCUSDT") }
+        guard !result.isEmpty else {
+            throw ConfigurationError(variable: "KEELSON_SYMBOLS", problem: "is empty; list at least one symbol such as BTCUSDT")
+        }
         return result
     }
 
@@ -132,7 +145,8 @@ public struct CollectorConfiguration: Sendable {
         for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, let symbol = Symbol(rawValue: parts[0]), !parts[1].isEmpty else {
-                throw ConfigurationError(variable: "KEELSON_REPLAY_FILES", problem: "'\(entry)' is not SYMBOL=PATH; expected e.g. BTCUSDT=data/sample/BTCUSDT-1m.csv")
+                throw ConfigurationError(
+                    variable: "KEELSON_REPLAY_FILES", problem: "'\(entry)' is not SYMBOL=PATH; expected e.g. BTCUSDT=data/sample/BTCUSDT-1m.csv")
             }
             files[symbol] = parts[1]
         }

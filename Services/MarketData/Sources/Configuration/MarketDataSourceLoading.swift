@@ -13,7 +13,9 @@ extension MarketDataSource {
         switch kind {
         case .replay:
             // A replay primary is built from its files; as a backup it has no live market to offer.
-            throw ConfigurationError(variable: "KEELSON_MARKETDATA_BACKUP_PROVIDER", problem: "replay cannot be a backup; expected one of: synthetic, binance, coinbase (or none)")
+            throw ConfigurationError(
+                variable: "KEELSON_MARKETDATA_BACKUP_PROVIDER",
+                problem: "replay cannot be a backup; expected one of: synthetic, binance, coinbase (or none)")
         case .synthetic:
             let seedText = environment.string("KEELSON_SYNTHETIC_SEED") ?? "42"
             guard let seed = UInt64(seedText) else {
@@ -30,7 +32,8 @@ extension MarketDataSource {
             guard CoinbaseCandlesClient.granularity(interval) != nil else {
                 throw ConfigurationError(
                     variable: "KEELSON_INTERVAL",
-                    problem: "Coinbase has no \(interval.rawValue) candles; expected one of \(CoinbaseMarketDataProvider.supportedIntervals.map(\.rawValue).joined(separator: ", "))"
+                    problem:
+                        "Coinbase has no \(interval.rawValue) candles; expected one of \(CoinbaseMarketDataProvider.supportedIntervals.map(\.rawValue).joined(separator: ", "))"
                 )
             }
             let products: CoinbaseProductMap
@@ -39,7 +42,9 @@ extension MarketDataSource {
             case .failure(let invalid): throw ConfigurationError(variable: "KEELSON_COINBASE_PRODUCTS", problem: invalid.description)
             }
             for symbol in symbols where products.productID(for: symbol) == nil {
-                throw ConfigurationError(variable: "KEELSON_COINBASE_PRODUCTS", problem: "names no Coinbase product for \(symbol); add \(symbol)=BASE-QUOTE, e.g. BTCUSDT=BTC-USD")
+                throw ConfigurationError(
+                    variable: "KEELSON_COINBASE_PRODUCTS",
+                    problem: "names no Coinbase product for \(symbol); add \(symbol)=BASE-QUOTE, e.g. BTCUSDT=BTC-USD")
             }
             let baseURL = try environment.httpURL("KEELSON_COINBASE_BASE_URL") ?? CoinbaseCandlesClient.productionURL
             let provider = CoinbaseMarketDataProvider(client: CoinbaseCandlesClient(baseURL: baseURL, httpClient: .shared), products: products)
@@ -60,7 +65,8 @@ extension MarketDataSource {
     static func webSocketURL(_ environment: EnvironmentReader, _ variable: String) throws(ConfigurationError) -> String? {
         guard let text = environment.string(variable) else { return nil }
         guard let url = URL(string: text), let scheme = url.scheme, ["ws", "wss"].contains(scheme), url.host != nil else {
-            throw ConfigurationError(variable: variable, problem: "'\(text)' is not a WebSocket URL; expected wss://HOST:PORT, e.g. wss://stream.binance.com:9443")
+            throw ConfigurationError(
+                variable: variable, problem: "'\(text)' is not a WebSocket URL; expected wss://HOST:PORT, e.g. wss://stream.binance.com:9443")
         }
         return text.hasSuffix("/") ? String(text.dropLast()) : text
     }

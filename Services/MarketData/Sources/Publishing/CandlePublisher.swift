@@ -52,7 +52,10 @@ public struct CandlePublisher: Service {
     func status() async -> [SubscriberStatus] {
         var result: [SubscriberStatus] = []
         for queue in queues {
-            result.append(SubscriberStatus(subscriber: queue.subscriber, backlog: await queue.backlog, delivered: await queue.delivered, dropped: await queue.dropped, lastError: await queue.lastError))
+            result.append(
+                SubscriberStatus(
+                    subscriber: queue.subscriber, backlog: await queue.backlog, delivered: await queue.delivered, dropped: await queue.dropped,
+                    lastError: await queue.lastError))
         }
         return result
     }

@@ -76,7 +76,9 @@ actor SubscriberQueue {
                 lastError = String(describing: error)
                 metrics?.pushFailed(subscriber: subscriber)
                 let delay = RetryPolicy(maxAttempts: 100, baseDelay: .milliseconds(200), maxDelay: .seconds(30)).ceiling(forRetry: failures)
-                logger.warning("candle push failed; retrying", metadata: ["subscriber": "\(subscriber)", "backlog": "\(pending.count)", "retry_in": "\(delay)", "error": "\(error)"])
+                logger.warning(
+                    "candle push failed; retrying",
+                    metadata: ["subscriber": "\(subscriber)", "backlog": "\(pending.count)", "retry_in": "\(delay)", "error": "\(error)"])
                 try? await Task.sleep(for: delay)
             }
         }

@@ -113,7 +113,8 @@ struct MarketDataRoutes {
             if let cached = await cache.recent(key, from: from, to: to, limit: limit) {
                 return CandleList(candles: cached)
             }
-            var candles = try await store.candles(exchange: series.exchange, symbol: series.symbol, interval: series.interval, before: to, limit: limit)
+            var candles = try await store.candles(
+                exchange: series.exchange, symbol: series.symbol, interval: series.interval, before: to, limit: limit)
             if let from { candles.removeAll { $0.openTime < from } }
             return CandleList(candles: candles)
         }
@@ -122,8 +123,14 @@ struct MarketDataRoutes {
             let series = try series(QueryReader(request))
             let key = CandleCache.Key(exchange: series.exchange, symbol: series.symbol, interval: series.interval)
             if let candle = await cache.latest(key) { return LatestCandle(candle: candle) }
-            guard let candle = try await store.candles(exchange: series.exchange, symbol: series.symbol, interval: series.interval, before: nil, limit: 1).last else {
-                throw APIError.notFound("no \(series.interval.rawValue) candles stored for \(series.symbol) on \(series.exchange); collected symbols: \(configuration.symbols.map(\.rawValue).joined(separator: ", "))")
+            guard
+                let candle = try await store.candles(
+                    exchange: series.exchange, symbol: series.symbol, interval: series.interval, before: nil, limit: 1
+                ).last
+            else {
+                throw APIError.notFound(
+                    "no \(series.interval.rawValue) candles stored for \(series.symbol) on \(series.exchange); collected symbols: \(configuration.symbols.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             return LatestCandle(candle: candle)
         }
@@ -131,7 +138,10 @@ struct MarketDataRoutes {
         router.get("api/v1/symbols") { _, _ -> SymbolList in
             var symbols: [SymbolInfo] = []
             for symbol in configuration.symbols {
-                symbols.append(SymbolInfo(symbol: symbol, interval: configuration.interval, exchange: configuration.exchange, lastCandleTime: await sources[0].status.newestCandle(symbol)))
+                symbols.append(
+                    SymbolInfo(
+                        symbol: symbol, interval: configuration.interval, exchange: configuration.exchange,
+                        lastCandleTime: await sources[0].status.newestCandle(symbol)))
             }
             return SymbolList(symbols: symbols)
         }
@@ -148,7 +158,9 @@ struct MarketDataRoutes {
             return CacheInfo(
                 capacityPerSeries: cache.capacity, hits: hits, misses: misses,
                 hitRatio: hits + misses > 0 ? Double(hits) / Double(hits + misses) : nil,
-                series: await cache.info().map { .init(exchange: $0.key.exchange, symbol: $0.key.symbol, interval: $0.key.interval, candles: $0.count, newest: $0.newest) }
+                series: await cache.info().map {
+                    .init(exchange: $0.key.exchange, symbol: $0.key.symbol, interval: $0.key.interval, candles: $0.count, newest: $0.newest)
+                }
             )
         }
 
@@ -172,7 +184,9 @@ struct MarketDataRoutes {
                 throw APIError.badRequest("after is required: the open time of the last candle you have (ISO-8601 or epoch ms)")
             }
             let limit = try query.integer("limit", default: 1_000, range: 1...Self.maxLimit)
-            return CandleList(candles: try await store.candles(exchange: series.exchange, symbol: series.symbol, interval: series.interval, after: after, limit: limit))
+            return CandleList(
+                candles: try await store.candles(
+                    exchange: series.exchange, symbol: series.symbol, interval: series.interval, after: after, limit: limit))
         }
     }
 }

@@ -20,7 +20,8 @@ public enum StrategiesFile {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw ConfigurationError(variable: variable, problem: "cannot read '\(path)'; create it (see docs/SIGNALS.md) or point \(variable) at one")
+            throw ConfigurationError(
+                variable: variable, problem: "cannot read '\(path)'; create it (see docs/SIGNALS.md) or point \(variable) at one")
         }
         return try parse(data, source: path)
     }
@@ -39,7 +40,8 @@ public enum StrategiesFile {
         var instances: [StrategyInstance] = []
         for (index, entry) in file.strategies.enumerated() {
             guard !instances.contains(where: { $0.id == entry.instance.id }) else {
-                throw ConfigurationError(variable: source, problem: "strategies[\(index)].id: '\(entry.instance.id)' is used twice; ids must be unique")
+                throw ConfigurationError(
+                    variable: source, problem: "strategies[\(index)].id: '\(entry.instance.id)' is used twice; ids must be unique")
             }
             instances.append(entry.instance)
         }
@@ -110,10 +112,14 @@ public enum StrategiesFile {
             let type: any Strategy.Type
             do { type = try StrategyCatalog.type(named: name) } catch { throw EntryError(key: "\(key).strategy", problem: error.description) }
             let symbolTexts = try container.decode([String].self, forKey: .symbols)
-            guard !symbolTexts.isEmpty else { throw EntryError(key: "\(key).symbols", problem: "is empty; list at least one symbol such as \"BTCUSDT\"") }
+            guard !symbolTexts.isEmpty else {
+                throw EntryError(key: "\(key).symbols", problem: "is empty; list at least one symbol such as \"BTCUSDT\"")
+            }
             var symbols: [Symbol] = []
             for (index, text) in symbolTexts.enumerated() {
-                do { symbols.append(try Symbol(parsing: text)) } catch { throw EntryError(key: "\(key).symbols[\(index)]", problem: error.description) }
+                do { symbols.append(try Symbol(parsing: text)) } catch {
+                    throw EntryError(key: "\(key).symbols[\(index)]", problem: error.description)
+                }
             }
             let intervalText = try container.decode(String.self, forKey: .interval)
             let interval: CandleInterval

@@ -47,16 +47,19 @@ public struct SignalForwarder: Service {
             do {
                 // The engine deduplicates by signal id, so retrying the POST cannot act twice.
                 let response = try await client.send(
-                    .POST, InternalRoute.signals.path, body: .init(data: JSONCoding.encoder.encode(SignalBatch(ids: part.map(\.id)))), idempotent: true
+                    .POST, InternalRoute.signals.path, body: .init(data: JSONCoding.encoder.encode(SignalBatch(ids: part.map(\.id)))),
+                    idempotent: true
                 )
                 guard (200..<300).contains(response.status) else {
                     throw ServiceClientError.status(service: .engine, code: response.status, body: String(buffer: response.body))
                 }
             } catch {
                 metrics?.forwardFailed()
-                logger.warning("engine did not take signals; it will read them from the signals table", metadata: [
-                    "count": "\(part.count)", "first_signal_id": "\(part.first?.id ?? 0)", "error": "\(error)",
-                ])
+                logger.warning(
+                    "engine did not take signals; it will read them from the signals table",
+                    metadata: [
+                        "count": "\(part.count)", "first_signal_id": "\(part.first?.id ?? 0)", "error": "\(error)",
+                    ])
             }
         }
     }

@@ -11,14 +11,17 @@ struct SignalsMetrics: Sendable {
 
     func signalEmitted(strategy: String, count: Int) {
         registry.makeCounter(
-            descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "signals_emitted", unitName: "total", helpText: "New signals stored, per strategy instance."),
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "signals_emitted", unitName: "total", helpText: "New signals stored, per strategy instance."),
             labels: [("strategy", strategy)]
         ).increment(by: Int64(count))
     }
 
     func evaluated(strategy: String, bars: Int, duration: Duration) {
         registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "strategy_evaluation", unitName: "seconds", helpText: "Time to feed one batch of candles through a strategy instance."),
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "strategy_evaluation", unitName: "seconds",
+                helpText: "Time to feed one batch of candles through a strategy instance."),
             labels: [("strategy", strategy)],
             buckets: [.microseconds(10), .microseconds(100), .milliseconds(1), .milliseconds(10), .milliseconds(100), .seconds(1)]
         ).record(duration)
@@ -26,18 +29,27 @@ struct SignalsMetrics: Sendable {
 
     func rebuilt(strategy: String) {
         registry.makeCounter(
-            descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "strategy_rebuilds", unitName: "total", helpText: "Times a strategy's state was rebuilt from stored candles (cache miss: restart, other replica, repeated push)."),
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "strategy_rebuilds", unitName: "total",
+                helpText: "Times a strategy's state was rebuilt from stored candles (cache miss: restart, other replica, repeated push)."),
             labels: [("strategy", strategy)]
         ).increment()
     }
 
     func candlesReceived(_ count: Int) {
-        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "signals_candles_received", unitName: "total", helpText: "Closed candles received for evaluation."))
-            .increment(by: Int64(count))
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "signals_candles_received", unitName: "total", helpText: "Closed candles received for evaluation.")
+        )
+        .increment(by: Int64(count))
     }
 
     func forwardFailed() {
-        registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "keelson", metricName: "signal_forward_failures", unitName: "total", helpText: "Signal batches the engine did not accept after retries (it catches up from the signals table)."))
-            .increment()
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "signal_forward_failures", unitName: "total",
+                helpText: "Signal batches the engine did not accept after retries (it catches up from the signals table).")
+        )
+        .increment()
     }
 }

@@ -39,7 +39,9 @@ public actor StrategyEvaluator {
     public func evaluate(_ batch: [Candle]) async throws -> [(strategy: String, signal: StrategySignal)] {
         var results: [(strategy: String, signal: StrategySignal)] = []
         let groups = Dictionary(grouping: batch) { Key(instance: "", exchange: $0.exchange, symbol: $0.symbol, interval: $0.interval) }
-        for (group, members) in groups.sorted(by: { ($0.key.exchange, $0.key.symbol, $0.key.interval.rawValue) < ($1.key.exchange, $1.key.symbol, $1.key.interval.rawValue) }) {
+        for (group, members) in groups.sorted(by: {
+            ($0.key.exchange, $0.key.symbol, $0.key.interval.rawValue) < ($1.key.exchange, $1.key.symbol, $1.key.interval.rawValue)
+        }) {
             var byTime: [Date: Candle] = [:]
             for candle in members { byTime[candle.openTime] = candle }
             let ordered = byTime.values.sorted { $0.openTime < $1.openTime }
@@ -55,11 +57,13 @@ public actor StrategyEvaluator {
 
     private func evaluate(_ instance: StrategyInstance, key: Key, candles ordered: [Candle]) async throws -> [StrategySignal] {
         guard let first = ordered.first else { return [] }
-        let previousStored = try await candles.latestOpenTime(exchange: key.exchange, symbol: key.symbol, interval: key.interval, before: first.openTime)
+        let previousStored = try await candles.latestOpenTime(
+            exchange: key.exchange, symbol: key.symbol, interval: key.interval, before: first.openTime)
         if let state = cache[key], state.lastOpenTime.epochMilliseconds == previousStored?.epochMilliseconds {
             return feed(ordered, into: state.strategy, key: key)
         }
-        let history = try await candles.candles(exchange: key.exchange, symbol: key.symbol, interval: key.interval, before: first.openTime, limit: historyBars)
+        let history = try await candles.candles(
+            exchange: key.exchange, symbol: key.symbol, interval: key.interval, before: first.openTime, limit: historyBars)
         var strategy = try instance.makeStrategy()
         for candle in history { _ = strategy.evaluate(candle, bar: candle.ohlcv) }
         metrics?.rebuilt(strategy: key.instance)

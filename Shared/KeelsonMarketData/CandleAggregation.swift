@@ -13,11 +13,12 @@ public enum CandleAggregation {
         var bucketStart: Int64?
         func flush() {
             guard let start = bucketStart, bucket.count == needed, let first = bucket.first, let last = bucket.last else { return }
-            result.append(Candle(
-                exchange: first.exchange, symbol: first.symbol, interval: interval, openTime: Date(timeIntervalSince1970: TimeInterval(start)),
-                open: first.open, high: bucket.map(\.high).max() ?? first.high, low: bucket.map(\.low).min() ?? first.low,
-                close: last.close, volume: bucket.reduce(Decimal(0)) { $0 + $1.volume }
-            ))
+            result.append(
+                Candle(
+                    exchange: first.exchange, symbol: first.symbol, interval: interval, openTime: Date(timeIntervalSince1970: TimeInterval(start)),
+                    open: first.open, high: bucket.map(\.high).max() ?? first.high, low: bucket.map(\.low).min() ?? first.low,
+                    close: last.close, volume: bucket.reduce(Decimal(0)) { $0 + $1.volume }
+                ))
         }
         for candle in minutes {
             let seconds = Int64(candle.openTime.timeIntervalSince1970)

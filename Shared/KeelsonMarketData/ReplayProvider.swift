@@ -45,7 +45,9 @@ public struct ReplayProvider: MarketDataProvider {
     }
 
     /// Reads one file per symbol.
-    public static func load(files: [Symbol: String], interval: CandleInterval, speed: Speed, exchange: String = "replay") throws(CandleCSV.ParseError) -> ReplayProvider {
+    public static func load(files: [Symbol: String], interval: CandleInterval, speed: Speed, exchange: String = "replay") throws(CandleCSV.ParseError)
+        -> ReplayProvider
+    {
         var series: [Symbol: [Candle]] = [:]
         for (symbol, path) in files {
             series[symbol] = CandleCSV.candles(try CandleCSV.load(path: path), exchange: exchange, symbol: symbol, interval: interval)
@@ -58,7 +60,8 @@ public struct ReplayProvider: MarketDataProvider {
             throw MarketDataError.unknownSymbol(provider: name, symbol: symbol.rawValue, available: series.keys.map(\.rawValue).sorted())
         }
         guard let first = candles.first, first.interval == interval else {
-            throw MarketDataError.unsupportedInterval(provider: name, interval: interval.rawValue, supported: candles.first.map { [$0.interval.rawValue] } ?? [])
+            throw MarketDataError.unsupportedInterval(
+                provider: name, interval: interval.rawValue, supported: candles.first.map { [$0.interval.rawValue] } ?? [])
         }
         return candles
     }

@@ -305,7 +305,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "EngineService", "KeelsonTrading", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain",
-                "KeelsonStrategies",
+                "KeelsonStrategies", "SignalsService",
                 "KeelsonContracts",
                 "KeelsonBacktest", "KeelsonMarketData", "KeelsonExchanges", "KeelsonFakeExchange",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -52,7 +52,9 @@ for service in $services; do
     echo "$service $!" >>"$state/pids"
 done
 
+summary_pid=
 stop_all() {
+    if [ -n "$summary_pid" ]; then kill "$summary_pid" 2>/dev/null || true; fi
     scripts/stop.sh
 }
 if [ "$detach" = false ]; then
@@ -92,8 +94,11 @@ Keelson is running in ${KEELSON_MODE} mode.
   API key     .keelson/admin_api_key (admin; the keelson CLI uses it — keelson status, keelson health)
 EOT
 if [ "$detach" = true ]; then
-    echo "Running in the background; stop it with 'make stop'."
+    echo "Running in the background; stop it with 'make stop'. What it has traded so far: keelson performance --summary"
     exit 0
 fi
-echo "Press Ctrl-C to stop."
+echo "Press Ctrl-C to stop. In a minute: a line on what it has traded so far."
+# The replay plays 5 one-minute bars a second, so a minute in the strategies are warm and have traded.
+( sleep 60 && "$bin/keelson" performance --summary 2>/dev/null | sed 's/^/[after 1 minute] /' ) &
+summary_pid=$!
 wait

@@ -143,7 +143,8 @@ enum BackupFixture {
     static func tradePaperSession(_ url: DatabaseURL) async throws -> Engine {
         try await migrate(url)
         return try await TestDatabase.withClient(url) { client in
-            for bar in 0..<20 { try await insertCandle(bar, open: "100", high: "101", low: "99", close: "100", on: client) }
+            // 70 bars: the autonomous defaults need ATR(60), so 61 bars of history before a signal can be sized.
+            for bar in 0..<70 { try await insertCandle(bar, open: "100", high: "101", low: "99", close: "100", on: client) }
             let engine = try Engine.start(url)
             do {
                 try await waitFor(
@@ -152,7 +153,7 @@ enum BackupFixture {
                 )
                 try await waitFor("SELECT count(*)::int FROM trading_sessions WHERE status = 'active'", 1, on: client, engine: engine)
                 for trip in 0..<3 {
-                    let bar = 19 + trip * 2
+                    let bar = 69 + trip * 2
                     try await insertSignal("buy", bar: bar, on: client)
                     try await waitFor("SELECT count(*)::int FROM orders", trip * 2 + 1, on: client, engine: engine)
                     try await insertCandle(bar + 1, open: "100", high: "101", low: "99", close: "100", on: client)
@@ -162,9 +163,9 @@ enum BackupFixture {
                     try await insertCandle(bar + 2, open: "102", high: "103", low: "101", close: "102", on: client)
                     try await waitFor("SELECT count(*)::int FROM trades", trip + 1, on: client, engine: engine)
                 }
-                try await insertSignal("buy", bar: 25, on: client)
+                try await insertSignal("buy", bar: 75, on: client)
                 try await waitFor("SELECT count(*)::int FROM orders", 7, on: client, engine: engine)
-                try await insertCandle(26, open: "100", high: "101", low: "99", close: "100", on: client)
+                try await insertCandle(76, open: "100", high: "101", low: "99", close: "100", on: client)
                 try await waitFor("SELECT count(*)::int FROM positions", 1, on: client, engine: engine)
             } catch {
                 try? await engine.stop()

@@ -33,8 +33,20 @@ enum EngineFixture {
 
     static func flat(_ indices: Range<Int>) -> [Candle] { indices.map { bar($0, "100", "101", "99", "100") } }
 
+    /// The risk settings the engine tests' figures were worked out with: ATR(14) × 2 stops, a 3:1 take-profit and a
+    /// 3 ATR trailing stop, so twenty flat bars are enough history and a stop sits 4 below a price of 100. (The
+    /// autonomous defaults are wider; these tests are about the mechanics, not the defaults.)
+    static let mechanicsRisk: RiskSettings = {
+        var risk = RiskSettings.conservative(maxCapital: 10_000)
+        risk.atrPeriod = 14
+        risk.stopATRMultiple = 2
+        risk.trailingATRMultiple = 3
+        return risk
+    }()
+
     static func settings(dailyLoss: Decimal = 5, drawdown: Decimal = 15, poll: Duration = .seconds(60)) -> EngineSettings {
         var settings = EngineSettings.autonomous(maxCapital: 10_000, timeframe: .oneMinute, symbols: [btc])
+        settings.risk = mechanicsRisk
         settings.risk.dailyLossLimitPercent = dailyLoss
         settings.risk.maxDrawdownPercent = drawdown
         settings.pollInterval = poll

@@ -5,6 +5,7 @@ import KeelsonDomain
 import KeelsonPersistence
 import KeelsonServiceKit
 import KeelsonTestSupport
+import KeelsonTrading
 import NIOCore
 import NIOHTTP1
 
@@ -25,8 +26,22 @@ struct EngineProcess {
             "LOG_FORMAT": "json",
         ]
         if let crashAt { environment["KEELSON_TEST_CRASH_AT"] = crashAt }
+        environment["KEELSON_ENGINE_CONFIG"] = try mechanicsSettingsFile()
         environment.merge(extra) { _, given in given }
         return EngineProcess(child: try ChildProcess("keelson-engine", environment: environment), port: port)
+    }
+
+    /// An expert settings file with the risk the tests' figures assume (`EngineFixture.mechanicsRisk`), written once.
+    static func mechanicsSettingsFile() throws -> String {
+        let settings = EngineFixture.settings()
+        let file = TradingSettingsFile(
+            maxCapital: settings.maxCapital, timeframe: settings.timeframe.rawValue, symbols: settings.symbols.map(\.rawValue), risk: settings.risk,
+            execution: settings.execution, symbolRules: [:])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keelson-test-engine-\(getpid()).json").path
+        if !FileManager.default.fileExists(atPath: path) {
+            try JSONEncoder().encode(file).write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
+        return path
     }
 
     struct Reply {

@@ -7,7 +7,9 @@ import Testing
 struct RiskManagerTests {
     /// 1 % risk, 2 ATR stop, 3:1 take-profit, 3 ATR trailing, 2500 max notional, 25 % exposure, 3 positions,
     /// 5 bars of cooldown, 5 % daily loss, 15 % drawdown; a 0.1 % taker fee.
-    static let settings = RiskSettings.conservative(maxCapital: 10_000)
+    static let settings = RiskSettings(
+        riskPerTradePercent: 1, atrPeriod: 14, stopATRMultiple: 2, takeProfitRewardRatio: 3, trailingATRMultiple: 3, maxPositionNotional: 2500,
+        maxSymbolExposurePercent: 25, maxOpenPositions: 3, cooldownBars: 5, dailyLossLimitPercent: 5, maxDrawdownPercent: 15)
     let risk = RiskManager(settings: Self.settings, takerFeeRate: dec("0.001"))
     let now = utc(2024, 3, 1, 12)
 
@@ -31,10 +33,11 @@ struct RiskManagerTests {
         }
     }
 
+    /// The autonomous defaults (docs/ENGINE.md, "Why these defaults"); the tests below use the tighter `settings`.
     @Test func conservativeDefaults() {
-        let s = Self.settings
-        #expect(s.riskPerTradePercent == 1 && s.atrPeriod == 14 && s.stopATRMultiple == 2)
-        #expect(s.takeProfitRewardRatio == 3 && s.trailingATRMultiple == 3)
+        let s = RiskSettings.conservative(maxCapital: 10_000)
+        #expect(s.riskPerTradePercent == 1 && s.atrPeriod == 60 && s.stopATRMultiple == 5)
+        #expect(s.takeProfitRewardRatio == 3 && s.trailingATRMultiple == 6)
         #expect(s.maxPositionNotional == 2500 && s.maxSymbolExposurePercent == 25)
         #expect(s.maxOpenPositions == 3 && s.cooldownBars == 5 && s.dailyLossLimitPercent == 5 && s.maxDrawdownPercent == 15)
     }

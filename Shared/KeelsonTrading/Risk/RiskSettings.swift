@@ -40,11 +40,13 @@ public struct RiskSettings: Sendable, Equatable, Codable {
         self.maxDrawdownPercent = maxDrawdownPercent
     }
 
-    /// Safe defaults for `maxCapital`: 1 % risk per trade, 2 ATR stops, 3:1 take-profit, 3 ATR trailing stop,
-    /// at most a quarter of capital in one position, 3 positions, 5 bars of cooldown, 5 % daily loss, 15 % drawdown.
+    /// Safe defaults for `maxCapital`: 1 % risk per trade, stops 5 ATR(60) away (outside a 1-minute market's ordinary
+    /// noise, so a stop-out means the market turned; docs/ENGINE.md, "Why these defaults"), a 3:1 take-profit, a
+    /// 6 ATR trailing stop (it takes over from the fixed stop once the price has gained 1 ATR), at most a quarter of
+    /// capital in one position, 3 positions, 5 bars of cooldown, 5 % daily loss, 15 % drawdown.
     public static func conservative(maxCapital: Decimal) -> RiskSettings {
         RiskSettings(
-            riskPerTradePercent: 1, atrPeriod: 14, stopATRMultiple: 2, takeProfitRewardRatio: 3, trailingATRMultiple: 3,
+            riskPerTradePercent: 1, atrPeriod: 60, stopATRMultiple: 5, takeProfitRewardRatio: 3, trailingATRMultiple: 6,
             maxPositionNotional: maxCapital / 4, maxSymbolExposurePercent: 25, maxOpenPositions: 3, cooldownBars: 5,
             dailyLossLimitPercent: 5, maxDrawdownPercent: 15
         )

@@ -83,6 +83,8 @@ struct PerformanceCommand: AsyncParsableCommand {
     @OptionGroup var gateway: GatewayOptions
     @Option(help: "daily, weekly or monthly.") var period = "daily"
     @Flag(help: "Print the gateway's JSON.") var json = false
+    @Flag(help: "One line for the whole session so far: trades, win rate, PnL, open positions, and where to look next.")
+    var summary = false
 
     func validate() throws {
         guard ["daily", "weekly", "monthly"].contains(period) else {
@@ -96,6 +98,10 @@ struct PerformanceCommand: AsyncParsableCommand {
             let reply = try await gateway.connect().get(path)
             if json { return JSONOutput.printRaw(reply.body) }
             let periods = JSONOutput.object(reply.body)["periods"] as? [[String: Any]] ?? []
+            if summary {
+                let positions = JSONOutput.object(try await gateway.connect().get("/api/v1/trading/positions").body)["positions"] as? [Any] ?? []
+                return print(Self.summaryLine(periods: periods, openPositions: positions.count))
+            }
             if periods.isEmpty { return print("no trades yet") }
             print(
                 JSONOutput.table(
@@ -105,6 +111,19 @@ struct PerformanceCommand: AsyncParsableCommand {
                         ("PROFIT FACTOR", "profit_factor"), ("MAX DRAWDOWN %", "max_drawdown_percent"),
                     ]))
         }
+    }
+}
+
+extension PerformanceCommand {
+    static func summaryLine(periods: [[String: Any]], openPositions: Int) -> String {
+        let trades = periods.reduce(0) { $0 + (Int(JSONOutput.text($1["trades"]) ?? "") ?? 0) }
+        let wins = periods.reduce(0) { $0 + (Int(JSONOutput.text($1["wins"]) ?? "") ?? 0) }
+        let pnl = periods.reduce(Decimal(0)) { $0 + (Decimal(string: JSONOutput.text($1["pnl"]) ?? "") ?? 0) }
+        let winRate = trades == 0 ? "–" : String(format: "%.0f %%", Double(wins) / Double(trades) * 100)
+        let positions = openPositions == 1 ? "1 open position" : "\(openPositions) open positions"
+        return
+            "so far: \(trades) closed trades, \(wins) won (win rate \(winRate)), realised PnL \(String(format: "%.2f", NSDecimalNumber(decimal: pnl).doubleValue)), "
+            + "\(positions) · next: keelson status, keelson trades, keelson performance"
     }
 }
 

@@ -58,7 +58,7 @@ public struct CollectorConfiguration: Sendable {
         let backupKind = try parseBackup(environment.string("KEELSON_MARKETDATA_BACKUP_PROVIDER"), primary: kind)
         switch kind {
         case .replay:
-            let speedText = environment.string("KEELSON_REPLAY_SPEED") ?? "60x"
+            let speedText = environment.string("KEELSON_REPLAY_SPEED") ?? "300x"
             let speed: ReplayProvider.Speed
             do { speed = try ReplayProvider.Speed(parsing: speedText) } catch {
                 throw ConfigurationError(

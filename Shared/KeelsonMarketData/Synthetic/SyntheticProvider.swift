@@ -19,7 +19,8 @@ public struct SyntheticProvider: MarketDataProvider {
         let start = (from.timeIntervalSince1970 / size).rounded(.up) * size
         let end = (to.timeIntervalSince1970 / size).rounded(.down) * size
         guard end > start else { return [] }
-        let minutes = bars.minuteBars(symbol: symbol, exchange: exchange, from: Date(timeIntervalSince1970: start), to: Date(timeIntervalSince1970: end))
+        let minutes = bars.minuteBars(
+            symbol: symbol, exchange: exchange, from: Date(timeIntervalSince1970: start), to: Date(timeIntervalSince1970: end))
         return CandleAggregation.aggregate(minutes, to: interval)
     }
 
@@ -27,7 +28,9 @@ public struct SyntheticProvider: MarketDataProvider {
         AsyncThrowingStream { continuation in
             let task = Task {
                 let size = TimeInterval(interval.seconds)
-                var next = after.map { $0.addingTimeInterval(size) } ?? Date(timeIntervalSince1970: (Date.now.timeIntervalSince1970 / size).rounded(.down) * size)
+                var next =
+                    after.map { $0.addingTimeInterval(size) }
+                    ?? Date(timeIntervalSince1970: (Date.now.timeIntervalSince1970 / size).rounded(.down) * size)
                 while !Task.isCancelled {
                     let closesAt = next.addingTimeInterval(size)
                     let wait = closesAt.timeIntervalSinceNow

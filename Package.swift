@@ -78,6 +78,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "KeelsonNotifications",
+            dependencies: [
+                "KeelsonFoundation", "KeelsonPersistence",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/KeelsonNotifications",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "KeelsonPersistence",
             dependencies: [
                 "KeelsonFoundation", "KeelsonDomain", "KeelsonTrading", "KeelsonStrategies",
@@ -128,7 +140,7 @@ let package = Package(
         .target(
             name: "GatewayService",
             dependencies: [
-                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonContracts",
+                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonContracts", "KeelsonNotifications",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -177,7 +189,7 @@ let package = Package(
         .target(
             name: "KeelsonCLI",
             dependencies: [
-                "KeelsonServiceKit",
+                "KeelsonServiceKit", "KeelsonNotifications",
                 "KeelsonFoundation",
                 "KeelsonPersistence",
                 "KeelsonDomain",
@@ -281,6 +293,18 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "Tests/SignalsServiceTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NotificationsTests",
+            dependencies: [
+                "KeelsonNotifications", "KeelsonPersistence", "KeelsonServiceKit", "KeelsonTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/NotificationsTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

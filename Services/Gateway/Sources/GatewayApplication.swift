@@ -1,4 +1,5 @@
 import Hummingbird
+import KeelsonNotifications
 import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
@@ -45,8 +46,11 @@ public struct Gateway {
         self.runtime = runtime
         self.router = router
         self.monitor = monitor
+        let dispatcher = NotificationDispatcher(
+            outbox: PostgresNotificationOutbox(client: runtime.postgres, logger: runtime.logger), settings: settings.notifications,
+            logger: runtime.logger, observe: NotificationMetrics(runtime.metrics).record)
         self.backgroundServices =
-            [monitor]
+            [monitor, dispatcher]
             + (settings.bootstrapAdminKey.map {
                 [BootstrapAdminKey(credential: $0, keys: keys, schema: runtime.schema, logger: runtime.logger)]
             } ?? [])

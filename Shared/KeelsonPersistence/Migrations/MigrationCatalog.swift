@@ -8,6 +8,7 @@ public enum MigrationCatalog {
         Migration0005Archive.migration,
         Migration0006Backups.migration,
         Migration0007RestartSafety.migration,
+        Migration0008Notifications.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
@@ -18,6 +19,6 @@ public enum MigrationCatalog {
         "candles", "signals",
         "trading_sessions", "orders", "order_events", "fills", "positions", "trades", "account_balances", "risk_events", "engine_signal_log",
         "strategy_states", "strategy_lifecycle_events", "parameter_history", "optimization_runs", "audit_log", "api_keys",
-        "candles_archive", "trades_archive", "backup_runs", "engine_bar_cursors",
+        "candles_archive", "trades_archive", "backup_runs", "engine_bar_cursors", "notification_outbox", "notification_deliveries",
     ]
 }

@@ -42,10 +42,16 @@ struct BackupCreateCommand: AsyncParsableCommand {
             let directory = directory.resolve()
             try directory.createIfMissing()
             let json = json
-            let created = try await Interruption.cancellingOnSignals(
-                interruptedMessage: "interrupted; no backup was written (the partial file was removed)"
-            ) {
-                try await Self.create(from: url, into: directory)
+            let created: Created
+            do {
+                created = try await Interruption.cancellingOnSignals(
+                    interruptedMessage: "interrupted; no backup was written (the partial file was removed)"
+                ) {
+                    try await Self.create(from: url, into: directory)
+                }
+            } catch {
+                await announceFailure(error)
+                throw error
             }
             if json {
                 try BackupJSON.print(created)
@@ -58,6 +64,17 @@ struct BackupCreateCommand: AsyncParsableCommand {
             )
             print("  sha256 \(manifest.sha256)")
             print(BackupCounts.render(manifest.tables))
+        }
+    }
+
+    /// A `backup_failed` notification, when the database still answers (when it does not, the stale-backup alert is
+    /// what tells someone).
+    func announceFailure(_ error: any Error) async {
+        let reason = (error as? CLIError)?.message ?? DatabaseErrorDescription.describe(error)
+        _ = try? await database.withClient { client, _ in
+            try await PostgresNotificationOutbox(client: client, logger: CLILogger.quiet).enqueue(
+                event: "backup_failed", summary: "backup failed: \(reason)", payload: ["reason": reason],
+                idempotencyKey: "backup_failed-\(UUID().uuidString)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonNotifications
 import KeelsonPersistence
 import KeelsonServiceKit
 
@@ -28,6 +29,8 @@ public struct GatewaySettings: Sendable {
     /// A deployment's first admin key (`KEELSON_ADMIN_API_KEY`, from `keelson secrets generate`): registered at
     /// start-up when its id is not in `api_keys`, so a fresh install can be administered without the CLI.
     public var bootstrapAdminKey: APIKeyCredential?
+    /// Where the outbox's events are delivered (`KEELSON_NOTIFY_*`, docs/NOTIFICATIONS.md); none by default.
+    public var notifications = NotificationSettings(channels: [])
 
     public init() {}
 
@@ -62,6 +65,7 @@ public struct GatewaySettings: Sendable {
             }
             settings.marketDataStaleAfter = TimeInterval(seconds)
         }
+        settings.notifications = try NotificationSettings.load(environment: environment)
         return settings
     }
 

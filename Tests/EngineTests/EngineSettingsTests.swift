@@ -53,6 +53,9 @@ struct EngineSettingsTests {
             (["KEELSON_SYMBOLS": "BTC/USDT"], "KEELSON_SYMBOLS: 'BTC/USDT' is not a symbol"),
             (["KEELSON_ENGINE_CONFIG": "/nonexistent/engine.json"], "KEELSON_ENGINE_CONFIG: cannot read '/nonexistent/engine.json'"),
             (["KEELSON_SIGNAL_MAX_AGE_SECONDS": "0"], "KEELSON_SIGNAL_MAX_AGE_SECONDS: '0' is not allowed"),
+            (["KEELSON_RECONCILE_INTERVAL": "soon"], "KEELSON_RECONCILE_INTERVAL: 'soon' is not a duration; expected e.g. 300s, 5m or 1h"),
+            (["KEELSON_RECONCILE_INTERVAL": "2d"], "KEELSON_RECONCILE_INTERVAL: '2d' is not a duration"),
+            (["KEELSON_RECONCILE_INTERVAL": "10ms"], "KEELSON_RECONCILE_INTERVAL: '10ms' is not allowed; expected from 100ms to 24h"),
         ])
     func badValues(environment: [String: String], expected: String) {
         #expect {

@@ -40,13 +40,14 @@ enum LiveFixture {
 
     /// A live engine in this process, trading on the exchange at `baseURL`.
     static func withEngine(
-        database: DatabaseURL, exchange baseURL: String, timeout: Duration = .seconds(5), poll: Duration = .seconds(60), waitUntilReady: Bool = true,
-        _ body: @Sendable (any TestClientProtocol) async throws -> Void
+        database: DatabaseURL, exchange baseURL: String, timeout: Duration = .seconds(5), poll: Duration = .seconds(60),
+        reconcile: Duration = .seconds(300), waitUntilReady: Bool = true, _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         var configuration = try TestConfiguration.service(.engine, database: database)
         configuration.mode = .live
-        let app = try buildEngineApplication(
-            configuration: configuration, settings: F.settings(poll: poll), exchange: connection(baseURL, timeout: timeout))
+        var settings = F.settings(poll: poll)
+        settings.reconcileInterval = reconcile
+        let app = try buildEngineApplication(configuration: configuration, settings: settings, exchange: connection(baseURL, timeout: timeout))
         try await app.test(.router) { client in
             if waitUntilReady { try await client.waitUntilReady() }
             try await body(client)

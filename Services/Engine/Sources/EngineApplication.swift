@@ -70,7 +70,7 @@ public func buildEngineApplication(
             LeaderElection(
                 database: configuration.database, mode: options.mode, pollInterval: settings.pollInterval, engine: engine, logger: runtime.logger),
             EngineCatchUp(engine: engine, interval: settings.pollInterval, logger: runtime.logger),
-        ])
+        ] + (liveConnection == nil ? [] : [EngineReconciliation(engine: engine, interval: settings.reconcileInterval, logger: runtime.logger)]))
 }
 
 /// Lets the runtime's readiness and health closures, made before the engine, reach it.

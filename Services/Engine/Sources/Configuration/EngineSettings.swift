@@ -22,6 +22,8 @@ public struct EngineSettings: Sendable, Equatable {
     public var signalMaxAge: Duration
     /// How often the leader checks for signals and candles it was not sent, and standbys retry the lock.
     public var pollInterval: Duration
+    /// Live mode: how often the account is compared with the books while trading (`KEELSON_RECONCILE_INTERVAL`).
+    public var reconcileInterval: Duration = .seconds(300)
 
     public init(
         origin: Origin, maxCapital: Decimal, timeframe: CandleInterval, symbols: [Symbol], marketExchange: String, risk: RiskSettings,
@@ -90,7 +92,25 @@ public struct EngineSettings: Sendable, Equatable {
             settings.signalMaxAge = .seconds(seconds)
         }
         if let poll = try environment.duration("KEELSON_ENGINE_POLL_MS") { settings.pollInterval = poll }
+        if let text = environment.string("KEELSON_RECONCILE_INTERVAL") {
+            settings.reconcileInterval = try parseInterval(text, variable: "KEELSON_RECONCILE_INTERVAL")
+        }
         return settings
+    }
+
+    /// `300`, `300s`, `5m`, `1h` or `500ms`: from 100 ms to a day.
+    static func parseInterval(_ text: String, variable: String) throws(ConfigurationError) -> Duration {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600)]
+        let unit = units.first { text.hasSuffix($0.0) && Double(text.dropLast($0.0.count)) != nil }
+        let number = Double(unit.map { String(text.dropLast($0.0.count)) } ?? text)
+        guard let number, number.isFinite else {
+            throw ConfigurationError(variable: variable, problem: "'\(text)' is not a duration; expected e.g. 300s, 5m or 1h")
+        }
+        let seconds = number * (unit?.1 ?? 1)
+        guard seconds >= 0.1, seconds <= 86_400 else {
+            throw ConfigurationError(variable: variable, problem: "'\(text)' is not allowed; expected from 100ms to 24h")
+        }
+        return .milliseconds(Int64((seconds * 1_000).rounded()))
     }
 
     static func parseTimeframe(_ text: String, variable: String) throws(ConfigurationError) -> CandleInterval {

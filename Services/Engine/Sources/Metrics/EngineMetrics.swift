@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonDomain
+import KeelsonExchanges
 import KeelsonServiceKit
 import KeelsonTrading
 import Prometheus
@@ -94,5 +95,17 @@ struct EngineMetrics: Sendable {
     func secondsSinceLastSignal(_ last: Date?) {
         gauge("seconds_since_last_signal", "Seconds since the engine last decided a signal (-1: none yet this session).").set(
             last.map { Date.now.timeIntervalSince($0) } ?? -1)
+    }
+
+    /// Live mode: the differences the last comparison of the account with the books found, by kind.
+    func reconciliation(_ differences: [AccountDifference]) {
+        counter("reconciliations", "Comparisons of the exchange account with the books (live mode).").increment()
+        for kind in AccountDifference.Kind.allCases {
+            gauge(
+                "reconciliation_differences", "Differences between the exchange account and the books at the last comparison.",
+                labels: [("kind", kind.rawValue)]
+            )
+            .set(Double(differences.filter { $0.kind == kind }.count))
+        }
     }
 }

@@ -53,7 +53,7 @@ extension TradingEngine {
             try await store.recordRiskEvent(
                 kind: "reconciliation", symbol: nil, reason: reason, detail: ["client_order_id": report.clientOrderID], sessionID: opened.id)
         }
-        try await reconcileAccount(session: opened.id)
+        reconciliationFindings = try await reconcileAccount(session: opened.id)
         try await cancelEntriesBehindExits(session: opened.id)
         try await recordHistoryAsProcessed(except: stored.processedBars)
         let missed = try await storedBarsAfterWindows()
@@ -108,8 +108,11 @@ extension TradingEngine {
 
     /// Compares the account at the broker with the books. Each difference is logged and recorded (risk_events,
     /// kind `reconciliation`); a balance the account does not have halts new entries until an operator resumes,
-    /// since entries would spend money that is not there and exits would sell what is not held.
-    func reconcileAccount(session sessionID: Int64) async throws {
+    /// since entries would spend money that is not there and exits would sell what is not held. With `known`
+    /// (the findings of the previous comparison), only new differences are recorded and only a new shortfall halts:
+    /// a difference that persists is told once, and an operator who resumed is not overruled every interval.
+    @discardableResult
+    func reconcileAccount(session sessionID: Int64, known: Set<String>? = nil) async throws -> Set<String> {
         let books = AccountBooks(
             cash: kernel.account.cash, positions: Dictionary(uniqueKeysWithValues: kernel.positions.map { ($0.key.rawValue, $0.value.quantity) }),
             workingOrders: openOrders.values.sorted { $0.id < $1.id }.map {
@@ -118,7 +121,9 @@ extension TradingEngine {
             symbols: settings.symbols.map(\.rawValue)
         )
         let differences = try await broker.compareAccount(with: books)
-        for difference in differences {
+        metrics.reconciliation(differences)
+        let fresh = differences.filter { !(known ?? []).contains(Self.findingKey($0)) }
+        for difference in fresh {
             logger.warning(
                 "reconciliation: the account differs from the books",
                 metadata: ["difference": "\(difference.kind.rawValue)", "detail": "\(difference.detail)"])
@@ -128,7 +133,7 @@ extension TradingEngine {
                 sessionID: sessionID
             )
         }
-        let shortfalls = differences.filter { $0.kind == .balanceShortfall }
+        let shortfalls = fresh.filter { $0.kind == .balanceShortfall }
         if let first = shortfalls.first, state == .active {
             let more = shortfalls.count > 1 ? " (and \(shortfalls.count - 1) more)" : ""
             try await changeState(
@@ -137,7 +142,19 @@ extension TradingEngine {
                 resetReferences: false
             )
         }
+        return Set(differences.map(Self.findingKey))
     }
+
+    /// Live mode, every `reconcileInterval` while leading: the account against the books, telling only what changed.
+    func reconcileWhileTrading() async throws {
+        try await serially {
+            try requireReady()
+            guard role == .leader, let sessionID = session?.id else { return }
+            reconciliationFindings = try await reconcileAccount(session: sessionID, known: reconciliationFindings)
+        }
+    }
+
+    static func findingKey(_ difference: AccountDifference) -> String { "\(difference.kind.rawValue) \(difference.subject)" }
 
     /// Decides every stored signal the engine has not decided yet (missed pushes, signals stored while it
     /// was down or standing by). Signals older than the session are not its business. First settles orders whose

@@ -42,6 +42,8 @@ public actor TradingEngine {
     var session: SessionRecord?
     var kernel: TradingKernel
     var openOrders: [String: OrderRecord] = [:]
+    /// The account differences found by the last reconciliation (`TradingEngine.findingKey`).
+    var reconciliationFindings: Set<String> = []
     var windows: [Symbol: MarketWindow] = [:]
     var lastSignalAt: Date?
     var lastSnapshot: (time: Date, equity: Decimal)?

@@ -69,8 +69,8 @@ public func buildEngineApplication(
         services: [
             LeaderElection(
                 database: configuration.database, mode: options.mode, pollInterval: settings.pollInterval, engine: engine, logger: runtime.logger),
-            EngineCatchUp(engine: engine, interval: settings.pollInterval, logger: runtime.logger),
-        ] + (liveConnection == nil ? [] : [EngineReconciliation(engine: engine, interval: settings.reconcileInterval, logger: runtime.logger)]))
+            EnginePeriodicTask.catchUp(engine, interval: settings.pollInterval, logger: runtime.logger),
+        ] + (liveConnection == nil ? [] : [EnginePeriodicTask.reconciliation(engine, interval: settings.reconcileInterval, logger: runtime.logger)]))
 }
 
 /// Lets the runtime's readiness and health closures, made before the engine, reach it.

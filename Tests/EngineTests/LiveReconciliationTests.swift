@@ -3,7 +3,7 @@ import KeelsonTestSupport
 import PostgresNIO
 import Testing
 
-@Suite("Live: the account compared with the books while trading, not only at start")
+@Suite("Live: the exchange's own rules for sizing, and the account compared with the books while trading")
 struct LiveReconciliationTests {
     typealias F = EngineFixture
     typealias L = LiveFixture
@@ -51,6 +51,27 @@ struct LiveReconciliationTests {
                         .map { try $0.decode(String.self) }
                     #expect(told.count == 3, Comment(rawValue: "\(told)"))  // the order, the shortfall, the halt
                     #expect(told.first?.contains("by-hand-1") == true)
+                }
+            }
+        }
+    }
+
+    @Test("an entry is sized by the exchange's filters, not the defaults: a 0.3 lot step makes 25 units 24.9 before the order is written")
+    func sizedByExchangeFilters() async throws {
+        try await TestDatabase.withMigratedDatabase { url, postgres in
+            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
+            let exchange = L.exchange {
+                $0.stepSize = Decimal(string: "0.3")!
+                $0.minQty = Decimal(string: "0.3")!
+            }
+            try await exchange.withRunning { baseURL in
+                try await L.withEngine(database: url, exchange: baseURL) { client in
+                    let buy = try await F.insertSignal(.buy, bar: 19, postgres: postgres)
+                    #expect(try await L.decide(buy, client: client, postgres: postgres) == "ordered")
+                    #expect(try await F.value("SELECT quantity FROM orders", as: Decimal.self, postgres: postgres) == Decimal(string: "24.9")!)
+                    try await L.waitForFills(1, postgres: postgres)
+                    let placed = try #require(await exchange.orders().last)
+                    #expect(placed.originalQuantity == Decimal(string: "24.9")!, "sent as sized: nothing for the exchange to round or refuse")
                 }
             }
         }

@@ -166,6 +166,36 @@ actor BinanceBroker: Broker {
         }
     }
 
+    /// Each symbol's exchangeInfo filters as sizing rules: PRICE_FILTER's tick, the market order's lot step and
+    /// minimum (MARKET_LOT_SIZE where it sets them, else LOT_SIZE), and the minimum notional that applies to market
+    /// orders (NOTIONAL, else MIN_NOTIONAL). A rule the exchange disables (0) keeps the default's. Also learns each
+    /// symbol's assets, so the first order needs no exchangeInfo request of its own.
+    func symbolRules(for symbols: [Symbol]) async throws -> [Symbol: SymbolRules] {
+        var rules: [Symbol: SymbolRules] = [:]
+        do {
+            for symbol in symbols {
+                rules[symbol] = Self.rules(from: try await conversion(for: symbol).filters)
+            }
+        } catch let error as BinanceError {
+            throw BrokerUnavailable(broker: name, detail: error.description)
+        }
+        return rules
+    }
+
+    static func rules(from filters: BinanceSymbolFilters) -> SymbolRules {
+        let fallback = SymbolRules.defaultSpot
+        func set(_ value: Decimal?) -> Decimal? { value.flatMap { $0 > 0 ? $0 : nil } }
+        let step = set(filters.marketLotSize?.stepSize) ?? set(filters.lotSize?.stepSize) ?? fallback.stepSize
+        let minimum = max(set(filters.marketLotSize?.minQty) ?? 0, set(filters.lotSize?.minQty) ?? 0)
+        let notional: Decimal? =
+            if let notional = filters.notional { notional.applyMinToMarket ? notional.minNotional : 0 } else if let old = filters.minNotional {
+                old.applyToMarket ? old.minNotional : 0
+            } else { nil }
+        return SymbolRules(
+            tickSize: set(filters.price?.tickSize) ?? fallback.tickSize, stepSize: step, minQuantity: minimum > 0 ? minimum : step,
+            minNotional: notional ?? fallback.minNotional)
+    }
+
     func reset() async {
         outstanding = [:]
     }

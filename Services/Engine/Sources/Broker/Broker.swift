@@ -36,6 +36,9 @@ protocol Broker: Sendable {
     /// Start-up: what the account at the broker holds and works that the books disagree with. Throws
     /// `BrokerUnavailable` when the broker cannot be asked.
     func compareAccount(with books: AccountBooks) async throws -> [AccountDifference]
+    /// The venue's own price and quantity rules for sizing (live: the exchange's filters); empty when the
+    /// settings' rules are the venue's (paper). Throws `BrokerUnavailable` when the broker cannot be asked.
+    func symbolRules(for symbols: [Symbol]) async throws -> [Symbol: SymbolRules]
     /// Forgets everything: the engine is about to restore from the database or stand by.
     func reset() async
 }

@@ -44,5 +44,8 @@ actor PaperBroker: Broker {
     /// The paper account is the books.
     func compareAccount(with books: AccountBooks) async throws -> [AccountDifference] { [] }
 
+    /// The paper venue trades by the settings' rules.
+    func symbolRules(for symbols: [Symbol]) async throws -> [Symbol: SymbolRules] { [:] }
+
     func reset() async { venue.reset() }
 }

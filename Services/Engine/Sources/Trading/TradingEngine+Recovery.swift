@@ -14,8 +14,12 @@ extension TradingEngine {
                 newSession: startOptions.newSession, resumeFromLastBalance: startOptions.resumeFromLastBalance
             ))
         let stored = try await store.loadState(session: opened)
+        let venueRules = try await broker.symbolRules(for: settings.symbols)
+        for (symbol, rules) in venueRules where settings.symbolRules[symbol].map({ $0 != rules }) ?? false {
+            logger.notice("the exchange's rules replace the configured ones", metadata: ["symbol": "\(symbol)", "rules": "\(rules)"])
+        }
         session = opened
-        kernel = Self.kernel(settings: settings, session: opened, stored: stored)
+        kernel = Self.kernel(settings: settings, session: opened, stored: stored, venueRules: venueRules)
         lastSignalAt = stored.lastSignalAt
         openOrders = Dictionary(uniqueKeysWithValues: stored.openOrders.map { ($0.clientOrderID, $0) })
 

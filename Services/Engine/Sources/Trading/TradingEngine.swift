@@ -69,11 +69,15 @@ public actor TradingEngine {
         self.kernel = Self.kernel(settings: settings, session: nil, stored: nil)
     }
 
-    /// The kernel for `session` as stored, or an empty one while no session is open.
-    static func kernel(settings: EngineSettings, session: SessionRecord?, stored: StoredTradingState?) -> TradingKernel {
+    /// The kernel for `session` as stored, or an empty one while no session is open. The venue's own rules
+    /// (`venueRules`, live: the exchange's filters) win over the settings'.
+    static func kernel(
+        settings: EngineSettings, session: SessionRecord?, stored: StoredTradingState?, venueRules: [Symbol: SymbolRules] = [:]
+    ) -> TradingKernel {
         TradingKernel(
             risk: RiskManager(settings: settings.risk, takerFeeRate: settings.execution.takerFeeRate),
-            symbolRules: settings.symbolRules, account: stored?.account ?? AccountState(cash: 0, realizedPnl: 0, feesPaid: 0),
+            symbolRules: settings.symbolRules.merging(venueRules) { _, venue in venue },
+            account: stored?.account ?? AccountState(cash: 0, realizedPnl: 0, feesPaid: 0),
             positions: stored?.positions ?? [:], lastStopOut: stored?.lastStopOut ?? [:],
             limits: LossLimitState(
                 state: session?.state ?? .stopped, peakEquity: session?.peakEquity ?? 0, tradingDay: session?.tradingDay,

@@ -107,7 +107,7 @@ assert c["rule_files"] == ["/etc/prometheus/rules/*.yml"]' infrastructure/promet
 }
 amtool_routes() {
     amtool check-config infrastructure/alertmanager/alertmanager.yml &&
-        [ "$(amtool config routes test --config.file=infrastructure/alertmanager/alertmanager.yml severity=critical alertname=KeelsonEngineDown)" = "pagerduty-critical,slack-critical" ] &&
+        [ "$(amtool config routes test --config.file=infrastructure/alertmanager/alertmanager.yml severity=critical alertname=KeelsonEngineDown)" = "pagerduty-critical,email-critical,slack-critical" ] &&
         [ "$(amtool config routes test --config.file=infrastructure/alertmanager/alertmanager.yml severity=warning alertname=KeelsonDrawdownHigh)" = "slack-warnings" ]
 }
 

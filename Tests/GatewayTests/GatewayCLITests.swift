@@ -61,6 +61,36 @@ struct GatewayCLITests {
         }
     }
 
+    @Test("keelson breakers lists and resets the collector's breakers (admin, audited); keelson audit shows the reset with its reason")
+    func breakersAndAudit() async throws {
+        try await GatewayHarness.run(services: [.engine, .marketdata]) { gateway in
+            let port = try #require(gateway.client.port)
+            let admin = try #require(gateway.keys[.admin])
+            var environment = ["KEELSON_URL": "http://127.0.0.1:\(port)", "KEELSON_API_KEY": admin.secret]
+
+            let listed = try await ChildProcess.run("keelson", ["breakers"], environment: environment)
+            #expect(listed.exitCode == 0, Comment(rawValue: listed.stderr))
+            #expect(listed.stdout.contains("provider:replay") && listed.stdout.contains("closed"), Comment(rawValue: listed.stdout))
+
+            let reset = try await ChildProcess.run("keelson", ["breakers", "reset", "--reason", "provider key fixed"], environment: environment)
+            #expect(reset.exitCode == 0, Comment(rawValue: reset.stderr))
+            #expect(reset.stdout.contains("provider:replay: closed → closed"), Comment(rawValue: reset.stdout))
+            #expect(try await gateway.auditRows(action: "circuit_breakers.reset").first?.reason == "provider key fixed")
+
+            let audit = try await ChildProcess.run("keelson", ["audit", "--limit", "5"], environment: environment)
+            #expect(audit.exitCode == 0, Comment(rawValue: audit.stderr))
+            #expect(audit.stdout.contains("circuit_breakers.reset") && audit.stdout.contains("provider key fixed"), Comment(rawValue: audit.stdout))
+            let badTime = try await ChildProcess.run("keelson", ["audit", "--since", "yesterday"], environment: environment)
+            #expect(badTime.exitCode != 0)
+            #expect(badTime.stderr.contains("--since yesterday is not a time"), Comment(rawValue: badTime.stderr))
+
+            environment["KEELSON_API_KEY"] = try #require(gateway.keys[.operator]).secret
+            let refused = try await ChildProcess.run("keelson", ["breakers", "reset", "--reason", "x"], environment: environment)
+            #expect(refused.exitCode == 4)
+            #expect(refused.stderr.contains("needs the admin role"), Comment(rawValue: refused.stderr))
+        }
+    }
+
     @Test func aGatewayThatIsDownIsOneLineAndExitThree() async throws {
         let result = try await ChildProcess.run("keelson", ["status", "--url", "http://127.0.0.1:\(FreePort.next())", "--timeout", "2"])
         #expect(result.exitCode == 3)

@@ -349,7 +349,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "GatewayService", "EngineService", "MarketDataService", "SignalsService", "KeelsonCLI", "KeelsonTestSupport",
-                "KeelsonServiceKit", "KeelsonPersistence",
+                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonFoundation",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -47,8 +47,11 @@ export LOG_FORMAT="${LOG_FORMAT:-json}"
 
 services="gateway engine marketdata signals"
 : >"$state/pids"
+touch logs/supervisor.log
+supervisor_lines=$(wc -l <logs/supervisor.log)
 for service in $services; do
-    "$bin/keelson-$service" >"logs/$service.log" 2>&1 &
+    # Each under its supervisor: restarted if it crashes, its log appended and rotated (scripts/supervise.sh).
+    scripts/supervise.sh "$service" "$bin/keelson-$service" &
     echo "$service $!" >>"$state/pids"
 done
 
@@ -71,8 +74,8 @@ for entry in $ports; do
     [ "$service" = gateway ] && liveness=/ping
     for _ in $(seq 1 100); do
         curl -fsS "$url$liveness" >/dev/null 2>&1 && break
-        if ! kill -0 "$(awk -v s="$service" '$1 == s {print $2}' "$state/pids")" 2>/dev/null; then
-            echo "error: keelson-$service exited; last lines of logs/$service.log:" >&2
+        if tail -n +"$((supervisor_lines + 1))" logs/supervisor.log | grep -q "keelson-$service .*restarting"; then
+            echo "error: keelson-$service exited at start; last lines of logs/$service.log:" >&2
             tail -n 5 "logs/$service.log" >&2
             stop_all
             exit 1
@@ -90,7 +93,7 @@ Keelson is running in ${KEELSON_MODE} mode.
   marketdata  ${KEELSON_MARKETDATA_URL:-http://127.0.0.1:8082}
   signals     ${KEELSON_SIGNALS_URL:-http://127.0.0.1:8083}
   database    ${DATABASE_URL}
-  logs        logs/<service>.log  (keelson logs --follow)
+  logs        logs/<service>.log  (keelson logs --follow; appended, rotated at 10 MB; restarts in logs/supervisor.log)
   API key     .keelson/admin_api_key (admin; the keelson CLI uses it — keelson status, keelson health)
 EOT
 if [ "$detach" = true ]; then

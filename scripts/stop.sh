@@ -10,7 +10,12 @@ if [ -f "$state/pids" ]; then
         if kill -0 "$pid" 2>/dev/null; then
             kill -TERM "$pid"
             for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+            if kill -0 "$pid" 2>/dev/null; then
+                # The supervisor did not finish in 10 s: kill it, and the service it runs.
+                kill -KILL "$pid"
+                if [ -f "$state/$service.pid" ]; then kill -KILL "$(cat "$state/$service.pid")" 2>/dev/null; fi
+            fi
+            rm -f "$state/$service.pid"
             echo "stopped keelson-$service"
         fi
     done <"$state/pids"

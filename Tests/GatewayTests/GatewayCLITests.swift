@@ -61,9 +61,9 @@ struct GatewayCLITests {
         }
     }
 
-    @Test("keelson breakers lists and resets the collector's breakers (admin, audited); keelson audit shows the reset with its reason")
-    func breakersAndAudit() async throws {
-        try await GatewayHarness.run(services: [.engine, .marketdata]) { gateway in
+    @Test("keelson breakers lists and resets the collector's breakers (admin, audited); audit shows it; market and signals read")
+    func breakersAuditMarketSignals() async throws {
+        try await GatewayHarness.run(services: [.engine, .marketdata, .signals]) { gateway in
             let port = try #require(gateway.client.port)
             let admin = try #require(gateway.keys[.admin])
             var environment = ["KEELSON_URL": "http://127.0.0.1:\(port)", "KEELSON_API_KEY": admin.secret]
@@ -83,6 +83,18 @@ struct GatewayCLITests {
             let badTime = try await ChildProcess.run("keelson", ["audit", "--since", "yesterday"], environment: environment)
             #expect(badTime.exitCode != 0)
             #expect(badTime.stderr.contains("--since yesterday is not a time"), Comment(rawValue: badTime.stderr))
+
+            let providers = try await ChildProcess.run("keelson", ["market", "providers"], environment: environment)
+            #expect(providers.exitCode == 0, Comment(rawValue: providers.stderr))
+            #expect(providers.stdout.contains("replay") && providers.stdout.contains("primary"), Comment(rawValue: providers.stdout))
+            let symbols = try await ChildProcess.run("keelson", ["market", "symbols"], environment: environment)
+            #expect(symbols.exitCode == 0, Comment(rawValue: symbols.stderr))
+            #expect(symbols.stdout.contains("BTCUSDT"), Comment(rawValue: symbols.stdout))
+            let signals = try await ChildProcess.run("keelson", ["signals", "--symbol", "BTCUSDT", "--limit", "5"], environment: environment)
+            #expect(signals.exitCode == 0, Comment(rawValue: signals.stderr))
+            #expect(signals.stdout.hasPrefix("ID") || signals.stdout.hasPrefix("no signals"), Comment(rawValue: signals.stdout))
+            let badSince = try await ChildProcess.run("keelson", ["signals", "--since", "soon"], environment: environment)
+            #expect(badSince.exitCode != 0 && badSince.stderr.contains("--since soon is not a time"), Comment(rawValue: badSince.stderr))
 
             environment["KEELSON_API_KEY"] = try #require(gateway.keys[.operator]).secret
             let refused = try await ChildProcess.run("keelson", ["breakers", "reset", "--reason", "x"], environment: environment)

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+
+/// `keelson signals`: the newest signals the strategies produced, through the gateway (viewer key).
+struct SignalsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "signals", abstract: "The newest signals, filtered by symbol, strategy or time.")
+    @OptionGroup var gateway: GatewayOptions
+    @Option(help: "Only this symbol.") var symbol: String?
+    @Option(help: "Only this strategy instance (its id in config/strategies.json).") var strategy: String?
+    @Option(help: "Only signals made at or after this time (ISO-8601).") var since: String?
+    @Option(help: "How many (1–1000).") var limit = 20
+    @Flag(help: "Print the gateway's JSON.") var json = false
+
+    func validate() throws {
+        guard (1...1_000).contains(limit) else { throw ValidationError("--limit \(limit) is not allowed; expected 1 to 1000") }
+        if let since, (try? Date(since, strategy: .iso8601)) == nil {
+            throw ValidationError("--since \(since) is not a time; expected ISO-8601 such as 2026-12-05T00:00:00Z")
+        }
+    }
+
+    func run() async throws {
+        try await reportingErrors {
+            let query = QueryString.make(["symbol": symbol, "strategy": strategy, "since": since, "limit": String(limit)])
+            let reply = try await gateway.connect().get("/api/v1/signals" + query)
+            if json { return JSONOutput.printRaw(reply.body) }
+            let signals = JSONOutput.object(reply.body)["signals"] as? [[String: Any]] ?? []
+            if signals.isEmpty { return print("no signals") }
+            print(
+                JSONOutput.table(
+                    signals,
+                    columns: [
+                        ("ID", "id"), ("STRATEGY", "strategy"), ("SYMBOL", "symbol"), ("SIDE", "side"), ("PRICE", "price"), ("BAR", "bar_time"),
+                        ("REASON", "reason"),
+                    ]))
+        }
+    }
+}
+
+/// `keelson market providers|symbols`: what the collector takes candles from, and the symbols it stores.
+struct MarketCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "market", abstract: "Market data: the providers (primary, backup, breaker) and the symbols collected.",
+        subcommands: [MarketProvidersCommand.self, MarketSymbolsCommand.self])
+}
+
+struct MarketProvidersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "providers", abstract: "Each provider: role, status, whether it is active, its breaker.")
+    @OptionGroup var gateway: GatewayOptions
+    @Flag(help: "Print the gateway's JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let reply = try await gateway.connect().get("/api/v1/market/providers")
+            if json { return JSONOutput.printRaw(reply.body) }
+            var providers = JSONOutput.object(reply.body)["providers"] as? [[String: Any]] ?? []
+            if providers.isEmpty { return print("no providers reported") }
+            providers = providers.map { provider in
+                var row = provider
+                row["breaker_state"] = (provider["breaker"] as? [String: Any])?["state"]
+                row["symbols"] = (provider["active_symbols"] as? [String])?.joined(separator: ",")
+                return row
+            }
+            print(
+                JSONOutput.table(
+                    providers,
+                    columns: [
+                        ("PROVIDER", "provider"), ("ROLE", "role"), ("EXCHANGE", "exchange"), ("STATUS", "status"), ("ACTIVE", "active"),
+                        ("SYMBOLS", "symbols"), ("BREAKER", "breaker_state"),
+                    ]))
+        }
+    }
+}
+
+struct MarketSymbolsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "symbols", abstract: "The symbols collected and their newest stored candle.")
+    @OptionGroup var gateway: GatewayOptions
+    @Flag(help: "Print the gateway's JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let reply = try await gateway.connect().get("/api/v1/market/symbols")
+            if json { return JSONOutput.printRaw(reply.body) }
+            let symbols = JSONOutput.object(reply.body)["symbols"] as? [[String: Any]] ?? []
+            if symbols.isEmpty { return print("no symbols collected") }
+            print(
+                JSONOutput.table(
+                    symbols,
+                    columns: [("SYMBOL", "symbol"), ("INTERVAL", "interval"), ("EXCHANGE", "exchange"), ("NEWEST CANDLE", "last_candle_time")]))
+        }
+    }
+}

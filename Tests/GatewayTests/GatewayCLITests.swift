@@ -96,6 +96,14 @@ struct GatewayCLITests {
             let badSince = try await ChildProcess.run("keelson", ["signals", "--since", "soon"], environment: environment)
             #expect(badSince.exitCode != 0 && badSince.stderr.contains("--since soon is not a time"), Comment(rawValue: badSince.stderr))
 
+            let range = try await ChildProcess.run(
+                "keelson", ["trades", "--since", "2026-01-02T00:00:00Z", "--until", "2026-01-01T00:00:00Z"], environment: environment)
+            #expect(range.exitCode == 1 && range.stderr.contains("since must be before until"), Comment(rawValue: range.stderr))
+            let inRange = try await ChildProcess.run("keelson", ["orders", "--since", "2020-01-01T00:00:00Z"], environment: environment)
+            #expect(inRange.exitCode == 0, Comment(rawValue: inRange.stderr))
+            let badUntil = try await ChildProcess.run("keelson", ["trades", "--until", "later"], environment: environment)
+            #expect(badUntil.exitCode != 0 && badUntil.stderr.contains("--until later is not a time"), Comment(rawValue: badUntil.stderr))
+
             environment["KEELSON_API_KEY"] = try #require(gateway.keys[.operator]).secret
             let refused = try await ChildProcess.run("keelson", ["breakers", "reset", "--reason", "x"], environment: environment)
             #expect(refused.exitCode == 4)

@@ -9,7 +9,8 @@ public struct KeelsonCommand: AsyncParsableCommand {
         subcommands: [
             StatusCommand.self, HealthCommand.self, URLsCommand.self, LogsCommand.self, PositionsCommand.self, OrdersCommand.self, TradesCommand.self,
             PerformanceCommand.self, RiskCommand.self, TradingCommand.self, LiveCommand.self, APIKeyCommand.self, BacktestCommand.self,
-            SignalsCommand.self, MarketCommand.self, AuditCommand.self, BreakersCommand.self, DatabaseCommand.self, BackupCommand.self, NotifyCommand.self, SecretsCommand.self,
+            SignalsCommand.self, MarketCommand.self, AuditCommand.self, BreakersCommand.self, DatabaseCommand.self, BackupCommand.self,
+            NotifyCommand.self, SecretsCommand.self,
             IndicatorsCommand.self, DataCommand.self,
             DevCommand.self,
         ]

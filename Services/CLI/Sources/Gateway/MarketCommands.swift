@@ -13,9 +13,7 @@ struct SignalsCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...1_000).contains(limit) else { throw ValidationError("--limit \(limit) is not allowed; expected 1 to 1000") }
-        if let since, (try? Date(since, strategy: .iso8601)) == nil {
-            throw ValidationError("--since \(since) is not a time; expected ISO-8601 such as 2026-12-05T00:00:00Z")
-        }
+        try TimeRangeOptions.check("--since", since)
     }
 
     func run() async throws {

@@ -30,12 +30,15 @@ struct OrdersCommand: AsyncParsableCommand {
     @OptionGroup var gateway: GatewayOptions
     @Option(help: "Only this state: new, submitted, partially_filled, filled, canceled, rejected, expired.") var status: String?
     @Option(help: "Only this symbol.") var symbol: String?
+    @OptionGroup var range: TimeRangeOptions
     @Option(help: "How many (1–1000).") var limit = 20
     @Flag(help: "Print the gateway's JSON.") var json = false
 
     func run() async throws {
         try await reportingErrors {
-            let path = "/api/v1/trading/orders" + QueryString.make(["status": status, "symbol": symbol, "limit": String(limit)])
+            let path =
+                "/api/v1/trading/orders"
+                + QueryString.make(["status": status, "symbol": symbol, "since": range.since, "until": range.until, "limit": String(limit)])
             let reply = try await gateway.connect().get(path)
             if json { return JSONOutput.printRaw(reply.body) }
             let orders = JSONOutput.object(reply.body)["orders"] as? [[String: Any]] ?? []
@@ -56,12 +59,14 @@ struct TradesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "trades", abstract: "Closed trades of the current session, newest first.")
     @OptionGroup var gateway: GatewayOptions
     @Option(help: "Only this symbol.") var symbol: String?
+    @OptionGroup var range: TimeRangeOptions
     @Option(help: "How many (1–1000).") var limit = 20
     @Flag(help: "Print the gateway's JSON.") var json = false
 
     func run() async throws {
         try await reportingErrors {
-            let path = "/api/v1/trading/trades" + QueryString.make(["symbol": symbol, "limit": String(limit)])
+            let path =
+                "/api/v1/trading/trades" + QueryString.make(["symbol": symbol, "since": range.since, "until": range.until, "limit": String(limit)])
             let reply = try await gateway.connect().get(path)
             if json { return JSONOutput.printRaw(reply.body) }
             let trades = JSONOutput.object(reply.body)["trades"] as? [[String: Any]] ?? []
@@ -148,6 +153,23 @@ struct RiskCommand: AsyncParsableCommand {
                     JSONOutput.table(
                         Array(events.prefix(10)), columns: [("TIME", "occurred_at"), ("KIND", "kind"), ("SYMBOL", "symbol"), ("REASON", "reason")]))
             }
+        }
+    }
+}
+
+/// `--since` and `--until` (ISO-8601), checked before anything is asked.
+struct TimeRangeOptions: ParsableArguments {
+    @Option(help: "Only from this time on (ISO-8601, e.g. 2026-12-05T00:00:00Z).") var since: String?
+    @Option(help: "Only before this time (ISO-8601).") var until: String?
+
+    func validate() throws {
+        try Self.check("--since", since)
+        try Self.check("--until", until)
+    }
+
+    static func check(_ option: String, _ value: String?) throws {
+        if let value, (try? Date(value, strategy: .iso8601)) == nil {
+            throw ValidationError("\(option) \(value) is not a time; expected ISO-8601 such as 2026-12-05T00:00:00Z")
         }
     }
 }

@@ -53,6 +53,8 @@ enum EngineBenchmark {
             var settings = EngineSettings.autonomous(maxCapital: 10_000, timeframe: .oneMinute, symbols: [symbol])
             settings.risk.maxDrawdownPercent = 100
             settings.risk.dailyLossLimitPercent = 100
+            // ATR(14), as when the earlier figures were taken: 20 bars of history are enough to size the first entry.
+            settings.risk.atrPeriod = 14
             // The push path is measured: the catch-up poll would otherwise decide some signals before their push.
             settings.pollInterval = .seconds(3_600)
             // Stopping the server at the end logs errors that are not the benchmark's business.

@@ -9,6 +9,7 @@ public enum MigrationCatalog {
         Migration0006Backups.migration,
         Migration0007RestartSafety.migration,
         Migration0008Notifications.migration,
+        Migration0009NotificationIndex.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

@@ -58,19 +58,25 @@ public struct PostgresNotificationOutbox: Sendable {
         self.logger = logger
     }
 
-    /// Adds a delivery for `channel` of every event it has not seen, `filtered` when `events` leaves it out. A channel
-    /// seen for the first time starts with the events of the last hour, not the whole history.
+    /// Adds a delivery for `channel` of every event it has not been given, `filtered` when `events` leaves it out.
+    /// Events are found by absence, not as "newer than the last one given": ids are taken when a row is inserted,
+    /// so a transaction that commits late can add an id below one already delivered. A day bounds the search (no
+    /// transaction stays open that long). A channel seen for the first time gets the last hour's events; the rest
+    /// of that day is recorded as `filtered` for it, so it is not sent later either.
     @discardableResult
     public func fanOut(channel: String, events: [String]?) async throws -> Int {
         let rows = try await client.query(
             """
             WITH inserted AS (
                 INSERT INTO notification_deliveries (outbox_id, channel, status)
-                SELECT o.id, \(channel), CASE WHEN \(events)::text[] IS NULL OR o.event = ANY(\(events)::text[]) THEN 'pending' ELSE 'filtered' END
+                SELECT o.id, \(channel),
+                       CASE WHEN o.created_at < now() - interval '1 hour'
+                                 AND NOT EXISTS (SELECT 1 FROM notification_deliveries WHERE channel = \(channel)) THEN 'filtered'
+                            WHEN \(events)::text[] IS NULL OR o.event = ANY(\(events)::text[]) THEN 'pending'
+                            ELSE 'filtered' END
                 FROM notification_outbox o
-                WHERE o.id > coalesce(
-                    (SELECT max(outbox_id) FROM notification_deliveries WHERE channel = \(channel)),
-                    (SELECT coalesce(max(id), 0) FROM notification_outbox WHERE created_at < now() - interval '1 hour'))
+                WHERE o.created_at > now() - interval '1 day'
+                  AND NOT EXISTS (SELECT 1 FROM notification_deliveries d WHERE d.outbox_id = o.id AND d.channel = \(channel))
                 ORDER BY o.id
                 ON CONFLICT DO NOTHING
                 RETURNING 1

@@ -92,6 +92,8 @@ struct SignalToTradeTests {
                 let portfolio = try await F.get("/api/v1/portfolio", client: client)
                 #expect(portfolio["cash"] as? String == "10035.20025")
                 #expect(portfolio["status"] as? String == "active")
+                #expect(portfolio["total_return_percent"] as? String == "0.352")
+                #expect(portfolio["daily_pnl"] as? String == "35.20025")
                 let trades = try await F.get("/api/v1/trades?limit=10", client: client)
                 #expect((trades["trades"] as? [Any])?.count == 1)
                 let orders = try await F.get("/api/v1/orders?status=filled", client: client)

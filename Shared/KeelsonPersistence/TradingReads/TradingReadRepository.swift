@@ -119,13 +119,18 @@ public struct TradingReadRepository: Sendable {
         public var feesPaid: String
         public var peakEquity: String
         public var drawdownPercent: String
+        /// Equity change since the trading day began (UTC, market time); nil before the first day is recorded.
+        public var dailyPnl: String?
+        /// Equity against the session's initial balance, in percent, 4 decimals.
+        public var totalReturnPercent: String
         public var asOf: Date?
         public var positions: [PositionView]
 
         enum CodingKeys: String, CodingKey {
             case status, cash, equity, exposure, positions
             case sessionID = "session_id", realizedPnl = "realized_pnl", unrealizedPnl = "unrealized_pnl", feesPaid = "fees_paid"
-            case peakEquity = "peak_equity", drawdownPercent = "drawdown_percent", asOf = "as_of"
+            case peakEquity = "peak_equity", drawdownPercent = "drawdown_percent", dailyPnl = "daily_pnl", totalReturnPercent = "total_return_percent"
+            case asOf = "as_of"
         }
     }
 
@@ -149,10 +154,14 @@ public struct TradingReadRepository: Sendable {
         let exposure = positions.reduce(Decimal(0)) { $0 + (Decimal(string: $1.marketValue ?? "") ?? 0) }
         let peak = Decimal(string: session.peakEquity) ?? 0
         let drawdown = peak > 0 ? max(0, (peak - equity) / peak * 100) : 0
+        let initial = Decimal(string: session.initialBalance) ?? 0
+        let totalReturn = initial > 0 ? (equity - initial) / initial * 100 : 0
         return PortfolioView(
             sessionID: session.id, status: session.status, cash: cash.description, equity: equity.description, exposure: exposure.description,
             realizedPnl: realized.description, unrealizedPnl: unrealized.description, feesPaid: fees.description, peakEquity: session.peakEquity,
-            drawdownPercent: drawdown.rounded(scale: 4).description, asOf: asOf, positions: positions
+            drawdownPercent: drawdown.rounded(scale: 4).description,
+            dailyPnl: session.dayStartEquity.flatMap { Decimal(string: $0) }.map { (equity - $0).description },
+            totalReturnPercent: totalReturn.rounded(scale: 4).description, asOf: asOf, positions: positions
         )
     }
 

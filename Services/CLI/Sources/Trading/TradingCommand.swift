@@ -94,6 +94,8 @@ struct TradingStatusCommand: AsyncParsableCommand {
         var equity: String
         var drawdown_percent: String
         var realized_pnl: String
+        var daily_pnl: String?
+        var total_return_percent: String
         var positions: [Position]
     }
 
@@ -118,7 +120,8 @@ struct TradingStatusCommand: AsyncParsableCommand {
             let reason = session.status_reason.map { " (\($0))" } ?? ""
             print("session \(portfolio.session_id) · \(session.mode) · \(portfolio.status)\(reason)")
             print(
-                "equity \(portfolio.equity) · cash \(portfolio.cash) · realized \(portfolio.realized_pnl) · drawdown \(portfolio.drawdown_percent) %")
+                "equity \(portfolio.equity) · cash \(portfolio.cash) · realized \(portfolio.realized_pnl) · today \(portfolio.daily_pnl ?? "-") · "
+                    + "return \(portfolio.total_return_percent) % · drawdown \(portfolio.drawdown_percent) %")
             if portfolio.positions.isEmpty { print("no open positions") }
             for position in portfolio.positions {
                 print(

@@ -261,7 +261,35 @@ def check_alerts():
             problem(f"alert {name}: no unit test where it fires")
         if name not in quiet:
             problem(f"alert {name}: no unit test where it stays quiet")
+    check_alert_table(alerts)
     print(f"  alerts: {len(alerts)} rules, {len({r['alert'] for r in alerts})} names, runbook anchors: {', '.join(sorted(anchors))}")
+
+
+def check_alert_table(alerts):
+    """docs/DEPLOYMENT.md's alert table names every alert once, with the rules' severities and runbook anchor."""
+    documented = {}
+    for line in (ROOT / "docs/DEPLOYMENT.md").read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 4 and re.fullmatch(r"Keelson[A-Za-z]+", cells[0]):
+            if cells[0] in documented:
+                problem(f"docs/DEPLOYMENT.md: alert {cells[0]} is listed twice")
+            documented[cells[0]] = (set(s.strip() for s in cells[1].split("/")), cells[3].strip("`"))
+    by_name = {}
+    for r in alerts:
+        entry = by_name.setdefault(r["alert"], (set(), set()))
+        entry[0].add(r.get("labels", {}).get("severity"))
+        entry[1].add("#" + r.get("annotations", {}).get("runbook_url", "").split("#")[-1])
+    for name, (severities, anchors) in sorted(by_name.items()):
+        if name not in documented:
+            problem(f"docs/DEPLOYMENT.md: alert {name} is missing from the alert table")
+            continue
+        listed, anchor = documented[name]
+        if listed != severities:
+            problem(f"docs/DEPLOYMENT.md: alert {name} is listed as {' / '.join(sorted(listed))}, the rules say {' / '.join(sorted(severities))}")
+        if anchor not in anchors:
+            problem(f"docs/DEPLOYMENT.md: alert {name} points at {anchor}, the rules at {', '.join(sorted(anchors))}")
+    for name in sorted(set(documented) - set(by_name)):
+        problem(f"docs/DEPLOYMENT.md: alert {name} is in the alert table but no rule defines it")
 
 
 # ------------------------------------------------------------------------------------------------ metrics

@@ -33,4 +33,15 @@ enum JSONOutput {
     static func table(_ rows: [[String: Any]], columns: [(header: String, key: String)]) -> String {
         TableFormatter.render(header: columns.map(\.header), rows: rows.map { row in columns.map { text(row[$0.key]) } })
     }
+
+    /// A listing command's output: the gateway's JSON as it came with `--json`, otherwise the rows under `key` as a
+    /// table (each row first passed through `row`, for cells built from nested values), or `empty` when there are none.
+    static func printListing(
+        _ body: ByteBuffer, key: String, json: Bool, empty: String, columns: [(header: String, key: String)],
+        row: ([String: Any]) -> [String: Any] = { $0 }
+    ) {
+        if json { return printRaw(body) }
+        let rows = (object(body)[key] as? [[String: Any]] ?? []).map(row)
+        print(rows.isEmpty ? empty : table(rows, columns: columns))
+    }
 }

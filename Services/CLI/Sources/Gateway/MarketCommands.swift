@@ -20,16 +20,12 @@ struct SignalsCommand: AsyncParsableCommand {
         try await reportingErrors {
             let query = QueryString.make(["symbol": symbol, "strategy": strategy, "since": since, "limit": String(limit)])
             let reply = try await gateway.connect().get("/api/v1/signals" + query)
-            if json { return JSONOutput.printRaw(reply.body) }
-            let signals = JSONOutput.object(reply.body)["signals"] as? [[String: Any]] ?? []
-            if signals.isEmpty { return print("no signals") }
-            print(
-                JSONOutput.table(
-                    signals,
-                    columns: [
-                        ("ID", "id"), ("STRATEGY", "strategy"), ("SYMBOL", "symbol"), ("SIDE", "side"), ("PRICE", "price"), ("BAR", "bar_time"),
-                        ("REASON", "reason"),
-                    ]))
+            JSONOutput.printListing(
+                reply.body, key: "signals", json: json, empty: "no signals",
+                columns: [
+                    ("ID", "id"), ("STRATEGY", "strategy"), ("SYMBOL", "symbol"), ("SIDE", "side"), ("PRICE", "price"), ("BAR", "bar_time"),
+                    ("REASON", "reason"),
+                ])
         }
     }
 }
@@ -50,22 +46,18 @@ struct MarketProvidersCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let reply = try await gateway.connect().get("/api/v1/market/providers")
-            if json { return JSONOutput.printRaw(reply.body) }
-            var providers = JSONOutput.object(reply.body)["providers"] as? [[String: Any]] ?? []
-            if providers.isEmpty { return print("no providers reported") }
-            providers = providers.map { provider in
+            JSONOutput.printListing(
+                reply.body, key: "providers", json: json, empty: "no providers reported",
+                columns: [
+                    ("PROVIDER", "provider"), ("ROLE", "role"), ("EXCHANGE", "exchange"), ("STATUS", "status"), ("ACTIVE", "active"),
+                    ("SYMBOLS", "symbols"), ("BREAKER", "breaker_state"),
+                ]
+            ) { provider in
                 var row = provider
                 row["breaker_state"] = (provider["breaker"] as? [String: Any])?["state"]
                 row["symbols"] = (provider["active_symbols"] as? [String])?.joined(separator: ",")
                 return row
             }
-            print(
-                JSONOutput.table(
-                    providers,
-                    columns: [
-                        ("PROVIDER", "provider"), ("ROLE", "role"), ("EXCHANGE", "exchange"), ("STATUS", "status"), ("ACTIVE", "active"),
-                        ("SYMBOLS", "symbols"), ("BREAKER", "breaker_state"),
-                    ]))
         }
     }
 }
@@ -78,13 +70,9 @@ struct MarketSymbolsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let reply = try await gateway.connect().get("/api/v1/market/symbols")
-            if json { return JSONOutput.printRaw(reply.body) }
-            let symbols = JSONOutput.object(reply.body)["symbols"] as? [[String: Any]] ?? []
-            if symbols.isEmpty { return print("no symbols collected") }
-            print(
-                JSONOutput.table(
-                    symbols,
-                    columns: [("SYMBOL", "symbol"), ("INTERVAL", "interval"), ("EXCHANGE", "exchange"), ("NEWEST CANDLE", "last_candle_time")]))
+            JSONOutput.printListing(
+                reply.body, key: "symbols", json: json, empty: "no symbols collected",
+                columns: [("SYMBOL", "symbol"), ("INTERVAL", "interval"), ("EXCHANGE", "exchange"), ("NEWEST CANDLE", "last_candle_time")])
         }
     }
 }

@@ -11,16 +11,12 @@ struct PositionsCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let reply = try await gateway.connect().get("/api/v1/trading/positions")
-            if json { return JSONOutput.printRaw(reply.body) }
-            let positions = JSONOutput.object(reply.body)["positions"] as? [[String: Any]] ?? []
-            if positions.isEmpty { return print("no open positions") }
-            print(
-                JSONOutput.table(
-                    positions,
-                    columns: [
-                        ("SYMBOL", "symbol"), ("QUANTITY", "quantity"), ("ENTRY", "average_entry_price"), ("MARK", "mark_price"),
-                        ("UNREALIZED", "unrealized_pnl"), ("STOP", "stop_price"), ("TARGET", "take_profit_price"), ("OPENED", "opened_at"),
-                    ]))
+            JSONOutput.printListing(
+                reply.body, key: "positions", json: json, empty: "no open positions",
+                columns: [
+                    ("SYMBOL", "symbol"), ("QUANTITY", "quantity"), ("ENTRY", "average_entry_price"), ("MARK", "mark_price"),
+                    ("UNREALIZED", "unrealized_pnl"), ("STOP", "stop_price"), ("TARGET", "take_profit_price"), ("OPENED", "opened_at"),
+                ])
         }
     }
 }
@@ -40,17 +36,13 @@ struct OrdersCommand: AsyncParsableCommand {
                 "/api/v1/trading/orders"
                 + QueryString.make(["status": status, "symbol": symbol, "since": range.since, "until": range.until, "limit": String(limit)])
             let reply = try await gateway.connect().get(path)
-            if json { return JSONOutput.printRaw(reply.body) }
-            let orders = JSONOutput.object(reply.body)["orders"] as? [[String: Any]] ?? []
-            if orders.isEmpty { return print("no orders") }
-            print(
-                JSONOutput.table(
-                    orders,
-                    columns: [
-                        ("ID", "id"), ("CLIENT ORDER ID", "client_order_id"), ("SYMBOL", "symbol"), ("SIDE", "side"), ("QUANTITY", "quantity"),
-                        ("STATUS", "status"), ("FILLED", "filled_quantity"), ("PRICE", "average_fill_price"), ("CAUSE", "cause"),
-                        ("CREATED", "created_at"),
-                    ]))
+            JSONOutput.printListing(
+                reply.body, key: "orders", json: json, empty: "no orders",
+                columns: [
+                    ("ID", "id"), ("CLIENT ORDER ID", "client_order_id"), ("SYMBOL", "symbol"), ("SIDE", "side"), ("QUANTITY", "quantity"),
+                    ("STATUS", "status"), ("FILLED", "filled_quantity"), ("PRICE", "average_fill_price"), ("CAUSE", "cause"),
+                    ("CREATED", "created_at"),
+                ])
         }
     }
 }
@@ -68,16 +60,12 @@ struct TradesCommand: AsyncParsableCommand {
             let path =
                 "/api/v1/trading/trades" + QueryString.make(["symbol": symbol, "since": range.since, "until": range.until, "limit": String(limit)])
             let reply = try await gateway.connect().get(path)
-            if json { return JSONOutput.printRaw(reply.body) }
-            let trades = JSONOutput.object(reply.body)["trades"] as? [[String: Any]] ?? []
-            if trades.isEmpty { return print("no trades") }
-            print(
-                JSONOutput.table(
-                    trades,
-                    columns: [
-                        ("ID", "id"), ("SYMBOL", "symbol"), ("QUANTITY", "quantity"), ("ENTRY", "entry_price"), ("EXIT", "exit_price"),
-                        ("PNL", "pnl"), ("FEES", "fees"), ("REASON", "exit_reason"), ("EXIT TIME", "exit_time"),
-                    ]))
+            JSONOutput.printListing(
+                reply.body, key: "trades", json: json, empty: "no trades",
+                columns: [
+                    ("ID", "id"), ("SYMBOL", "symbol"), ("QUANTITY", "quantity"), ("ENTRY", "entry_price"), ("EXIT", "exit_price"),
+                    ("PNL", "pnl"), ("FEES", "fees"), ("REASON", "exit_reason"), ("EXIT TIME", "exit_time"),
+                ])
         }
     }
 }

@@ -18,16 +18,12 @@ struct AuditCommand: AsyncParsableCommand {
     func run() async throws {
         try await reportingErrors {
             let reply = try await gateway.connect().get("/api/v1/admin/audit" + QueryString.make(["since": since, "limit": String(limit)]))
-            if json { return JSONOutput.printRaw(reply.body) }
-            let entries = JSONOutput.object(reply.body)["entries"] as? [[String: Any]] ?? []
-            if entries.isEmpty { return print("no audit entries") }
-            print(
-                JSONOutput.table(
-                    entries,
-                    columns: [
-                        ("ID", "id"), ("TIME", "occurred_at"), ("ACTOR", "actor_name"), ("ACTION", "action"), ("OUTCOME", "outcome"),
-                        ("REASON", "reason"),
-                    ]))
+            JSONOutput.printListing(
+                reply.body, key: "entries", json: json, empty: "no audit entries",
+                columns: [
+                    ("ID", "id"), ("TIME", "occurred_at"), ("ACTOR", "actor_name"), ("ACTION", "action"), ("OUTCOME", "outcome"),
+                    ("REASON", "reason"),
+                ])
         }
     }
 }

@@ -104,6 +104,17 @@ struct GatewayCLITests {
             let badUntil = try await ChildProcess.run("keelson", ["trades", "--until", "later"], environment: environment)
             #expect(badUntil.exitCode != 0 && badUntil.stderr.contains("--until later is not a time"), Comment(rawValue: badUntil.stderr))
 
+            let strategies = try await ChildProcess.run("keelson", ["strategies", "--period", "weekly"], environment: environment)
+            #expect(strategies.exitCode == 0, Comment(rawValue: strategies.stderr))
+            #expect(strategies.stdout.hasPrefix("ID") || strategies.stdout.hasPrefix("no strategy instances"), Comment(rawValue: strategies.stdout))
+            let unknown = try await ChildProcess.run("keelson", ["strategies", "show", "nope"], environment: environment)
+            #expect(unknown.exitCode != 0 && unknown.stderr.contains("no strategy instance 'nope'"), Comment(rawValue: unknown.stderr))
+            let badPeriod = try await ChildProcess.run("keelson", ["strategies", "--period", "hourly"], environment: environment)
+            #expect(badPeriod.exitCode != 0 && badPeriod.stderr.contains("--period hourly is not allowed"), Comment(rawValue: badPeriod.stderr))
+            let execution = try await ChildProcess.run("keelson", ["execution"], environment: environment)
+            #expect(execution.exitCode == 0, Comment(rawValue: execution.stderr))
+            #expect(execution.stdout.hasPrefix("STRATEGY") || execution.stdout.hasPrefix("no fills"), Comment(rawValue: execution.stdout))
+
             environment["KEELSON_API_KEY"] = try #require(gateway.keys[.operator]).secret
             let refused = try await ChildProcess.run("keelson", ["breakers", "reset", "--reason", "x"], environment: environment)
             #expect(refused.exitCode == 4)

@@ -10,6 +10,7 @@ public enum MigrationCatalog {
         Migration0007RestartSafety.migration,
         Migration0008Notifications.migration,
         Migration0009NotificationIndex.migration,
+        Migration0010StrategyPortfolio.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

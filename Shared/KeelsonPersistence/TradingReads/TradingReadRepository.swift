@@ -177,12 +177,14 @@ public struct TradingReadRepository: Sendable {
         public var averageFillPrice: String?
         public var cause: String
         public var signalID: Int64?
+        /// The strategy instance it belongs to (an exit: the instance whose entry opened the position).
+        public var strategy: String?
         public var rejectReason: String?
         public var createdAt: Date
         public var updatedAt: Date
 
         enum CodingKeys: String, CodingKey {
-            case id, symbol, side, type, quantity, status, cause
+            case id, symbol, side, type, quantity, status, cause, strategy
             case clientOrderID = "client_order_id", filledQuantity = "filled_quantity", averageFillPrice = "average_fill_price"
             case signalID = "signal_id", rejectReason = "reject_reason", createdAt = "created_at", updatedAt = "updated_at"
         }
@@ -217,7 +219,7 @@ public struct TradingReadRepository: Sendable {
         let rows = try await client.query(
             """
             SELECT id, client_order_id, symbol, side, type, quantity, status, filled_quantity, average_fill_price, cause, signal_id,
-                   reject_reason, created_at, updated_at
+                   strategy, reject_reason, created_at, updated_at
             FROM orders WHERE session_id = \(sessionID) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
               AND (\(filter.symbol)::text IS NULL OR symbol = \(filter.symbol))
               AND (\(filter.since)::timestamptz IS NULL OR created_at >= \(filter.since))
@@ -227,14 +229,15 @@ public struct TradingReadRepository: Sendable {
             """, logger: logger
         )
         var result: [OrderView] = []
-        for try await (id, clientID, symbol, side, type, quantity, status, filled, average, cause, signalID, reject, created, updated)
-            in rows.decode((Int64, String, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, String?, Date, Date).self)
+        for try await (id, clientID, symbol, side, type, quantity, status, filled, average, cause, signalID, strategy, reject, created, updated)
+            in rows.decode(
+                (Int64, String, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, String?, String?, Date, Date).self)
         {
             result.append(
                 OrderView(
                     id: id, clientOrderID: clientID, symbol: symbol, side: side, type: type, quantity: quantity.description, status: status,
                     filledQuantity: filled.description, averageFillPrice: average?.description, cause: cause, signalID: signalID,
-                    rejectReason: reject, createdAt: created, updatedAt: updated
+                    strategy: strategy, rejectReason: reject, createdAt: created, updatedAt: updated
                 ))
         }
         let hasMore = result.count > filter.limit
@@ -254,9 +257,11 @@ public struct TradingReadRepository: Sendable {
         public var pnl: String
         public var fees: String
         public var exitReason: String
+        /// The strategy instance whose entry opened it.
+        public var strategy: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, symbol, side, quantity, pnl, fees
+            case id, symbol, side, quantity, pnl, fees, strategy
             case entryTime = "entry_time", entryPrice = "entry_price", exitTime = "exit_time", exitPrice = "exit_price", exitReason = "exit_reason"
         }
     }
@@ -273,7 +278,7 @@ public struct TradingReadRepository: Sendable {
         let limit = filter.limit
         let rows = try await client.query(
             """
-            SELECT id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees, exit_reason
+            SELECT id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees, exit_reason, strategy
             FROM trades WHERE session_id = \(sessionID) AND (\(filter.before)::bigint IS NULL OR id < \(filter.before))
               AND (\(filter.symbol)::text IS NULL OR symbol = \(filter.symbol))
               AND (\(filter.since)::timestamptz IS NULL OR exit_time >= \(filter.since))
@@ -282,13 +287,14 @@ public struct TradingReadRepository: Sendable {
             """, logger: logger
         )
         var result: [TradeView] = []
-        for try await (id, symbol, side, quantity, entryTime, entryPrice, exitTime, exitPrice, pnl, fees, reason)
-            in rows.decode((Int64, String, String, Decimal, Date, Decimal, Date, Decimal, Decimal, Decimal, String).self)
+        for try await (id, symbol, side, quantity, entryTime, entryPrice, exitTime, exitPrice, pnl, fees, reason, strategy)
+            in rows.decode((Int64, String, String, Decimal, Date, Decimal, Date, Decimal, Decimal, Decimal, String, String?).self)
         {
             result.append(
                 TradeView(
                     id: id, symbol: symbol, side: side, quantity: quantity.description, entryTime: entryTime, entryPrice: entryPrice.description,
-                    exitTime: exitTime, exitPrice: exitPrice.description, pnl: pnl.description, fees: fees.description, exitReason: reason
+                    exitTime: exitTime, exitPrice: exitPrice.description, pnl: pnl.description, fees: fees.description, exitReason: reason,
+                    strategy: strategy
                 ))
         }
         let hasMore = result.count > limit

@@ -57,6 +57,26 @@ struct EngineRoutes {
             }
             return try await queries.performance(sessionID: try await currentSession().id, period: period)
         }
+        api.get("strategies") { request, _ -> TradingReadRepository.StrategyPortfolioView in
+            let window = try Self.strategyWindow(QueryReader(request))
+            return try await queries.strategyPortfolio(session: currentSession(), period: window.period, since: window.since, until: window.until)
+        }
+        api.get("strategies/:id") { request, context -> TradingReadRepository.StrategyView in
+            let id = try context.parameters.require("id")
+            let window = try Self.strategyWindow(QueryReader(request))
+            let portfolio = try await queries.strategyPortfolio(
+                session: currentSession(), period: window.period, since: window.since, until: window.until)
+            guard let strategy = portfolio.strategies.first(where: { $0.id == id }) else {
+                throw APIError.notFound(
+                    "no strategy instance '\(id)'; known: \(portfolio.strategies.map(\.id).joined(separator: ", ")) (keelson strategies list)")
+            }
+            return strategy
+        }
+        api.get("execution") { request, _ -> TradingReadRepository.ExecutionView in
+            let window = try Self.strategyWindow(QueryReader(request))
+            return TradingReadRepository.ExecutionView(
+                since: window.since, until: window.until, rows: try await queries.execution(since: window.since, until: window.until))
+        }
         api.get("risk") { _, _ -> RiskView in
             let session = try await currentSession()
             return RiskView(
@@ -118,6 +138,20 @@ struct EngineRoutes {
             changed = result.changed
             detail = result.detail
         }
+    }
+
+    /// `period` (daily, weekly, monthly, all; default all), `since`, `until` for the per-strategy figures.
+    static func strategyWindow(_ query: QueryReader) throws(APIError) -> (
+        period: TradingReadRepository.StrategyPeriod, since: Date?, until: Date?
+    ) {
+        let text = query.string("period") ?? "all"
+        guard let period = TradingReadRepository.StrategyPeriod(rawValue: text) else {
+            throw APIError.badRequest("period=\(text) is not allowed; expected daily, weekly, monthly or all")
+        }
+        let since = try query.date("since")
+        let until = try query.date("until")
+        if let since, let until, since >= until { throw APIError.badRequest("since must be before until") }
+        return (period, since, until)
     }
 
     /// `symbol`, `since`, `until`, `before`, `limit`: the same for every list, with a 400 naming a bad value.

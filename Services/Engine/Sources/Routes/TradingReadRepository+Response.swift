@@ -8,3 +8,6 @@ extension TradingReadRepository.PortfolioView: ResponseEncodable {}
 extension TradingReadRepository.OrderList: ResponseEncodable {}
 extension TradingReadRepository.TradePage: ResponseEncodable {}
 extension TradingReadRepository.PerformanceView: ResponseEncodable {}
+extension TradingReadRepository.StrategyPortfolioView: ResponseEncodable {}
+extension TradingReadRepository.StrategyView: ResponseEncodable {}
+extension TradingReadRepository.ExecutionView: ResponseEncodable {}

@@ -12,12 +12,14 @@ struct ReadRoutes {
         ("trading/trades", .engine, "/api/v1/trades"),
         ("trading/performance", .engine, "/api/v1/performance"),
         ("trading/risk", .engine, "/api/v1/risk"),
-        ("trading/strategies", .signals, "/api/v1/strategies"),
+        ("trading/strategies", .engine, "/api/v1/strategies"),
+        ("trading/execution", .engine, "/api/v1/execution"),
         ("market/providers", .marketdata, "/api/v1/providers"),
         ("market/symbols", .marketdata, "/api/v1/symbols"),
         ("market/candles", .marketdata, "/api/v1/candles"),
         ("market/candles/latest", .marketdata, "/api/v1/candles/latest"),
         ("signals", .signals, "/api/v1/signals"),
+        ("signals/strategies", .signals, "/api/v1/strategies"),
     ]
 
     let proxy: UpstreamProxy
@@ -27,6 +29,13 @@ struct ReadRoutes {
             viewer.get("api/v1/\(route.path)") { request, _ in
                 try await proxy.forward(request, to: route.service, path: route.upstream)
             }
+        }
+        viewer.get("api/v1/trading/strategies/:id") { request, context in
+            let id = try context.parameters.require("id")
+            guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+                throw APIError.badRequest("'\(id)' is not a strategy instance id; ids are letters, digits, '_' and '-'")
+            }
+            return try await proxy.forward(request, to: .engine, path: "/api/v1/strategies/\(id)")
         }
     }
 }

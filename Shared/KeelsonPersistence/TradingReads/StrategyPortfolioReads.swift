@@ -1,0 +1,265 @@
+import Foundation
+import KeelsonTrading
+import PostgresNIO
+
+/// Results per strategy instance, across every session of this mode (archived trades included): each round trip,
+/// fill and open position counts for the instance its entry came from (`orders.strategy`, migration 10).
+extension TradingReadRepository {
+    /// The window figures are measured over. A named period is the last day, week or 30 days of market time, ending
+    /// at the newest exit (a replay's clock is its data's); `since`/`until` bound it explicitly.
+    public enum StrategyPeriod: String, Sendable, CaseIterable {
+        case daily, weekly, monthly, all
+
+        var days: Double? {
+            switch self {
+            case .daily: 1
+            case .weekly: 7
+            case .monthly: 30
+            case .all: nil
+            }
+        }
+    }
+
+    /// Trades, fills and positions that belong to no instance (written before attribution) are reported under this id.
+    public static let unattributed = "unattributed"
+
+    public struct FiguresView: Codable, Sendable, Equatable {
+        public var realizedPnl: String
+        public var unrealizedPnl: String
+        public var fees: String
+        public var trades: Int
+        public var wins: Int
+        public var winRate: Double?
+        public var profitFactor: Double?
+        public var expectancy: String?
+        public var sharpe: Double?
+        public var maxDrawdown: String
+        public var maxDrawdownPercent: Double
+        public var exposurePercent: Double?
+        public var openPositions: Int
+        public var fills: Int
+        public var averageSlippageBps: Double?
+        public var averageLatencyMs: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case fees, trades, wins, sharpe, fills
+            case realizedPnl = "realized_pnl", unrealizedPnl = "unrealized_pnl", winRate = "win_rate", profitFactor = "profit_factor"
+            case expectancy, maxDrawdown = "max_drawdown", maxDrawdownPercent = "max_drawdown_percent", exposurePercent = "exposure_percent"
+            case openPositions = "open_positions", averageSlippageBps = "average_slippage_bps", averageLatencyMs = "average_latency_ms"
+        }
+    }
+
+    public struct SymbolFiguresView: Codable, Sendable {
+        public var symbol: String
+        public var figures: FiguresView
+    }
+
+    public struct StrategyView: Codable, Sendable {
+        public var id: String
+        /// The built-in strategy and its configuration, as the signal service last recorded them (nil: never configured).
+        public var strategy: String?
+        public var symbols: [String]
+        public var interval: String?
+        public var parameters: [String: Double]
+        /// Still in the strategies file.
+        public var configured: Bool
+        public var status: String?
+        public var statusReason: String?
+        public var statusChangedAt: Date?
+        public var figures: FiguresView
+        public var bySymbol: [SymbolFiguresView]
+
+        enum CodingKeys: String, CodingKey {
+            case id, strategy, symbols, interval, parameters, configured, status, figures
+            case statusReason = "status_reason", statusChangedAt = "status_changed_at", bySymbol = "by_symbol"
+        }
+    }
+
+    public struct StrategyPortfolioView: Codable, Sendable {
+        public var period: String
+        public var since: Date?
+        public var until: Date?
+        /// The equity base each instance's Sharpe and drawdown are measured on: the session's initial balance.
+        public var capital: String
+        public var strategies: [StrategyView]
+        /// The whole portfolio over the same window: the instances' figures add up to these.
+        public var totals: FiguresView
+    }
+
+    public struct ExecutionRow: Codable, Sendable, Equatable {
+        public var strategy: String
+        public var symbol: String
+        public var fills: Int
+        public var averageSlippageBps: Double?
+        public var worstSlippageBps: Double?
+        public var averageLatencyMs: Double?
+        public var p95LatencyMs: Double?
+        public var fees: String
+
+        enum CodingKeys: String, CodingKey {
+            case strategy, symbol, fills, fees
+            case averageSlippageBps = "average_slippage_bps", worstSlippageBps = "worst_slippage_bps", averageLatencyMs = "average_latency_ms"
+            case p95LatencyMs = "p95_latency_ms"
+        }
+    }
+
+    public struct ExecutionView: Codable, Sendable {
+        public var since: Date?
+        public var until: Date?
+        public var rows: [ExecutionRow]
+
+        public init(since: Date?, until: Date?, rows: [ExecutionRow]) {
+            self.since = since
+            self.until = until
+            self.rows = rows
+        }
+    }
+
+    struct OpenPosition {
+        var strategy: String
+        var symbol: String
+        var unrealized: Decimal
+    }
+
+    public func strategyPortfolio(session: SessionView, period: StrategyPeriod, since: Date?, until: Date?) async throws -> StrategyPortfolioView {
+        let allTrades = try await attributedTrades()
+        let end = until ?? allTrades.map(\.exitTime).max()
+        let start = since ?? period.days.flatMap { days in end.map { $0.addingTimeInterval(-days * 86_400) } }
+        let trades = allTrades.filter { trade in
+            (start.map { trade.exitTime >= $0 } ?? true) && (until.map { trade.exitTime < $0 } ?? true)
+        }
+        let window = start.flatMap { start in end.map { DateInterval(start: start, end: max(start, $0)) } }
+        let capital = Decimal(string: session.initialBalance) ?? 0
+        let positions = try await openPositions(sessionID: session.id)
+        let execution = try await execution(since: start, until: until)
+        let states = try await strategyStates()
+
+        func figures(_ trades: [AttributedTrade], positions: [OpenPosition], fills: [ExecutionRow]) -> FiguresView {
+            let measured = StrategyFigures.measure(trades, capital: capital, window: window)
+            let fillCount = fills.reduce(0) { $0 + $1.fills }
+            func weighted(_ value: KeyPath<ExecutionRow, Double?>) -> Double? {
+                let rows = fills.compactMap { row in row[keyPath: value].map { ($0, row.fills) } }
+                let count = rows.reduce(0) { $0 + $1.1 }
+                return count > 0 ? rows.reduce(0) { $0 + $1.0 * Double($1.1) } / Double(count) : nil
+            }
+            return FiguresView(
+                realizedPnl: measured.realizedPnl.description, unrealizedPnl: positions.reduce(Decimal(0)) { $0 + $1.unrealized }.description,
+                fees: measured.fees.description, trades: measured.trades, wins: measured.wins, winRate: measured.winRate,
+                profitFactor: measured.profitFactor, expectancy: measured.expectancy.map { $0.rounded(scale: 8).description },
+                sharpe: measured.sharpe, maxDrawdown: measured.maxDrawdown.description, maxDrawdownPercent: measured.maxDrawdownPercent,
+                exposurePercent: measured.exposurePercent, openPositions: positions.count, fills: fillCount,
+                averageSlippageBps: weighted(\.averageSlippageBps), averageLatencyMs: weighted(\.averageLatencyMs)
+            )
+        }
+
+        let ids = Set(states.keys).union(trades.map(\.strategy)).union(positions.map(\.strategy)).union(execution.map(\.strategy))
+        let strategies = ids.sorted().map { id -> StrategyView in
+            let own = trades.filter { $0.strategy == id }
+            let ownPositions = positions.filter { $0.strategy == id }
+            let ownFills = execution.filter { $0.strategy == id }
+            let state = states[id]
+            let symbols = Set(own.map(\.symbol)).union(ownPositions.map(\.symbol)).union(ownFills.map(\.symbol)).union(state?.symbols ?? [])
+            return StrategyView(
+                id: id, strategy: state?.strategy, symbols: state?.symbols ?? symbols.sorted(), interval: state?.interval,
+                parameters: state?.parameters ?? [:], configured: state?.configured ?? false, status: state?.status,
+                statusReason: state?.statusReason, statusChangedAt: state?.statusChangedAt,
+                figures: figures(own, positions: ownPositions, fills: ownFills),
+                bySymbol: symbols.sorted().map { symbol in
+                    SymbolFiguresView(
+                        symbol: symbol,
+                        figures: figures(
+                            own.filter { $0.symbol == symbol }, positions: ownPositions.filter { $0.symbol == symbol },
+                            fills: ownFills.filter { $0.symbol == symbol }))
+                }
+            )
+        }
+        return StrategyPortfolioView(
+            period: period.rawValue, since: start, until: until, capital: capital.description, strategies: strategies,
+            totals: figures(trades, positions: positions, fills: execution))
+    }
+
+    /// Fills by strategy instance and symbol: how far from the decision price they filled and how long they took.
+    public func execution(since: Date?, until: Date?) async throws -> [ExecutionRow] {
+        let rows = try await client.query(
+            """
+            SELECT coalesce(o.strategy, \(Self.unattributed)), f.symbol, count(*)::int8, avg(f.slippage_bps)::float8, max(f.slippage_bps)::float8,
+                   avg(f.latency_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY f.latency_ms), sum(f.fee)
+            FROM fills f JOIN orders o ON o.id = f.order_id JOIN trading_sessions s ON s.id = f.session_id
+            WHERE s.mode = \(mode) AND (\(since)::timestamptz IS NULL OR f.filled_at >= \(since))
+              AND (\(until)::timestamptz IS NULL OR f.filled_at < \(until))
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """, logger: logger
+        )
+        var result: [ExecutionRow] = []
+        for try await (strategy, symbol, count, slippage, worst, latency, p95, fees)
+            in rows.decode((String, String, Int64, Double?, Double?, Double?, Double?, Decimal).self)
+        {
+            result.append(
+                ExecutionRow(
+                    strategy: strategy, symbol: symbol, fills: Int(count), averageSlippageBps: slippage, worstSlippageBps: worst,
+                    averageLatencyMs: latency, p95LatencyMs: p95, fees: fees.description))
+        }
+        return result
+    }
+
+    func attributedTrades() async throws -> [AttributedTrade] {
+        let rows = try await client.query(
+            """
+            SELECT coalesce(t.strategy, \(Self.unattributed)), t.symbol, t.entry_time, t.exit_time, t.pnl, t.fees
+            FROM (SELECT session_id, strategy, symbol, entry_time, exit_time, pnl, fees FROM trades
+                  UNION ALL SELECT session_id, strategy, symbol, entry_time, exit_time, pnl, fees FROM trades_archive) t
+            JOIN trading_sessions s ON s.id = t.session_id WHERE s.mode = \(mode)
+            """, logger: logger
+        )
+        var result: [AttributedTrade] = []
+        for try await (strategy, symbol, entry, exit, pnl, fees) in rows.decode((String, String, Date, Date, Decimal, Decimal).self) {
+            result.append(AttributedTrade(strategy: strategy, symbol: symbol, entryTime: entry, exitTime: exit, pnl: pnl, fees: fees))
+        }
+        return result
+    }
+
+    func openPositions(sessionID: Int64) async throws -> [OpenPosition] {
+        let rows = try await client.query(
+            """
+            SELECT coalesce(o.strategy, \(Self.unattributed)), p.symbol, p.quantity, p.average_entry_price, p.mark_price
+            FROM positions p LEFT JOIN orders o ON o.id = p.entry_order_id WHERE p.session_id = \(sessionID)
+            """, logger: logger
+        )
+        var result: [OpenPosition] = []
+        for try await (strategy, symbol, quantity, average, mark) in rows.decode((String, String, Decimal, Decimal, Decimal?).self) {
+            result.append(
+                OpenPosition(strategy: strategy, symbol: symbol, unrealized: mark.map { (quantity * ($0 - average)).rounded(scale: 8) } ?? 0))
+        }
+        return result
+    }
+
+    struct StrategyStateRow {
+        var strategy: String
+        var symbols: [String]
+        var interval: String
+        var parameters: [String: Double]
+        var configured: Bool
+        var status: String
+        var statusReason: String
+        var statusChangedAt: Date
+    }
+
+    func strategyStates() async throws -> [String: StrategyStateRow] {
+        let rows = try await client.query(
+            """
+            SELECT instance, strategy, symbols, "interval", parameters::text, configured, status, status_reason, status_changed_at
+            FROM strategy_states
+            """, logger: logger
+        )
+        var result: [String: StrategyStateRow] = [:]
+        for try await (instance, strategy, symbols, interval, parameters, configured, status, reason, changed)
+            in rows.decode((String, String, [String], String, String, Bool, String, String, Date).self)
+        {
+            result[instance] = StrategyStateRow(
+                strategy: strategy, symbols: symbols, interval: interval,
+                parameters: (try? JSONDecoder().decode([String: Double].self, from: Data(parameters.utf8))) ?? [:], configured: configured,
+                status: status, statusReason: reason, statusChangedAt: changed)
+        }
+        return result
+    }
+}

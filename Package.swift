@@ -140,7 +140,7 @@ let package = Package(
         .target(
             name: "GatewayService",
             dependencies: [
-                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonContracts", "KeelsonNotifications",
+                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonContracts", "KeelsonNotifications", "KeelsonStrategies",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

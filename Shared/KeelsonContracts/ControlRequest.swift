@@ -16,3 +16,17 @@ public struct MaintenanceRequest: Codable, Sendable, Equatable {
         self.reason = reason
     }
 }
+
+/// The body of `POST /internal/v1/strategies/{id}/lifecycle`: `promote`, `retire`, `disable` or `enable`, why, and who
+/// asked (recorded with the lifecycle event).
+public struct StrategyLifecycleRequest: Codable, Sendable, Equatable {
+    public var action: String?
+    public var reason: String?
+    public var actor: String?
+
+    public init(action: String?, reason: String?, actor: String?) {
+        self.action = action
+        self.reason = reason
+        self.actor = actor
+    }
+}

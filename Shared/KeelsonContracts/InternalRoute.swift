@@ -23,4 +23,6 @@ public struct InternalRoute: Sendable, Equatable, CustomStringConvertible {
     public static let circuitBreakersReset = InternalRoute("v1/circuit-breakers/reset")
     /// `POST` a `MaintenanceRequest`: gateway → engine.
     public static let maintenance = InternalRoute("v1/trading/maintenance")
+    /// `POST` a `StrategyLifecycleRequest`: gateway → signals, moving one strategy instance in its lifecycle.
+    public static func strategyLifecycle(_ instance: String) -> InternalRoute { InternalRoute("v1/strategies/\(instance)/lifecycle") }
 }

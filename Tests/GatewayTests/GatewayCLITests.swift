@@ -61,6 +61,50 @@ struct GatewayCLITests {
         }
     }
 
+    @Test("keelson strategies promote|retire|disable|enable: operator key, in force without a restart, audited; refused moves say why")
+    func strategyLifecycleThroughTheCLI() async throws {
+        try await GatewayHarness.run(services: [.engine, .marketdata, .signals]) { gateway in
+            let port = try #require(gateway.client.port)
+            var environment = ["KEELSON_URL": "http://127.0.0.1:\(port)", "KEELSON_API_KEY": try #require(gateway.keys[.viewer]).secret]
+            // The signal service records the configured instances on its first refresh.
+            for _ in 0..<200 where try await gateway.strings("SELECT instance FROM strategy_states").count < 5 {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let viewer = try await ChildProcess.run("keelson", ["strategies", "retire", "rsi_30", "--reason", "x"], environment: environment)
+            #expect(viewer.exitCode == 4 && viewer.stderr.contains("needs the operator role"), Comment(rawValue: viewer.stderr))
+
+            environment["KEELSON_API_KEY"] = try #require(gateway.keys[.operator]).secret
+            let retired = try await ChildProcess.run(
+                "keelson", ["strategies", "retire", "rsi_30", "--reason", "losing since Monday"], environment: environment)
+            #expect(retired.exitCode == 0, Comment(rawValue: retired.stderr))
+            #expect(retired.stdout.contains("rsi_30: active → retired"), Comment(rawValue: retired.stdout))
+            let audit = try await gateway.auditRows(action: "strategies.retire")
+            #expect(audit.map(\.reason) == ["losing since Monday"] && audit.map(\.outcome) == ["ok"])
+            let stored = try await gateway.strings("SELECT status FROM strategy_states WHERE instance = 'rsi_30'")
+            #expect(stored == ["retired"])
+
+            let enableRetired = try await ChildProcess.run("keelson", ["strategies", "enable", "rsi_30", "--reason", "x"], environment: environment)
+            #expect(
+                enableRetired.exitCode != 0 && enableRetired.stderr.contains("it is retired, not disabled"), Comment(rawValue: enableRetired.stderr))
+            #expect(try await gateway.auditRows(action: "strategies.enable").map(\.outcome) == ["refused"])
+            let disabled = try await ChildProcess.run(
+                "keelson", ["strategies", "disable", "btc_sma_30_90", "--reason", "exchange incident"], environment: environment)
+            #expect(disabled.stdout.contains("btc_sma_30_90: active → disabled"), Comment(rawValue: disabled.stderr))
+            let enabled = try await ChildProcess.run(
+                "keelson", ["strategies", "enable", "btc_sma_30_90", "--reason", "incident over"], environment: environment)
+            #expect(enabled.stdout.contains("btc_sma_30_90: disabled → active"), Comment(rawValue: enabled.stderr))
+            let unknown = try await ChildProcess.run("keelson", ["strategies", "promote", "nope", "--reason", "x"], environment: environment)
+            #expect(unknown.exitCode != 0 && unknown.stderr.contains("no strategy instance 'nope'"), Comment(rawValue: unknown.stderr))
+            let blank = try await ChildProcess.run("keelson", ["strategies", "retire", "rsi_30", "--reason", " "], environment: environment)
+            #expect(blank.exitCode != 0 && blank.stderr.contains("--reason must say why"), Comment(rawValue: blank.stderr))
+
+            let listed = try await ChildProcess.run("keelson", ["strategies"], environment: environment)
+            #expect(listed.exitCode == 0, Comment(rawValue: listed.stderr))
+            let rsi = listed.stdout.split(separator: "\n").first { $0.hasPrefix("rsi_30 ") }
+            #expect(rsi?.contains("retired") == true, Comment(rawValue: listed.stdout))
+        }
+    }
+
     @Test("keelson breakers lists and resets the collector's breakers (admin, audited); audit shows it; market and signals read")
     func breakersAuditMarketSignals() async throws {
         try await GatewayHarness.run(services: [.engine, .marketdata, .signals]) { gateway in

@@ -38,7 +38,8 @@ public struct Gateway {
         let readCache = settings.readCacheLifetime > .zero ? ReadCache(lifetime: settings.readCacheLifetime) : nil
         ReadRoutes(proxy: UpstreamProxy(clients: clients, cache: readCache)).register(viewer: viewer)
         AdminRoutes(
-            access: access, engine: runtime.client(for: .engine), marketdata: runtime.client(for: .marketdata), monitor: monitor, readCache: readCache
+            access: access, engine: runtime.client(for: .engine), marketdata: runtime.client(for: .marketdata),
+            signals: runtime.client(for: .signals), monitor: monitor, readCache: readCache
         )
         .register(operatorGroup: operatorGroup, adminGroup: adminGroup)
         APIKeyRoutes(access: access).register(adminGroup: adminGroup)

@@ -4,10 +4,12 @@ import KeelsonServiceKit
 import Logging
 
 /// Builds `keelson-signals`: runs the configured strategies on closed candles, stores each signal once, and
-/// forwards new signals to the engine. `strategies` defaults to the file named by `KEELSON_STRATEGIES_FILE`.
+/// forwards new signals to the engine. `strategies` defaults to the file named by `KEELSON_STRATEGIES_FILE`,
+/// `lifecycleRefresh` (how often lifecycle states are re-read) to `KEELSON_STRATEGY_STATE_REFRESH`, else 5 s.
 public func buildSignalsApplication(
     configuration: ServiceConfiguration,
     strategies: [StrategyInstance]? = nil,
+    lifecycleRefresh: Duration? = nil,
     metrics: ServiceMetrics? = nil,
     logger: Logger? = nil
 ) throws(ConfigurationError) -> some ApplicationProtocol {
@@ -25,11 +27,16 @@ public func buildSignalsApplication(
         metrics: signalsMetrics
     )
     let forwarder = SignalForwarder(client: runtime.client(for: .engine), metrics: signalsMetrics, logger: runtime.logger)
+    let lifecycle = PostgresStrategyLifecycleStore(client: runtime.postgres, logger: runtime.logger)
+    let gate = StrategyLifecycleGate(store: lifecycle, instances: instances, metrics: signalsMetrics, logger: runtime.logger)
+    let configuredRefresh = try EnvironmentReader().duration(StrategyStateRefresher.variable)
+    let refresher = StrategyStateRefresher(
+        gate: gate, interval: lifecycleRefresh ?? configuredRefresh ?? StrategyStateRefresher.defaultInterval, logger: runtime.logger)
     let router = runtime.makeRouter()
     SignalRoutes(
-        instances: instances, evaluator: evaluator,
+        instances: instances, evaluator: evaluator, gate: gate, lifecycle: lifecycle,
         store: PostgresSignalStore(client: runtime.postgres, logger: runtime.logger),
         forwarder: forwarder, metrics: signalsMetrics, logger: runtime.logger
     ).register(router: router, internalRoutes: runtime.internalRoutes(on: router))
-    return runtime.makeApplication(router: router, services: [forwarder])
+    return runtime.makeApplication(router: router, services: [forwarder, refresher])
 }

@@ -40,6 +40,11 @@ public struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware 
             case .sessionBusy, .inconsistent, .engineRunning: APIError(.conflict, code: "conflict", detail: error.description)
             case .notFound: .notFound(error.description)
             }
+        case let error as StrategyLifecycleError:
+            return switch error {
+            case .unknownInstance: .notFound(error.description)
+            case .refused: APIError(.conflict, code: "conflict", detail: error.description)
+            }
         case let error as APIKeyStoreError:
             return switch error {
             case .invalidName: .badRequest(error.description)

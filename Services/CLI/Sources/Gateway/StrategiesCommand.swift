@@ -5,7 +5,10 @@ import Foundation
 struct StrategiesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strategies", abstract: "Strategy instances: lifecycle state, PnL, win rate, drawdown and execution quality.",
-        subcommands: [StrategiesListCommand.self, StrategiesShowCommand.self], defaultSubcommand: StrategiesListCommand.self)
+        subcommands: [
+            StrategiesListCommand.self, StrategiesShowCommand.self, StrategyPromoteCommand.self, StrategyRetireCommand.self,
+            StrategyDisableCommand.self, StrategyEnableCommand.self,
+        ], defaultSubcommand: StrategiesListCommand.self)
 }
 
 /// `--period`, `--since`, `--until` for the per-strategy figures, checked before anything is asked.

@@ -3,6 +3,7 @@ import Hummingbird
 import KeelsonContracts
 import KeelsonPersistence
 import KeelsonServiceKit
+import KeelsonStrategies
 import NIOCore
 
 /// Operator and admin actions. Each needs a reason, is forwarded to the service that acts with the
@@ -11,6 +12,7 @@ struct AdminRoutes {
     let access: AccessControl
     let engine: ServiceClient
     let marketdata: ServiceClient
+    let signals: ServiceClient
     let monitor: HealthMonitor
     let readCache: ReadCache?
 
@@ -52,6 +54,20 @@ struct AdminRoutes {
                 body: MaintenanceRequest(enabled: enabled, reason: reason), context: context
             )
         }
+        for action in StrategyLifecycleAction.allCases {
+            operatorGroup.post("api/v1/admin/strategies/:id/\(action.rawValue)") { request, context -> Response in
+                let id = try context.parameters.require("id")
+                guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
+                    throw APIError.badRequest("'\(id)' is not a strategy instance id; ids are letters, digits, '_' and '-'")
+                }
+                let reason = try await Self.reason(request, context: context, action: action.rawValue)
+                return try await forward(
+                    "strategies.\(action.rawValue)", reason: reason, to: signals, path: InternalRoute.strategyLifecycle(id).path,
+                    body: StrategyLifecycleRequest(action: action.rawValue, reason: reason, actor: context.caller?.name), context: context,
+                    detail: ["strategy": id]
+                )
+            }
+        }
         adminGroup.post("api/v1/admin/circuit-breakers/reset") { request, context -> Response in
             let reason = try await Self.reason(request, context: context, action: "circuit-breakers/reset")
             return try await forward(
@@ -83,12 +99,13 @@ struct AdminRoutes {
     /// Sends the action and records its outcome: `ok` or `unchanged` (the service's `changed`), `refused` (4xx),
     /// `failed` (5xx or no answer). The service's answer goes back to the caller as it is.
     private func forward(
-        _ action: String, reason: String, to client: ServiceClient, path: String, body: some Encodable, context: KeelsonRequestContext
+        _ action: String, reason: String, to client: ServiceClient, path: String, body: some Encodable, context: KeelsonRequestContext,
+        detail: [String: String] = [:]
     ) async throws -> Response {
         let caller = context.caller
         var entry = AuditEntry(
             actorKeyID: caller?.keyID, actorName: caller?.name, action: action, reason: reason, outcome: "failed",
-            sourceAddress: context.sourceAddress
+            sourceAddress: context.sourceAddress, detail: detail
         )
         let payload = try JSONCoding.encoder.encode(body)
         let reply: ServiceClient.RawResponse
@@ -96,7 +113,7 @@ struct AdminRoutes {
             // Every control is idempotent (it sets a state), so a retry after a lost answer cannot act twice.
             reply = try await client.send(.POST, path, body: ByteBuffer(bytes: payload), idempotent: true)
         } catch {
-            entry.detail = ["error": String(describing: error)]
+            entry.detail["error"] = String(describing: error)
             await access.write(entry)
             throw error
         }
@@ -106,7 +123,7 @@ struct AdminRoutes {
         case 400..<500: entry.outcome = "refused"
         default: entry.outcome = "failed"
         }
-        entry.detail = ["status": String(reply.status)]
+        entry.detail["status"] = String(reply.status)
         if let state = parsed?.state { entry.detail["state"] = state }
         if let detail = parsed?.detail { entry.detail["detail"] = detail }
         if reply.status >= 300 { entry.detail["answer"] = String(String(buffer: reply.body).prefix(500)) }

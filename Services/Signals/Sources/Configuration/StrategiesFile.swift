@@ -89,7 +89,7 @@ public enum StrategiesFile {
     struct Entry: Decodable {
         var instance: StrategyInstance
 
-        enum Keys: String, CodingKey, CaseIterable { case id, strategy, symbols, interval, parameters, enabled }
+        enum Keys: String, CodingKey, CaseIterable { case id, strategy, symbols, interval, parameters, enabled, lifecycle }
 
         struct AnyKey: CodingKey {
             var stringValue: String
@@ -133,7 +133,12 @@ public enum StrategiesFile {
                 throw EntryError(key: "\(key).parameters", problem: error.description)
             }
             let enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? true
-            instance = StrategyInstance(id: id, strategy: name, symbols: symbols, interval: interval, parameters: parameters, enabled: enabled)
+            let lifecycle = try container.decodeIfPresent(String.self, forKey: .lifecycle) ?? StrategyStatus.active.rawValue
+            guard let initialStatus = StrategyStatus(rawValue: lifecycle), [.candidate, .active].contains(initialStatus) else {
+                throw EntryError(key: "\(key).lifecycle", problem: "'\(lifecycle)' is not a starting state; expected candidate or active")
+            }
+            instance = StrategyInstance(
+                id: id, strategy: name, symbols: symbols, interval: interval, parameters: parameters, enabled: enabled, initialStatus: initialStatus)
         }
     }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import KeelsonDomain
+import KeelsonPersistence
 import KeelsonStrategies
 
 /// One configured strategy: which built-in strategy, with which parameters, on which symbols and interval.
@@ -10,9 +12,18 @@ public struct StrategyInstance: Sendable, Equatable {
     public var interval: CandleInterval
     public var parameters: StrategyParameters
     public var enabled: Bool
+    /// The lifecycle state it starts in when first configured; afterwards its state is the stored one.
+    public var initialStatus: StrategyStatus = .active
 
     public func makeStrategy() throws(StrategyError) -> any Strategy {
         try StrategyCatalog.make(strategy, parameters: parameters.values)
+    }
+
+    public var registration: StrategyRegistration {
+        let parameters = (try? JSONEncoder().encode(self.parameters.values)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        return StrategyRegistration(
+            instance: id, strategy: strategy, symbols: symbols.map(\.rawValue), interval: interval.rawValue, parametersJSON: parameters,
+            initialStatus: initialStatus)
     }
 
     public func applies(to symbol: Symbol, interval: CandleInterval) -> Bool {

@@ -1,4 +1,5 @@
 import KeelsonServiceKit
+import KeelsonStrategies
 import Prometheus
 
 /// The signal service's own metrics.
@@ -51,5 +52,25 @@ struct SignalsMetrics: Sendable {
                 helpText: "Signal batches the engine did not accept after retries (it catches up from the signals table).")
         )
         .increment()
+    }
+
+    /// Signals computed but not sent on because the instance's lifecycle state does not let them trade.
+    func signalSuppressed(strategy: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "signals_suppressed", unitName: "total",
+                helpText: "Signals not stored or sent because the instance's lifecycle state does not trade them, per instance."),
+            labels: [("strategy", strategy)]
+        ).increment()
+    }
+
+    /// The instance's lifecycle state as a number: 0 candidate, 1 active, 2 probation, 3 retired, 4 disabled.
+    func lifecycleState(strategy: String, status: StrategyStatus) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "strategy_lifecycle_state",
+                helpText: "Lifecycle state per instance: 0 candidate, 1 active, 2 probation, 3 retired, 4 disabled."),
+            labels: [("strategy", strategy)]
+        ).set(Double(StrategyStatus.allCases.firstIndex(of: status) ?? 0))
     }
 }

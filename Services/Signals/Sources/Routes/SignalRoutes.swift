@@ -25,29 +25,39 @@ struct SignalRoutes {
         var signals: [StoredSignal]
     }
 
-    struct StrategyStatus: Encodable {
+    struct StrategySummary: Encodable {
         var id: String
         var strategy: String
         var symbols: [Symbol]
         var interval: CandleInterval
         var parameters: [String: Double]
         var enabled: Bool
+        var status: StrategyStatus
         var signalsStored: Int
         var lastSignalBarTime: Date?
 
         enum CodingKeys: String, CodingKey {
-            case id, strategy, symbols, interval, parameters, enabled
+            case id, strategy, symbols, interval, parameters, enabled, status
             case signalsStored = "signals_stored"
             case lastSignalBarTime = "last_signal_bar_time"
         }
     }
 
     struct StrategyList: ResponseEncodable {
-        var strategies: [StrategyStatus]
+        var strategies: [StrategySummary]
+    }
+
+    /// The shape every control answers with (`state`, `changed`, `detail`), which the gateway's audit reads.
+    struct LifecycleResult: ResponseEncodable {
+        var state: String
+        var changed: Bool
+        var detail: String
     }
 
     let instances: [StrategyInstance]
     let evaluator: StrategyEvaluator
+    let gate: StrategyLifecycleGate
+    let lifecycle: any StrategyLifecycleStore
     let store: any SignalStore
     let forwarder: SignalForwarder
     let metrics: SignalsMetrics
@@ -63,7 +73,7 @@ struct SignalRoutes {
                 do { _ = try candle.validated() } catch let error as DomainError { throw APIError.badRequest(error.description) }
             }
             metrics.candlesReceived(batch.candles.count)
-            let produced = try await evaluator.evaluate(batch.candles)
+            let produced = try await gate.admit(try await evaluator.evaluate(batch.candles))
             let stored = try await store.insertNew(produced)
             for (strategy, group) in Dictionary(grouping: stored, by: \.strategy) {
                 metrics.signalEmitted(strategy: strategy, count: group.count)
@@ -88,14 +98,37 @@ struct SignalRoutes {
 
         router.get("api/v1/strategies") { _, _ -> StrategyList in
             let summary = try await store.summary()
-            return StrategyList(
-                strategies: instances.map { instance in
-                    StrategyStatus(
+            var strategies: [StrategySummary] = []
+            for instance in instances {
+                strategies.append(
+                    StrategySummary(
                         id: instance.id, strategy: instance.strategy, symbols: instance.symbols, interval: instance.interval,
-                        parameters: instance.parameters.values, enabled: instance.enabled,
+                        parameters: instance.parameters.values, enabled: instance.enabled, status: try await gate.status(of: instance.id),
                         signalsStored: summary[instance.id]?.count ?? 0, lastSignalBarTime: summary[instance.id]?.lastBarTime
-                    )
-                })
+                    ))
+            }
+            return StrategyList(strategies: strategies)
+        }
+
+        internalRoutes.post("v1/strategies/:id/lifecycle") { request, context -> LifecycleResult in
+            let id = try context.parameters.require("id")
+            let body = try await request.decode(as: StrategyLifecycleRequest.self, context: context)
+            let actions = StrategyLifecycleAction.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let text = body.action, let action = StrategyLifecycleAction(rawValue: text) else {
+                throw APIError.badRequest("action must be one of \(actions); got \(body.action ?? "none")")
+            }
+            guard let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
+                throw APIError.badRequest("a reason is required: {\"action\": \"\(text)\", \"reason\": \"why\"}; it is recorded with the lifecycle event")
+            }
+            let actor = body.actor?.isEmpty == false ? body.actor! : "operator"
+            let transition = try await lifecycle.transition(
+                instance: id, reason: String(reason.prefix(500)), actor: actor, figures: [:], decide: { action.target(from: $0) })
+            await gate.apply(transition)
+            logger.notice(
+                "strategy lifecycle changed",
+                metadata: ["strategy": "\(id)", "from": "\(transition.from)", "to": "\(transition.to)", "actor": "\(actor)", "reason": "\(reason)"])
+            return LifecycleResult(
+                state: transition.to.rawValue, changed: true, detail: "\(id): \(transition.from.rawValue) → \(transition.to.rawValue)")
         }
     }
 }

@@ -1,0 +1,36 @@
+import KeelsonPersistence
+import Logging
+import ServiceLifecycle
+
+/// Re-reads the lifecycle states on an interval, so a change made anywhere reaches this replica without a restart.
+/// A failed read (the database away, the schema not migrated yet) keeps the last states and is tried again next
+/// interval; a run of failures is logged once, and its end once.
+struct StrategyStateRefresher: Service {
+    static let variable = "KEELSON_STRATEGY_STATE_REFRESH"
+    static let defaultInterval = Duration.seconds(5)
+
+    let gate: StrategyLifecycleGate
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            var failing = false
+            while !Task.isCancelled {
+                do {
+                    try await gate.refresh()
+                    if failing { logger.notice("strategy lifecycle states are read again") }
+                    failing = false
+                } catch {
+                    if !failing {
+                        logger.warning(
+                            "strategy lifecycle states not refreshed; the last ones stay in force",
+                            metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
+                    }
+                    failing = true
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}

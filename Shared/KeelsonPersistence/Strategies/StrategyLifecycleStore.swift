@@ -1,0 +1,159 @@
+import Foundation
+import KeelsonStrategies
+import Logging
+import PostgresNIO
+
+/// A configured strategy instance as the lifecycle records it.
+public struct StrategyRegistration: Sendable, Equatable {
+    public var instance: String
+    public var strategy: String
+    public var symbols: [String]
+    public var interval: String
+    public var parametersJSON: String
+    /// The state a newly configured instance starts in.
+    public var initialStatus: StrategyStatus
+
+    public init(instance: String, strategy: String, symbols: [String], interval: String, parametersJSON: String, initialStatus: StrategyStatus) {
+        self.instance = instance
+        self.strategy = strategy
+        self.symbols = symbols
+        self.interval = interval
+        self.parametersJSON = parametersJSON
+        self.initialStatus = initialStatus
+    }
+}
+
+public struct StrategyStateRecord: Sendable, Equatable {
+    public var instance: String
+    public var status: StrategyStatus
+    public var reason: String
+    public var changedAt: Date
+
+    public init(instance: String, status: StrategyStatus, reason: String, changedAt: Date) {
+        self.instance = instance
+        self.status = status
+        self.reason = reason
+        self.changedAt = changedAt
+    }
+}
+
+/// A lifecycle transition as it was made.
+public struct StrategyTransition: Sendable, Equatable {
+    public var instance: String
+    public var from: StrategyStatus
+    public var to: StrategyStatus
+}
+
+public enum StrategyLifecycleError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownInstance(String, known: [String])
+    case refused(instance: String, StrategyLifecycleRefusal)
+
+    public var description: String {
+        switch self {
+        case .unknownInstance(let id, let known):
+            "no strategy instance '\(id)'; known: \(known.joined(separator: ", ")) (keelson strategies list)"
+        case .refused(let id, let refusal): "\(id) cannot change: \(refusal.description)"
+        }
+    }
+}
+
+/// `strategy_states` and `strategy_lifecycle_events`: every status change is one event row, in the same transaction.
+public protocol StrategyLifecycleStore: Sendable {
+    /// Records the configured instances: new ones start in their initial state (with an event), known ones keep
+    /// theirs and get the configuration as it is now; instances no longer configured are marked so. Returns all states.
+    func register(_ instances: [StrategyRegistration]) async throws -> [String: StrategyStateRecord]
+    func states() async throws -> [String: StrategyStateRecord]
+    /// Moves an instance to the state `decide` picks from its current one; refused moves throw and change nothing.
+    func transition(
+        instance: String, reason: String, actor: String, figures: [String: String],
+        decide: @Sendable (StrategyStatus) -> Result<StrategyStatus, StrategyLifecycleRefusal>
+    ) async throws -> StrategyTransition
+}
+
+public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func register(_ instances: [StrategyRegistration]) async throws -> [String: StrategyStateRecord] {
+        try await client.transaction(logger: logger) { connection in
+            for instance in instances {
+                let initial = instance.initialStatus.rawValue
+                let reason = "configured in the strategies file as \(initial)"
+                let inserted = try await connection.query(
+                    """
+                    INSERT INTO strategy_states (instance, strategy, symbols, "interval", parameters, configured, status, status_reason)
+                    VALUES (\(instance.instance), \(instance.strategy), \(instance.symbols), \(instance.interval),
+                            \(instance.parametersJSON)::jsonb, true, \(initial), \(reason))
+                    ON CONFLICT (instance) DO UPDATE SET strategy = EXCLUDED.strategy, symbols = EXCLUDED.symbols,
+                        "interval" = EXCLUDED."interval", parameters = EXCLUDED.parameters, configured = true, updated_at = now()
+                    RETURNING (xmax = 0)
+                    """, logger: logger
+                ).collect()
+                if try inserted.first?.decode(Bool.self) == true {
+                    try await connection.query(
+                        """
+                        INSERT INTO strategy_lifecycle_events (instance, from_status, to_status, reason, actor)
+                        VALUES (\(instance.instance), NULL, \(initial), \(reason), 'config')
+                        """, logger: logger)
+                }
+            }
+            let configured = instances.map(\.instance)
+            try await connection.query(
+                "UPDATE strategy_states SET configured = false, updated_at = now() WHERE configured AND NOT (instance = ANY(\(configured)))",
+                logger: logger)
+            return try await Self.states(on: connection, logger: logger)
+        }
+    }
+
+    public func states() async throws -> [String: StrategyStateRecord] {
+        try await client.withConnection { connection in try await Self.states(on: connection, logger: logger) }
+    }
+
+    public func transition(
+        instance: String, reason: String, actor: String, figures: [String: String],
+        decide: @Sendable (StrategyStatus) -> Result<StrategyStatus, StrategyLifecycleRefusal>
+    ) async throws -> StrategyTransition {
+        try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT status FROM strategy_states WHERE instance = \(instance) FOR UPDATE", logger: logger
+            ).collect()
+            guard let text = try rows.first?.decode(String.self), let current = StrategyStatus(rawValue: text) else {
+                let known = try await Self.states(on: connection, logger: logger).keys.sorted()
+                throw StrategyLifecycleError.unknownInstance(instance, known: known)
+            }
+            let target: StrategyStatus
+            switch decide(current) {
+            case .success(let status): target = status
+            case .failure(let refusal): throw StrategyLifecycleError.refused(instance: instance, refusal)
+            }
+            let figuresJSON = String(decoding: try JSONEncoder().encode(figures), as: UTF8.self)
+            try await connection.query(
+                """
+                UPDATE strategy_states SET status = \(target.rawValue), status_reason = \(reason), status_changed_at = now(), updated_at = now()
+                WHERE instance = \(instance)
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO strategy_lifecycle_events (instance, from_status, to_status, reason, actor, figures)
+                VALUES (\(instance), \(current.rawValue), \(target.rawValue), \(reason), \(actor), \(figuresJSON)::jsonb)
+                """, logger: logger)
+            return StrategyTransition(instance: instance, from: current, to: target)
+        }
+    }
+
+    static func states(on connection: PostgresConnection, logger: Logger) async throws -> [String: StrategyStateRecord] {
+        let rows = try await connection.query(
+            "SELECT instance, status, status_reason, status_changed_at FROM strategy_states", logger: logger)
+        var result: [String: StrategyStateRecord] = [:]
+        for try await (instance, status, reason, changed) in rows.decode((String, String, String, Date).self) {
+            guard let status = StrategyStatus(rawValue: status) else { continue }
+            result[instance] = StrategyStateRecord(instance: instance, status: status, reason: reason, changedAt: changed)
+        }
+        return result
+    }
+}

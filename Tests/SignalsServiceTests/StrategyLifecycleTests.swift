@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KeelsonDomain
+import KeelsonPersistence
+import KeelsonServiceKit
+import KeelsonStrategies
+import KeelsonTestSupport
+import PostgresNIO
+import SignalsService
+import Testing
+
+@Suite("Strategy lifecycle: which signals trade, changed without a restart")
+struct StrategyLifecycleTests {
+    typealias S = SignalServiceTests
+
+    static func instances() throws -> [StrategyInstance] {
+        let json = """
+            {"strategies": [
+              {"id": "goog_sma", "strategy": "sma_crossover", "symbols": ["GOOG"], "interval": "1d", "parameters": {"fast": 10, "slow": 30}},
+              {"id": "goog_macd", "strategy": "macd_trend", "symbols": ["GOOG"], "interval": "1d", "lifecycle": "candidate"}
+            ]}
+            """
+        return try StrategiesFile.parse(Data(json.utf8), source: "test.json")
+    }
+
+    static func lifecycle(_ id: String, _ body: String, client: some TestClientProtocol) async throws -> (HTTPResponse.Status, String) {
+        try await client.execute(uri: "/internal/v1/strategies/\(id)/lifecycle", method: .post, headers: S.auth, body: ByteBuffer(string: body)) {
+            ($0.status, String(buffer: $0.body))
+        }
+    }
+
+    static func status(_ id: String, client: some TestClientProtocol) async throws -> String? {
+        try await client.execute(uri: "/api/v1/strategies", method: .get) { response in
+            let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+            return (body?["strategies"] as? [[String: Any]])?.first { $0["id"] as? String == id }?["status"] as? String
+        }
+    }
+
+    @Test("a candidate sends nothing; a retired instance sends only sells; a change made elsewhere is picked up; bad moves are refused")
+    func lifecycleGatesSignals() async throws {
+        let candles = try S.googCandles()
+        try await TestDatabase.withFreshDatabase { url in
+            let app = try buildSignalsApplication(
+                configuration: TestConfiguration.service(.signals, database: url), strategies: Self.instances(), lifecycleRefresh: .milliseconds(100))
+            try await app.test(.router) { client in
+                try await client.waitUntilReady()
+                try await TestDatabase.withClient(url) { postgres in
+                    let store = PostgresCandleStore(client: postgres, logger: TestDatabase.logger)
+                    let first = try await S.push(Array(candles[0..<700]), batchSize: 100, store: store, client: client)
+                    #expect(Set(first.map(\.signal.side)) == [.buy, .sell])
+                    #expect(first.allSatisfy { $0.strategy == "goog_sma" })
+                    let seeded = try await postgres.query(
+                        "SELECT instance, to_status, actor FROM strategy_lifecycle_events ORDER BY instance", logger: TestDatabase.logger
+                    ).collect().map { try $0.decode((String, String, String).self) }.map { "\($0.0) \($0.1) \($0.2)" }
+                    #expect(seeded == ["goog_macd candidate config", "goog_sma active config"])
+
+                    let retired = try await Self.lifecycle("goog_sma", #"{"action":"retire","reason":"drawdown too deep","actor":"ops"}"#, client: client)
+                    #expect(retired.0 == .ok)
+                    #expect(retired.1.contains("goog_sma: active → retired"), Comment(rawValue: retired.1))
+                    let second = try await S.push(Array(candles[700..<1400]), batchSize: 100, store: store, client: client)
+                    #expect(!second.isEmpty)
+                    #expect(second.allSatisfy { $0.strategy == "goog_sma" && $0.signal.side == .sell })
+                    try await client.execute(uri: "/metrics", method: .get) { response in
+                        let text = String(buffer: response.body)
+                        #expect(text.contains(#"keelson_strategy_lifecycle_state{strategy="goog_sma"} 3"#), Comment(rawValue: text))
+                        #expect(text.contains(#"keelson_signals_suppressed_total{strategy="goog_macd"}"#))
+                        #expect(text.contains(#"keelson_signals_suppressed_total{strategy="goog_sma"}"#))
+                    }
+
+                    // Another replica (here: the store directly) promotes the candidate; this one follows within a refresh.
+                    let lifecycle = PostgresStrategyLifecycleStore(client: postgres, logger: TestDatabase.logger)
+                    _ = try await lifecycle.transition(instance: "goog_macd", reason: "beat thresholds", actor: "rules", figures: ["sharpe": "1.2"]) {
+                        StrategyLifecycleAction.promote.target(from: $0)
+                    }
+                    for _ in 0..<100 where try await Self.status("goog_macd", client: client) != "active" { try await Task.sleep(for: .milliseconds(50)) }
+                    #expect(try await Self.status("goog_macd", client: client) == "active")
+                    let third = try await S.push(Array(candles[1400...]), batchSize: 100, store: store, client: client)
+                    #expect(third.contains { $0.strategy == "goog_macd" && $0.signal.side == .buy })
+                    #expect(!third.contains { $0.strategy == "goog_sma" && $0.signal.side == .buy })
+
+                    let enable = try await Self.lifecycle("goog_sma", #"{"action":"enable","reason":"x"}"#, client: client)
+                    #expect(enable.0 == .conflict)
+                    #expect(enable.1.contains("goog_sma cannot change: it is retired, not disabled"), Comment(rawValue: enable.1))
+                    let unknown = try await Self.lifecycle("nope", #"{"action":"retire","reason":"x"}"#, client: client)
+                    #expect(unknown.0 == .notFound)
+                    #expect(unknown.1.contains("no strategy instance 'nope'; known: goog_macd, goog_sma"), Comment(rawValue: unknown.1))
+                    let badAction = try await Self.lifecycle("goog_sma", #"{"action":"delete","reason":"x"}"#, client: client)
+                    #expect(badAction.0 == .badRequest)
+                    #expect(badAction.1.contains("action must be one of promote, retire, disable, enable"))
+                    let noReason = try await Self.lifecycle("goog_sma", #"{"action":"disable"}"#, client: client)
+                    #expect(noReason.0 == .badRequest)
+                    let events = try await postgres.query(
+                        "SELECT instance, from_status, to_status, actor, figures::text FROM strategy_lifecycle_events WHERE from_status IS NOT NULL ORDER BY id",
+                        logger: TestDatabase.logger
+                    ).collect().map { try $0.decode((String, String, String, String, String).self) }.map { "\($0.0) \($0.1)>\($0.2) \($0.3) \($0.4)" }
+                    #expect(events == [#"goog_sma active>retired ops {}"#, #"goog_macd candidate>active rules {"sharpe": "1.2"}"#])
+                }
+            }
+        }
+    }
+
+    @Test("the moves an operator may make, and why the others are refused")
+    func transitions() {
+        #expect(StrategyLifecycleAction.promote.target(from: .candidate) == .success(.active))
+        #expect(StrategyLifecycleAction.promote.target(from: .probation) == .success(.active))
+        #expect(StrategyLifecycleAction.promote.target(from: .retired) == .success(.active))
+        #expect(StrategyLifecycleAction.promote.target(from: .active) == .failure(StrategyLifecycleRefusal("it is already active")))
+        #expect(StrategyLifecycleAction.promote.target(from: .disabled) == .failure(StrategyLifecycleRefusal("it is disabled; enable it instead")))
+        #expect(StrategyLifecycleAction.retire.target(from: .active) == .success(.retired))
+        #expect(StrategyLifecycleAction.retire.target(from: .disabled) == .success(.retired))
+        #expect(StrategyLifecycleAction.disable.target(from: .candidate) == .success(.disabled))
+        #expect(StrategyLifecycleAction.enable.target(from: .disabled) == .success(.active))
+        #expect(StrategyStatus.retired.refusal(movingTo: .probation) == "only an active instance is put on probation")
+        #expect(StrategyStatus.active.takesEntries && StrategyStatus.probation.takesEntries && !StrategyStatus.retired.takesEntries)
+        #expect(StrategyStatus.retired.takesExits && StrategyStatus.disabled.takesExits && !StrategyStatus.candidate.takesExits)
+    }
+}

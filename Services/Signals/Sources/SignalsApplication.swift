@@ -5,7 +5,7 @@ import Logging
 
 /// Builds `keelson-signals`: runs the configured strategies on closed candles, stores each signal once, and
 /// forwards new signals to the engine. `strategies` defaults to the file named by `KEELSON_STRATEGIES_FILE`,
-/// `lifecycleRefresh` (how often lifecycle states are re-read) to `KEELSON_STRATEGY_STATE_REFRESH`, else 5 s.
+/// `lifecycleRefresh` (how often lifecycle states are re-read) to `KEELSON_STRATEGY_STATE_REFRESH_MS`, else 5 s.
 public func buildSignalsApplication(
     configuration: ServiceConfiguration,
     strategies: [StrategyInstance]? = nil,

@@ -41,6 +41,7 @@ struct OrdersCommand: AsyncParsableCommand {
                 columns: [
                     ("ID", "id"), ("CLIENT ORDER ID", "client_order_id"), ("SYMBOL", "symbol"), ("SIDE", "side"), ("QUANTITY", "quantity"),
                     ("STATUS", "status"), ("FILLED", "filled_quantity"), ("PRICE", "average_fill_price"), ("CAUSE", "cause"),
+                    ("STRATEGY", "strategy"),
                     ("CREATED", "created_at"),
                 ])
         }
@@ -64,7 +65,7 @@ struct TradesCommand: AsyncParsableCommand {
                 reply.body, key: "trades", json: json, empty: "no trades",
                 columns: [
                     ("ID", "id"), ("SYMBOL", "symbol"), ("QUANTITY", "quantity"), ("ENTRY", "entry_price"), ("EXIT", "exit_price"),
-                    ("PNL", "pnl"), ("FEES", "fees"), ("REASON", "exit_reason"), ("EXIT TIME", "exit_time"),
+                    ("PNL", "pnl"), ("FEES", "fees"), ("REASON", "exit_reason"), ("STRATEGY", "strategy"), ("EXIT TIME", "exit_time"),
                 ])
         }
     }

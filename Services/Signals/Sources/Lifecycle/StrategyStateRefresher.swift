@@ -6,7 +6,7 @@ import ServiceLifecycle
 /// A failed read (the database away, the schema not migrated yet) keeps the last states and is tried again next
 /// interval; a run of failures is logged once, and its end once.
 struct StrategyStateRefresher: Service {
-    static let variable = "KEELSON_STRATEGY_STATE_REFRESH"
+    static let variable = "KEELSON_STRATEGY_STATE_REFRESH_MS"
     static let defaultInterval = Duration.seconds(5)
 
     let gate: StrategyLifecycleGate

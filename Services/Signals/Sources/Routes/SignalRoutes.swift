@@ -118,7 +118,8 @@ struct SignalRoutes {
                 throw APIError.badRequest("action must be one of \(actions); got \(body.action ?? "none")")
             }
             guard let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
-                throw APIError.badRequest("a reason is required: {\"action\": \"\(text)\", \"reason\": \"why\"}; it is recorded with the lifecycle event")
+                throw APIError.badRequest(
+                    "a reason is required: {\"action\": \"\(text)\", \"reason\": \"why\"}; it is recorded with the lifecycle event")
             }
             let actor = body.actor?.isEmpty == false ? body.actor! : "operator"
             let transition = try await lifecycle.transition(

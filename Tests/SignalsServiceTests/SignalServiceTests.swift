@@ -277,7 +277,7 @@ struct SignalServiceTests {
     @Test func theShippedConfigurationIsValid() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("config/strategies.json").path
-        let instances = try StrategiesFile.load(environment: EnvironmentReader([StrategiesFile.variable: path]))
+        let instances = try StrategiesFile.load(environment: EnvironmentReader([StrategiesFile.variable: path])).instances
         #expect(instances.contains { $0.strategy == "sma_crossover" && $0.enabled })
     }
 }

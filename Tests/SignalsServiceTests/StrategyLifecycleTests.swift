@@ -55,7 +55,8 @@ struct StrategyLifecycleTests {
                     ).collect().map { try $0.decode((String, String, String).self) }.map { "\($0.0) \($0.1) \($0.2)" }
                     #expect(seeded == ["goog_macd candidate config", "goog_sma active config"])
 
-                    let retired = try await Self.lifecycle("goog_sma", #"{"action":"retire","reason":"drawdown too deep","actor":"ops"}"#, client: client)
+                    let retired = try await Self.lifecycle(
+                        "goog_sma", #"{"action":"retire","reason":"drawdown too deep","actor":"ops"}"#, client: client)
                     #expect(retired.0 == .ok)
                     #expect(retired.1.contains("goog_sma: active → retired"), Comment(rawValue: retired.1))
                     let second = try await S.push(Array(candles[700..<1400]), batchSize: 100, store: store, client: client)
@@ -73,7 +74,9 @@ struct StrategyLifecycleTests {
                     _ = try await lifecycle.transition(instance: "goog_macd", reason: "beat thresholds", actor: "rules", figures: ["sharpe": "1.2"]) {
                         StrategyLifecycleAction.promote.target(from: $0)
                     }
-                    for _ in 0..<100 where try await Self.status("goog_macd", client: client) != "active" { try await Task.sleep(for: .milliseconds(50)) }
+                    for _ in 0..<100 where try await Self.status("goog_macd", client: client) != "active" {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
                     #expect(try await Self.status("goog_macd", client: client) == "active")
                     let third = try await S.push(Array(candles[1400...]), batchSize: 100, store: store, client: client)
                     #expect(third.contains { $0.strategy == "goog_macd" && $0.signal.side == .buy })

@@ -5,19 +5,25 @@ import Logging
 
 /// Builds `keelson-signals`: runs the configured strategies on closed candles, stores each signal once, and
 /// forwards new signals to the engine. `strategies` defaults to the file named by `KEELSON_STRATEGIES_FILE`,
-/// `lifecycleRefresh` (how often lifecycle states are re-read) to `KEELSON_STRATEGY_STATE_REFRESH_MS`, else 5 s.
+/// `lifecycleRules` to the file's (or the defaults when `strategies` are given), `lifecycleRefresh` (how often lifecycle
+/// states are re-read) to `KEELSON_STRATEGY_STATE_REFRESH_MS`, else 5 s.
 public func buildSignalsApplication(
     configuration: ServiceConfiguration,
     strategies: [StrategyInstance]? = nil,
+    lifecycleRules: StrategyLifecycleRules? = nil,
     lifecycleRefresh: Duration? = nil,
     metrics: ServiceMetrics? = nil,
     logger: Logger? = nil
 ) throws(ConfigurationError) -> some ApplicationProtocol {
     let instances: [StrategyInstance]
+    let rules: StrategyLifecycleRules
     if let strategies {
         instances = strategies
+        rules = lifecycleRules ?? StrategyLifecycleRules()
     } else {
-        instances = try StrategiesFile.load()
+        let file = try StrategiesFile.load()
+        instances = file.instances
+        rules = lifecycleRules ?? file.rules
     }
     let runtime = ServiceRuntime(configuration: configuration, logger: logger, metrics: metrics)
     let signalsMetrics = SignalsMetrics(runtime.metrics)
@@ -32,11 +38,13 @@ public func buildSignalsApplication(
     let configuredRefresh = try EnvironmentReader().duration(StrategyStateRefresher.variable)
     let refresher = StrategyStateRefresher(
         gate: gate, interval: lifecycleRefresh ?? configuredRefresh ?? StrategyStateRefresher.defaultInterval, logger: runtime.logger)
+    let lifecycleEvaluator = StrategyLifecycleEvaluator(
+        rules: rules, store: lifecycle, gate: gate, postgres: runtime.postgres, metrics: signalsMetrics, logger: runtime.logger)
     let router = runtime.makeRouter()
     SignalRoutes(
         instances: instances, evaluator: evaluator, gate: gate, lifecycle: lifecycle,
         store: PostgresSignalStore(client: runtime.postgres, logger: runtime.logger),
         forwarder: forwarder, metrics: signalsMetrics, logger: runtime.logger
     ).register(router: router, internalRoutes: runtime.internalRoutes(on: router))
-    return runtime.makeApplication(router: router, services: [forwarder, refresher])
+    return runtime.makeApplication(router: router, services: [forwarder, refresher, lifecycleEvaluator])
 }

@@ -11,6 +11,7 @@ public enum MigrationCatalog {
         Migration0008Notifications.migration,
         Migration0009NotificationIndex.migration,
         Migration0010StrategyPortfolio.migration,
+        Migration0011LifecycleRecommendation.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

@@ -63,6 +63,8 @@ public protocol StrategyLifecycleStore: Sendable {
     /// theirs and get the configuration as it is now; instances no longer configured are marked so. Returns all states.
     func register(_ instances: [StrategyRegistration]) async throws -> [String: StrategyStateRecord]
     func states() async throws -> [String: StrategyStateRecord]
+    /// Records what the lifecycle rules would do (manual mode); nil clears it.
+    func recommend(instance: String, target: StrategyStatus?, reason: String?) async throws
     /// Moves an instance to the state `decide` picks from its current one; refused moves throw and change nothing.
     func transition(
         instance: String, reason: String, actor: String, figures: [String: String],
@@ -114,6 +116,16 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
         try await client.withConnection { connection in try await Self.states(on: connection, logger: logger) }
     }
 
+    public func recommend(instance: String, target: StrategyStatus?, reason: String?) async throws {
+        try await client.query(
+            """
+            UPDATE strategy_states SET recommendation = \(target?.rawValue), recommendation_reason = \(reason),
+                recommended_at = CASE WHEN \(target?.rawValue)::text IS NULL THEN NULL
+                                      WHEN recommendation IS NOT DISTINCT FROM \(target?.rawValue)::text THEN recommended_at ELSE now() END
+            WHERE instance = \(instance)
+            """, logger: logger)
+    }
+
     public func transition(
         instance: String, reason: String, actor: String, figures: [String: String],
         decide: @Sendable (StrategyStatus) -> Result<StrategyStatus, StrategyLifecycleRefusal>
@@ -134,7 +146,8 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
             let figuresJSON = String(decoding: try JSONEncoder().encode(figures), as: UTF8.self)
             try await connection.query(
                 """
-                UPDATE strategy_states SET status = \(target.rawValue), status_reason = \(reason), status_changed_at = now(), updated_at = now()
+                UPDATE strategy_states SET status = \(target.rawValue), status_reason = \(reason), status_changed_at = now(), updated_at = now(),
+                    recommendation = NULL, recommendation_reason = NULL, recommended_at = NULL
                 WHERE instance = \(instance)
                 """, logger: logger)
             try await connection.query(

@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonTrading
+import Logging
 import PostgresNIO
 
 /// Results per strategy instance, across every session of this mode (archived trades included): each round trip,
@@ -66,12 +67,16 @@ extension TradingReadRepository {
         public var status: String?
         public var statusReason: String?
         public var statusChangedAt: Date?
+        /// What the lifecycle rules would do, in manual mode.
+        public var recommendation: String?
+        public var recommendationReason: String?
         public var figures: FiguresView
         public var bySymbol: [SymbolFiguresView]
 
         enum CodingKeys: String, CodingKey {
             case id, strategy, symbols, interval, parameters, configured, status, figures
             case statusReason = "status_reason", statusChangedAt = "status_changed_at", bySymbol = "by_symbol"
+            case recommendation, recommendationReason = "recommendation_reason"
         }
     }
 
@@ -162,7 +167,8 @@ extension TradingReadRepository {
             return StrategyView(
                 id: id, strategy: state?.strategy, symbols: state?.symbols ?? symbols.sorted(), interval: state?.interval,
                 parameters: state?.parameters ?? [:], configured: state?.configured ?? false, status: state?.status,
-                statusReason: state?.statusReason, statusChangedAt: state?.statusChangedAt,
+                statusReason: state?.statusReason, statusChangedAt: state?.statusChangedAt, recommendation: state?.recommendation,
+                recommendationReason: state?.recommendationReason,
                 figures: figures(own, positions: ownPositions, fills: ownFills),
                 bySymbol: symbols.sorted().map { symbol in
                     SymbolFiguresView(
@@ -202,7 +208,15 @@ extension TradingReadRepository {
         return result
     }
 
-    func attributedTrades() async throws -> [AttributedTrade] {
+    /// The read repository of the newest session's mode, or nil before any session: what the lifecycle rules judge.
+    public static func newestSessionMode(client: PostgresClient, logger: Logger) async throws -> TradingReadRepository? {
+        let rows = try await client.query("SELECT mode FROM trading_sessions ORDER BY id DESC LIMIT 1", logger: logger)
+        for try await mode in rows.decode(String.self) { return TradingReadRepository(client: client, mode: mode, logger: logger) }
+        return nil
+    }
+
+    /// Every round trip of this mode (archived ones included) with the instance it belongs to.
+    public func attributedTrades() async throws -> [AttributedTrade] {
         let rows = try await client.query(
             """
             SELECT coalesce(t.strategy, \(Self.unattributed)), t.symbol, t.entry_time, t.exit_time, t.pnl, t.fees
@@ -242,23 +256,26 @@ extension TradingReadRepository {
         var status: String
         var statusReason: String
         var statusChangedAt: Date
+        var recommendation: String?
+        var recommendationReason: String?
     }
 
     func strategyStates() async throws -> [String: StrategyStateRow] {
         let rows = try await client.query(
             """
-            SELECT instance, strategy, symbols, "interval", parameters::text, configured, status, status_reason, status_changed_at
+            SELECT instance, strategy, symbols, "interval", parameters::text, configured, status, status_reason, status_changed_at,
+                   recommendation, recommendation_reason
             FROM strategy_states
             """, logger: logger
         )
         var result: [String: StrategyStateRow] = [:]
-        for try await (instance, strategy, symbols, interval, parameters, configured, status, reason, changed)
-            in rows.decode((String, String, [String], String, String, Bool, String, String, Date).self)
+        for try await (instance, strategy, symbols, interval, parameters, configured, status, reason, changed, recommendation, why)
+            in rows.decode((String, String, [String], String, String, Bool, String, String, Date, String?, String?).self)
         {
             result[instance] = StrategyStateRow(
                 strategy: strategy, symbols: symbols, interval: interval,
                 parameters: (try? JSONDecoder().decode([String: Double].self, from: Data(parameters.utf8))) ?? [:], configured: configured,
-                status: status, statusReason: reason, statusChangedAt: changed)
+                status: status, statusReason: reason, statusChangedAt: changed, recommendation: recommendation, recommendationReason: why)
         }
         return result
     }

@@ -14,7 +14,13 @@ public enum StrategiesFile {
     public static let variable = "KEELSON_STRATEGIES_FILE"
     public static let defaultPath = "config/strategies.json"
 
-    public static func load(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) -> [StrategyInstance] {
+    /// The instances and the lifecycle rules of the file.
+    public struct Contents: Sendable {
+        public var instances: [StrategyInstance]
+        public var rules: StrategyLifecycleRules
+    }
+
+    public static func load(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) -> Contents {
         let path = environment.string(variable) ?? defaultPath
         let data: Data
         do {
@@ -23,10 +29,14 @@ public enum StrategiesFile {
             throw ConfigurationError(
                 variable: variable, problem: "cannot read '\(path)'; create it (see docs/SIGNALS.md) or point \(variable) at one")
         }
-        return try parse(data, source: path)
+        return try parseContents(data, source: path)
     }
 
     public static func parse(_ data: Data, source: String) throws(ConfigurationError) -> [StrategyInstance] {
+        try parseContents(data, source: source).instances
+    }
+
+    public static func parseContents(_ data: Data, source: String) throws(ConfigurationError) -> Contents {
         let file: FileContents
         do {
             file = try JSONDecoder().decode(FileContents.self, from: data)
@@ -45,7 +55,7 @@ public enum StrategiesFile {
             }
             instances.append(entry.instance)
         }
-        return instances
+        return Contents(instances: instances, rules: file.lifecycle?.rules ?? StrategyLifecycleRules())
     }
 
     private static func describe(_ error: DecodingError) -> String {
@@ -84,6 +94,66 @@ public enum StrategiesFile {
 
     struct FileContents: Decodable {
         var strategies: [Entry]
+        var lifecycle: LifecycleEntry?
+    }
+
+    /// `"lifecycle": {"mode", "evaluate_every_seconds", "min_trades", "min_days", "probation": {…}, "retire": {…}}`;
+    /// each threshold object takes `max_drawdown_percent`, `min_sharpe`, `min_win_rate` (0–1).
+    struct LifecycleEntry: Decodable {
+        var rules: StrategyLifecycleRules
+
+        enum Keys: String, CodingKey, CaseIterable {
+            case mode, probation, retire
+            case evaluateEverySeconds = "evaluate_every_seconds", minTrades = "min_trades", minDays = "min_days"
+        }
+
+        enum ThresholdKeys: String, CodingKey, CaseIterable {
+            case maxDrawdownPercent = "max_drawdown_percent", minSharpe = "min_sharpe", minWinRate = "min_win_rate"
+        }
+
+        init(from decoder: any Decoder) throws {
+            try Entry.refuseUnknownKeys(decoder, allowed: Keys.allCases.map(\.rawValue))
+            let container = try decoder.container(keyedBy: Keys.self)
+            var rules = StrategyLifecycleRules()
+            if let text = try container.decodeIfPresent(String.self, forKey: .mode) {
+                guard let mode = StrategyLifecycleRules.Mode(rawValue: text) else {
+                    throw EntryError(key: "lifecycle.mode", problem: "'\(text)' is not a mode; expected automatic or manual")
+                }
+                rules.mode = mode
+            }
+            if let seconds = try container.decodeIfPresent(Int.self, forKey: .evaluateEverySeconds) {
+                guard (1...86_400).contains(seconds) else {
+                    throw EntryError(key: "lifecycle.evaluate_every_seconds", problem: "\(seconds) is out of bounds; expected 1 to 86400")
+                }
+                rules.evaluationInterval = .seconds(seconds)
+            }
+            if let trades = try container.decodeIfPresent(Int.self, forKey: .minTrades) {
+                guard trades >= 1 else { throw EntryError(key: "lifecycle.min_trades", problem: "\(trades) is out of bounds; expected 1 or more") }
+                rules.minimumTrades = trades
+            }
+            if let days = try container.decodeIfPresent(Double.self, forKey: .minDays) {
+                guard days >= 0 else { throw EntryError(key: "lifecycle.min_days", problem: "\(days) is out of bounds; expected 0 or more") }
+                rules.minimumDays = days
+            }
+            for (key, path) in [(Keys.probation, \StrategyLifecycleRules.probation), (.retire, \.retire)] {
+                guard container.contains(key) else { continue }
+                let name = "lifecycle.\(key.rawValue)"
+                let nested = try container.superDecoder(forKey: key)
+                try Entry.refuseUnknownKeys(nested, allowed: ThresholdKeys.allCases.map(\.rawValue), prefix: name)
+                let values = try nested.container(keyedBy: ThresholdKeys.self)
+                let drawdown = try values.decodeIfPresent(Double.self, forKey: .maxDrawdownPercent)
+                let winRate = try values.decodeIfPresent(Double.self, forKey: .minWinRate)
+                if let drawdown, !(drawdown > 0 && drawdown <= 100) {
+                    throw EntryError(key: "\(name).max_drawdown_percent", problem: "\(drawdown) is out of bounds; expected above 0, at most 100")
+                }
+                if let winRate, !(0...1).contains(winRate) {
+                    throw EntryError(key: "\(name).min_win_rate", problem: "\(winRate) is out of bounds; expected a fraction from 0 to 1")
+                }
+                rules[keyPath: path] = StrategyLifecycleRules.Thresholds(
+                    maxDrawdownPercent: drawdown, minSharpe: try values.decodeIfPresent(Double.self, forKey: .minSharpe), minWinRate: winRate)
+            }
+            self.rules = rules
+        }
     }
 
     struct Entry: Decodable {
@@ -98,11 +168,16 @@ public enum StrategiesFile {
             init?(intValue: Int) { nil }
         }
 
+        static func refuseUnknownKeys(_ decoder: any Decoder, allowed: [String], prefix: String? = nil) throws {
+            let key = prefix ?? StrategiesFile.path(decoder.codingPath)
+            for name in try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted() where !allowed.contains(name) {
+                throw EntryError(key: "\(key).\(name)", problem: "unknown key; allowed: \(allowed.joined(separator: ", "))")
+            }
+        }
+
         init(from decoder: any Decoder) throws {
             let key = StrategiesFile.path(decoder.codingPath)
-            for name in try decoder.container(keyedBy: AnyKey.self).allKeys.map(\.stringValue).sorted() where Keys(rawValue: name) == nil {
-                throw EntryError(key: "\(key).\(name)", problem: "unknown key; allowed: \(Keys.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
+            try Self.refuseUnknownKeys(decoder, allowed: Keys.allCases.map(\.rawValue))
             let container = try decoder.container(keyedBy: Keys.self)
             let id = try container.decode(String.self, forKey: .id)
             guard !id.isEmpty, id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {

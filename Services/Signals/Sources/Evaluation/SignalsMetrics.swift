@@ -73,4 +73,14 @@ struct SignalsMetrics: Sendable {
             labels: [("strategy", strategy)]
         ).set(Double(StrategyStatus.allCases.firstIndex(of: status) ?? 0))
     }
+
+    func lifecycleTransition(strategy: String, to status: StrategyStatus) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "strategy_lifecycle_transitions", unitName: "total",
+                helpText: "Lifecycle moves made by this replica (rules and operators), per instance."),
+            labels: [("strategy", strategy)]
+        ).increment()
+        lifecycleState(strategy: strategy, status: status)
+    }
 }

@@ -125,6 +125,7 @@ struct SignalRoutes {
             let transition = try await lifecycle.transition(
                 instance: id, reason: String(reason.prefix(500)), actor: actor, figures: [:], decide: { action.target(from: $0) })
             await gate.apply(transition)
+            metrics.lifecycleTransition(strategy: id, to: transition.to)
             logger.notice(
                 "strategy lifecycle changed",
                 metadata: ["strategy": "\(id)", "from": "\(transition.from)", "to": "\(transition.to)", "actor": "\(actor)", "reason": "\(reason)"])

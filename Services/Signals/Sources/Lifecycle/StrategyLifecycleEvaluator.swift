@@ -1,0 +1,96 @@
+import Foundation
+import KeelsonPersistence
+import KeelsonStrategies
+import KeelsonTrading
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// Applies the lifecycle rules on a schedule: each instance's figures (every round trip of the newest session's mode,
+/// measured on that session's initial balance, as `GET /api/v1/trading/strategies`) are judged by
+/// `StrategyLifecycleRules`; in automatic mode a decision is a transition by actor `rules`, with the figures in its
+/// event; in manual mode it is recorded as the instance's recommendation.
+struct StrategyLifecycleEvaluator: Service {
+    let rules: StrategyLifecycleRules
+    let store: any StrategyLifecycleStore
+    let gate: StrategyLifecycleGate
+    let postgres: PostgresClient
+    let metrics: SignalsMetrics?
+    let logger: Logger
+
+    struct Outcome: Equatable {
+        var instance: String
+        var decision: StrategyLifecycleRules.Decision?
+        var applied: Bool
+    }
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: rules.evaluationInterval)
+                do {
+                    _ = try await evaluate()
+                } catch {
+                    logger.warning("strategy lifecycle rules not evaluated", metadata: ["error": "\(DatabaseErrorDescription.describe(error))"])
+                }
+            }
+        }
+    }
+
+    /// One evaluation of every recorded instance; what the rules said about each.
+    func evaluate() async throws -> [Outcome] {
+        guard let reads = try await TradingReadRepository.newestSessionMode(client: postgres, logger: logger),
+            let session = try await reads.session()
+        else { return [] }
+        let capital = Decimal(string: session.initialBalance) ?? 0
+        let trades = Dictionary(grouping: try await reads.attributedTrades(), by: \.strategy)
+        var outcomes: [Outcome] = []
+        for (instance, record) in try await store.states().sorted(by: { $0.key < $1.key }) {
+            let own = trades[instance] ?? []
+            let figures = StrategyFigures.measure(own, capital: capital)
+            let span = own.isEmpty ? 0 : (own.map(\.exitTime).max()!.timeIntervalSince(own.map(\.entryTime).min()!)) / 86_400
+            let decision = rules.decide(current: record.status, figures: figures, spanDays: span)
+            switch rules.mode {
+            case .manual:
+                try await store.recommend(instance: instance, target: decision?.target, reason: decision?.reason)
+                outcomes.append(Outcome(instance: instance, decision: decision, applied: false))
+            case .automatic:
+                guard let decision else {
+                    outcomes.append(Outcome(instance: instance, decision: nil, applied: false))
+                    continue
+                }
+                let from = record.status
+                do {
+                    let transition = try await store.transition(
+                        instance: instance, reason: decision.reason, actor: "rules", figures: Self.describe(figures, spanDays: span)
+                    ) { current in
+                        current == from ? .success(decision.target) : .failure(StrategyLifecycleRefusal("it moved to \(current.rawValue) meanwhile"))
+                    }
+                    await gate.apply(transition)
+                    metrics?.lifecycleTransition(strategy: instance, to: transition.to)
+                    logger.notice(
+                        "strategy lifecycle changed",
+                        metadata: [
+                            "strategy": "\(instance)", "from": "\(transition.from)", "to": "\(transition.to)", "actor": "rules",
+                            "reason": "\(decision.reason)",
+                        ])
+                    outcomes.append(Outcome(instance: instance, decision: decision, applied: true))
+                } catch StrategyLifecycleError.refused {
+                    // Another replica or an operator moved it since the states were read; the next evaluation judges it again.
+                    outcomes.append(Outcome(instance: instance, decision: decision, applied: false))
+                }
+            }
+        }
+        return outcomes
+    }
+
+    static func describe(_ figures: StrategyFigures, spanDays: Double) -> [String: String] {
+        var described = [
+            "trades": String(figures.trades), "wins": String(figures.wins), "realized_pnl": figures.realizedPnl.description,
+            "max_drawdown_percent": String(format: "%.4f", figures.maxDrawdownPercent), "span_days": String(format: "%.2f", spanDays),
+        ]
+        if let rate = figures.winRate { described["win_rate"] = String(format: "%.4f", rate) }
+        if let sharpe = figures.sharpe { described["sharpe"] = String(format: "%.4f", sharpe) }
+        return described
+    }
+}

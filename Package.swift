@@ -225,7 +225,7 @@ let package = Package(
             name: "keelson-bench",
             dependencies: [
                 "KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonPersistence", "EngineService",
-                "GatewayService", "KeelsonBacktest",
+                "GatewayService", "SignalsService", "KeelsonBacktest", "KeelsonTrading",
                 "KeelsonServiceKit", "KeelsonFoundation",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -13,7 +13,9 @@ fi
 # The gateway benchmark drives load with wrk (Debian's package).
 if ! command -v wrk >/dev/null 2>&1; then
     echo "installing wrk for the gateway benchmark..."
-    if [ "$(id -u)" = 0 ]; then apt-get install -y -qq wrk >/dev/null || true; else sudo apt-get install -y -qq wrk >/dev/null || true; fi
+    # A fresh machine's package lists may be empty: update them when the first attempt finds nothing.
+    apt() { if [ "$(id -u)" = 0 ]; then apt-get "$@"; else sudo apt-get "$@"; fi; }
+    apt install -y -qq wrk >/dev/null 2>&1 || { apt update -qq >/dev/null 2>&1 && apt install -y -qq wrk >/dev/null 2>&1; } || true
 fi
 
 swift build -c release --product keelson-bench
@@ -22,7 +24,7 @@ if [ -n "${KEELSON_BENCH:-}" ]; then
     "$bench"
 else
     # The backtest runs in a process of its own, so its peak memory is its own.
-    KEELSON_BENCH=backfill,engine,gateway,indicators "$bench"
+    KEELSON_BENCH=backfill,engine,gateway,portfolio,indicators "$bench"
     KEELSON_BENCH=backtest "$bench"
 fi
 if [ -z "${KEELSON_BENCH:-}" ] || [[ ",$KEELSON_BENCH," == *",backtest,"* ]]; then

@@ -16,12 +16,9 @@ enum BackfillBenchmark {
     static func run(server: DatabaseURL) async throws -> [String] {
         var logger = Logger(label: "keelson-bench")
         logger.logLevel = .error
-        let name = "keelson_bench_\(getpid())"
-        try await admin(server, "CREATE DATABASE \(name)", logger: logger)
-        let url = server.withDatabase(name)
-        let lines = try await measure(url: url, logger: logger)
-        try await admin(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)", logger: logger)
-        return lines
+        return try await ScratchDatabase.with(server: server, label: "backfill", logger: logger) { url in
+            try await measure(url: url, logger: logger)
+        }
     }
 
     static func measure(url: DatabaseURL, logger: Logger) async throws -> [String] {

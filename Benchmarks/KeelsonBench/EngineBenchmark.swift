@@ -26,11 +26,9 @@ enum EngineBenchmark {
     static func run(server: DatabaseURL) async throws -> [String] {
         var logger = Logger(label: "keelson-bench")
         logger.logLevel = .error
-        let name = "keelson_bench_engine_\(getpid())"
-        try await BackfillBenchmark.admin(server, "CREATE DATABASE \(name)", logger: logger)
-        let lines = try await measure(url: server.withDatabase(name), logger: logger)
-        try await BackfillBenchmark.admin(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)", logger: logger)
-        return lines
+        return try await ScratchDatabase.with(server: server, label: "engine", logger: logger) { url in
+            try await measure(url: url, logger: logger)
+        }
     }
 
     static func bar(_ index: Int) -> Candle {

@@ -24,11 +24,9 @@ enum GatewayBenchmark {
         }
         var logger = Logger(label: "keelson-bench")
         logger.logLevel = .critical
-        let name = "keelson_bench_gateway_\(getpid())"
-        try await BackfillBenchmark.admin(server, "CREATE DATABASE \(name)", logger: logger)
-        let lines = try await measure(url: server.withDatabase(name), wrk: wrk, logger: logger)
-        try await BackfillBenchmark.admin(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)", logger: logger)
-        return lines
+        return try await ScratchDatabase.with(server: server, label: "gateway", logger: logger) { url in
+            try await measure(url: url, wrk: wrk, logger: logger)
+        }
     }
 
     static func findWRK() -> String? {
@@ -69,6 +67,15 @@ enum GatewayBenchmark {
             try await waitFor("http://127.0.0.1:\(enginePort)/ready")
             try await waitFor("http://127.0.0.1:\(gatewayPort)/ready")
             try await waitFor("http://127.0.0.1:\(minimalPort)/ping")
+            // Five strategy instances with 200 round trips each in the engine's session, for the per-strategy reads.
+            try await client.query(
+                """
+                INSERT INTO trades (session_id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees, exit_reason, strategy)
+                SELECT (SELECT max(id) FROM trading_sessions), 'BTCUSDT', 'long', 1, timestamptz '2024-03-01' + (n * interval '10 minutes'), 100,
+                       timestamptz '2024-03-01' + (n * interval '10 minutes') + interval '5 minutes', 100, ((n * 7919) % 115) - 60, 1, 'signal',
+                       'bench_' || (n % 5)
+                FROM generate_series(0, 999) AS n
+                """, logger: logger)
 
             let seconds = Int(ProcessInfo.processInfo.environment["KEELSON_BENCH_SECONDS"] ?? "") ?? 30
             let targets: [(label: String, url: String, header: String?)] = [
@@ -79,6 +86,15 @@ enum GatewayBenchmark {
                     "Authorization: Bearer \(credential.presentation)"
                 ),
                 ("engine GET /api/v1/portfolio, directly (what the gateway forwards to)", "http://127.0.0.1:\(enginePort)/api/v1/portfolio", nil),
+                (
+                    "gateway GET /api/v1/trading/strategies (5 instances, 1,000 trades)",
+                    "http://127.0.0.1:\(gatewayPort)/api/v1/trading/strategies", "Authorization: Bearer \(credential.presentation)"
+                ),
+                (
+                    "gateway GET /api/v1/trading/strategies/bench_3", "http://127.0.0.1:\(gatewayPort)/api/v1/trading/strategies/bench_3",
+                    "Authorization: Bearer \(credential.presentation)"
+                ),
+                ("engine GET /api/v1/strategies, directly (no cache)", "http://127.0.0.1:\(enginePort)/api/v1/strategies", nil),
             ]
             var lines = ["gateway under wrk (\(connections) connections, 2 threads, \(seconds) s each, all on this machine):"]
             var reference: Double?

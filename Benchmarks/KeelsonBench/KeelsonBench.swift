@@ -3,13 +3,13 @@ import KeelsonPersistence
 
 /// `make bench`: prints figures; nothing here asserts on time. The database benchmarks need DATABASE_URL
 /// (`make bench` starts a throwaway PostgreSQL for them). `KEELSON_BENCH=engine,indicators` runs a subset
-/// (names: backfill, engine, gateway, indicators, backtest).
+/// (names: backfill, engine, gateway, portfolio, indicators, backtest).
 @main
 enum KeelsonBench {
     static func main() async throws {
         let environment = ProcessInfo.processInfo.environment
         let selected = Set(
-            (environment["KEELSON_BENCH"] ?? "backfill,engine,gateway,indicators,backtest").split(separator: ",").map {
+            (environment["KEELSON_BENCH"] ?? "backfill,engine,gateway,portfolio,indicators,backtest").split(separator: ",").map {
                 $0.trimmingCharacters(in: .whitespaces)
             })
         // Peak memory is per process, so the backfill runs before anything else that allocates much.
@@ -18,6 +18,7 @@ enum KeelsonBench {
             if selected.contains("backfill") { for line in try await BackfillBenchmark.run(server: server) { print(line) } }
             if selected.contains("engine") { for line in try await EngineBenchmark.run(server: server) { print(line) } }
             if selected.contains("gateway") { for line in try await GatewayBenchmark.run(server: server) { print(line) } }
+            if selected.contains("portfolio") { for line in try await StrategyPortfolioBenchmark.run(server: server) { print(line) } }
         } else {
             print("DATABASE_URL is not set: skipping the database benchmarks (make bench provides one)")
         }

@@ -37,6 +37,19 @@ public struct StrategyStateRecord: Sendable, Equatable {
     }
 }
 
+/// What the lifecycle rules would do with an instance, in manual mode; a nil target: nothing.
+public struct StrategyRecommendation: Sendable, Equatable {
+    public var instance: String
+    public var target: StrategyStatus?
+    public var reason: String?
+
+    public init(instance: String, target: StrategyStatus?, reason: String?) {
+        self.instance = instance
+        self.target = target
+        self.reason = reason
+    }
+}
+
 /// A lifecycle transition as it was made.
 public struct StrategyTransition: Sendable, Equatable {
     public var instance: String
@@ -63,8 +76,9 @@ public protocol StrategyLifecycleStore: Sendable {
     /// theirs and get the configuration as it is now; instances no longer configured are marked so. Returns all states.
     func register(_ instances: [StrategyRegistration]) async throws -> [String: StrategyStateRecord]
     func states() async throws -> [String: StrategyStateRecord]
-    /// Records what the lifecycle rules would do (manual mode); nil clears it.
-    func recommend(instance: String, target: StrategyStatus?, reason: String?) async throws
+    /// Records what the lifecycle rules would do (manual mode), for several instances in one statement; a nil target
+    /// clears an instance's recommendation.
+    func recommend(_ recommendations: [StrategyRecommendation]) async throws
     /// Moves an instance to the state `decide` picks from its current one; refused moves throw and change nothing.
     func transition(
         instance: String, reason: String, actor: String, figures: [String: String],
@@ -116,13 +130,20 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
         try await client.withConnection { connection in try await Self.states(on: connection, logger: logger) }
     }
 
-    public func recommend(instance: String, target: StrategyStatus?, reason: String?) async throws {
+    public func recommend(_ recommendations: [StrategyRecommendation]) async throws {
+        guard !recommendations.isEmpty else { return }
+        // '' stands for none in the arrays: unnest of text[] with NULLs is awkward to bind.
+        let instances = recommendations.map(\.instance)
+        let targets = recommendations.map { $0.target?.rawValue ?? "" }
+        let reasons = recommendations.map { $0.reason ?? "" }
         try await client.query(
             """
-            UPDATE strategy_states SET recommendation = \(target?.rawValue), recommendation_reason = \(reason),
-                recommended_at = CASE WHEN \(target?.rawValue)::text IS NULL THEN NULL
-                                      WHEN recommendation IS NOT DISTINCT FROM \(target?.rawValue)::text THEN recommended_at ELSE now() END
-            WHERE instance = \(instance)
+            UPDATE strategy_states s SET recommendation = nullif(r.target, ''), recommendation_reason = nullif(r.reason, ''),
+                recommended_at = CASE WHEN r.target = '' THEN NULL
+                                      WHEN s.recommendation IS NOT DISTINCT FROM r.target THEN s.recommended_at ELSE now() END
+            FROM unnest(\(instances)::text[], \(targets)::text[], \(reasons)::text[]) AS r(instance, target, reason)
+            WHERE s.instance = r.instance
+              AND (s.recommendation IS DISTINCT FROM nullif(r.target, '') OR s.recommendation_reason IS DISTINCT FROM nullif(r.reason, ''))
             """, logger: logger)
     }
 

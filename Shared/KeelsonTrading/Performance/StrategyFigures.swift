@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonDomain
 
 /// A finished round trip with the strategy instance its entry came from.
 public struct AttributedTrade: Sendable, Equatable {
@@ -49,27 +50,38 @@ public struct StrategyFigures: Sendable, Equatable {
     public static func measure(_ trades: [AttributedTrade], capital: Decimal, window: DateInterval? = nil) -> StrategyFigures {
         var figures = StrategyFigures()
         let ordered = trades.sorted { ($0.exitTime, $0.entryTime) < ($1.exitTime, $1.entryTime) }
+        // Sums stay exact (Decimal, with the integer fast path: this runs for every instance on every evaluation);
+        // the drawdown percentage, a ratio, is followed in Double alongside.
         var equity = capital
         var peak = capital
-        var curve: [Decimal] = [capital]
+        var equityRatio = capital.doubleValue
+        var peakRatio = equityRatio
+        var worstPercent = 0.0
         var dailyPnl: [Int: Decimal] = [:]
         for trade in ordered {
             figures.trades += 1
-            figures.realizedPnl += trade.pnl
-            figures.fees += trade.fees
-            if trade.pnl > 0 {
+            figures.realizedPnl = figures.realizedPnl.plus(trade.pnl)
+            figures.fees = figures.fees.plus(trade.fees)
+            if !trade.pnl.isSignMinus && !trade.pnl.isZero {
                 figures.wins += 1
-                figures.grossProfit += trade.pnl
+                figures.grossProfit = figures.grossProfit.plus(trade.pnl)
             } else {
-                figures.grossLoss -= trade.pnl
+                figures.grossLoss = figures.grossLoss.minus(trade.pnl)
             }
-            equity += trade.pnl
-            curve.append(equity)
-            peak = max(peak, equity)
-            figures.maxDrawdown = max(figures.maxDrawdown, peak - equity)
-            dailyPnl[Self.day(trade.exitTime), default: 0] += trade.pnl
+            equity = equity.plus(trade.pnl)
+            let fall = peak.minus(equity)
+            if fall.isSignMinus {
+                peak = equity
+            } else if figures.maxDrawdown.minus(fall).isSignMinus {
+                figures.maxDrawdown = fall
+            }
+            equityRatio += trade.pnl.doubleValue
+            peakRatio = max(peakRatio, equityRatio)
+            if peakRatio > 0 { worstPercent = max(worstPercent, (peakRatio - equityRatio) / peakRatio * 100) }
+            let day = Self.day(trade.exitTime)
+            dailyPnl[day] = (dailyPnl[day] ?? 0).plus(trade.pnl)
         }
-        figures.maxDrawdownPercent = PerformanceMeasures.maxDrawdownPercent(curve)
+        figures.maxDrawdownPercent = worstPercent
         figures.sharpe = sharpe(dailyPnl: dailyPnl, capital: capital)
         figures.exposurePercent = exposurePercent(ordered, window: window)
         return figures

@@ -29,6 +29,10 @@ struct StrategyWindowOptions: ParsableArguments {
         var row = entry["figures"] as? [String: Any] ?? [:]
         row["id"] = id
         row["status"] = entry["status"]
+        // Manual lifecycle mode: what the rules would do, beside the state.
+        if let recommended = entry["recommendation"] as? String, let status = entry["status"] as? String {
+            row["status"] = "\(status) (→ \(recommended)?)"
+        }
         row["pnl"] = JSONOutput.text(row["realized_pnl"])
         if let rate = row["win_rate"] as? Double { row["win_rate"] = String(format: "%.1f %%", rate * 100) }
         return row
@@ -77,6 +81,9 @@ struct StrategiesShowCommand: AsyncParsableCommand {
                 .map { "\($0.key)=\(JSONOutput.text($0.value) ?? "")" }.joined(separator: " ")
             print("\(id): \(JSONOutput.text(entry["strategy"]) ?? "not configured") \(parameters)")
             print("  status: \(JSONOutput.text(entry["status"]) ?? "none") — \(JSONOutput.text(entry["status_reason"]) ?? "")")
+            if let recommended = JSONOutput.text(entry["recommendation"]) {
+                print("  the rules recommend: \(recommended) — \(JSONOutput.text(entry["recommendation_reason"]) ?? "")")
+            }
             let bySymbol = (entry["by_symbol"] as? [[String: Any]] ?? []).map { symbol in
                 var row = StrategyWindowOptions.row(nil, symbol)
                 row["symbol"] = symbol["symbol"]

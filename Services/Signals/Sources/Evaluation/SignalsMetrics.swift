@@ -1,5 +1,6 @@
 import KeelsonServiceKit
 import KeelsonStrategies
+import KeelsonTrading
 import Prometheus
 
 /// The signal service's own metrics.
@@ -82,5 +83,28 @@ struct SignalsMetrics: Sendable {
             labels: [("strategy", strategy)]
         ).increment()
         lifecycleState(strategy: strategy, status: status)
+    }
+
+    /// An instance's results as the lifecycle rules last measured them (every round trip of the newest session's mode).
+    func figures(strategy: String, _ figures: StrategyFigures) {
+        let values: [(name: String, help: String, value: Double?)] = [
+            (
+                "strategy_realized_pnl", "Realised PnL per instance, in the quote currency, as the lifecycle rules last measured it.",
+                figures.realizedPnl.doubleValue
+            ),
+            ("strategy_trades", "Closed round trips per instance.", Double(figures.trades)),
+            ("strategy_win_rate", "Winning round trips over all round trips per instance (0-1).", figures.winRate),
+            (
+                "strategy_max_drawdown_percent", "Deepest fall of initial balance plus realised PnL per instance, in percent.",
+                figures.maxDrawdownPercent
+            ),
+        ]
+        for metric in values {
+            guard let value = metric.value else { continue }
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(namespace: "keelson", metricName: metric.name, helpText: metric.help),
+                labels: [("strategy", strategy)]
+            ).set(value)
+        }
     }
 }

@@ -10,21 +10,38 @@ import ServiceLifecycle
 /// measured on that session's initial balance, as `GET /api/v1/trading/strategies`) are judged by
 /// `StrategyLifecycleRules`; in automatic mode a decision is a transition by actor `rules`, with the figures in its
 /// event; in manual mode it is recorded as the instance's recommendation.
-struct StrategyLifecycleEvaluator: Service {
+public struct StrategyLifecycleEvaluator: Service {
     let rules: StrategyLifecycleRules
     let store: any StrategyLifecycleStore
-    let gate: StrategyLifecycleGate
+    let gate: StrategyLifecycleGate?
     let postgres: PostgresClient
     let metrics: SignalsMetrics?
     let logger: Logger
 
-    struct Outcome: Equatable {
-        var instance: String
-        var decision: StrategyLifecycleRules.Decision?
-        var applied: Bool
+    /// Outside the signal service (a benchmark): no gate to tell and no metrics; only the store learns of moves.
+    public init(rules: StrategyLifecycleRules, store: any StrategyLifecycleStore, postgres: PostgresClient, logger: Logger) {
+        self.init(rules: rules, store: store, gate: nil, postgres: postgres, metrics: nil, logger: logger)
     }
 
-    func run() async throws {
+    init(
+        rules: StrategyLifecycleRules, store: any StrategyLifecycleStore, gate: StrategyLifecycleGate?, postgres: PostgresClient,
+        metrics: SignalsMetrics?, logger: Logger
+    ) {
+        self.rules = rules
+        self.store = store
+        self.gate = gate
+        self.postgres = postgres
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    public struct Outcome: Equatable, Sendable {
+        public var instance: String
+        public var decision: StrategyLifecycleRules.Decision?
+        public var applied: Bool
+    }
+
+    public func run() async throws {
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try await Task.sleep(for: rules.evaluationInterval)
@@ -38,21 +55,23 @@ struct StrategyLifecycleEvaluator: Service {
     }
 
     /// One evaluation of every recorded instance; what the rules said about each.
-    func evaluate() async throws -> [Outcome] {
+    public func evaluate() async throws -> [Outcome] {
         guard let reads = try await TradingReadRepository.newestSessionMode(client: postgres, logger: logger),
             let session = try await reads.session()
         else { return [] }
         let capital = Decimal(string: session.initialBalance) ?? 0
         let trades = Dictionary(grouping: try await reads.attributedTrades(), by: \.strategy)
         var outcomes: [Outcome] = []
+        var recommendations: [StrategyRecommendation] = []
         for (instance, record) in try await store.states().sorted(by: { $0.key < $1.key }) {
             let own = trades[instance] ?? []
             let figures = StrategyFigures.measure(own, capital: capital)
+            metrics?.figures(strategy: instance, figures)
             let span = own.isEmpty ? 0 : (own.map(\.exitTime).max()!.timeIntervalSince(own.map(\.entryTime).min()!)) / 86_400
             let decision = rules.decide(current: record.status, figures: figures, spanDays: span)
             switch rules.mode {
             case .manual:
-                try await store.recommend(instance: instance, target: decision?.target, reason: decision?.reason)
+                recommendations.append(StrategyRecommendation(instance: instance, target: decision?.target, reason: decision?.reason))
                 outcomes.append(Outcome(instance: instance, decision: decision, applied: false))
             case .automatic:
                 guard let decision else {
@@ -66,7 +85,7 @@ struct StrategyLifecycleEvaluator: Service {
                     ) { current in
                         current == from ? .success(decision.target) : .failure(StrategyLifecycleRefusal("it moved to \(current.rawValue) meanwhile"))
                     }
-                    await gate.apply(transition)
+                    await gate?.apply(transition)
                     metrics?.lifecycleTransition(strategy: instance, to: transition.to)
                     logger.notice(
                         "strategy lifecycle changed",
@@ -81,6 +100,7 @@ struct StrategyLifecycleEvaluator: Service {
                 }
             }
         }
+        try await store.recommend(recommendations)
         return outcomes
     }
 

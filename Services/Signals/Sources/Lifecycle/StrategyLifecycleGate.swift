@@ -20,16 +20,19 @@ actor StrategyLifecycleGate {
         self.logger = logger
     }
 
-    /// The first refresh records the configured instances; later ones read the stored states.
+    /// The first refresh records the configured instances that run (`"enabled": false` ones are not part of the
+    /// portfolio); later ones read the stored states.
     func refresh() async throws {
-        let records = registered ? try await store.states() : try await store.register(instances.map(\.registration))
+        let records = registered ? try await store.states() : try await store.register(instances.filter(\.enabled).map(\.registration))
         registered = true
         let fresh = records.mapValues(\.status)
         for (instance, status) in fresh where states[instance] != nil && states[instance] != status {
             logger.notice("strategy lifecycle changed", metadata: ["strategy": "\(instance)", "from": "\(states[instance]!)", "to": "\(status)"])
         }
         states = fresh
-        for instance in instances { metrics?.lifecycleState(strategy: instance.id, status: fresh[instance.id] ?? instance.initialStatus) }
+        for instance in instances where instance.enabled {
+            metrics?.lifecycleState(strategy: instance.id, status: fresh[instance.id] ?? instance.initialStatus)
+        }
     }
 
     func status(of instance: String) async throws -> StrategyStatus {

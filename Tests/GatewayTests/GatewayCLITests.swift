@@ -98,6 +98,9 @@ struct GatewayCLITests {
             let blank = try await ChildProcess.run("keelson", ["strategies", "retire", "rsi_30", "--reason", " "], environment: environment)
             #expect(blank.exitCode != 0 && blank.stderr.contains("--reason must say why"), Comment(rawValue: blank.stderr))
 
+            let capital = try await ChildProcess.run("keelson", ["capital"], environment: environment)
+            #expect(capital.exitCode == 0, Comment(rawValue: capital.stderr))
+            #expect(capital.stdout.hasPrefix("computed ") || capital.stdout.hasPrefix("no allocation computed yet"), Comment(rawValue: capital.stdout))
             let listed = try await ChildProcess.run("keelson", ["strategies"], environment: environment)
             #expect(listed.exitCode == 0, Comment(rawValue: listed.stderr))
             let rsi = listed.stdout.split(separator: "\n").first { $0.hasPrefix("rsi_30 ") }

@@ -123,6 +123,16 @@ struct StrategyLifecycleRulesTests {
                     "loser active>probation rules trades=4 win_rate=0.2500 recommendation=-"
                 ])
             #expect(try await gate.status(of: "loser") == .probation)
+
+            // Each evaluation splits the capital: the loser on probation at half weight. Unchanged, nothing new is written.
+            let allocation = try await reads.capital()
+            #expect(allocation.allocations.map(\.instance) == ["loser", "winner"])
+            #expect(allocation.allocations.map(\.status) == ["probation", "active"])
+            #expect(Decimal(string: allocation.allocated)! <= 10_000)
+            let rows = try await postgres.query("SELECT count(*)::int FROM capital_allocations", logger: logger).collect().first?.decode(Int.self)
+            _ = try await automatic.evaluate()
+            let again = try await postgres.query("SELECT count(*)::int FROM capital_allocations", logger: logger).collect().first?.decode(Int.self)
+            #expect(rows == again)
         }
     }
 }

@@ -12,6 +12,7 @@ public enum MigrationCatalog {
         Migration0009NotificationIndex.migration,
         Migration0010StrategyPortfolio.migration,
         Migration0011LifecycleRecommendation.migration,
+        Migration0012CapitalAllocations.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
@@ -23,5 +24,6 @@ public enum MigrationCatalog {
         "trading_sessions", "orders", "order_events", "fills", "positions", "trades", "account_balances", "risk_events", "engine_signal_log",
         "strategy_states", "strategy_lifecycle_events", "parameter_history", "optimization_runs", "audit_log", "api_keys",
         "candles_archive", "trades_archive", "backup_runs", "engine_bar_cursors", "notification_outbox", "notification_deliveries",
+        "capital_allocations",
     ]
 }

@@ -208,6 +208,26 @@ extension TradingReadRepository {
         return result
     }
 
+    public struct CapitalView: Codable, Sendable {
+        public var computedAt: Date?
+        public var capitalLimit: String?
+        public var allocated: String
+        public var allocations: [CapitalAllocationRecord]
+
+        enum CodingKeys: String, CodingKey {
+            case allocated, allocations
+            case computedAt = "computed_at", capitalLimit = "capital_limit"
+        }
+    }
+
+    /// The newest split of the capital limit across strategy instances (empty before the first evaluation).
+    public func capital() async throws -> CapitalView {
+        let latest = try await PostgresCapitalAllocationStore(client: client, logger: logger).latest()
+        return CapitalView(
+            computedAt: latest.first?.computedAt, capitalLimit: latest.first?.inputs["capital_limit"],
+            allocated: latest.reduce(Decimal(0)) { $0 + $1.amount }.description, allocations: latest)
+    }
+
     /// The read repository of the newest session's mode, or nil before any session: what the lifecycle rules judge.
     public static func newestSessionMode(client: PostgresClient, logger: Logger) async throws -> TradingReadRepository? {
         let rows = try await client.query("SELECT mode FROM trading_sessions ORDER BY id DESC LIMIT 1", logger: logger)

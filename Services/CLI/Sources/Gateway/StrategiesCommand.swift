@@ -117,3 +117,32 @@ struct ExecutionCommand: AsyncParsableCommand {
         }
     }
 }
+
+/// `keelson capital`: how the capital limit is split across strategy instances, as last computed.
+struct CapitalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "capital", abstract: "The capital limit's split across strategy instances (share, amount), as last computed.")
+    @OptionGroup var gateway: GatewayOptions
+    @Flag(help: "Print the gateway's JSON.") var json = false
+
+    func run() async throws {
+        try await reportingErrors {
+            let reply = try await gateway.connect().get("/api/v1/trading/capital")
+            if json { return JSONOutput.printRaw(reply.body) }
+            let body = JSONOutput.object(reply.body)
+            let rows = (body["allocations"] as? [[String: Any]] ?? []).map { row in
+                var row = row
+                if let share = row["share"] as? Double { row["share"] = String(format: "%.1f %%", share * 100) }
+                row["sharpe"] = (row["inputs"] as? [String: Any])?["sharpe"]
+                return row
+            }
+            if rows.isEmpty { return print("no allocation computed yet (the signal service computes one after each lifecycle evaluation)") }
+            print(
+                "computed \(JSONOutput.text(body["computed_at"]) ?? "?"): \(JSONOutput.text(body["allocated"]) ?? "?") of "
+                    + "\(JSONOutput.text(body["capital_limit"]) ?? "?") allocated")
+            print(
+                JSONOutput.table(
+                    rows, columns: [("ID", "instance"), ("STATUS", "status"), ("SHARE", "share"), ("AMOUNT", "amount"), ("SHARPE", "sharpe")]))
+        }
+    }
+}

@@ -72,6 +72,7 @@ struct EngineRoutes {
             }
             return strategy
         }
+        api.get("capital") { _, _ -> TradingReadRepository.CapitalView in try await queries.capital() }
         api.get("execution") { request, _ -> TradingReadRepository.ExecutionView in
             let window = try Self.strategyWindow(QueryReader(request))
             return TradingReadRepository.ExecutionView(

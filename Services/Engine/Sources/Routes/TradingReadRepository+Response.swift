@@ -11,3 +11,4 @@ extension TradingReadRepository.PerformanceView: ResponseEncodable {}
 extension TradingReadRepository.StrategyPortfolioView: ResponseEncodable {}
 extension TradingReadRepository.StrategyView: ResponseEncodable {}
 extension TradingReadRepository.ExecutionView: ResponseEncodable {}
+extension TradingReadRepository.CapitalView: ResponseEncodable {}

@@ -14,6 +14,7 @@ struct ReadRoutes {
         ("trading/risk", .engine, "/api/v1/risk"),
         ("trading/strategies", .engine, "/api/v1/strategies"),
         ("trading/execution", .engine, "/api/v1/execution"),
+        ("trading/capital", .engine, "/api/v1/capital"),
         ("market/providers", .marketdata, "/api/v1/providers"),
         ("market/symbols", .marketdata, "/api/v1/symbols"),
         ("market/candles", .marketdata, "/api/v1/candles"),

@@ -103,8 +103,12 @@ public enum StrategiesFile {
         var rules: StrategyLifecycleRules
 
         enum Keys: String, CodingKey, CaseIterable {
-            case mode, probation, retire
+            case mode, probation, retire, allocation
             case evaluateEverySeconds = "evaluate_every_seconds", minTrades = "min_trades", minDays = "min_days"
+        }
+
+        enum AllocationKeys: String, CodingKey, CaseIterable {
+            case floorPercent = "floor_percent", capPercent = "cap_percent", probationWeight = "probation_weight", sharpeTilt = "sharpe_tilt"
         }
 
         enum ThresholdKeys: String, CodingKey, CaseIterable {
@@ -151,6 +155,31 @@ public enum StrategiesFile {
                 }
                 rules[keyPath: path] = StrategyLifecycleRules.Thresholds(
                     maxDrawdownPercent: drawdown, minSharpe: try values.decodeIfPresent(Double.self, forKey: .minSharpe), minWinRate: winRate)
+            }
+            if container.contains(.allocation) {
+                let nested = try container.superDecoder(forKey: .allocation)
+                try Entry.refuseUnknownKeys(nested, allowed: AllocationKeys.allCases.map(\.rawValue), prefix: "lifecycle.allocation")
+                let values = try nested.container(keyedBy: AllocationKeys.self)
+                let bounds: [(AllocationKeys, ClosedRange<Double>, String)] = [
+                    (.floorPercent, 0...100, "a percentage from 0 to 100"), (.capPercent, 1...100, "a percentage from 1 to 100"),
+                    (.probationWeight, 0...1, "a fraction from 0 to 1"), (.sharpeTilt, 0...1, "a number from 0 to 1"),
+                ]
+                var given: [AllocationKeys: Double] = [:]
+                for (key, range, expected) in bounds {
+                    guard let value = try values.decodeIfPresent(Double.self, forKey: key) else { continue }
+                    guard range.contains(value) else {
+                        throw EntryError(key: "lifecycle.allocation.\(key.rawValue)", problem: "\(value) is out of bounds; expected \(expected)")
+                    }
+                    given[key] = value
+                }
+                let defaults = CapitalAllocator()
+                rules.allocator = CapitalAllocator(
+                    floorShare: given[.floorPercent].map { $0 / 100 } ?? defaults.floorShare,
+                    capShare: given[.capPercent].map { $0 / 100 } ?? defaults.capShare,
+                    probationWeight: given[.probationWeight] ?? defaults.probationWeight, sharpeTilt: given[.sharpeTilt] ?? defaults.sharpeTilt)
+                guard rules.allocator.floorShare <= rules.allocator.capShare else {
+                    throw EntryError(key: "lifecycle.allocation.floor_percent", problem: "is above cap_percent; the floor must not exceed the cap")
+                }
             }
             self.rules = rules
         }

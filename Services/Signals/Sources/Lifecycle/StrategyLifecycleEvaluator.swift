@@ -15,6 +15,7 @@ public struct StrategyLifecycleEvaluator: Service {
     let store: any StrategyLifecycleStore
     let gate: StrategyLifecycleGate?
     let postgres: PostgresClient
+    let allocations: PostgresCapitalAllocationStore
     let metrics: SignalsMetrics?
     let logger: Logger
 
@@ -31,6 +32,7 @@ public struct StrategyLifecycleEvaluator: Service {
         self.store = store
         self.gate = gate
         self.postgres = postgres
+        self.allocations = PostgresCapitalAllocationStore(client: postgres, logger: logger)
         self.metrics = metrics
         self.logger = logger
     }
@@ -63,10 +65,12 @@ public struct StrategyLifecycleEvaluator: Service {
         let trades = Dictionary(grouping: try await reads.attributedTrades(), by: \.strategy)
         var outcomes: [Outcome] = []
         var recommendations: [StrategyRecommendation] = []
+        var sharpes: [String: Double] = [:]
         for (instance, record) in try await store.states().sorted(by: { $0.key < $1.key }) {
             let own = trades[instance] ?? []
             let figures = StrategyFigures.measure(own, capital: capital)
             metrics?.figures(strategy: instance, figures)
+            sharpes[instance] = figures.sharpe
             let span = own.isEmpty ? 0 : (own.map(\.exitTime).max()!.timeIntervalSince(own.map(\.entryTime).min()!)) / 86_400
             let decision = rules.decide(current: record.status, figures: figures, spanDays: span)
             switch rules.mode {
@@ -101,7 +105,27 @@ public struct StrategyLifecycleEvaluator: Service {
             }
         }
         try await store.recommend(recommendations)
+        try await allocate(capital: capital, sharpes: sharpes)
         return outcomes
+    }
+
+    /// Splits the capital limit (the session's initial balance) across the instances in their states after this
+    /// evaluation, and records the split when it changed.
+    func allocate(capital: Decimal, sharpes: [String: Double]) async throws {
+        let states = try await store.states()
+        let inputs = states.values.sorted { $0.instance < $1.instance }.map {
+            CapitalAllocator.Input(instance: $0.instance, status: $0.status, sharpe: sharpes[$0.instance])
+        }
+        let now = Date()
+        let records = rules.allocator.allocate(inputs, limit: capital).map { allocation in
+            let input = inputs.first { $0.instance == allocation.instance }!
+            return CapitalAllocationRecord(
+                instance: allocation.instance, status: input.status.rawValue, share: allocation.share, amount: allocation.amount, computedAt: now,
+                inputs: ["sharpe": input.sharpe.map { String(format: "%.4f", $0) } ?? "none", "capital_limit": capital.description])
+        }
+        if try await allocations.record(records, limit: capital) {
+            logger.notice("capital allocation changed", metadata: ["allocations": "\(records.map { "\($0.instance)=\($0.amount)" })"])
+        }
     }
 
     static func describe(_ figures: StrategyFigures, spanDays: Double) -> [String: String] {

@@ -45,6 +45,8 @@ public struct StrategyLifecycleRules: Sendable, Equatable {
     public var minimumDays: Double
     public var probation: Thresholds
     public var retire: Thresholds
+    /// How the capital limit is split across the instances after each evaluation.
+    public var allocator = CapitalAllocator()
 
     /// Conservative: three weeks and 30 round trips before any decision.
     public init(

@@ -100,7 +100,8 @@ struct GatewayCLITests {
 
             let capital = try await ChildProcess.run("keelson", ["capital"], environment: environment)
             #expect(capital.exitCode == 0, Comment(rawValue: capital.stderr))
-            #expect(capital.stdout.hasPrefix("computed ") || capital.stdout.hasPrefix("no allocation computed yet"), Comment(rawValue: capital.stdout))
+            #expect(
+                capital.stdout.hasPrefix("computed ") || capital.stdout.hasPrefix("no allocation computed yet"), Comment(rawValue: capital.stdout))
             let listed = try await ChildProcess.run("keelson", ["strategies"], environment: environment)
             #expect(listed.exitCode == 0, Comment(rawValue: listed.stderr))
             let rsi = listed.stdout.split(separator: "\n").first { $0.hasPrefix("rsi_30 ") }

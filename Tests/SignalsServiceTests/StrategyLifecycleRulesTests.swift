@@ -90,18 +90,21 @@ struct StrategyLifecycleRulesTests {
                     """, logger: logger)
             }
             let store = PostgresStrategyLifecycleStore(client: postgres, logger: logger)
-            let registrations = ["loser", "winner"].map {
+            let registrations = ["loser", "winner", "gone"].map {
                 StrategyRegistration(
                     instance: $0, strategy: "sma_crossover", symbols: ["BTCUSDT"], interval: "1m", parametersJSON: "{}", initialStatus: .active)
             }
             _ = try await store.register(registrations)
+            // "gone" leaves the file: it stays recorded, not configured, and gets neither judgement nor capital.
+            let remaining = try await store.register(Array(registrations.prefix(2)))
+            #expect(remaining["gone"]?.configured == false && remaining["loser"]?.configured == true)
             let gate = StrategyLifecycleGate(store: store, instances: [], metrics: nil, logger: logger)
             var manual = Self.rules
             manual.mode = .manual
             let recommending = StrategyLifecycleEvaluator(rules: manual, store: store, gate: gate, postgres: postgres, metrics: nil, logger: logger)
             _ = try await recommending.evaluate()
             let recommended = try await postgres.query(
-                "SELECT instance, status, coalesce(recommendation, '-') FROM strategy_states ORDER BY instance", logger: logger
+                "SELECT instance, status, coalesce(recommendation, '-') FROM strategy_states WHERE configured ORDER BY instance", logger: logger
             ).collect().map { try $0.decode((String, String, String).self) }.map { "\($0.0) \($0.1) \($0.2)" }
             #expect(recommended == ["loser active probation", "winner active -"])
             let reads = try #require(try await TradingReadRepository.newestSessionMode(client: postgres, logger: logger))

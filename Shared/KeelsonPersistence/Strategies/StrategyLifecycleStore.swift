@@ -28,12 +28,15 @@ public struct StrategyStateRecord: Sendable, Equatable {
     public var status: StrategyStatus
     public var reason: String
     public var changedAt: Date
+    /// In the strategies file the signal service last started with (and enabled there).
+    public var configured: Bool
 
-    public init(instance: String, status: StrategyStatus, reason: String, changedAt: Date) {
+    public init(instance: String, status: StrategyStatus, reason: String, changedAt: Date, configured: Bool = true) {
         self.instance = instance
         self.status = status
         self.reason = reason
         self.changedAt = changedAt
+        self.configured = configured
     }
 }
 
@@ -182,11 +185,11 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
 
     static func states(on connection: PostgresConnection, logger: Logger) async throws -> [String: StrategyStateRecord] {
         let rows = try await connection.query(
-            "SELECT instance, status, status_reason, status_changed_at FROM strategy_states", logger: logger)
+            "SELECT instance, status, status_reason, status_changed_at, configured FROM strategy_states", logger: logger)
         var result: [String: StrategyStateRecord] = [:]
-        for try await (instance, status, reason, changed) in rows.decode((String, String, String, Date).self) {
+        for try await (instance, status, reason, changed, configured) in rows.decode((String, String, String, Date, Bool).self) {
             guard let status = StrategyStatus(rawValue: status) else { continue }
-            result[instance] = StrategyStateRecord(instance: instance, status: status, reason: reason, changedAt: changed)
+            result[instance] = StrategyStateRecord(instance: instance, status: status, reason: reason, changedAt: changed, configured: configured)
         }
         return result
     }

@@ -29,6 +29,7 @@ struct StrategyWindowOptions: ParsableArguments {
         var row = entry["figures"] as? [String: Any] ?? [:]
         row["id"] = id
         row["status"] = entry["status"]
+        if entry["configured"] as? Bool == false, let status = entry["status"] as? String { row["status"] = "\(status), not configured" }
         // Manual lifecycle mode: what the rules would do, beside the state.
         if let recommended = entry["recommendation"] as? String, let status = entry["status"] as? String {
             row["status"] = "\(status) (→ \(recommended)?)"

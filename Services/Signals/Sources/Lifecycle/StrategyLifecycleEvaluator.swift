@@ -66,7 +66,8 @@ public struct StrategyLifecycleEvaluator: Service {
         var outcomes: [Outcome] = []
         var recommendations: [StrategyRecommendation] = []
         var sharpes: [String: Double] = [:]
-        for (instance, record) in try await store.states().sorted(by: { $0.key < $1.key }) {
+        // Instances no longer configured (or `"enabled": false`) do not run: nothing to judge, no capital.
+        for (instance, record) in try await store.states().filter(\.value.configured).sorted(by: { $0.key < $1.key }) {
             let own = trades[instance] ?? []
             let figures = StrategyFigures.measure(own, capital: capital)
             metrics?.figures(strategy: instance, figures)
@@ -113,7 +114,7 @@ public struct StrategyLifecycleEvaluator: Service {
     /// evaluation, and records the split when it changed.
     func allocate(capital: Decimal, sharpes: [String: Double]) async throws {
         let states = try await store.states()
-        let inputs = states.values.sorted { $0.instance < $1.instance }.map {
+        let inputs = states.values.filter(\.configured).sorted { $0.instance < $1.instance }.map {
             CapitalAllocator.Input(instance: $0.instance, status: $0.status, sharpe: sharpes[$0.instance])
         }
         let now = Date()

@@ -102,6 +102,10 @@ struct GatewayCLITests {
             #expect(capital.exitCode == 0, Comment(rawValue: capital.stderr))
             #expect(
                 capital.stdout.hasPrefix("computed ") || capital.stdout.hasPrefix("no allocation computed yet"), Comment(rawValue: capital.stdout))
+            let shown = try await ChildProcess.run("keelson", ["strategies", "show", "rsi_30"], environment: environment)
+            #expect(shown.exitCode == 0, Comment(rawValue: shown.stderr))
+            #expect(
+                shown.stdout.contains("lifecycle, newest first:") && shown.stdout.contains("losing since Monday"), Comment(rawValue: shown.stdout))
             let listed = try await ChildProcess.run("keelson", ["strategies"], environment: environment)
             #expect(listed.exitCode == 0, Comment(rawValue: listed.stderr))
             let rsi = listed.stdout.split(separator: "\n").first { $0.hasPrefix("rsi_30 ") }

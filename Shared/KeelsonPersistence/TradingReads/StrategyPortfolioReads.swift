@@ -72,12 +72,45 @@ extension TradingReadRepository {
         public var recommendationReason: String?
         public var figures: FiguresView
         public var bySymbol: [SymbolFiguresView]
+        /// Its latest lifecycle events, newest first (only when one instance is asked for).
+        public var history: [LifecycleEventView]? = nil
 
         enum CodingKeys: String, CodingKey {
-            case id, strategy, symbols, interval, parameters, configured, status, figures
+            case id, strategy, symbols, interval, parameters, configured, status, figures, history
             case statusReason = "status_reason", statusChangedAt = "status_changed_at", bySymbol = "by_symbol"
             case recommendation, recommendationReason = "recommendation_reason"
         }
+    }
+
+    public struct LifecycleEventView: Codable, Sendable, Equatable {
+        public var occurredAt: Date
+        public var fromStatus: String?
+        public var toStatus: String
+        public var actor: String
+        public var reason: String
+        public var figures: [String: String]
+
+        enum CodingKeys: String, CodingKey {
+            case actor, reason, figures
+            case occurredAt = "occurred_at", fromStatus = "from_status", toStatus = "to_status"
+        }
+    }
+
+    /// An instance's lifecycle events, newest first.
+    public func lifecycleEvents(instance: String, limit: Int) async throws -> [LifecycleEventView] {
+        let rows = try await client.query(
+            """
+            SELECT occurred_at, from_status, to_status, actor, reason, figures::text FROM strategy_lifecycle_events
+            WHERE instance = \(instance) ORDER BY id DESC LIMIT \(limit)
+            """, logger: logger)
+        var result: [LifecycleEventView] = []
+        for try await (time, from, to, actor, reason, figures) in rows.decode((Date, String?, String, String, String, String).self) {
+            result.append(
+                LifecycleEventView(
+                    occurredAt: time, fromStatus: from, toStatus: to, actor: actor, reason: reason,
+                    figures: (try? JSONDecoder().decode([String: String].self, from: Data(figures.utf8))) ?? [:]))
+        }
+        return result
     }
 
     public struct StrategyPortfolioView: Codable, Sendable {

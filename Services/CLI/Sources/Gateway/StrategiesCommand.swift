@@ -93,6 +93,14 @@ struct StrategiesShowCommand: AsyncParsableCommand {
             var total = StrategyWindowOptions.row(nil, ["figures": entry["figures"] ?? [:]])
             total["symbol"] = "(all)"
             print(JSONOutput.table(bySymbol + [total], columns: [("SYMBOL", "symbol")] + StrategyWindowOptions.columns.dropFirst()))
+            let history = entry["history"] as? [[String: Any]] ?? []
+            if !history.isEmpty {
+                print("\nlifecycle, newest first:")
+                print(
+                    JSONOutput.table(
+                        history,
+                        columns: [("TIME", "occurred_at"), ("FROM", "from_status"), ("TO", "to_status"), ("BY", "actor"), ("REASON", "reason")]))
+            }
         }
     }
 }

@@ -66,10 +66,11 @@ struct EngineRoutes {
             let window = try Self.strategyWindow(QueryReader(request))
             let portfolio = try await queries.strategyPortfolio(
                 session: currentSession(), period: window.period, since: window.since, until: window.until)
-            guard let strategy = portfolio.strategies.first(where: { $0.id == id }) else {
+            guard var strategy = portfolio.strategies.first(where: { $0.id == id }) else {
                 throw APIError.notFound(
                     "no strategy instance '\(id)'; known: \(portfolio.strategies.map(\.id).joined(separator: ", ")) (keelson strategies list)")
             }
+            strategy.history = try await queries.lifecycleEvents(instance: id, limit: 20)
             return strategy
         }
         api.get("capital") { _, _ -> TradingReadRepository.CapitalView in try await queries.capital() }

@@ -47,7 +47,8 @@ public enum StrategyLifecycleAction: String, Sendable, Codable, CaseIterable {
         case .disable: target = .disabled
         case .enable:
             guard current == .disabled else {
-                return .failure(StrategyLifecycleRefusal("it is \(current.rawValue), not disabled; enable only undoes disable (promote makes it active)"))
+                return .failure(
+                    StrategyLifecycleRefusal("it is \(current.rawValue), not disabled; enable only undoes disable (promote makes it active)"))
             }
             target = .active
         }
@@ -59,4 +60,13 @@ public enum StrategyLifecycleAction: String, Sendable, Codable, CaseIterable {
 public struct StrategyLifecycleRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// A strategy instance id: 1–64 ASCII letters, digits, `_` or `-` (it names signals, states and URL paths).
+public enum StrategyInstanceID {
+    public static let rule = "1-64 letters, digits, '_' or '-'"
+
+    public static func isValid(_ id: String) -> Bool {
+        !id.isEmpty && id.count <= 64 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }
+    }
 }

@@ -190,11 +190,14 @@ extension TradingReadRepository {
             )
         }
 
-        let ids = Set(states.keys).union(trades.map(\.strategy)).union(positions.map(\.strategy)).union(execution.map(\.strategy))
+        let tradesByStrategy = Dictionary(grouping: trades, by: \.strategy)
+        let positionsByStrategy = Dictionary(grouping: positions, by: \.strategy)
+        let fillsByStrategy = Dictionary(grouping: execution, by: \.strategy)
+        let ids = Set(states.keys).union(tradesByStrategy.keys).union(positionsByStrategy.keys).union(fillsByStrategy.keys)
         let strategies = ids.sorted().map { id -> StrategyView in
-            let own = trades.filter { $0.strategy == id }
-            let ownPositions = positions.filter { $0.strategy == id }
-            let ownFills = execution.filter { $0.strategy == id }
+            let own = tradesByStrategy[id] ?? []
+            let ownPositions = positionsByStrategy[id] ?? []
+            let ownFills = fillsByStrategy[id] ?? []
             let state = states[id]
             let symbols = Set(own.map(\.symbol)).union(ownPositions.map(\.symbol)).union(ownFills.map(\.symbol)).union(state?.symbols ?? [])
             return StrategyView(

@@ -57,8 +57,8 @@ struct AdminRoutes {
         for action in StrategyLifecycleAction.allCases {
             operatorGroup.post("api/v1/admin/strategies/:id/\(action.rawValue)") { request, context -> Response in
                 let id = try context.parameters.require("id")
-                guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
-                    throw APIError.badRequest("'\(id)' is not a strategy instance id; ids are letters, digits, '_' and '-'")
+                guard StrategyInstanceID.isValid(id) else {
+                    throw APIError.badRequest("'\(id)' is not a strategy instance id; ids are \(StrategyInstanceID.rule)")
                 }
                 let reason = try await Self.reason(request, context: context, action: action.rawValue)
                 return try await forward(

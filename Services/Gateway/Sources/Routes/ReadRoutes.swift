@@ -1,5 +1,6 @@
 import Hummingbird
 import KeelsonServiceKit
+import KeelsonStrategies
 
 /// The dashboard reads, each served by the service that owns the data.
 struct ReadRoutes {
@@ -33,8 +34,8 @@ struct ReadRoutes {
         }
         viewer.get("api/v1/trading/strategies/:id") { request, context in
             let id = try context.parameters.require("id")
-            guard id.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) else {
-                throw APIError.badRequest("'\(id)' is not a strategy instance id; ids are letters, digits, '_' and '-'")
+            guard StrategyInstanceID.isValid(id) else {
+                throw APIError.badRequest("'\(id)' is not a strategy instance id; ids are \(StrategyInstanceID.rule)")
             }
             return try await proxy.forward(request, to: .engine, path: "/api/v1/strategies/\(id)")
         }

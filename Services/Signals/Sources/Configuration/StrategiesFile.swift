@@ -209,8 +209,8 @@ public enum StrategiesFile {
             try Self.refuseUnknownKeys(decoder, allowed: Keys.allCases.map(\.rawValue))
             let container = try decoder.container(keyedBy: Keys.self)
             let id = try container.decode(String.self, forKey: .id)
-            guard !id.isEmpty, id.count <= 64, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
-                throw EntryError(key: "\(key).id", problem: "'\(id)' must be 1-64 letters, digits, '_' or '-'")
+            guard StrategyInstanceID.isValid(id) else {
+                throw EntryError(key: "\(key).id", problem: "'\(id)' must be \(StrategyInstanceID.rule)")
             }
             let name = try container.decode(String.self, forKey: .strategy)
             let type: any Strategy.Type

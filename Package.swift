@@ -61,6 +61,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "KeelsonOptimizer",
+            dependencies: ["KeelsonBacktest", "KeelsonStrategies", "KeelsonDomain"],
+            path: "Shared/KeelsonOptimizer",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "KeelsonServiceKit",
             dependencies: [
                 "KeelsonPersistence", "KeelsonFoundation", "KeelsonDomain",
@@ -198,6 +204,7 @@ let package = Package(
                 "KeelsonMarketData",
                 "KeelsonTrading",
                 "KeelsonBacktest",
+                "KeelsonOptimizer",
                 "KeelsonExchanges",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -225,7 +232,7 @@ let package = Package(
             name: "keelson-bench",
             dependencies: [
                 "KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonPersistence", "EngineService",
-                "GatewayService", "SignalsService", "KeelsonBacktest", "KeelsonTrading",
+                "GatewayService", "SignalsService", "KeelsonBacktest", "KeelsonOptimizer", "KeelsonTrading",
                 "KeelsonServiceKit", "KeelsonFoundation",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -311,7 +318,10 @@ let package = Package(
             name: "TradingTests", dependencies: ["KeelsonTrading", "KeelsonDomain"], path: "Tests/TradingTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "BacktestTests",
-            dependencies: ["KeelsonBacktest", "KeelsonTrading", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonTestSupport"],
+            dependencies: [
+                "KeelsonBacktest", "KeelsonOptimizer", "KeelsonTrading", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData",
+                "KeelsonTestSupport",
+            ],
             path: "Tests/BacktestTests",
             swiftSettings: swiftSettings
         ),

@@ -117,6 +117,13 @@ public struct BacktestRun {
         lastCloseValue = ohlcv.close
     }
 
+    /// Feeds a bar from before the tested window to the indicators only — no orders, equity or statistics — so a
+    /// window (a walk-forward test) starts with its indicators warm, as they would be trading on.
+    public mutating func warmUp(_ bar: Candle, _ ohlcv: OHLCV) {
+        _ = strategy.evaluate(bar, bar: ohlcv)
+        if let value = atr?.update(ohlcv) { currentATR = value }
+    }
+
     /// The result after the last bar: trades, the open position marked at the last close, statistics.
     public func finish() -> BacktestResult {
         let held = kernel.positions.values.first

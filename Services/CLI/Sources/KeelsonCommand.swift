@@ -8,8 +8,9 @@ public struct KeelsonCommand: AsyncParsableCommand {
             "Operate Keelson: status and health, trading controls and reads, API keys, the database and backups, secrets, market data, backtests, development tools.",
         subcommands: [
             StatusCommand.self, HealthCommand.self, URLsCommand.self, LogsCommand.self, PositionsCommand.self, OrdersCommand.self, TradesCommand.self,
-            PerformanceCommand.self, StrategiesCommand.self, ExecutionCommand.self, CapitalCommand.self, RiskCommand.self, TradingCommand.self, LiveCommand.self,
-            APIKeyCommand.self, BacktestCommand.self,
+            PerformanceCommand.self, StrategiesCommand.self, ExecutionCommand.self, CapitalCommand.self, RiskCommand.self, TradingCommand.self,
+            LiveCommand.self,
+            APIKeyCommand.self, BacktestCommand.self, OptimizeCommand.self,
             SignalsCommand.self, MarketCommand.self, AuditCommand.self, BreakersCommand.self, DatabaseCommand.self, BackupCommand.self,
             NotifyCommand.self, SecretsCommand.self,
             IndicatorsCommand.self, DataCommand.self,

@@ -1,0 +1,36 @@
+import Foundation
+import KeelsonDomain
+import KeelsonIndicators
+import KeelsonStrategies
+
+/// A history loaded once and shared read-only by every worker of a search: each bar exact (for fills and
+/// accounting) and as Doubles (for indicators), converted once rather than once per combination.
+public struct BarSeries: Sendable {
+    public let candles: [Candle]
+    public let bars: [OHLCV]
+
+    public init(candles: [Candle]) {
+        self.candles = candles
+        bars = candles.map(\.ohlcv)
+    }
+
+    public var count: Int { candles.count }
+    public var start: Date? { candles.first?.openTime }
+    /// The end of the last bar.
+    public var end: Date? { candles.last?.closeTime }
+
+    /// The bars that open inside `window`.
+    public func indices(of window: Range<Date>) -> Range<Int> {
+        firstIndex(notBefore: window.lowerBound)..<firstIndex(notBefore: window.upperBound)
+    }
+
+    private func firstIndex(notBefore time: Date) -> Int {
+        var low = 0
+        var high = candles.count
+        while low < high {
+            let middle = (low + high) / 2
+            if candles[middle].openTime < time { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import KeelsonBacktest
+import KeelsonDomain
+import KeelsonStrategies
+import Synchronization
+
+/// Runs a search: every combination through the same `BacktestRun` as `keelson backtest` (so a combination's
+/// figures equal a plain backtest of it), on all workers, then the best of each fold tested on the window after it.
+public struct Optimizer: Sendable {
+    public let space: SearchSpace
+    public let folds: [Fold]
+    public let objective: Objective
+    public let constraints: [StatisticConstraint]
+    public let configuration: BacktestConfiguration
+
+    public init(space: SearchSpace, folds: [Fold], objective: Objective, constraints: [StatisticConstraint], configuration: BacktestConfiguration) {
+        self.space = space
+        self.folds = folds
+        self.objective = objective
+        self.constraints = constraints
+        self.configuration = configuration
+    }
+
+    /// Every trial of the search, fold by fold.
+    public var trialCount: Int { folds.count * space.combinations.count }
+
+    public func key(ofTrial number: Int) -> TrialKey {
+        TrialKey(fold: folds[number / space.combinations.count].number, combination: number % space.combinations.count)
+    }
+
+    /// The trial numbers shard `index` of `count` runs.
+    public func shard(_ index: Int, of count: Int) -> [Int] {
+        Array(stride(from: index, to: trialCount, by: count))
+    }
+
+    /// Runs `trials` on `workers` concurrent tasks, each taking the next trial when it finishes one; the results come
+    /// back in trial order, so they are the same with any number of workers.
+    public func run(trials: [Int], on series: BarSeries, workers: Int, progress: (@Sendable (Int) -> Void)? = nil) async -> [Trial] {
+        let cursor = TrialCursor()
+        let windows = folds.map { series.indices(of: $0.train) }
+        let foldIndex = Dictionary(uniqueKeysWithValues: folds.enumerated().map { ($1.number, $0) })
+        let finished = await withTaskGroup(of: [(Int, Trial)].self) { group in
+            for _ in 0..<max(1, min(workers, trials.count)) {
+                group.addTask {
+                    var done: [(Int, Trial)] = []
+                    while true {
+                        let position = cursor.next.add(1, ordering: .relaxed).oldValue
+                        guard position < trials.count else { return done }
+                        let key = key(ofTrial: trials[position])
+                        let result = backtest(space.combinations[key.combination], on: series, window: windows[foldIndex[key.fold]!])
+                        done.append((position, Trial(fold: key.fold, combination: key.combination, statistics: result.statistics)))
+                        progress?(cursor.finished.add(1, ordering: .relaxed).newValue)
+                    }
+                }
+            }
+            var all: [(Int, Trial)] = []
+            for await part in group { all += part }
+            return all
+        }
+        return finished.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+
+    /// `combination` over the bars in `window`, the `warmUp` bars before it fed to its indicators only.
+    public func backtest(_ combination: Combination, on series: BarSeries, window: Range<Int>, warmUp: Range<Int> = 0..<0) -> BacktestResult {
+        var run = BacktestRun(strategy: space.makeStrategy(combination), configuration: configuration)
+        series.candles.withUnsafeBufferPointer { candles in
+            series.bars.withUnsafeBufferPointer { bars in
+                for index in warmUp { run.warmUp(candles[index], bars[index]) }
+                for index in window { run.process(candles[index], bars[index]) }
+            }
+        }
+        return run.finish()
+    }
+
+    /// Whether a trial counts: every constraint met and the objective defined.
+    public func accepts(_ statistics: BacktestStatistics) -> Bool {
+        objective.value(of: statistics) != nil && constraints.allSatisfy { $0.isMet(by: statistics) }
+    }
+
+    /// The best accepted trial of each fold (ties go to the earlier combination), tested on the window after it.
+    public func conclude(_ trials: [Trial], on series: BarSeries) -> OptimizationOutcome {
+        var best: [Int: Trial] = [:]
+        var accepted: [Int: Int] = [:]
+        for trial in trials where accepts(trial.statistics) {
+            accepted[trial.fold, default: 0] += 1
+            let value = objective.value(of: trial.statistics)!
+            if let current = best[trial.fold], let currentValue = objective.value(of: current.statistics),
+                currentValue > value || (currentValue == value && current.combination < trial.combination)
+            {
+                continue
+            }
+            best[trial.fold] = trial
+        }
+        let outcomes = folds.map { fold -> FoldOutcome in
+            guard let winner = best[fold.number] else { return FoldOutcome(fold: fold, accepted: 0) }
+            let combination = space.combinations[winner.combination]
+            var outcome = FoldOutcome(
+                fold: fold, accepted: accepted[fold.number] ?? 0, best: combination, inSample: objective.value(of: winner.statistics),
+                inSampleStatistics: winner.statistics)
+            if let test = fold.test {
+                let window = series.indices(of: test)
+                let warmUpBars = warmUpLength(space.makeStrategy(combination))
+                let result = backtest(combination, on: series, window: window, warmUp: max(0, window.lowerBound - warmUpBars)..<window.lowerBound)
+                outcome.test = result
+                outcome.outOfSample = objective.value(of: result.statistics)
+            }
+            return outcome
+        }
+        return OptimizationOutcome(folds: outcomes, searched: space.searched)
+    }
+
+    /// Bars before a test window that its indicators need: the strategy's warm-up, and the ATR's with risk sizing.
+    func warmUpLength(_ strategy: any Strategy) -> Int {
+        if case .risk(let settings) = configuration.sizing { return max(strategy.warmUpBars, settings.atrPeriod) }
+        return strategy.warmUpBars
+    }
+}
+
+/// The shared counters of a search's workers: the next trial to take, and trials finished.
+private final class TrialCursor: Sendable {
+    let next = Atomic<Int>(0)
+    let finished = Atomic<Int>(0)
+}

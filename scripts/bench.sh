@@ -23,10 +23,11 @@ bench="$(swift build -c release --show-bin-path)/keelson-bench"
 if [ -n "${KEELSON_BENCH:-}" ]; then
     "$bench"
 else
-    # The backtest runs in a process of its own, so its peak memory is its own.
+    # The backtest and the optimiser run in processes of their own, so each peak memory is its own.
     KEELSON_BENCH=backfill,engine,gateway,portfolio,indicators "$bench"
     KEELSON_BENCH=backtest "$bench"
+    KEELSON_BENCH=optimize "$bench"
 fi
-if [ -z "${KEELSON_BENCH:-}" ] || [[ ",$KEELSON_BENCH," == *",backtest,"* ]]; then
+if [ -z "${KEELSON_BENCH:-}" ] || [[ ",$KEELSON_BENCH," == *",backtest,"* || ",$KEELSON_BENCH," == *",optimize,"* ]]; then
     scripts/bench-peers.sh
 fi

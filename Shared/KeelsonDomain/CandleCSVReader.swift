@@ -18,7 +18,8 @@ extension CandleCSV {
         /// Index of the time cell, then open, high, low, close, volume.
         private var columns: [Int] = []
         private var cells: [Range<Int>] = []
-        private var previous: (time: Date, text: String)?
+        /// The last row's time, and its time cell in `buffer` (kept there by `fill`) for the out-of-order message.
+        private var previous: (time: Date, cell: Range<Int>)?
         /// How the first row wrote its time.
         public private(set) var timeStyle: TimeStyle?
         private let blockSize: Int
@@ -72,9 +73,28 @@ extension CandleCSV {
             rows.reserveCapacity(maxRows)
             while rows.count < maxRows, let line = nextLine() {
                 if line.isEmpty || Self.isBlank(buffer[line.lowerBound]) && buffer[line].allSatisfy(Self.isBlank) { continue }
-                rows.append(try row(in: line))
+                let bar = try parse(line)
+                let timeText = String(decoding: buffer[bar.timeCell], as: UTF8.self)
+                rows.append(
+                    Row(time: bar.time, timeText: timeText, open: bar.open, high: bar.high, low: bar.low, close: bar.close, volume: bar.volume))
             }
             return rows
+        }
+
+        /// Up to `maxRows` more bars as candles of `symbol`, without keeping each row's time as text (the fast path
+        /// of a backtest or a search); empty at the end of the file.
+        public mutating func nextCandles(maxRows: Int, exchange: String, symbol: Symbol, interval: CandleInterval) throws(ParseError) -> [Candle] {
+            var candles: [Candle] = []
+            candles.reserveCapacity(maxRows)
+            while candles.count < maxRows, let line = nextLine() {
+                if line.isEmpty || Self.isBlank(buffer[line.lowerBound]) && buffer[line].allSatisfy(Self.isBlank) { continue }
+                let bar = try parse(line)
+                candles.append(
+                    Candle(
+                        exchange: exchange, symbol: symbol, interval: interval, openTime: bar.time, open: bar.open, high: bar.high, low: bar.low,
+                        close: bar.close, volume: bar.volume))
+            }
+            return candles
         }
 
         private mutating func readHeader() throws(ParseError) {
@@ -109,7 +129,10 @@ extension CandleCSV {
             columnCount = names.count
         }
 
-        private mutating func row(in line: Range<Int>) throws(ParseError) -> Row {
+        /// One row's cells read and checked: the time after the previous row's, low ≤ open, close ≤ high, volume ≥ 0.
+        private mutating func parse(
+            _ line: Range<Int>
+        ) throws(ParseError) -> (time: Date, timeCell: Range<Int>, open: Decimal, high: Decimal, low: Decimal, close: Decimal, volume: Decimal) {
             cells.removeAll(keepingCapacity: true)
             var start = line.lowerBound
             for index in line where buffer[index] == 0x2C {
@@ -121,47 +144,61 @@ extension CandleCSV {
                 throw ParseError(source: source, row: lineNumber, problem: "has \(cells.count) cells, the header has \(columnCount)")
             }
             let timeCell = cells[columns[0]]
-            let timeText = String(decoding: buffer[timeCell], as: UTF8.self)
             let time: Date?
             switch fastTime(timeCell) {
             case .time(let parsed): time = parsed
             case .impossible: time = nil
-            case .otherLayout: time = CandleCSV.parseTime(timeText)
+            case .otherLayout: time = CandleCSV.parseTime(text(timeCell))
             }
             guard let time else {
                 throw ParseError(
                     source: source, row: lineNumber,
-                    problem: "time '\(timeText)' is not ISO-8601 (2024-01-31 or 2024-01-31T09:30:00Z) or epoch milliseconds")
+                    problem: "time '\(text(timeCell))' is not ISO-8601 (2024-01-31 or 2024-01-31T09:30:00Z) or epoch milliseconds")
             }
-            var values: (Decimal, Decimal, Decimal, Decimal, Decimal) = (0, 0, 0, 0, 0)
-            for (offset, name) in CandleCSV.required.enumerated() {
-                let cell = cells[columns[offset + 1]]
-                guard let value = fastDecimal(cell) ?? slowDecimal(cell) else {
-                    throw ParseError(
-                        source: source, row: lineNumber, problem: "\(name) '\(String(decoding: buffer[cell], as: UTF8.self))' is not a number")
-                }
-                switch offset {
-                case 0: values.0 = value
-                case 1: values.1 = value
-                case 2: values.2 = value
-                case 3: values.3 = value
-                default: values.4 = value
-                }
-            }
+            let open = try number(cells[columns[1]], name: "open")
+            let high = try number(cells[columns[2]], name: "high")
+            let low = try number(cells[columns[3]], name: "low")
+            let close = try number(cells[columns[4]], name: "close")
+            let volume = try number(cells[columns[5]], name: "volume")
             if let previous, time <= previous.time {
                 throw ParseError(
                     source: source, row: lineNumber,
-                    problem: "time \(timeText) is not after the previous row's \(previous.text); rows must be sorted by time without duplicates")
+                    problem:
+                        "time \(text(timeCell)) is not after the previous row's \(text(previous.cell)); rows must be sorted by time without duplicates"
+                )
             }
-            if timeStyle == nil { timeStyle = TimeStyle.of(timeText, time: time) }
-            let row = Row(time: time, timeText: timeText, open: values.0, high: values.1, low: values.2, close: values.3, volume: values.4)
-            guard !row.high.isBelow(row.low), !row.high.isBelow(row.open), !row.high.isBelow(row.close), !row.low.isAbove(row.open),
-                !row.low.isAbove(row.close), !row.volume.isBelow(0)
+            if timeStyle == nil { timeStyle = TimeStyle.of(text(timeCell), time: time) }
+            guard !high.isBelow(low), !high.isBelow(open), !high.isBelow(close), !low.isAbove(open), !low.isAbove(close),
+                volume.approximate.map({ $0 >= 0 }) ?? !volume.exact.isBelow(0)
             else {
                 throw ParseError(source: source, row: lineNumber, problem: "prices are inconsistent (need low ≤ open, close ≤ high and volume ≥ 0)")
             }
-            previous = (time, timeText)
-            return row
+            previous = (time, timeCell)
+            return (time, timeCell, open.exact, high.exact, low.exact, close.exact, volume.exact)
+        }
+
+        private func text(_ cell: Range<Int>) -> String { String(decoding: buffer[cell], as: UTF8.self) }
+
+        /// A cell's exact value and, when it has few enough digits, its correctly rounded Double, which orders two
+        /// values without decimal arithmetic whenever the Doubles differ (rounding never reverses an order).
+        private struct Number {
+            var exact: Decimal
+            var approximate: Double?
+
+            func isBelow(_ other: Number) -> Bool {
+                if let mine = approximate, let theirs = other.approximate, mine != theirs { return mine < theirs }
+                return exact.isBelow(other.exact)
+            }
+
+            func isAbove(_ other: Number) -> Bool { other.isBelow(self) }
+        }
+
+        private func number(_ cell: Range<Int>, name: String) throws(ParseError) -> Number {
+            if let number = fastNumber(cell) { return number }
+            guard let value = slowDecimal(cell) else {
+                throw ParseError(source: source, row: lineNumber, problem: "\(name) '\(text(cell))' is not a number")
+            }
+            return Number(exact: value, approximate: nil)
         }
 
         /// The next line without its line break; nil at the end of the input.
@@ -190,10 +227,13 @@ extension CandleCSV {
                 atEnd = true
                 return
             }
-            if position > 0 {
-                dropped += position
-                buffer.removeFirst(position)
-                position = 0
+            // The previous row's time cell stays, for the message should the next row be out of order.
+            let keep = min(position, previous?.cell.lowerBound ?? position)
+            if keep > 0 {
+                dropped += keep
+                buffer.removeFirst(keep)
+                position -= keep
+                if let kept = previous { previous = (kept.time, (kept.cell.lowerBound - keep)..<(kept.cell.upperBound - keep)) }
             }
             let block = (try? file.read(upToCount: blockSize)) ?? nil
             if let block, !block.isEmpty {
@@ -216,7 +256,7 @@ extension CandleCSV {
         }
 
         /// `-?digits[.digits]` with at most 18 significant digits, exactly; nil for anything else.
-        private func fastDecimal(_ cell: Range<Int>) -> Decimal? {
+        private func fastNumber(_ cell: Range<Int>) -> Number? {
             var index = cell.lowerBound
             guard index < cell.upperBound else { return nil }
             var negative = false
@@ -261,8 +301,17 @@ extension CandleCSV {
                 index += 1
             }
             guard sawDigit else { return nil }
-            return Decimal(sign: negative && mantissa != 0 ? .minus : .plus, exponent: -fractionDigits, significand: Decimal(mantissa))
+            let isNegative = negative && mantissa != 0
+            guard let exact = DecimalParts(isNegative: isNegative, coefficient: UInt128(mantissa), exponent: -fractionDigits).encoded() else {
+                return nil
+            }
+            // Below 2^53 over a power of ten up to 10^18, one division is correctly rounded, as `Decimal.doubleValue`.
+            guard mantissa < 1 << 53 else { return Number(exact: exact, approximate: nil) }
+            let magnitude = Double(mantissa) / Self.powersOfTen[fractionDigits]
+            return Number(exact: exact, approximate: isNegative ? -magnitude : magnitude)
         }
+
+        private static let powersOfTen: [Double] = (0...18).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
 
         private func slowDecimal(_ cell: Range<Int>) -> Decimal? {
             let text = String(decoding: buffer[cell], as: UTF8.self)

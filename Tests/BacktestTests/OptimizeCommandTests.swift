@@ -21,7 +21,10 @@ struct OptimizeCommandTests {
         let out = Self.folder()
         let result = try await ChildProcess.run(
             "keelson",
-            ["optimize", "--strategy", "sma_crossover", "--param", "fast=5:15:5", "--param", "slow=20:40:10", "--data", Self.goog, "--out", out.path]
+            [
+                "optimize", "--strategy", "sma_crossover", "--param", "fast=5:15:5", "--param", "slow=20:40:10", "--data", Self.goog, "--out",
+                out.path, "--no-record",
+            ]
                 + Self.terms)
         #expect(result.exitCode == 0, Comment(rawValue: result.stderr))
         let rows = try Self.csv(out.appendingPathComponent("results.csv"))
@@ -63,7 +66,7 @@ struct OptimizeCommandTests {
                 [
                     "optimize", "--strategy", "sma_crossover", "--param", "fast=5:20:5", "--param", "slow=20:60:20", "--data", Self.goog,
                     "--walk-forward", "train=730d,test=365d", "--objective", "return", "--constraint", "trades>=1", "--workers", workers,
-                    "--out", out.path,
+                    "--out", out.path, "--no-record",
                 ] + Self.terms)
             #expect(result.exitCode == 0, Comment(rawValue: result.stderr))
             #expect(result.stdout.contains("walk-forward efficiency"))
@@ -102,10 +105,93 @@ struct OptimizeCommandTests {
             ),
         ])
     func badInput(arguments: [String], expected: String) async throws {
-        let result = try await ChildProcess.run("keelson", ["optimize", "--data", Self.goog, "--out", Self.folder().path] + arguments)
+        let result = try await ChildProcess.run("keelson", ["optimize", "--data", Self.goog, "--out", Self.folder().path, "--no-record"] + arguments)
         #expect(result.exitCode == 2)
         #expect(result.stderr.hasPrefix("keelson: " + expected), Comment(rawValue: result.stderr))
         #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    static let walkForwardSearch =
+        [
+            "optimize", "--strategy", "sma_crossover", "--param", "fast=5:20:5", "--param", "slow=20:60:20", "--data", goog,
+            "--walk-forward", "train=730d,test=365d", "--objective", "return", "--constraint", "trades>=1",
+        ] + terms
+
+    @Test("a run is recorded: who, the data range, folds, trials, duration and best; keelson optimize runs lists it")
+    func recorded() async throws {
+        try await TestDatabase.withMigratedDatabase { url, client in
+            let env = ["DATABASE_URL": url.connectionString, "KEELSON_REQUESTED_BY": "quant@desk"]
+            let out = Self.folder()
+            let result = try await ChildProcess.run("keelson", Self.walkForwardSearch + ["--out", out.path, "--run", "wf-1"], environment: env)
+            #expect(result.exitCode == 0, Comment(rawValue: result.stderr))
+            #expect(result.stdout.contains("recorded as optimization run wf-1"))
+            let row = try await client.query(
+                """
+                SELECT status, requested_by, data_source, bars::int, trials, shards, jsonb_array_length(folds), duration_seconds > 0,
+                       best_parameters::text, results->>'run', data_from < data_to
+                FROM optimization_runs WHERE run_key = 'wf-1'
+                """
+            ).collect().first
+            let (status, who, source, bars, trials, shards, folds, timed, best, run, ordered) = try #require(row).decode(
+                (String, String, String, Int, Int32, Int32, Int, Bool, String, String, Bool).self)
+            #expect(status == "succeeded" && who == "quant@desk" && source == "file \(Self.goog)")
+            #expect(bars == 2148 && trials == 6 * 11 && shards == 1 && folds == 6 && timed && run == "wf-1" && ordered)
+            let chosen = try JSONDecoder().decode(Best.self, from: Data(contentsOf: out.appendingPathComponent("best.json")))
+            #expect(try JSONDecoder().decode([String: Double].self, from: Data(best.utf8)) == chosen.parameters)
+            let stored = try await client.query(
+                "SELECT count(*)::int FROM optimization_trials t JOIN optimization_runs r ON r.id = t.run_id WHERE r.run_key = 'wf-1'"
+            )
+            .collect().first?.decode(Int.self)
+            #expect(stored == 66)
+            let listed = try await ChildProcess.run("keelson", ["optimize", "runs"], environment: env)
+            #expect(
+                listed.exitCode == 0 && listed.stdout.contains("wf-1") && listed.stdout.contains("succeeded") && listed.stdout.contains("quant@desk"))
+        }
+    }
+
+    @Test("three shards in three processes, then collect: the same results.csv and folds.csv as one process")
+    func shardsEqualOneProcess() async throws {
+        try await TestDatabase.withMigratedDatabase { url, _ in
+            let env = ["DATABASE_URL": url.connectionString]
+            let whole = Self.folder()
+            let single = try await ChildProcess.run("keelson", Self.walkForwardSearch + ["--out", whole.path, "--no-record"], environment: env)
+            #expect(single.exitCode == 0, Comment(rawValue: single.stderr))
+
+            let early = try await ChildProcess.run("keelson", ["optimize", "collect", "split", "--out", Self.folder().path], environment: env)
+            #expect(early.exitCode == 2 && early.stderr.contains("no optimization run split"), Comment(rawValue: early.stderr))
+            let last = Self.folder()
+            for index in 0..<3 {
+                let shard = try await ChildProcess.run(
+                    "keelson", Self.walkForwardSearch + ["--run", "split", "--shard", "\(index)/3"] + (index == 2 ? ["--out", last.path] : []),
+                    environment: env)
+                #expect(shard.exitCode == 0, Comment(rawValue: shard.stderr))
+                #expect(shard.stdout.contains("shard \(index)/3: 22 backtests stored under run split (\((index + 1) * 22) of 66)"))
+                if index == 0 {
+                    let partial = try await ChildProcess.run(
+                        "keelson", ["optimize", "collect", "split", "--out", Self.folder().path], environment: env)
+                    #expect(
+                        partial.exitCode == 2 && partial.stderr.contains("has 22 of 66 backtests; shards 1/3, 2/3 not stored yet"),
+                        Comment(rawValue: partial.stderr))
+                }
+            }
+            let collected = Self.folder()
+            let collect = try await ChildProcess.run("keelson", ["optimize", "collect", "split", "--out", collected.path], environment: env)
+            #expect(collect.exitCode == 0, Comment(rawValue: collect.stderr))
+            for folder in [last, collected] {
+                for name in ["results.csv", "folds.csv"] {
+                    #expect(
+                        try Data(contentsOf: folder.appendingPathComponent(name)) == Data(contentsOf: whole.appendingPathComponent(name)), "\(name)")
+                }
+            }
+            let other = try await ChildProcess.run(
+                "keelson", Self.walkForwardSearch + ["--run", "split", "--shard", "0/3", "--objective", "sharpe"], environment: env)
+            #expect(
+                other.exitCode == 2 && other.stderr.contains("optimization run split exists with other arguments"), Comment(rawValue: other.stderr))
+            let unsharded = try await ChildProcess.run("keelson", Self.walkForwardSearch + ["--shard", "0/3"], environment: env)
+            #expect(unsharded.exitCode == 2 && unsharded.stderr.contains("--shard needs --run KEY"), Comment(rawValue: unsharded.stderr))
+            let outside = try await ChildProcess.run("keelson", Self.walkForwardSearch + ["--shard", "3/3", "--run", "x"], environment: env)
+            #expect(outside.exitCode == 2 && outside.stderr.contains("--shard 3/3 is not INDEX/COUNT"), Comment(rawValue: outside.stderr))
+        }
     }
 
     struct Summary: Decodable {

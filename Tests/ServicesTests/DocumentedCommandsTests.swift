@@ -66,6 +66,8 @@ struct DocumentedCommandsTests {
                 command = next
                 resolved.append(word)
             }
+            // Options after a group with a default subcommand (`keelson optimize --strategy …`) are that subcommand's.
+            while let fallback = command.configuration.defaultSubcommand { command = fallback }
             let help = KeelsonCommand.helpMessage(for: command, columns: 400)
             for option in Self.options(line) where option != "--help" {
                 #expect(help.contains(option), "\(file): `\(line)`: `keelson \(resolved.joined(separator: " "))` has no option \(option)")

@@ -391,10 +391,34 @@ def check_dashboards():
     print(f"  grafana: {len(boards)} dashboards, {sum(1 for b in boards.values() for p in panels(b) if p['type'] != 'row')} panels")
 
 
+def check_optimize_job(rendered_file):
+    """kubernetes/jobs: an Indexed Job whose pods each take their shard of the search (docs/OPTIMIZER.md)."""
+    docs = load_all(pathlib.Path(rendered_file))
+    jobs = [d for d in docs if d["kind"] == "Job" and d["metadata"]["name"] == "keelson-optimize"]
+    if not jobs:
+        problem("jobs: no Job keelson-optimize")
+        return
+    job = jobs[0]
+    check_workload_security("jobs: Job/keelson-optimize", job)
+    spec = job["spec"]
+    if spec.get("completionMode") != "Indexed":
+        problem("jobs: keelson-optimize is not an Indexed Job")
+    shards = next((d["data"].get("KEELSON_OPTIMIZE_SHARDS") for d in docs if d["kind"] == "ConfigMap" and "KEELSON_OPTIMIZE_SHARDS" in d.get("data", {})), None)
+    if not (str(spec.get("completions")) == str(spec.get("parallelism")) == str(shards)):
+        problem(f"jobs: completions {spec.get('completions')}, parallelism {spec.get('parallelism')} and KEELSON_OPTIMIZE_SHARDS {shards} differ")
+    _, items = containers(job)
+    args = items[0].get("args", []) if items else []
+    if "--shard" not in args or args[args.index("--shard") + 1] != "$(JOB_COMPLETION_INDEX)/$(KEELSON_OPTIMIZE_SHARDS)":
+        problem("jobs: keelson-optimize does not pass --shard $(JOB_COMPLETION_INDEX)/$(KEELSON_OPTIMIZE_SHARDS)")
+    if "--run" not in args:
+        problem("jobs: keelson-optimize does not pass --run")
+    print(f"  jobs: keelson-optimize, {spec.get('completions')} shards")
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     {"compose": check_compose, "env-example": check_env_example, "kubernetes": check_kubernetes, "alerts": check_alerts,
-     "metrics": check_metrics, "dashboards": check_dashboards}[command](*args)
+     "metrics": check_metrics, "dashboards": check_dashboards, "optimize-job": check_optimize_job}[command](*args)
     for p in problems:
         print(f"  ✘ {p}")
     sys.exit(1 if problems else 0)

@@ -17,6 +17,12 @@ struct BacktestRunOptions: ParsableArguments {
             "The engine's expert settings file (what KEELSON_ENGINE_CONFIG names): its risk, stops, execution model, symbol rules and daily-loss and drawdown halts."
     ) var engineConfig: String?
 
+    /// These options as arguments, to run the same terms again (a recorded search's shards and `collect`).
+    var arguments: [String] {
+        [("--cash", cash), ("--fee-bps", feeBps), ("--slippage", slippage), ("--sizing", sizing), ("--engine-config", engineConfig)]
+            .flatMap { name, value in value.map { [name, $0] } ?? [] }
+    }
+
     /// - Parameter symbol: whose rules the engine's settings file applies.
     func configuration(symbol: String?) throws -> BacktestConfiguration {
         if let engineConfig { return try engineConfiguration(path: engineConfig, symbol: symbol) }

@@ -6,7 +6,9 @@ import KeelsonPersistence
 /// memory: a CSV file read by `CandleCSV.Reader`, or the candle store read a page at a time.
 struct BacktestSource {
     enum Origin {
-        case file(reader: CandleCSV.Reader, first: [CandleCSV.Row], symbol: Symbol, interval: CandleInterval)
+        case file(reader: CandleCSV.Reader, first: [Candle])
+        /// The file's binary cache (`keelson data cache build`), current with the file.
+        case cache(CandleCache, symbol: Symbol, interval: CandleInterval)
         case store(
             database: DatabaseOptions, exchange: String, symbol: Symbol, interval: CandleInterval, from: Date, to: Date, fromText: String,
             toText: String)
@@ -16,18 +18,34 @@ struct BacktestSource {
     static let storePage = 50_000
 
     private var origin: Origin
+
+    /// The binary cache the candles come from, when they do.
+    var cache: (cache: CandleCache, symbol: Symbol, interval: CandleInterval)? {
+        if case .cache(let cache, let symbol, let interval) = origin { return (cache, symbol, interval) }
+        return nil
+    }
     /// How outputs write times: as the file wrote them, ISO-8601 for the store.
     let timeStyle: CandleCSV.TimeStyle
 
-    /// Opens `path` and reads its first chunk (which tells the time style and, unless given, the interval).
+    /// Opens `path` — its binary cache when that is current, else the CSV, reading the first chunk (which tells
+    /// the time style and, unless given, the interval).
     static func file(_ path: String, symbol: Symbol, interval: CandleInterval?) throws(CLIError) -> BacktestSource {
+        if let cache = CandleCache.load(csv: path) {
+            let times = cache.times.prefix(200).map { Date(timeIntervalSince1970: Double($0) / 1000) }
+            let known: CandleInterval
+            if let interval { known = interval } else { known = try inferInterval(times, file: path) }
+            return BacktestSource(origin: .cache(cache, symbol: symbol, interval: known), timeStyle: cache.timeStyle)
+        }
         do {
             var reader = try CandleCSV.Reader(path: path)
-            let first = try reader.next(maxRows: chunkRows)
+            // The interval is not known before the first rows are read; the first chunk is relabelled once it is.
+            var first = try reader.nextCandles(maxRows: chunkRows, exchange: "file", symbol: symbol, interval: interval ?? .oneMinute)
             guard !first.isEmpty else { throw CLIError("\(path): has a header but no rows", exitCode: 2) }
-            let interval = try interval ?? inferInterval(first, file: path)
-            return BacktestSource(
-                origin: .file(reader: reader, first: first, symbol: symbol, interval: interval), timeStyle: reader.timeStyle ?? .iso8601)
+            if interval == nil {
+                let inferred = try inferInterval(first.prefix(200).map(\.openTime), file: path)
+                for index in first.indices { first[index].interval = inferred }
+            }
+            return BacktestSource(origin: .file(reader: reader, first: first), timeStyle: reader.timeStyle ?? .iso8601)
         } catch let error as CandleCSV.ParseError {
             throw CLIError(error.description, exitCode: 2)
         } catch let error as CLIError {
@@ -50,15 +68,21 @@ struct BacktestSource {
     /// Calls `body` with each chunk of candles, oldest first, and how much of the input has been read (0...1).
     mutating func feed(_ body: ([Candle], Double) throws -> Void) async throws {
         switch origin {
-        case .file(var reader, let first, let symbol, let interval):
-            var rows = first
+        case .file(var reader, let first):
+            var candles = first
+            let (symbol, interval) = (first[0].symbol, first[0].interval)
             do {
-                while !rows.isEmpty {
-                    try body(CandleCSV.candles(rows, exchange: "file", symbol: symbol, interval: interval), reader.fractionRead)
-                    rows = try reader.next(maxRows: Self.chunkRows)
+                while !candles.isEmpty {
+                    try body(candles, reader.fractionRead)
+                    candles = try reader.nextCandles(maxRows: Self.chunkRows, exchange: "file", symbol: symbol, interval: interval)
                 }
             } catch let error as CandleCSV.ParseError {
                 throw CLIError(error.description, exitCode: 2)
+            }
+        case .cache(let cache, let symbol, let interval):
+            for start in stride(from: 0, to: cache.count, by: Self.chunkRows) {
+                let end = min(cache.count, start + Self.chunkRows)
+                try body(cache.candles(start..<end, exchange: "file", symbol: symbol, interval: interval), Double(end) / Double(cache.count))
             }
         case .store(let database, let exchange, let symbol, let interval, let from, let to, let fromText, let toText):
             let span = to.timeIntervalSince(from)
@@ -85,10 +109,10 @@ struct BacktestSource {
     }
 
     /// The most common spacing of the first rows, when it is a known interval.
-    static func inferInterval(_ rows: [CandleCSV.Row], file: String) throws(CLIError) -> CandleInterval {
+    static func inferInterval(_ times: [Date], file: String) throws(CLIError) -> CandleInterval {
         var counts: [Int64: Int] = [:]
-        for (previous, current) in zip(rows.prefix(200), rows.prefix(200).dropFirst()) {
-            counts[Int64(current.time.timeIntervalSince(previous.time).rounded()), default: 0] += 1
+        for (previous, current) in zip(times, times.dropFirst()) {
+            counts[Int64(current.timeIntervalSince(previous).rounded()), default: 0] += 1
         }
         let spacing = counts.max { $0.value < $1.value }?.key ?? 0
         // Daily data skips weekends, so the most common gap of a daily file is one day.

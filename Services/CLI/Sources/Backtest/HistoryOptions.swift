@@ -11,6 +11,21 @@ struct HistoryOptions: ParsableArguments {
     @Option(help: "Store: end of the range, exclusive.") var to: String?
     @Option(help: "Store: the exchange the candles are stored under.") var exchange = "replay"
 
+    /// These options as arguments, to read the same history again (a recorded search's shards and `collect`).
+    var arguments: [String] {
+        [
+            ("--data", data), ("--symbol", symbol), ("--interval", interval), ("--from", from), ("--to", to),
+            ("--exchange", data == nil ? exchange : nil),
+        ]
+        .flatMap { name, value in value.map { [name, $0] } ?? [] }
+    }
+
+    /// What the history is, for the record.
+    var description: String {
+        if let data { return "file \(data)" }
+        return "store \(exchange) \(symbol ?? "") \(interval ?? "") \(from ?? "") to \(to ?? "")"
+    }
+
     /// Where the candles come from: a file read a chunk at a time, or the candle store a page at a time.
     func openSource(database: DatabaseOptions) async throws -> BacktestSource {
         if let data {

@@ -6,6 +6,7 @@ struct DataCommand: AsyncParsableCommand {
         abstract: "Market data: import files, backfill from a provider, test a provider, inspect the cache, archive old rows.",
         subcommands: [
             ImportCommand.self, BackfillCommand.self, TestProviderCommand.self, CacheInfoCommand.self, SyntheticCommand.self, ArchiveCommand.self,
+            CandleCacheCommand.self,
         ]
     )
 }

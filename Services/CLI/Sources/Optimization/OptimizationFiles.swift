@@ -9,8 +9,8 @@ struct OptimizationFiles {
     let outcome: OptimizationOutcome
     let strategy: String
     let bars: Int
-    /// The optimization_runs row, when the run is recorded.
-    var runID: Int64?
+    /// The optimization_runs key, when the run is recorded.
+    var run: String?
 
     var parameterNames: [String] { optimizer.space.ranges.map(\.name) }
 
@@ -73,7 +73,7 @@ struct OptimizationFiles {
             var coefficientOfVariation: Double?
             enum CodingKeys: String, CodingKey { case chosen; case coefficientOfVariation = "coefficient_of_variation" }
         }
-        var run: Int64?
+        var run: String?
         var strategy: String
         var objective: String
         var constraints: [String]
@@ -99,7 +99,7 @@ struct OptimizationFiles {
     func best(elapsed: Duration, workers: Int) -> Best {
         let walkForward = outcome.folds.contains { $0.fold.test != nil }
         return Best(
-            run: runID, strategy: strategy, objective: optimizer.objective.rawValue, constraints: optimizer.constraints.map(\.description),
+            run: run, strategy: strategy, objective: optimizer.objective.rawValue, constraints: optimizer.constraints.map(\.description),
             parameters: outcome.final?.best?.parameters, inSample: walkForward ? outcome.inSampleMean : outcome.final?.inSample,
             outOfSample: outcome.outOfSampleMean, walkForwardEfficiency: outcome.efficiency, folds: outcome.folds.count,
             combinations: optimizer.space.combinations.count, refused: optimizer.space.refused, trials: trials.count, bars: bars,

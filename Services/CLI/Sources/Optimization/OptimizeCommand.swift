@@ -5,14 +5,19 @@ import KeelsonDomain
 import KeelsonOptimizer
 import KeelsonStrategies
 
-/// `keelson optimize`: a bounded parameter search over history, optionally walk-forward, on every core.
+/// `keelson optimize`: a search (the default), `collect` of a distributed one, and the recorded `runs`.
 struct OptimizeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "optimize",
         abstract:
-            "Search a strategy's parameters within its bounds over history (grid or random, optionally walk-forward) with the backtester's run options; write results.csv, folds.csv, best.json and report.html."
+            "Search a strategy's parameters within its bounds over history (grid or random, optionally walk-forward) with the backtester's run options; write results.csv, folds.csv, best.json and report.html.",
+        subcommands: [OptimizeSearchCommand.self, OptimizeCollectCommand.self, OptimizeRunsCommand.self],
+        defaultSubcommand: OptimizeSearchCommand.self
     )
+}
 
+/// `keelson optimize [search]`: a bounded parameter search over history, optionally walk-forward, on every core.
+struct OptimizeSearchCommand: AsyncParsableCommand {
     @Option(help: "Strategy name (\(StrategyCatalog.names.joined(separator: ", "))).") var strategy: String
     @Option(
         name: .customLong("param"),
@@ -30,32 +35,69 @@ struct OptimizeCommand: AsyncParsableCommand {
     @Option(help: "Backtests run at once (default: one per core).") var workers: Int?
     @OptionGroup var history: HistoryOptions
     @OptionGroup var terms: BacktestRunOptions
-    @Option(help: "Folder for results.csv, folds.csv, best.json and report.html.") var out: String
+    @Option(help: "Folder for results.csv, folds.csv, best.json and report.html (a shard may leave it out).") var out: String?
+    @Option(
+        name: .customLong("run"), help: "The run's key in optimization_runs (default: a new one); every shard of a distributed run gives the same.")
+    var runKey: String?
+    @Option(help: "Run only shard INDEX of COUNT (0-based) of the combinations and store them under --run; the last shard writes the result.")
+    var shard: String?
+    @Flag(help: "Do not record the run in optimization_runs.") var noRecord = false
     @OptionGroup var database: DatabaseOptions
+
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "The search itself (the default of `keelson optimize`): every combination backtested, the best per fold, the files."
+    )
 
     func run() async throws {
         try await reportingErrors {
             let started = ContinuousClock.now
             let request = try makeRequest()
+            let shard = try self.shard.map(ShardSpec.parse)
+            if shard != nil, runKey == nil { throw CLIError("--shard needs --run KEY, the same for every shard of the run", exitCode: 2) }
+            if shard != nil, noRecord { throw CLIError("--shard stores its backtests in the database; leave out --no-record", exitCode: 2) }
+            if shard == nil, out == nil { throw CLIError("--out DIR is required (only a --shard may leave it out)", exitCode: 2) }
             let series = try await loadSeries()
             let optimizer = try request.optimizer(for: series)
             let workers = try workerCount()
-            try createOutputFolder()
-            let progress = ProgressLine(total: optimizer.trialCount, unit: "backtests", showAfter: .seconds(1))
-            let trials = await optimizer.run(trials: Array(0..<optimizer.trialCount), on: series, workers: workers) { progress.update($0) }
-            progress.finish()
-            let outcome = optimizer.conclude(trials, on: series)
-            let elapsed = ContinuousClock.now - started
-            let files = OptimizationFiles(optimizer: optimizer, trials: trials, outcome: outcome, strategy: strategy, bars: series.count)
-            try files.write(to: out, elapsed: elapsed, workers: workers)
-            print(files.summary(elapsed: elapsed, workers: workers))
-            print("wrote \(out)/results.csv, folds.csv, best.json, report.html")
-            guard outcome.final != nil else {
-                throw CLIError(
-                    "no combination met the constraints (\(optimizer.constraints.map(\.description).joined(separator: ", "))) in any fold; results.csv has every combination's figures",
-                    exitCode: 2)
+            if let out { try createOutputFolder(out) }
+            var recorder: OptimizationRecorder?
+            if !noRecord {
+                let record = OptimizationRecorder.record(
+                    key: runKey ?? OptimizationRecorder.newKey(), command: self, optimizer: optimizer, series: series, shards: shard?.count ?? 1)
+                do {
+                    recorder = try await OptimizationRecorder.begin(record, database: database)
+                } catch let error as CLIError where shard == nil {
+                    FileHandle.standardError.write(
+                        Data("keelson: note: this run is not recorded (\(error.message)); --no-record runs without a database\n".utf8))
+                }
             }
+            let numbers = shard.map { optimizer.shard($0.index, of: $0.count) } ?? Array(0..<optimizer.trialCount)
+            let progress = ProgressLine(total: numbers.count, unit: "backtests", showAfter: .seconds(1))
+            var trials = await optimizer.run(trials: numbers, on: series, workers: workers) { progress.update($0) }
+            progress.finish()
+            try await recorder?.save(trials, numbers: numbers, shard: shard?.index ?? 0, database: database)
+            if let shard, let recorder {
+                let stored = try await recorder.storedCount(database: database)
+                print(
+                    "shard \(shard.index)/\(shard.count): \(trials.count) backtests stored under run \(recorder.key) (\(stored) of \(optimizer.trialCount))"
+                )
+                guard stored == optimizer.trialCount else { return }
+                print("every shard is in: assembling the result")
+                trials = try await recorder.trials(of: optimizer, database: database)
+            }
+            try await OptimizationRecorder.conclude(
+                optimizer: optimizer, trials: trials, series: series, strategy: strategy, out: out, recorder: recorder, database: database,
+                elapsed: ContinuousClock.now - started, workers: workers)
         }
+    }
+
+    /// The search as arguments that rebuild it: what `collect` and every shard parse again.
+    var searchArguments: [String] {
+        var arguments = ["--strategy", strategy] + parameters.flatMap { ["--param", $0] } + ["--objective", objective]
+        arguments += constraints.flatMap { ["--constraint", $0] } + ["--search", search, "--seed", String(seed)]
+        if let walkForward { arguments += ["--walk-forward", walkForward] }
+        return arguments + history.arguments + terms.arguments
     }
 
     func makeRequest() throws -> OptimizationRequest {
@@ -78,7 +120,7 @@ struct OptimizeCommand: AsyncParsableCommand {
         return workers
     }
 
-    func createOutputFolder() throws {
+    func createOutputFolder(_ out: String) throws {
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         } catch {
@@ -86,9 +128,14 @@ struct OptimizeCommand: AsyncParsableCommand {
         }
     }
 
-    /// The whole history in memory, once, for every worker to read.
+    /// The whole history in memory, once, for every worker to read: from the file's binary cache
+    /// (`keelson data cache build`) when it is current.
     func loadSeries() async throws -> BarSeries {
         var source = try await history.openSource(database: database)
+        if let cached = source.cache {
+            guard cached.cache.count > 1 else { throw CLIError("only \(cached.cache.count) candles to search on; give a longer range", exitCode: 2) }
+            return BarSeries(cache: cached.cache, symbol: cached.symbol, interval: cached.interval)
+        }
         var candles: [Candle] = []
         try await source.feed { chunk, _ in candles += chunk }
         guard candles.count > 1 else { throw CLIError("only \(candles.count) candles to search on; give a longer range", exitCode: 2) }

@@ -1,0 +1,132 @@
+import Foundation
+import KeelsonBacktest
+import KeelsonDomain
+import KeelsonOptimizer
+import KeelsonStrategies
+
+/// The 1,000-combination SMA grid of the optimiser issue (fast 5–54 step 1 × slow 20–210 step 10) on the 1,000,000
+/// synthetic one-minute bars of the backtest benchmark, with its reference conventions, ranked by Sharpe. Times
+/// reading the CSV into candles, loading the binary cache, the search with one and with every worker, and the whole
+/// run end to end (load + every backtest + ranking), and writes the figures and each combination's results to
+/// `.build-bench/optimize/` for scripts/bench-peers.sh to set against vectorbt's sweep of the same grid.
+enum OptimizerBenchmark {
+    static let folder = ".build-bench/optimize"
+    static let bars = Int(ProcessInfo.processInfo.environment["KEELSON_BENCH_OPTIMIZE_BARS"] ?? "") ?? 1_000_000
+    static let grid = ["fast=5:54:1", "slow=20:210:10"]
+
+    struct Figures: Encodable {
+        var bars: Int
+        var combinations: Int
+        var workers: Int
+        var loadSeconds: Double
+        var searchSeconds: Double
+        var rankingSeconds: Double
+        var totalSeconds: Double
+        var combinationsPerSecond: Double
+        var peakMegabytes: Double
+        var data: String
+        var results: String
+
+        enum CodingKeys: String, CodingKey {
+            case bars, combinations, workers, data, results
+            case loadSeconds = "load_seconds", searchSeconds = "search_seconds", rankingSeconds = "ranking_seconds", totalSeconds = "total_seconds"
+            case combinationsPerSecond = "combinations_per_second", peakMegabytes = "peak_mb"
+        }
+    }
+
+    static func run() async throws -> [String] {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let csv = try BacktestBenchmark.dataFile(bars: bars)
+        let symbol = BacktestBenchmark.symbol
+        var lines = [
+            "Optimiser: 1,000-combination sma_crossover grid (\(grid.joined(separator: " "))) on \(bars.formatted()) synthetic 1-minute bars:"
+        ]
+
+        // Reading: the CSV into candles (median of 3), then the binary cache into the search's columns (median of 5).
+        var csvTimes: [Duration] = []
+        var candles: [Candle] = []
+        var timeStyle = CandleCSV.TimeStyle.iso8601
+        for _ in 0..<3 {
+            let began = ContinuousClock.now
+            var reader = try CandleCSV.Reader(path: csv)
+            var read: [Candle] = []
+            read.reserveCapacity(bars)
+            while true {
+                let chunk = try reader.nextCandles(maxRows: 1 << 16, exchange: "file", symbol: symbol, interval: .oneMinute)
+                if chunk.isEmpty { break }
+                read += chunk
+            }
+            csvTimes.append(ContinuousClock.now - began)
+            candles = read
+            timeStyle = reader.timeStyle ?? .iso8601
+        }
+        let csvSeconds = BackfillBenchmark.seconds(csvTimes.sorted()[1])
+        if CandleCache.load(csv: csv) == nil { try CandleCache(candles: candles, timeStyle: timeStyle, source: csv).write(for: csv) }
+        candles = []
+        var columnTimes: [Duration] = []
+        var seriesTimes: [Duration] = []
+        for _ in 0..<5 {
+            let began = ContinuousClock.now
+            let cache = CandleCache.load(csv: csv)!
+            let loaded = ContinuousClock.now
+            let series = BarSeries(cache: cache, symbol: symbol, interval: .oneMinute)
+            seriesTimes.append(ContinuousClock.now - began)
+            columnTimes.append(loaded - began)
+            precondition(series.count == bars)
+        }
+        let columnSeconds = BackfillBenchmark.seconds(columnTimes.sorted()[2])
+        let cacheSeconds = BackfillBenchmark.seconds(seriesTimes.sorted()[2])
+        lines.append(
+            "  reading: CSV \(rate(Double(bars) / csvSeconds)) rows/s into candles; binary cache \(rate(Double(bars) / columnSeconds)) bars/s into columns, \(rate(Double(bars) / cacheSeconds)) bars/s into the search's candles and Doubles"
+        )
+
+        // End to end with every core: load (cache) + every backtest + ranking.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let began = ContinuousClock.now
+        let series = BarSeries(cache: CandleCache.load(csv: csv)!, symbol: symbol, interval: .oneMinute)
+        let loaded = ContinuousClock.now
+        let space = try SearchSpace(strategy: "sma_crossover", parameters: grid, search: .grid)
+        let optimizer = Optimizer(
+            space: space, folds: [Fold(number: 1, train: series.start!..<series.end!, test: nil)], objective: .sharpe, constraints: [],
+            configuration: BacktestBenchmark.reference)
+        let trials = await optimizer.run(trials: Array(0..<optimizer.trialCount), on: series, workers: cores)
+        let searched = ContinuousClock.now
+        let outcome = optimizer.conclude(trials, on: series)
+        let finished = ContinuousClock.now
+        let best = outcome.final!.best!.parameters
+        let total = BackfillBenchmark.seconds(finished - began)
+        let search = BackfillBenchmark.seconds(searched - loaded)
+        let figures = Figures(
+            bars: series.count, combinations: trials.count, workers: cores, loadSeconds: BackfillBenchmark.seconds(loaded - began),
+            searchSeconds: search,
+            rankingSeconds: BackfillBenchmark.seconds(finished - searched), totalSeconds: total, combinationsPerSecond: Double(trials.count) / search,
+            peakMegabytes: Double(BackfillBenchmark.peakResidentBytes()) / 1_000_000, data: csv, results: "\(folder)/results.csv")
+        lines.append(
+            "  \(cores) workers: \(trials.count) combinations in \(String(format: "%.1f", total)) s end to end (load \(String(format: "%.2f", figures.loadSeconds)) s, search \(String(format: "%.1f", search)) s, ranking \(String(format: "%.3f", figures.rankingSeconds)) s): \(String(format: "%.1f", figures.combinationsPerSecond)) combinations/s, \(rate(Double(series.count) * Double(trials.count) / search)) bars/s, peak \(Int(figures.peakMegabytes)) MB; best \(best.map { "\($0.key)=\(Int($0.value))" }.sorted().joined(separator: " "))"
+        )
+
+        // One worker, on every tenth combination (the full grid on one core would double the benchmark's time).
+        let sample = optimizer.shard(0, of: 10)
+        let single = ContinuousClock.now
+        _ = await optimizer.run(trials: sample, on: series, workers: 1)
+        let singleSeconds = BackfillBenchmark.seconds(ContinuousClock.now - single)
+        lines.append(
+            "  1 worker: \(String(format: "%.1f", Double(sample.count) / singleSeconds)) combinations/s (\(sample.count) of them), so \(String(format: "%.2f", (Double(sample.count) / singleSeconds) / figures.combinationsPerSecond * Double(cores)))x of linear on \(cores) cores"
+        )
+
+        var results = "fast,slow,trades,return,sharpe\n"
+        for trial in trials {
+            let parameters = space.combinations[trial.combination].parameters
+            let statistics = trial.statistics
+            results +=
+                "\(Int(parameters["fast"]!)),\(Int(parameters["slow"]!)),\(statistics.trades),\(statistics.totalReturnPercent),\(statistics.sharpe.map { "\($0)" } ?? "")\n"
+        }
+        try results.write(toFile: figures.results, atomically: true, encoding: .utf8)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try encoder.encode(figures).write(to: URL(fileURLWithPath: "\(folder)/keelson.json"))
+        return lines
+    }
+
+    static func rate(_ perSecond: Double) -> String { String(format: "%.1f million", perSecond / 1e6) }
+}

@@ -1,0 +1,275 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// A binary copy of a candle CSV, kept next to it (`FILE.kbars`), that loads without parsing text.
+///
+/// Layout, little-endian: the header below, then six columns of `count` Int64s — open time in epoch milliseconds,
+/// then open, high, low, close and volume as integers scaled by each column's own power of ten (its most fraction
+/// digits), which is every decimal of the file exactly. The cache is current when the CSV's size and modification
+/// time are the ones recorded; when only the time differs (a copy, a `touch`), the CSV's content hash decides.
+public struct CandleCache: Sendable {
+    public struct Error: Swift.Error, Equatable, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The bars, column by column.
+    public var times: [Int64]
+    /// Open, high, low, close, volume: each value × 10^scales[column].
+    public var columns: [[Int64]]
+    public var scales: [Int]
+    public var timeStyle: CandleCSV.TimeStyle
+
+    public var count: Int { times.count }
+
+    static let magic: UInt64 = 0x3152_4142_534E_4C4B  // "KLNSBAR1" read as little-endian bytes
+    static let headerSize = 96
+
+    /// Where the cache of `csv` lives.
+    public static func path(for csv: String) -> String { csv + ".kbars" }
+
+    /// The columns of `candles` (read from `source` in `timeStyle`); fails when a value needs more than 18 digits
+    /// at its column's scale or a time has a fraction of a millisecond.
+    public init(candles: [Candle], timeStyle: CandleCSV.TimeStyle, source: String) throws(Error) {
+        var times: [Int64] = []
+        times.reserveCapacity(candles.count)
+        var parts: [[DecimalParts]] = Array(repeating: [], count: 5)
+        var scales = [0, 0, 0, 0, 0]
+        for candle in candles {
+            let milliseconds = (candle.openTime.timeIntervalSince1970 * 1000).rounded()
+            guard Date(timeIntervalSince1970: milliseconds / 1000) == candle.openTime, let time = Int64(exactly: milliseconds) else {
+                throw Error(
+                    description:
+                        "\(source): time \(candle.openTime.formatted(.iso8601)) has a fraction of a millisecond; the cache keeps milliseconds")
+            }
+            times.append(time)
+            for (column, value) in [candle.open, candle.high, candle.low, candle.close, candle.volume].enumerated() {
+                guard let decoded = DecimalParts(value) else {
+                    throw Error(description: "\(source): \(value) in row \(times.count) cannot be cached exactly")
+                }
+                scales[column] = max(scales[column], -decoded.exponent)
+                parts[column].append(decoded)
+            }
+        }
+        guard !times.isEmpty else { throw Error(description: "\(source): has a header but no rows") }
+        let columns = try (0..<5).map { column throws(Error) in
+            try parts[column].map { part throws(Error) -> Int64 in
+                guard let scaled = DecimalParts.scaled(part.coefficient, by: scales[column] + part.exponent), scaled < UInt128(Int64.max) else {
+                    throw Error(
+                        description:
+                            "\(source): \(CandleCSV.required[column]) needs more than 18 digits at \(scales[column]) decimals; it cannot be cached")
+                }
+                return part.isNegative ? -Int64(scaled) : Int64(scaled)
+            }
+        }
+        self.init(times: times, columns: columns, scales: scales, timeStyle: timeStyle)
+    }
+
+    init(times: [Int64], columns: [[Int64]], scales: [Int], timeStyle: CandleCSV.TimeStyle) {
+        self.times = times
+        self.columns = columns
+        self.scales = scales
+        self.timeStyle = timeStyle
+    }
+
+    /// The cache of `csv` when it exists and is current; nil otherwise (the caller reads the CSV).
+    public static func load(csv: String) -> CandleCache? {
+        guard let source = SourceStamp(path: csv), let file = FileDescriptor(path: path(for: csv)) else { return nil }
+        guard let header = try? file.read(count: headerSize), header.count == headerSize else { return nil }
+        let fields = header.withUnsafeBytes { raw in (0..<12).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) } }
+        let count = Int(fields[2])
+        guard fields[0] == magic, count > 0, count < 1 << 40, file.size == headerSize + count * 48 else { return nil }
+        guard fields[3] == UInt64(source.size) else { return nil }
+        if fields[4] != source.modified.bitPattern {
+            guard let hash = try? SourceStamp.contentHash(csv), hash == fields[5] else { return nil }
+        }
+        let scales = (0..<5).map { Int(Int8(truncatingIfNeeded: fields[6] >> (8 * UInt64($0)))) }
+        guard let timeStyle = TimeStyle.decode(fields[7]) else { return nil }
+        var columns: [[Int64]] = []
+        for _ in 0..<6 {
+            guard let column = try? file.readInt64s(count: count) else { return nil }
+            columns.append(column)
+        }
+        return CandleCache(times: columns[0], columns: Array(columns[1...]), scales: scales, timeStyle: timeStyle)
+    }
+
+    /// Writes the cache of `csv` next to it (through a temporary file, so a reader never sees half of one).
+    public func write(for csv: String) throws {
+        guard let source = SourceStamp(path: csv) else { throw Error(description: "\(csv): cannot be read") }
+        let hash = try SourceStamp.contentHash(csv)
+        var header = [UInt64](repeating: 0, count: Self.headerSize / 8)
+        header[0] = Self.magic
+        header[1] = 1
+        header[2] = UInt64(count)
+        header[3] = UInt64(source.size)
+        header[4] = source.modified.bitPattern
+        header[5] = hash
+        header[6] = scales.enumerated().reduce(0) { packed, scale in
+            packed | UInt64(UInt8(truncatingIfNeeded: scale.element)) << (8 * UInt64(scale.offset))
+        }
+        header[7] = timeStyle.code
+        var data = Data(capacity: Self.headerSize + count * 48)
+        header.withUnsafeBytes { data.append(contentsOf: $0) }
+        for column in [times] + columns { column.withUnsafeBytes { data.append(contentsOf: $0) } }
+        let target = Self.path(for: csv)
+        let partial = target + ".partial"
+        do {
+            try data.write(to: URL(fileURLWithPath: partial))
+            _ = try? FileManager.default.removeItem(atPath: target)
+            try FileManager.default.moveItem(atPath: partial, toPath: target)
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw Error(description: "cannot write \(target): \(error.localizedDescription)")
+        }
+    }
+
+    /// Bars `range` as candles of `symbol`, exactly the decimals of the CSV.
+    public func candles(_ range: Range<Int>, exchange: String, symbol: Symbol, interval: CandleInterval) -> [Candle] {
+        range.map { index in
+            Candle(
+                exchange: exchange, symbol: symbol, interval: interval, openTime: Date(timeIntervalSince1970: Double(times[index]) / 1000),
+                open: decimal(0, index), high: decimal(1, index), low: decimal(2, index), close: decimal(3, index), volume: decimal(4, index))
+        }
+    }
+
+    /// The value of `column` at `index` as a correctly rounded Double (the same as the decimal's `doubleValue`).
+    @inline(__always)
+    public func double(_ column: Int, _ index: Int) -> Double {
+        let value = columns[column][index]
+        if value.magnitude < 1 << 53, scales[column] <= 22 { return Double(value) / Self.powersOfTen[scales[column]] }
+        return decimal(column, index).doubleValue
+    }
+
+    @inline(__always)
+    func decimal(_ column: Int, _ index: Int) -> Decimal {
+        let value = columns[column][index]
+        // Every cached value came from a Decimal of at most 18 digits, so it is stored back exactly.
+        return DecimalParts(isNegative: value < 0, coefficient: UInt128(value.magnitude), exponent: -scales[column]).encoded()!
+    }
+
+    private static let powersOfTen: [Double] = (0...22).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
+
+    typealias TimeStyle = CandleCSV.TimeStyle
+}
+
+/// The size and modification time of a file, and a hash of its bytes, which say whether a cache is of it.
+struct SourceStamp {
+    var size: Int
+    var modified: Double
+
+    init?(path: String) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        size = Int(status.st_size)
+        #if canImport(Darwin)
+            modified = Double(status.st_mtimespec.tv_sec) + Double(status.st_mtimespec.tv_nsec) / 1e9
+        #else
+            modified = Double(status.st_mtim.tv_sec) + Double(status.st_mtim.tv_nsec) / 1e9
+        #endif
+    }
+
+    /// FNV-1a over the file's 8-byte words (the tail zero-padded): cheap, and any edit changes it.
+    static func contentHash(_ path: String) throws -> UInt64 {
+        guard let file = FileDescriptor(path: path) else { throw CandleCache.Error(description: "\(path): cannot be read") }
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        while true {
+            let block = try file.read(count: 1 << 22)
+            if block.isEmpty { break }
+            block.withUnsafeBytes { raw in
+                var offset = 0
+                while offset + 8 <= raw.count {
+                    hash = (hash ^ raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0x100_0000_01B3
+                    offset += 8
+                }
+                var tail: UInt64 = 0
+                for index in offset..<raw.count { tail |= UInt64(raw[index]) << (8 * UInt64(index - offset)) }
+                if offset < raw.count { hash = (hash ^ tail) &* 0x100_0000_01B3 }
+            }
+        }
+        return hash
+    }
+}
+
+#if canImport(Glibc)
+    private let systemRead = Glibc.read
+#else
+    private let systemRead = Darwin.read
+#endif
+
+/// A file opened for reading with plain `read(2)`, so columns go straight into their arrays.
+final class FileDescriptor {
+    private let descriptor: Int32
+    let size: Int
+
+    init?(path: String) {
+        descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        size = Int(status.st_size)
+    }
+
+    deinit { close(descriptor) }
+
+    func read(count: Int) throws -> [UInt8] {
+        let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            initialized = try fill(UnsafeMutableRawBufferPointer(buffer))
+        }
+        return bytes
+    }
+
+    func readInt64s(count: Int) throws -> [Int64] {
+        try [Int64](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let bytes = try fill(UnsafeMutableRawBufferPointer(buffer))
+            guard bytes == count * 8 else { throw CandleCache.Error(description: "the cache ends early") }
+            initialized = count
+        }
+    }
+
+    /// Reads until `buffer` is full or the file ends; the bytes read.
+    private func fill(_ buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var total = 0
+        while total < buffer.count {
+            let got = systemRead(descriptor, buffer.baseAddress! + total, buffer.count - total)
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw CandleCache.Error(description: "read failed: \(String(cString: strerror(errno)))")
+            }
+            if got == 0 { break }
+            total += got
+        }
+        return total
+    }
+}
+
+extension CandleCSV.TimeStyle {
+    /// The style packed in a header word: a kind, then the separator, seconds and zulu of a date-time.
+    var code: UInt64 {
+        switch self {
+        case .epochMilliseconds: 1
+        case .date: 2
+        case .iso8601: 3
+        case .dateTime(let separator, let seconds, let zulu):
+            4 | UInt64(separator.asciiValue ?? 0x54) << 8 | (seconds ? 1 << 16 : 0) | (zulu ? 1 << 17 : 0)
+        }
+    }
+
+    static func decode(_ code: UInt64) -> CandleCSV.TimeStyle? {
+        switch code & 0xFF {
+        case 1: .epochMilliseconds
+        case 2: .date
+        case 3: .iso8601
+        case 4:
+            .dateTime(
+                separator: Character(Unicode.Scalar(UInt8(truncatingIfNeeded: code >> 8))), seconds: code & 1 << 16 != 0, zulu: code & 1 << 17 != 0)
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import KeelsonTestSupport
+import Testing
+
+@testable import KeelsonDomain
+
+@Suite("Binary candle caches")
+struct CandleCacheTests {
+    static let symbol = Symbol(rawValue: "DATA")!
+
+    static func copy(_ text: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("kbars-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("bars.csv").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func csvCandles(_ path: String) throws -> [Candle] {
+        var reader = try CandleCSV.Reader(path: path)
+        return try reader.nextCandles(maxRows: 1 << 20, exchange: "file", symbol: symbol, interval: .oneDay)
+    }
+
+    static func build(_ path: String) throws {
+        var reader = try CandleCSV.Reader(path: path)
+        let candles = try reader.nextCandles(maxRows: 1 << 20, exchange: "file", symbol: symbol, interval: .oneDay)
+        try CandleCache(candles: candles, timeStyle: reader.timeStyle!, source: path).write(for: path)
+    }
+
+    @Test("the cache gives the CSV's candles exactly, and the same Doubles as the decimals")
+    func sameCandlesAsTheCSV() throws {
+        let path = try Self.copy(try String(contentsOf: SharedReferenceData.url("GOOG.csv"), encoding: .utf8))
+        try Self.build(path)
+        let cache = try #require(CandleCache.load(csv: path))
+        let expected = try Self.csvCandles(path)
+        let cached = cache.candles(0..<cache.count, exchange: "file", symbol: Self.symbol, interval: .oneDay)
+        #expect(cached == expected)
+        #expect(cached.map(\.close.description) == expected.map(\.close.description), "written the same way too")
+        for index in stride(from: 0, to: cache.count, by: 97) {
+            #expect(cache.double(3, index) == expected[index].close.doubleValue)
+            #expect(cache.double(4, index) == expected[index].volume.doubleValue)
+        }
+        #expect(cache.timeStyle == .date)
+    }
+
+    @Test("mixed decimals, negative-free prices with many digits, epoch milliseconds")
+    func mixedScales() throws {
+        let path = try Self.copy(
+            "time,open,high,low,close,volume\n1700000000000,1.5,2.25,0.125,1,10\n1700000060000,100,100.00001,99.9,100,0.5\n1700000120000,0.000001,1,0.000001,0.5,123456789.123\n"
+        )
+        try Self.build(path)
+        let cache = try #require(CandleCache.load(csv: path))
+        #expect(cache.candles(0..<3, exchange: "file", symbol: Self.symbol, interval: .oneDay) == (try Self.csvCandles(path)))
+        #expect(cache.scales == [6, 5, 6, 1, 3])
+        #expect(cache.timeStyle == .epochMilliseconds)
+    }
+
+    @Test("a changed CSV makes the cache stale; a touched but unchanged one does not")
+    func staleness() throws {
+        let path = try Self.copy("time,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,1.5,10\n")
+        try Self.build(path)
+        #expect(CandleCache.load(csv: path) != nil)
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 60)], ofItemAtPath: path)
+        #expect(CandleCache.load(csv: path) != nil, "same size and content hash")
+        try "time,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,1.6,10\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        #expect(CandleCache.load(csv: path) == nil, "same size, other content")
+        try "time,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(CandleCache.load(csv: path) == nil, "other size")
+    }
+
+    @Test("a truncated or foreign cache file is not used")
+    func damagedCache() throws {
+        let path = try Self.copy("time,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,1.5,10\n")
+        try Self.build(path)
+        let cachePath = CandleCache.path(for: path)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: cachePath))
+        try bytes.prefix(bytes.count - 8).write(to: URL(fileURLWithPath: cachePath))
+        #expect(CandleCache.load(csv: path) == nil)
+        try Data(repeating: 7, count: bytes.count).write(to: URL(fileURLWithPath: cachePath))
+        #expect(CandleCache.load(csv: path) == nil)
+    }
+
+    @Test("a value with more digits than the cache keeps is refused with the column named")
+    func tooManyDigits() throws {
+        let path = try Self.copy("time,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,999999999999999999\n2024-01-02,1,2,0.5,1.5,0.1\n")
+        #expect { try Self.build(path) } throws: { error in
+            "\(error)".contains("volume needs more than 18 digits at 1 decimals")
+        }
+    }
+
+    @Test("out of order across read blocks still names both times")
+    func outOfOrderAcrossBlocks() throws {
+        let path = try Self.copy("time,open,high,low,close,volume\n2024-01-02,1,2,0.5,1.5,10\n2024-01-01,1,2,0.5,1.5,10\n")
+        var reader = try CandleCSV.Reader(path: path, blockSize: 7)
+        #expect { try reader.nextCandles(maxRows: 10, exchange: "file", symbol: Self.symbol, interval: .oneDay) } throws: { error in
+            "\(error)".hasSuffix("row 3: time 2024-01-01 is not after the previous row's 2024-01-02; rows must be sorted by time without duplicates")
+        }
+    }
+}

@@ -194,6 +194,56 @@ struct OptimizeCommandTests {
         }
     }
 
+    @Test("keelson strategies apply-params: the run's best as a candidate beside the instance, recorded; bad input exit 2")
+    func applyParams() async throws {
+        try await TestDatabase.withMigratedDatabase { url, client in
+            let env = ["DATABASE_URL": url.connectionString, "KEELSON_REQUESTED_BY": "quant@desk"]
+            let out = Self.folder()
+            let search = try await ChildProcess.run(
+                "keelson",
+                [
+                    "optimize", "--strategy", "sma_crossover", "--param", "fast=5:15:5", "--param", "slow=20:40:10", "--data", Self.goog, "--out",
+                    out.path,
+                ]
+                    + Self.terms + ["--run", "g1"], environment: env)
+            #expect(search.exitCode == 0, Comment(rawValue: search.stderr))
+            try await client.query(
+                """
+                INSERT INTO strategy_states (instance, strategy, symbols, "interval", parameters, status, status_reason)
+                VALUES ('goog_sma', 'sma_crossover', ARRAY['GOOG'], '1d', '{"fast": 10, "slow": 30}', 'active', 'configured'),
+                       ('goog_macd', 'macd_trend', ARRAY['GOOG'], '1d', '{}', 'active', 'configured')
+                """)
+            let applied = try await ChildProcess.run(
+                "keelson", ["strategies", "apply-params", "goog_sma", "--run", "g1", "--reason", "better Sharpe in-sample"], environment: env)
+            #expect(applied.exitCode == 0, Comment(rawValue: applied.stderr))
+            let best = try JSONDecoder().decode(Best.self, from: Data(contentsOf: out.appendingPathComponent("best.json"))).parameters
+            let expected =
+                "goog_sma-g1: a candidate of sma_crossover with fast 10 → \(Int(best["fast"]!)), slow 30 → \(Int(best["slow"]!)) (from run g1, applied to goog_sma)"
+            #expect(applied.stdout.contains(expected), Comment(rawValue: applied.stdout))
+            let row = try await client.query(
+                "SELECT status, origin, derived_from, parameters::text FROM strategy_states WHERE instance = 'goog_sma-g1'"
+            ).collect().first?.decode((String, String, String, String).self)
+            #expect(row?.0 == "candidate" && row?.1 == "applied" && row?.2 == "goog_sma")
+            #expect(try row.map { try JSONDecoder().decode([String: Double].self, from: Data($0.3.utf8)) } == best)
+            let history = try await client.query("SELECT actor, reason, run_key FROM parameter_history WHERE instance = 'goog_sma'").collect()
+                .first?.decode((String, String, String).self)
+            #expect(history?.0 == "quant@desk" && history?.1 == "better Sharpe in-sample" && history?.2 == "g1")
+
+            for (arguments, message) in [
+                (["goog_sma", "--run", "g1"], "an instance 'goog_sma-g1' exists already; name the candidate with --as NEW_ID"),
+                (["goog_sma", "--run", "nope"], "no optimization run nope"),
+                (["ghost", "--run", "g1"], "no strategy instance 'ghost'"),
+                (["goog_sma", "--run", "g1", "--as", "bad id!"], "--as bad id! is not an instance id"),
+                (["goog_macd", "--run", "g1"], "the parameters are of sma_crossover; goog_macd runs macd_trend"),
+            ] {
+                let refused = try await ChildProcess.run(
+                    "keelson", ["strategies", "apply-params"] + arguments + ["--reason", "x"], environment: env)
+                #expect(refused.exitCode == 2, Comment(rawValue: refused.stderr))
+                #expect(refused.stderr.hasPrefix("keelson: " + message), Comment(rawValue: refused.stderr))
+            }
+        }
+    }
+
     struct Summary: Decodable {
         struct Statistics: Decodable {
             let sharpe: Double

@@ -103,6 +103,92 @@ struct StrategyLifecycleTests {
         }
     }
 
+    @Test("parameters applied from an optimisation run: a candidate evaluated without a restart, promoted, still there after one")
+    func appliedParametersRunWithoutRestart() async throws {
+        let candles = try S.googCandles()
+        try await TestDatabase.withFreshDatabase { url in
+            let configuration = try TestConfiguration.service(.signals, database: url)
+            let app = try buildSignalsApplication(configuration: configuration, strategies: Self.instances(), lifecycleRefresh: .milliseconds(100))
+            try await app.test(.router) { client in
+                try await client.waitUntilReady()
+                try await TestDatabase.withClient(url) { postgres in
+                    let store = PostgresCandleStore(client: postgres, logger: TestDatabase.logger)
+                    _ = try await S.push(Array(candles[0..<300]), batchSize: 100, store: store, client: client)
+                    let runs = PostgresOptimizationRunStore(client: postgres, logger: TestDatabase.logger)
+                    let run = try await runs.begin(
+                        OptimizationRunRecord(
+                            key: "r1", strategy: "sma_crossover", objective: "sharpe", arguments: [], searchSpace: "{}", requestedBy: "test",
+                            dataSource: "file GOOG.csv", dataFrom: nil, dataTo: nil, bars: 2148, trials: 1, shards: 1, folds: "[]"))
+                    try await runs.finish(run: run, succeeded: true, bestParameters: #"{"fast": 5}"#, results: "{}", durationSeconds: 1)
+                    let lifecycle = PostgresStrategyLifecycleStore(client: postgres, logger: TestDatabase.logger)
+                    let applied = try await lifecycle.apply(
+                        ParameterApplication(
+                            instance: "goog_sma", appliedAs: "goog_sma_fast", strategy: "sma_crossover", parameters: ["fast": 5], runKey: "r1",
+                            reason: "faster crossover", actor: "quant"))
+                    #expect(applied.previous == ["fast": 10, "slow": 30] && applied.parameters == ["fast": 5, "slow": 30])
+                    for _ in 0..<100 where try await Self.status("goog_sma_fast", client: client) == nil {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    #expect(try await Self.status("goog_sma_fast", client: client) == "candidate")
+                    _ = try await lifecycle.transition(instance: "goog_sma_fast", reason: "convinced", actor: "ops", figures: [:]) {
+                        StrategyLifecycleAction.promote.target(from: $0)
+                    }
+                    for _ in 0..<100 where try await Self.status("goog_sma_fast", client: client) != "active" {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    let later = try await S.push(Array(candles[300..<1000]), batchSize: 100, store: store, client: client)
+                    #expect(later.contains { $0.strategy == "goog_sma_fast" && $0.signal.side == .buy })
+                    #expect(
+                        later.filter { $0.strategy == "goog_sma_fast" }.count > later.filter { $0.strategy == "goog_sma" }.count,
+                        "faster: more crossings")
+                    let history = try await postgres.query(
+                        "SELECT instance, previous::text, parameters::text, reason, actor, run_key, applied_as FROM parameter_history",
+                        logger: TestDatabase.logger
+                    ).collect().map { try $0.decode((String, String, String, String, String, String, String).self) }
+                    #expect(history.count == 1)
+                    #expect(
+                        history.first.map { [$0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6] } == [
+                            "goog_sma", #"{"fast": 10, "slow": 30}"#, #"{"fast": 5, "slow": 30}"#, "faster crossover", "quant", "r1", "goog_sma_fast",
+                        ])
+                    let audited = try await postgres.query(
+                        "SELECT count(*)::int FROM audit_log WHERE action = 'strategy.apply_params' AND actor_name = 'quant'",
+                        logger: TestDatabase.logger
+                    ).collect().first?.decode(Int.self)
+                    #expect(audited == 1)
+                    await #expect(throws: StrategyLifecycleError.instanceExists("goog_sma_fast")) {
+                        try await lifecycle.apply(
+                            ParameterApplication(
+                                instance: "goog_sma", appliedAs: "goog_sma_fast", strategy: "sma_crossover", parameters: ["fast": 6], runKey: "r1",
+                                reason: "again", actor: "quant"))
+                    }
+                    await #expect(throws: StrategyLifecycleError.otherStrategy(instance: "goog_macd", runs: "macd_trend", searched: "sma_crossover"))
+                    {
+                        try await lifecycle.apply(
+                            ParameterApplication(
+                                instance: "goog_macd", appliedAs: "goog_macd_x", strategy: "sma_crossover", parameters: ["fast": 6], runKey: "r1",
+                                reason: "wrong", actor: "quant"))
+                    }
+                }
+            }
+            // A restart registers the file's instances again; the applied one stays configured, in its state.
+            let restarted = try buildSignalsApplication(
+                configuration: configuration, strategies: Self.instances(), lifecycleRefresh: .milliseconds(100))
+            try await restarted.test(.router) { client in
+                try await client.waitUntilReady()
+                for _ in 0..<100 where try await Self.status("goog_sma_fast", client: client) == nil {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(try await Self.status("goog_sma_fast", client: client) == "active")
+                try await TestDatabase.withClient(url) { postgres in
+                    let configured = try await postgres.query(
+                        "SELECT configured FROM strategy_states WHERE instance = 'goog_sma_fast'", logger: TestDatabase.logger
+                    ).collect().first?.decode(Bool.self)
+                    #expect(configured == true)
+                }
+            }
+        }
+    }
+
     @Test("the moves an operator may make, and why the others are refused")
     func transitions() {
         #expect(StrategyLifecycleAction.promote.target(from: .candidate) == .success(.active))

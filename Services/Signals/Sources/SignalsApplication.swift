@@ -37,12 +37,13 @@ public func buildSignalsApplication(
     let gate = StrategyLifecycleGate(store: lifecycle, instances: instances, metrics: signalsMetrics, logger: runtime.logger)
     let configuredRefresh = try EnvironmentReader().duration(StrategyStateRefresher.variable)
     let refresher = StrategyStateRefresher(
-        gate: gate, interval: lifecycleRefresh ?? configuredRefresh ?? StrategyStateRefresher.defaultInterval, logger: runtime.logger)
+        gate: gate, evaluator: evaluator, interval: lifecycleRefresh ?? configuredRefresh ?? StrategyStateRefresher.defaultInterval,
+        logger: runtime.logger)
     let lifecycleEvaluator = StrategyLifecycleEvaluator(
         rules: rules, store: lifecycle, gate: gate, postgres: runtime.postgres, metrics: signalsMetrics, logger: runtime.logger)
     let router = runtime.makeRouter()
     SignalRoutes(
-        instances: instances, evaluator: evaluator, gate: gate, lifecycle: lifecycle,
+        evaluator: evaluator, gate: gate, lifecycle: lifecycle,
         store: PostgresSignalStore(client: runtime.postgres, logger: runtime.logger),
         forwarder: forwarder, metrics: signalsMetrics, logger: runtime.logger
     ).register(router: router, internalRoutes: runtime.internalRoutes(on: router))

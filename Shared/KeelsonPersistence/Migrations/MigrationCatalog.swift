@@ -14,6 +14,7 @@ public enum MigrationCatalog {
         Migration0011LifecycleRecommendation.migration,
         Migration0012CapitalAllocations.migration,
         Migration0013OptimizationRecords.migration,
+        Migration0014AppliedParameters.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

@@ -28,16 +28,57 @@ public struct StrategyStateRecord: Sendable, Equatable {
     public var status: StrategyStatus
     public var reason: String
     public var changedAt: Date
-    /// In the strategies file the signal service last started with (and enabled there).
+    /// In the strategies file the signal service last started with (and enabled there), or applied from an
+    /// optimisation run.
     public var configured: Bool
+    /// The definition of an instance applied from an optimisation run (it is in no strategies file); nil for the file's.
+    public var applied: StrategyRegistration?
 
-    public init(instance: String, status: StrategyStatus, reason: String, changedAt: Date, configured: Bool = true) {
+    public init(
+        instance: String, status: StrategyStatus, reason: String, changedAt: Date, configured: Bool = true, applied: StrategyRegistration? = nil
+    ) {
         self.instance = instance
         self.status = status
         self.reason = reason
         self.changedAt = changedAt
         self.configured = configured
+        self.applied = applied
     }
+}
+
+/// Parameters from an optimisation run applied to an instance: a new candidate instance trades them beside it.
+public struct ParameterApplication: Sendable, Equatable {
+    /// The instance whose parameters are changed.
+    public var instance: String
+    /// The candidate that trades the new parameters.
+    public var appliedAs: String
+    /// The strategy the run searched, which must be the instance's.
+    public var strategy: String
+    /// The run's best parameters; the instance's others are kept.
+    public var parameters: [String: Double]
+    public var runKey: String
+    public var reason: String
+    public var actor: String
+
+    public init(
+        instance: String, appliedAs: String, strategy: String, parameters: [String: Double], runKey: String, reason: String, actor: String
+    ) {
+        self.instance = instance
+        self.appliedAs = appliedAs
+        self.strategy = strategy
+        self.parameters = parameters
+        self.runKey = runKey
+        self.reason = reason
+        self.actor = actor
+    }
+}
+
+/// What applying parameters did: the parameters before and after, and the new candidate's state.
+public struct AppliedParameters: Sendable, Equatable {
+    public var strategy: String
+    public var previous: [String: Double]
+    public var parameters: [String: Double]
+    public var candidate: StrategyStateRecord
 }
 
 /// What the lifecycle rules would do with an instance, in manual mode; a nil target: nothing.
@@ -63,12 +104,16 @@ public struct StrategyTransition: Sendable, Equatable {
 public enum StrategyLifecycleError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownInstance(String, known: [String])
     case refused(instance: String, StrategyLifecycleRefusal)
+    case instanceExists(String)
+    case otherStrategy(instance: String, runs: String, searched: String)
 
     public var description: String {
         switch self {
         case .unknownInstance(let id, let known):
             "no strategy instance '\(id)'; known: \(known.joined(separator: ", ")) (keelson strategies list)"
         case .refused(let id, let refusal): "\(id) cannot change: \(refusal.description)"
+        case .instanceExists(let id): "an instance '\(id)' exists already; name the candidate with --as NEW_ID"
+        case .otherStrategy(let id, let runs, let searched): "the parameters are of \(searched); \(id) runs \(runs)"
         }
     }
 }
@@ -109,7 +154,8 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
                     VALUES (\(instance.instance), \(instance.strategy), \(instance.symbols), \(instance.interval),
                             \(instance.parametersJSON)::jsonb, true, \(initial), \(reason))
                     ON CONFLICT (instance) DO UPDATE SET strategy = EXCLUDED.strategy, symbols = EXCLUDED.symbols,
-                        "interval" = EXCLUDED."interval", parameters = EXCLUDED.parameters, configured = true, updated_at = now()
+                        "interval" = EXCLUDED."interval", parameters = EXCLUDED.parameters, configured = true, origin = 'file',
+                        derived_from = NULL, updated_at = now()
                     RETURNING (xmax = 0)
                     """, logger: logger
                 ).collect()
@@ -123,7 +169,10 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
             }
             let configured = instances.map(\.instance)
             try await connection.query(
-                "UPDATE strategy_states SET configured = false, updated_at = now() WHERE configured AND NOT (instance = ANY(\(configured)))",
+                """
+                UPDATE strategy_states SET configured = false, updated_at = now()
+                WHERE configured AND origin = 'file' AND NOT (instance = ANY(\(configured)))
+                """,
                 logger: logger)
             return try await Self.states(on: connection, logger: logger)
         }
@@ -185,12 +234,85 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
 
     static func states(on connection: PostgresConnection, logger: Logger) async throws -> [String: StrategyStateRecord] {
         let rows = try await connection.query(
-            "SELECT instance, status, status_reason, status_changed_at, configured FROM strategy_states", logger: logger)
+            """
+            SELECT instance, status, status_reason, status_changed_at, configured, origin, strategy, symbols, "interval", parameters::text
+            FROM strategy_states
+            """, logger: logger)
         var result: [String: StrategyStateRecord] = [:]
-        for try await (instance, status, reason, changed, configured) in rows.decode((String, String, String, Date, Bool).self) {
+        for try await (instance, status, reason, changed, configured, origin, strategy, symbols, interval, parameters) in rows.decode(
+            (String, String, String, Date, Bool, String, String, [String], String, String).self)
+        {
             guard let status = StrategyStatus(rawValue: status) else { continue }
-            result[instance] = StrategyStateRecord(instance: instance, status: status, reason: reason, changedAt: changed, configured: configured)
+            let applied =
+                origin == "applied"
+                ? StrategyRegistration(
+                    instance: instance, strategy: strategy, symbols: symbols, interval: interval, parametersJSON: parameters,
+                    initialStatus: .candidate)
+                : nil
+            result[instance] = StrategyStateRecord(
+                instance: instance, status: status, reason: reason, changedAt: changed, configured: configured, applied: applied)
         }
         return result
+    }
+
+    /// Applies an optimisation run's parameters to an instance, in one transaction: a new candidate instance with the
+    /// instance's symbols and interval and the parameters merged (the run's win), its first lifecycle event, and a
+    /// `parameter_history` row with the parameters before and after, the reason, the actor and the run.
+    public func apply(_ application: ParameterApplication) async throws -> AppliedParameters {
+        try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT strategy, symbols, "interval", parameters::text FROM strategy_states WHERE instance = \(application.instance) FOR UPDATE
+                """, logger: logger
+            ).collect()
+            guard let row = rows.first else {
+                let known = try await Self.states(on: connection, logger: logger).keys.sorted()
+                throw StrategyLifecycleError.unknownInstance(application.instance, known: known)
+            }
+            let (strategy, symbols, interval, parametersText) = try row.decode((String, [String], String, String).self)
+            guard strategy == application.strategy else {
+                throw StrategyLifecycleError.otherStrategy(instance: application.instance, runs: strategy, searched: application.strategy)
+            }
+            let previous = (try? JSONDecoder().decode([String: Double].self, from: Data(parametersText.utf8))) ?? [:]
+            let merged = previous.merging(application.parameters) { _, new in new }
+            let mergedJSON = String(decoding: try JSONEncoder().encode(merged), as: UTF8.self)
+            let reason = "parameters of optimisation run \(application.runKey) applied to \(application.instance): \(application.reason)"
+            let inserted = try await connection.query(
+                """
+                INSERT INTO strategy_states (instance, strategy, symbols, "interval", parameters, configured, status, status_reason, origin, derived_from)
+                VALUES (\(application.appliedAs), \(strategy), \(symbols), \(interval), \(mergedJSON)::jsonb, true, 'candidate', \(reason), 'applied',
+                        \(application.instance))
+                ON CONFLICT (instance) DO NOTHING
+                RETURNING status_changed_at
+                """, logger: logger
+            ).collect()
+            guard let changedAt = try inserted.first?.decode(Date.self) else { throw StrategyLifecycleError.instanceExists(application.appliedAs) }
+            try await connection.query(
+                """
+                INSERT INTO strategy_lifecycle_events (instance, from_status, to_status, reason, actor)
+                VALUES (\(application.appliedAs), NULL, 'candidate', \(reason), \(application.actor))
+                """, logger: logger)
+            let previousJSON = String(decoding: try JSONEncoder().encode(previous), as: UTF8.self)
+            try await connection.query(
+                """
+                INSERT INTO parameter_history (strategy, parameters, source, instance, previous, reason, actor, run_key, applied_as)
+                VALUES (\(strategy), \(mergedJSON)::jsonb, 'optimizer', \(application.instance), \(previousJSON)::jsonb, \(application.reason),
+                        \(application.actor), \(application.runKey), \(application.appliedAs))
+                """, logger: logger)
+            try await PostgresAuditLog.record(
+                AuditEntry(
+                    actorKeyID: nil, actorName: application.actor, action: "strategy.apply_params", reason: application.reason, outcome: "ok",
+                    sourceAddress: nil,
+                    detail: [
+                        "instance": application.instance, "applied_as": application.appliedAs, "run": application.runKey, "parameters": mergedJSON,
+                    ]),
+                on: connection, logger: logger)
+            let candidate = StrategyStateRecord(
+                instance: application.appliedAs, status: .candidate, reason: reason, changedAt: changedAt, configured: true,
+                applied: StrategyRegistration(
+                    instance: application.appliedAs, strategy: strategy, symbols: symbols, interval: interval, parametersJSON: mergedJSON,
+                    initialStatus: .candidate))
+            return AppliedParameters(strategy: strategy, previous: previous, parameters: merged, candidate: candidate)
+        }
     }
 }

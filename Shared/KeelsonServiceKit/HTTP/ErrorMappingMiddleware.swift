@@ -43,7 +43,7 @@ public struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware 
         case let error as StrategyLifecycleError:
             return switch error {
             case .unknownInstance: .notFound(error.description)
-            case .refused: APIError(.conflict, code: "conflict", detail: error.description)
+            case .refused, .instanceExists, .otherStrategy: APIError(.conflict, code: "conflict", detail: error.description)
             }
         case let error as APIKeyStoreError:
             return switch error {

@@ -30,3 +30,20 @@ public struct StrategyInstance: Sendable, Equatable {
         enabled && self.interval == interval && symbols.contains(symbol)
     }
 }
+
+extension StrategyInstance {
+    /// An instance applied from an optimisation run, from its stored definition; nil when that no longer reads as
+    /// one (a strategy or parameter this version does not have).
+    public init?(applied registration: StrategyRegistration) {
+        guard let type = try? StrategyCatalog.type(named: registration.strategy),
+            let interval = CandleInterval(rawValue: registration.interval),
+            let given = try? JSONDecoder().decode([String: Double].self, from: Data(registration.parametersJSON.utf8)),
+            let parameters = try? StrategyParameters(strategy: registration.strategy, specs: type.parameterSpecs, given: given)
+        else { return nil }
+        let symbols = registration.symbols.compactMap(Symbol.init(rawValue:))
+        guard symbols.count == registration.symbols.count else { return nil }
+        self.init(
+            id: registration.instance, strategy: registration.strategy, symbols: symbols, interval: interval, parameters: parameters, enabled: true,
+            initialStatus: .candidate)
+    }
+}

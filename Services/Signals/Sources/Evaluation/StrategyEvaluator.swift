@@ -20,7 +20,7 @@ public actor StrategyEvaluator {
         var lastOpenTime: Date
     }
 
-    let instances: [StrategyInstance]
+    private(set) var instances: [StrategyInstance]
     let candles: any CandleStore
     /// How many stored bars a rebuild replays; long enough that EMA-based indicators have converged.
     let historyBars: Int
@@ -32,6 +32,15 @@ public actor StrategyEvaluator {
         self.candles = candles
         self.historyBars = historyBars
         self.metrics = metrics
+    }
+
+    /// The instances to run from now on (the lifecycle gate's, which grow when parameters are applied); a new one
+    /// starts by replaying stored history like any rebuild.
+    func use(_ instances: [StrategyInstance]) {
+        guard instances != self.instances else { return }
+        let ids = Set(instances.map(\.id))
+        cache = cache.filter { ids.contains($0.key.instance) }
+        self.instances = instances
     }
 
     /// Feeds `batch` (any order, duplicates allowed) through every enabled instance for its symbol and interval,

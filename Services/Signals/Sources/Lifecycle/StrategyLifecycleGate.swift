@@ -4,32 +4,47 @@ import Logging
 
 /// Which signals reach the engine, by each instance's lifecycle state: buys only from active and probation
 /// instances, sells from every instance that may hold a position. States come from `strategy_states`, read again
-/// on every refresh, so a change made through any replica (or the database) takes effect here within one interval.
+/// on every refresh, so a change made through any replica (or the database) takes effect here within one interval —
+/// as does an instance applied from an optimisation run (`keelson strategies apply-params`), which is in no file.
 actor StrategyLifecycleGate {
     let store: any StrategyLifecycleStore
-    let instances: [StrategyInstance]
+    /// The instances of the strategies file.
+    let configured: [StrategyInstance]
     let metrics: SignalsMetrics?
     let logger: Logger
     private var states: [String: StrategyStatus] = [:]
+    private var applied: [StrategyInstance] = []
     private var registered = false
 
     init(store: any StrategyLifecycleStore, instances: [StrategyInstance], metrics: SignalsMetrics?, logger: Logger) {
         self.store = store
-        self.instances = instances
+        self.configured = instances
         self.metrics = metrics
         self.logger = logger
     }
 
+    /// The file's instances, then those applied from optimisation runs, as of the last refresh.
+    var instances: [StrategyInstance] { configured + applied }
+
     /// The first refresh records the configured instances that run (`"enabled": false` ones are not part of the
     /// portfolio); later ones read the stored states.
     func refresh() async throws {
-        let records = registered ? try await store.states() : try await store.register(instances.filter(\.enabled).map(\.registration))
+        let records = registered ? try await store.states() : try await store.register(configured.filter(\.enabled).map(\.registration))
         registered = true
         let fresh = records.mapValues(\.status)
         for (instance, status) in fresh where states[instance] != nil && states[instance] != status {
             logger.notice("strategy lifecycle changed", metadata: ["strategy": "\(instance)", "from": "\(states[instance]!)", "to": "\(status)"])
         }
         states = fresh
+        let nowApplied = records.values.compactMap { record in record.applied.flatMap(StrategyInstance.init(applied:)) }.sorted { $0.id < $1.id }
+        for instance in nowApplied where !applied.contains(where: { $0.id == instance.id }) {
+            logger.notice(
+                "strategy instance applied from an optimisation run",
+                metadata: [
+                    "strategy": "\(instance.id)", "parameters": "\(instance.parameters.values)", "status": "\(fresh[instance.id] ?? .candidate)",
+                ])
+        }
+        applied = nowApplied
         for instance in instances where instance.enabled {
             metrics?.lifecycleState(strategy: instance.id, status: fresh[instance.id] ?? instance.initialStatus)
         }

@@ -10,6 +10,8 @@ struct StrategyStateRefresher: Service {
     static let defaultInterval = Duration.seconds(5)
 
     let gate: StrategyLifecycleGate
+    /// Told the gate's instances after each refresh, so an applied instance is evaluated without a restart.
+    let evaluator: StrategyEvaluator
     let interval: Duration
     let logger: Logger
 
@@ -19,6 +21,7 @@ struct StrategyStateRefresher: Service {
             while !Task.isCancelled {
                 do {
                     try await gate.refresh()
+                    await evaluator.use(await gate.instances)
                     if failing { logger.notice("strategy lifecycle states are read again") }
                     failing = false
                 } catch {

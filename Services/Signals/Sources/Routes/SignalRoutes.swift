@@ -54,7 +54,6 @@ struct SignalRoutes {
         var detail: String
     }
 
-    let instances: [StrategyInstance]
     let evaluator: StrategyEvaluator
     let gate: StrategyLifecycleGate
     let lifecycle: any StrategyLifecycleStore
@@ -86,6 +85,7 @@ struct SignalRoutes {
             let query = QueryReader(request)
             let symbol = try query.parse("symbol") { text throws(DomainError) in try Symbol(parsing: text) }
             let strategy = query.string("strategy")
+            let instances = await gate.instances
             if let strategy, !instances.contains(where: { $0.id == strategy }) {
                 throw APIError.badRequest("strategy '\(strategy)' is not configured; configured: \(instances.map(\.id).joined(separator: ", "))")
             }
@@ -99,7 +99,7 @@ struct SignalRoutes {
         router.get("api/v1/strategies") { _, _ -> StrategyList in
             let summary = try await store.summary()
             var strategies: [StrategySummary] = []
-            for instance in instances {
+            for instance in await gate.instances {
                 strategies.append(
                     StrategySummary(
                         id: instance.id, strategy: instance.strategy, symbols: instance.symbols, interval: instance.interval,

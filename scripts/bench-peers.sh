@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 folder=.build-bench/backtest
 venv=.build-bench/venv
 
-if [ ! -f "$folder/keelson.json" ]; then
-    echo "peers: $folder/keelson.json is missing; run KEELSON_BENCH=backtest first" >&2
+if [ ! -f "$folder/keelson.json" ] && [ ! -f .build-bench/optimize/keelson.json ]; then
+    echo "peers: $folder/keelson.json and .build-bench/optimize/keelson.json are missing; run KEELSON_BENCH=backtest or optimize first" >&2
     exit 1
 fi
 if ! command -v python3 >/dev/null 2>&1; then
@@ -29,8 +29,8 @@ if [ -f "$folder/goog-keelson-trades.csv" ] && [ -f ../shared/data/GOOG.csv ]; t
     "$python" "$script" --goog ../shared/data/GOOG.csv --keelson-trades "$folder/goog-keelson-trades.csv" 2>/dev/null
 fi
 
-echo "The same strategy on the same files (sma_crossover(10, 30), all-in whole units at the next open, no fees):"
-for bars in $("$python" -c "import json; print(' '.join(sorted(json.load(open('$folder/keelson.json')), key=int)))"); do
+[ -f "$folder/keelson.json" ] && echo "The same strategy on the same files (sma_crossover(10, 30), all-in whole units at the next open, no fees):"
+for bars in $([ -f "$folder/keelson.json" ] && "$python" -c "import json; print(' '.join(sorted(json.load(open('$folder/keelson.json')), key=int)))"); do
     for tool in backtesting.py vectorbt; do
         result=$("$python" "$script" --tool "$tool" --data "$folder/synthetic-$bars.csv" 2>/dev/null | tail -1) || {
             echo "  $tool on $bars bars failed"
@@ -47,3 +47,35 @@ print(f"  {peer['tool']:<15} {peer['bars']:>9,} bars, {peer['trades']:>6,} trade
 PY
     done
 done
+
+# The optimiser (KEELSON_BENCH=optimize wrote .build-bench/optimize/keelson.json): vectorbt's own sweep of the same
+# grid on the same file, end to end (load + every combination + ranking), and every combination's trades and return
+# set against Keelson's results.csv (printed, never fatal).
+optimize=.build-bench/optimize
+if [ -f "$optimize/keelson.json" ]; then
+    data=$("$python" -c "import json, sys; print(json.load(open(sys.argv[1]))['data'])" "$optimize/keelson.json")
+    results=$("$python" -c "import json, sys; print(json.load(open(sys.argv[1])).get('results', ''))" "$optimize/keelson.json")
+    cross_check=()
+    if [ -n "$results" ] && [ -f "$results" ]; then
+        cross_check=(--keelson-results "$results")
+    fi
+    echo "The optimiser's grid on the same file (sma_crossover fast 5-54 x slow 20-210 step 10, ranked by Sharpe, next open, no fees):"
+    if output=$("$python" Benchmarks/peers/peer_optimize.py --data "$data" ${cross_check[@]+"${cross_check[@]}"} 2>/dev/null); then
+        "$python" - "$optimize/keelson.json" "$(echo "$output" | tail -1)" <<'PY'
+import json, sys
+keelson = json.load(open(sys.argv[1]))
+peer = json.loads(sys.argv[2])
+sample = f", extrapolated from {peer['extrapolated_from']}" if "extrapolated_from" in peer else ""
+print(f"  {peer['tool']:<15} {peer['bars']:>9,} bars, {peer['combinations']:,} combinations ({peer['chunk']} per call{sample}): "
+      f"{peer['total_seconds']:7.1f} s end to end (loading {peer['load_seconds']:.2f} s), peak {peer['peak_mb']:6.0f} MB  ->  "
+      f"Keelson {peer['total_seconds'] / keelson['total_seconds']:5.1f}x the speed with {keelson['peak_mb'] / peer['peak_mb']:.2f}x "
+      f"the memory ({keelson['total_seconds']:.1f} s, {keelson['peak_mb']:.0f} MB, {keelson['combinations']:,} combinations)")
+if (peer["bars"], peer["combinations"]) != (keelson["bars"], keelson["combinations"]):
+    print(f"  note: Keelson ran {keelson['combinations']:,} combinations on {keelson['bars']:,} bars, vectorbt "
+          f"{peer['combinations']:,} on {peer['bars']:,}")
+PY
+        echo "$output" | sed '$d'
+    else
+        echo "  vectorbt on the optimiser's grid failed"
+    fi
+fi

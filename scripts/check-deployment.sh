@@ -73,11 +73,11 @@ kustomize_render() {
     for overlay in dev production; do
         kubectl kustomize "kubernetes/overlays/$overlay" >"$rendered/$overlay.yaml" || return 1
     done
-    kubectl kustomize kubernetes/jobs >"$rendered/jobs.yaml"
+    kubectl kustomize kubernetes/jobs >"$rendered/jobs.yaml" && kubectl kustomize kubernetes/schedules >"$rendered/schedules.yaml"
 }
 kubernetes_validate() {
     "$lint/kubernetes-validate" -k "$KUBERNETES_VERSION" --strict --quiet \
-        "$rendered/base.yaml" "$rendered/dev.yaml" "$rendered/production.yaml" "$rendered/jobs.yaml" kubernetes/secret.template.yaml
+        "$rendered/base.yaml" "$rendered/dev.yaml" "$rendered/production.yaml" "$rendered/jobs.yaml" "$rendered/schedules.yaml" kubernetes/secret.template.yaml
 }
 checkov_kubernetes() {
     local overlay="$1" skip="$2"
@@ -118,10 +118,11 @@ check "Dockerfile: checkov" checkov_dockerfile
 check "compose: docker-compose config, services, profiles" compose_config
 check "compose: refuses to start without the secrets" compose_refuses_missing_secrets
 check ".env.example: every variable, secrets generation" "$python" infrastructure/ci/check_deployment.py env-example
-check "kubernetes: kubectl kustomize base, dev, production, jobs" kustomize_render
+check "kubernetes: kubectl kustomize base, dev, production, jobs, schedules" kustomize_render
 check "kubernetes: kubernetes-validate $KUBERNETES_VERSION (strict)" kubernetes_validate
 check "kubernetes: probes, security, scaling, policies" "$python" infrastructure/ci/check_deployment.py kubernetes "$rendered"
 check "kubernetes: the optimiser's Indexed Job" "$python" infrastructure/ci/check_deployment.py optimize-job "$rendered/jobs.yaml"
+check "kubernetes: the scheduled re-optimisation" "$python" infrastructure/ci/check_deployment.py reoptimize-schedule "$rendered/schedules.yaml"
 check "kubernetes: checkov production" checkov_kubernetes production "$CHECKOV_SKIP_PRODUCTION"
 check "kubernetes: checkov dev" checkov_kubernetes dev "$CHECKOV_SKIP_DEV"
 check "secrets: checkov finds none committed" checkov_secrets

@@ -35,7 +35,7 @@ enum OptimizerBenchmark {
     }
 
     static func run() async throws -> [String] {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for path in [folder, BacktestBenchmark.folder] { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
         let csv = try BacktestBenchmark.dataFile(bars: bars)
         let symbol = BacktestBenchmark.symbol
         var lines = [

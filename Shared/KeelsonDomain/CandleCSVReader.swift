@@ -7,19 +7,19 @@ extension CandleCSV {
     public struct Reader {
         private let source: String
         private var file: FileHandle?
-        private var buffer: [UInt8]
-        private var position = 0
+        var buffer: [UInt8]
+        var position = 0
         private var atEnd: Bool
         /// Bytes read and dropped from the front of `buffer`, and the input's size, for a progress bar.
         private var dropped = 0
         private let totalBytes: Int
-        private var lineNumber = 0
-        private var columnCount = 0
+        var lineNumber = 0
+        var columnCount = 0
         /// Index of the time cell, then open, high, low, close, volume.
-        private var columns: [Int] = []
+        var columns: [Int] = []
         private var cells: [Range<Int>] = []
         /// The last row's time, and its time cell in `buffer` (kept there by `fill`) for the out-of-order message.
-        private var previous: (time: Date, cell: Range<Int>)?
+        var previous: (time: Date, cell: Range<Int>)?
         /// How the first row wrote its time.
         public private(set) var timeStyle: TimeStyle?
         private let blockSize: Int
@@ -86,7 +86,13 @@ extension CandleCSV {
         public mutating func nextCandles(maxRows: Int, exchange: String, symbol: Symbol, interval: CandleInterval) throws(ParseError) -> [Candle] {
             var candles: [Candle] = []
             candles.reserveCapacity(maxRows)
-            while candles.count < maxRows, let line = nextLine() {
+            while candles.count < maxRows {
+                // Rows in the plain layout go through the fast path; whatever it leaves (a refill, a blank line,
+                // another layout, an error to name) takes the general one, a line at a time.
+                if timeStyle != nil, columns == [0, 1, 2, 3, 4, 5], columnCount == 6 {
+                    readPlainRows(into: &candles, maxRows: maxRows, exchange: exchange, symbol: symbol, interval: interval)
+                }
+                guard candles.count < maxRows, let line = nextLine() else { break }
                 if line.isEmpty || Self.isBlank(buffer[line.lowerBound]) && buffer[line].allSatisfy(Self.isBlank) { continue }
                 let bar = try parse(line)
                 candles.append(

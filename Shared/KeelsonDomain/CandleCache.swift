@@ -17,10 +17,11 @@ public struct CandleCache: Sendable {
         public var description: String
     }
 
-    /// The bars, column by column.
+    /// Open times, epoch milliseconds.
     public var times: [Int64]
-    /// Open, high, low, close, volume: each value × 10^scales[column].
-    public var columns: [[Int64]]
+    /// Open, high, low, close and volume, one column after the other (column c of bar i at c × count + i), each value
+    /// × 10^scales[c]: one array, so a load is one read and a conversion one pass.
+    public var prices: [Int64]
     public var scales: [Int]
     public var timeStyle: CandleCSV.TimeStyle
 
@@ -66,12 +67,12 @@ public struct CandleCache: Sendable {
                 return part.isNegative ? -Int64(scaled) : Int64(scaled)
             }
         }
-        self.init(times: times, columns: columns, scales: scales, timeStyle: timeStyle)
+        self.init(times: times, prices: columns.flatMap { $0 }, scales: scales, timeStyle: timeStyle)
     }
 
-    init(times: [Int64], columns: [[Int64]], scales: [Int], timeStyle: CandleCSV.TimeStyle) {
+    init(times: [Int64], prices: [Int64], scales: [Int], timeStyle: CandleCSV.TimeStyle) {
         self.times = times
-        self.columns = columns
+        self.prices = prices
         self.scales = scales
         self.timeStyle = timeStyle
     }
@@ -89,12 +90,8 @@ public struct CandleCache: Sendable {
         }
         let scales = (0..<5).map { Int(Int8(truncatingIfNeeded: fields[6] >> (8 * UInt64($0)))) }
         guard let timeStyle = TimeStyle.decode(fields[7]) else { return nil }
-        var columns: [[Int64]] = []
-        for _ in 0..<6 {
-            guard let column = try? file.readInt64s(count: count) else { return nil }
-            columns.append(column)
-        }
-        return CandleCache(times: columns[0], columns: Array(columns[1...]), scales: scales, timeStyle: timeStyle)
+        guard let times = try? file.readInt64s(count: count), let prices = try? file.readInt64s(count: 5 * count) else { return nil }
+        return CandleCache(times: times, prices: prices, scales: scales, timeStyle: timeStyle)
     }
 
     /// Writes the cache of `csv` next to it (through a temporary file, so a reader never sees half of one).
@@ -114,7 +111,8 @@ public struct CandleCache: Sendable {
         header[7] = timeStyle.code
         var data = Data(capacity: Self.headerSize + count * 48)
         header.withUnsafeBytes { data.append(contentsOf: $0) }
-        for column in [times] + columns { column.withUnsafeBytes { data.append(contentsOf: $0) } }
+        times.withUnsafeBytes { data.append(contentsOf: $0) }
+        prices.withUnsafeBytes { data.append(contentsOf: $0) }
         let target = Self.path(for: csv)
         let partial = target + ".partial"
         do {
@@ -129,26 +127,52 @@ public struct CandleCache: Sendable {
 
     /// Bars `range` as candles of `symbol`, exactly the decimals of the CSV.
     public func candles(_ range: Range<Int>, exchange: String, symbol: Symbol, interval: CandleInterval) -> [Candle] {
-        range.map { index in
-            Candle(
-                exchange: exchange, symbol: symbol, interval: interval, openTime: Date(timeIntervalSince1970: Double(times[index]) / 1000),
-                open: decimal(0, index), high: decimal(1, index), low: decimal(2, index), close: decimal(3, index), volume: decimal(4, index))
+        let count = self.count
+        let scales = (-self.scales[0], -self.scales[1], -self.scales[2], -self.scales[3], -self.scales[4])
+        return times.withUnsafeBufferPointer { times in
+            prices.withUnsafeBufferPointer { prices in
+                range.map { index in
+                    Candle(
+                        exchange: exchange, symbol: symbol, interval: interval, openTime: Date(timeIntervalSince1970: Double(times[index]) / 1000),
+                        open: Self.decimal(prices[index], exponent: scales.0), high: Self.decimal(prices[count + index], exponent: scales.1),
+                        low: Self.decimal(prices[2 * count + index], exponent: scales.2),
+                        close: Self.decimal(prices[3 * count + index], exponent: scales.3),
+                        volume: Self.decimal(prices[4 * count + index], exponent: scales.4))
+                }
+            }
         }
     }
 
-    /// The value of `column` at `index` as a correctly rounded Double (the same as the decimal's `doubleValue`).
-    @inline(__always)
-    public func double(_ column: Int, _ index: Int) -> Double {
-        let value = columns[column][index]
-        if value.magnitude < 1 << 53, scales[column] <= 22 { return Double(value) / Self.powersOfTen[scales[column]] }
-        return decimal(column, index).doubleValue
+    /// Calls `body` with each bar's open, high, low, close and volume as correctly rounded Doubles (the same as the
+    /// decimals' `doubleValue`), in order.
+    public func forEachDouble(_ body: (Double, Double, Double, Double, Double) -> Void) {
+        let count = self.count
+        let divisors = scales.map { Self.powersOfTen[min($0, 22)] }
+        prices.withUnsafeBufferPointer { prices in
+            for index in 0..<count {
+                var values: (Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0)
+                for column in 0..<5 {
+                    let raw = prices[column * count + index]
+                    let value =
+                        raw.magnitude < 1 << 53 && scales[column] <= 22
+                        ? Double(raw) / divisors[column] : Self.decimal(raw, exponent: -scales[column]).doubleValue
+                    switch column {
+                    case 0: values.0 = value
+                    case 1: values.1 = value
+                    case 2: values.2 = value
+                    case 3: values.3 = value
+                    default: values.4 = value
+                    }
+                }
+                body(values.0, values.1, values.2, values.3, values.4)
+            }
+        }
     }
 
+    /// Every cached value came from a Decimal of at most 18 digits, so it is stored back exactly.
     @inline(__always)
-    func decimal(_ column: Int, _ index: Int) -> Decimal {
-        let value = columns[column][index]
-        // Every cached value came from a Decimal of at most 18 digits, so it is stored back exactly.
-        return DecimalParts(isNegative: value < 0, coefficient: UInt128(value.magnitude), exponent: -scales[column]).encoded()!
+    static func decimal(_ value: Int64, exponent: Int) -> Decimal {
+        DecimalParts.decimal(coefficient: value.magnitude, exponent: exponent, isNegative: value < 0)!
     }
 
     private static let powersOfTen: [Double] = (0...22).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }

@@ -17,11 +17,10 @@ public struct BarSeries: Sendable {
     /// The bars of a binary cache, each Double taken from the cached integer (the same as the decimal's).
     public init(cache: CandleCache, symbol: Symbol, interval: CandleInterval) {
         candles = cache.candles(0..<cache.count, exchange: "file", symbol: symbol, interval: interval)
-        bars = (0..<cache.count).map { index in
-            OHLCV(
-                open: cache.double(0, index), high: cache.double(1, index), low: cache.double(2, index), close: cache.double(3, index),
-                volume: cache.double(4, index))
-        }
+        var bars: [OHLCV] = []
+        bars.reserveCapacity(cache.count)
+        cache.forEachDouble { open, high, low, close, volume in bars.append(OHLCV(open: open, high: high, low: low, close: close, volume: volume)) }
+        self.bars = bars
     }
 
     public var count: Int { candles.count }

@@ -62,7 +62,11 @@ public struct Optimizer: Sendable {
 
     /// `combination` over the bars in `window`, the `warmUp` bars before it fed to its indicators only.
     public func backtest(_ combination: Combination, on series: BarSeries, window: Range<Int>, warmUp: Range<Int> = 0..<0) -> BacktestResult {
-        var run = BacktestRun(strategy: space.makeStrategy(combination), configuration: configuration)
+        backtest(space.makeStrategy(combination), on: series, window: window, warmUp: warmUp)
+    }
+
+    func backtest(_ strategy: any Strategy, on series: BarSeries, window: Range<Int>, warmUp: Range<Int>) -> BacktestResult {
+        var run = BacktestRun(strategy: strategy, configuration: configuration)
         series.candles.withUnsafeBufferPointer { candles in
             series.bars.withUnsafeBufferPointer { bars in
                 for index in warmUp { run.warmUp(candles[index], bars[index]) }
@@ -107,6 +111,27 @@ public struct Optimizer: Sendable {
             return outcome
         }
         return OptimizationOutcome(folds: outcomes, searched: space.searched)
+    }
+
+    /// The mean out-of-sample objective of fixed `parameters` on the test windows where the search's choices were
+    /// tested (warmed the same way): what parameters already trading would have earned there, to compare with
+    /// `outcome.outOfSampleMean`. Nil when no fold has both a best and a test window.
+    public func outOfSample(of parameters: [String: Double], comparedWith outcome: OptimizationOutcome, on series: BarSeries) throws(OptimizerError)
+        -> Double?
+    {
+        let strategy: any Strategy
+        do {
+            strategy = try StrategyCatalog.make(space.strategy, parameters: parameters)
+        } catch {
+            throw OptimizerError("the current parameters of \(space.strategy) are not valid: \(error.description)")
+        }
+        let values = outcome.folds.compactMap { fold -> Double? in
+            guard fold.best != nil, let test = fold.fold.test else { return nil }
+            let window = series.indices(of: test)
+            let warmUp = max(0, window.lowerBound - warmUpLength(strategy))..<window.lowerBound
+            return objective.value(of: backtest(strategy, on: series, window: window, warmUp: warmUp).statistics)
+        }
+        return OptimizationOutcome.mean(values)
     }
 
     /// Bars before a test window that its indicators need: the strategy's warm-up, and the ATR's with risk sizing.

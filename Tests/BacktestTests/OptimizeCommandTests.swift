@@ -244,6 +244,50 @@ struct OptimizeCommandTests {
         }
     }
 
+    @Test("--apply-to: applied as a candidate only when the out-of-sample objective beats the current parameters' by the margin")
+    func applyToDecidesOnOutOfSample() async throws {
+        try await TestDatabase.withMigratedDatabase { url, client in
+            let env = ["DATABASE_URL": url.connectionString]
+            try await client.query(
+                """
+                INSERT INTO strategy_states (instance, strategy, symbols, "interval", parameters, status, status_reason)
+                VALUES ('goog_sma', 'sma_crossover', ARRAY['GOOG'], '1d', '{"fast": 45, "slow": 50}', 'active', 'configured')
+                """)
+            let kept = try await ChildProcess.run(
+                "keelson", Self.walkForwardSearch + ["--out", Self.folder().path, "--apply-to", "goog_sma", "--margin", "1000000", "--run", "k1"],
+                environment: env)
+            #expect(kept.exitCode == 0, Comment(rawValue: kept.stderr))
+            #expect(kept.stdout.contains("kept goog_sma's parameters: out-of-sample return "), Comment(rawValue: kept.stdout))
+
+            let decided = try await ChildProcess.run(
+                "keelson", Self.walkForwardSearch + ["--out", Self.folder().path, "--apply-to", "goog_sma", "--run", "a1"], environment: env)
+            #expect(decided.exitCode == 0, Comment(rawValue: decided.stderr))
+            // "... out-of-sample return OURS against THEIRS for goog_sma's current parameters (margin 0)"
+            let line = try #require(decided.stdout.split(separator: "\n").first { $0.contains("goog_sma's current parameters") })
+            let words = line.split(separator: " ")
+            let ours = try #require(words.firstIndex(of: "against").flatMap { Double(words[$0 - 1]) })
+            let theirs = try #require(words.firstIndex(of: "against").flatMap { Double(words[$0 + 1]) })
+            let candidates = try await client.query(
+                "SELECT count(*)::int FROM strategy_states WHERE instance = 'goog_sma-a1' AND status = 'candidate'"
+            )
+            .collect().first?.decode(Int.self)
+            #expect((candidates == 1) == (ours > theirs), Comment(rawValue: String(line)))
+            #expect(line.hasPrefix(ours > theirs ? "applied to goog_sma as candidate goog_sma-a1" : "kept goog_sma's parameters"))
+
+            let noFolds = try await ChildProcess.run(
+                "keelson",
+                [
+                    "optimize", "--strategy", "sma_crossover", "--param", "fast=5:10:5", "--data", Self.goog, "--out", Self.folder().path,
+                    "--apply-to", "goog_sma",
+                ],
+                environment: env)
+            #expect(noFolds.exitCode == 2 && noFolds.stderr.contains("--apply-to compares out-of-sample results; give --walk-forward too"))
+            let unknown = try await ChildProcess.run(
+                "keelson", Self.walkForwardSearch + ["--out", Self.folder().path, "--apply-to", "ghost"], environment: env)
+            #expect(unknown.exitCode == 2 && unknown.stderr.contains("--apply-to: no strategy instance 'ghost'"), Comment(rawValue: unknown.stderr))
+        }
+    }
+
     struct Summary: Decodable {
         struct Statistics: Decodable {
             let sharpe: Double

@@ -36,10 +36,9 @@ struct CandleCacheTests {
         let cached = cache.candles(0..<cache.count, exchange: "file", symbol: Self.symbol, interval: .oneDay)
         #expect(cached == expected)
         #expect(cached.map(\.close.description) == expected.map(\.close.description), "written the same way too")
-        for index in stride(from: 0, to: cache.count, by: 97) {
-            #expect(cache.double(3, index) == expected[index].close.doubleValue)
-            #expect(cache.double(4, index) == expected[index].volume.doubleValue)
-        }
+        var doubles: [[Double]] = []
+        cache.forEachDouble { doubles.append([$0, $1, $2, $3, $4]) }
+        #expect(doubles == expected.map { [$0.open, $0.high, $0.low, $0.close, $0.volume].map(\.doubleValue) })
         #expect(cache.timeStyle == .date)
     }
 
@@ -95,6 +94,59 @@ struct CandleCacheTests {
         var reader = try CandleCSV.Reader(path: path, blockSize: 7)
         #expect { try reader.nextCandles(maxRows: 10, exchange: "file", symbol: Self.symbol, interval: .oneDay) } throws: { error in
             "\(error)".hasSuffix("row 3: time 2024-01-01 is not after the previous row's 2024-01-02; rows must be sorted by time without duplicates")
+        }
+    }
+
+    @Test("the plain-row fast path and the general path read a file alike, rows of every kind mixed")
+    func fastPathEqualsGeneralPath() throws {
+        var text = "time,open,high,low,close,volume\n"
+        var generator = SystemRandomNumberGenerator()
+        for day in 0..<3000 {
+            let date = Date(timeIntervalSince1970: 1_600_000_000 + Double(day) * 60).formatted(
+                .iso8601.year().month().day().time(includingFractionalSeconds: false).timeSeparator(.colon).dateTimeSeparator(.space))
+            let low = Double(Int.random(in: 1...100_000, using: &generator)) / 100
+            let values = [low + 0.5, low + 1.25, low, low + 0.75, Double(day % 7)].map { String(format: "%.\(day % 4)f", $0) }
+            // Every few rows something the fast path leaves to the general one: blanks, a plus sign, 17 digits, CRLF.
+            switch day % 11 {
+            case 3: text += "\(date), \(values[0]),\(values[1]),\(values[2]),\(values[3]),\(values[4])\n"
+            case 5: text += "\(date),+\(values[0]),\(values[1]),\(values[2]),\(values[3]),\(values[4])\n"
+            case 7: text += "\(date),\(values[0]),\(values[1]),\(values[2]),\(values[3]),12345678901234567\n"
+            case 9: text += "\(date),\(values[0]),\(values[1]),\(values[2]),\(values[3]),\(values[4])\r\n"
+            default: text += "\(date),\(values[0]),\(values[1]),\(values[2]),\(values[3]),\(values[4])\n"
+            }
+        }
+        let path = try Self.copy(text)
+        let rows = try CandleCSV.load(path: path)
+        for blockSize in [64, 1000, 1 << 22] {
+            var reader = try CandleCSV.Reader(path: path, blockSize: blockSize)
+            var candles: [Candle] = []
+            while true {
+                let chunk = try reader.nextCandles(maxRows: 777, exchange: "file", symbol: Self.symbol, interval: .oneDay)
+                if chunk.isEmpty { break }
+                candles += chunk
+            }
+            #expect(candles.map(\.openTime) == rows.map(\.time))
+            #expect(candles.map { [$0.open, $0.high, $0.low, $0.close, $0.volume] } == rows.map { [$0.open, $0.high, $0.low, $0.close, $0.volume] })
+            #expect(
+                candles.map { "\($0.open) \($0.high) \($0.low) \($0.close) \($0.volume)" }
+                    == rows.map { "\($0.open) \($0.high) \($0.low) \($0.close) \($0.volume)" },
+                "the same stored decimals, so they print alike")
+        }
+    }
+
+    @Test("a bad row after plain ones is still named, with the previous row's time")
+    func errorsAfterPlainRows() throws {
+        let path = try Self.copy(
+            "time,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,1.5,10\n2024-01-03,1,2,3,1.5,10\n")
+        var reader = try CandleCSV.Reader(path: path)
+        #expect { try reader.nextCandles(maxRows: 10, exchange: "file", symbol: Self.symbol, interval: .oneDay) } throws: { error in
+            "\(error)".hasSuffix("row 4: prices are inconsistent (need low ≤ open, close ≤ high and volume ≥ 0)")
+        }
+        let unordered = try Self.copy(
+            "time,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,1.5,10\n2024-01-02,1,2,0.5,1.5,10\n")
+        var second = try CandleCSV.Reader(path: unordered)
+        #expect { try second.nextCandles(maxRows: 10, exchange: "file", symbol: Self.symbol, interval: .oneDay) } throws: { error in
+            "\(error)".hasSuffix("row 4: time 2024-01-02 is not after the previous row's 2024-01-02; rows must be sorted by time without duplicates")
         }
     }
 }

@@ -39,6 +39,25 @@ struct DecimalArithmeticTests {
         return values
     }
 
+    @Test("the 64-bit encoder stores what the general one and Foundation store, byte for byte")
+    func sixtyFourBitEncoderMatches() {
+        var generator = SystemRandomNumberGenerator()
+        let coefficients: [UInt64] =
+            [0, 1, 10, 1000, 12_345, 99_990, UInt64(1) << 53, 999_999_999_999_999_999, UInt64.max]
+            + (0..<500).map { _ in UInt64.random(in: 0...UInt64.max >> UInt64.random(in: 0...60, using: &generator), using: &generator) }
+        for coefficient in coefficients {
+            for exponent in [-18, -8, -2, 0, 3] {
+                for negative in [false, true] where coefficient != 0 || !negative {
+                    let general = DecimalParts(isNegative: negative, coefficient: UInt128(coefficient), exponent: exponent).encoded()
+                    let fast = DecimalParts.decimal(coefficient: coefficient, exponent: exponent, isNegative: negative)
+                    #expect(fast.map(Self.bytes) == general.map(Self.bytes), "\(negative ? "-" : "")\(coefficient)e\(exponent)")
+                    let text = "\(negative ? "-" : "")\(coefficient)e\(exponent)"
+                    #expect(fast == Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), "\(text)")
+                }
+            }
+        }
+    }
+
     @Test func layoutIsRecognised() {
         // On this platform the fast paths must be the ones taken, or the benchmark measures Foundation.
         #expect(DecimalParts.layoutIsKnown)

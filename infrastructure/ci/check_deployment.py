@@ -415,10 +415,30 @@ def check_optimize_job(rendered_file):
     print(f"  jobs: keelson-optimize, {spec.get('completions')} shards")
 
 
+def check_reoptimize_schedule(rendered_file):
+    """kubernetes/schedules: the daily re-optimisation, one at a time, applying only through --apply-to."""
+    docs = load_all(pathlib.Path(rendered_file))
+    jobs = [d for d in docs if d["kind"] == "CronJob" and d["metadata"]["name"] == "keelson-reoptimize"]
+    if not jobs:
+        problem("schedules: no CronJob keelson-reoptimize")
+        return
+    job = jobs[0]
+    check_workload_security("schedules: CronJob/keelson-reoptimize", job)
+    if job["spec"].get("concurrencyPolicy") != "Forbid":
+        problem("schedules: keelson-reoptimize may run twice at once (concurrencyPolicy is not Forbid)")
+    _, items = containers(job)
+    command = " ".join(items[0].get("args", [])) if items else ""
+    for needed in ("keelson optimize", "--apply-to", "--walk-forward", "--margin"):
+        if needed not in command:
+            problem(f"schedules: keelson-reoptimize does not run {needed}")
+    print(f"  schedules: keelson-reoptimize at '{job['spec']['schedule']}'")
+
+
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     {"compose": check_compose, "env-example": check_env_example, "kubernetes": check_kubernetes, "alerts": check_alerts,
-     "metrics": check_metrics, "dashboards": check_dashboards, "optimize-job": check_optimize_job}[command](*args)
+     "metrics": check_metrics, "dashboards": check_dashboards, "optimize-job": check_optimize_job,
+     "reoptimize-schedule": check_reoptimize_schedule}[command](*args)
     for p in problems:
         print(f"  ✘ {p}")
     sys.exit(1 if problems else 0)

@@ -135,6 +135,28 @@ struct DecimalParts: Equatable {
         return unsafeBitCast(record, to: Decimal.self)
     }
 
+    /// `encoded()` for a coefficient that fits 64 bits (every price a file or a cache holds): the same record, made
+    /// without 128-bit arithmetic, for the millions of values a history load makes.
+    @inline(__always)
+    static func decimal(coefficient: UInt64, exponent: Int, isNegative: Bool) -> Decimal? {
+        guard coefficient != 0 else { return DecimalParts(isNegative: false, coefficient: 0, exponent: exponent).encoded() }
+        var small = coefficient
+        var exponent = exponent
+        while small % 10 == 0 {
+            small /= 10
+            exponent += 1
+        }
+        guard exponent >= Int(Int8.min), exponent <= Int(Int8.max) else { return nil }
+        let length = (64 - small.leadingZeroBitCount + 15) / 16
+        let record = Record(
+            exponent: Int8(exponent), flags: UInt8(length) << lengthShift | (isNegative ? negativeFlag : 0) | compactFlag, reserved: 0,
+            words: (
+                UInt16(truncatingIfNeeded: small), UInt16(truncatingIfNeeded: small >> 16), UInt16(truncatingIfNeeded: small >> 32),
+                UInt16(truncatingIfNeeded: small >> 48), 0, 0, 0, 0
+            ))
+        return unsafeBitCast(record, to: Decimal.self)
+    }
+
     /// `coefficient × 10^power`, nil when that reaches 2^128.
     static func scaled(_ coefficient: UInt128, by power: Int) -> UInt128? {
         guard power > 0 else { return coefficient }

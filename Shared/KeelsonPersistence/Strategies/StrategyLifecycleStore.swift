@@ -255,6 +255,15 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
         return result
     }
 
+    /// An instance's strategy and parameters as stored; nil for an unknown instance.
+    public func parameters(of instance: String) async throws -> (strategy: String, parameters: [String: Double])? {
+        let rows = try await client.query("SELECT strategy, parameters::text FROM strategy_states WHERE instance = \(instance)", logger: logger)
+        for try await (strategy, text) in rows.decode((String, String).self) {
+            return (strategy, (try? JSONDecoder().decode([String: Double].self, from: Data(text.utf8))) ?? [:])
+        }
+        return nil
+    }
+
     /// Applies an optimisation run's parameters to an instance, in one transaction: a new candidate instance with the
     /// instance's symbols and interval and the parameters merged (the run's win), its first lifecycle event, and a
     /// `parameter_history` row with the parameters before and after, the reason, the actor and the run.

@@ -103,11 +103,11 @@ struct OptimizationRecorder {
         }
     }
 
-    /// The best per fold, the files, the printed summary and the run's outcome; exit 2 when nothing met the constraints.
+    /// The best per fold, the files, the printed summary and the run's outcome.
     static func conclude(
         optimizer: Optimizer, trials: [Trial], series: BarSeries, strategy: String, out: String?, recorder: OptimizationRecorder?,
         database: DatabaseOptions, elapsed: Duration, workers: Int
-    ) async throws {
+    ) async throws -> OptimizationOutcome {
         let outcome = optimizer.conclude(trials, on: series)
         var files = OptimizationFiles(optimizer: optimizer, trials: trials, outcome: outcome, strategy: strategy, bars: series.count)
         files.run = recorder?.key
@@ -125,6 +125,11 @@ struct OptimizationRecorder {
             }
             print("recorded as optimization run \(recorder.key)")
         }
+        return outcome
+    }
+
+    /// Exit 2 when no combination met the constraints in any fold (the files are written first).
+    static func requireBest(_ outcome: OptimizationOutcome, of optimizer: Optimizer) throws {
         guard outcome.final != nil else {
             throw CLIError(
                 "no combination met the constraints (\(optimizer.constraints.map(\.description).joined(separator: ", "))) in any fold; results.csv has every combination's figures",

@@ -44,9 +44,10 @@ struct OptimizeCollectCommand: AsyncParsableCommand {
             try search.createOutputFolder(out)
             let recorder = OptimizationRecorder(key: record.key, id: record.id, shards: record.shards)
             let trials = try await recorder.trials(of: optimizer, database: database)
-            try await OptimizationRecorder.conclude(
+            let outcome = try await OptimizationRecorder.conclude(
                 optimizer: optimizer, trials: trials, series: series, strategy: record.strategy, out: out, recorder: recorder, database: database,
                 elapsed: ContinuousClock.now - started, workers: 0)
+            try OptimizationRecorder.requireBest(outcome, of: optimizer)
         }
     }
 }

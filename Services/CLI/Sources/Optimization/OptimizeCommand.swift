@@ -42,6 +42,14 @@ struct OptimizeSearchCommand: AsyncParsableCommand {
     @Option(help: "Run only shard INDEX of COUNT (0-based) of the combinations and store them under --run; the last shard writes the result.")
     var shard: String?
     @Flag(help: "Do not record the run in optimization_runs.") var noRecord = false
+    @Option(
+        name: .customLong("apply-to"),
+        help:
+            "An instance the result may replace: when the best's out-of-sample objective beats that of ID's current parameters on the same test windows by --margin, it is applied as a candidate (as `keelson strategies apply-params`). Needs --walk-forward."
+    )
+    var applyTo: String?
+    @Option(help: "With --apply-to: how much (in the objective's units) the out-of-sample objective must beat the current parameters'.")
+    var margin: Double = 0
     @OptionGroup var database: DatabaseOptions
 
     static let configuration = CommandConfiguration(
@@ -57,6 +65,13 @@ struct OptimizeSearchCommand: AsyncParsableCommand {
             if shard != nil, runKey == nil { throw CLIError("--shard needs --run KEY, the same for every shard of the run", exitCode: 2) }
             if shard != nil, noRecord { throw CLIError("--shard stores its backtests in the database; leave out --no-record", exitCode: 2) }
             if shard == nil, out == nil { throw CLIError("--out DIR is required (only a --shard may leave it out)", exitCode: 2) }
+            if applyTo != nil {
+                guard walkForward != nil else { throw CLIError("--apply-to compares out-of-sample results; give --walk-forward too", exitCode: 2) }
+                guard !noRecord, shard == nil else {
+                    throw CLIError("--apply-to needs a recorded run in one process (no --no-record, no --shard)", exitCode: 2)
+                }
+                guard margin.isFinite, margin >= 0 else { throw CLIError("--margin \(margin) is not allowed; expected a number ≥ 0", exitCode: 2) }
+            }
             let series = try await loadSeries()
             let optimizer = try request.optimizer(for: series)
             let workers = try workerCount()
@@ -67,7 +82,7 @@ struct OptimizeSearchCommand: AsyncParsableCommand {
                     key: runKey ?? OptimizationRecorder.newKey(), command: self, optimizer: optimizer, series: series, shards: shard?.count ?? 1)
                 do {
                     recorder = try await OptimizationRecorder.begin(record, database: database)
-                } catch let error as CLIError where shard == nil {
+                } catch let error as CLIError where shard == nil && applyTo == nil {
                     FileHandle.standardError.write(
                         Data("keelson: note: this run is not recorded (\(error.message)); --no-record runs without a database\n".utf8))
                 }
@@ -86,9 +101,15 @@ struct OptimizeSearchCommand: AsyncParsableCommand {
                 print("every shard is in: assembling the result")
                 trials = try await recorder.trials(of: optimizer, database: database)
             }
-            try await OptimizationRecorder.conclude(
+            let outcome = try await OptimizationRecorder.conclude(
                 optimizer: optimizer, trials: trials, series: series, strategy: strategy, out: out, recorder: recorder, database: database,
                 elapsed: ContinuousClock.now - started, workers: workers)
+            if let applyTo, let recorder, let best = outcome.final?.best {
+                try await ReoptimizationDecision.decide(
+                    instance: applyTo, margin: margin, best: best, outcome: outcome, optimizer: optimizer, series: series, run: recorder.key,
+                    database: database)
+            }
+            try OptimizationRecorder.requireBest(outcome, of: optimizer)
         }
     }
 

@@ -127,44 +127,45 @@ public struct CandleCache: Sendable {
 
     /// Bars `range` as candles of `symbol`, exactly the decimals of the CSV.
     public func candles(_ range: Range<Int>, exchange: String, symbol: Symbol, interval: CandleInterval) -> [Candle] {
-        let count = self.count
-        let scales = (-self.scales[0], -self.scales[1], -self.scales[2], -self.scales[3], -self.scales[4])
-        return times.withUnsafeBufferPointer { times in
-            prices.withUnsafeBufferPointer { prices in
-                range.map { index in
-                    Candle(
-                        exchange: exchange, symbol: symbol, interval: interval, openTime: Date(timeIntervalSince1970: Double(times[index]) / 1000),
-                        open: Self.decimal(prices[index], exponent: scales.0), high: Self.decimal(prices[count + index], exponent: scales.1),
-                        low: Self.decimal(prices[2 * count + index], exponent: scales.2),
-                        close: Self.decimal(prices[3 * count + index], exponent: scales.3),
-                        volume: Self.decimal(prices[4 * count + index], exponent: scales.4))
-                }
+        withReader(exchange: exchange, symbol: symbol, interval: interval) { reader in range.map { reader.candle($0) } }
+    }
+
+    /// Calls `body` with a reader that makes any bar's candle straight from the columns: how a search reads one bar
+    /// after another without keeping a 150-byte candle per bar in memory.
+    public func withReader<Result>(exchange: String, symbol: Symbol, interval: CandleInterval, _ body: (CandleColumnReader) throws -> Result) rethrows
+        -> Result
+    {
+        try times.withUnsafeBufferPointer { times in
+            try prices.withUnsafeBufferPointer { prices in
+                try body(
+                    CandleColumnReader(
+                        times: times, prices: prices, count: count,
+                        exponents: (-scales[0], -scales[1], -scales[2], -scales[3], -scales[4]), exchange: exchange, symbol: symbol,
+                        interval: interval))
             }
         }
     }
 
     /// Calls `body` with each bar's open, high, low, close and volume as correctly rounded Doubles (the same as the
     /// decimals' `doubleValue`), in order.
+    @inline(__always)
     public func forEachDouble(_ body: (Double, Double, Double, Double, Double) -> Void) {
         let count = self.count
-        let divisors = scales.map { Self.powersOfTen[min($0, 22)] }
+        let scales = (self.scales[0], self.scales[1], self.scales[2], self.scales[3], self.scales[4])
+        let divisors = (
+            Self.powersOfTen[min(scales.0, 22)], Self.powersOfTen[min(scales.1, 22)], Self.powersOfTen[min(scales.2, 22)],
+            Self.powersOfTen[min(scales.3, 22)], Self.powersOfTen[min(scales.4, 22)]
+        )
+        @inline(__always)
+        func double(_ raw: Int64, _ scale: Int, _ divisor: Double) -> Double {
+            raw.magnitude < 1 << 53 && scale <= 22 ? Double(raw) / divisor : Self.decimal(raw, exponent: -scale).doubleValue
+        }
         prices.withUnsafeBufferPointer { prices in
             for index in 0..<count {
-                var values: (Double, Double, Double, Double, Double) = (0, 0, 0, 0, 0)
-                for column in 0..<5 {
-                    let raw = prices[column * count + index]
-                    let value =
-                        raw.magnitude < 1 << 53 && scales[column] <= 22
-                        ? Double(raw) / divisors[column] : Self.decimal(raw, exponent: -scales[column]).doubleValue
-                    switch column {
-                    case 0: values.0 = value
-                    case 1: values.1 = value
-                    case 2: values.2 = value
-                    case 3: values.3 = value
-                    default: values.4 = value
-                    }
-                }
-                body(values.0, values.1, values.2, values.3, values.4)
+                body(
+                    double(prices[index], scales.0, divisors.0), double(prices[count + index], scales.1, divisors.1),
+                    double(prices[2 * count + index], scales.2, divisors.2), double(prices[3 * count + index], scales.3, divisors.3),
+                    double(prices[4 * count + index], scales.4, divisors.4))
             }
         }
     }
@@ -296,4 +297,28 @@ extension CandleCSV.TimeStyle {
         default: nil
         }
     }
+}
+
+/// Candles made on demand from a cache's columns (valid only inside `CandleCache.withReader`).
+public struct CandleColumnReader {
+    let times: UnsafeBufferPointer<Int64>
+    let prices: UnsafeBufferPointer<Int64>
+    let count: Int
+    let exponents: (Int, Int, Int, Int, Int)
+    let exchange: String
+    let symbol: Symbol
+    let interval: CandleInterval
+
+    @inline(__always)
+    public func candle(_ index: Int) -> Candle {
+        Candle(
+            exchange: exchange, symbol: symbol, interval: interval, openTime: openTime(index),
+            open: CandleCache.decimal(prices[index], exponent: exponents.0), high: CandleCache.decimal(prices[count + index], exponent: exponents.1),
+            low: CandleCache.decimal(prices[2 * count + index], exponent: exponents.2),
+            close: CandleCache.decimal(prices[3 * count + index], exponent: exponents.3),
+            volume: CandleCache.decimal(prices[4 * count + index], exponent: exponents.4))
+    }
+
+    @inline(__always)
+    public func openTime(_ index: Int) -> Date { Date(timeIntervalSince1970: Double(times[index]) / 1000) }
 }

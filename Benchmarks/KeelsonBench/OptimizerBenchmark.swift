@@ -39,7 +39,7 @@ enum OptimizerBenchmark {
         let csv = try BacktestBenchmark.dataFile(bars: bars)
         let symbol = BacktestBenchmark.symbol
         var lines = [
-            "Optimiser: 1,000-combination sma_crossover grid (\(grid.joined(separator: " "))) on \(bars.formatted()) synthetic 1-minute bars:"
+            "Optimiser: the 1,000-point sma_crossover grid (\(grid.joined(separator: " "))) on \(bars.formatted()) synthetic 1-minute bars:"
         ]
 
         // Reading: the CSV into candles (median of 3), then the binary cache into the search's columns (median of 5).

@@ -62,7 +62,7 @@ let package = Package(
         ),
         .target(
             name: "KeelsonOptimizer",
-            dependencies: ["KeelsonBacktest", "KeelsonStrategies", "KeelsonDomain"],
+            dependencies: ["KeelsonBacktest", "KeelsonStrategies", "KeelsonTrading", "KeelsonDomain"],
             path: "Shared/KeelsonOptimizer",
             swiftSettings: swiftSettings
         ),

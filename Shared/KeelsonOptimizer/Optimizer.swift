@@ -2,6 +2,7 @@ import Foundation
 import KeelsonBacktest
 import KeelsonDomain
 import KeelsonStrategies
+import KeelsonTrading
 import Synchronization
 
 /// Runs a search: every combination through the same `BacktestRun` as `keelson backtest` (so a combination's
@@ -62,10 +63,12 @@ public struct Optimizer: Sendable {
 
     /// `combination` over the bars in `window`, the `warmUp` bars before it fed to its indicators only.
     public func backtest(_ combination: Combination, on series: BarSeries, window: Range<Int>, warmUp: Range<Int> = 0..<0) -> BacktestResult {
-        backtest(space.makeStrategy(combination), on: series, window: window, warmUp: warmUp)
+        backtest(space.makeStrategy(combination), configuration: configuration(for: combination), on: series, window: window, warmUp: warmUp)
     }
 
-    func backtest(_ strategy: any Strategy, on series: BarSeries, window: Range<Int>, warmUp: Range<Int>) -> BacktestResult {
+    func backtest(
+        _ strategy: any Strategy, configuration: BacktestConfiguration, on series: BarSeries, window: Range<Int>, warmUp: Range<Int>
+    ) -> BacktestResult {
         var run = BacktestRun(strategy: strategy, configuration: configuration)
         series.candles.withUnsafeBufferPointer { candles in
             series.bars.withUnsafeBufferPointer { bars in
@@ -103,7 +106,7 @@ public struct Optimizer: Sendable {
                 inSampleStatistics: winner.statistics)
             if let test = fold.test {
                 let window = series.indices(of: test)
-                let warmUpBars = warmUpLength(space.makeStrategy(combination))
+                let warmUpBars = warmUpLength(space.makeStrategy(combination), configuration: configuration(for: combination))
                 let result = backtest(combination, on: series, window: window, warmUp: max(0, window.lowerBound - warmUpBars)..<window.lowerBound)
                 outcome.test = result
                 outcome.outOfSample = objective.value(of: result.statistics)
@@ -128,14 +131,28 @@ public struct Optimizer: Sendable {
         let values = outcome.folds.compactMap { fold -> Double? in
             guard fold.best != nil, let test = fold.fold.test else { return nil }
             let window = series.indices(of: test)
-            let warmUp = max(0, window.lowerBound - warmUpLength(strategy))..<window.lowerBound
-            return objective.value(of: backtest(strategy, on: series, window: window, warmUp: warmUp).statistics)
+            let warmUp = max(0, window.lowerBound - warmUpLength(strategy, configuration: configuration))..<window.lowerBound
+            return objective.value(of: backtest(strategy, configuration: configuration, on: series, window: window, warmUp: warmUp).statistics)
         }
         return OptimizationOutcome.mean(values)
     }
 
     /// Bars before a test window that its indicators need: the strategy's warm-up, and the ATR's with risk sizing.
-    func warmUpLength(_ strategy: any Strategy) -> Int {
+    /// The run options of `combination`: its searched risk settings (`risk.NAME`) over the base ones, the loss limits
+    /// always the base's.
+    public func configuration(for combination: Combination) -> BacktestConfiguration {
+        guard case .risk(let base) = configuration.sizing else { return configuration }
+        var settings = base
+        for (name, value) in combination.parameters where name.hasPrefix(SearchSpace.riskPrefix) {
+            settings = settings.setting(String(name.dropFirst(SearchSpace.riskPrefix.count)), to: value)
+        }
+        guard settings != base else { return configuration }
+        var searched = configuration
+        searched.sizing = .risk(settings.keepingLossLimits(of: base))
+        return searched
+    }
+
+    func warmUpLength(_ strategy: any Strategy, configuration: BacktestConfiguration) -> Int {
         if case .risk(let settings) = configuration.sizing { return max(strategy.warmUpBars, settings.atrPeriod) }
         return strategy.warmUpBars
     }

@@ -1,4 +1,5 @@
 import KeelsonStrategies
+import KeelsonTrading
 
 /// The values one strategy parameter takes in a search: `NAME=FROM:TO:STEP`, `NAME=FROM:TO` (step 1) or `NAME=VALUE`,
 /// checked against the strategy's declared bounds so no search can run a strategy outside them.
@@ -24,7 +25,31 @@ public struct ParameterRange: Sendable, Equatable, Codable {
             throw OptimizerError(
                 StrategyError.unknownParameter(strategy: strategy.name, name: name, available: strategy.parameterSpecs.map(\.name)).description)
         }
-        let numbers = parts[1].split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
+        return try parse(text, name: name, values: parts[1], spec: spec, owner: "\(strategy.name)'s bounds")
+    }
+
+    /// `risk.NAME=FROM:TO:STEP`: a risk setting, inside its safety bounds (`RiskSearchBounds`, narrowed by the settings
+    /// file's `optimizer_bounds`).
+    public static func parseRisk(_ text: String, bounds: [String: ClosedRange<Double>]) throws(OptimizerError) -> ParameterRange {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, parts[0].hasPrefix(SearchSpace.riskPrefix) else {
+            throw OptimizerError("--param \(text) is not risk.NAME=FROM:TO:STEP, e.g. --param risk.risk_per_trade_percent=0.5:2:0.5")
+        }
+        let setting = String(parts[0].dropFirst(SearchSpace.riskPrefix.count))
+        let bound: RiskSearchBounds.Bound
+        switch RiskSearchBounds.bound(setting, narrowed: bounds) {
+        case .success(let found): bound = found
+        case .failure(let error): throw OptimizerError("--param \(text): \(error.description)")
+        }
+        let spec = StrategyParameterSpec(
+            parts[0], bound.wholeNumbers ? .integer : .number, range: bound.range, default: bound.range.lowerBound, summary: "")
+        return try parse(text, name: parts[0], values: parts[1], spec: spec, owner: "the risk safety bounds")
+    }
+
+    static func parse(_ text: String, name: String, values: String, spec: StrategyParameterSpec, owner: String) throws(OptimizerError)
+        -> ParameterRange
+    {
+        let numbers = values.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
         guard (1...3).contains(numbers.count), numbers.allSatisfy({ $0?.isFinite == true }) else {
             throw OptimizerError("--param \(text) is not NAME=FROM:TO:STEP, e.g. --param \(name)=\(Self.example(spec))")
         }
@@ -38,7 +63,7 @@ public struct ParameterRange: Sendable, Equatable, Codable {
         }
         for bound in [from, to] where !spec.range.contains(bound) {
             throw OptimizerError(
-                "--param \(text): \(format(bound)) is outside \(strategy.name)'s bounds for \(name) (\(Self.allowed(spec))); keep the range inside them"
+                "--param \(text): \(format(bound)) is outside \(owner) for \(name) (\(Self.allowed(spec))); keep the range inside them"
             )
         }
         let count = Int(((to - from) / step + 1e-9).rounded(.down)) + 1

@@ -12,8 +12,13 @@ public struct SearchSpace: Sendable {
 
     /// The most combinations one search may try.
     public static let maximumCombinations = 1_000_000
+    /// Parameters named `risk.NAME` are risk settings, not the strategy's.
+    public static let riskPrefix = "risk."
 
-    public init(strategy: String, parameters: [String], search: SearchMethod) throws(OptimizerError) {
+    /// - Parameter riskBounds: where risk settings may be searched (nil: they may not — the sizing is not risk-based).
+    public init(
+        strategy: String, parameters: [String], search: SearchMethod, riskBounds: [String: ClosedRange<Double>]? = nil
+    ) throws(OptimizerError) {
         let type: any Strategy.Type
         do {
             type = try StrategyCatalog.type(named: strategy)
@@ -22,7 +27,15 @@ public struct SearchSpace: Sendable {
         }
         var ranges: [ParameterRange] = []
         for text in parameters {
-            let range = try ParameterRange.parse(text, strategy: type)
+            let range: ParameterRange
+            if text.hasPrefix(Self.riskPrefix) {
+                guard let riskBounds else {
+                    throw OptimizerError("--param \(text) searches a risk setting; that needs --sizing risk (or --engine-config)")
+                }
+                range = try ParameterRange.parseRisk(text, bounds: riskBounds)
+            } else {
+                range = try ParameterRange.parse(text, strategy: type)
+            }
             guard !ranges.contains(where: { $0.name == range.name }) else {
                 throw OptimizerError("--param \(range.name) is given twice; give each parameter one range")
             }
@@ -46,7 +59,7 @@ public struct SearchSpace: Sendable {
                 rest /= range.values.count
             }
             do {
-                _ = try type.make(parameters)
+                _ = try type.make(Self.strategyParameters(parameters))
                 combinations.append(Combination(gridIndex: index, parameters: parameters))
             } catch {
                 refused += 1
@@ -68,7 +81,12 @@ public struct SearchSpace: Sendable {
 
     public func makeStrategy(_ combination: Combination) -> any Strategy {
         // Every combination was built once when the space was made, so building it again cannot fail.
-        try! StrategyCatalog.make(strategy, parameters: combination.parameters)
+        try! StrategyCatalog.make(strategy, parameters: Self.strategyParameters(combination.parameters))
+    }
+
+    /// The strategy's own parameters of a combination (its risk settings left out).
+    public static func strategyParameters(_ parameters: [String: Double]) -> [String: Double] {
+        parameters.filter { !$0.key.hasPrefix(riskPrefix) }
     }
 }
 

@@ -4,6 +4,7 @@ import KeelsonDomain
 import KeelsonMarketData
 import KeelsonOptimizer
 import KeelsonStrategies
+import KeelsonTrading
 import Testing
 
 @Suite("Optimizer: search space, folds, workers")
@@ -137,5 +138,79 @@ struct OptimizerTests {
         #expect(try WalkForwardPlan.parse("train=2w,test=12h").step == 43_200)
         let folds = WalkForwardPlan(train: 10, test: 5, step: 5).folds(start: Date(timeIntervalSince1970: 0), end: Date(timeIntervalSince1970: 30))
         #expect(folds.map { $0.test!.lowerBound.timeIntervalSince1970 } == [10, 15, 20, 25])
+    }
+
+    @Test("risk settings searched inside their safety bounds: each trial a plain backtest of its settings, the loss limits never changed")
+    func riskSettingsSearch() async throws {
+        let base = RiskSettings.conservative(maxCapital: 100_000)
+        let configuration = BacktestConfiguration(initialCash: 100_000, sizing: .risk(base), execution: .standard, rules: .defaultSpot)
+        let series = BarSeries(candles: Self.minuteBars(seed: 5, days: 3))
+        let space = try SearchSpace(
+            strategy: "sma_crossover",
+            parameters: ["fast=10", "slow=30:50:20", "risk.risk_per_trade_percent=0.5:2:0.5", "risk.stop_atr_multiple=2:4:2"],
+            search: .grid, riskBounds: [:])
+        #expect(space.combinations.count == 16)
+        let optimizer = Optimizer(
+            space: space, folds: [Fold(number: 1, train: series.start!..<series.end!, test: nil)], objective: .sharpe, constraints: [],
+            configuration: configuration)
+        let trials = await optimizer.run(trials: Array(0..<optimizer.trialCount), on: series, workers: 2)
+        for (index, combination) in space.combinations.enumerated() {
+            let searched = optimizer.configuration(for: combination)
+            guard case .risk(let settings) = searched.sizing else {
+                Issue.record("risk sizing lost")
+                continue
+            }
+            #expect(settings.riskPerTradePercent == Decimal(string: "\(combination.parameters["risk.risk_per_trade_percent"]!)"))
+            #expect(settings.dailyLossLimitPercent == base.dailyLossLimitPercent && settings.maxDrawdownPercent == base.maxDrawdownPercent)
+            #expect(settings.maxPositionNotional == base.maxPositionNotional)
+            let plain = Backtester.run(
+                strategy: try StrategyCatalog.make("sma_crossover", parameters: SearchSpace.strategyParameters(combination.parameters)),
+                candles: series.candles, configuration: searched)
+            #expect(trials[index].statistics == plain.statistics, "\(combination.parameters)")
+        }
+        #expect(Set(trials.map(\.statistics.finalEquity)).count > 1, "the risk settings change the results")
+    }
+
+    @Test(
+        "risk settings outside the safety bounds, the user's limits, or without risk sizing are refused",
+        arguments: [
+            (["risk.daily_loss_limit_percent=1:5"], [:], "daily_loss_limit_percent is the user's loss or capital limit; an optimiser never searches"),
+            (["risk.max_position_notional=100:200:100"], [:], "max_position_notional is the user's loss or capital limit"),
+            (["risk.risk_per_trade_percent=0.1:2:0.5"], [:], "0.1 is outside the risk safety bounds for risk.risk_per_trade_percent"),
+            (["risk.risk_per_trade_percent=0.5:2:0.5"], ["risk_per_trade_percent": 0.5...1.5], "2 is outside the risk safety bounds"),
+            (["risk.atr_period=10.5:20:1"], [:], "risk.atr_period takes whole numbers"),
+            (["risk.bogus=1:2"], [:], "bogus is not a risk setting an optimiser may search"),
+        ] as [([String], [String: ClosedRange<Double>], String)])
+    func riskRefusals(parameters: [String], bounds: [String: ClosedRange<Double>], expected: String) {
+        #expect {
+            try SearchSpace(strategy: "sma_crossover", parameters: ["fast=5:10:5"] + parameters, search: .grid, riskBounds: bounds)
+        } throws: { error in
+            "\(error)".contains(expected)
+        }
+        #expect {
+            try SearchSpace(strategy: "sma_crossover", parameters: ["fast=5:10:5", "risk.atr_period=10:20:10"], search: .grid, riskBounds: nil)
+        } throws: { error in
+            "\(error)".contains("searches a risk setting; that needs --sizing risk")
+        }
+    }
+
+    @Test("a settings file's optimizer_bounds narrow the safety bounds and may not widen them")
+    func settingsFileBounds() throws {
+        let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../config/engine.example.json")
+            .standardized
+        let settings = try TradingSettingsFile.load(path: example.path)
+        #expect(settings.optimizerBounds == ["risk_per_trade_percent": 0.5...1.5, "stop_atr_multiple": 3...8])
+        var text = try String(contentsOf: example, encoding: .utf8)
+        text = text.replacingOccurrences(of: #""risk_per_trade_percent": [0.5, 1.5]"#, with: #""risk_per_trade_percent": [0.5, 5]"#)
+        let wide = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID()).json")
+        try text.write(to: wide, atomically: true, encoding: .utf8)
+        #expect { try TradingSettingsFile.load(path: wide.path) } throws: { error in
+            "\(error)".contains("optimizer_bounds.risk_per_trade_percent: [0.5, 5.0] is not [low, high] inside the safety bounds 0.5…2.0")
+        }
+        let limit = text.replacingOccurrences(of: #""risk_per_trade_percent": [0.5, 5]"#, with: #""max_drawdown_percent": [5, 10]"#)
+        try limit.write(to: wide, atomically: true, encoding: .utf8)
+        #expect { try TradingSettingsFile.load(path: wide.path) } throws: { error in
+            "\(error)".contains("optimizer_bounds: max_drawdown_percent is the user's loss or capital limit")
+        }
     }
 }

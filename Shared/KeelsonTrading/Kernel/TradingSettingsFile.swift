@@ -11,10 +11,12 @@ public struct TradingSettingsFile: Codable, Sendable, Equatable {
     public var risk: RiskSettings
     public var execution: ExecutionModel
     public var symbolRules: [String: SymbolRules]
+    /// Narrower bounds for an optimiser's search of risk settings (`RiskSearchBounds`): name → [low, high].
+    public var optimizerBounds: [String: [Double]]?
 
     enum CodingKeys: String, CodingKey {
         case timeframe, symbols, risk, execution
-        case maxCapital = "max_capital", symbolRules = "symbol_rules"
+        case maxCapital = "max_capital", symbolRules = "symbol_rules", optimizerBounds = "optimizer_bounds"
     }
 
     public init(
@@ -36,6 +38,8 @@ public struct TradingSettingsFile: Codable, Sendable, Equatable {
         public var risk: RiskSettings
         public var execution: ExecutionModel
         public var symbolRules: [Symbol: SymbolRules]
+        /// Where an optimiser may search each risk setting, when narrower than `RiskSearchBounds`.
+        public var optimizerBounds: [String: ClosedRange<Double>] = [:]
 
         public func rules(for symbol: Symbol) -> SymbolRules { symbolRules[symbol] ?? .defaultSpot }
     }
@@ -82,10 +86,25 @@ public struct TradingSettingsFile: Codable, Sendable, Equatable {
             }
             rules[symbol] = rule
         }
+        var bounds: [String: ClosedRange<Double>] = [:]
+        for (name, pair) in optimizerBounds ?? [:] {
+            let hard: RiskSearchBounds.Bound
+            switch RiskSearchBounds.bound(name) {
+            case .success(let bound): hard = bound
+            case .failure(let error): throw LoadError(problem: "\(path): optimizer_bounds: \(error)")
+            }
+            guard pair.count == 2, pair[0] <= pair[1], hard.range.contains(pair[0]), hard.range.contains(pair[1]) else {
+                throw LoadError(
+                    problem:
+                        "\(path): optimizer_bounds.\(name): \(pair) is not [low, high] inside the safety bounds \(hard.range.lowerBound)…\(hard.range.upperBound)"
+                )
+            }
+            bounds[name] = pair[0]...pair[1]
+        }
         do {
             return Settings(
                 maxCapital: maxCapital, timeframe: interval, symbols: parsed, risk: try risk.validated(), execution: try execution.validated(),
-                symbolRules: rules
+                symbolRules: rules, optimizerBounds: bounds
             )
         } catch {
             throw LoadError(problem: "\(path): \(error)")

@@ -53,6 +53,18 @@ struct BacktestRunOptions: ParsableArguments {
         }
     }
 
+    /// Where an optimiser may search risk settings: nil unless sizing is by risk; the settings file's
+    /// `optimizer_bounds` when there is one (else the hard safety bounds apply).
+    func riskSearchBounds() throws -> [String: ClosedRange<Double>]? {
+        guard sizing == "risk" else { return nil }
+        guard let engineConfig else { return [:] }
+        do {
+            return try TradingSettingsFile.load(path: engineConfig).optimizerBounds
+        } catch {
+            throw CLIError("--engine-config: \(error.problem)", exitCode: 2)
+        }
+    }
+
     /// The engine's settings file: its risk settings (loss limits included), execution model and the symbol's rules;
     /// cash is its max_capital unless --cash says otherwise.
     func engineConfiguration(path: String, symbol: String?) throws -> BacktestConfiguration {

@@ -124,7 +124,9 @@ struct OptimizeSearchCommand: AsyncParsableCommand {
     func makeRequest() throws -> OptimizationRequest {
         do {
             return OptimizationRequest(
-                space: try SearchSpace(strategy: strategy, parameters: parameters, search: try SearchMethod.parse(search, seed: seed)),
+                space: try SearchSpace(
+                    strategy: strategy, parameters: parameters, search: try SearchMethod.parse(search, seed: seed),
+                    riskBounds: try terms.riskSearchBounds()),
                 objective: try Objective.parse(objective),
                 constraints: try constraints.map { text throws(OptimizerError) in try StatisticConstraint.parse(text) },
                 walkForward: try walkForward.map { text throws(OptimizerError) in try WalkForwardPlan.parse(text) },

@@ -38,7 +38,8 @@ enum ReoptimizationDecision {
             do {
                 _ = try await store.apply(
                     ParameterApplication(
-                        instance: instance, appliedAs: candidate, strategy: current.strategy, parameters: best.parameters, runKey: run,
+                        instance: instance, appliedAs: candidate, strategy: current.strategy,
+                        parameters: SearchSpace.strategyParameters(best.parameters), runKey: run,
                         reason: "re-optimised: \(figures)", actor: "optimizer"))
             } catch let error as StrategyLifecycleError {
                 throw CLIError("--apply-to: \(error.description)", exitCode: 2)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeelsonOptimizer
 import KeelsonPersistence
 import KeelsonStrategies
 
@@ -34,9 +35,17 @@ struct StrategyApplyParamsCommand: AsyncParsableCommand {
                     throw CLIError(OptimizationRunStoreError.noSuchRun(key: run).description, exitCode: 2)
                 }
                 guard record.status == "succeeded", let best = record.bestParameters,
-                    let parameters = try? JSONDecoder().decode([String: Double].self, from: Data(best.utf8))
+                    let found = try? JSONDecoder().decode([String: Double].self, from: Data(best.utf8))
                 else {
                     throw CLIError("optimisation run \(run) is \(record.status) and has no best parameters to apply", exitCode: 2)
+                }
+                // Risk settings are the engine's, one set for every instance: they go in its settings file, not here.
+                let parameters = SearchSpace.strategyParameters(found)
+                let risk = found.filter { $0.key.hasPrefix(SearchSpace.riskPrefix) }.sorted { $0.key < $1.key }
+                if !risk.isEmpty {
+                    print(
+                        "note: the run also chose \(risk.map { "\($0.key)=\(Self.number($0.value))" }.joined(separator: ", ")); risk settings are the engine's — set them in its settings file if you want them"
+                    )
                 }
                 let store = PostgresStrategyLifecycleStore(client: client, logger: CLILogger.quiet)
                 do {

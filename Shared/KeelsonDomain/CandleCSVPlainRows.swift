@@ -89,15 +89,49 @@ struct PlainRow {
         return PlainRow(time: time, timeCell: timeCell, open: open, high: high, low: low, close: close, volume: volume, next: index + 1)
     }
 
-    /// `-?digits[.digits]`, at most 15 significant digits (so distinct values have distinct Doubles); stops at a
-    /// comma or a line break.
+    /// A number cell up to the next comma or line break: at most 15 significant digits (so distinct values have
+    /// distinct Doubles) and no plus sign; anything else is the general path's.
     @inline(__always)
     static func readNumber(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Number, Int)? {
-        var index = start
-        let end = bytes.count
+        var end = start
+        while end < bytes.count, bytes[end] != 0x2C, bytes[end] != 0x0A, bytes[end] != 0x0D {
+            end += 1
+        }
+        guard end < bytes.count, let scanned = CandleCSV.scanDecimal(bytes, start..<end, maxDigits: 15, allowsPlus: false),
+            let exact = DecimalParts.decimal(coefficient: scanned.mantissa, exponent: -scanned.fractionDigits, isNegative: scanned.isNegative)
+        else { return nil }
+        let magnitude = Double(scanned.mantissa) / powersOfTen[scanned.fractionDigits]
+        return (
+            Number(
+                mantissa: scanned.mantissa, fractionDigits: scanned.fractionDigits, isNegative: scanned.isNegative,
+                approximate: scanned.isNegative ? -magnitude : magnitude, exact: exact),
+            end
+        )
+    }
+
+    /// The time cell up to the next comma, when it is one the general path reads by arithmetic.
+    @inline(__always)
+    static func readTime(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Date, Int)? {
+        var end = start
+        while end < bytes.count, bytes[end] != 0x2C {
+            end += 1
+        }
+        guard end < bytes.count, case .time(let time) = CandleCSV.scanTime(bytes, start..<end) else { return nil }
+        return (time, end)
+    }
+}
+
+extension CandleCSV {
+    /// `[+-]?digits[.digits]` in `cell` as a mantissa and its fraction digits (trailing zeros after the point left
+    /// out, so "12.50" is 12.5), at most `maxDigits` significant digits; nil for anything else. Both read paths use it.
+    static func scanDecimal(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ cell: Range<Int>, maxDigits: Int, allowsPlus: Bool
+    ) -> (mantissa: UInt64, fractionDigits: Int, isNegative: Bool)? {
+        var index = cell.lowerBound
+        guard index < cell.upperBound else { return nil }
         var negative = false
-        if index < end, bytes[index] == 0x2D {
-            negative = true
+        if bytes[index] == 0x2D || (allowsPlus && bytes[index] == 0x2B) {
+            negative = bytes[index] == 0x2D
             index += 1
         }
         var mantissa: UInt64 = 0
@@ -106,17 +140,19 @@ struct PlainRow {
         var pendingZeros = 0
         var sawPoint = false
         var sawDigit = false
-        while index < end {
+        while index < cell.upperBound {
             let byte = bytes[index]
-            if byte >= 0x30, byte <= 0x39 {
+            if byte == 0x2E {
+                if sawPoint { return nil }
+                sawPoint = true
+            } else if byte >= 0x30, byte <= 0x39 {
                 sawDigit = true
                 let digit = UInt64(byte - 0x30)
                 if sawPoint {
-                    // Trailing zeros after the point are left out, as the general path does ("12.50" is 12.5).
                     if digit == 0 {
                         pendingZeros += 1
                     } else {
-                        guard digits + pendingZeros + 1 <= 15 else { return nil }
+                        guard digits + pendingZeros + 1 <= maxDigits else { return nil }
                         for _ in 0..<pendingZeros { mantissa *= 10 }
                         fractionDigits += pendingZeros + 1
                         digits += pendingZeros + 1
@@ -124,43 +160,25 @@ struct PlainRow {
                         mantissa = mantissa * 10 + digit
                     }
                 } else {
-                    guard digits < 15 else { return nil }
+                    guard digits < maxDigits else { return nil }
                     mantissa = mantissa * 10 + digit
                     if mantissa > 0 { digits += 1 }
                 }
-            } else if byte == 0x2E, !sawPoint {
-                sawPoint = true
-            } else if byte == 0x2C || byte == 0x0A || byte == 0x0D {
-                break
             } else {
                 return nil
             }
             index += 1
         }
-        guard sawDigit, index < end else { return nil }
-        let isNegative = negative && mantissa != 0
-        guard let exact = DecimalParts.decimal(coefficient: mantissa, exponent: -fractionDigits, isNegative: isNegative) else { return nil }
-        let magnitude = Double(mantissa) / powersOfTen[fractionDigits]
-        return (
-            Number(
-                mantissa: mantissa, fractionDigits: fractionDigits, isNegative: isNegative, approximate: isNegative ? -magnitude : magnitude,
-                exact: exact),
-            index
-        )
+        guard sawDigit else { return nil }
+        return (mantissa, fractionDigits, negative && mantissa != 0)
     }
 
-    /// `yyyy-MM-dd`, `yyyy-MM-dd[T ]HH:mm[:ss][Z]` or epoch milliseconds, as the general path reads them.
-    @inline(__always)
-    static func readTime(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Date, Int)? {
-        var end = start
-        while end < bytes.count, bytes[end] != 0x2C {
-            end += 1
-        }
-        guard end < bytes.count else { return nil }
-        let count = end - start
+    /// Epoch milliseconds, `yyyy-MM-dd`, or `yyyy-MM-dd[T ]HH:mm[:ss][Z]` in `cell`. Both read paths use it.
+    static func scanTime(_ bytes: UnsafeBufferPointer<UInt8>, _ cell: Range<Int>) -> Reader.TimeReading {
+        let count = cell.count
         func number(_ offset: Int, _ length: Int) -> Int? {
             var value = 0
-            for index in (start + offset)..<(start + offset + length) {
+            for index in (cell.lowerBound + offset)..<(cell.lowerBound + offset + length) {
                 let byte = bytes[index]
                 guard byte >= 0x30, byte <= 0x39 else { return nil }
                 value = value * 10 + Int(byte - 0x30)
@@ -168,28 +186,29 @@ struct PlainRow {
             return value
         }
         if count >= 1, count <= 15, let milliseconds = number(0, count) {
-            return (Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000), end)
+            return .time(Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000))
         }
-        guard count >= 10, bytes[start + 4] == 0x2D, bytes[start + 7] == 0x2D, let year = number(0, 4), let month = number(5, 2),
-            let day = number(8, 2)
-        else { return nil }
+        guard count >= 10, bytes[cell.lowerBound + 4] == 0x2D, bytes[cell.lowerBound + 7] == 0x2D,
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
+        else { return .otherLayout }
         var length = count
-        if count > 10, bytes[end - 1] == 0x5A { length -= 1 }
+        if count > 10, bytes[cell.upperBound - 1] == 0x5A { length -= 1 }
         let hasClock = length == 16 || length == 19
         if length != 10 {
-            let separator = bytes[start + 10]
-            guard hasClock, separator == 0x54 || separator == 0x20, bytes[start + 13] == 0x3A, length == 16 || bytes[start + 16] == 0x3A else {
-                return nil
-            }
+            let separator = bytes[cell.lowerBound + 10]
+            guard hasClock, separator == 0x54 || separator == 0x20, bytes[cell.lowerBound + 13] == 0x3A,
+                length == 16 || bytes[cell.lowerBound + 16] == 0x3A
+            else { return .otherLayout }
         }
-        guard let days = UTCCalendar.days(year: year, month: month, day: day) else { return nil }
+        guard let days = UTCCalendar.days(year: year, month: month, day: day) else { return .impossible }
         var seconds = days * 86_400
         if hasClock {
-            guard let hour = number(11, 2), let minute = number(14, 2), hour < 24, minute < 60 else { return nil }
+            guard let hour = number(11, 2), let minute = number(14, 2) else { return .otherLayout }
             let second = length == 19 ? number(17, 2) : 0
-            guard let second, second < 60 else { return nil }
+            guard let second else { return .otherLayout }
+            guard hour < 24, minute < 60, second < 60 else { return .impossible }
             seconds += hour * 3600 + minute * 60 + second
         }
-        return (Date(timeIntervalSince1970: TimeInterval(seconds)), end)
+        return .time(Date(timeIntervalSince1970: TimeInterval(seconds)))
     }
 }

@@ -261,60 +261,15 @@ extension CandleCSV {
             return lower..<upper
         }
 
-        /// `-?digits[.digits]` with at most 18 significant digits, exactly; nil for anything else.
+        /// `[+-]?digits[.digits]` with at most 18 significant digits, exactly; nil for anything else.
         private func fastNumber(_ cell: Range<Int>) -> Number? {
-            var index = cell.lowerBound
-            guard index < cell.upperBound else { return nil }
-            var negative = false
-            if buffer[index] == 0x2D || buffer[index] == 0x2B {
-                negative = buffer[index] == 0x2D
-                index += 1
-            }
-            var mantissa: UInt64 = 0
-            var digits = 0
-            var fractionDigits = 0
-            var pendingZeros = 0
-            var sawPoint = false
-            var sawDigit = false
-            while index < cell.upperBound {
-                let byte = buffer[index]
-                if byte == 0x2E {
-                    if sawPoint { return nil }
-                    sawPoint = true
-                } else if byte >= 0x30, byte <= 0x39 {
-                    sawDigit = true
-                    let digit = UInt64(byte - 0x30)
-                    if sawPoint {
-                        // Trailing zeros after the point are left out, so "12.50" is the same decimal as "12.5".
-                        if digit == 0 {
-                            pendingZeros += 1
-                        } else {
-                            guard digits + pendingZeros + 1 <= 18 else { return nil }
-                            for _ in 0..<pendingZeros { mantissa *= 10 }
-                            fractionDigits += pendingZeros + 1
-                            digits += pendingZeros + 1
-                            pendingZeros = 0
-                            mantissa = mantissa * 10 + digit
-                        }
-                    } else {
-                        guard digits < 18 else { return nil }
-                        mantissa = mantissa * 10 + digit
-                        if mantissa > 0 { digits += 1 }
-                    }
-                } else {
-                    return nil
-                }
-                index += 1
-            }
-            guard sawDigit else { return nil }
-            let isNegative = negative && mantissa != 0
-            guard let exact = DecimalParts(isNegative: isNegative, coefficient: UInt128(mantissa), exponent: -fractionDigits).encoded() else {
-                return nil
-            }
+            guard let scanned = buffer.withUnsafeBufferPointer({ CandleCSV.scanDecimal($0, cell, maxDigits: 18, allowsPlus: true) }),
+                let exact = DecimalParts.decimal(coefficient: scanned.mantissa, exponent: -scanned.fractionDigits, isNegative: scanned.isNegative)
+            else { return nil }
             // Below 2^53 over a power of ten up to 10^18, one division is correctly rounded, as `Decimal.doubleValue`.
-            guard mantissa < 1 << 53 else { return Number(exact: exact, approximate: nil) }
-            let magnitude = Double(mantissa) / Self.powersOfTen[fractionDigits]
-            return Number(exact: exact, approximate: isNegative ? -magnitude : magnitude)
+            guard scanned.mantissa < 1 << 53 else { return Number(exact: exact, approximate: nil) }
+            let magnitude = Double(scanned.mantissa) / Self.powersOfTen[scanned.fractionDigits]
+            return Number(exact: exact, approximate: scanned.isNegative ? -magnitude : magnitude)
         }
 
         private static let powersOfTen: [Double] = (0...18).map { power in (0..<power).reduce(1.0) { value, _ in value * 10 } }
@@ -336,41 +291,7 @@ extension CandleCSV {
 
         /// Epoch milliseconds, `yyyy-MM-dd`, or `yyyy-MM-dd[T ]HH:mm[:ss][Z]`.
         private func fastTime(_ cell: Range<Int>) -> TimeReading {
-            let count = cell.count
-            func number(_ offset: Int, _ length: Int) -> Int? {
-                var value = 0
-                for index in (cell.lowerBound + offset)..<(cell.lowerBound + offset + length) {
-                    let byte = buffer[index]
-                    guard byte >= 0x30, byte <= 0x39 else { return nil }
-                    value = value * 10 + Int(byte - 0x30)
-                }
-                return value
-            }
-            if count >= 1, count <= 15, let milliseconds = number(0, count) {
-                return .time(Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000))
-            }
-            guard count >= 10, buffer[cell.lowerBound + 4] == 0x2D, buffer[cell.lowerBound + 7] == 0x2D,
-                let year = number(0, 4), let month = number(5, 2), let day = number(8, 2)
-            else { return .otherLayout }
-            var length = count
-            if count > 10, buffer[cell.upperBound - 1] == 0x5A { length -= 1 }
-            let hasClock = length == 16 || length == 19
-            if length != 10 {
-                let separator = buffer[cell.lowerBound + 10]
-                guard hasClock, separator == 0x54 || separator == 0x20, buffer[cell.lowerBound + 13] == 0x3A,
-                    length == 16 || buffer[cell.lowerBound + 16] == 0x3A
-                else { return .otherLayout }
-            }
-            guard let days = UTCCalendar.days(year: year, month: month, day: day) else { return .impossible }
-            var seconds = days * 86_400
-            if hasClock {
-                guard let hour = number(11, 2), let minute = number(14, 2) else { return .otherLayout }
-                let second = length == 19 ? number(17, 2) : 0
-                guard let second else { return .otherLayout }
-                guard hour < 24, minute < 60, second < 60 else { return .impossible }
-                seconds += hour * 3600 + minute * 60 + second
-            }
-            return .time(Date(timeIntervalSince1970: TimeInterval(seconds)))
+            buffer.withUnsafeBufferPointer { CandleCSV.scanTime($0, cell) }
         }
     }
 }

@@ -127,21 +127,18 @@ public struct CandleCache: Sendable {
 
     /// Bars `range` as candles of `symbol`, exactly the decimals of the CSV.
     public func candles(_ range: Range<Int>, exchange: String, symbol: Symbol, interval: CandleInterval) -> [Candle] {
-        withReader(exchange: exchange, symbol: symbol, interval: interval) { reader in range.map { reader.candle($0) } }
-    }
-
-    /// Calls `body` with a reader that makes any bar's candle straight from the columns: how a search reads one bar
-    /// after another without keeping a 150-byte candle per bar in memory.
-    public func withReader<Result>(exchange: String, symbol: Symbol, interval: CandleInterval, _ body: (CandleColumnReader) throws -> Result) rethrows
-        -> Result
-    {
-        try times.withUnsafeBufferPointer { times in
-            try prices.withUnsafeBufferPointer { prices in
-                try body(
-                    CandleColumnReader(
-                        times: times, prices: prices, count: count,
-                        exponents: (-scales[0], -scales[1], -scales[2], -scales[3], -scales[4]), exchange: exchange, symbol: symbol,
-                        interval: interval))
+        let count = self.count
+        let exponents = (-scales[0], -scales[1], -scales[2], -scales[3], -scales[4])
+        return times.withUnsafeBufferPointer { times in
+            prices.withUnsafeBufferPointer { prices in
+                range.map { index in
+                    Candle(
+                        exchange: exchange, symbol: symbol, interval: interval, openTime: Date(timeIntervalSince1970: Double(times[index]) / 1000),
+                        open: Self.decimal(prices[index], exponent: exponents.0), high: Self.decimal(prices[count + index], exponent: exponents.1),
+                        low: Self.decimal(prices[2 * count + index], exponent: exponents.2),
+                        close: Self.decimal(prices[3 * count + index], exponent: exponents.3),
+                        volume: Self.decimal(prices[4 * count + index], exponent: exponents.4))
+                }
             }
         }
     }
@@ -297,28 +294,4 @@ extension CandleCSV.TimeStyle {
         default: nil
         }
     }
-}
-
-/// Candles made on demand from a cache's columns (valid only inside `CandleCache.withReader`).
-public struct CandleColumnReader {
-    let times: UnsafeBufferPointer<Int64>
-    let prices: UnsafeBufferPointer<Int64>
-    let count: Int
-    let exponents: (Int, Int, Int, Int, Int)
-    let exchange: String
-    let symbol: Symbol
-    let interval: CandleInterval
-
-    @inline(__always)
-    public func candle(_ index: Int) -> Candle {
-        Candle(
-            exchange: exchange, symbol: symbol, interval: interval, openTime: openTime(index),
-            open: CandleCache.decimal(prices[index], exponent: exponents.0), high: CandleCache.decimal(prices[count + index], exponent: exponents.1),
-            low: CandleCache.decimal(prices[2 * count + index], exponent: exponents.2),
-            close: CandleCache.decimal(prices[3 * count + index], exponent: exponents.3),
-            volume: CandleCache.decimal(prices[4 * count + index], exponent: exponents.4))
-    }
-
-    @inline(__always)
-    public func openTime(_ index: Int) -> Date { Date(timeIntervalSince1970: Double(times[index]) / 1000) }
 }

@@ -30,6 +30,12 @@ struct OptimizationRecorder {
         return "opt-\(stamp.replacingOccurrences(of: "T", with: "-"))-\(String(UInt16.random(in: .min ... .max), radix: 16))"
     }
 
+    /// Who runs this: `KEELSON_REQUESTED_BY`, else user@host (recorded with runs and applied parameters).
+    static var requester: String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["KEELSON_REQUESTED_BY"] ?? "\(environment["USER"] ?? "unknown")@\(ProcessInfo.processInfo.hostName)"
+    }
+
     static func record(key: String, command: OptimizeSearchCommand, optimizer: Optimizer, series: BarSeries, shards: Int) -> OptimizationRunRecord {
         struct Space: Encodable {
             var parameters: [String]
@@ -41,8 +47,6 @@ struct OptimizationRecorder {
             var trainFrom: Date, trainTo: Date
             var testFrom: Date?, testTo: Date?
         }
-        let environment = ProcessInfo.processInfo.environment
-        let who = environment["KEELSON_REQUESTED_BY"] ?? "\(environment["USER"] ?? "unknown")@\(ProcessInfo.processInfo.hostName)"
         let space = Space(parameters: command.parameters, search: command.search, combinations: optimizer.space.combinations.count)
         let folds = optimizer.folds.map {
             FoldWindow(
@@ -52,7 +56,7 @@ struct OptimizationRecorder {
         return OptimizationRunRecord(
             key: key, strategy: command.strategy, objective: command.objective, arguments: command.searchArguments,
             searchSpace: json(space),
-            requestedBy: who, dataSource: command.history.description, dataFrom: series.start, dataTo: series.end, bars: series.count,
+            requestedBy: requester, dataSource: command.history.description, dataFrom: series.start, dataTo: series.end, bars: series.count,
             trials: optimizer.trialCount, shards: shards, folds: json(folds))
     }
 

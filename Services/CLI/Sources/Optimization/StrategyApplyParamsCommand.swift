@@ -28,8 +28,7 @@ struct StrategyApplyParamsCommand: AsyncParsableCommand {
             guard StrategyInstanceID.isValid(candidate) else {
                 throw CLIError("--as \(candidate) is not an instance id (\(StrategyInstanceID.rule)); name it with --as", exitCode: 2)
             }
-            let environment = ProcessInfo.processInfo.environment
-            let actor = environment["KEELSON_REQUESTED_BY"] ?? "\(environment["USER"] ?? "unknown")@\(ProcessInfo.processInfo.hostName)"
+            let actor = OptimizationRecorder.requester
             let applied = try await database.withClient { client, _ in
                 guard let record = try await PostgresOptimizationRunStore(client: client, logger: CLILogger.quiet).run(key: run) else {
                     throw CLIError(OptimizationRunStoreError.noSuchRun(key: run).description, exitCode: 2)
@@ -44,7 +43,7 @@ struct StrategyApplyParamsCommand: AsyncParsableCommand {
                 let risk = found.filter { $0.key.hasPrefix(SearchSpace.riskPrefix) }.sorted { $0.key < $1.key }
                 if !risk.isEmpty {
                     print(
-                        "note: the run also chose \(risk.map { "\($0.key)=\(Self.number($0.value))" }.joined(separator: ", ")); risk settings are the engine's — set them in its settings file if you want them"
+                        "note: the run also chose \(risk.map { "\($0.key)=\(OptimizationFiles.number($0.value))" }.joined(separator: ", ")); risk settings are the engine's — set them in its settings file if you want them"
                     )
                 }
                 let store = PostgresStrategyLifecycleStore(client: client, logger: CLILogger.quiet)
@@ -58,12 +57,10 @@ struct StrategyApplyParamsCommand: AsyncParsableCommand {
                 }
             }
             let changes = applied.parameters.keys.sorted().map { name in
-                "\(name) \(applied.previous[name].map(Self.number) ?? "default") → \(Self.number(applied.parameters[name]!))"
+                "\(name) \(applied.previous[name].map { OptimizationFiles.number($0) } ?? "default") → \(OptimizationFiles.number(applied.parameters[name]!))"
             }
             print("\(candidate): a candidate of \(applied.strategy) with \(changes.joined(separator: ", ")) (from run \(run), applied to \(id))")
             print("the signal service evaluates it within its refresh; promote it with `keelson strategies promote \(candidate) --reason ...`")
         }
     }
-
-    static func number(_ value: Double) -> String { value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)" }
 }

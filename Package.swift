@@ -60,6 +60,13 @@ let package = Package(
             path: "Shared/KeelsonBacktest",
             swiftSettings: swiftSettings
         ),
+        // The chart and table module (JavaScript and CSS, built into the code) that the gateway's dashboard serves and
+        // the backtest and optimiser reports inline, so every chart reads the same way.
+        .target(
+            name: "KeelsonCharts", path: "Shared/KeelsonCharts",
+            resources: [.embedInCode("Resources/chart.js"), .embedInCode("Resources/chart.css"), .embedInCode("Resources/report.js")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "KeelsonOptimizer",
             dependencies: ["KeelsonBacktest", "KeelsonStrategies", "KeelsonTrading", "KeelsonDomain"],
@@ -146,14 +153,18 @@ let package = Package(
         .target(
             name: "GatewayService",
             dependencies: [
-                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonContracts", "KeelsonNotifications", "KeelsonStrategies",
+                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonContracts", "KeelsonNotifications", "KeelsonStrategies", "KeelsonCharts",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Services/Gateway/Sources",
-            // docs/openapi.yaml (through a link), served at /api/openapi.yaml.
-            resources: [.embedInCode("Resources/openapi.yaml")],
+            // docs/openapi.yaml (through a link), served at /api/openapi.yaml; the dashboard's page, script and style.
+            resources: [
+                .embedInCode("Resources/openapi.yaml"), .embedInCode("Resources/dashboard.html"), .embedInCode("Resources/dashboard.js"),
+                .embedInCode("Resources/dashboard.css"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -206,6 +217,7 @@ let package = Package(
                 "KeelsonBacktest",
                 "KeelsonOptimizer",
                 "KeelsonExchanges",
+                "KeelsonCharts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

@@ -41,10 +41,13 @@ struct BacktestCommandTests {
         #expect(ours.last == "2012-12-04,695,,,7227,,,")
 
         let report = try String(contentsOf: first.appendingPathComponent("report.html"), encoding: .utf8)
-        #expect(report.contains(#"<polyline class="equity" points=""#))
-        #expect(report.contains(#"aria-label="drawdown curve""#))
-        #expect(report.components(separatedBy: #"class="entry""#).count - 1 == 33)  // 32 closed trades and the open one
-        #expect(!report.contains("http://") && !report.contains("https://") && !report.contains("<script"), "self-contained")
+        let data = try ReportData(html: report)
+        #expect(data.charts.first?.panels.map(\.title) == ["Equity", "Drawdown", "Price and trades"])
+        #expect(data.charts.first?.panels[1].series.first?.kind == "area", "the drawdown is shaded")
+        #expect(data.charts.first?.panels[2].markers.filter { $0.kind == "entry" }.count == 33)  // 32 closed trades and the open one
+        #expect(data.tables.first?.rows.count == 32, "every closed trade listed")
+        #expect(report.contains("window.KeelsonChart"), "the chart module is inlined")
+        #expect(ReportData.isSelfContained(report))
 
         _ = try await Self.run(out: second)
         for name in ["trades.csv", "equity.csv", "summary.json", "report.html"] {
@@ -123,7 +126,7 @@ struct BacktestCommandTests {
         #expect((halts.first?["time"] as? String)?.hasPrefix("20") == true)
         #expect((summary?["statistics"] as? [String: Any])?["calendar"] as? String == "weekdays")
         let report = try String(contentsOf: directory.appendingPathComponent("out/report.html"), encoding: .utf8)
-        #expect(report.components(separatedBy: #"<line class="halt""#).count - 1 == 3, "a halt line on each of the three charts")
+        #expect(try ReportData(html: report).charts.first?.events.count == 1, "the halt drawn across every panel")
         #expect(report.contains(#"<h2 id="halts">Halts</h2>"#))
     }
 }

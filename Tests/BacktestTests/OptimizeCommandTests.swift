@@ -53,7 +53,7 @@ struct OptimizeCommandTests {
         #expect(chosen.in_sample == best?.sharpe)
         let report = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains(#"aria-label="objective heat map""#))
-        #expect(!report.contains("<script") && !report.contains("http://") && !report.contains("https://"), "self-contained, no scripts")
+        #expect(ReportData.isSelfContained(report))
     }
 
     @Test("walk-forward: the same files with 1 and 3 workers, folds.csv per fold, the stitched equity dated")
@@ -81,7 +81,10 @@ struct OptimizeCommandTests {
         for fold in folds { #expect(fold["train_to"] == fold["test_from"]) }
         let report = try String(contentsOf: outputs[0].appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains(#"aria-label="out-of-sample equity""#))
-        #expect(report.contains(">2006-"), "the time axis is labelled with dates")
+        let chart = try #require(try ReportData(html: report).charts.first)
+        #expect(chart.events.count == 5, "each later fold's start marked")
+        let first = try #require(chart.panels.first?.series.first?.points.first?.first)
+        #expect(Date(timeIntervalSince1970: first / 1000).formatted(.iso8601).hasPrefix("2006-"), "the stitched equity is on real dates")
     }
 
     @Test(

@@ -26,12 +26,14 @@ public struct Gateway {
         let probe = SystemProbe(runtime: runtime, settings: settings)
         let monitor = HealthMonitor(probe: probe, interval: settings.healthInterval)
         let router = runtime.makeRouter(
-            servesLiveness: false, middleware: settings.corsOrigins.isEmpty ? [] : [CORSPolicy(origins: settings.corsOrigins)])
+            servesLiveness: false,
+            middleware: [BrowserSecurityHeaders()] + (settings.corsOrigins.isEmpty ? [] : [CORSPolicy(origins: settings.corsOrigins)]))
         let viewer = router.group().add(middleware: RequireRole(role: .viewer, access: access))
         let operatorGroup = router.group().add(middleware: RequireRole(role: .operator, access: access))
         let adminGroup = router.group().add(middleware: RequireRole(role: .admin, access: access))
 
         OpenAPIRoute().register(router: router)
+        DashboardRoutes().register(router: router)
         StatusRoutes(runtime: runtime, monitor: monitor, settings: settings, strategies: probe.client(for: .signals))
             .register(router: router, viewer: viewer)
         let clients = Dictionary(uniqueKeysWithValues: [ServiceIdentity.engine, .marketdata, .signals].map { ($0, runtime.client(for: $0)) })
@@ -42,7 +44,11 @@ public struct Gateway {
             signals: runtime.client(for: .signals), monitor: monitor, readCache: readCache
         )
         .register(operatorGroup: operatorGroup, adminGroup: adminGroup)
-        APIKeyRoutes(access: access).register(adminGroup: adminGroup)
+        APIKeyRoutes(access: access).register(viewer: viewer, adminGroup: adminGroup)
+        AlertRoutes(
+            alertmanager: settings.alertmanagerURL, httpClient: runtime.httpClient, engine: runtime.client(for: .engine),
+            timeout: settings.checkTimeout
+        ).register(viewer: viewer)
 
         self.runtime = runtime
         self.router = router

@@ -193,13 +193,16 @@ public struct TradingReadRepository: Sendable {
     /// Which rows of a list a dashboard asked for; newest first, `before` is the id cursor of the next page.
     public struct ListFilter: Sendable {
         public var symbol: String?
+        /// The strategy instance the rows belong to.
+        public var strategy: String?
         public var since: Date?
         public var until: Date?
         public var before: Int64?
         public var limit: Int
 
-        public init(symbol: String?, since: Date?, until: Date?, before: Int64?, limit: Int) {
+        public init(symbol: String?, strategy: String? = nil, since: Date?, until: Date?, before: Int64?, limit: Int) {
             self.symbol = symbol
+            self.strategy = strategy
             self.since = since
             self.until = until
             self.before = before
@@ -222,6 +225,7 @@ public struct TradingReadRepository: Sendable {
                    strategy, reject_reason, created_at, updated_at
             FROM orders WHERE session_id = \(sessionID) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
               AND (\(filter.symbol)::text IS NULL OR symbol = \(filter.symbol))
+              AND (\(filter.strategy)::text IS NULL OR strategy = \(filter.strategy))
               AND (\(filter.since)::timestamptz IS NULL OR created_at >= \(filter.since))
               AND (\(filter.until)::timestamptz IS NULL OR created_at < \(filter.until))
               AND (\(filter.before)::bigint IS NULL OR id < \(filter.before))
@@ -281,6 +285,7 @@ public struct TradingReadRepository: Sendable {
             SELECT id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees, exit_reason, strategy
             FROM trades WHERE session_id = \(sessionID) AND (\(filter.before)::bigint IS NULL OR id < \(filter.before))
               AND (\(filter.symbol)::text IS NULL OR symbol = \(filter.symbol))
+              AND (\(filter.strategy)::text IS NULL OR strategy = \(filter.strategy))
               AND (\(filter.since)::timestamptz IS NULL OR exit_time >= \(filter.since))
               AND (\(filter.until)::timestamptz IS NULL OR exit_time < \(filter.until))
             ORDER BY id DESC LIMIT \(limit + 1)

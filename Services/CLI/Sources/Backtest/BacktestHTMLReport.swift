@@ -1,45 +1,66 @@
 import Foundation
 import KeelsonBacktest
+import KeelsonCharts
 import KeelsonDomain
 import KeelsonTrading
 
-/// `report.html`: one self-contained page (no scripts, no network) with the equity curve, the drawdown curve and
-/// the trades marked on price, drawn as inline SVG, and the statistics table.
+/// `report.html`: one self-contained file (the chart module inlined, no network) with the equity, drawdown and price
+/// panels on one dated time axis — hover read-out, zoom, trades marked, halts as dashed lines — the trades as a
+/// sortable table, the halts and the statistics.
 enum BacktestHTMLReport {
-    static let width = 960.0
-    static let height = 260.0
-    static let maxPoints = 2_000
-
-    static func render(_ result: BacktestResult, strategy: String, parameters: [String]) -> String {
-        let times = result.equityCurve.map(\.time)
-        let equity = result.equityCurve.map(\.equity)
+    static func render(_ result: BacktestResult, strategy: String, parameters: [String]) throws -> String {
+        let curve = result.equityCurve
         var peak = -Double.infinity
-        let drawdown = equity.map { value -> Double in
-            peak = max(peak, value)
-            return peak > 0 ? (value - peak) / peak * 100 : 0
+        let drawdown = curve.map { sample -> TimeSeriesChart.Point in
+            peak = max(peak, sample.equity)
+            return .init(sample.time, .number(peak > 0 ? (sample.equity - peak) / peak * 100 : 0))
         }
-        let prices = result.equityCurve.map(\.close)
-        let first = times.first?.timeIntervalSince1970 ?? 0
-        let last = max(times.last?.timeIntervalSince1970 ?? 1, first + 1)
-        func x(_ time: Date) -> Double { (time.timeIntervalSince1970 - first) / (last - first) * width }
-
-        var markers = ""
-        if let low = prices.min(), let high = prices.max() {
-            func y(_ price: Decimal) -> Double { height - (price.doubleValue - low) / max(high - low, 1e-9) * height }
-            for trade in result.trades {
-                markers += #"<polygon class="entry" points="\#(triangle(x(trade.entryTime), y(trade.entryPrice), up: true))"/>"#
-                markers += #"<polygon class="exit" points="\#(triangle(x(trade.exitTime), y(trade.exitPrice), up: false))"/>"#
-            }
-            if let open = result.openTrade {
-                markers += #"<polygon class="entry" points="\#(triangle(x(open.entryTime), y(open.entryPrice), up: true))"/>"#
-            }
+        var markers: [TimeSeriesChart.Marker] = []
+        for trade in result.trades {
+            let quantity = trade.quantity.description
+            markers.append(.init(time: trade.entryTime, value: trade.entryPrice.doubleValue, kind: .entry, label: "buy \(quantity) @ \(trade.entryPrice)"))
+            markers.append(
+                .init(
+                    time: trade.exitTime, value: trade.exitPrice.doubleValue, kind: .exit,
+                    label: "sell \(quantity) @ \(trade.exitPrice) (\(trade.exitReason.rawValue)), PnL \(trade.pnl)"))
         }
-        // A halt is a dashed line across every chart at its bar, with its reason on hover.
-        let haltLines = result.halts.map { halt in
-            let at = String(format: "%.1f", x(halt.time))
-            return
-                #"<line class="halt" x1="\#(at)" x2="\#(at)" y1="0" y2="\#(Int(height))"><title>\#(escape("halted (\(halt.kind)): \(halt.reason)"))</title></line>"#
-        }.joined()
+        if let open = result.openTrade {
+            markers.append(
+                .init(time: open.entryTime, value: open.entryPrice.doubleValue, kind: .entry, label: "buy @ \(open.entryPrice) (still open)"))
+        }
+        let chart = TimeSeriesChart(
+            container: "chart",
+            panels: [
+                .init(
+                    title: "Equity", unit: "",
+                    series: [.init(name: "equity", className: "equity", points: curve.map { .init($0.time, .number($0.equity)) })]),
+                .init(title: "Drawdown", unit: "%", height: 160, series: [.init(name: "drawdown", kind: .area, className: "drawdown", points: drawdown)]),
+                .init(
+                    title: "Price and trades", unit: "",
+                    series: [.init(name: "close", className: "price", points: curve.map { .init($0.time, .number($0.close)) })],
+                    markers: markers),
+            ],
+            events: result.halts.map { .init(time: $0.time, label: "halted (\($0.kind)): \($0.reason)") }
+        )
+        let trades = SortableTable(
+            container: "trades",
+            columns: [
+                .init(key: "entry_time", label: "Entry (UTC)"), .init(key: "exit_time", label: "Exit (UTC)"), .init(key: "symbol", label: "Symbol"),
+                .init(key: "quantity", label: "Quantity", numeric: true), .init(key: "entry_price", label: "Entry price", numeric: true),
+                .init(key: "exit_price", label: "Exit price", numeric: true), .init(key: "pnl", label: "PnL", numeric: true),
+                .init(key: "fees", label: "Fees", numeric: true), .init(key: "exit_reason", label: "Exit reason"),
+            ],
+            rows: result.trades.map { trade in
+                [
+                    "entry_time": trade.entryTime.formatted(.iso8601), "exit_time": trade.exitTime.formatted(.iso8601),
+                    "symbol": trade.symbol.rawValue, "quantity": trade.quantity.description, "entry_price": trade.entryPrice.description,
+                    "exit_price": trade.exitPrice.description, "pnl": trade.pnl.description, "fees": trade.fees.description,
+                    "exit_reason": trade.exitReason.rawValue,
+                ]
+            },
+            empty: "no closed trades"
+        )
+        let escape = ChartReportPage.escape
         let haltList =
             result.halts.isEmpty
             ? ""
@@ -63,52 +84,24 @@ enum BacktestHTMLReport {
         ]
         let table = rows.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined()
         let title = escape("\(strategy) \(parameters.joined(separator: " "))")
-        return """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>Backtest — \(title)</title>
-            <style>
-            body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:15px;margin:20px 0 6px}
-            svg{background:#fafafa;border:1px solid #ddd;width:100%;height:auto}polyline{fill:none;stroke-width:1.2}
-            .equity{stroke:#1f6feb}.drawdown{stroke:#d1242f}.price{stroke:#555}.entry{fill:#1a7f37}.exit{fill:#d1242f}line.halt{stroke:#9a6700;stroke-width:1.5;stroke-dasharray:4 3}
-            table{border-collapse:collapse;margin-top:12px}th,td{padding:3px 12px;border-bottom:1px solid #eee;text-align:left}td{text-align:right}
-            </style></head><body>
+        let body = """
             <h1>Backtest — \(title)</h1>
-            <p>\(result.bars) bars, \(escape(result.firstBarTime?.formatted(.iso8601) ?? "")) → \(escape(result.lastBarTime?.formatted(.iso8601) ?? ""))</p>
-            <h2 id="equity">Equity</h2>
-            <svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="equity curve"><polyline class="equity" points="\(polyline(times, equity, x: x))"/>\(haltLines)</svg>
-            <h2 id="drawdown">Drawdown (%)</h2>
-            <svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="drawdown curve"><polyline class="drawdown" points="\(polyline(times, drawdown, x: x))"/>\(haltLines)</svg>
-            <h2 id="trades">Price and trades (▲ entry, ▼ exit)</h2>
-            <svg viewBox="0 0 \(Int(width)) \(Int(height))" role="img" aria-label="price with trades"><polyline class="price" points="\(polyline(times, prices, x: x))"/>\(markers)\(haltLines)</svg>
+            <p>\(result.bars) bars, \(escape(result.firstBarTime?.formatted(.iso8601) ?? "")) → \(escape(result.lastBarTime?.formatted(.iso8601) ?? "")). Drag across a chart to zoom; double-click to reset.</p>
+            <div id="chart" role="img" aria-label="equity, drawdown and price with trades (▲ entry, ▼ exit)"></div>
             \(haltList)
+            <h2 id="trade-list">Trades</h2>
+            <div id="trades"></div>
             <h2>Statistics</h2>
-            <table>\(table)</table>
-            </body></html>
+            <table class="statistics">\(table)</table>
             """
-    }
-
-    /// At most `maxPoints` points, scaled to the chart.
-    static func polyline(_ times: [Date], _ values: [Double], x: (Date) -> Double) -> String {
-        guard let low = values.min(), let high = values.max(), !values.isEmpty else { return "" }
-        let step = max(1, values.count / maxPoints)
-        var points: [String] = []
-        points.reserveCapacity(values.count / step + 1)
-        for index in stride(from: 0, to: values.count, by: step) {
-            let y = height - (values[index] - low) / max(high - low, 1e-9) * height
-            points.append(String(format: "%.1f,%.1f", x(times[index]), y))
-        }
-        return points.joined(separator: " ")
-    }
-
-    static func triangle(_ x: Double, _ y: Double, up: Bool) -> String {
-        let size = 5.0
-        return up
-            ? String(format: "%.1f,%.1f %.1f,%.1f %.1f,%.1f", x, y - size, x - size, y + size, x + size, y + size)
-            : String(format: "%.1f,%.1f %.1f,%.1f %.1f,%.1f", x, y + size, x - size, y - size, x + size, y - size)
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
+        return try ChartReportPage(
+            title: "Backtest — \(strategy) \(parameters.joined(separator: " "))",
+            style: """
+                body{font:14px system-ui,sans-serif;margin:24px;color:#222}h1{font-size:20px}h2{font-size:15px;margin:20px 0 6px}
+                table.statistics{border-collapse:collapse;margin-top:12px}.statistics th,.statistics td{padding:3px 12px;border-bottom:1px solid #eee;text-align:left}
+                .statistics td{text-align:right}li.halt{color:#9a6700}
+                """,
+            body: body, charts: [chart], tables: [trades]
+        ).render()
     }
 }

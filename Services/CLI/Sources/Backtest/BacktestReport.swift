@@ -67,7 +67,7 @@ enum BacktestReport {
                 strategy: strategy, parameters: parameters, finalEquity: result.finalEquity.description, statistics: result.statistics,
                 halts: result.halts
             ))
-        let report = Data(BacktestHTMLReport.render(result, strategy: strategy, parameters: parameters).utf8)
+        let report = Data(try BacktestHTMLReport.render(result, strategy: strategy, parameters: parameters).utf8)
         for (name, contents) in [("trades.csv", Data(trades.utf8)), ("summary.json", summary), ("report.html", report)] {
             do {
                 try contents.write(to: URL(fileURLWithPath: directory).appendingPathComponent(name))

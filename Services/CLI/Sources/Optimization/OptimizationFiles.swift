@@ -17,7 +17,7 @@ struct OptimizationFiles {
     func write(to directory: String, elapsed: Duration, workers: Int) throws {
         let files = [
             ("results.csv", resultsCSV()), ("folds.csv", foldsCSV()), ("best.json", try bestJSON(elapsed: elapsed, workers: workers)),
-            ("report.html", OptimizationHTMLReport(files: self).render()),
+            ("report.html", try OptimizationHTMLReport(files: self).render()),
         ]
         for (name, text) in files {
             do {

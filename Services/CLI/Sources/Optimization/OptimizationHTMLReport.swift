@@ -1,17 +1,18 @@
 import Foundation
 import KeelsonBacktest
+import KeelsonCharts
 import KeelsonOptimizer
 
-/// `report.html` of a search: one self-contained page (no scripts, no network) with a heat map of the objective over
-/// the first two searched parameters, the out-of-sample equity stitched across folds with dated axes, and the folds.
-/// Hover read-outs are SVG titles, which need no script.
+/// `report.html` of a search: one self-contained page (the chart module inlined, no network) with a heat map of the
+/// objective over the first two searched parameters (hover read-outs as SVG titles), the out-of-sample equity stitched
+/// across folds on the shared chart's dated axes, and the folds.
 struct OptimizationHTMLReport {
     let files: OptimizationFiles
 
     static let cell = 22.0
     static let margin = 56.0
 
-    func render() -> String {
+    func render() throws -> String {
         let optimizer = files.optimizer
         let best = files.outcome.final?.best.map(files.describe) ?? "none met the constraints"
         let constraints = optimizer.constraints.isEmpty ? "none" : optimizer.constraints.map(\.description).joined(separator: ", ")
@@ -24,31 +25,29 @@ struct OptimizationHTMLReport {
             ]
             return "<tr>" + cells.map { "<td>\(escape($0))</td>" }.joined() + "</tr>"
         }.joined(separator: "\n")
-        return """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>\(escape(files.strategy)) optimisation</title>
-            <style>
-            body { font: 14px system-ui, sans-serif; margin: 24px; color: #222; }
-            svg { background: #fafafa; border: 1px solid #ddd; margin-bottom: 16px; }
-            .axis text, .tick { font-size: 11px; fill: #444; }
-            .grid { stroke: #e4e4e4; }
-            .equity { fill: none; stroke: #1f6feb; stroke-width: 1.5; }
-            .fold { stroke: #999; stroke-dasharray: 4 3; }
-            .empty { fill: #ddd; }
-            .best { fill: none; stroke: #000; stroke-width: 2; }
-            table { border-collapse: collapse; } td, th { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: left; }
-            </style></head><body>
+        let equity = stitchedEquity()
+        let body = """
             <h1>\(escape(files.strategy)): \(escape(optimizer.objective.rawValue))</h1>
             <p>Best: <strong>\(escape(best))</strong>. Constraints: \(escape(constraints)). \(optimizer.space.combinations.count) combinations × \(files.outcome.folds.count) folds on \(files.bars) bars.</p>
             \(heatMap())
-            \(stitchedEquity())
+            \(equity.heading)
             <h2>Folds</h2>
-            <table><tr><th>fold</th><th>train</th><th>test</th><th>best</th><th>in-sample</th><th>out-of-sample</th><th>efficiency</th></tr>
+            <table class="folds"><tr><th>fold</th><th>train</th><th>test</th><th>best</th><th>in-sample</th><th>out-of-sample</th><th>efficiency</th></tr>
             \(foldRows)
             </table>
-            </body></html>
-
             """
+        return try ChartReportPage(
+            title: "\(files.strategy) optimisation",
+            style: """
+                body { font: 14px system-ui, sans-serif; margin: 24px; color: #222; }
+                svg.heat { background: #fafafa; border: 1px solid #ddd; margin-bottom: 16px; }
+                .axis text, .tick { font-size: 11px; fill: #444; }
+                .empty { fill: #ddd; }
+                .best { fill: none; stroke: #000; stroke-width: 2; }
+                table.folds { border-collapse: collapse; } .folds td, .folds th { padding: 3px 10px; border-bottom: 1px solid #eee; text-align: left; }
+                """,
+            body: body, charts: equity.chart.map { [$0] } ?? []
+        ).render()
     }
 
     /// The objective over the first two searched parameters on the deciding fold (the best over any others).
@@ -115,51 +114,30 @@ struct OptimizationHTMLReport {
         }
         return """
             <h2>\(escape(optimizer.objective.rawValue)) by parameter (fold \(fold), in-sample; from \(OptimizationFiles.fixed(low)) red to \(OptimizationFiles.fixed(high)) green; the best outlined)</h2>
-            <svg role="img" aria-label="objective heat map" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))">\(body)<g class="axis">\(axes)</g></svg>
+            <svg class="heat" role="img" aria-label="objective heat map" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))">\(body)<g class="axis">\(axes)</g></svg>
             """
     }
 
-    /// The test windows' equity joined end to end, with a dated time axis, an equity axis and the folds' boundaries.
-    func stitchedEquity() -> String {
+    /// The test windows' equity joined end to end on the chart module's dated axes, the folds' boundaries marked.
+    func stitchedEquity() -> (heading: String, chart: TimeSeriesChart?) {
         let points = files.outcome.stitchedOutOfSampleEquity
-        guard let first = points.first, let last = points.last, points.count > 1 else { return "" }
-        let width = 960.0
-        let height = 260.0
-        let plotLeft = 70.0
-        let plotWidth = width - plotLeft - 16
-        let plotHeight = height - 40
-        let start = first.time.timeIntervalSince1970
-        let span = max(last.time.timeIntervalSince1970 - start, 1)
-        let low = points.map(\.equity).min()!
-        let high = max(points.map(\.equity).max()!, low + 1e-9)
-        func x(_ time: Date) -> Double { plotLeft + (time.timeIntervalSince1970 - start) / span * plotWidth }
-        func y(_ value: Double) -> Double { 8 + (high - value) / (high - low) * (plotHeight - 8) }
-        let step = max(1, points.count / 2_000)
-        let line = stride(from: 0, to: points.count, by: step).map { String(format: "%.1f,%.1f", x(points[$0].time), y(points[$0].equity)) }
-            .joined(separator: " ")
-        var axes = ""
-        for tick in 0...4 {
-            let value = low + (high - low) * Double(tick) / 4
-            axes += String(format: #"<line class="grid" x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f"/>"#, plotLeft, width - 16, y(value), y(value))
-            axes += String(format: #"<text class="tick" x="%.1f" y="%.1f" text-anchor="end">%.0f</text>"#, plotLeft - 6, y(value) + 4, value)
-            let time = Date(timeIntervalSince1970: start + span * Double(tick) / 4)
-            axes +=
-                String(format: #"<text class="tick" x="%.1f" y="%.1f" text-anchor="middle">"#, x(time), height - 14)
-                + String(time.formatted(.iso8601).prefix(10)) + "</text>"
+        guard let first = points.first, let last = points.last, points.count > 1 else { return ("", nil) }
+        let step = max(1, points.count / 4_000)
+        let series = stride(from: 0, to: points.count, by: step).map { TimeSeriesChart.Point(points[$0].time, .number(points[$0].equity)) }
+        let boundaries = files.outcome.folds.dropFirst().compactMap { fold -> TimeSeriesChart.Event? in
+            guard let test = fold.fold.test, test.lowerBound > first.time else { return nil }
+            return .init(time: test.lowerBound, label: "fold \(fold.fold.number) begins")
         }
-        var boundaries = ""
-        for fold in files.outcome.folds.dropFirst() {
-            guard let test = fold.fold.test, test.lowerBound.timeIntervalSince1970 > start else { continue }
-            let at = x(test.lowerBound)
-            boundaries += String(
-                format: #"<line class="fold" x1="%.1f" x2="%.1f" y1="8" y2="%.1f"><title>fold %d</title></line>"#, at, at, plotHeight,
-                fold.fold.number)
-        }
-        return """
+        let chart = TimeSeriesChart(
+            container: "stitched-equity",
+            panels: [.init(title: "Out-of-sample equity", unit: "", series: [.init(name: "equity", className: "equity", points: series)])],
+            events: boundaries)
+        let heading = """
             <h2>Out-of-sample equity, folds stitched (from \(String(format: "%.2f", first.equity)) to \(String(format: "%.2f", last.equity)))</h2>
-            <svg role="img" aria-label="out-of-sample equity" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))"><g class="axis">\(axes)</g>\(boundaries)<polyline class="equity" points="\(line)"/></svg>
+            <div id="stitched-equity" role="img" aria-label="out-of-sample equity"></div>
             """
+        return (heading, chart)
     }
 
-    func escape(_ text: String) -> String { BacktestHTMLReport.escape(text) }
+    func escape(_ text: String) -> String { ChartReportPage.escape(text) }
 }

@@ -4,6 +4,7 @@ import KeelsonContracts
 import KeelsonDomain
 import KeelsonPersistence
 import KeelsonServiceKit
+import KeelsonStrategies
 import KeelsonTrading
 
 /// The engine's HTTP API: reads for dashboards (`/api/v1/...`), and the token-guarded intake of signals and
@@ -49,6 +50,14 @@ struct EngineRoutes {
         api.get("trades") { request, _ -> TradingReadRepository.TradePage in
             let filter = try Self.listFilter(QueryReader(request), defaultLimit: 50)
             return try await queries.trades(sessionID: try await currentSession().id, filter: filter)
+        }
+        api.get("equity") { request, _ -> TradingReadRepository.EquityCurveView in
+            let query = QueryReader(request)
+            let since = try query.date("since")
+            let until = try query.date("until")
+            if let since, let until, since >= until { throw APIError.badRequest("since must be before until") }
+            return try await queries.equityCurve(
+                session: currentSession(), since: since, until: until, points: try query.integer("points", default: 500, range: 2...5000))
         }
         api.get("performance") { request, _ -> TradingReadRepository.PerformanceView in
             let text = QueryReader(request).string("period") ?? "daily"
@@ -156,9 +165,15 @@ struct EngineRoutes {
         return (period, since, until)
     }
 
-    /// `symbol`, `since`, `until`, `before`, `limit`: the same for every list, with a 400 naming a bad value.
+    /// `symbol`, `strategy`, `since`, `until`, `before`, `limit`: the same for every list, with a 400 naming a bad value.
     static func listFilter(_ query: QueryReader, defaultLimit: Int) throws(APIError) -> TradingReadRepository.ListFilter {
         let symbol = try query.parse("symbol") { text throws(DomainError) in try Symbol(parsing: text).rawValue }
+        let strategy = try query.string("strategy").map { text throws(APIError) -> String in
+            guard StrategyInstanceID.isValid(text) else {
+                throw APIError.badRequest("strategy=\(text) is not a strategy instance id; ids are \(StrategyInstanceID.rule)")
+            }
+            return text
+        }
         let since = try query.date("since")
         let until = try query.date("until")
         if let since, let until, since >= until {
@@ -171,7 +186,7 @@ struct EngineRoutes {
             return id
         }
         return TradingReadRepository.ListFilter(
-            symbol: symbol, since: since, until: until, before: before, limit: try query.integer("limit", default: defaultLimit, range: 1...1000)
+            symbol: symbol, strategy: strategy, since: since, until: until, before: before, limit: try query.integer("limit", default: defaultLimit, range: 1...1000)
         )
     }
 

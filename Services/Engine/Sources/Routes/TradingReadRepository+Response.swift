@@ -12,3 +12,4 @@ extension TradingReadRepository.StrategyPortfolioView: ResponseEncodable {}
 extension TradingReadRepository.StrategyView: ResponseEncodable {}
 extension TradingReadRepository.ExecutionView: ResponseEncodable {}
 extension TradingReadRepository.CapitalView: ResponseEncodable {}
+extension TradingReadRepository.EquityCurveView: ResponseEncodable {}

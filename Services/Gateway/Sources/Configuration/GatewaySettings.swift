@@ -26,6 +26,10 @@ public struct GatewaySettings: Sendable {
     /// Market data older than this makes the system `degraded` (`KEELSON_MARKET_DATA_STALE_SECONDS`).
     public var marketDataStaleAfter: TimeInterval = 300
 
+    /// Alertmanager's base URL (`KEELSON_ALERTMANAGER_URL`, e.g. http://alertmanager:9093): the dashboard's alerts come
+    /// from its API; unset, they are the engine's risk events.
+    public var alertmanagerURL: String?
+
     /// A deployment's first admin key (`KEELSON_ADMIN_API_KEY`, from `keelson secrets generate`): registered at
     /// start-up when its id is not in `api_keys`, so a fresh install can be administered without the CLI.
     public var bootstrapAdminKey: APIKeyCredential?
@@ -46,6 +50,13 @@ public struct GatewaySettings: Sendable {
         }
         if let text = environment.string("KEELSON_CORS_ORIGINS") {
             settings.corsOrigins = try parseOrigins(text)
+        }
+        if let text = environment.string("KEELSON_ALERTMANAGER_URL") {
+            guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+                throw ConfigurationError(
+                    variable: "KEELSON_ALERTMANAGER_URL", problem: "'\(text)' is not an http(s) URL; expected e.g. http://alertmanager:9093")
+            }
+            settings.alertmanagerURL = text.hasSuffix("/") ? String(text.dropLast()) : text
         }
         settings.healthInterval = try environment.duration("KEELSON_GATEWAY_HEALTH_INTERVAL_MS") ?? settings.healthInterval
         settings.checkTimeout = try environment.duration("KEELSON_GATEWAY_CHECK_TIMEOUT_MS") ?? settings.checkTimeout

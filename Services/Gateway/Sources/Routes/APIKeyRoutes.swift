@@ -2,7 +2,8 @@ import Hummingbird
 import KeelsonPersistence
 import KeelsonServiceKit
 
-/// API keys for admins: list, create (the only time the secret is shown), revoke. Each change is audited.
+/// API keys for admins: list, create (the only time the secret is shown), revoke. Each change is audited. And, for any
+/// key, whom it belongs to.
 struct APIKeyRoutes {
     let access: AccessControl
 
@@ -21,7 +22,19 @@ struct APIKeyRoutes {
         var secret: String
     }
 
-    func register(adminGroup: RouterGroup<KeelsonRequestContext>) {
+    /// Who the presented key belongs to: the dashboard's sign-in, which decides the controls it shows.
+    struct Caller: ResponseEncodable {
+        var keyID: String
+        var name: String
+        var role: String
+        enum CodingKeys: String, CodingKey { case name, role; case keyID = "key_id" }
+    }
+
+    func register(viewer: RouterGroup<KeelsonRequestContext>, adminGroup: RouterGroup<KeelsonRequestContext>) {
+        viewer.get("api/v1/whoami") { _, context -> Caller in
+            guard let caller = context.caller else { throw APIError.unauthorized("an API key is required") }
+            return Caller(keyID: caller.keyID, name: caller.name, role: caller.role.rawValue)
+        }
         adminGroup.get("api/v1/admin/api-keys") { _, _ -> KeyList in
             KeyList(keys: try await access.keys.list())
         }

@@ -12,6 +12,7 @@ struct ReadRoutes {
         ("trading/orders", .engine, "/api/v1/orders"),
         ("trading/trades", .engine, "/api/v1/trades"),
         ("trading/performance", .engine, "/api/v1/performance"),
+        ("trading/equity", .engine, "/api/v1/equity"),
         ("trading/risk", .engine, "/api/v1/risk"),
         ("trading/strategies", .engine, "/api/v1/strategies"),
         ("trading/execution", .engine, "/api/v1/execution"),

@@ -43,7 +43,7 @@ clean:
 	rm -rf .build
 
 # Deployment: the image, the Kubernetes manifests, and the checks of everything in infrastructure/ and kubernetes/.
-.PHONY: docker-build k8s-render lint-deploy check-scrape
+.PHONY: docker-build k8s-render lint-deploy check-scrape check-dashboard
 KEELSON_IMAGE ?= keelson:local
 
 docker-build:
@@ -65,3 +65,7 @@ lint-deploy:
 
 check-scrape:
 	scripts/check-scrape.sh $(or $(BIN_DIR),.build/debug)
+
+# The web dashboard and the HTML reports in headless Chromium (screenshots in .build-tools/dashboard/).
+check-dashboard:
+	scripts/check-dashboard.sh $(or $(BIN_DIR),.build/debug)

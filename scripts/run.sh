@@ -88,6 +88,7 @@ done
 cat <<EOT
 
 Keelson is running in ${KEELSON_MODE} mode.
+  dashboard   ${KEELSON_GATEWAY_URL:-http://127.0.0.1:8080}/  (sign in with the API key below)
   gateway     ${KEELSON_GATEWAY_URL:-http://127.0.0.1:8080}
   engine      ${KEELSON_ENGINE_URL:-http://127.0.0.1:8081}
   marketdata  ${KEELSON_MARKETDATA_URL:-http://127.0.0.1:8082}

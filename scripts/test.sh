@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: builds, then runs every test against a real PostgreSQL. With DATABASE_URL unset it starts a
-# throwaway cluster on a free port and removes it afterwards.
+# `make test`: builds, then runs every test against a real PostgreSQL, the deployment checks, the monitoring
+# check and the dashboard's browser test. With DATABASE_URL unset it starts a throwaway cluster on a free port
+# and removes it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres-lib.sh
@@ -15,3 +16,4 @@ swift build --build-tests
 swift test --skip-build "$@"
 scripts/check-deployment.sh
 scripts/check-scrape.sh "$(swift build --show-bin-path)"
+scripts/check-dashboard.sh "$(swift build --show-bin-path)"

@@ -652,6 +652,8 @@
       if (generation !== state.generation) { return; }
       var done = document.hidden ? Promise.resolve() : refresh();
       Promise.resolve(done).then(function () {
+        // The first time any view has all its data: the page's first-render figure (docs/BENCHMARKS.md).
+        if (!performance.getEntriesByName('keelson-first-render').length) { performance.mark('keelson-first-render'); }
         root.setAttribute('data-loaded', 'true');
         if (generation === state.generation) { state.timer = setTimeout(tick, REFRESH_MS); }
       });

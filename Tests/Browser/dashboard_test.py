@@ -146,7 +146,7 @@ def shot(driver, name):
     """The whole page: the window grows to the page's height for the picture."""
     width, height = driver.get_window_size()["width"], driver.get_window_size()["height"]
     page = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(width, min(max(page + 140, height), 4000))
+    driver.set_window_size(width, min(max(page + 140, height), 2400))
     driver.save_screenshot(os.path.join(SHOTS, f"{name}.png"))
     driver.set_window_size(width, height)
 

@@ -58,6 +58,13 @@ struct GatewayDashboardTests {
             #expect((wrong.json["detail"] as? String)?.contains("is not valid") == true)
             let failures = try await gateway.auditRows(action: "auth.failure")
             #expect(failures.count == 1 && failures.first?.keyID == "0123456789ab")
+            // Guessing keys at the sign-in meets the failed-authentication limit like any other route.
+            for _ in 1..<GatewayHarness.fastSettings.authFailureLimit {
+                _ = try await gateway.request(.get, "/api/v1/whoami", key: "kk_0123456789ab_" + String(repeating: "1", count: 64))
+            }
+            let limited = try await gateway.request(.get, "/api/v1/whoami", role: .viewer)
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] != nil)
         }
     }
 

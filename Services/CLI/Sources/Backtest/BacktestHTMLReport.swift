@@ -18,7 +18,8 @@ enum BacktestHTMLReport {
         var markers: [TimeSeriesChart.Marker] = []
         for trade in result.trades {
             let quantity = trade.quantity.description
-            markers.append(.init(time: trade.entryTime, value: trade.entryPrice.doubleValue, kind: .entry, label: "buy \(quantity) @ \(trade.entryPrice)"))
+            markers.append(
+                .init(time: trade.entryTime, value: trade.entryPrice.doubleValue, kind: .entry, label: "buy \(quantity) @ \(trade.entryPrice)"))
             markers.append(
                 .init(
                     time: trade.exitTime, value: trade.exitPrice.doubleValue, kind: .exit,
@@ -34,7 +35,9 @@ enum BacktestHTMLReport {
                 .init(
                     title: "Equity", unit: "",
                     series: [.init(name: "equity", className: "equity", points: curve.map { .init($0.time, .number($0.equity)) })]),
-                .init(title: "Drawdown", unit: "%", height: 160, series: [.init(name: "drawdown", kind: .area, className: "drawdown", points: drawdown)]),
+                .init(
+                    title: "Drawdown", unit: "%", height: 160, series: [.init(name: "drawdown", kind: .area, className: "drawdown", points: drawdown)]
+                ),
                 .init(
                     title: "Price and trades", unit: "",
                     series: [.init(name: "close", className: "price", points: curve.map { .init($0.time, .number($0.close)) })],

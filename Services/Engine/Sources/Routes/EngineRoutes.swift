@@ -186,7 +186,8 @@ struct EngineRoutes {
             return id
         }
         return TradingReadRepository.ListFilter(
-            symbol: symbol, strategy: strategy, since: since, until: until, before: before, limit: try query.integer("limit", default: defaultLimit, range: 1...1000)
+            symbol: symbol, strategy: strategy, since: since, until: until, before: before,
+            limit: try query.integer("limit", default: defaultLimit, range: 1...1000)
         )
     }
 

@@ -39,7 +39,8 @@
     if (value === undefined || value === null) { return '—'; }
     if (value < 120) { return value.toFixed(1) + ' s ago'; }
     if (value < 7200) { return (value / 60).toFixed(1) + ' min ago'; }
-    return (value / 3600).toFixed(1) + ' h ago';
+    if (value < 172800) { return (value / 3600).toFixed(1) + ' h ago'; }
+    return (value / 86400).toFixed(0) + ' days ago';
   }
   function timeNode(iso) { return el('time', { datetime: iso || undefined, title: local(iso) || undefined, text: utc(iso) }); }
 
@@ -441,7 +442,7 @@
               id: entry.id, strategy: entry.strategy, symbols: entry.symbols.join(', '), status: entry.status,
               recommendation: entry.recommendation ? entry.recommendation + (entry.recommendation_reason ? ' — ' + entry.recommendation_reason : '') : '',
               trades: String(f.trades), win_rate: f.win_rate === undefined ? '' : (f.win_rate * 100).toFixed(1), realized_pnl: f.realized_pnl,
-              unrealized_pnl: f.unrealized_pnl, max_drawdown_percent: String(f.max_drawdown_percent),
+              unrealized_pnl: f.unrealized_pnl, max_drawdown_percent: f.max_drawdown_percent.toFixed(3),
               sharpe: f.sharpe === undefined ? '' : f.sharpe.toFixed(3), open_positions: String(f.open_positions),
             };
           }));
@@ -453,7 +454,7 @@
         var latest = api('/api/v1/signals?limit=50').then(function (list) {
           updateSignals((list.signals || []).map(function (signal) {
             return { bar_time: signal.bar_time, strategy: signal.strategy, symbol: signal.symbol, side: signal.side, price: signal.price,
-              strength: String(signal.strength), reason: signal.reason };
+              strength: signal.strength.toFixed(4), reason: signal.reason };
           }));
         }, function (error) { failure(signals, error); });
         return Promise.all([strategies, latest]);
@@ -481,7 +482,7 @@
       var updateProviders = table(providers, [
         { key: 'provider', label: 'Provider' }, { key: 'role', label: 'Role' }, { key: 'exchange', label: 'Exchange' }, { key: 'status', label: 'Status' },
         { key: 'circuit', label: 'Breaker' }, { key: 'last_candle_time', label: 'Newest bar (UTC)', time: true },
-        { key: 'data_age', label: 'Age', numeric: true }, { key: 'errors', label: 'Errors', numeric: true }, { key: 'last_error', label: 'Last error' },
+        { key: 'data_age', label: 'Bar age' }, { key: 'last_stored_at', label: 'Last stored (UTC)', time: true }, { key: 'errors', label: 'Errors', numeric: true }, { key: 'last_error', label: 'Last error' },
       ], 'no providers');
       var updateBreakers = table(breakers, [
         { key: 'name', label: 'Breaker' }, { key: 'state', label: 'State' }, { key: 'consecutive_failures', label: 'Failures', numeric: true },
@@ -494,7 +495,7 @@
       return function refresh() {
         var first = api('/api/v1/market/providers').then(function (list) {
           updateProviders(list.providers.map(function (provider) {
-            return Object.assign({}, provider, { errors: String(provider.errors), data_age: provider.data_age_seconds === undefined ? '' : provider.data_age_seconds.toFixed(1) + ' s' });
+            return Object.assign({}, provider, { errors: String(provider.errors), data_age: seconds(provider.data_age_seconds) });
           }));
           updateBreakers(list.circuit_breakers.map(function (breaker) { return Object.assign({}, breaker, { consecutive_failures: String(breaker.consecutive_failures) }); }));
         }, function (error) { failure(providers, error); });
@@ -638,6 +639,7 @@
     });
     var root = clear($('view'));
     root.hidden = false;
+    root.removeAttribute('data-loaded');
     root.setAttribute('data-view', name);
     root.appendChild(el('h1', { text: view.title }));
     document.title = view.title + ' — Keelson';

@@ -43,7 +43,7 @@ clean:
 	rm -rf .build
 
 # Deployment: the image, the Kubernetes manifests, and the checks of everything in infrastructure/ and kubernetes/.
-.PHONY: docker-build k8s-render lint-deploy check-scrape check-dashboard
+.PHONY: docker-build k8s-render lint-deploy check-scrape check-dashboard check-contract fuzz
 KEELSON_IMAGE ?= keelson:local
 
 docker-build:
@@ -65,6 +65,13 @@ lint-deploy:
 
 check-scrape:
 	scripts/check-scrape.sh $(or $(BIN_DIR),.build/debug)
+
+# Contract fuzzing of every service with schemathesis: 20 s a service in `make test`, 120 s here.
+check-contract:
+	scripts/check-contract.sh $(or $(BIN_DIR),.build/debug)
+
+fuzz:
+	KEELSON_FUZZ_SECONDS=$${KEELSON_FUZZ_SECONDS:-120} scripts/check-contract.sh $(or $(BIN_DIR),.build/debug)
 
 # The web dashboard and the HTML reports in headless Chromium (screenshots in .build-tools/dashboard/).
 check-dashboard:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: builds, then runs every test against a real PostgreSQL, the deployment checks, the monitoring
-# check and the dashboard's browser test. With DATABASE_URL unset it starts a throwaway cluster on a free port
-# and removes it afterwards.
+# check, the dashboard's browser test and the contract fuzzing of every service. With DATABASE_URL unset it
+# starts a throwaway cluster on a free port and removes it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres-lib.sh
@@ -17,3 +17,4 @@ swift test --skip-build "$@"
 scripts/check-deployment.sh
 scripts/check-scrape.sh "$(swift build --show-bin-path)"
 scripts/check-dashboard.sh "$(swift build --show-bin-path)"
+scripts/check-contract.sh "$(swift build --show-bin-path)"

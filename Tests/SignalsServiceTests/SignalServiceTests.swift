@@ -186,14 +186,15 @@ struct SignalServiceTests {
                     let store = PostgresCandleStore(client: postgres, logger: TestDatabase.logger)
                     _ = try await Self.push(Array(candles[..<400]), batchSize: 400, store: store, client: client)
                 }
-                for (query, expected) in [
-                    ("limit=5000", "limit=5000 is not allowed; expected a whole number from 1 to 1000"),
-                    ("symbol=btc", "symbol: symbol 'btc' is not valid"),
-                    ("since=yesterday", "since=yesterday is not a time"),
-                    ("strategy=nope", "strategy 'nope' is not configured"),
+                for (query, status, expected) in [
+                    ("limit=5000", HTTPResponse.Status.badRequest, "limit=5000 is not allowed; expected a whole number from 1 to 1000"),
+                    ("symbol=btc", .badRequest, "symbol: symbol 'btc' is not valid"),
+                    ("since=yesterday", .badRequest, "since=yesterday is not a time"),
+                    ("symbol=", .badRequest, "symbol= is empty"),
+                    ("strategy=nope", .notFound, "strategy 'nope' is not configured"),
                 ] {
                     try await client.execute(uri: "/api/v1/signals?\(query)", method: .get) { response in
-                        #expect(response.status == .badRequest)
+                        #expect(response.status == status, "\(query)")
                         let body = try JSONDecoder().decode(APIError.Body.self, from: response.body)
                         #expect(body.detail.hasPrefix(expected), Comment(rawValue: body.detail))
                     }

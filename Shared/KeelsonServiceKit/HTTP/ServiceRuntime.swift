@@ -18,6 +18,8 @@ public final class ServiceRuntime: Sendable {
     /// The process-wide client: it pools connections per host and needs no shutdown; every request carries
     /// its own deadline.
     public let httpClient: HTTPClient
+    /// The routes served, for the 405 answers (filled by `makeApplication`).
+    private let routeTable = RouteTable()
     private let startedAt = ContinuousClock.now
     private let readinessChecks: [any ReadinessCheck]
     private let healthDetailsProvider: @Sendable () async -> [String: String]
@@ -84,6 +86,7 @@ public final class ServiceRuntime: Sendable {
         let router = Router(context: KeelsonRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMappingMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(table: routeTable))
         for item in middleware { router.add(middleware: item) }
         HealthRoutes(runtime: self).register(on: router, servesLiveness: servesLiveness)
         internalRoutes(on: router).get("v1/info") { _, _ -> ServiceInfo in
@@ -112,7 +115,8 @@ public final class ServiceRuntime: Sendable {
     /// The application: the HTTP server plus the database pool, the migration at start-up, and the service's
     /// own background services, all shut down gracefully on SIGTERM/SIGINT.
     public func makeApplication(router: Router<KeelsonRequestContext>, services: [any Service] = []) -> some ApplicationProtocol {
-        Application(
+        routeTable.record(router)
+        return Application(
             router: router,
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port),

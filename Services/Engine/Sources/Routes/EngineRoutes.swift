@@ -37,7 +37,7 @@ struct EngineRoutes {
         api.get("orders") { request, _ -> TradingReadRepository.OrderList in
             let query = QueryReader(request)
             var status: OrderStatus?
-            if let text = query.string("status") {
+            if let text = try query.string("status") {
                 guard let parsed = OrderStatus(rawValue: text) else {
                     throw APIError.badRequest(
                         "status=\(text) is not an order state; expected one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -60,7 +60,7 @@ struct EngineRoutes {
                 session: currentSession(), since: since, until: until, points: try query.integer("points", default: 500, range: 2...5000))
         }
         api.get("performance") { request, _ -> TradingReadRepository.PerformanceView in
-            let text = QueryReader(request).string("period") ?? "daily"
+            let text = try QueryReader(request).string("period") ?? "daily"
             guard let period = PerformancePeriod(rawValue: text) else {
                 throw APIError.badRequest("period=\(text) is not allowed; expected daily, weekly or monthly")
             }
@@ -122,10 +122,8 @@ struct EngineRoutes {
         for (name, action) in controls {
             internalRoutes.post(RouterPath(InternalRoute.tradingControl(name).relativePath)) { request, context -> ControlResponse in
                 let body = try await request.decode(as: ControlRequest.self, context: context)
-                guard let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
-                    throw APIError.badRequest("a reason is required: {\"reason\": \"why you \(name)\"}; it is recorded in risk_events")
-                }
-                return ControlResponse(result: try await action(String(reason.prefix(500))))
+                let reason = try OperatorReason.validated(body.reason, example: "{\"reason\": \"why you \(name)\"}", recordedIn: "risk_events")
+                return ControlResponse(result: try await action(reason))
             }
         }
         internalRoutes.post(RouterPath(InternalRoute.maintenance.relativePath)) { request, context -> ControlResponse in
@@ -133,10 +131,9 @@ struct EngineRoutes {
             guard let enabled = body.enabled else {
                 throw APIError.badRequest("enabled is required: {\"enabled\": true, \"reason\": \"…\"} turns maintenance on, false turns it off")
             }
-            guard let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
-                throw APIError.badRequest("a reason is required: {\"enabled\": \(enabled), \"reason\": \"why\"}; it is recorded in risk_events")
-            }
-            return ControlResponse(result: try await engine.maintenance(on: enabled, reason: String(reason.prefix(500))))
+            let reason = try OperatorReason.validated(
+                body.reason, example: "{\"enabled\": \(enabled), \"reason\": \"why\"}", recordedIn: "risk_events")
+            return ControlResponse(result: try await engine.maintenance(on: enabled, reason: reason))
         }
     }
 
@@ -155,7 +152,7 @@ struct EngineRoutes {
     static func strategyWindow(_ query: QueryReader) throws(APIError) -> (
         period: TradingReadRepository.StrategyPeriod, since: Date?, until: Date?
     ) {
-        let text = query.string("period") ?? "all"
+        let text = try query.string("period") ?? "all"
         guard let period = TradingReadRepository.StrategyPeriod(rawValue: text) else {
             throw APIError.badRequest("period=\(text) is not allowed; expected daily, weekly, monthly or all")
         }

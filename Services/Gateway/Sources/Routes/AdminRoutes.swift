@@ -89,11 +89,7 @@ struct AdminRoutes {
     }
 
     static func required(_ reason: String?, action: String) throws(APIError) -> String {
-        guard let reason = reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
-            throw APIError.badRequest("a reason is required: {\"reason\": \"why you \(action)\"}; it is recorded in the audit log")
-        }
-        guard reason.count <= 500 else { throw APIError.badRequest("the reason is \(reason.count) characters; keep it to 500") }
-        return reason
+        try OperatorReason.validated(reason, example: "{\"reason\": \"why you \(action)\"}", recordedIn: "the audit log")
     }
 
     /// Sends the action and records its outcome: `ok` or `unchanged` (the service's `changed`), `refused` (4xx),

@@ -98,7 +98,12 @@ struct MarketDataRoutes {
             throw APIError.badRequest("symbol is required, e.g. symbol=\(configuration.symbols.first?.rawValue ?? "BTCUSDT")")
         }
         let interval = try query.parse("interval", { text throws(DomainError) in try CandleInterval(parsing: text) }) ?? configuration.interval
-        return SeriesQuery(exchange: query.string("exchange") ?? configuration.exchange, symbol: symbol, interval: interval)
+        let exchange = try query.string("exchange") ?? configuration.exchange
+        guard exchange.count <= 32, exchange.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+            throw APIError.badRequest(
+                "exchange=\(exchange) is not an exchange name; names are 1 to 32 lower-case letters, digits, _ or -, e.g. binance")
+        }
+        return SeriesQuery(exchange: exchange, symbol: symbol, interval: interval)
     }
 
     func register(router: Router<KeelsonRequestContext>, internalRoutes: RouterGroup<KeelsonRequestContext>) {

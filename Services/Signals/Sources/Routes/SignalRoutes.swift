@@ -84,10 +84,10 @@ struct SignalRoutes {
         router.get("api/v1/signals") { request, _ -> SignalList in
             let query = QueryReader(request)
             let symbol = try query.parse("symbol") { text throws(DomainError) in try Symbol(parsing: text) }
-            let strategy = query.string("strategy")
+            let strategy = try query.string("strategy")
             let instances = await gate.instances
             if let strategy, !instances.contains(where: { $0.id == strategy }) {
-                throw APIError.badRequest("strategy '\(strategy)' is not configured; configured: \(instances.map(\.id).joined(separator: ", "))")
+                throw APIError.notFound("strategy '\(strategy)' is not configured; configured: \(instances.map(\.id).joined(separator: ", "))")
             }
             let signals = try await store.list(
                 symbol: symbol, strategy: strategy, since: try query.date("since"),
@@ -117,13 +117,14 @@ struct SignalRoutes {
             guard let text = body.action, let action = StrategyLifecycleAction(rawValue: text) else {
                 throw APIError.badRequest("action must be one of \(actions); got \(body.action ?? "none")")
             }
-            guard let reason = body.reason?.trimmingCharacters(in: .whitespacesAndNewlines), !reason.isEmpty else {
-                throw APIError.badRequest(
-                    "a reason is required: {\"action\": \"\(text)\", \"reason\": \"why\"}; it is recorded with the lifecycle event")
-            }
+            let reason = try OperatorReason.validated(
+                body.reason, example: "{\"action\": \"\(text)\", \"reason\": \"why\"}", recordedIn: "the lifecycle history")
             let actor = body.actor?.isEmpty == false ? body.actor! : "operator"
+            guard actor.count <= 64, !actor.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw APIError.badRequest("actor must be at most 64 printable characters: the API key name that acted")
+            }
             let transition = try await lifecycle.transition(
-                instance: id, reason: String(reason.prefix(500)), actor: actor, figures: [:], decide: { action.target(from: $0) })
+                instance: id, reason: reason, actor: actor, figures: [:], decide: { action.target(from: $0) })
             await gate.apply(transition)
             metrics.lifecycleTransition(strategy: id, to: transition.to)
             logger.notice(

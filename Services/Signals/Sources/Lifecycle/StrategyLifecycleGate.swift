@@ -15,6 +15,10 @@ actor StrategyLifecycleGate {
     private var states: [String: StrategyStatus] = [:]
     private var applied: [StrategyInstance] = []
     private var registered = false
+    /// Transitions made through this replica, numbered, so a refresh that was reading the store while one landed
+    /// does not put back the state from before it (the actor is re-entered at the read).
+    private var transitions: [(number: Int, instance: String, to: StrategyStatus)] = []
+    private var transitionCount = 0
 
     init(store: any StrategyLifecycleStore, instances: [StrategyInstance], metrics: SignalsMetrics?, logger: Logger) {
         self.store = store
@@ -29,9 +33,11 @@ actor StrategyLifecycleGate {
     /// The first refresh records the configured instances that run (`"enabled": false` ones are not part of the
     /// portfolio); later ones read the stored states.
     func refresh() async throws {
+        let readFrom = transitionCount
         let records = registered ? try await store.states() : try await store.register(configured.filter(\.enabled).map(\.registration))
         registered = true
-        let fresh = records.mapValues(\.status)
+        var fresh = records.mapValues(\.status)
+        for transition in transitions where transition.number > readFrom { fresh[transition.instance] = transition.to }
         for (instance, status) in fresh where states[instance] != nil && states[instance] != status {
             logger.notice("strategy lifecycle changed", metadata: ["strategy": "\(instance)", "from": "\(states[instance]!)", "to": "\(status)"])
         }
@@ -73,6 +79,9 @@ actor StrategyLifecycleGate {
 
     /// A transition made through this replica takes effect at once.
     func apply(_ transition: StrategyTransition) {
+        transitionCount += 1
+        transitions.append((transitionCount, transition.instance, transition.to))
+        if transitions.count > 100 { transitions.removeFirst(transitions.count - 100) }
         states[transition.instance] = transition.to
         metrics?.lifecycleState(strategy: transition.instance, status: transition.to)
     }

@@ -14,11 +14,7 @@ cd "$(dirname "$0")/.."
 source scripts/postgres-lib.sh
 source scripts/deploy-lib.sh
 
-bin="${1:-${KEELSON_BIN_DIR:-.build/debug}}"
-bin="$(cd "$bin" 2>/dev/null && pwd)" || { echo "error: '${1:-${KEELSON_BIN_DIR:-.build/debug}}' is not a directory; build first (swift build)" >&2; exit 1; }
-for executable in keelson keelson-gateway keelson-engine keelson-marketdata keelson-signals; do
-    [ -x "$bin/$executable" ] || { echo "error: $bin/$executable is missing; build first (swift build)" >&2; exit 1; }
-done
+bin="$(keelson_bin_dir "${1:-}")" || exit 1
 SECONDS_PER_RUN="${KEELSON_FUZZ_SECONDS:-20}"
 SEED="${KEELSON_FUZZ_SEED:-20261206}"
 
@@ -58,13 +54,7 @@ trap cleanup EXIT # start_throwaway_cluster set its own; ours removes the cluste
 # proven by GatewayAuthTests, so here it is out of the way and every bad key gets the 401 the contract documents.
 export KEELSON_AUTH_FAILURE_LIMIT=10000
 start_keelson_services "$bin" "$work/logs" || fail_early "could not start the services"
-for service in gateway engine marketdata signals; do
-    port_var="KEELSON_PORT_$service"
-    pid="$(printf '%s' "$KEELSON_PIDS" | awk -v s="$service" '$1 == s {print $2}')"
-    path=/health
-    [ "$service" = gateway ] && path=/ping
-    wait_for_url "http://127.0.0.1:${!port_var}$path" 30 "$pid" || fail_early "keelson-$service did not answer $path within 30 s"
-done
+wait_for_keelson_services 30 || fail_early "the services did not start"
 for role in viewer admin; do
     "$bin/keelson" apikey create --name "fuzz-$role" --role "$role" --json | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p' >"$work/key-$role" ||
         fail_early "keelson apikey create --role $role failed"

@@ -11,11 +11,7 @@ cd "$(dirname "$0")/.."
 source scripts/postgres-lib.sh
 source scripts/deploy-lib.sh
 
-bin="${1:-${KEELSON_BIN_DIR:-.build/debug}}"
-bin="$(cd "$bin" 2>/dev/null && pwd)" || { echo "error: '${1:-${KEELSON_BIN_DIR:-.build/debug}}' is not a directory; build first (swift build)" >&2; exit 1; }
-for executable in keelson keelson-gateway keelson-engine keelson-marketdata keelson-signals; do
-    [ -x "$bin/$executable" ] || { echo "error: $bin/$executable is missing; build first (swift build)" >&2; exit 1; }
-done
+bin="$(keelson_bin_dir "${1:-}")" || exit 1
 
 started=$SECONDS
 ensure_apt_tool chromium chromium || exit 1
@@ -55,13 +51,7 @@ trap cleanup EXIT # start_throwaway_cluster set its own; ours removes the cluste
 for symbol in BTCUSDT ETHUSDT; do head -n 721 "data/sample/$symbol-1m.csv" >"$work/$symbol.csv"; done
 export KEELSON_REPLAY_FILES="BTCUSDT=$work/BTCUSDT.csv,ETHUSDT=$work/ETHUSDT.csv" KEELSON_REPLAY_SPEED=3000x
 start_keelson_services "$bin" "$work/logs" || fail_early "could not start the services"
-for service in gateway engine marketdata signals; do
-    port_var="KEELSON_PORT_$service"
-    pid="$(printf '%s' "$KEELSON_PIDS" | awk -v s="$service" '$1 == s {print $2}')"
-    path=/health
-    [ "$service" = gateway ] && path=/ping
-    wait_for_url "http://127.0.0.1:${!port_var}$path" 30 "$pid" || fail_early "keelson-$service did not answer $path within 30 s"
-done
+wait_for_keelson_services 30 || fail_early "the services did not start"
 echo "services up on 127.0.0.1 (gateway $KEELSON_PORT_gateway) in $((SECONDS - started)) s"
 
 for role in viewer operator admin; do

@@ -11,11 +11,7 @@ cd "$(dirname "$0")/.."
 source scripts/postgres-lib.sh
 source scripts/deploy-lib.sh
 
-bin="${1:-${KEELSON_BIN_DIR:-.build/debug}}"
-bin="$(cd "$bin" 2>/dev/null && pwd)" || { echo "error: '${1:-${KEELSON_BIN_DIR:-.build/debug}}' is not a directory; build first (swift build)" >&2; exit 1; }
-for executable in keelson keelson-gateway keelson-engine keelson-marketdata keelson-signals; do
-    [ -x "$bin/$executable" ] || { echo "error: $bin/$executable is missing; build first (swift build)" >&2; exit 1; }
-done
+bin="$(keelson_bin_dir "${1:-}")" || exit 1
 # Seconds to wait for targets, metrics and rule evaluations (each).
 WAIT_SECONDS="${KEELSON_SCRAPE_WAIT_SECONDS:-60}"
 
@@ -62,14 +58,7 @@ trap cleanup EXIT   # start_throwaway_cluster set its own; ours removes the clus
 "$bin/keelson" db migrate up >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log" >&2; fail_early "keelson db migrate up failed"; }
 
 start_keelson_services "$bin" "$work/logs" || fail_early "could not start the services"
-for service in gateway engine marketdata signals; do
-    port_var="KEELSON_PORT_$service"
-    pid="$(printf '%s' "$KEELSON_PIDS" | awk -v s="$service" '$1 == s {print $2}')"
-    # The gateway's /health is the whole system's (it may say 503 until its first round of checks): /ping is its process.
-    path=/health
-    [ "$service" = gateway ] && path=/ping
-    wait_for_url "http://127.0.0.1:${!port_var}$path" 30 "$pid" || fail_early "keelson-$service did not answer $path within 30 s"
-done
+wait_for_keelson_services 30 || fail_early "the services did not start"
 echo "services up on 127.0.0.1: gateway $KEELSON_PORT_gateway, engine $KEELSON_PORT_engine, marketdata $KEELSON_PORT_marketdata, signals $KEELSON_PORT_signals"
 
 # ---------------------------------------------------------------------- Alertmanager and Prometheus

@@ -113,6 +113,31 @@ start_keelson_services() {
     done
 }
 
+# keelson_bin_dir [DIR]: the absolute path of the built executables (DIR, else KEELSON_BIN_DIR, else .build/debug),
+# after checking all five are there; says what to do and fails otherwise.
+keelson_bin_dir() {
+    local given="${1:-${KEELSON_BIN_DIR:-.build/debug}}" dir executable
+    dir="$(cd "$given" 2>/dev/null && pwd)" || { echo "error: '$given' is not a directory; build first (swift build)" >&2; return 1; }
+    for executable in keelson keelson-gateway keelson-engine keelson-marketdata keelson-signals; do
+        [ -x "$dir/$executable" ] || { echo "error: $dir/$executable is missing; build first (swift build)" >&2; return 1; }
+    done
+    echo "$dir"
+}
+
+# wait_for_keelson_services SECONDS: until each service started by start_keelson_services answers (the gateway's
+# /ping — its /health is the whole system's — and the others' /health); names the first that does not.
+wait_for_keelson_services() {
+    local seconds="$1" service port_var pid path
+    for service in gateway engine marketdata signals; do
+        port_var="KEELSON_PORT_$service"
+        pid="$(printf '%s' "$KEELSON_PIDS" | awk -v s="$service" '$1 == s {print $2}')"
+        path=/health
+        [ "$service" = gateway ] && path=/ping
+        wait_for_url "http://127.0.0.1:${!port_var}$path" "$seconds" "$pid" ||
+            { echo "keelson-$service did not answer $path within $seconds s" >&2; return 1; }
+    done
+}
+
 # stop_keelson_services: SIGTERM to every service started above, SIGKILL after 10 seconds.
 stop_keelson_services() {
     local pids

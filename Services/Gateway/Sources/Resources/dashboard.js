@@ -211,11 +211,11 @@
 
   // A paged list (orders, trades): filters, a table, newest first, "Older" follows next_before.
   function pagedList(root, options) {
-    var filter = filters(LIST_FILTERS, function (values) { current = values; before = null; history.length = 0; refresh(); });
+    var filter = filters(LIST_FILTERS, function (values) { current = values; before = null; newerCursors.length = 0; refresh(); });
     var holder = el('div', { id: options.id });
     var pager = el('div', { class: 'pager' });
-    var newer = button('← Newer', function () { before = history.pop() || null; refresh(); }, 'quiet');
-    var older = button('Older →', function () { history.push(before); before = next; refresh(); }, 'quiet');
+    var newer = button('← Newer', function () { before = newerCursors.pop() || null; refresh(); }, 'quiet');
+    var older = button('Older →', function () { newerCursors.push(before); before = next; refresh(); }, 'quiet');
     var status = el('span', { class: 'muted' });
     pager.appendChild(newer);
     pager.appendChild(older);
@@ -227,7 +227,7 @@
     var current = filter.values();
     var before = null;
     var next = null;
-    var history = [];
+    var newerCursors = []; // the `before` of each newer page, to go back
     function refresh() {
       var parameters = Object.assign({ limit: 50, before: before }, current);
       return api(options.path + query(parameters)).then(function (page) {

@@ -1,5 +1,5 @@
 # Keelson: the commands operators and developers type. `make run` and `make test` need nothing set up by hand.
-.PHONY: build run start stop test bench format format-check health urls logs clean
+.PHONY: build run start stop test bench chaos format format-check health urls logs clean
 
 build:
 	swift build
@@ -43,7 +43,7 @@ clean:
 	rm -rf .build
 
 # Deployment: the image, the Kubernetes manifests, and the checks of everything in infrastructure/ and kubernetes/.
-.PHONY: docker-build k8s-render lint-deploy check-scrape check-dashboard check-contract fuzz
+.PHONY: docker-build k8s-render lint-deploy check-scrape check-outage check-dashboard check-contract fuzz
 KEELSON_IMAGE ?= keelson:local
 
 docker-build:
@@ -72,6 +72,17 @@ check-contract:
 
 fuzz:
 	KEELSON_FUZZ_SECONDS=$${KEELSON_FUZZ_SECONDS:-120} scripts/check-contract.sh $(or $(BIN_DIR),.build/debug)
+
+# PostgreSQL stopped and SIGKILLed under the running services (10 s each; 30 s in `make chaos`). Not in `make test`
+# yet: it finds a stall after an outage that is still open (docs/RELIABILITY.md).
+check-outage:
+	scripts/check-outage.sh $(or $(BIN_DIR),.build/debug)
+
+# The random kill -9 tests with KILLS (default 100) kills of the engine, the collector and the signal service
+# (SEED=N another run), then the outage check with 30-second outages.
+chaos:
+	scripts/chaos.sh
+	KEELSON_OUTAGE_SECONDS=$${KEELSON_OUTAGE_SECONDS:-30} scripts/check-outage.sh $(or $(BIN_DIR),.build/debug)
 
 # The web dashboard and the HTML reports in headless Chromium (screenshots in .build-tools/dashboard/).
 check-dashboard:

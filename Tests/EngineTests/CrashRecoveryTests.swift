@@ -36,7 +36,7 @@ struct CrashRecoveryTests {
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
 
             // 1. Dies right after the order row is committed, before the broker hears of it.
-            let first = try EngineProcess.start(database: url, crashAt: "after-order-written")
+            let first = try await EngineProcess.start(database: url, crashAt: "after-order-written")
             #expect(await first.waitUntilReady(), Comment(rawValue: first.child.output().stdout))
             let buy = try await F.insertSignal(.buy, bar: 19, postgres: postgres)
             _ = try? await first.postSignals([buy])
@@ -46,7 +46,7 @@ struct CrashRecoveryTests {
             #expect(try await F.value("SELECT status FROM orders", as: String.self, postgres: postgres) == "submitted")
             #expect(try await F.count("fills", postgres: postgres) == 0)
 
-            let second = try EngineProcess.start(database: url, crashAt: "after-fill-recorded")
+            let second = try await EngineProcess.start(database: url, crashAt: "after-fill-recorded")
             #expect(await second.waitUntilReady(), Comment(rawValue: second.child.output().stdout))
             // Recovery gave the paper broker the order again under its client order id; the signal is not decided again.
             #expect(try await F.value("SELECT status FROM orders", as: String.self, postgres: postgres) == "submitted")
@@ -61,7 +61,7 @@ struct CrashRecoveryTests {
             #expect(try await F.count("fills", postgres: postgres) == 1)
             #expect(try await F.value("SELECT status FROM orders", as: String.self, postgres: postgres) == "filled")
 
-            let third = try EngineProcess.start(database: url)
+            let third = try await EngineProcess.start(database: url)
             #expect(await third.waitUntilReady(), Comment(rawValue: third.child.output().stdout))
             // The same bar again (a re-push) and the next one: the filled order never fills twice.
             _ = try await third.postCandles([F.bar(20, "100", "101", "99", "100"), F.bar(21, "100", "101", "99", "100")])
@@ -89,9 +89,9 @@ struct CrashRecoveryTests {
     func leaderAndStandby() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            let leader = try EngineProcess.start(database: url)
+            let leader = try await EngineProcess.start(database: url)
             #expect(await leader.waitUntilReady())
-            let standby = try EngineProcess.start(database: url)
+            let standby = try await EngineProcess.start(database: url)
             #expect(await standby.waitUntilServing())
             try await Task.sleep(for: .milliseconds(500))
 
@@ -140,7 +140,7 @@ struct CrashRecoveryTests {
     @Test("the database drops the leader's lock connection: it stops trading at once, takes the lock again, and still stops on SIGTERM")
     func lockConnectionLost() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
-            let engine = try EngineProcess.start(database: url)
+            let engine = try await EngineProcess.start(database: url)
             #expect(await engine.waitUntilReady())
             let terminated = try await F.value(
                 """

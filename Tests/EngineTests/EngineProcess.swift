@@ -15,12 +15,11 @@ struct EngineProcess {
     let port: Int
 
     /// - Parameter environment: more variables (live mode's), added to the test defaults.
-    static func start(database: DatabaseURL, crashAt: String? = nil, environment extra: [String: String] = [:]) throws -> EngineProcess {
-        let port = FreePort.next()
+    static func start(database: DatabaseURL, crashAt: String? = nil, environment extra: [String: String] = [:]) async throws -> EngineProcess {
         var environment = [
             "DATABASE_URL": database.connectionString,
             "KEELSON_INTERNAL_TOKENS": TestConfiguration.tokens.joined(separator: ","),
-            "KEELSON_PORT": String(port),
+            "KEELSON_PORT": "0",
             "KEELSON_SYMBOLS": "BTCUSDT",
             "KEELSON_ENGINE_POLL_MS": "200",
             "LOG_FORMAT": "json",
@@ -28,7 +27,8 @@ struct EngineProcess {
         if let crashAt { environment["KEELSON_TEST_CRASH_AT"] = crashAt }
         environment["KEELSON_ENGINE_CONFIG"] = try mechanicsSettingsFile()
         environment.merge(extra) { _, given in given }
-        return EngineProcess(child: try ChildProcess("keelson-engine", environment: environment), port: port)
+        let child = try ChildProcess("keelson-engine", environment: environment)
+        return EngineProcess(child: child, port: try await child.listeningPort())
     }
 
     /// An expert settings file with the risk the tests' figures assume (`EngineFixture.mechanicsRisk`), written once.
@@ -44,24 +44,12 @@ struct EngineProcess {
         return path
     }
 
-    struct Reply {
-        var status: Int
-        var body: String
-    }
+    typealias Reply = ServiceProcess.Reply
 
     /// - Parameter timeout: also bounds a request to a process that just died (the HTTP client retries a refused
     ///   connection until then).
     func request(_ path: String, method: HTTPMethod = .GET, body: String? = nil, timeout: TimeAmount = .seconds(10)) async throws -> Reply {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        if let body {
-            request.headers.add(name: "Authorization", value: "Bearer \(TestConfiguration.tokens[0])")
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        return Reply(status: Int(response.status.code), body: String(buffer: bytes))
+        try await ServiceProcess.send("http://127.0.0.1:\(port)\(path)", method: method, body: body, timeout: timeout)
     }
 
     /// Waits until `/ready` is 200; false when it is not within `timeout` or the process died.

@@ -24,6 +24,8 @@ final class ScenarioDriver {
     let postgres: PostgresClient
     private(set) var engine: EngineProcess
     private(set) var restarts = 0
+    /// For each restart, the time from starting the new process to its `/ready` answering 200.
+    private(set) var readyAfterRestart: [Duration] = []
     /// A push to an engine killed a moment ago fails within this; the engine takes the step from PostgreSQL anyway.
     static let pushTimeout: TimeAmount = .seconds(2)
     /// The logs of the engine processes that died, oldest first.
@@ -34,7 +36,7 @@ final class ScenarioDriver {
     init(url: DatabaseURL, postgres: PostgresClient) async throws {
         self.url = url
         self.postgres = postgres
-        engine = try EngineProcess.start(database: url)
+        engine = try await EngineProcess.start(database: url)
         try await ensureReady()
     }
 
@@ -71,6 +73,7 @@ final class ScenarioDriver {
     /// Starts the engine again until one is ready (a kill may land during recovery too).
     func ensureReady() async throws {
         var starts = 0
+        var restartedAt: ContinuousClock.Instant?
         while !(await engine.waitUntilReady(timeout: .seconds(30))) {
             guard !engine.child.isRunning else {
                 throw TestSetupError("the engine is running but not ready after 30 s: \(engine.child.output().stdout.suffix(3000))")
@@ -80,9 +83,11 @@ final class ScenarioDriver {
                 throw TestSetupError("the engine died 20 times in a row at start: \(engine.child.output().stderr.suffix(3000))")
             }
             endedLogs.append(engine.child.output().stdout)
-            engine = try EngineProcess.start(database: url)
+            restartedAt = ContinuousClock.now
+            engine = try await EngineProcess.start(database: url)
             restarts += 1
         }
+        if let restartedAt { readyAfterRestart.append(ContinuousClock.now - restartedAt) }
     }
 
     private func waitUntil(_ what: String, _ done: () async throws -> Bool) async throws {
@@ -127,34 +132,6 @@ final class ScenarioDriver {
     }
 }
 
-/// SIGKILLs at random moments: before a step, with probability `chance`, a kill is scheduled 0–`maxDelay`
-/// milliseconds later, so it lands while the engine stores, fills, stops or recovers.
-struct RandomKills {
-    var generator: SplitMix64
-    var remaining: Int
-    var chance: Double
-    var maxDelayMilliseconds: Int
-    private(set) var scheduled = 0
-
-    init(seed: UInt64, kills: Int, chance: Double, maxDelayMilliseconds: Int = 40) {
-        generator = SplitMix64(seed: seed)
-        remaining = kills
-        self.chance = chance
-        self.maxDelayMilliseconds = maxDelayMilliseconds
-    }
-
-    mutating func maybeKill(_ child: ChildProcess) {
-        guard remaining > 0, Double.random(in: 0..<1, using: &generator) < chance else { return }
-        remaining -= 1
-        scheduled += 1
-        let delay = Int.random(in: 0...maxDelayMilliseconds, using: &generator)
-        Task {
-            try? await Task.sleep(for: .milliseconds(delay))
-            child.signal(SIGKILL)
-        }
-    }
-}
-
 extension EngineFixture {
     /// A seeded random market after the 20 flat bars of history: a walk with gaps, bars thin enough that entries
     /// fill over several bars, and buy and sell signals at random — so stops, partial fills, exits into working
@@ -176,5 +153,15 @@ extension EngineFixture {
             if draw < 0.18 { steps.append(.signal(.buy, bar: index)) } else if draw < 0.30 { steps.append(.signal(.sell, bar: index)) }
         }
         return steps
+    }
+
+    /// Steps that end a run: a sell signal on the last bar, then bars with volume enough to fill whatever is working,
+    /// at the last close so no stop moves — after them no order works and no position is open.
+    static func settling(after steps: [ScenarioStep], bars: Int = 3) -> [ScenarioStep] {
+        guard case .bar(let last)? = steps.last(where: { if case .bar = $0 { true } else { false } }) else { return [] }
+        let lastIndex = Int(last.openTime.timeIntervalSince(time(0)) / 60)
+        let close = "\(last.close)"
+        return [.signal(.sell, bar: lastIndex)]
+            + (1...bars).map { .bar(bar(lastIndex + $0, close, close, close, close, volume: "1000000")) }
     }
 }

@@ -10,7 +10,7 @@ struct TradingCommandTests {
     func controls() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            let engine = try EngineProcess.start(database: url)
+            let engine = try await EngineProcess.start(database: url)
             #expect(await engine.waitUntilReady())
             let environment = [
                 "KEELSON_ENGINE_URL": "http://127.0.0.1:\(engine.port)",

@@ -13,7 +13,10 @@ struct GatewayCLITests {
             let operatorKey = try #require(gateway.keys[.operator])
             var environment = ["KEELSON_URL": "http://127.0.0.1:\(port)", "KEELSON_API_KEY": operatorKey.secret]
 
-            let disabled = try await ChildProcess.run("keelson", ["trading", "disable", "--reason", "cli drill"], environment: environment)
+            // A generous --timeout: on a loaded machine the default 10 s can pass before the answer, and a retry would
+            // audit the action twice.
+            let disabled = try await ChildProcess.run(
+                "keelson", ["trading", "disable", "--reason", "cli drill", "--timeout", "60"], environment: environment)
             #expect(disabled.exitCode == 0, Comment(rawValue: disabled.stderr))
             #expect(disabled.stdout.hasPrefix("stopped: kill switch on"))
             #expect(try await gateway.sessionState() == "stopped")

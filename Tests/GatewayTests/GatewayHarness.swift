@@ -42,7 +42,7 @@ struct GatewayHarness {
             ]
             do {
                 for service in running {
-                    processes[service] = try ServiceProcess.start(service, database: url, environment: environments[service] ?? [:])
+                    processes[service] = try await ServiceProcess.start(service, database: url, environment: environments[service] ?? [:])
                 }
                 for process in processes.values { try await process.waitUntilReady() }
                 let store = PostgresAPIKeyStore(client: postgres, logger: TestDatabase.logger)

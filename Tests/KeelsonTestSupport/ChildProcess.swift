@@ -166,3 +166,29 @@ enum BuiltExecutable {
         (try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date
     }
 }
+
+extension ChildProcess {
+    /// The port a service started with `KEELSON_PORT=0` listens on, from its JSON `listening` log line (logged at
+    /// notice). A port the kernel gives the server itself cannot be taken by another test between picking and
+    /// binding it, as a port picked by the test could — which once put a test in front of another test's service.
+    public func listeningPort(timeout: Duration = .seconds(30)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let stdout = output().stdout
+            for line in stdout.split(separator: "\n") where line.contains(#""listening""#) {
+                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                    object["message"] as? String == "listening",
+                    let port = (object["port"] as? String).flatMap(Int.init), port > 0
+                {
+                    return port
+                }
+            }
+            guard isRunning else {
+                throw TestSetupError(
+                    "\(process.command.executable.lastPathComponent) exited before listening: \(output().stderr.suffix(2000)) \(stdout.suffix(2000))")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestSetupError("\(process.command.executable.lastPathComponent) did not report its port within \(timeout)")
+    }
+}

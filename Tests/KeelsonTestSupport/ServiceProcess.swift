@@ -6,7 +6,7 @@ import NIOCore
 import NIOHTTP1
 
 /// One of the four services run as its own process from the package root (so `config/` and `data/` resolve),
-/// on a free port, with the test tokens — for tests that stop or kill a service as an outage would.
+/// on a port the kernel picks, with the test tokens — for tests that stop or kill a service as an outage would.
 public struct ServiceProcess: Sendable {
     public let service: ServiceIdentity
     public let child: ChildProcess
@@ -17,17 +17,18 @@ public struct ServiceProcess: Sendable {
     public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    public static func start(_ service: ServiceIdentity, database: DatabaseURL, environment extra: [String: String] = [:]) throws -> ServiceProcess {
-        let port = FreePort.next()
+    public static func start(_ service: ServiceIdentity, database: DatabaseURL, environment extra: [String: String] = [:]) async throws
+        -> ServiceProcess
+    {
         let environment = [
             "DATABASE_URL": database.connectionString,
             "KEELSON_INTERNAL_TOKENS": TestConfiguration.tokens.joined(separator: ","),
-            "KEELSON_PORT": String(port),
+            "KEELSON_PORT": "0",
             "LOG_FORMAT": "json",
-            "LOG_LEVEL": "warning",
+            "LOG_LEVEL": "notice",
         ].merging(extra) { _, new in new }
         let child = try ChildProcess(service.executableName, environment: environment, workingDirectory: packageRoot)
-        return ServiceProcess(service: service, child: child, port: port)
+        return ServiceProcess(service: service, child: child, port: try await child.listeningPort())
     }
 
     public struct Reply: Sendable {
@@ -36,7 +37,26 @@ public struct ServiceProcess: Sendable {
     }
 
     public func get(_ path: String) async throws -> Reply {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url + path), timeout: .seconds(10))
+        try await Self.send(url + path)
+    }
+
+    /// A POST with the inter-service token, as another service sends it.
+    public func post(_ path: String, json: String, timeout: TimeAmount = .seconds(10)) async throws -> Reply {
+        try await Self.send(url + path, method: .POST, body: json, timeout: timeout)
+    }
+
+    /// One request to a Keelson process; a body goes with the inter-service token, as another service sends it.
+    public static func send(_ url: String, method: HTTPMethod = .GET, body: String? = nil, timeout: TimeAmount = .seconds(10))
+        async throws -> Reply
+    {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let body {
+            request.headers.add(name: "Authorization", value: "Bearer \(TestConfiguration.tokens[0])")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: timeout)
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return Reply(status: Int(response.status.code), body: String(buffer: bytes))
     }

@@ -178,7 +178,7 @@ struct NotificationOutboxTests {
                 let environment = [
                     "KEELSON_NOTIFY_WEBHOOK_URL": base + "/hook", "KEELSON_NOTIFY_WEBHOOK_SECRET": Self.secret, "KEELSON_NOTIFY_INTERVAL_MS": "100",
                 ]
-                let first = try ServiceProcess.start(.gateway, database: url, environment: environment)
+                let first = try await ServiceProcess.start(.gateway, database: url, environment: environment)
                 for _ in 0..<600 where await receiver.received.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
                 #expect(await receiver.received.count == 1)
                 first.child.signal(SIGKILL)
@@ -186,7 +186,7 @@ struct NotificationOutboxTests {
                 await receiver.release()
                 #expect(try await Self.deliveries(postgres, channel: "webhook").map(\.status) == ["pending"], "killed before the mark")
 
-                let second = try ServiceProcess.start(.gateway, database: url, environment: environment)
+                let second = try await ServiceProcess.start(.gateway, database: url, environment: environment)
                 for _ in 0..<600 where try await Self.deliveries(postgres, channel: "webhook").first?.status != "delivered" {
                     try await Task.sleep(for: .milliseconds(50))
                 }

@@ -16,6 +16,9 @@ public struct ServiceConfiguration: Sendable {
     public var serviceURLs: ServiceURLs
     /// Timeout for one service-to-service request.
     public var requestTimeout: Duration
+    /// How long a graceful shutdown may take before what is left is cancelled (and, that failing, the process exits):
+    /// an operation stuck on a connection that went away must not keep a stopped service alive.
+    public var shutdownGrace: Duration
     public var version: String
 
     public init(
@@ -29,6 +32,7 @@ public struct ServiceConfiguration: Sendable {
         logFormat: LogFormat = .text,
         serviceURLs: ServiceURLs = ServiceURLs(),
         requestTimeout: Duration = .seconds(2),
+        shutdownGrace: Duration = .seconds(10),
         version: String = KeelsonVersion.current
     ) {
         self.service = service
@@ -41,6 +45,7 @@ public struct ServiceConfiguration: Sendable {
         self.logFormat = logFormat
         self.serviceURLs = serviceURLs
         self.requestTimeout = requestTimeout
+        self.shutdownGrace = shutdownGrace
         self.version = version
     }
 
@@ -78,7 +83,8 @@ public struct ServiceConfiguration: Sendable {
             logLevel: logLevel,
             logFormat: logFormat,
             serviceURLs: try ServiceURLs.load(from: environment),
-            requestTimeout: try environment.duration("KEELSON_REQUEST_TIMEOUT_MS") ?? .seconds(2)
+            requestTimeout: try environment.duration("KEELSON_REQUEST_TIMEOUT_MS") ?? .seconds(2),
+            shutdownGrace: try environment.duration("KEELSON_SHUTDOWN_GRACE_MS") ?? .seconds(10)
         )
     }
 }

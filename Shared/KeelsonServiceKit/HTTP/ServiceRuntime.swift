@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import KeelsonPersistence
 import Logging
+import NIOCore
 import PostgresNIO
 import ServiceLifecycle
 
@@ -123,6 +124,10 @@ public final class ServiceRuntime: Sendable {
                 serverName: configuration.service.executableName
             ),
             services: [postgres, MigrationService(client: postgres, schema: schema, logger: logger)] + services,
+            onServerRunning: { [logger] channel in
+                // At notice, above the info noise: with `--port 0` this line is the only place the port is told.
+                logger.notice("listening", metadata: ["port": "\(channel.localAddress?.port ?? -1)"])
+            },
             logger: logger
         )
     }

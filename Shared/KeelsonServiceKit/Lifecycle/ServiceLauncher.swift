@@ -3,10 +3,12 @@ import Hummingbird
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
+import UnixSignals
 
 /// The whole of a service executable's `main`: read and validate configuration (one line and exit 2 on a
 /// bad value), install logging and metrics once for the process, build the application and run it until
-/// SIGTERM/SIGINT.
+/// SIGTERM/SIGINT, with the shutdown bounded by `shutdownGrace`.
 public enum ServiceLauncher {
     public static func run<App: ApplicationProtocol>(
         _ service: ServiceIdentity,
@@ -41,13 +43,36 @@ public enum ServiceLauncher {
                     "address": "\(configuration.host):\(configuration.port)", "mode": "\(configuration.mode.rawValue)",
                     "database": "\(configuration.database)", "version": "\(configuration.version)",
                 ])
-            try await app.runService()
+            try await runUntilStopped(app, grace: configuration.shutdownGrace, logger: logger)
             logger.info("stopped")
             return 0
         } catch {
             logger.critical("stopped on an error", metadata: ["error": "\(error)"])
             FileHandle.standardError.write(Data("\(service.executableName): \(error)\n".utf8))
             return 1
+        }
+    }
+
+    /// Runs `app` until SIGTERM/SIGINT. A graceful shutdown that takes longer than `grace` is escalated to
+    /// cancellation; if even that has not ended it after another `grace`, the process exits with status 1. Every
+    /// write is transactional and every receiver deduplicates, so exiting then is as safe as a SIGKILL — which the
+    /// orchestrator would send anyway.
+    static func runUntilStopped(_ app: some Service, grace: Duration, logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = grace
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { [configuration] in try await ServiceGroup(configuration: configuration).run() }
+            group.addTask {
+                for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
+                    try await Task.sleep(for: grace * 2)
+                    logger.critical(
+                        "shutdown did not finish; exiting",
+                        metadata: ["signal": "\(signal)", "waited": "\(grace * 2)", "hint": "KEELSON_SHUTDOWN_GRACE_MS sets the grace"])
+                    exit(1)
+                }
+            }
+            defer { group.cancelAll() }
+            try await group.next()
         }
     }
 }

@@ -71,6 +71,8 @@ actor SubscriberQueue {
                 delivered += batch.count
                 failures = 0
                 lastError = nil
+            } catch is CancellationError {
+                return
             } catch {
                 failures += 1
                 lastError = String(describing: error)

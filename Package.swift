@@ -364,7 +364,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PersistenceTests",
-            dependencies: ["KeelsonPersistence", "KeelsonTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["KeelsonFoundation", "KeelsonPersistence", "KeelsonTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/PersistenceTests",
             swiftSettings: swiftSettings
         ),

@@ -5,7 +5,8 @@
 # content types, headers, response schemas, negative and positive data, missing headers, unsupported methods and
 # Allow, authentication; all run by default, and `--checks all` would override the per-operation exceptions).
 # Any failure fails the run; the few exceptions, each explained, are in Tests/Contract/schemathesis.toml. A fixed
-# seed; KEELSON_FUZZ_SECONDS per run (default 20; `make fuzz` runs 120).
+# seed; KEELSON_FUZZ_SECONDS per run (default 20; `make fuzz` runs 120). Then no API key or inter-service token
+# may appear in any service's log.
 # Reports (JUnit) in .build-tools/contract/. Cleans everything up on exit.
 #
 #   scripts/check-contract.sh [BIN_DIR]     BIN_DIR: the built executables (default: KEELSON_BIN_DIR, else .build/debug)
@@ -104,5 +105,20 @@ fuzz gateway-admin "$KEELSON_PORT_gateway" Gateway "$(cat "$work/key-admin")"
 fuzz engine "$KEELSON_PORT_engine" Engine "$token"
 fuzz marketdata "$KEELSON_PORT_marketdata" "Market data" "$token"
 fuzz signals "$KEELSON_PORT_signals" Signals "$token"
-echo "contract check: $((5 - failed)) passed, $failed failed ($((SECONDS - started)) s; reports in $reports)"
+# Every request above carried a secret in its Authorization header, and schemathesis sent thousands more with bad
+# ones; no API key and no inter-service token may show up in any service's log.
+leaks=""
+for secret in "$(cat "$work/key-viewer")" "$(cat "$work/key-admin")" ${KEELSON_INTERNAL_TOKENS//,/ }; do
+    [ -n "$secret" ] || continue
+    for log in "$work"/logs/*.log; do
+        grep -qF -- "$secret" "$log" && leaks="$leaks $(basename "$log")"
+    done
+done
+if [ -z "$leaks" ]; then
+    echo "  ✔ no-secrets-logged    no API key or inter-service token in any service's log ($(cat "$work"/logs/*.log | wc -l) lines)"
+else
+    failed=$((failed + 1))
+    echo "  ✘ no-secrets-logged    a secret appears in:$leaks"
+fi
+echo "contract check: $((6 - failed)) passed, $failed failed ($((SECONDS - started)) s; reports in $reports)"
 [ "$failed" = 0 ]

@@ -5,11 +5,7 @@ import PostgresNIO
 /// server's own message (or the connection failure underneath) is dug out here, in one place.
 public enum DatabaseErrorDescription {
     public static func describe(_ error: any Error) -> String {
-        if let transactionError = error as? PostgresTransactionError {
-            if let inner = transactionError.closureError ?? transactionError.beginError ?? transactionError.commitError {
-                return describe(inner)
-            }
-        }
+        if error is DatabaseConnectionClosed { return DatabaseConnectionClosed().description }
         if let psql = error as? PSQLError {
             if let message = psql.serverInfo?[.message] {
                 let code = psql.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
@@ -36,12 +32,15 @@ public enum DatabaseErrorDescription {
 
     /// True when the failure is "cannot reach the database" rather than a problem with the query.
     public static func isConnectionFailure(_ error: any Error) -> Bool {
-        if let transactionError = error as? PostgresTransactionError {
-            return (transactionError.beginError ?? transactionError.closureError).map(isConnectionFailure) ?? false
-        }
         if let psql = error as? PSQLError {
             return [.connectionError, .serverClosedConnection, .clientClosedConnection].contains(psql.code)
         }
-        return error is IOError || error is NIOConnectionError
+        return error is IOError || error is NIOConnectionError || error is DatabaseConnectionClosed
     }
+}
+
+/// A statement was not sent because its connection had already closed (see `PostgresClient.transaction`).
+public struct DatabaseConnectionClosed: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "the database connection was closed" }
 }

@@ -46,7 +46,7 @@ public struct ReadOnlyQuery: Sendable {
                    ARRAY(SELECT e.value IS NULL FROM json_each_text(row_to_json(q)) AS e)
             FROM (\(sql)) AS q LIMIT \(limit + 1)
             """
-        return try await client.withConnection { connection in
+        return try await client.withOpenConnection { connection in
             try await connection.query("START TRANSACTION READ ONLY", logger: logger)
             do {
                 var columns: [String] = []
@@ -56,11 +56,11 @@ public struct ReadOnlyQuery: Sendable {
                     if columns.isEmpty { columns = names }
                     rows.append(zip(values, nulls).map { value, isNull in isNull ? nil : value })
                 }
-                try await connection.query("ROLLBACK", logger: logger)
+                await connection.rollBack(logger: logger)
                 let truncated = rows.count > limit
                 return Result(columns: columns, rows: Array(rows.prefix(limit)), truncated: truncated)
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                await connection.rollBack(logger: logger)
                 throw error
             }
         }

@@ -1,20 +1,68 @@
+import KeelsonFoundation
 import Logging
 import PostgresNIO
 
 extension PostgresClient {
-    /// `withTransaction`, but errors thrown by the body come back as themselves rather than wrapped in a
-    /// `PostgresTransactionError`, so callers can match on their own typed errors.
+    /// A transaction on one pooled connection. Errors thrown by the body come back as themselves, so callers can
+    /// match on their own typed errors.
+    ///
+    /// Not postgres-nio's `withTransaction`: that sends `ROLLBACK` after any error, and a query written to a
+    /// connection that has just closed is dropped by the emptied channel pipeline and never answered — the caller
+    /// waits forever (seen when PostgreSQL was stopped or killed under load: the engine stopped trading, services
+    /// did not stop on SIGTERM). Here nothing is sent on a closed connection, and the rollback is bounded; the
+    /// server rolls back an open transaction itself when its session ends.
     public func transaction<Result: Sendable>(
         logger: Logger,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
-        do {
-            return try await withConnection { connection in
-                try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+        try await withOpenConnection { connection in
+            try await connection.query("BEGIN", logger: logger)
+            let value: Result
+            do {
+                value = try await body(connection)
+            } catch {
+                await connection.rollBack(logger: logger)
+                throw error
             }
-        } catch let error as PostgresTransactionError {
-            if let closureError = error.closureError { throw closureError }
-            throw error
+            try await connection.sendUnlessClosed("COMMIT", logger: logger)
+            return value
         }
+    }
+}
+
+extension PostgresConnection {
+    /// How long a `ROLLBACK` may take: it only ends a transaction the server would end anyway with the session.
+    static let rollbackLimit = Duration.seconds(5)
+
+    /// Sends a statement without rows, or throws at once if the connection is already closed (see `transaction`).
+    public func sendUnlessClosed(_ statement: PostgresQuery, logger: Logger) async throws {
+        guard !isClosed else { throw DatabaseConnectionClosed() }
+        try await query(statement, logger: logger)
+    }
+
+    /// Rolls back the open transaction if the connection is still open, waiting at most `rollbackLimit`.
+    public func rollBack(logger: Logger) async {
+        guard !isClosed else { return }
+        _ = try? await withDeadline(Self.rollbackLimit) { [self] in try await self.query("ROLLBACK", logger: logger) }
+    }
+}
+
+extension PostgresClient {
+    /// `withConnection`, on a connection checked to be open when leased: a connection whose query failed as it
+    /// closed goes back to the pool before the pool learns it is closed, and a statement the next caller writes
+    /// to it is never answered (see `transaction`).
+    public func withOpenConnection<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await withConnection { connection in
+            guard !connection.isClosed else { throw DatabaseConnectionClosed() }
+            return try await body(connection)
+        }
+    }
+
+    /// Runs `query` and hands its rows to `read`, on an open connection (`withOpenConnection`). Prefer it to
+    /// `query`, whose lease cannot be checked, wherever a service may be waiting on the answer.
+    public func read<Result: Sendable>(
+        _ query: PostgresQuery, logger: Logger, _ read: (PostgresRowSequence) async throws -> Result
+    ) async throws -> Result {
+        try await withOpenConnection { connection in try await read(connection.query(query, logger: logger)) }
     }
 }

@@ -53,8 +53,10 @@ struct GatewayHarness {
                 }
                 var configuration = try TestConfiguration.service(.gateway, database: url)
                 configuration.requestTimeout = .seconds(2)
+                // A service not started is at port 9, where nothing listens: a free port picked now could be taken by
+                // another test's process by the time the gateway calls it.
                 for service in [ServiceIdentity.engine, .marketdata, .signals] {
-                    configuration.serviceURLs[service] = processes[service]?.url ?? "http://127.0.0.1:\(FreePort.next())"
+                    configuration.serviceURLs[service] = processes[service]?.url ?? "http://127.0.0.1:9"
                 }
                 let app = try buildGatewayApplication(configuration: configuration, settings: settings)
                 let frozenKeys = keys

@@ -98,14 +98,17 @@ public struct PostgresAPIKeyStore: APIKeyStore {
     }
 
     public func verify(_ credential: APIKeyCredential) async throws -> APICaller? {
-        let rows = try await client.query(
+        // Every authenticated request comes through here, so it reads through `read` (see `PostgresClient.transaction`).
+        let found = try await client.read(
             "SELECT name, role, secret_hash, last_used_at FROM api_keys WHERE id = \(credential.id) AND revoked_at IS NULL", logger: logger
-        )
-        var found: (name: String, role: String, hash: String, lastUsed: Date?)?
-        for try await row in rows.decode((String, String, String, Date?).self) { found = row }
+        ) { rows in
+            var found: (name: String, role: String, hash: String, lastUsed: Date?)?
+            for try await row in rows.decode((String, String, String, Date?).self) { found = row }
+            return found
+        }
         guard let found, credential.matches(storedHash: found.hash), let role = APIRole(rawValue: found.role) else { return nil }
         if (found.lastUsed.map { Date.now.timeIntervalSince($0) } ?? .infinity) > Self.lastUsedResolution {
-            try await client.query("UPDATE api_keys SET last_used_at = now() WHERE id = \(credential.id)", logger: logger)
+            try await client.read("UPDATE api_keys SET last_used_at = now() WHERE id = \(credential.id)", logger: logger) { _ in }
         }
         return APICaller(keyID: credential.id, name: found.name, role: role)
     }

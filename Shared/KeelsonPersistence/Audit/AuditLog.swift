@@ -56,7 +56,7 @@ public struct PostgresAuditLog: AuditLog {
     }
 
     public func record(_ entry: AuditEntry) async throws {
-        try await client.withConnection { try await Self.record(entry, on: $0, logger: logger) }
+        try await client.withOpenConnection { try await Self.record(entry, on: $0, logger: logger) }
     }
 
     /// Records on a connection, so a change and its audit row commit together.

@@ -63,7 +63,7 @@ public struct PostgresCandleStore: CandleStore {
                 from:
                     "(VALUES \(placeholders.joined(separator: ","))) AS incoming (exchange, symbol, \"interval\", open_time, close_time, open, high, low, close, volume)"
             )
-            changed += try await count(client.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger))
+            changed += try await client.read(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger) { try await count($0) }
         }
         return changed
     }
@@ -206,7 +206,7 @@ public struct PostgresCandleStore: CandleStore {
 
     public func candles(exchange: String, symbol: Symbol, interval: CandleInterval, before: Date?, limit: Int) async throws -> [Candle] {
         let cutoff = before ?? Date.distantFuture
-        let rows = try await client.query(
+        return try await client.read(
             """
             SELECT open_time, open, high, low, close, volume FROM (
                 SELECT open_time, open, high, low, close, volume FROM candles
@@ -215,13 +215,12 @@ public struct PostgresCandleStore: CandleStore {
             ) AS recent ORDER BY open_time
             """,
             logger: logger
-        )
-        return try await Self.decode(rows, exchange: exchange, symbol: symbol, interval: interval)
+        ) { try await Self.decode($0, exchange: exchange, symbol: symbol, interval: interval) }
     }
 
     public func gaps(exchange: String, symbol: Symbol, interval: CandleInterval, since: Date) async throws -> [(from: Date, to: Date)] {
         let seconds = Double(interval.seconds)
-        let rows = try await client.query(
+        return try await client.read(
             """
             SELECT open_time + make_interval(secs => \(seconds)), next_open FROM (
                 SELECT open_time, lead(open_time) OVER (ORDER BY open_time) AS next_open FROM candles
@@ -231,22 +230,22 @@ public struct PostgresCandleStore: CandleStore {
             ORDER BY open_time
             """,
             logger: logger
-        )
-        var gaps: [(from: Date, to: Date)] = []
-        for try await (from, to) in rows.decode((Date, Date).self) { gaps.append((from, to)) }
-        return gaps
+        ) { rows in
+            var gaps: [(from: Date, to: Date)] = []
+            for try await (from, to) in rows.decode((Date, Date).self) { gaps.append((from, to)) }
+            return gaps
+        }
     }
 
     public func candles(exchange: String, symbol: Symbol, interval: CandleInterval, after: Date, limit: Int) async throws -> [Candle] {
-        let rows = try await client.query(
+        try await client.read(
             """
             SELECT open_time, open, high, low, close, volume FROM candles
             WHERE exchange = \(exchange) AND symbol = \(symbol.rawValue) AND "interval" = \(interval.rawValue) AND open_time > \(after)
             ORDER BY open_time LIMIT \(limit)
             """,
             logger: logger
-        )
-        return try await Self.decode(rows, exchange: exchange, symbol: symbol, interval: interval)
+        ) { try await Self.decode($0, exchange: exchange, symbol: symbol, interval: interval) }
     }
 
     static func decode(_ rows: PostgresRowSequence, exchange: String, symbol: Symbol, interval: CandleInterval) async throws -> [Candle] {
@@ -261,14 +260,13 @@ public struct PostgresCandleStore: CandleStore {
     }
 
     public func latestOpenTime(exchange: String, symbol: Symbol, interval: CandleInterval, before: Date) async throws -> Date? {
-        let rows = try await client.query(
+        try await client.read(
             """
             SELECT max(open_time) FROM candles
             WHERE exchange = \(exchange) AND symbol = \(symbol.rawValue) AND "interval" = \(interval.rawValue) AND open_time < \(before)
             """,
             logger: logger
-        )
-        return try await rows.collect().first?.decode(Date?.self) ?? nil
+        ) { try await $0.collect().first?.decode(Date?.self) ?? nil }
     }
 }
 

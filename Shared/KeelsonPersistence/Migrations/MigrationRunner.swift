@@ -33,7 +33,7 @@ public struct MigrationRunner: Sendable {
 
     /// What is recorded in `schema_migrations` (empty if the table does not exist yet).
     public func applied() async throws -> [AppliedMigration] {
-        try await client.withConnection { connection in try await applied(on: connection) }
+        try await client.withOpenConnection { connection in try await applied(on: connection) }
     }
 
     /// The highest applied version, 0 for an empty database.

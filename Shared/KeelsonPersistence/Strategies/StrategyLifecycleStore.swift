@@ -179,7 +179,7 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
     }
 
     public func states() async throws -> [String: StrategyStateRecord] {
-        try await client.withConnection { connection in try await Self.states(on: connection, logger: logger) }
+        try await client.withOpenConnection { connection in try await Self.states(on: connection, logger: logger) }
     }
 
     public func recommend(_ recommendations: [StrategyRecommendation]) async throws {

@@ -119,10 +119,10 @@ extension PostgresTradingRepository {
     }
 
     public func recordRiskEvent(kind: String, symbol: Symbol?, reason: String, detail: [String: String], sessionID: Int64) async throws {
-        try await client.query(
+        try await client.read(
             "INSERT INTO risk_events (session_id, kind, symbol, reason, detail) VALUES (\(sessionID), \(kind), \(symbol?.rawValue), \(reason), \(Self.json(detail))::jsonb)",
             logger: logger
-        )
+        ) { _ in }
     }
 
     static func json(_ values: [String: String]) -> String {

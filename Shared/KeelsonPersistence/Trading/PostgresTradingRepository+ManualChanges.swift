@@ -61,7 +61,7 @@ extension PostgresTradingRepository {
                     ?? "no open \(mode) trading session; pass --session ID"
             )
         }
-        let holders = try await client.withConnection { try await EngineLeaderLock.holders(on: $0, logger: logger) }
+        let holders = try await client.withOpenConnection { try await EngineLeaderLock.holders(on: $0, logger: logger) }
         if let holder = holders.first(where: { $0.mode == session.mode }) {
             throw TradingRepositoryError.engineRunning(
                 "an engine is trading the \(session.mode) account (it holds the leader lock, PostgreSQL backend \(holder.pid)); stop it first "

@@ -19,7 +19,7 @@ extension PostgresTradingRepository {
         var query = PostgresQuery(
             unsafeSQL: Self.orderSelect + " WHERE o.session_id = $1 AND o.status IN ('new', 'submitted', 'partially_filled') ORDER BY o.id")
         query.binds.append(sessionID)
-        return try await Self.decodeOrders(client.query(query, logger: logger))
+        return try await client.read(query, logger: logger) { try await Self.decodeOrders($0) }
     }
 
     static func decodeOrders(_ rows: PostgresRowSequence) async throws -> [OrderRecord] {

@@ -19,7 +19,7 @@ extension PostgresTradingRepository {
                 """)
         query.binds.append(since)
         query.binds.append(limit)
-        return try await Self.decodeSignals(client.query(query, logger: logger))
+        return try await client.read(query, logger: logger) { try await Self.decodeSignals($0) }
     }
 
     public func signals(ids: [Int64]) async throws -> [StoredSignal] {

@@ -88,49 +88,51 @@ public struct PostgresTradingRepository: TradingRepository {
 
     public func loadState(session: SessionRecord) async throws -> StoredTradingState {
         var positions: [Symbol: Position] = [:]
-        for position in try await client.withConnection({ try await Self.positions(sessionID: session.id, symbol: nil, on: $0, logger: logger) }) {
+        for position in try await client.withOpenConnection({ try await Self.positions(sessionID: session.id, symbol: nil, on: $0, logger: logger) }) {
             positions[position.symbol] = position
         }
 
         let openOrders = try await openOrders(sessionID: session.id)
 
-        var account = AccountState(cash: session.initialBalance, realizedPnl: 0, feesPaid: 0)
-        let balanceRows = try await client.query(
+        let account = try await client.read(
             "SELECT cash, realized_pnl, fees_paid FROM account_balances WHERE session_id = \(session.id) ORDER BY id DESC LIMIT 1", logger: logger
-        )
-        for try await (cash, realized, fees) in balanceRows.decode((Decimal, Decimal, Decimal).self) {
-            account = AccountState(cash: cash, realizedPnl: realized, feesPaid: fees)
+        ) { rows in
+            var account = AccountState(cash: session.initialBalance, realizedPnl: 0, feesPaid: 0)
+            for try await (cash, realized, fees) in rows.decode((Decimal, Decimal, Decimal).self) {
+                account = AccountState(cash: cash, realizedPnl: realized, feesPaid: fees)
+            }
+            return account
         }
-
-        var lastStopOut: [Symbol: Date] = [:]
-        let stopRows = try await client.query(
+        let lastStopOut = try await client.read(
             """
             SELECT symbol, max(exit_time) FROM trades
             WHERE session_id = \(session.id) AND exit_reason IN ('stop_loss', 'trailing_stop') GROUP BY symbol
             """, logger: logger
-        )
-        for try await (symbol, time) in stopRows.decode((String, Date).self) {
-            if let symbol = Symbol(rawValue: symbol) { lastStopOut[symbol] = time }
+        ) { rows in
+            var lastStopOut: [Symbol: Date] = [:]
+            for try await (symbol, time) in rows.decode((String, Date).self) {
+                if let symbol = Symbol(rawValue: symbol) { lastStopOut[symbol] = time }
+            }
+            return lastStopOut
         }
-        var lastSignalAt: Date?
-        let lastSignalRows = try await client.query(
-            "SELECT max(processed_at) FROM engine_signal_log WHERE session_id = \(session.id)", logger: logger)
-        for try await (time) in lastSignalRows.decode(Date?.self) { lastSignalAt = time }
+        let lastSignalAt = try await client.read("SELECT max(processed_at) FROM engine_signal_log WHERE session_id = \(session.id)", logger: logger) {
+            try await $0.collect().first?.decode(Date?.self) ?? nil
+        }
         // Wall-clock time of the newest fill (fills carry market time), else the session's start.
-        var lastFillAt: Date?
-        let lastFillRows = try await client.query(
+        let lastFillAt = try await client.read(
             """
             SELECT coalesce((SELECT max(updated_at) FROM orders WHERE session_id = \(session.id) AND filled_quantity > 0),
                             (SELECT started_at FROM trading_sessions WHERE id = \(session.id)))
             """, logger: logger
-        )
-        for try await (time) in lastFillRows.decode(Date?.self) { lastFillAt = time }
-        var processedBars: [Symbol: Date] = [:]
-        let cursorRows = try await client.query(
+        ) { try await $0.collect().first?.decode(Date?.self) ?? nil }
+        let processedBars = try await client.read(
             "SELECT symbol, last_bar_open_time FROM engine_bar_cursors WHERE session_id = \(session.id)", logger: logger
-        )
-        for try await (symbol, time) in cursorRows.decode((String, Date).self) {
-            if let symbol = Symbol(rawValue: symbol) { processedBars[symbol] = time }
+        ) { rows in
+            var processedBars: [Symbol: Date] = [:]
+            for try await (symbol, time) in rows.decode((String, Date).self) {
+                if let symbol = Symbol(rawValue: symbol) { processedBars[symbol] = time }
+            }
+            return processedBars
         }
         return StoredTradingState(
             positions: positions, openOrders: openOrders, account: account, lastStopOut: lastStopOut, lastSignalAt: lastSignalAt,

@@ -101,13 +101,23 @@ public final class ServiceRuntime: Sendable {
         router.group("internal").add(middleware: InternalTokenMiddleware(tokens: configuration.internalTokens))
     }
 
+    /// For calls to other Keelson services: a refused connection fails at once, and `ServiceClient`'s retry policy
+    /// decides what comes next. (The shared client keeps reconnecting until the request's deadline, so a service
+    /// that is down cost three full deadlines before the gateway could say so.) Process-wide, like `.shared`, so it
+    /// is never shut down.
+    static let serviceCallClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     /// A client for calling another Keelson service with this process's outgoing token.
     public func client(for service: ServiceIdentity) -> ServiceClient {
         ServiceClient(
             service: service,
             baseURL: configuration.serviceURLs[service],
             token: configuration.internalTokens.outgoing,
-            httpClient: httpClient,
+            httpClient: Self.serviceCallClient,
             timeout: configuration.requestTimeout,
             logger: logger
         )

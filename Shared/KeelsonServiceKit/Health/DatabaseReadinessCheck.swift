@@ -18,7 +18,7 @@ public struct DatabaseReadinessCheck: ReadinessCheck {
 
     public func failureReason() async -> String? {
         do {
-            try await withTimeout(timeout) { [client] in
+            try await withDeadline(timeout) { [client] in
                 try await client.query("SELECT 1")
             }
         } catch is TimeoutError {

@@ -6,23 +6,10 @@ public struct TimeoutError: Error, Sendable, CustomStringConvertible {
     public var description: String { "no answer within \(limit)" }
 }
 
-/// Runs `operation`, cancelling it and throwing `TimeoutError` if it takes longer than `limit`.
-public func withTimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw TimeoutError(limit: limit)
-        }
-        defer { group.cancelAll() }
-        guard let result = try await group.next() else { throw CancellationError() }
-        return result
-    }
-}
-
 /// Runs `operation` in a task of its own and returns its result, or throws `TimeoutError` after `limit` (or
-/// `CancellationError` when the caller is cancelled) without waiting for it: unlike `withTimeout`, an operation
-/// that ignores cancellation — a query on a connection whose server went away can hang — cannot hold the caller.
+/// `CancellationError` when the caller is cancelled) without waiting for it: unlike a task group, which waits for
+/// its children, an operation that ignores cancellation — a query on a connection whose server went away can
+/// hang — cannot hold the caller.
 public func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
     let outcome = FirstOutcome<T>()
     return try await withTaskCancellationHandler {

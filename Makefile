@@ -73,8 +73,7 @@ check-contract:
 fuzz:
 	KEELSON_FUZZ_SECONDS=$${KEELSON_FUZZ_SECONDS:-120} scripts/check-contract.sh $(or $(BIN_DIR),.build/debug)
 
-# PostgreSQL stopped and SIGKILLed under the running services (10 s each; 30 s in `make chaos`). Not in `make test`
-# yet: it finds a stall after an outage that is still open (docs/RELIABILITY.md).
+# PostgreSQL stopped and SIGKILLed under the running services (10 s each in `make test`, 30 s in `make chaos`).
 check-outage:
 	scripts/check-outage.sh $(or $(BIN_DIR),.build/debug)
 

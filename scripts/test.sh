@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: builds, then runs every test against a real PostgreSQL, the deployment checks, the monitoring
-# check, the dashboard's browser test and the contract fuzzing of every service. With DATABASE_URL unset it
-# starts a throwaway cluster on a free port and removes it afterwards.
+# check, the database outage check, the dashboard's browser test and the contract fuzzing of every service. With
+# DATABASE_URL unset it starts a throwaway cluster on a free port and removes it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres-lib.sh
@@ -24,5 +24,6 @@ else
 fi
 scripts/check-deployment.sh
 scripts/check-scrape.sh "$(swift build --show-bin-path)"
+scripts/check-outage.sh "$(swift build --show-bin-path)"
 scripts/check-dashboard.sh "$(swift build --show-bin-path)"
 scripts/check-contract.sh "$(swift build --show-bin-path)"

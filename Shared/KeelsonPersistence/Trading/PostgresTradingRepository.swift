@@ -88,7 +88,8 @@ public struct PostgresTradingRepository: TradingRepository {
 
     public func loadState(session: SessionRecord) async throws -> StoredTradingState {
         var positions: [Symbol: Position] = [:]
-        for position in try await client.withOpenConnection({ try await Self.positions(sessionID: session.id, symbol: nil, on: $0, logger: logger) }) {
+        for position in try await client.withOpenConnection({ try await Self.positions(sessionID: session.id, symbol: nil, on: $0, logger: logger) })
+        {
             positions[position.symbol] = position
         }
 

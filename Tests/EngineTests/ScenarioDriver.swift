@@ -63,6 +63,12 @@ final class ScenarioDriver {
                 }
             }
         }
+        // A kill scheduled at the last step can land after it: let it, then bring the engine back, so that what
+        // follows (the settled checks, the engine's API) talks to a live one.
+        if let kills {
+            try await Task.sleep(for: .milliseconds(kills.maxDelayMilliseconds + 100))
+            try await ensureReady()
+        }
     }
 
     func run(_ steps: [ScenarioStep]) async throws {

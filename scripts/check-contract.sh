@@ -27,14 +27,10 @@ work="$(mktemp -d /tmp/keelson-contract.XXXXXX)"
 reports="$DEPLOY_TOOLS_DIR/contract"
 rm -rf "$reports"
 mkdir -p "$reports"
-throwaway_root=""
 cleanup() {
     stop_keelson_services
     for log in "$work"/logs/*.log; do [ -f "$log" ] && cp "$log" "$reports/service-$(basename "$log")"; done
-    if [ -n "$throwaway_root" ]; then
-        stop_cluster "$throwaway_root/data" || true
-        rm -rf "$throwaway_root"
-    fi
+    remove_throwaway_cluster
     rm -rf "$work"
 }
 fail_early() {

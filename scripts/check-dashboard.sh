@@ -21,13 +21,9 @@ ensure_venv browser python selenium==4.38.0 || exit 1
 work="$(mktemp -d /tmp/keelson-dashboard.XXXXXX)"
 shots="$DEPLOY_TOOLS_DIR/dashboard"
 mkdir -p "$shots"
-throwaway_root=""
 cleanup() {
     stop_keelson_services
-    if [ -n "$throwaway_root" ]; then
-        stop_cluster "$throwaway_root/data" || true
-        rm -rf "$throwaway_root"
-    fi
+    remove_throwaway_cluster
     rm -rf "$work"
 }
 fail_early() {

@@ -20,16 +20,12 @@ READY_WAIT=60
 SERVICES="gateway engine marketdata signals"
 
 work="$(mktemp -d /tmp/keelson-outage.XXXXXX)"
-throwaway_root=""
 passed=0
 failed=0
 
 cleanup() {
     stop_keelson_services
-    if [ -n "$throwaway_root" ]; then
-        stop_cluster "$throwaway_root/data" || true
-        rm -rf "$throwaway_root"
-    fi
+    remove_throwaway_cluster
     rm -rf "$work"
 }
 report() {

@@ -22,7 +22,6 @@ ensure_apt_tool prometheus-alertmanager prometheus-alertmanager || exit 1
 work="$(mktemp -d /tmp/keelson-scrape.XXXXXX)"
 prometheus_pid=""
 alertmanager_pid=""
-throwaway_root=""
 passed=0
 failed=0
 
@@ -35,10 +34,7 @@ cleanup() {
         kill -9 "$pid" 2>/dev/null
         wait "$pid" 2>/dev/null
     done
-    if [ -n "$throwaway_root" ]; then
-        stop_cluster "$throwaway_root/data" || true
-        rm -rf "$throwaway_root"
-    fi
+    remove_throwaway_cluster
     rm -rf "$work"
 }
 fail_early() {

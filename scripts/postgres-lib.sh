@@ -79,7 +79,8 @@ stop_cluster() {
 }
 
 # start_throwaway_cluster [postgres -c settings...]: a cluster in a temporary directory on a free port;
-# exports DATABASE_URL and removes it all on exit.
+# exports DATABASE_URL and removes it all on exit (a script with an EXIT trap of its own calls
+# remove_throwaway_cluster from it).
 start_throwaway_cluster() {
     ensure_postgres_installed
     throwaway_root="$(mktemp -d /tmp/keelson-pg.XXXXXX)"
@@ -87,9 +88,17 @@ start_throwaway_cluster() {
     [ "$(id -u)" = 0 ] && chown postgres: "$throwaway_root"
     local port
     port="$(free_port)"
-    trap 'stop_cluster "$throwaway_root/data" || true; rm -rf "$throwaway_root"' EXIT
+    trap remove_throwaway_cluster EXIT
     start_cluster "$throwaway_root/data" "$port" "$@"
     export DATABASE_URL="postgres://keelson@127.0.0.1:$port/keelson"
+}
+
+# remove_throwaway_cluster: stops and deletes the cluster start_throwaway_cluster made, if any.
+remove_throwaway_cluster() {
+    [ -n "${throwaway_root:-}" ] || return 0
+    stop_cluster "$throwaway_root/data" || true
+    rm -rf "$throwaway_root"
+    throwaway_root=""
 }
 
 free_port() {

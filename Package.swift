@@ -67,6 +67,14 @@ let package = Package(
             resources: [.embedInCode("Resources/chart.js"), .embedInCode("Resources/chart.css"), .embedInCode("Resources/report.js")],
             swiftSettings: swiftSettings
         ),
+        // Prediction models (features, labels, logistic regression, gradient-boosted trees): pure, so the same code
+        // trains, backtests and serves.
+        .target(
+            name: "KeelsonModels",
+            dependencies: ["KeelsonIndicators", "KeelsonDomain"],
+            path: "Shared/KeelsonModels",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "KeelsonOptimizer",
             dependencies: ["KeelsonBacktest", "KeelsonStrategies", "KeelsonTrading", "KeelsonDomain"],
@@ -325,6 +333,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/NotificationsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ModelsTests",
+            dependencies: ["KeelsonModels", "KeelsonIndicators", "KeelsonDomain", "KeelsonTestSupport"],
+            path: "Tests/ModelsTests",
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "KeelsonPersistence",
             dependencies: [
-                "KeelsonFoundation", "KeelsonDomain", "KeelsonTrading", "KeelsonStrategies",
+                "KeelsonFoundation", "KeelsonDomain", "KeelsonTrading", "KeelsonStrategies", "KeelsonModels",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -225,6 +225,7 @@ let package = Package(
                 "KeelsonTrading",
                 "KeelsonBacktest",
                 "KeelsonOptimizer",
+                "KeelsonModels",
                 "KeelsonExchanges",
                 "KeelsonCharts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -387,7 +388,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "GatewayService", "EngineService", "MarketDataService", "SignalsService", "KeelsonCLI", "KeelsonTestSupport",
-                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonFoundation",
+                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonFoundation", "KeelsonModels",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

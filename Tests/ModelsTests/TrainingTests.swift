@@ -3,7 +3,7 @@ import KeelsonModels
 import Testing
 
 @Suite struct TrainingTests {
-    static func request(_ specification: ModelSpecification, walkForward: (train: Int, test: Int)? = nil) throws -> ModelTraining.Request {
+    static func request(_ specification: ModelSpecification, walkForward: [WalkForwardWindow]? = nil) throws -> ModelTraining.Request {
         ModelTraining.Request(
             bars: try Fixtures.sampleBars(), features: try FeatureName.list(parsing: FeatureTests.btcFeatures),
             label: try LabelName(parsing: "next_return:h=5"), specification: specification, walkForward: walkForward)
@@ -61,11 +61,22 @@ import Testing
     }
 
     @Test func walkForwardTrainsOnlyOnThePastOfEachTestWindow() throws {
-        let result = try ModelTraining.run(try Self.request(.logistic(c: 1), walkForward: (train: 2_000, test: 500)))
+        let start = try Fixtures.sampleBars()[0].openTime
+        let hour = 3_600.0
+        // 24 h of training, 6 h of test, sliding by 6 h over the sample's three days.
+        let windows = (0..<8).map { fold in
+            let trainStart = start.addingTimeInterval(Double(fold) * 6 * hour)
+            return WalkForwardWindow(
+                train: trainStart..<trainStart.addingTimeInterval(24 * hour),
+                test: trainStart.addingTimeInterval(24 * hour)..<trainStart.addingTimeInterval(30 * hour))
+        }
+        let result = try ModelTraining.run(try Self.request(.logistic(c: 1), walkForward: windows))
         let scores = try #require(result.model.metrics.walkForward)
-        #expect(scores.folds.count == (4_282 - 2_000) / 500)
+        #expect(scores.folds.count == 8)
         for (index, fold) in scores.folds.enumerated() {
-            #expect(fold.training.rows == 2_000 && fold.test.rows == 500)
+            #expect(fold.training.from >= windows[index].train.lowerBound && fold.training.to < windows[index].train.upperBound)
+            #expect(fold.test.from >= windows[index].test.lowerBound && fold.test.to < windows[index].test.upperBound)
+            #expect(fold.test.rows == 360 || index == 7)
             #expect(fold.training.to < fold.test.from)
             if index > 0 { #expect(fold.test.from > scores.folds[index - 1].test.to) }
         }

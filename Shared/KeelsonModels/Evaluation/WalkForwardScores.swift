@@ -13,8 +13,6 @@ public struct WalkForwardScores: Sendable, Equatable, Codable {
         }
     }
 
-    public var trainRows: Int
-    public var testRows: Int
     public var folds: [Fold]
     /// Mean test log-loss over the folds: the score a retrained version must beat.
     public var meanLogLoss: Double
@@ -23,8 +21,6 @@ public struct WalkForwardScores: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case folds
-        case trainRows = "train_rows"
-        case testRows = "test_rows"
         case meanLogLoss = "mean_log_loss"
         case meanBaselineLogLoss = "mean_baseline_log_loss"
         case meanAUC = "mean_auc"

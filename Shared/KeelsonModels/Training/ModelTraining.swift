@@ -10,12 +10,12 @@ public enum ModelTraining {
         public var label: LabelName
         public var specification: ModelSpecification
         public var testFraction: Double
-        /// Rows per training and per test window of a walk-forward, when one is wanted.
-        public var walkForward: (train: Int, test: Int)?
+        /// The walk-forward's windows in time, when one is wanted.
+        public var walkForward: [WalkForwardWindow]?
 
         public init(
             bars: [TimedBar], features: [FeatureName], label: LabelName, specification: ModelSpecification, testFraction: Double = 0.2,
-            walkForward: (train: Int, test: Int)? = nil
+            walkForward: [WalkForwardWindow]? = nil
         ) {
             self.bars = bars
             self.features = features
@@ -73,7 +73,7 @@ public enum ModelTraining {
             }
         }
         if let walkForward = request.walkForward {
-            metrics.walkForward = try walkForwardScores(request.specification, dataset, train: walkForward.train, test: walkForward.test)
+            metrics.walkForward = try walkForwardScores(request.specification, dataset, windows: walkForward)
         }
         var model = TrainedModel(
             format: TrainedModel.currentFormat, kind: request.specification.kind,
@@ -105,20 +105,21 @@ public enum ModelTraining {
         }
     }
 
-    static func walkForwardScores(_ specification: ModelSpecification, _ dataset: LabeledDataset, train: Int, test: Int) throws(ModelError)
+    /// Each window's model is fitted on the rows inside its training range and scored on those inside its test range.
+    static func walkForwardScores(_ specification: ModelSpecification, _ dataset: LabeledDataset, windows: [WalkForwardWindow]) throws(ModelError)
         -> WalkForwardScores
     {
-        guard train >= Self.minimumTrainingRows, test >= 1 else {
-            throw ModelError("--walk-forward needs train ≥ \(Self.minimumTrainingRows) and test ≥ 1 rows (e.g. train=2000,test=500)")
-        }
-        guard train + test <= dataset.count else {
-            throw ModelError("--walk-forward train=\(train),test=\(test) needs \(train + test) rows; the data has \(dataset.count)")
-        }
         var folds: [WalkForwardScores.Fold] = []
-        var start = 0
-        while start + train + test <= dataset.count {
-            let training = dataset.slice(start..<start + train)
-            let testing = dataset.slice(start + train..<start + train + test)
+        for step in windows {
+            let trainRange = rows(of: dataset, in: step.train)
+            let testRange = rows(of: dataset, in: step.test)
+            guard trainRange.count >= minimumTrainingRows, !testRange.isEmpty else {
+                throw ModelError(
+                    "walk-forward fold \(folds.count + 1) has \(trainRange.count) training and \(testRange.count) test rows; "
+                        + "each needs at least \(minimumTrainingRows) and 1 — use longer windows")
+            }
+            let training = dataset.slice(trainRange)
+            let testing = dataset.slice(testRange)
             let (predictor, standardization, _) = try fit(specification, training)
             let probabilities = predictor.probabilities(standardization.apply(testing.matrix))
             folds.append(
@@ -126,14 +127,21 @@ public enum ModelTraining {
                     training: window(training), test: window(testing),
                     metrics: ClassificationMetrics(probabilities: probabilities, labels: testing.labels),
                     baselineLogLoss: baselineLogLoss(training: training.labels, test: testing.labels)))
-            start += test
         }
+        guard !folds.isEmpty else { throw ModelError("the walk-forward has no fold: the data is shorter than one training and one test window") }
         let count = Double(folds.count)
         let aucs = folds.compactMap(\.metrics.auc)
         return WalkForwardScores(
-            trainRows: train, testRows: test, folds: folds, meanLogLoss: folds.map(\.metrics.logLoss).reduce(0, +) / count,
+            folds: folds, meanLogLoss: folds.map(\.metrics.logLoss).reduce(0, +) / count,
             meanBaselineLogLoss: folds.map(\.baselineLogLoss).reduce(0, +) / count,
             meanAUC: aucs.count == folds.count ? aucs.reduce(0, +) / count : nil)
+    }
+
+    /// The rows whose bar opened within `range` (rows are in time order).
+    static func rows(of dataset: LabeledDataset, in range: Range<Date>) -> Range<Int> {
+        let start = dataset.times.partitioningIndex { $0 >= range.lowerBound }
+        let end = dataset.times.partitioningIndex { $0 >= range.upperBound }
+        return start..<max(start, end)
     }
 
     /// The log-loss of always predicting the training rows' share of 1s.
@@ -144,5 +152,29 @@ public enum ModelTraining {
 
     static func window(_ dataset: LabeledDataset) -> TrainedModel.Window {
         TrainedModel.Window(from: dataset.times.first!, to: dataset.times.last!, rows: dataset.count)
+    }
+}
+
+/// One walk-forward step: a model trained on the bars opened in `train`, scored on those opened in `test`.
+public struct WalkForwardWindow: Sendable, Equatable {
+    public var train: Range<Date>
+    public var test: Range<Date>
+
+    public init(train: Range<Date>, test: Range<Date>) {
+        self.train = train
+        self.test = test
+    }
+}
+
+extension Array {
+    /// The first index whose element satisfies `predicate`, for a predicate false then true along the array.
+    fileprivate func partitioningIndex(where predicate: (Element) -> Bool) -> Int {
+        var low = 0
+        var high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if predicate(self[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 }

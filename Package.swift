@@ -254,7 +254,7 @@ let package = Package(
             name: "keelson-bench",
             dependencies: [
                 "KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonPersistence", "EngineService",
-                "GatewayService", "SignalsService", "KeelsonBacktest", "KeelsonOptimizer", "KeelsonTrading",
+                "GatewayService", "SignalsService", "KeelsonBacktest", "KeelsonOptimizer", "KeelsonTrading", "KeelsonModels",
                 "KeelsonServiceKit", "KeelsonFoundation",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),

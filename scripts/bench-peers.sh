@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The backtester against backtesting.py and vectorbt on the same files (part of `make bench`, after keelson-bench has
+# The backtester against backtesting.py and vectorbt, and the model training against scikit-learn, on the same files (part of `make bench`, after keelson-bench has
 # written .build-bench/backtest/keelson.json). Installs both into a virtualenv under .build-bench/ the first time;
 # skips with a note when Python or PyPI is not available. Prints each tool's figures and Keelson's ratio to them.
 set -euo pipefail
@@ -7,18 +7,18 @@ cd "$(dirname "$0")/.."
 folder=.build-bench/backtest
 venv=.build-bench/venv
 
-if [ ! -f "$folder/keelson.json" ] && [ ! -f .build-bench/optimize/keelson.json ]; then
-    echo "peers: $folder/keelson.json and .build-bench/optimize/keelson.json are missing; run KEELSON_BENCH=backtest or optimize first" >&2
+if [ ! -f "$folder/keelson.json" ] && [ ! -f .build-bench/optimize/keelson.json ] && [ ! -f .build-bench/models/keelson.json ]; then
+    echo "peers: no keelson.json under .build-bench/{backtest,optimize,models}; run KEELSON_BENCH=backtest, optimize or models first" >&2
     exit 1
 fi
 if ! command -v python3 >/dev/null 2>&1; then
     echo "peers: python3 is not installed; skipping the backtesting.py and vectorbt comparison"
     exit 0
 fi
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import backtesting, vectorbt" 2>/dev/null; then
-    echo "peers: installing backtesting.py and vectorbt into $venv (once)..."
-    python3 -m venv "$venv" && "$venv/bin/pip" install -q backtesting vectorbt >"$venv.log" 2>&1 || {
-        echo "peers: could not install backtesting and vectorbt (see $venv.log); skipping the comparison"
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import backtesting, vectorbt, sklearn" 2>/dev/null; then
+    echo "peers: installing backtesting.py, vectorbt and scikit-learn into $venv (once)..."
+    python3 -m venv "$venv" && "$venv/bin/pip" install -q backtesting vectorbt scikit-learn >"$venv.log" 2>&1 || {
+        echo "peers: could not install backtesting, vectorbt and scikit-learn (see $venv.log); skipping the comparison"
         exit 0
     }
 fi
@@ -77,5 +77,25 @@ PY
         echo "$output" | sed '$d'
     else
         echo "  vectorbt on the optimiser's grid failed"
+    fi
+fi
+
+# The models (KEELSON_BENCH=models wrote .build-bench/models/): scikit-learn fitting the same standardised matrix.
+models=.build-bench/models
+if [ -f "$models/keelson.json" ]; then
+    columns=$("$python" -c "import json, sys; print(json.load(open(sys.argv[1]))['columns'])" "$models/keelson.json")
+    if output=$("$python" Benchmarks/peers/peer_models.py "$models" "$columns" 2>/dev/null); then
+        "$python" - "$models/keelson.json" "$output" <<'PY'
+import json, sys
+k = json.loads(open(sys.argv[1]).read())
+s = json.loads(sys.argv[2])
+print(f"Model training on the same {k['rows']:,} x {k['columns']} standardised matrix (Keelson | scikit-learn):")
+print(f"  logistic C=1:   {k['logistic_seconds']:6.2f} s, peak {k['logistic_peak_mb']:5.0f} MB, log-loss {k['logistic_log_loss']:.6f} | "
+      f"{s['logistic_seconds']:6.2f} s, peak {s['logistic_peak_mb']:5.0f} MB, log-loss {s['logistic_log_loss']:.6f}")
+print(f"  gbdt 100 trees: {k['gbdt_seconds']:6.2f} s, peak {k['gbdt_peak_mb']:5.0f} MB, log-loss {k['gbdt_log_loss']:.6f} | "
+      f"{s['gbdt_seconds']:6.2f} s, peak {s['gbdt_peak_mb']:5.0f} MB, log-loss {s['gbdt_log_loss']:.6f} (scikit-learn on every core)")
+PY
+    else
+        echo "  scikit-learn on the model matrix failed"
     fi
 fi

@@ -27,7 +27,8 @@ else
     KEELSON_BENCH=backfill,engine,gateway,portfolio,indicators "$bench"
     KEELSON_BENCH=backtest "$bench"
     KEELSON_BENCH=optimize "$bench"
+    KEELSON_BENCH=models "$bench"
 fi
-if [ -z "${KEELSON_BENCH:-}" ] || [[ ",$KEELSON_BENCH," == *",backtest,"* || ",$KEELSON_BENCH," == *",optimize,"* ]]; then
+if [ -z "${KEELSON_BENCH:-}" ] || [[ ",$KEELSON_BENCH," == *",backtest,"* || ",$KEELSON_BENCH," == *",optimize,"* || ",$KEELSON_BENCH," == *",models,"* ]]; then
     scripts/bench-peers.sh
 fi

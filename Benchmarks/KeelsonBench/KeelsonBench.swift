@@ -3,7 +3,7 @@ import KeelsonPersistence
 
 /// `make bench`: prints figures; nothing here asserts on time. The database benchmarks need DATABASE_URL
 /// (`make bench` starts a throwaway PostgreSQL for them). `KEELSON_BENCH=engine,indicators` runs a subset
-/// (names: backfill, engine, gateway, portfolio, indicators, backtest, optimize).
+/// (names: backfill, engine, gateway, portfolio, indicators, backtest, optimize, models).
 @main
 enum KeelsonBench {
     static func main() async throws {
@@ -25,5 +25,6 @@ enum KeelsonBench {
         if selected.contains("indicators") { for line in try IndicatorBenchmarks.runAll() { print(line) } }
         if selected.contains("backtest") { for line in try await BacktestBenchmark.run() { print(line) } }
         if selected.contains("optimize") { for line in try await OptimizerBenchmark.run() { print(line) } }
+        if selected.contains("models") { for line in try ModelBenchmark.run() { print(line) } }
     }
 }

@@ -12,7 +12,7 @@ public struct KeelsonCommand: AsyncParsableCommand {
             LiveCommand.self,
             APIKeyCommand.self, BacktestCommand.self, OptimizeCommand.self,
             SignalsCommand.self, MarketCommand.self, AuditCommand.self, BreakersCommand.self, DatabaseCommand.self, BackupCommand.self,
-            NotifyCommand.self, SecretsCommand.self,
+            NotifyCommand.self, SecretsCommand.self, ModelCommand.self,
             IndicatorsCommand.self, DataCommand.self,
             DevCommand.self,
         ]

@@ -136,17 +136,43 @@ struct TreeGrower {
         return (tree, leafRanges)
     }
 
+    /// The node's gradients and hessians are gathered into row order once, so each feature's pass reads them in
+    /// sequence; the passes run on raw buffers (this loop is most of the training time).
     private func histogram(_ members: ArraySlice<Int32>, _ gradients: [Double], _ hessians: [Double]) -> Histogram {
         var histogram = Histogram(size: offsets.last! + binCounts.last!)
-        for feature in binCounts.indices {
-            let base = feature * rows
-            let offset = offsets[feature]
-            for index in members {
-                let row = Int(index)
-                let slot = offset + Int(bins[base + row])
-                histogram.gradients[slot] += gradients[row]
-                histogram.hessians[slot] += hessians[row]
-                histogram.counts[slot] += 1
+        let count = members.count
+        var orderedGradients = [Double](repeating: 0, count: count)
+        var orderedHessians = [Double](repeating: 0, count: count)
+        members.withUnsafeBufferPointer { rows in
+            gradients.withUnsafeBufferPointer { g in
+                hessians.withUnsafeBufferPointer { h in
+                    for k in 0..<count {
+                        orderedGradients[k] = g[Int(rows[k])]
+                        orderedHessians[k] = h[Int(rows[k])]
+                    }
+                }
+            }
+            bins.withUnsafeBufferPointer { binned in
+                orderedGradients.withUnsafeBufferPointer { g in
+                    orderedHessians.withUnsafeBufferPointer { h in
+                        histogram.gradients.withUnsafeMutableBufferPointer { sumG in
+                            histogram.hessians.withUnsafeMutableBufferPointer { sumH in
+                                histogram.counts.withUnsafeMutableBufferPointer { counts in
+                                    for feature in binCounts.indices {
+                                        let column = binned.baseAddress! + feature * self.rows
+                                        let offset = offsets[feature]
+                                        for k in 0..<count {
+                                            let slot = offset &+ Int(column[Int(rows[k])])
+                                            sumG[slot] += g[k]
+                                            sumH[slot] += h[k]
+                                            counts[slot] &+= 1
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return histogram

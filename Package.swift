@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "KeelsonMarketData", dependencies: ["KeelsonDomain"], path: "Shared/KeelsonMarketData", swiftSettings: swiftSettings),
         .target(
             name: "KeelsonStrategies",
-            dependencies: ["KeelsonDomain", "KeelsonIndicators"],
+            dependencies: ["KeelsonDomain", "KeelsonIndicators", "KeelsonModels"],
             path: "Shared/KeelsonStrategies",
             swiftSettings: swiftSettings
         ),
@@ -338,7 +338,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ModelsTests",
-            dependencies: ["KeelsonModels", "KeelsonIndicators", "KeelsonDomain", "KeelsonTestSupport"],
+            dependencies: ["KeelsonModels", "KeelsonStrategies", "KeelsonIndicators", "KeelsonDomain", "KeelsonTestSupport"],
             path: "Tests/ModelsTests",
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings

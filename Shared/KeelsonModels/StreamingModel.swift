@@ -18,6 +18,9 @@ public struct StreamingModel: Sendable {
         predictor = try model.predictor()
     }
 
+    /// Bars fed before the first probability.
+    public var warmUp: Int { computer.warmUp }
+
     /// A reading after one bar: the probability of label 1 and the raw feature values behind it.
     public struct Reading: Sendable, Equatable {
         public var probability: Double

@@ -25,6 +25,10 @@ public struct SearchSpace: Sendable {
         } catch {
             throw OptimizerError(error.description)
         }
+        // A strategy that cannot be built from numbers alone (ml_classifier needs its model) cannot be searched.
+        guard type != MLClassifier.self else {
+            throw OptimizerError("\(strategy) trades on a registered model and cannot be searched; search its model with `keelson model train --walk-forward`")
+        }
         var ranges: [ParameterRange] = []
         for text in parameters {
             let range: ParameterRange

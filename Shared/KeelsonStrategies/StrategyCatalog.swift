@@ -1,6 +1,10 @@
+import KeelsonModels
+
 /// The built-in strategies by name: what configuration files, the CLI and the backtester can ask for.
 public enum StrategyCatalog {
-    public static let all: [any Strategy.Type] = [SMACrossover.self, RSIMeanReversion.self, MACDTrend.self, BollingerBreakout.self]
+    public static let all: [any Strategy.Type] = [
+        SMACrossover.self, RSIMeanReversion.self, MACDTrend.self, BollingerBreakout.self, MLClassifier.self,
+    ]
 
     public static var names: [String] { all.map { $0.name } }
 
@@ -11,8 +15,13 @@ public enum StrategyCatalog {
         return type
     }
 
-    /// Validates the parameters against the named strategy's bounds and builds it.
-    public static func make(_ name: String, parameters: [String: Double] = [:]) throws(StrategyError) -> any Strategy {
-        try type(named: name).make(parameters)
+    /// Validates the parameters against the named strategy's bounds and builds it. `model` is the registry's
+    /// model for `ml_classifier` (the caller loads the version its `model` parameter names).
+    public static func make(_ name: String, parameters: [String: Double] = [:], model: TrainedModel? = nil) throws(StrategyError) -> any Strategy {
+        if name == MLClassifier.name, let model {
+            return try MLClassifier(
+                parameters: StrategyParameters(strategy: name, specs: MLClassifier.parameterSpecs, given: parameters), model: model)
+        }
+        return try type(named: name).make(parameters)
     }
 }

@@ -142,6 +142,45 @@ struct ModelCommandTests {
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test("ml_classifier backtests on a registered version exactly as on its model.json; the optimiser refuses it")
+    func backtestOnAModel() async throws {
+        try await TestDatabase.withMigratedDatabase { url, _ in
+            let env = ["DATABASE_URL": url.connectionString]
+            let folder = Self.temporaryDirectory()
+            let trained = try await Self.train("logistic", ["--data", Self.sample, "--register", "--name", "btc-up-5"], out: folder, environment: env)
+            #expect(trained.exitCode == 0, Comment(rawValue: trained.stderr))
+            let common = ["backtest", "--strategy", "ml_classifier", "--param", "entry=0.55", "--param", "exit=0.45", "--data", Self.sample]
+            let registered = Self.temporaryDirectory()
+            let fromRegistry = try await ChildProcess.run("keelson", common + ["--param", "model=1", "--out", registered], environment: env)
+            #expect(fromRegistry.exitCode == 0, Comment(rawValue: fromRegistry.stderr))
+            let filed = Self.temporaryDirectory()
+            let fromFile = try await ChildProcess.run(
+                "keelson", common + ["--param", "model=1", "--model-file", folder + "/model.json", "--out", filed], environment: env)
+            #expect(fromFile.exitCode == 0, Comment(rawValue: fromFile.stderr))
+            let tradesA = try String(contentsOfFile: registered + "/trades.csv", encoding: .utf8)
+            let tradesB = try String(contentsOfFile: filed + "/trades.csv", encoding: .utf8)
+            #expect(tradesA == tradesB)
+            #expect(tradesA.split(separator: "\n").count > 5)
+
+            for (arguments, expected) in [
+                (common, "keelson: ml_classifier needs --param model=ID (keelson model list) or --model-file model.json"),
+                (common + ["--param", "model=9"], "keelson: no model 9; `keelson model list` lists them"),
+                (
+                    ["optimize", "--strategy", "ml_classifier", "--param", "entry=0.5:0.9:0.1", "--data", Self.sample],
+                    "keelson: ml_classifier trades on a registered model and cannot be searched"
+                ),
+                (
+                    ["backtest", "--strategy", "sma_crossover", "--model-file", folder + "/model.json", "--data", Self.sample],
+                    "keelson: --model-file is for the ml_classifier strategy only"
+                ),
+            ] {
+                let refused = try await ChildProcess.run("keelson", arguments, environment: env)
+                #expect(refused.exitCode == 2)
+                #expect(refused.stderr.hasPrefix(expected), Comment(rawValue: refused.stderr))
+            }
+        }
+    }
+
     @Test("an unknown id is refused in one line")
     func unknownModel() async throws {
         try await TestDatabase.withMigratedDatabase { url, _ in

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeelsonBacktest
 import KeelsonDomain
+import KeelsonModels
 import KeelsonPersistence
 import KeelsonStrategies
 import KeelsonTrading
@@ -19,11 +20,12 @@ struct BacktestCommand: AsyncParsableCommand {
     @OptionGroup var history: HistoryOptions
     @OptionGroup var terms: BacktestRunOptions
     @Option(help: "Folder for trades.csv, equity.csv, summary.json and report.html.") var out: String?
+    @Option(help: "ml_classifier: a model.json to trade on instead of the registry's version --param model=ID.") var modelFile: String?
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
         try await reportingErrors {
-            let strategy = try makeStrategy()
+            let strategy = try await makeStrategy()
             let configuration = try terms.configuration(symbol: history.symbol)
             if let out {
                 do {
@@ -63,7 +65,7 @@ struct BacktestCommand: AsyncParsableCommand {
         }
     }
 
-    func makeStrategy() throws -> any Strategy {
+    func makeStrategy() async throws -> any Strategy {
         var values: [String: Double] = [:]
         for parameter in parameters {
             let parts = parameter.split(separator: "=", maxSplits: 1).map(String.init)
@@ -72,10 +74,24 @@ struct BacktestCommand: AsyncParsableCommand {
             }
             values[parts[0]] = value
         }
+        var model: TrainedModel?
+        if strategy == MLClassifier.name {
+            model = try await tradedModel(id: Int64(values["model"] ?? 0))
+        } else if modelFile != nil {
+            throw CLIError("--model-file is for the ml_classifier strategy only", exitCode: 2)
+        }
         do {
-            return try StrategyCatalog.make(strategy, parameters: values)
+            return try StrategyCatalog.make(strategy, parameters: values, model: model)
         } catch {
             throw CLIError(error.description, exitCode: 2)
         }
+    }
+
+    /// The model ml_classifier trades on: --model-file, else the registry's version `--param model=ID`.
+    func tradedModel(id: Int64) async throws -> TrainedModel {
+        guard id > 0 || modelFile != nil else {
+            throw CLIError("ml_classifier needs --param model=ID (keelson model list) or --model-file model.json", exitCode: 2)
+        }
+        return try await ModelRegistryOptions.model(id: id, file: modelFile, database: database)
     }
 }

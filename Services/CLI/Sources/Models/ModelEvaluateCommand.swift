@@ -23,15 +23,7 @@ struct ModelEvaluateCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let model: TrainedModel
-            if let file {
-                guard let bytes = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)", exitCode: 2) }
-                do { model = try ModelArtefact.decode(bytes, expectedSHA256: nil, origin: file) } catch let error as ModelError {
-                    throw CLIError(error.description, exitCode: 2)
-                }
-            } else {
-                model = try await ModelRegistryOptions.withRegistry(database) { try await $0.load(id: id!).model }
-            }
+            let model = try await ModelRegistryOptions.model(id: id ?? 0, file: file, database: database)
             let (bars, _) = try await ModelHistory.bars(history, database: database)
             let evaluation: ModelEvaluation.Result
             do { evaluation = try ModelEvaluation.run(model, bars: bars) } catch let error as ModelError {

@@ -10,6 +10,17 @@ enum ModelRegistryOptions {
         }
     }
 
+    /// A model.json when `file` is given, else the registry's version `id`, verified either way.
+    static func model(id: Int64, file: String?, database: DatabaseOptions) async throws -> TrainedModel {
+        if let file {
+            guard let bytes = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)", exitCode: 2) }
+            do { return try ModelArtefact.decode(bytes, expectedSHA256: nil, origin: file) } catch let error as ModelError {
+                throw CLIError(error.description, exitCode: 2)
+            }
+        }
+        return try await withRegistry(database) { try await $0.load(id: id).model }
+    }
+
     /// Runs `body` with the registry, turning its refusals into one line and exit 2.
     static func withRegistry<Result: Sendable>(
         _ database: DatabaseOptions, _ body: (PostgresModelRegistry) async throws -> Result

@@ -124,11 +124,14 @@ struct GatewayCLITests {
             let admin = try #require(gateway.keys[.admin])
             var environment = ["KEELSON_URL": "http://127.0.0.1:\(port)", "KEELSON_API_KEY": admin.secret]
 
-            let listed = try await ChildProcess.run("keelson", ["breakers"], environment: environment)
+            // The first call meets four services just started; on a loaded machine the gateway's fresh check of all of
+            // them can take longer than the CLI's default 10 s, which is a slow machine, not a wrong answer.
+            let listed = try await ChildProcess.run("keelson", ["breakers", "--timeout", "60"], environment: environment)
             #expect(listed.exitCode == 0, Comment(rawValue: listed.stderr))
             #expect(listed.stdout.contains("provider:replay") && listed.stdout.contains("closed"), Comment(rawValue: listed.stdout))
 
-            let reset = try await ChildProcess.run("keelson", ["breakers", "reset", "--reason", "provider key fixed"], environment: environment)
+            let reset = try await ChildProcess.run(
+                "keelson", ["breakers", "reset", "--reason", "provider key fixed", "--timeout", "60"], environment: environment)
             #expect(reset.exitCode == 0, Comment(rawValue: reset.stderr))
             #expect(reset.stdout.contains("provider:replay: closed → closed"), Comment(rawValue: reset.stdout))
             #expect(try await gateway.auditRows(action: "circuit_breakers.reset").first?.reason == "provider key fixed")

@@ -42,12 +42,14 @@ enum Fixtures {
 
     static func sampleBars(_ symbol: String = "BTCUSDT") throws -> [TimedBar] {
         let path = ServiceProcess.packageRoot.appendingPathComponent("data/sample/\(symbol)-1m.csv").path
-        return try CandleCSV.load(path: path).map {
-            TimedBar(
-                openTime: $0.time,
-                ohlcv: OHLCV(
-                    open: $0.open.doubleValue, high: $0.high.doubleValue, low: $0.low.doubleValue, close: $0.close.doubleValue,
-                    volume: $0.volume.doubleValue))
-        }
+        return try CandleCSV.load(path: path).map(timedBar)
+    }
+
+    static func timedBar(_ row: CandleCSV.Row) -> TimedBar {
+        TimedBar(
+            openTime: row.time,
+            ohlcv: OHLCV(
+                open: row.open.doubleValue, high: row.high.doubleValue, low: row.low.doubleValue, close: row.close.doubleValue,
+                volume: row.volume.doubleValue))
     }
 }

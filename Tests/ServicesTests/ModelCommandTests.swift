@@ -181,6 +181,56 @@ struct ModelCommandTests {
         }
     }
 
+    @Test("retrain: a market that turned promotes the new version, one that did not keeps the active one; both decisions recorded")
+    func retrainOnASchedule() async throws {
+        try await TestDatabase.withMigratedDatabase { url, client in
+            let env = ["DATABASE_URL": url.connectionString, "KEELSON_REQUESTED_BY": "kubernetes/keelson-retrain-model"]
+            let folder = Self.temporaryDirectory()
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let start = Date(timeIntervalSince1970: 1_704_067_200)
+            let files = [
+                ("momentum", RegimeMarket.csv(bars: 3_000, persistence: 0.8, seed: 1, start: start)),
+                ("momentum-later", RegimeMarket.csv(bars: 3_000, persistence: 0.8, seed: 3, start: start.addingTimeInterval(180_000))),
+                ("reversal", RegimeMarket.csv(bars: 3_000, persistence: 0.2, seed: 2, start: start.addingTimeInterval(360_000))),
+            ]
+            for (name, text) in files { try text.write(toFile: "\(folder)/\(name).csv", atomically: true, encoding: .utf8) }
+            let trained = try await ChildProcess.run(
+                "keelson",
+                [
+                    "model", "train", "--data", "\(folder)/momentum.csv", "--features", "return:1", "--label", "next_return:h=1", "--model",
+                    "logistic", "--out", "\(folder)/v1", "--register", "--name", "turns",
+                ], environment: env)
+            #expect(trained.exitCode == 0, Comment(rawValue: trained.stderr))
+            _ = try await ChildProcess.run("keelson", ["model", "promote", "1", "--reason", "first"], environment: env)
+
+            func retrain(_ file: String) async throws -> ChildProcess.Result {
+                try await ChildProcess.run(
+                    "keelson",
+                    [
+                        "model", "retrain", "--name", "turns", "--data", "\(folder)/\(file).csv", "--walk-forward", "train=16h,test=8h",
+                        "--margin", "0.01", "--out", "\(folder)/\(file)-out",
+                    ], environment: env)
+            }
+            let kept = try await retrain("momentum-later")
+            #expect(kept.exitCode == 0, Comment(rawValue: kept.stderr))
+            #expect(kept.stdout.contains("model 2 (turns version 2): retrained, kept the active version: walk-forward log-loss "))
+            #expect(kept.stdout.contains("model 1 stays active"))
+            let promoted = try await retrain("reversal")
+            #expect(promoted.exitCode == 0, Comment(rawValue: promoted.stderr))
+            #expect(promoted.stdout.contains("model 3 (turns version 3): retrained: beats the active version and the baseline"))
+            #expect(promoted.stdout.contains("model 3 is active; model 1 is retired"))
+            #expect(FileManager.default.fileExists(atPath: "\(folder)/reversal-out/model.json"))
+
+            let states = try await client.query("SELECT id, state FROM model_versions ORDER BY id").collect().map { try $0.decode((Int64, String).self) }
+            #expect(states.map { "\($0.0):\($0.1)" } == ["1:retired", "2:retired", "3:active"])
+            let decisions = try await client.query(
+                "SELECT model_id, to_state, figures->>'margin', actor FROM model_events WHERE figures ? 'candidate_log_loss' ORDER BY id"
+            ).collect().map { try $0.decode((Int64, String, String, String).self) }
+            #expect(decisions.map { "\($0.0):\($0.1):\($0.2)" } == ["2:retired:0.01", "3:active:0.01"])
+            #expect(decisions.allSatisfy { $0.3 == "kubernetes/keelson-retrain-model" })
+        }
+    }
+
     @Test("an unknown id is refused in one line")
     func unknownModel() async throws {
         try await TestDatabase.withMigratedDatabase { url, _ in

@@ -415,30 +415,39 @@ def check_optimize_job(rendered_file):
     print(f"  jobs: keelson-optimize, {spec.get('completions')} shards")
 
 
-def check_reoptimize_schedule(rendered_file):
-    """kubernetes/schedules: the daily re-optimisation, one at a time, applying only through --apply-to."""
+SCHEDULES = {
+    # CronJob: what its command must run (the decision rules live in those options).
+    "keelson-reoptimize": ("keelson optimize", "--apply-to", "--walk-forward", "--margin"),
+    "keelson-retrain-model": ("keelson model retrain", "--name", "--walk-forward", "--margin"),
+}
+
+
+def check_schedules(rendered_file):
+    """kubernetes/schedules: the daily re-optimisation and the weekly retraining, each one at a time, each deciding
+    through its margin."""
     docs = load_all(pathlib.Path(rendered_file))
-    jobs = [d for d in docs if d["kind"] == "CronJob" and d["metadata"]["name"] == "keelson-reoptimize"]
-    if not jobs:
-        problem("schedules: no CronJob keelson-reoptimize")
-        return
-    job = jobs[0]
-    check_workload_security("schedules: CronJob/keelson-reoptimize", job)
-    if job["spec"].get("concurrencyPolicy") != "Forbid":
-        problem("schedules: keelson-reoptimize may run twice at once (concurrencyPolicy is not Forbid)")
-    _, items = containers(job)
-    command = " ".join(items[0].get("args", [])) if items else ""
-    for needed in ("keelson optimize", "--apply-to", "--walk-forward", "--margin"):
-        if needed not in command:
-            problem(f"schedules: keelson-reoptimize does not run {needed}")
-    print(f"  schedules: keelson-reoptimize at '{job['spec']['schedule']}'")
+    for name, needed in SCHEDULES.items():
+        jobs = [d for d in docs if d["kind"] == "CronJob" and d["metadata"]["name"] == name]
+        if not jobs:
+            problem(f"schedules: no CronJob {name}")
+            continue
+        job = jobs[0]
+        check_workload_security(f"schedules: CronJob/{name}", job)
+        if job["spec"].get("concurrencyPolicy") != "Forbid":
+            problem(f"schedules: {name} may run twice at once (concurrencyPolicy is not Forbid)")
+        _, items = containers(job)
+        command = " ".join(items[0].get("args", [])) if items else ""
+        for word in needed:
+            if word not in command:
+                problem(f"schedules: {name} does not run {word}")
+        print(f"  schedules: {name} at '{job['spec']['schedule']}'")
 
 
 if __name__ == "__main__":
     command, args = sys.argv[1], sys.argv[2:]
     {"compose": check_compose, "env-example": check_env_example, "kubernetes": check_kubernetes, "alerts": check_alerts,
      "metrics": check_metrics, "dashboards": check_dashboards, "optimize-job": check_optimize_job,
-     "reoptimize-schedule": check_reoptimize_schedule}[command](*args)
+     "schedules": check_schedules}[command](*args)
     for p in problems:
         print(f"  ✘ {p}")
     sys.exit(1 if problems else 0)

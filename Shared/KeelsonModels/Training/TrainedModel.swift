@@ -49,6 +49,13 @@ public struct TrainedModel: Sendable, Equatable, Codable {
         Standardization(means: features.map(\.mean), deviations: features.map(\.standardDeviation))
     }
 
+    /// How the model was trained, to train it again on other data (its recorded kind and hyper-parameters).
+    public func specification() throws(ModelError) -> ModelSpecification {
+        var parameters = hyperParameters
+        if parameters["depth"] == "none" { parameters.removeValue(forKey: "depth") }
+        return try ModelSpecification(kind: kind, parameters: parameters)
+    }
+
     /// The fitted model; refuses a file whose parts do not fit together (a coefficient missing for a feature, a
     /// kind without its parameters).
     public func predictor() throws(ModelError) -> Predictor {

@@ -6,7 +6,7 @@ struct ModelCommand: AsyncParsableCommand {
         commandName: "model",
         abstract: "Train prediction models on history, evaluate them, and promote or retire versions in the model registry.",
         subcommands: [
-            ModelTrainCommand.self, ModelEvaluateCommand.self, ModelListCommand.self, ModelShowCommand.self, ModelPromoteCommand.self,
+            ModelTrainCommand.self, ModelEvaluateCommand.self, ModelRetrainCommand.self, ModelListCommand.self, ModelShowCommand.self, ModelPromoteCommand.self,
             ModelRetireCommand.self,
         ]
     )

@@ -2,6 +2,7 @@ import Foundation
 import KeelsonDomain
 import KeelsonIndicators
 import KeelsonModels
+import KeelsonOptimizer
 
 /// The bars a model trains or is evaluated on, read through the backtester's history options (a CSV file, its
 /// binary cache, or a range of the candle store), whole: training needs every row at once.
@@ -23,5 +24,12 @@ enum ModelHistory {
             }
         }
         return (bars, interval)
+    }
+
+    /// The walk-forward plan's windows over the bars (the last window ends where the last bar closes).
+    static func windows(_ plan: WalkForwardPlan, bars: [TimedBar], interval: CandleInterval) -> [WalkForwardWindow] {
+        guard let first = bars.first, let last = bars.last else { return [] }
+        let end = last.openTime.addingTimeInterval(TimeInterval(interval.seconds))
+        return plan.folds(start: first.openTime, end: end).compactMap { fold in fold.test.map { WalkForwardWindow(train: fold.train, test: $0) } }
     }
 }

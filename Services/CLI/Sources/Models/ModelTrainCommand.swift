@@ -51,13 +51,7 @@ struct ModelTrainCommand: AsyncParsableCommand {
             }
             if register { try ModelRegistryOptions.checkName(name) }
             let (bars, interval) = try await ModelHistory.bars(history, database: database)
-            var windows: [WalkForwardWindow]?
-            if let plan, let first = bars.first, let last = bars.last {
-                let end = last.openTime.addingTimeInterval(TimeInterval(interval.seconds))
-                windows = plan.folds(start: first.openTime, end: end).compactMap { fold in
-                    fold.test.map { WalkForwardWindow(train: fold.train, test: $0) }
-                }
-            }
+            let windows = plan.map { ModelHistory.windows($0, bars: bars, interval: interval) }
             let started = Date()
             let result: ModelTraining.Result
             do {

@@ -75,7 +75,7 @@ enum IndicatorBenchmarks {
                 open: Decimal(bar.open), high: Decimal(bar.high), low: Decimal(bar.low), close: Decimal(bar.close), volume: Decimal(bar.volume))
         }
         let duration = measure {
-            var strategies = StrategyCatalog.all.compactMap { try? $0.make([:]) }
+            var strategies = StrategyCatalog.builtFromParameters.compactMap { try? $0.make([:]) }
             var signals = 0.0
             for candle in candles {
                 let bar = candle.ohlcv

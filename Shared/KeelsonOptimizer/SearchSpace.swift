@@ -26,7 +26,7 @@ public struct SearchSpace: Sendable {
             throw OptimizerError(error.description)
         }
         // A strategy that cannot be built from numbers alone (ml_classifier needs its model) cannot be searched.
-        guard type != MLClassifier.self else {
+        guard StrategyCatalog.builtFromParameters.contains(where: { $0 == type }) else {
             throw OptimizerError("\(strategy) trades on a registered model and cannot be searched; search its model with `keelson model train --walk-forward`")
         }
         var ranges: [ParameterRange] = []

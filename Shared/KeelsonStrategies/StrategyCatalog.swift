@@ -8,6 +8,10 @@ public enum StrategyCatalog {
 
     public static var names: [String] { all.map { $0.name } }
 
+    /// The strategies built from their parameters alone: every one but ml_classifier, whose model the caller loads.
+    /// These are the ones a parameter search, a benchmark or a determinism check can build by name.
+    public static var builtFromParameters: [any Strategy.Type] { all.filter { $0 != MLClassifier.self } }
+
     public static func type(named name: String) throws(StrategyError) -> any Strategy.Type {
         guard let type = all.first(where: { $0.name == name }) else {
             throw StrategyError.unknownStrategy(name: name, available: names)

@@ -40,7 +40,7 @@ struct StrategyTests {
         }
     }
 
-    @Test("every built-in strategy is deterministic and produces signals on GOOG", arguments: StrategyCatalog.names)
+    @Test("every built-in strategy is deterministic and produces signals on GOOG", arguments: StrategyCatalog.builtFromParameters.map { $0.name })
     func deterministic(name: String) throws {
         let candles = try ReferenceData.googCandles()
         let first = run(try StrategyCatalog.make(name), over: candles).map(\.signal)
@@ -53,7 +53,7 @@ struct StrategyTests {
     @Test("no signal during warm-up")
     func warmUp() throws {
         let candles = try ReferenceData.googCandles()
-        for name in StrategyCatalog.names {
+        for name in StrategyCatalog.builtFromParameters.map({ $0.name }) {
             let strategy = try StrategyCatalog.make(name)
             let firstSignal = run(strategy, over: candles).first?.index ?? .max
             #expect(firstSignal >= strategy.warmUpBars - 1, Comment(rawValue: name))

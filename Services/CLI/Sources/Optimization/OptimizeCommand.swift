@@ -18,7 +18,7 @@ struct OptimizeCommand: AsyncParsableCommand {
 
 /// `keelson optimize [search]`: a bounded parameter search over history, optionally walk-forward, on every core.
 struct OptimizeSearchCommand: AsyncParsableCommand {
-    @Option(help: "Strategy name (\(StrategyCatalog.names.joined(separator: ", "))).") var strategy: String
+    @Option(help: "Strategy name (\(StrategyCatalog.builtFromParameters.map { $0.name }.joined(separator: ", "))).") var strategy: String
     @Option(
         name: .customLong("param"),
         help: "A parameter's range, NAME=FROM:TO:STEP (or NAME=VALUE to fix it); repeat for several. Unnamed parameters keep their defaults.")

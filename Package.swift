@@ -206,7 +206,9 @@ let package = Package(
             path: "Services/MarketData/Main", swiftSettings: swiftSettings),
         .target(
             name: "SignalsService",
-            dependencies: ["KeelsonServiceKit", "KeelsonStrategies", "KeelsonDomain", "KeelsonPersistence", "KeelsonContracts"],
+            dependencies: [
+                "KeelsonServiceKit", "KeelsonStrategies", "KeelsonDomain", "KeelsonPersistence", "KeelsonContracts", "KeelsonModels", "KeelsonIndicators",
+            ],
             path: "Services/Signals/Sources", swiftSettings: swiftSettings),
         .executableTarget(
             name: "keelson-signals",
@@ -317,7 +319,7 @@ let package = Package(
             name: "SignalsServiceTests",
             dependencies: [
                 "SignalsService", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonStrategies",
-                "KeelsonContracts",
+                "KeelsonContracts", "KeelsonModels",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

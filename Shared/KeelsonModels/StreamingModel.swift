@@ -36,6 +36,9 @@ public struct StreamingModel: Sendable {
         return Reading(probability: probability, features: values)
     }
 
+    /// The standardised features the last `probability(after:openTime:)` scored (what drift is measured on).
+    public var standardizedFeatures: [Double] { values }
+
     /// The probability alone, without copying the features out: the per-bar path of a backtest.
     public mutating func probability(after bar: OHLCV, openTime: Date) -> Double? {
         guard computer.update(bar, openTime: openTime, into: &values) else { return nil }

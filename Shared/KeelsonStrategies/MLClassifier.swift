@@ -20,6 +20,11 @@ public struct MLClassifier: Strategy {
     private let entry: Double
     private let exit: Double
     public let modelID: Int
+    /// The probability of the last bar (nil while the model warms up), for whoever monitors the served model.
+    public private(set) var lastProbability: Double?
+
+    /// The standardised features behind `lastProbability`.
+    public var lastFeatures: [Double] { model.standardizedFeatures }
 
     /// The model is not a number: whoever runs the strategy loads it from the registry and uses `init(parameters:model:)`.
     public init(parameters: StrategyParameters) throws(StrategyError) {
@@ -29,10 +34,10 @@ public struct MLClassifier: Strategy {
     }
 
     public init(parameters: StrategyParameters, model: TrainedModel) throws(StrategyError) {
+        try Self.validate(parameters)
         modelID = parameters.integer("model")
         entry = parameters.number("entry")
         exit = parameters.number("exit")
-        guard exit < entry else { throw .inconsistent(strategy: Self.name, reason: "exit (\(exit)) must be below entry (\(entry))") }
         do {
             self.model = try StreamingModel(model)
         } catch {
@@ -40,10 +45,18 @@ public struct MLClassifier: Strategy {
         }
     }
 
+    /// Checks the thresholds without the model, for configuration read before the registry is.
+    public static func validate(_ parameters: StrategyParameters) throws(StrategyError) {
+        let entry = parameters.number("entry")
+        let exit = parameters.number("exit")
+        guard exit < entry else { throw .inconsistent(strategy: Self.name, reason: "exit (\(exit)) must be below entry (\(entry))") }
+    }
+
     public var warmUpBars: Int { model.warmUp + 1 }
 
     public mutating func evaluate(_ candle: Candle, bar: OHLCV) -> [StrategySignal] {
-        guard let probability = model.probability(after: bar, openTime: candle.openTime) else { return [] }
+        lastProbability = model.probability(after: bar, openTime: candle.openTime)
+        guard let probability = lastProbability else { return [] }
         var signals: [StrategySignal] = []
         if entryCross.update(fast: probability, slow: entry) == .up {
             signals.append(

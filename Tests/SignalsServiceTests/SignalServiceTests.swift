@@ -251,6 +251,26 @@ struct SignalServiceTests {
                 "test.json: strategies[0].symbols[0]: symbol 'btc' is not valid"
             ),
             (
+                #"{"strategies":[{"id":"a","strategy":"ml_classifier","symbols":["BTCUSDT"],"interval":"1m"}]}"#,
+                "test.json: strategies[0].model: missing; name the registry model to trade on"
+            ),
+            (
+                #"{"strategies":[{"id":"a","strategy":"ml_classifier","model":"m","symbols":["BTCUSDT"],"interval":"1m","parameters":{"model":3}}]}"#,
+                "test.json: strategies[0].parameters.model: the service trades on the active version of a model name"
+            ),
+            (
+                #"{"strategies":[{"id":"a","strategy":"ml_classifier","model":"Big Model","symbols":["BTCUSDT"],"interval":"1m"}]}"#,
+                "test.json: strategies[0].model: 'Big Model' must be 1 to 64 lower-case letters"
+            ),
+            (
+                #"{"strategies":[{"id":"a","strategy":"ml_classifier","model":"m","symbols":["BTCUSDT"],"interval":"1m","parameters":{"entry":0.5,"exit":0.5}}]}"#,
+                "test.json: strategies[0].parameters: ml_classifier: exit (0.5) must be below entry"
+            ),
+            (
+                #"{"strategies":[{"id":"a","strategy":"sma_crossover","model":"m","symbols":["BTCUSDT"],"interval":"1m"}]}"#,
+                "test.json: strategies[0].model: only an ml_classifier entry names a model"
+            ),
+            (
                 #"{"strategies":[{"id":"a","strategy":"sma_crossover","symbols":["BTCUSDT"],"interval":"2m"}]}"#,
                 "test.json: strategies[0].interval: interval '2m' is not valid"
             ),

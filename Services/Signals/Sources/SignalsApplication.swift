@@ -3,8 +3,9 @@ import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
 
-/// Builds `keelson-signals`: runs the configured strategies on closed candles, stores each signal once, and
-/// forwards new signals to the engine. `strategies` defaults to the file named by `KEELSON_STRATEGIES_FILE`,
+/// Builds `keelson-signals`: runs the configured strategies on closed candles (ml_classifier ones on the active
+/// version of their registry model), stores each signal once, forwards new signals to the engine, and serves the
+/// model registry and analyses. `strategies` defaults to the file named by `KEELSON_STRATEGIES_FILE`,
 /// `lifecycleRules` to the file's (or the defaults when `strategies` are given), `lifecycleRefresh` (how often lifecycle
 /// states are re-read) to `KEELSON_STRATEGY_STATE_REFRESH_MS`, else 5 s.
 public func buildSignalsApplication(
@@ -27,17 +28,16 @@ public func buildSignalsApplication(
     }
     let runtime = ServiceRuntime(configuration: configuration, logger: logger, metrics: metrics)
     let signalsMetrics = SignalsMetrics(runtime.metrics)
-    let evaluator = StrategyEvaluator(
-        instances: instances,
-        candles: PostgresCandleStore(client: runtime.postgres, logger: runtime.logger),
-        metrics: signalsMetrics
-    )
+    let candles = PostgresCandleStore(client: runtime.postgres, logger: runtime.logger)
+    let evaluator = StrategyEvaluator(instances: instances, candles: candles, metrics: signalsMetrics)
+    let models = ModelServer(
+        registry: PostgresModelRegistry(client: runtime.postgres, logger: runtime.logger), metrics: signalsMetrics, logger: runtime.logger)
     let forwarder = SignalForwarder(client: runtime.client(for: .engine), metrics: signalsMetrics, logger: runtime.logger)
     let lifecycle = PostgresStrategyLifecycleStore(client: runtime.postgres, logger: runtime.logger)
     let gate = StrategyLifecycleGate(store: lifecycle, instances: instances, metrics: signalsMetrics, logger: runtime.logger)
     let configuredRefresh = try EnvironmentReader().duration(StrategyStateRefresher.variable)
     let refresher = StrategyStateRefresher(
-        gate: gate, evaluator: evaluator, interval: lifecycleRefresh ?? configuredRefresh ?? StrategyStateRefresher.defaultInterval,
+        gate: gate, evaluator: evaluator, models: models, interval: lifecycleRefresh ?? configuredRefresh ?? StrategyStateRefresher.defaultInterval,
         logger: runtime.logger)
     let lifecycleEvaluator = StrategyLifecycleEvaluator(
         rules: rules, store: lifecycle, gate: gate, postgres: runtime.postgres, metrics: signalsMetrics, logger: runtime.logger)
@@ -47,5 +47,6 @@ public func buildSignalsApplication(
         store: PostgresSignalStore(client: runtime.postgres, logger: runtime.logger),
         forwarder: forwarder, metrics: signalsMetrics, logger: runtime.logger
     ).register(router: router, internalRoutes: runtime.internalRoutes(on: router))
+    ModelRoutes(server: models, evaluator: evaluator, candles: candles, historyBars: evaluator.historyBars).register(router: router)
     return runtime.makeApplication(router: router, services: [forwarder, refresher, lifecycleEvaluator])
 }

@@ -75,10 +75,13 @@ public enum ModelTraining {
         if let walkForward = request.walkForward {
             metrics.walkForward = try walkForwardScores(request.specification, dataset, windows: walkForward)
         }
+        let scaledTraining = standardization.apply(training.matrix)
         var model = TrainedModel(
             format: TrainedModel.currentFormat, kind: request.specification.kind,
-            features: zip(request.features, zip(standardization.means, standardization.deviations)).map {
-                TrainedModel.FrozenFeature(name: $0.0, mean: $0.1.0, standardDeviation: $0.1.1)
+            features: request.features.indices.map { column in
+                TrainedModel.FrozenFeature(
+                    name: request.features[column], mean: standardization.means[column], standardDeviation: standardization.deviations[column],
+                    distribution: FeatureDistribution(fitting: (0..<scaledTraining.rows).map { scaledTraining[$0, column] }))
             },
             label: request.label, hyperParameters: request.specification.hyperParameters, training: window(training), test: testWindow,
             metrics: metrics)

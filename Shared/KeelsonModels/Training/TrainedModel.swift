@@ -8,9 +8,12 @@ public struct TrainedModel: Sendable, Equatable, Codable {
         public var name: FeatureName
         public var mean: Double
         public var standardDeviation: Double
+        /// The deciles of the standardised training values, against which serving measures drift; absent in models
+        /// trained before it was kept.
+        public var distribution: FeatureDistribution?
 
         enum CodingKeys: String, CodingKey {
-            case name, mean
+            case name, mean, distribution
             case standardDeviation = "standard_deviation"
         }
     }
@@ -20,6 +23,12 @@ public struct TrainedModel: Sendable, Equatable, Codable {
         public var from: Date
         public var to: Date
         public var rows: Int
+
+        public init(from: Date, to: Date, rows: Int) {
+            self.from = from
+            self.to = to
+            self.rows = rows
+        }
     }
 
     public static let currentFormat = 1

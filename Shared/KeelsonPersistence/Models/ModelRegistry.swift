@@ -106,11 +106,11 @@ public struct PostgresModelRegistry: Sendable {
 
     /// Versions, newest first; of one name when given.
     public func list(name: String? = nil, limit: Int = 100) async throws -> [ModelVersionRecord] {
-        try await select(name: name, id: nil, limit: limit)
+        try await select(name: name, id: nil, state: nil, limit: limit)
     }
 
     public func versions(id: Int64) async throws -> [ModelVersionRecord] {
-        try await select(name: nil, id: id, limit: 1)
+        try await select(name: nil, id: id, state: nil, limit: 1)
     }
 
     /// The version's model, verified: its artefact must hash to the recorded SHA-256 and be a model this build
@@ -127,17 +127,9 @@ public struct PostgresModelRegistry: Sendable {
         }
     }
 
-    /// The active version of every name, verified (a version that fails verification is reported, not served).
-    public func active() async throws -> [(record: ModelVersionRecord, result: Result<TrainedModel, ModelRegistryError>)] {
-        var loaded: [(ModelVersionRecord, Result<TrainedModel, ModelRegistryError>)] = []
-        for record in try await list(limit: 10_000) where record.state == "active" {
-            do {
-                loaded.append((record, .success(try await load(id: record.id).model)))
-            } catch let error as ModelRegistryError {
-                loaded.append((record, .failure(error)))
-            }
-        }
-        return loaded
+    /// The active version of every name (the records; `load` reads and verifies a version's artefact).
+    public func activeVersions() async throws -> [ModelVersionRecord] {
+        try await select(name: nil, id: nil, state: "active", limit: 10_000)
     }
 
     /// Makes a candidate (or a retired version, to roll back) the active version of its name; the version it
@@ -149,15 +141,6 @@ public struct PostgresModelRegistry: Sendable {
 
     public func retire(id: Int64, reason: String, actor: String, figures: String? = nil) async throws -> ModelVersionRecord {
         try await move(id: id, to: "retired", allowedFrom: ["candidate", "active"], reason: reason, actor: actor, figures: figures)
-    }
-
-    /// Records a decision that changes no state (a retrained candidate that did not beat the active version).
-    public func record(id: Int64, decision reason: String, actor: String, figures: String?) async throws {
-        try await client.query(
-            """
-            INSERT INTO model_events (model_id, from_state, to_state, reason, actor, figures)
-            SELECT id, state, state, \(reason), \(actor), \(figures)::jsonb FROM model_versions WHERE id = \(id)
-            """, logger: logger)
     }
 
     public func events(id: Int64) async throws -> [ModelEvent] {
@@ -202,13 +185,13 @@ public struct PostgresModelRegistry: Sendable {
         return record
     }
 
-    private func select(name: String?, id: Int64?, limit: Int) async throws -> [ModelVersionRecord] {
+    private func select(name: String?, id: Int64?, state: String?, limit: Int) async throws -> [ModelVersionRecord] {
         let rows = try await client.query(
             """
             SELECT id, name, version, kind, label, features::text, hyper_parameters::text, training_from, training_to, training_rows,
                    test_from, test_to, test_rows, metrics::text, artefact_sha256, data_source, trained_by, state, created_at
             FROM model_versions
-            WHERE (\(name)::text IS NULL OR name = \(name)) AND (\(id)::int8 IS NULL OR id = \(id))
+            WHERE (\(name)::text IS NULL OR name = \(name)) AND (\(id)::int8 IS NULL OR id = \(id)) AND (\(state)::text IS NULL OR state = \(state))
             ORDER BY id DESC LIMIT \(Int64(limit))
             """, logger: logger)
         var records: [ModelVersionRecord] = []

@@ -45,6 +45,12 @@ public struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware 
             case .unknownInstance: .notFound(error.description)
             case .refused, .instanceExists, .otherStrategy: APIError(.conflict, code: "conflict", detail: error.description)
             }
+        case let error as ModelRegistryError:
+            return switch error {
+            case .noSuchModel: .notFound(error.description)
+            case .cannotMove: APIError(.conflict, code: "conflict", detail: error.description)
+            case .unusable: APIError(.unprocessableContent, code: "unusable_model", detail: error.description)
+            }
         case let error as APIKeyStoreError:
             return switch error {
             case .invalidName: .badRequest(error.description)

@@ -5,8 +5,8 @@ import KeelsonPersistence
 
 enum ModelRegistryOptions {
     static func checkName(_ name: String) throws {
-        guard name.range(of: "^[a-z0-9][a-z0-9_.-]{0,63}$", options: .regularExpression) != nil else {
-            throw CLIError("--name '\(name)' is not a model name: use 1 to 64 lower-case letters, digits, '_', '.' or '-'", exitCode: 2)
+        guard ModelName.isValid(name) else {
+            throw CLIError("--name '\(name)' is not a model name: use \(ModelName.rule)", exitCode: 2)
         }
     }
 
@@ -14,7 +14,7 @@ enum ModelRegistryOptions {
     static func model(id: Int64, file: String?, database: DatabaseOptions) async throws -> TrainedModel {
         if let file {
             guard let bytes = FileManager.default.contents(atPath: file) else { throw CLIError("cannot read \(file)", exitCode: 2) }
-            do { return try ModelArtefact.decode(bytes, expectedSHA256: nil, origin: file) } catch let error as ModelError {
+            do { return try ModelArtefact.decode(bytes, expectedSHA256: nil, origin: file) } catch {
                 throw CLIError(error.description, exitCode: 2)
             }
         }

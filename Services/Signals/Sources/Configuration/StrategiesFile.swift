@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonDomain
+import KeelsonModels
 import KeelsonServiceKit
 import KeelsonStrategies
 
@@ -10,6 +11,8 @@ import KeelsonStrategies
 /// {"strategies": [{"id": "btc_sma", "strategy": "sma_crossover", "symbols": ["BTCUSDT"], "interval": "1m",
 ///                  "parameters": {"fast": 10, "slow": 30}, "enabled": true}]}
 /// ```
+/// An `ml_classifier` entry names its model instead of a model id: `"model": "btc_direction"` trades on the active
+/// version of that registry name.
 public enum StrategiesFile {
     public static let variable = "KEELSON_STRATEGIES_FILE"
     public static let defaultPath = "config/strategies.json"
@@ -188,7 +191,7 @@ public enum StrategiesFile {
     struct Entry: Decodable {
         var instance: StrategyInstance
 
-        enum Keys: String, CodingKey, CaseIterable { case id, strategy, symbols, interval, parameters, enabled, lifecycle }
+        enum Keys: String, CodingKey, CaseIterable { case id, strategy, symbols, interval, parameters, enabled, lifecycle, model }
 
         struct AnyKey: CodingKey {
             var stringValue: String
@@ -229,10 +232,11 @@ public enum StrategiesFile {
             let interval: CandleInterval
             do { interval = try CandleInterval(parsing: intervalText) } catch { throw EntryError(key: "\(key).interval", problem: error.description) }
             let given = try container.decodeIfPresent([String: Double].self, forKey: .parameters) ?? [:]
+            let model = try Self.modelName(container, strategy: name, given: given, key: key)
             let parameters: StrategyParameters
             do {
                 parameters = try StrategyParameters(strategy: name, specs: type.parameterSpecs, given: given)
-                _ = try type.init(parameters: parameters)
+                if model == nil { _ = try type.init(parameters: parameters) } else { try MLClassifier.validate(parameters) }
             } catch {
                 throw EntryError(key: "\(key).parameters", problem: error.description)
             }
@@ -242,7 +246,27 @@ public enum StrategiesFile {
                 throw EntryError(key: "\(key).lifecycle", problem: "'\(lifecycle)' is not a starting state; expected candidate or active")
             }
             instance = StrategyInstance(
-                id: id, strategy: name, symbols: symbols, interval: interval, parameters: parameters, enabled: enabled, initialStatus: initialStatus)
+                id: id, strategy: name, symbols: symbols, interval: interval, parameters: parameters, enabled: enabled, initialStatus: initialStatus,
+                model: model)
+        }
+
+        /// `model`: required for ml_classifier (a registry name, whose active version is served), refused elsewhere.
+        static func modelName(_ container: KeyedDecodingContainer<Keys>, strategy: String, given: [String: Double], key: String) throws -> String? {
+            let model = try container.decodeIfPresent(String.self, forKey: .model)
+            guard strategy == MLClassifier.name else {
+                guard model == nil else { throw EntryError(key: "\(key).model", problem: "only an ml_classifier entry names a model") }
+                return nil
+            }
+            guard given["model"] == nil else {
+                throw EntryError(
+                    key: "\(key).parameters.model",
+                    problem: "the service trades on the active version of a model name; give \"model\": \"NAME\" (keelson model list) instead")
+            }
+            guard let model else {
+                throw EntryError(key: "\(key).model", problem: "missing; name the registry model to trade on, e.g. \"model\": \"btc_direction\"")
+            }
+            guard ModelName.isValid(model) else { throw EntryError(key: "\(key).model", problem: "'\(model)' must be \(ModelName.rule)") }
+            return model
         }
     }
 }

@@ -14,9 +14,15 @@ public struct StrategyInstance: Sendable, Equatable {
     public var enabled: Bool
     /// The lifecycle state it starts in when first configured; afterwards its state is the stored one.
     public var initialStatus: StrategyStatus = .active
+    /// For ml_classifier: the registry's model name, whose active version it trades on (and follows when another is promoted).
+    public var model: String?
 
-    public func makeStrategy() throws(StrategyError) -> any Strategy {
-        try StrategyCatalog.make(strategy, parameters: parameters.values)
+    /// Builds the strategy; an ml_classifier instance on `served`, the active version of its model.
+    public func makeStrategy(served: ServedModel? = nil) throws(StrategyError) -> any Strategy {
+        guard let served else { return try StrategyCatalog.make(strategy, parameters: parameters.values) }
+        var values = parameters.values
+        values["model"] = Double(served.record.id)
+        return try StrategyCatalog.make(strategy, parameters: values, model: served.model)
     }
 
     public var registration: StrategyRegistration {

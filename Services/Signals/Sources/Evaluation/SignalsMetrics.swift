@@ -1,3 +1,4 @@
+import KeelsonDomain
 import KeelsonServiceKit
 import KeelsonStrategies
 import KeelsonTrading
@@ -106,5 +107,66 @@ struct SignalsMetrics: Sendable {
                 labels: [("strategy", strategy)]
             ).set(value)
         }
+    }
+}
+
+extension SignalsMetrics {
+    /// One bar through a served model: its features updated, scaled and scored.
+    func predicted(model: String, duration: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "model_prediction", unitName: "seconds",
+                helpText: "Time to compute one bar's features and probability with a served model."),
+            labels: [("model", model)],
+            buckets: [.microseconds(1), .microseconds(5), .microseconds(25), .microseconds(100), .milliseconds(1), .milliseconds(10)]
+        ).record(duration)
+    }
+
+    func resolved(model: String, hit: Bool) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "model_predictions_resolved", unitName: "total",
+                helpText: "Served \"up\" calls whose label bar has closed, by outcome (hit: the close rose as predicted)."),
+            labels: [("model", model), ("outcome", hit ? "hit" : "miss")]
+        ).increment()
+    }
+
+    /// The live hit rate and each feature's population stability index, once enough bars have been seen to mean something.
+    func monitored(model: String, instance: String, symbol: Symbol, track: ModelMonitor.Track) {
+        if let rate = track.hits.rate {
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "keelson", metricName: "model_live_hit_rate",
+                    helpText: "Share of the last 500 resolved \"up\" calls that came true, per served model, instance and symbol (0-1)."),
+                labels: [("model", model), ("strategy", instance), ("symbol", symbol.rawValue)]
+            ).set(rate)
+        }
+        for (feature, drift) in zip(track.features, track.drift) {
+            guard let drift, drift.observed >= ModelMonitor.minimumObservations, let index = drift.index else { continue }
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "keelson", metricName: "model_feature_psi",
+                    helpText: "Population stability index of a feature's last 500 live values against its training deciles (above 0.25: drifted)."),
+                labels: [("model", model), ("strategy", instance), ("symbol", symbol.rawValue), ("feature", feature.description)]
+            ).set(index)
+        }
+    }
+
+    /// The id of the version served for a model name (0 when none is).
+    func servedVersion(model: String, id: Int64) {
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "model_served_version", helpText: "Registry id of the version served per model name; 0 when none is."),
+            labels: [("model", model)]
+        ).set(Double(id))
+    }
+
+    func modelRefused(model: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "model_versions_refused", unitName: "total",
+                helpText: "Active versions not served because their artefact failed verification, per model name."),
+            labels: [("model", model)]
+        ).increment()
     }
 }

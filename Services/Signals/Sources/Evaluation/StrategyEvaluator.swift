@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonDomain
+import KeelsonModels
 import KeelsonPersistence
 import KeelsonStrategies
 
@@ -26,6 +27,11 @@ public actor StrategyEvaluator {
     let historyBars: Int
     let metrics: SignalsMetrics?
     private var cache: [Key: State] = [:]
+    /// The active version of each model name, for the ml_classifier instances (`ModelServer` keeps it current).
+    private(set) var models: [String: ServedModel] = [:]
+    private var monitor = ModelMonitor()
+    /// The exchange each series last arrived from, the default of an analysis that names none.
+    private var exchanges: [String: String] = [:]
 
     init(instances: [StrategyInstance], candles: any CandleStore, historyBars: Int = 10_000, metrics: SignalsMetrics?) {
         self.instances = instances
@@ -43,6 +49,27 @@ public actor StrategyEvaluator {
         self.instances = instances
     }
 
+    /// The model versions to trade on from now on; an instance whose model's version changed starts again from
+    /// stored history with the new version, its live figures with it.
+    func use(models: [String: ServedModel]) {
+        for instance in instances {
+            guard let name = instance.model, models[name]?.record.id != self.models[name]?.record.id else { continue }
+            cache = cache.filter { $0.key.instance != instance.id }
+            monitor.forget(instance: instance.id)
+        }
+        self.models = models
+    }
+
+    func lastExchange(symbol: Symbol, interval: CandleInterval) -> String? {
+        exchanges["\(symbol) \(interval)"]
+    }
+
+    /// What the served models did live: one report per instance and symbol trading on version `modelID`.
+    func monitoring(modelID: Int64) -> [(instance: String, symbol: Symbol, track: ModelMonitor.Track)] {
+        monitor.tracks.filter { $0.value.modelID == modelID }.map { ($0.key.instance, $0.key.symbol, $0.value) }
+            .sorted { ($0.instance, $0.symbol.rawValue) < ($1.instance, $1.symbol.rawValue) }
+    }
+
     /// Feeds `batch` (any order, duplicates allowed) through every enabled instance for its symbol and interval,
     /// bar by bar, and returns the signals computed on those bars.
     public func evaluate(_ batch: [Candle]) async throws -> [(strategy: String, signal: StrategySignal)] {
@@ -51,6 +78,7 @@ public actor StrategyEvaluator {
         for (group, members) in groups.sorted(by: {
             ($0.key.exchange, $0.key.symbol, $0.key.interval.rawValue) < ($1.key.exchange, $1.key.symbol, $1.key.interval.rawValue)
         }) {
+            exchanges["\(group.symbol) \(group.interval)"] = group.exchange
             var byTime: [Date: Candle] = [:]
             for candle in members { byTime[candle.openTime] = candle }
             let ordered = byTime.values.sorted { $0.openTime < $1.openTime }
@@ -71,9 +99,16 @@ public actor StrategyEvaluator {
         if let state = cache[key], state.lastOpenTime.epochMilliseconds == previousStored?.epochMilliseconds {
             return feed(ordered, into: state.strategy, key: key)
         }
+        var served: ServedModel?
+        if let name = instance.model {
+            // Not served yet (no active version, or it was refused): the instance waits; the model routes say why.
+            guard let model = models[name] else { return [] }
+            served = model
+        }
         let history = try await candles.candles(
             exchange: key.exchange, symbol: key.symbol, interval: key.interval, before: first.openTime, limit: historyBars)
-        var strategy = try instance.makeStrategy()
+        var strategy = try instance.makeStrategy(served: served)
+        monitor.skipped(ModelMonitor.Key(instance: key.instance, symbol: key.symbol))
         for candle in history { _ = strategy.evaluate(candle, bar: candle.ohlcv) }
         metrics?.rebuilt(strategy: key.instance)
         if let last = history.last {
@@ -83,12 +118,40 @@ public actor StrategyEvaluator {
     }
 
     private func feed(_ ordered: [Candle], into strategy: any Strategy, key: Key) -> [StrategySignal] {
+        if var classifier = strategy as? MLClassifier, let name = instances.first(where: { $0.id == key.instance })?.model,
+            let served = models[name]
+        {
+            let signals = feed(ordered, into: &classifier, served: served, key: key)
+            if let last = ordered.last { cache[key] = State(strategy: classifier, lastOpenTime: last.openTime) }
+            return signals
+        }
         var strategy = strategy
         let start = ContinuousClock.now
         var signals: [StrategySignal] = []
         for candle in ordered { signals += strategy.evaluate(candle, bar: candle.ohlcv) }
         if let last = ordered.last { cache[key] = State(strategy: strategy, lastOpenTime: last.openTime) }
         metrics?.evaluated(strategy: key.instance, bars: ordered.count, duration: ContinuousClock.now - start)
+        return signals
+    }
+
+    /// A served model's bars, each prediction timed and handed to the monitor with the features behind it.
+    private func feed(_ ordered: [Candle], into classifier: inout MLClassifier, served: ServedModel, key: Key) -> [StrategySignal] {
+        let batchStart = ContinuousClock.now
+        let monitorKey = ModelMonitor.Key(instance: key.instance, symbol: key.symbol)
+        var signals: [StrategySignal] = []
+        var track: ModelMonitor.Track?
+        for candle in ordered {
+            let bar = candle.ohlcv
+            let start = ContinuousClock.now
+            signals += classifier.evaluate(candle, bar: bar)
+            metrics?.predicted(model: served.record.name, duration: ContinuousClock.now - start)
+            let observed = monitor.observe(
+                monitorKey, served: served, close: bar.close, probability: classifier.lastProbability, features: classifier.lastFeatures)
+            if let hit = observed.outcome { metrics?.resolved(model: served.record.name, hit: hit) }
+            track = observed.track
+        }
+        if let track { metrics?.monitored(model: served.record.name, instance: key.instance, symbol: key.symbol, track: track) }
+        metrics?.evaluated(strategy: key.instance, bars: ordered.count, duration: ContinuousClock.now - batchStart)
         return signals
     }
 }

@@ -35,9 +35,11 @@ struct SignalRoutes {
         var status: StrategyStatus
         var signalsStored: Int
         var lastSignalBarTime: Date?
+        /// ml_classifier: the registry model it trades on (the active version; GET /api/v1/models/{id} for its figures).
+        var model: String?
 
         enum CodingKeys: String, CodingKey {
-            case id, strategy, symbols, interval, parameters, enabled, status
+            case id, strategy, symbols, interval, parameters, enabled, status, model
             case signalsStored = "signals_stored"
             case lastSignalBarTime = "last_signal_bar_time"
         }
@@ -104,8 +106,8 @@ struct SignalRoutes {
                     StrategySummary(
                         id: instance.id, strategy: instance.strategy, symbols: instance.symbols, interval: instance.interval,
                         parameters: instance.parameters.values, enabled: instance.enabled, status: try await gate.status(of: instance.id),
-                        signalsStored: summary[instance.id]?.count ?? 0, lastSignalBarTime: summary[instance.id]?.lastBarTime
-                    ))
+                        signalsStored: summary[instance.id]?.count ?? 0, lastSignalBarTime: summary[instance.id]?.lastBarTime,
+                        model: instance.model))
             }
             return StrategyList(strategies: strategies)
         }

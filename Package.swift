@@ -77,7 +77,7 @@ let package = Package(
         ),
         .target(
             name: "KeelsonOptimizer",
-            dependencies: ["KeelsonBacktest", "KeelsonStrategies", "KeelsonTrading", "KeelsonDomain"],
+            dependencies: ["KeelsonBacktest", "KeelsonStrategies", "KeelsonTrading", "KeelsonDomain", "KeelsonModels"],
             path: "Shared/KeelsonOptimizer",
             swiftSettings: swiftSettings
         ),
@@ -208,6 +208,7 @@ let package = Package(
             name: "SignalsService",
             dependencies: [
                 "KeelsonServiceKit", "KeelsonStrategies", "KeelsonDomain", "KeelsonPersistence", "KeelsonContracts", "KeelsonModels", "KeelsonIndicators",
+                "KeelsonOptimizer",
             ],
             path: "Services/Signals/Sources", swiftSettings: swiftSettings),
         .executableTarget(
@@ -319,7 +320,7 @@ let package = Package(
             name: "SignalsServiceTests",
             dependencies: [
                 "SignalsService", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonStrategies",
-                "KeelsonContracts", "KeelsonModels",
+                "KeelsonContracts", "KeelsonModels", "KeelsonOptimizer", "KeelsonFoundation",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

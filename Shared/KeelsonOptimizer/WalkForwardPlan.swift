@@ -31,7 +31,8 @@ public struct WalkForwardPlan: Sendable, Equatable, Codable {
         return WalkForwardPlan(train: train, test: test, step: windows["step"])
     }
 
-    static func duration(_ text: String) -> TimeInterval? {
+    /// A whole number of hours, days or weeks (`12h`, `30d`, `1w`) in seconds; nil for anything else.
+    public static func duration(_ text: String) -> TimeInterval? {
         guard let unit = text.last, let count = Int(text.dropLast()), count > 0 else { return nil }
         switch unit {
         case "h": return TimeInterval(count) * 3_600

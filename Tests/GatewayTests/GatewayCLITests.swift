@@ -181,6 +181,56 @@ struct GatewayCLITests {
         }
     }
 
+    @Test("keelson model analyze and live through the gateway (viewer key): a registered version scores the stored candles; bad input is one line")
+    func modelAnalysisThroughTheCLI() async throws {
+        try await GatewayHarness.run(services: [.marketdata, .signals]) { gateway in
+            let port = try #require(gateway.client.port)
+            let environment = [
+                "KEELSON_URL": "http://127.0.0.1:\(port)", "KEELSON_API_KEY": try #require(gateway.keys[.viewer]).secret,
+                "DATABASE_URL": gateway.database.connectionString,
+            ]
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("keelson-cli-model-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let sample = ServiceProcess.packageRoot.appendingPathComponent("data/sample/BTCUSDT-1m.csv").path
+            let trained = try await ChildProcess.run(
+                "keelson",
+                [
+                    "model", "train", "--data", sample, "--features", "return:5,rsi:14", "--label", "next_return:h=5", "--model", "logistic",
+                    "--out", out, "--register", "--name", "btc-up-5",
+                ], environment: environment)
+            #expect(trained.exitCode == 0, Comment(rawValue: trained.stderr))
+
+            // The collector replays the sample into the database at full speed; the analysis needs 15 bars stored.
+            var analysis = try await ChildProcess.run(
+                "keelson", ["model", "analyze", "--model", "1", "--symbol", "BTCUSDT", "--exchange", "replay", "--timeout", "60"], environment: environment)
+            for _ in 0..<100 where analysis.exitCode != 0 && analysis.stderr.contains("too few") {
+                try await Task.sleep(for: .milliseconds(100))
+                analysis = try await ChildProcess.run(
+                    "keelson", ["model", "analyze", "--model", "1", "--symbol", "BTCUSDT", "--exchange", "replay"], environment: environment)
+            }
+            #expect(analysis.exitCode == 0, Comment(rawValue: analysis.stderr))
+            #expect(analysis.stdout.hasPrefix("model 1 (btc-up-5 v1, next_return:h=5) on replay BTCUSDT 1m at "), Comment(rawValue: analysis.stdout))
+            #expect(analysis.stdout.contains("probability 0.") && analysis.stdout.contains("rsi:14"), Comment(rawValue: analysis.stdout))
+
+            let candidate = try await ChildProcess.run("keelson", ["model", "live", "1"], environment: environment)
+            #expect(candidate.exitCode == 0, Comment(rawValue: candidate.stderr))
+            #expect(candidate.stdout.hasPrefix("model 1 (btc-up-5 v1): candidate, not served"), Comment(rawValue: candidate.stdout))
+            #expect(candidate.stdout.contains("no live figures"))
+
+            for (arguments, words) in [
+                (["model", "analyze", "--model", "btc-up-5", "--symbol", "BTCUSDT"], "model 'btc-up-5' has no active version"),
+                (["model", "analyze", "--model", "7", "--symbol", "BTCUSDT"], "no model 7"),
+                (["model", "analyze", "--model", "1", "--symbol", "BTC USDT", "--exchange", "replay"], "symbol"),
+                (["model", "live", "9"], "no model 9"),
+                (["model", "live", "0"], "the model id must be a whole number above 0"),
+            ] {
+                let refused = try await ChildProcess.run("keelson", arguments, environment: environment)
+                #expect(refused.exitCode != 0 && refused.stderr.contains(words), Comment(rawValue: "\(arguments): \(refused.stderr)"))
+                #expect(refused.stderr.split(separator: "\n").count == 1, Comment(rawValue: refused.stderr))
+            }
+        }
+    }
+
     @Test func aGatewayThatIsDownIsOneLineAndExitThree() async throws {
         let result = try await ChildProcess.run("keelson", ["status", "--url", "http://127.0.0.1:\(FreePort.next())", "--timeout", "2"])
         #expect(result.exitCode == 3)

@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import KeelsonDomain
+import KeelsonFoundation
 import KeelsonModels
+import KeelsonOptimizer
 import KeelsonPersistence
 import KeelsonServiceKit
 import KeelsonStrategies
@@ -29,6 +31,13 @@ struct ModelServingTests {
                 bars: candles.map { TimedBar(openTime: $0.openTime, ohlcv: $0.ohlcv) }, features: try FeatureName.list(parsing: "return:1,rsi:5"),
                 label: .nextReturn(horizon: 1), specification: .logistic(c: 1))
         ).model
+    }
+
+    /// Version 1 of "regime", trained on the first 1,500 bars and promoted.
+    static func activeFirstVersion(_ registry: PostgresModelRegistry, _ candles: [Candle]) async throws -> ModelVersionRecord {
+        let first = try await registry.register(
+            try train(candles[..<1500]), name: "regime", dataSource: "test", trainedBy: "test", reason: "first version")
+        return try await registry.promote(id: first.id, reason: "serve it", actor: "test")
     }
 
     static func instances() throws -> [StrategyInstance] {
@@ -110,9 +119,7 @@ struct ModelServingTests {
         let candles = try Self.candles()
         try await TestDatabase.withMigratedDatabase { url, postgres in
             let registry = PostgresModelRegistry(client: postgres, logger: TestDatabase.logger)
-            let first = try await registry.register(
-                try Self.train(candles[..<1500]), name: "regime", dataSource: "test", trainedBy: "test", reason: "first version")
-            _ = try await registry.promote(id: first.id, reason: "serve it", actor: "test")
+            let first = try await Self.activeFirstVersion(registry, candles)
             let store = PostgresCandleStore(client: postgres, logger: TestDatabase.logger)
             // History the service replays when it first sees the symbol; the rest arrives in batches.
             _ = try await store.upsert(Array(candles[..<2000]))
@@ -204,5 +211,78 @@ struct ModelServingTests {
                 #expect(resumed.map { "\($0.signal.side) \($0.signal.barTime) \($0.signal.reason)" } == again)
             }
         }
+    }
+
+    @Test("KEELSON_MODEL_RETRAIN: a served model whose newest version is older than the schedule is retrained once, the decision recorded")
+    func scheduledRetraining() async throws {
+        let candles = try Self.candles()
+        try await TestDatabase.withMigratedDatabase { url, postgres in
+            let registry = PostgresModelRegistry(client: postgres, logger: TestDatabase.logger)
+            let first = try await Self.activeFirstVersion(registry, candles)
+            try await postgres.query("UPDATE model_versions SET created_at = now() - interval '8 days'", logger: TestDatabase.logger)
+            let store = PostgresCandleStore(client: postgres, logger: TestDatabase.logger)
+            _ = try await store.upsert(Array(candles[..<2000]))
+            let schedule = ModelRetrainSchedule(
+                every: 7 * 86_400, history: 2 * 86_400, walkForward: WalkForwardPlan(train: 10 * 3_600, test: 2 * 3_600), margin: 0.001,
+                checkInterval: .milliseconds(100))
+            let app = try buildSignalsApplication(
+                configuration: TestConfiguration.service(.signals, database: url), strategies: Self.instances(), lifecycleRefresh: .milliseconds(100),
+                modelRetraining: schedule)
+            try await app.test(.router) { client in
+                try await client.waitUntilReady()
+                _ = try await Self.waitFor(client) { $0.models.contains { $0.id == first.id && $0.served } }
+                // The first batch tells the service which exchange the market's candles come from; then the model is due.
+                _ = try await SignalServiceTests.push(Array(candles[2000..<2100]), batchSize: 100, store: store, client: client)
+                var versions = try await registry.list(name: "regime")
+                for _ in 0..<300 where versions.count < 2 {
+                    try await Task.sleep(for: .milliseconds(50))
+                    versions = try await registry.list(name: "regime")
+                }
+                try #require(versions.count == 2, "no retrained version: \(versions)")
+                let retrained = versions[0]
+                #expect(retrained.trainedBy == "keelson-signals (KEELSON_MODEL_RETRAIN)")
+                #expect(retrained.dataSource.hasPrefix("store replay BTCUSDT 1m 2024-01-01T00:0"), "\(retrained.dataSource)")
+                #expect(retrained.trainingRows > 1_000)
+                let events = try await registry.events(id: retrained.id)
+                #expect(events.map(\.to) == ["candidate", retrained.state])
+                #expect(events.first?.reason == "retrained from model \(first.id)")
+                #expect(events.last?.reason.hasPrefix("retrained") == true && events.last?.reason.contains("walk-forward log-loss") == true)
+                #expect(events.last?.figures?.contains("baseline_log_loss") == true)
+
+                // The newest version is fresh now: further checks retrain nothing.
+                try await Task.sleep(for: .milliseconds(600))
+                #expect(try await registry.list(name: "regime").count == 2)
+                try await client.execute(uri: "/metrics", method: .get) { response in
+                    let text = String(buffer: response.body)
+                    let outcome = retrained.state == "active" ? "promoted" : "kept"
+                    #expect(text.contains(#"keelson_model_retrainings_total{model="regime",outcome="\#(outcome)"} 1"#), Comment(rawValue: text))
+                }
+            }
+        }
+    }
+
+    @Test(
+        "KEELSON_MODEL_RETRAIN and its companions: off by default, each bad value refused in one line",
+        arguments: [
+            ([:], nil),
+            (["KEELSON_MODEL_RETRAIN": "off"], nil),
+            (["KEELSON_MODEL_RETRAIN": "weekly"], "KEELSON_MODEL_RETRAIN: 'weekly' is not a duration"),
+            (["KEELSON_MODEL_RETRAIN": "7d", "KEELSON_MODEL_RETRAIN_HISTORY": "3m"], "KEELSON_MODEL_RETRAIN_HISTORY: '3m' is not a duration"),
+            (["KEELSON_MODEL_RETRAIN": "7d", "KEELSON_MODEL_RETRAIN_WALK_FORWARD": "30d"], "KEELSON_MODEL_RETRAIN_WALK_FORWARD: '30d' is not train="),
+            (
+                ["KEELSON_MODEL_RETRAIN": "7d", "KEELSON_MODEL_RETRAIN_HISTORY": "20d"],
+                "KEELSON_MODEL_RETRAIN_WALK_FORWARD: one training and test window is longer than KEELSON_MODEL_RETRAIN_HISTORY"
+            ),
+            (["KEELSON_MODEL_RETRAIN": "7d", "KEELSON_MODEL_RETRAIN_MARGIN": "-1"], "KEELSON_MODEL_RETRAIN_MARGIN: '-1' is not a log-loss margin"),
+        ] as [([String: String], String?)])
+    func retrainSettings(environment: [String: String], expected: String?) throws {
+        do {
+            let schedule = try ModelRetrainSchedule.load(EnvironmentReader(environment))
+            #expect(expected == nil && schedule == nil)
+        } catch {
+            #expect(error.description.hasPrefix(try #require(expected)), Comment(rawValue: error.description))
+        }
+        let weekly = try ModelRetrainSchedule.load(EnvironmentReader(["KEELSON_MODEL_RETRAIN": "1w", "KEELSON_MODEL_RETRAIN_MARGIN": "0.01"]))
+        #expect(weekly == ModelRetrainSchedule(every: 7 * 86_400, margin: 0.01))
     }
 }

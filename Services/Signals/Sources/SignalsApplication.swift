@@ -2,17 +2,20 @@ import Hummingbird
 import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
+import ServiceLifecycle
 
 /// Builds `keelson-signals`: runs the configured strategies on closed candles (ml_classifier ones on the active
 /// version of their registry model), stores each signal once, forwards new signals to the engine, and serves the
 /// model registry and analyses. `strategies` defaults to the file named by `KEELSON_STRATEGIES_FILE`,
 /// `lifecycleRules` to the file's (or the defaults when `strategies` are given), `lifecycleRefresh` (how often lifecycle
-/// states are re-read) to `KEELSON_STRATEGY_STATE_REFRESH_MS`, else 5 s.
+/// states are re-read) to `KEELSON_STRATEGY_STATE_REFRESH_MS`, else 5 s, `modelRetraining` to `KEELSON_MODEL_RETRAIN`'s
+/// schedule (none when it is unset or off).
 public func buildSignalsApplication(
     configuration: ServiceConfiguration,
     strategies: [StrategyInstance]? = nil,
     lifecycleRules: StrategyLifecycleRules? = nil,
     lifecycleRefresh: Duration? = nil,
+    modelRetraining: ModelRetrainSchedule? = nil,
     metrics: ServiceMetrics? = nil,
     logger: Logger? = nil
 ) throws(ConfigurationError) -> some ApplicationProtocol {
@@ -48,5 +51,12 @@ public func buildSignalsApplication(
         forwarder: forwarder, metrics: signalsMetrics, logger: runtime.logger
     ).register(router: router, internalRoutes: runtime.internalRoutes(on: router))
     ModelRoutes(server: models, evaluator: evaluator, candles: candles, historyBars: evaluator.historyBars).register(router: router)
-    return runtime.makeApplication(router: router, services: [forwarder, refresher, lifecycleEvaluator])
+    var services: [any Service] = [forwarder, refresher, lifecycleEvaluator]
+    var retraining = modelRetraining
+    if retraining == nil { retraining = try ModelRetrainSchedule.load() }
+    if let schedule = retraining {
+        services.append(
+            ModelRetrainer(schedule: schedule, server: models, evaluator: evaluator, candles: candles, metrics: signalsMetrics, logger: runtime.logger))
+    }
+    return runtime.makeApplication(router: router, services: services)
 }

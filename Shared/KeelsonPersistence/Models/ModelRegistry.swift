@@ -143,6 +143,53 @@ public struct PostgresModelRegistry: Sendable {
         try await move(id: id, to: "retired", allowedFrom: ["candidate", "active"], reason: reason, actor: actor, figures: figures)
     }
 
+    /// Records a retraining: the new version registered, then promoted when the decision says so (retiring
+    /// `activeID`) or retired, with the three log-losses and the margin as the decision's figures.
+    public func recordRetraining(
+        _ decision: ModelRetraining.Decision, name: String, activeID: Int64, dataSource: String, actor: String
+    ) async throws -> ModelVersionRecord {
+        let figures = String(
+            decoding: try JSONEncoder().encode([
+                "candidate_log_loss": decision.candidateLogLoss, "active_log_loss": decision.activeLogLoss,
+                "baseline_log_loss": decision.baselineLogLoss, "margin": decision.margin,
+            ]), as: UTF8.self)
+        let candidate = try await register(
+            decision.candidate, name: name, dataSource: dataSource, trainedBy: actor, reason: "retrained from model \(activeID)")
+        return decision.promote
+            ? try await promote(id: candidate.id, reason: decision.reason, actor: actor, figures: figures)
+            : try await retire(id: candidate.id, reason: decision.reason, actor: actor, figures: figures)
+    }
+
+    /// Runs `body` holding the name's retraining lock (a session advisory lock), so of several replicas on a
+    /// schedule one retrains a name at a time; nil, without running it, when another holds the lock. The lock goes
+    /// with the session if the process dies mid-training.
+    public func whileRetraining<Result: Sendable>(name: String, _ body: () async throws -> Result) async throws -> Result? {
+        try await client.withOpenConnection { connection in
+            let key = "model_retrain:\(name)"
+            let rows = try await connection.query("SELECT pg_try_advisory_lock(hashtext(\(key)))", logger: logger)
+            var locked = false
+            for try await value in rows.decode(Bool.self) { locked = value }
+            guard locked else { return nil }
+            let result: Result
+            do {
+                result = try await body()
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
+                throw error
+            }
+            try await connection.query("SELECT pg_advisory_unlock(hashtext(\(key)))", logger: logger)
+            return result
+        }
+    }
+
+    /// When the newest version of `name` was registered (trained by hand or retrained, whatever became of it).
+    public func newestRegistration(name: String) async throws -> Date? {
+        let rows = try await client.query("SELECT max(created_at) FROM model_versions WHERE name = \(name)", logger: logger)
+        var newest: Date?
+        for try await value in rows.decode(Date?.self) { newest = value }
+        return newest
+    }
+
     public func events(id: Int64) async throws -> [ModelEvent] {
         let rows = try await client.query(
             """

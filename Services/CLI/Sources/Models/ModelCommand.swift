@@ -7,7 +7,7 @@ struct ModelCommand: AsyncParsableCommand {
         abstract: "Train prediction models on history, evaluate them, and promote or retire versions in the model registry.",
         subcommands: [
             ModelTrainCommand.self, ModelEvaluateCommand.self, ModelRetrainCommand.self, ModelListCommand.self, ModelShowCommand.self, ModelPromoteCommand.self,
-            ModelRetireCommand.self,
+            ModelRetireCommand.self, ModelLiveCommand.self, ModelAnalyzeCommand.self,
         ]
     )
 }

@@ -29,7 +29,6 @@ enum ModelHistory {
     /// The walk-forward plan's windows over the bars (the last window ends where the last bar closes).
     static func windows(_ plan: WalkForwardPlan, bars: [TimedBar], interval: CandleInterval) -> [WalkForwardWindow] {
         guard let first = bars.first, let last = bars.last else { return [] }
-        let end = last.openTime.addingTimeInterval(TimeInterval(interval.seconds))
-        return plan.folds(start: first.openTime, end: end).compactMap { fold in fold.test.map { WalkForwardWindow(train: fold.train, test: $0) } }
+        return plan.modelWindows(start: first.openTime, end: last.openTime.addingTimeInterval(TimeInterval(interval.seconds)))
     }
 }

@@ -47,19 +47,9 @@ struct ModelRetrainCommand: AsyncParsableCommand {
                 throw CLIError(error.description, exitCode: 2)
             }
             _ = try ModelFiles.write(model: decision.candidate, predictions: decision.predictions, to: out)
-            let figures = String(
-                decoding: try JSONEncoder().encode([
-                    "candidate_log_loss": decision.candidateLogLoss, "active_log_loss": decision.activeLogLoss,
-                    "baseline_log_loss": decision.baselineLogLoss, "margin": decision.margin,
-                ]), as: UTF8.self)
-            let requester = OptimizationRecorder.requester
             let record = try await ModelRegistryOptions.withRegistry(database) { registry in
-                let candidate = try await registry.register(
-                    decision.candidate, name: name, dataSource: history.description, trainedBy: requester,
-                    reason: "retrained from model \(active.record.id)")
-                return decision.promote
-                    ? try await registry.promote(id: candidate.id, reason: decision.reason, actor: requester, figures: figures)
-                    : try await registry.retire(id: candidate.id, reason: decision.reason, actor: requester, figures: figures)
+                try await registry.recordRetraining(
+                    decision, name: name, activeID: active.record.id, dataSource: history.description, actor: OptimizationRecorder.requester)
             }
             print("model \(record.id) (\(name) version \(record.version)): \(decision.reason)")
             print(decision.promote ? "model \(record.id) is active; model \(active.record.id) is retired" : "model \(active.record.id) stays active")

@@ -22,10 +22,26 @@ struct UpstreamProxy: Sendable {
         } else {
             entry = try await fetch()
         }
-        return Response(
-            status: HTTPResponse.Status(code: entry.status),
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: entry.body)
-        )
+        return Self.response(status: entry.status, body: entry.body)
+    }
+
+    /// The largest body a read that carries one (an analysis) may send on.
+    static let maxReadBodyBytes = 64 << 10
+
+    /// A read whose question is a JSON body (`POST /api/v1/analyze`): sent on as it is and never cached, since
+    /// its answer depends on the body.
+    func forwardBody(_ request: Request, to service: ServiceIdentity, path: String) async throws -> Response {
+        guard let client = clients[service] else { throw APIError.notFound("no route to \(service.executableName)") }
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: Self.maxReadBodyBytes) } catch {
+            throw APIError(.contentTooLarge, code: "too_large", detail: "the request body is over \(Self.maxReadBodyBytes) bytes; send one JSON object")
+        }
+        let reply = try await client.send(.POST, path, body: body, idempotent: true)
+        return Self.response(status: reply.status, body: reply.body)
+    }
+
+    static func response(status: Int, body: ByteBuffer) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 }

@@ -23,6 +23,7 @@ struct ReadRoutes {
         ("market/candles/latest", .marketdata, "/api/v1/candles/latest"),
         ("signals", .signals, "/api/v1/signals"),
         ("signals/strategies", .signals, "/api/v1/strategies"),
+        ("models", .signals, "/api/v1/models"),
     ]
 
     let proxy: UpstreamProxy
@@ -39,6 +40,17 @@ struct ReadRoutes {
                 throw APIError.badRequest("'\(id)' is not a strategy instance id; ids are \(StrategyInstanceID.rule)")
             }
             return try await proxy.forward(request, to: .engine, path: "/api/v1/strategies/\(id)")
+        }
+        viewer.get("api/v1/models/:id") { request, context in
+            let id = try context.parameters.require("id")
+            guard let number = Int64(id), number > 0 else {
+                throw APIError.badRequest("'\(id)' is not a model id; ids are whole numbers (GET /api/v1/models lists them)")
+            }
+            return try await proxy.forward(request, to: .signals, path: "/api/v1/models/\(number)")
+        }
+        // A read whose question needs a body, hence POST; it changes nothing, so a viewer may ask it.
+        viewer.post("api/v1/analyze") { request, _ in
+            try await proxy.forwardBody(request, to: .signals, path: "/api/v1/analyze")
         }
     }
 }

@@ -170,3 +170,15 @@ extension SignalsMetrics {
         ).increment()
     }
 }
+
+extension SignalsMetrics {
+    /// A scheduled retraining's outcome: promoted, kept (the active version stays) or failed.
+    func retrained(model: String, outcome: String) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "keelson", metricName: "model_retrainings", unitName: "total",
+                helpText: "Scheduled retrainings (KEELSON_MODEL_RETRAIN) per model name and outcome: promoted, kept or failed."),
+            labels: [("model", model), ("outcome", outcome)]
+        ).increment()
+    }
+}

@@ -21,24 +21,30 @@ actor ModelServer {
 
     func refresh() async throws {
         var next: [String: ServedModel] = [:]
+        var waiting: Set<String> = []
         for record in try await registry.activeVersions() {
             if let current = served[record.name], current.record.id == record.id {
                 next[record.name] = current
                 continue
             }
-            guard refused[record.id] == nil else { continue }
+            guard refused[record.id] == nil else {
+                waiting.insert(record.name)
+                continue
+            }
             do {
                 let loaded = try await registry.load(id: record.id)
                 next[record.name] = ServedModel(record: loaded.record, model: loaded.model)
                 logger.notice("serving model", metadata: ["model": "\(record.name)", "id": "\(record.id)", "version": "\(record.version)"])
             } catch let error as ModelRegistryError {
                 refused[record.id] = error.description
+                waiting.insert(record.name)
                 metrics?.modelRefused(model: record.name)
                 logger.error("active model version not served", metadata: ["model": "\(record.name)", "error": "\(error.description)"])
             }
         }
         for (name, model) in next { metrics?.servedVersion(model: name, id: model.record.id) }
-        for name in served.keys where next[name] == nil { metrics?.servedVersion(model: name, id: 0) }
+        // 0 for a name that lost its served version or whose active version is refused: its instances wait.
+        for name in waiting.union(served.keys) where next[name] == nil { metrics?.servedVersion(model: name, id: 0) }
         served = next
     }
 

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import KeelsonBacktest
 import KeelsonDomain
 import KeelsonMarketData
+import KeelsonPersistence
 import KeelsonServiceKit
 import KeelsonStrategies
 import KeelsonTestSupport
@@ -72,14 +73,17 @@ struct BacktestParityTests {
                     for index in slots.indices {
                         for candle in minute where candle.symbol == slots[index].symbol {
                             for signal in slots[index].strategy.evaluate(candle) {
-                                let rows = try await postgres.query(
+                                // `read` checks the leased connection is open: over thousands of statements on a loaded
+                                // machine the pool closes idle connections, and a statement written to one being closed is
+                                // never answered.
+                                let rows = try await postgres.read(
                                     """
                                     INSERT INTO signals (strategy, symbol, "interval", bar_time, side, strength, price, reason)
                                     VALUES (\(slots[index].id), \(signal.symbol.rawValue), \(signal.interval.rawValue), \(signal.barTime),
                                             \(signal.side.rawValue), \(signal.strength), \(signal.price), \(signal.reason))
                                     RETURNING id
-                                    """
-                                ).collect()
+                                    """, logger: TestDatabase.logger
+                                ) { try await $0.collect() }
                                 signalIDs.append(try rows[0].decode(Int64.self))
                             }
                         }
@@ -88,12 +92,14 @@ struct BacktestParityTests {
                 }
                 return haltedAfterBar
             }
-            let trades = try await postgres.query(
-                "SELECT quantity, entry_price, exit_price, pnl, fees, exit_reason, entry_time, exit_time FROM trades ORDER BY id"
-            ).collect().map { try $0.decode((Decimal, Decimal, Decimal, Decimal, Decimal, String, Date, Date).self) }
+            let trades = try await postgres.read(
+                "SELECT quantity, entry_price, exit_price, pnl, fees, exit_reason, entry_time, exit_time FROM trades ORDER BY id",
+                logger: TestDatabase.logger
+            ) { try await $0.collect() }.map { try $0.decode((Decimal, Decimal, Decimal, Decimal, Decimal, String, Date, Date).self) }
             let cash = try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
-            let reasons = try await postgres.query("SELECT reason FROM risk_events WHERE kind IN ('max_drawdown', 'daily_loss_limit') ORDER BY id")
-                .collect().map { try $0.decode(String.self) }
+            let reasons = try await postgres.read(
+                "SELECT reason FROM risk_events WHERE kind IN ('max_drawdown', 'daily_loss_limit') ORDER BY id", logger: TestDatabase.logger
+            ) { try await $0.collect() }.map { try $0.decode(String.self) }
             return EngineRun(trades: trades, cash: cash, haltedAfterBar: haltedAfterBar, haltReasons: reasons)
         }
     }

@@ -103,9 +103,12 @@ enum EngineFixture {
 
     /// One value of the first row of a query.
     static func value<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type, postgres: PostgresClient) async throws -> T {
-        let rows = try await postgres.query(query, logger: TestDatabase.logger)
-        for try await (value) in rows.decode(T.self) { return value }
-        throw TestSetupError("no row for \(query.sql)")
+        let value = try await postgres.read(query, logger: TestDatabase.logger) { rows -> T? in
+            for try await (value) in rows.decode(T.self) { return value }
+            return nil
+        }
+        guard let value else { throw TestSetupError("no row for \(query.sql)") }
+        return value
     }
 
     static func count(_ table: String, postgres: PostgresClient) async throws -> Int {

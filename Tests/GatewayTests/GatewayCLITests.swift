@@ -183,7 +183,8 @@ struct GatewayCLITests {
 
     @Test("keelson model analyze and live through the gateway (viewer key): a registered version scores the stored candles; bad input is one line")
     func modelAnalysisThroughTheCLI() async throws {
-        try await GatewayHarness.run(services: [.marketdata, .signals]) { gateway in
+        // An analysis reads up to 10,000 stored candles: on a loaded machine that can take longer than the harness's 2 s.
+        try await GatewayHarness.run(services: [.marketdata, .signals], requestTimeout: .seconds(30)) { gateway in
             let port = try #require(gateway.client.port)
             let environment = [
                 "KEELSON_URL": "http://127.0.0.1:\(port)", "KEELSON_API_KEY": try #require(gateway.keys[.viewer]).secret,
@@ -201,13 +202,11 @@ struct GatewayCLITests {
             #expect(trained.exitCode == 0, Comment(rawValue: trained.stderr))
 
             // The collector replays the sample into the database at full speed; the analysis needs 15 bars stored.
-            var analysis = try await ChildProcess.run(
-                "keelson", ["model", "analyze", "--model", "1", "--symbol", "BTCUSDT", "--exchange", "replay", "--timeout", "60"], environment: environment)
-            for _ in 0..<100 where analysis.exitCode != 0 && analysis.stderr.contains("too few") {
+            for _ in 0..<600 where try await gateway.strings("SELECT count(*)::text FROM candles WHERE symbol = 'BTCUSDT'").first.flatMap(Int.init) ?? 0 < 15 {
                 try await Task.sleep(for: .milliseconds(100))
-                analysis = try await ChildProcess.run(
-                    "keelson", ["model", "analyze", "--model", "1", "--symbol", "BTCUSDT", "--exchange", "replay"], environment: environment)
             }
+            let analysis = try await ChildProcess.run(
+                "keelson", ["model", "analyze", "--model", "1", "--symbol", "BTCUSDT", "--exchange", "replay", "--timeout", "60"], environment: environment)
             #expect(analysis.exitCode == 0, Comment(rawValue: analysis.stderr))
             #expect(analysis.stdout.hasPrefix("model 1 (btc-up-5 v1, next_return:h=5) on replay BTCUSDT 1m at "), Comment(rawValue: analysis.stdout))
             #expect(analysis.stdout.contains("probability 0.") && analysis.stdout.contains("rsi:14"), Comment(rawValue: analysis.stdout))

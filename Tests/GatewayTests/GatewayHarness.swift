@@ -31,6 +31,7 @@ struct GatewayHarness {
     static func run(
         services running: [ServiceIdentity] = [.engine, .marketdata, .signals],
         settings: GatewaySettings = fastSettings,
+        requestTimeout: Duration = .seconds(2),
         _ body: @Sendable (GatewayHarness) async throws -> Void
     ) async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
@@ -52,7 +53,7 @@ struct GatewayHarness {
                     keys[role] = (record.id, credential.presentation)
                 }
                 var configuration = try TestConfiguration.service(.gateway, database: url)
-                configuration.requestTimeout = .seconds(2)
+                configuration.requestTimeout = requestTimeout
                 // A service not started is at port 9, where nothing listens: a free port picked now could be taken by
                 // another test's process by the time the gateway calls it.
                 for service in [ServiceIdentity.engine, .marketdata, .signals] {
@@ -100,11 +101,11 @@ struct GatewayHarness {
     }
 
     func strings(_ sql: String) async throws -> [String] {
-        var result: [String] = []
-        for try await (value) in try await postgres.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger).decode(String.self) {
-            result.append(value)
+        try await postgres.read(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger) { rows in
+            var result: [String] = []
+            for try await (value) in rows.decode(String.self) { result.append(value) }
+            return result
         }
-        return result
     }
 
     func sessionState() async throws -> String? {

@@ -47,7 +47,11 @@ public enum TestDatabase {
 
     /// Runs `body` with a running `PostgresClient` for `url`, closing it afterwards.
     public static func withClient<Result: Sendable>(_ url: DatabaseURL, _ body: (PostgresClient) async throws -> Result) async throws -> Result {
-        let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: 4), backgroundLogger: logger)
+        var configuration = url.clientConfiguration(maximumConnections: 4)
+        // A test's connections are never closed for idleness: on a loaded machine a test can sit idle past the default
+        // minute, and a statement written to a connection the pool is closing is never answered, hanging the test.
+        configuration.options.connectionIdleTimeout = .seconds(3_600)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

@@ -117,9 +117,11 @@ public struct PostgresModelRegistry: Sendable {
     /// can compute and serve.
     public func load(id: Int64) async throws -> (record: ModelVersionRecord, model: TrainedModel) {
         guard let record = try await versions(id: id).first else { throw ModelRegistryError.noSuchModel(id: id) }
-        let rows = try await client.query("SELECT artefact FROM model_versions WHERE id = \(id)", logger: logger)
-        var bytes = Data()
-        for try await value in rows.decode(Data.self) { bytes = value }
+        let bytes = try await client.read("SELECT artefact FROM model_versions WHERE id = \(id)", logger: logger) { rows in
+            var bytes = Data()
+            for try await value in rows.decode(Data.self) { bytes = value }
+            return bytes
+        }
         do {
             return (record, try ModelArtefact.decode(bytes, expectedSHA256: record.sha256, origin: "model \(id)"))
         } catch {
@@ -184,22 +186,25 @@ public struct PostgresModelRegistry: Sendable {
 
     /// When the newest version of `name` was registered (trained by hand or retrained, whatever became of it).
     public func newestRegistration(name: String) async throws -> Date? {
-        let rows = try await client.query("SELECT max(created_at) FROM model_versions WHERE name = \(name)", logger: logger)
-        var newest: Date?
-        for try await value in rows.decode(Date?.self) { newest = value }
-        return newest
+        try await client.read("SELECT max(created_at) FROM model_versions WHERE name = \(name)", logger: logger) { rows in
+            var newest: Date?
+            for try await value in rows.decode(Date?.self) { newest = value }
+            return newest
+        }
     }
 
     public func events(id: Int64) async throws -> [ModelEvent] {
-        let rows = try await client.query(
+        try await client.read(
             """
             SELECT model_id, from_state, to_state, reason, actor, figures::text, at FROM model_events WHERE model_id = \(id) ORDER BY at, id
-            """, logger: logger)
-        var events: [ModelEvent] = []
-        for try await (model, from, to, reason, actor, figures, at) in rows.decode((Int64, String?, String, String, String, String?, Date).self) {
-            events.append(ModelEvent(modelID: model, from: from, to: to, reason: reason, actor: actor, figures: figures, at: at))
+            """, logger: logger
+        ) { rows in
+            var events: [ModelEvent] = []
+            for try await (model, from, to, reason, actor, figures, at) in rows.decode((Int64, String?, String, String, String, String?, Date).self) {
+                events.append(ModelEvent(modelID: model, from: from, to: to, reason: reason, actor: actor, figures: figures, at: at))
+            }
+            return events
         }
-        return events
     }
 
     private func move(id: Int64, to state: String, allowedFrom: [String], reason: String, actor: String, figures: String?) async throws
@@ -233,14 +238,18 @@ public struct PostgresModelRegistry: Sendable {
     }
 
     private func select(name: String?, id: Int64?, state: String?, limit: Int) async throws -> [ModelVersionRecord] {
-        let rows = try await client.query(
+        try await client.read(
             """
             SELECT id, name, version, kind, label, features::text, hyper_parameters::text, training_from, training_to, training_rows,
                    test_from, test_to, test_rows, metrics::text, artefact_sha256, data_source, trained_by, state, created_at
             FROM model_versions
             WHERE (\(name)::text IS NULL OR name = \(name)) AND (\(id)::int8 IS NULL OR id = \(id)) AND (\(state)::text IS NULL OR state = \(state))
             ORDER BY id DESC LIMIT \(Int64(limit))
-            """, logger: logger)
+            """, logger: logger
+        ) { rows in try await Self.records(rows) }
+    }
+
+    private static func records(_ rows: PostgresRowSequence) async throws -> [ModelVersionRecord] {
         var records: [ModelVersionRecord] = []
         for try await row in rows {
             let cells = row.makeRandomAccess()

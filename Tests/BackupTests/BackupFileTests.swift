@@ -120,12 +120,13 @@ struct BackupFileTests {
     func interruptedVerify() async throws {
         try await TestDatabase.withMigratedDatabase { url, client in
             try await F.withDirectory { directory in
-                // Enough rows that the scratch restore takes a moment.
+                // Enough rows that the scratch restore takes a second or more even on a fast disk: the interrupt must land
+                // while it runs.
                 try await client.query(
                     """
                     INSERT INTO candles (exchange, symbol, "interval", open_time, close_time, open, high, low, close, volume, source)
                     SELECT 'replay', 'BTCUSDT', '1m', t, t + interval '1 minute', 100, 101, 99, 100, 1000, 'test'
-                    FROM generate_series(timestamptz '2020-01-01', timestamptz '2020-01-01' + interval '399999 minutes', interval '1 minute') AS t
+                    FROM generate_series(timestamptz '2020-01-01', timestamptz '2020-01-01' + interval '1499999 minutes', interval '1 minute') AS t
                     """,
                     logger: F.logger
                 )
@@ -139,7 +140,8 @@ struct BackupFileTests {
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 let name = try #require(scratch, Comment(rawValue: verify.output().stdout + verify.output().stderr))
-                try await Task.sleep(for: .milliseconds(300))
+                // The name is printed as the restore starts; a moment later the interrupt handler is certainly in place.
+                try await Task.sleep(for: .milliseconds(100))
                 verify.signal(SIGINT)
                 let ended = try await verify.wait(timeout: .seconds(30))
                 #expect(ended.exitCode == 130, Comment(rawValue: ended.stdout + ended.stderr))

@@ -233,8 +233,9 @@ struct ModelServingTests {
                 _ = try await Self.waitFor(client) { $0.models.contains { $0.id == first.id && $0.served } }
                 // The first batch tells the service which exchange the market's candles come from; then the model is due.
                 _ = try await SignalServiceTests.push(Array(candles[2000..<2100]), batchSize: 100, store: store, client: client)
+                // Registered as a candidate, then promoted or retired by the decision: wait for the decision.
                 var versions = try await registry.list(name: "regime")
-                for _ in 0..<300 where versions.count < 2 {
+                for _ in 0..<300 where versions.count < 2 || versions[0].state == "candidate" {
                     try await Task.sleep(for: .milliseconds(50))
                     versions = try await registry.list(name: "regime")
                 }

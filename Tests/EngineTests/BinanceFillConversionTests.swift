@@ -57,6 +57,43 @@ struct BinanceFillConversionTests {
         #expect(bnb.commission?.description == "0.0375 BNB")
     }
 
+    static func trade(id: Int64, quantity: String, price: String, commission: String, asset: String = "BTC") throws -> BinanceTrade {
+        try JSONDecoder().decode(
+            BinanceTrade.self,
+            from: Data(
+                """
+                {"symbol":"BTCUSDT","id":\(id),"orderId":3753014780,"orderListId":-1,"price":"\(price)","qty":"\(quantity)",
+                "quoteQty":"0","commission":"\(commission)","commissionAsset":"\(asset)","time":1712188830000,
+                "isBuyer":true,"isMaker":false,"isBestMatch":true}
+                """.utf8))
+    }
+
+    @Test("an order's trades (myTrades): those beyond the record, each with the commission charged, under the FULL answer's ids")
+    func tradesBeyondRecorded() throws {
+        let trades = [
+            try Self.trade(id: 12, quantity: "0.3", price: "60100", commission: "0.000225"),
+            try Self.trade(id: 11, quantity: "0.2", price: "60000", commission: "0.00015"),
+            try Self.trade(id: 13, quantity: "0.5", price: "60200", commission: "0.000375"),
+        ]
+        let fresh = Self.conversion.executions(of: trades, beyondRecordedOf: Self.order(.buy, quantity: 1))
+        #expect(fresh.map(\.exchangeFillID) == ["trade-11", "trade-12", "trade-13"], "oldest first")
+        #expect(fresh.map(\.commission?.description) == ["0.00015 BTC", "0.000225 BTC", "0.000375 BTC"], "charged, not estimated")
+        #expect(fresh[0].positionQuantity == Decimal(string: "0.19985")!)
+        #expect(fresh[0].positionQuantity * fresh[0].price + fresh[0].fee == fresh[0].quantity * fresh[0].price)
+        #expect(fresh[0].time == Date(timeIntervalSince1970: 1_712_188_830))
+
+        // The first 0.5 is recorded (trades 11 and 12): only trade 13 is new; all recorded: nothing.
+        let rest = Self.conversion.executions(of: trades, beyondRecordedOf: Self.order(.buy, quantity: 1, filled: Decimal(string: "0.5")!))
+        #expect(rest.map(\.exchangeFillID) == ["trade-13"])
+        #expect(Self.conversion.executions(of: trades, beyondRecordedOf: Self.order(.buy, quantity: 1, filled: 1)).isEmpty)
+
+        // A record that ends inside a trade (an estimate covered part of it): its rest, the commission pro rata.
+        let straddle = Self.conversion.executions(of: trades, beyondRecordedOf: Self.order(.buy, quantity: 1, filled: Decimal(string: "0.4")!))
+        #expect(straddle.map(\.exchangeFillID) == ["trade-12", "trade-13"])
+        #expect(straddle[0].quantity == Decimal(string: "0.1")!)
+        #expect(straddle[0].commission?.amount == Decimal(string: "0.000075")!)
+    }
+
     @Test("an order found by query: one execution for what it executed beyond what is recorded, the commission estimated, and none once recorded")
     func fromQuery() throws {
         let answer = try JSONDecoder().decode(

@@ -19,10 +19,11 @@ enum LiveFixture {
     static let apiKey = FakeExchangeConfiguration.exampleAPIKey
     static let apiSecret = FakeExchangeConfiguration.exampleAPISecret
 
-    static func exchange(port: Int = 0, _ adjust: (inout FakeSymbol) -> Void = { _ in }) -> FakeExchange {
+    static func exchange(port: Int = 0, commissionRate: Decimal? = nil, _ adjust: (inout FakeSymbol) -> Void = { _ in }) -> FakeExchange {
         var configuration = FakeExchangeConfiguration()
         configuration.clock = .manual(start: marketStart)
         configuration.port = port
+        if let commissionRate { configuration.commissionRate = commissionRate }
         var symbol = FakeSymbol(symbol: "BTCUSDT", baseAsset: "BTC", quoteAsset: "USDT", startPrice: 100)
         adjust(&symbol)
         configuration.symbols = [symbol]

@@ -153,7 +153,7 @@ struct LiveTradingTests {
         }
     }
 
-    @Test("a 5xx after the exchange executed the order: it is found by client order id and recorded once, from one POST")
+    @Test("a 5xx after the exchange executed the order: it is found by client order id and recorded once with the commission charged (myTrades), from one POST")
     func serverErrorAfterExecution() async throws {
         try await answerLost(.serverError(status: 503, htmlBody: true))
     }
@@ -209,7 +209,7 @@ struct LiveTradingTests {
     private func answerLost(_ fault: FakeOrderFault, timeout: Duration = .seconds(5)) async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            let exchange = L.exchange()
+            let exchange = L.exchange(commissionRate: F.decimal("0.00075"))
             try await exchange.withRunning { baseURL in
                 try await L.withEngine(database: url, exchange: baseURL, timeout: timeout) { client in
                     await exchange.failNextOrder(fault)
@@ -229,13 +229,22 @@ struct LiveTradingTests {
                     let placed = try #require(await exchange.orders().last)
                     #expect(placed.status == "FILLED")
 
-                    // The query carries no fills: one execution for all the order executed, its commission estimated
-                    // at the taker rate in BTC (which is what the exchange charged).
+                    // The query carries no fills: the order's trades (myTrades) are recorded, each with the commission the
+                    // exchange charged. The fake charges 0.075 %, not the 0.1 % taker rate an estimate would use.
                     let fills = try await L.fills(postgres)
+                    let trade = try #require(placed.fills.first)
                     #expect(fills.count == 1)
-                    #expect(fills.first?.exchangeFillID == "order-\(placed.orderId)-executed-25")
-                    #expect(fills.first?.quantity == F.decimal("24.975"))
-                    #expect(fills.first?.fee == F.decimal("0.025") * placed.cumulativeQuoteQuantity / 25)
+                    #expect(fills.first?.exchangeFillID == "trade-\(trade.tradeId)")
+                    #expect(trade.commission == F.decimal("0.01875"))
+                    #expect(fills.first?.quantity == 25 - trade.commission)
+                    #expect(fills.first?.fee == trade.commission * trade.price)
+                    let detail = try await F.value(
+                        "SELECT detail::text FROM order_events WHERE to_status = 'filled'", as: String.self, postgres: postgres)
+                    #expect(detail.contains(#""commission": "0.01875 BTC""#), Comment(rawValue: detail))
+                    let tradeQueries = await exchange.receivedRequests().filter {
+                        $0.method == "GET" && $0.path == "/api/v3/myTrades" && $0.query.contains("orderId=\(placed.orderId)")
+                    }
+                    #expect(tradeQueries.count == 1)
                     #expect(try await F.value("SELECT status FROM orders", as: String.self, postgres: postgres) == "filled")
                     #expect(try await L.orderEvents(postgres) == ["->new", "new>submitted", "submitted>filled"])
                     #expect(

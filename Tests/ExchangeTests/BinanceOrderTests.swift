@@ -167,6 +167,51 @@ struct BinanceOrderTests {
         }
     }
 
+    @Test("myTrades: one order's trades (weight 5), from an id, in a time range, the newest; what Binance refuses is refused")
+    func myTrades() async throws {
+        try await FakeExchangeHarness.run { exchange, baseURL, http in
+            let client = FakeExchangeHarness.client(baseURL, http)
+            let buy = try await client.placeOrder(.market(symbol: "BTCUSDT", side: .buy, quantity: Decimal("0.01"), clientOrderId: "t-1"))
+            _ = try await client.placeOrder(
+                .limit(symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.004"), price: Decimal("90000"), clientOrderId: "t-2"))
+            _ = try await exchange.fillOrder(symbol: "BTCUSDT", clientOrderId: "t-2")
+            let sell = try await client.placeOrder(.market(symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.005"), clientOrderId: "t-3"))
+
+            let all = try await client.myTrades(symbol: "BTCUSDT")
+            #expect(all.count == 3)
+            #expect(all.map(\.id) == all.map(\.id).sorted(), "oldest first")
+            let first = try #require(all.first)
+            let fill = try #require(buy.fills.first)
+            #expect(first.id == fill.tradeId && first.orderId == buy.orderId && first.orderListId == -1)
+            #expect(first.price == fill.price && first.qty == fill.qty && first.quoteQty == fill.price * fill.qty)
+            #expect(first.commission == fill.commission && first.commissionAsset == "BTC")
+            #expect(first.isBuyer && !first.isMaker && first.isBestMatch)
+            #expect(all[1].isMaker && !all[1].isBuyer && all[1].commissionAsset == "USDT", "the resting LIMIT was the maker")
+
+            let weightBefore = await exchange.usedWeight()
+            let ofSell = try await client.myTrades(symbol: "BTCUSDT", orderId: sell.orderId)
+            let weightAfter = await exchange.usedWeight()
+            #expect(weightAfter - weightBefore == 5 || weightAfter == 5, "one order's trades weigh 5 (a new minute may start between)")
+            #expect(ofSell.map(\.id) == sell.fills.map(\.tradeId))
+            #expect(try await client.myTrades(symbol: "BTCUSDT", fromId: all[1].id).map(\.id) == [all[1].id, all[2].id])
+            #expect(try await client.myTrades(symbol: "BTCUSDT", limit: 1).map(\.id) == [all[2].id], "the newest")
+            let window = try await client.myTrades(
+                symbol: "BTCUSDT", startTime: first.time.addingTimeInterval(-60), endTime: first.time.addingTimeInterval(3600))
+            #expect(window.count == 3)
+            #expect(try await client.myTrades(symbol: "ETHUSDT").isEmpty)
+
+            await #expect(throws: BinanceError.api(code: -1128, msg: "Combination of optional parameters invalid.", status: 400)) {
+                _ = try await client.myTrades(symbol: "BTCUSDT", orderId: buy.orderId, startTime: first.time)
+            }
+            await #expect(throws: BinanceError.api(code: -1127, msg: "More than 24 hours between startTime and endTime.", status: 400)) {
+                _ = try await client.myTrades(symbol: "BTCUSDT", startTime: first.time, endTime: first.time.addingTimeInterval(86_401))
+            }
+            await #expect(throws: BinanceError.api(code: -1130, msg: "Data sent for parameter 'limit' is not valid.", status: 400)) {
+                _ = try await client.myTrades(symbol: "BTCUSDT", limit: 1001)
+            }
+        }
+    }
+
     @Test("an order larger than the balance is refused with -2010")
     func insufficientBalance() async throws {
         try await FakeExchangeHarness.run { _, baseURL, http in

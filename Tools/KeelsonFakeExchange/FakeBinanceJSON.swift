@@ -121,6 +121,16 @@ enum FakeBinanceJSON {
         ])
     }
 
+    /// One trade as GET /api/v3/myTrades shows it.
+    static func trade(_ order: FakeOrder, _ fill: FakeOrder.Fill) -> FakeJSON {
+        .object([
+            ("symbol", .string(order.symbol)), ("id", .int(fill.tradeId)), ("orderId", .int(order.orderId)), ("orderListId", -1),
+            ("price", .decimal(fill.price)), ("qty", .decimal(fill.quantity)), ("quoteQty", .decimal(fill.price * fill.quantity)),
+            ("commission", .decimal(fill.commission)), ("commissionAsset", .string(fill.commissionAsset)), ("time", .int(fill.time)),
+            ("isBuyer", .bool(order.side == "BUY")), ("isMaker", .bool(fill.isMaker)), ("isBestMatch", true),
+        ])
+    }
+
     static func canceledOrder(_ order: FakeOrder, transactTime: Int64) -> FakeJSON {
         .object([
             ("symbol", .string(order.symbol)), ("origClientOrderId", .string(order.clientOrderId)), ("orderId", .int(order.orderId)),

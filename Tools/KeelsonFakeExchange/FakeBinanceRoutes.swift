@@ -20,6 +20,7 @@ extension FakeExchange {
         api.delete("order") { request, _ in try await self.cancelOrder(request) }
         api.get("openOrders") { request, _ in try await self.openOrders(request) }
         api.get("account") { request, _ in try await self.accountInformation(request) }
+        api.get("myTrades") { request, _ in try await self.myTrades(request) }
     }
 
     private func exchangeInfo(_ request: Request) async throws -> Response {
@@ -139,6 +140,28 @@ extension FakeExchange {
         let parameters = try await signed(request)
         let symbol = try parameters["symbol"].map { name throws(FakeBinanceError) in try self.symbol(named: name).symbol }
         return FakeJSON.array(await account.openOrders(symbol: symbol).map(FakeBinanceJSON.queriedOrder)).response()
+    }
+
+    /// The combinations Binance allows: symbol alone (the newest), with orderId (and fromId), fromId, startTime and/or
+    /// endTime (at most 24 hours apart). Any other is -1128; a limit outside 1…1000 is -1130.
+    private func myTrades(_ request: Request) async throws -> Response {
+        let parameters = try await signed(request)
+        let symbol = try symbol(named: try parameters.required("symbol")).symbol
+        let orderId = try parameters.integer("orderId"), fromId = try parameters.integer("fromId")
+        let startTime = try parameters.integer("startTime"), endTime = try parameters.integer("endTime")
+        let limit = try parameters.integer("limit") ?? 500
+        guard (1...1000).contains(limit) else {
+            throw FakeBinanceError(status: .badRequest, code: -1130, msg: "Data sent for parameter 'limit' is not valid.")
+        }
+        let timed = startTime != nil || endTime != nil
+        guard !(timed && (orderId != nil || fromId != nil)) else {
+            throw FakeBinanceError(status: .badRequest, code: -1128, msg: "Combination of optional parameters invalid.")
+        }
+        if let startTime, let endTime, endTime - startTime > 86_400_000 || endTime < startTime {
+            throw FakeBinanceError(status: .badRequest, code: -1127, msg: "More than 24 hours between startTime and endTime.")
+        }
+        let trades = await account.trades(symbol: symbol, orderId: orderId, startTime: startTime, endTime: endTime, fromId: fromId, limit: Int(limit))
+        return FakeJSON.array(trades.map { FakeBinanceJSON.trade($0.0, $0.1) }).response()
     }
 
     private func accountInformation(_ request: Request) async throws -> Response {

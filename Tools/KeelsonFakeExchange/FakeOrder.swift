@@ -6,6 +6,10 @@ public struct FakeOrder: Sendable, Equatable {
         public var price, quantity, commission: Decimal
         public var commissionAsset: String
         public var tradeId: Int64
+        /// Epoch milliseconds on the server's clock.
+        public var time: Int64
+        /// The order rested on the book and was taken (a LIMIT filled later), rather than taking at once.
+        public var isMaker: Bool
     }
 
     public var orderId: Int64

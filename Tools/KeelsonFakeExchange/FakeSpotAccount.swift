@@ -34,7 +34,7 @@ actor FakeSpotAccount {
         if request.type == "MARKET" {
             let quantity = request.quantity ?? ((request.quoteOrderQuantity ?? 0) / marketPrice).roundedDown(to: symbol.stepSize)
             order.originalQuantity = quantity
-            try execute(&order, quantity: quantity, price: marketPrice, symbol: symbol, fromLocked: false)
+            try execute(&order, quantity: quantity, price: marketPrice, symbol: symbol, fromLocked: false, now: now)
         } else {
             let quantity = request.quantity ?? 0, price = request.price ?? 0
             let (asset, amount) = request.side == "BUY" ? (symbol.quoteAsset, quantity * price) : (symbol.baseAsset, quantity)
@@ -75,9 +75,24 @@ actor FakeSpotAccount {
         var order = orders[index]
         unlock(order)
         order.updateTime = now
-        try execute(&order, quantity: order.originalQuantity - order.executedQuantity, price: price ?? order.price, symbol: symbol, fromLocked: true)
+        try execute(
+            &order, quantity: order.originalQuantity - order.executedQuantity, price: price ?? order.price, symbol: symbol, fromLocked: true, now: now)
         orders[index] = order
         return order
+    }
+
+    /// The account's trades of `symbol` as GET /api/v3/myTrades selects them (the combinations it allows are checked
+    /// by the route): one order's, from a trade id, in a time range, or the newest; oldest first, at most `limit`.
+    func trades(symbol: String, orderId: Int64?, startTime: Int64?, endTime: Int64?, fromId: Int64?, limit: Int) -> [(FakeOrder, FakeOrder.Fill)] {
+        let all = orders.filter { $0.symbol == symbol && (orderId == nil || $0.orderId == orderId) }
+            .flatMap { order in order.fills.map { (order, $0) } }
+            .sorted { $0.1.tradeId < $1.1.tradeId }
+        if let fromId { return Array(all.filter { $0.1.tradeId >= fromId }.prefix(limit)) }
+        if startTime != nil || endTime != nil {
+            let from = startTime ?? .min, to = endTime ?? .max
+            return Array(all.filter { (from...to).contains($0.1.time) }.prefix(limit))
+        }
+        return Array(all.suffix(limit))
     }
 
     func balances() -> [(asset: String, free: Decimal, locked: Decimal)] {
@@ -89,7 +104,9 @@ actor FakeSpotAccount {
     }
 
     /// Trades `quantity` at `price`, charging commission in what the account receives.
-    private func execute(_ order: inout FakeOrder, quantity: Decimal, price: Decimal, symbol: FakeSymbol, fromLocked: Bool) throws(FakeBinanceError) {
+    private func execute(
+        _ order: inout FakeOrder, quantity: Decimal, price: Decimal, symbol: FakeSymbol, fromLocked: Bool, now: Int64
+    ) throws(FakeBinanceError) {
         let quote = (quantity * price).roundedDown(to: Self.satoshi)
         let commission: Decimal, commissionAsset: String
         if order.side == "BUY" {
@@ -112,7 +129,9 @@ actor FakeSpotAccount {
             free[symbol.quoteAsset, default: 0] += quote - commission
         }
         order.fills.append(
-            FakeOrder.Fill(price: price, quantity: quantity, commission: commission, commissionAsset: commissionAsset, tradeId: nextTradeId))
+            FakeOrder.Fill(
+                price: price, quantity: quantity, commission: commission, commissionAsset: commissionAsset, tradeId: nextTradeId, time: now,
+                isMaker: fromLocked))
         nextTradeId += 1
         order.executedQuantity += quantity
         order.cumulativeQuoteQuantity += quote

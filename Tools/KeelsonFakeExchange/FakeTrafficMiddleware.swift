@@ -57,6 +57,7 @@ struct FakeTrafficMiddleware: RouterMiddleware {
         case (_, "/api/v3/order"): 1
         case (_, "/api/v3/openOrders"): (request.uri.query ?? "").contains("symbol=") ? 6 : 80
         case (_, "/api/v3/account"): 20
+        case (_, "/api/v3/myTrades"): (request.uri.query ?? "").contains("orderId=") ? 5 : 20
         default: 1
         }
     }

@@ -155,6 +155,19 @@ public struct BinanceRESTClient: Sendable {
             [BinanceOrder].self, from: send(.GET, "/api/v3/openOrders", query: query, weight: symbol == nil ? 80 : 6, signed: true))
     }
 
+    /// The account's trades of `symbol`, oldest first: of one order (weight 5), or from a trade id, or in a time
+    /// range of at most 24 hours (weight 20); without any of them, the newest. At most `limit` (≤ 1000, default 500).
+    public func myTrades(
+        symbol: String, orderId: Int64? = nil, startTime: Date? = nil, endTime: Date? = nil, fromId: Int64? = nil, limit: Int? = nil
+    ) async throws -> [BinanceTrade] {
+        let query = BinanceQuery([
+            ("symbol", symbol), ("orderId", orderId.map(String.init)), ("startTime", startTime.map { String($0.epochMilliseconds) }),
+            ("endTime", endTime.map { String($0.epochMilliseconds) }), ("fromId", fromId.map(String.init)), ("limit", limit.map(String.init)),
+        ])
+        return try await decode(
+            [BinanceTrade].self, from: send(.GET, "/api/v3/myTrades", query: query, weight: orderId == nil ? 20 : 5, signed: true))
+    }
+
     public func account() async throws -> BinanceAccount {
         try await decode(BinanceAccount.self, from: send(.GET, "/api/v3/account", weight: 20, signed: true))
     }

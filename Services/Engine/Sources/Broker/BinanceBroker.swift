@@ -79,7 +79,8 @@ actor BinanceBroker: Broker {
         do {
             let answer = try await client.placeOrder(
                 .market(symbol: order.symbol.rawValue, side: order.side.binance, quantity: quantity, clientOrderId: id))
-            var report = report(from: answer, order: order, conversion: conversion, latencyMilliseconds: (ContinuousClock.now - started).milliseconds)
+            var report = await report(
+                from: answer, order: order, conversion: conversion, latencyMilliseconds: (ContinuousClock.now - started).milliseconds)
             report.workingQuantity = workingQuantity
             trackIfWorking(answer, order: order, workingQuantity: workingQuantity)
             logger.info(
@@ -105,7 +106,7 @@ actor BinanceBroker: Broker {
             let conversion = try await conversion(for: order.symbol)
             let answer = try await client.cancelOrder(symbol: order.symbol.rawValue, clientOrderId: id)
             outstanding[id] = nil
-            var report = report(from: answer, order: order, conversion: conversion, latencyMilliseconds: 0)
+            var report = await report(from: answer, order: order, conversion: conversion, latencyMilliseconds: 0)
             if case .ended(.canceled, _) = report.outcome { report.outcome = .ended(.canceled, reason: reason) }
             return report
         } catch let error as BinanceError where error.apiCode == BinanceError.cancelRejectedCode {
@@ -214,7 +215,7 @@ actor BinanceBroker: Broker {
             let answer = try await client.order(symbol: order.symbol.rawValue, clientOrderId: id)
             // The engine may have confirmed executions while this query was under way: use the latest record.
             let current = outstanding[id]?.order ?? order
-            var report = report(from: answer, order: current, conversion: conversion, latencyMilliseconds: 0)
+            var report = await report(from: answer, order: current, conversion: conversion, latencyMilliseconds: 0)
             report.workingQuantity = outstanding[id]?.workingQuantity
             outstanding[id] = nil
             trackIfWorking(answer, order: current, workingQuantity: report.workingQuantity)
@@ -269,13 +270,13 @@ actor BinanceBroker: Broker {
     }
 
     /// What an answer about `order` says: its executions beyond what the engine recorded, and how it stands.
-    private func report(from answer: BinanceOrder, order: BrokerOrder, conversion: BinanceFillConversion, latencyMilliseconds: Double)
+    private func report(from answer: BinanceOrder, order: BrokerOrder, conversion: BinanceFillConversion, latencyMilliseconds: Double) async
         -> BrokerOrderReport
     {
         let time = answer.transactTime ?? answer.updateTime ?? .now
         let executions =
             answer.fills.isEmpty
-            ? conversion.executionBeyondRecorded(in: answer, order: order, time: time).map { [$0] } ?? []
+            ? await executionsByTrades(of: answer, order: order, conversion: conversion, time: time)
             : answer.fills.map { conversion.execution(of: $0, order: order, time: time, latencyMilliseconds: latencyMilliseconds) }
         let executed = "\(answer.executedQty) of \(answer.origQty) executed"
         let outcome: BrokerOrderReport.Outcome =
@@ -287,6 +288,28 @@ actor BinanceBroker: Broker {
             }
         return BrokerOrderReport(
             clientOrderID: order.clientOrderID, outcome: outcome, executions: executions, exchangeOrderID: String(answer.orderId))
+    }
+
+    /// What an answer without fills (a query, a cancel) executed beyond the record, from the order's trades with the
+    /// commission really charged; estimated only while the trades cannot be read or do not add up yet.
+    private func executionsByTrades(of answer: BinanceOrder, order: BrokerOrder, conversion: BinanceFillConversion, time: Date) async
+        -> [BrokerExecution]
+    {
+        let missing = answer.executedQty - order.filledQuantity
+        guard missing > 0 else { return [] }
+        do {
+            let trades = try await client.myTrades(symbol: order.symbol.rawValue, orderId: answer.orderId, limit: 1000)
+            let executions = conversion.executions(of: trades, beyondRecordedOf: order)
+            if executions.reduce(Decimal(0), { $0 + $1.quantity }) == missing { return executions }
+            logger.warning(
+                "the order's trades do not add up to what it executed yet; its commission is estimated",
+                metadata: ["client_order_id": "\(order.clientOrderID)", "executed": "\(answer.executedQty)", "trades": "\(trades.count)"])
+        } catch {
+            logger.warning(
+                "the order's trades could not be read; its commission is estimated",
+                metadata: ["client_order_id": "\(order.clientOrderID)", "error": "\(error)"])
+        }
+        return conversion.executionBeyondRecorded(in: answer, order: order, time: time).map { [$0] } ?? []
     }
 
     /// The symbol's filters (shared cache, refreshed hourly) and its assets (fetched once).

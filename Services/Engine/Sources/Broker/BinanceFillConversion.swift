@@ -18,9 +18,11 @@ import KeelsonTrading
 /// - A commission in any other asset (BNB) is valued at the taker fee rate × notional: the engine keeps no BNB
 ///   price, and the BNB balance is outside its books.
 ///
-/// An order found by query (GET /api/v3/order carries no fills) becomes one execution for what it executed
-/// beyond what the engine recorded, at that part's average price, with the commission estimated as Binance
-/// charges it by default: the taker fee rate, in the asset received, to 8 decimals (marked as an estimate).
+/// An order found by query or cancel (those answers carry no fills) is settled from its trades (myTrades): each
+/// trade beyond what the engine recorded is one execution with its real commission. Only when the trades cannot
+/// be read, or do not yet add up to what the order executed, is it one execution for what it executed beyond the
+/// record, at that part's average price, with the commission estimated as Binance charges it by default: the taker
+/// fee rate, in the asset received, to 8 decimals (marked as an estimate).
 struct BinanceFillConversion: Sendable {
     var baseAsset: String
     var quoteAsset: String
@@ -29,12 +31,44 @@ struct BinanceFillConversion: Sendable {
 
     /// One fill of a FULL answer; its trade id makes a replayed answer recognisable.
     func execution(of fill: BinanceFill, order: BrokerOrder, time: Date, latencyMilliseconds: Double) -> BrokerExecution {
-        let commission = BrokerCommission(amount: fill.commission, asset: fill.commissionAsset, estimated: false)
-        let (positionQuantity, fee) = positionQuantityAndFee(side: order.side, quantity: fill.qty, price: fill.price, commission: commission)
+        execution(
+            tradeID: fill.tradeId, quantity: fill.qty, price: fill.price,
+            commission: BrokerCommission(amount: fill.commission, asset: fill.commissionAsset, estimated: false), order: order, time: time,
+            latencyMilliseconds: latencyMilliseconds)
+    }
+
+    /// `order`'s trades (myTrades) beyond what the engine recorded: the first `filledQuantity` of them in trade order
+    /// are recorded already; each later one is an execution with the commission the exchange charged for it, under
+    /// the same id as the fill of a FULL answer (`trade-<id>`), so a trade can never be recorded twice.
+    func executions(of trades: [BinanceTrade], beyondRecordedOf order: BrokerOrder) -> [BrokerExecution] {
+        var recorded = order.filledQuantity
+        var executions: [BrokerExecution] = []
+        for trade in trades.sorted(by: { $0.id < $1.id }) where trade.symbol == order.symbol.rawValue {
+            guard recorded < trade.qty else {
+                recorded -= trade.qty
+                continue
+            }
+            // A trade the books hold part of (an estimate recorded it with others): its rest, commission pro rata.
+            let quantity = trade.qty - recorded
+            let amount = recorded == 0 ? trade.commission : (trade.commission * quantity / trade.qty).rounded(scale: 8, .down)
+            recorded = 0
+            executions.append(
+                execution(
+                    tradeID: trade.id, quantity: quantity, price: trade.price,
+                    commission: BrokerCommission(amount: amount, asset: trade.commissionAsset, estimated: false), order: order, time: trade.time,
+                    latencyMilliseconds: 0))
+        }
+        return executions
+    }
+
+    private func execution(
+        tradeID: Int64, quantity: Decimal, price: Decimal, commission: BrokerCommission, order: BrokerOrder, time: Date, latencyMilliseconds: Double
+    ) -> BrokerExecution {
+        let (positionQuantity, fee) = positionQuantityAndFee(side: order.side, quantity: quantity, price: price, commission: commission)
         return BrokerExecution(
-            clientOrderID: order.clientOrderID, exchangeFillID: "trade-\(fill.tradeId)", quantity: fill.qty, positionQuantity: positionQuantity,
-            price: fill.price, referencePrice: order.expectedPrice ?? fill.price, fee: fee, commission: commission,
-            slippageBps: Self.slippageBps(side: order.side, price: fill.price, reference: order.expectedPrice ?? fill.price),
+            clientOrderID: order.clientOrderID, exchangeFillID: "trade-\(tradeID)", quantity: quantity, positionQuantity: positionQuantity,
+            price: price, referencePrice: order.expectedPrice ?? price, fee: fee, commission: commission,
+            slippageBps: Self.slippageBps(side: order.side, price: price, reference: order.expectedPrice ?? price),
             latencyMilliseconds: latencyMilliseconds, time: time, bar: nil
         )
     }

@@ -21,6 +21,10 @@ struct EngineSettingsTests {
         #expect(settings.risk == RiskSettings.conservative(maxCapital: 20_000))
         #expect(settings.risk.maxPositionNotional == 5_000)
         #expect(settings.execution == .standard)
+        #expect(settings.reconcileInterval == .seconds(300) && settings.balanceChangeAlertPercent == 5)
+        let live = try EngineSettings.load(
+            environment: EnvironmentReader(["KEELSON_RECONCILE_INTERVAL": "1m", "KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT": "2.5"]))
+        #expect(live.reconcileInterval == .seconds(60) && live.balanceChangeAlertPercent == Decimal(string: "2.5")!)
     }
 
     @Test("expert mode reads the example file; every parameter is required")
@@ -56,6 +60,9 @@ struct EngineSettingsTests {
             (["KEELSON_RECONCILE_INTERVAL": "soon"], "KEELSON_RECONCILE_INTERVAL: 'soon' is not a duration; expected e.g. 300s, 5m or 1h"),
             (["KEELSON_RECONCILE_INTERVAL": "2d"], "KEELSON_RECONCILE_INTERVAL: '2d' is not a duration"),
             (["KEELSON_RECONCILE_INTERVAL": "10ms"], "KEELSON_RECONCILE_INTERVAL: '10ms' is not allowed; expected from 100ms to 24h"),
+            (["KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT": "0"], "KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT: '0' is not allowed; expected a percentage"),
+            (["KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT": "5%"], "KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT: '5%' is not allowed"),
+            (["KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT": "150"], "KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT: '150' is not allowed"),
         ])
     func badValues(environment: [String: String], expected: String) {
         #expect {

@@ -44,7 +44,9 @@ public func buildEngineApplication(
             baseURL: liveConnection.baseURL, credentials: liveConnection.credentials, httpClient: runtime.httpClient, timeout: liveConnection.timeout,
             logger: runtime.logger
         )
-        broker = BinanceBroker(client: client, takerFeeRate: settings.execution.takerFeeRate, logger: runtime.logger)
+        broker = BinanceBroker(
+            client: client, takerFeeRate: settings.execution.takerFeeRate, balanceChangeThreshold: settings.balanceChangeThreshold,
+            logger: runtime.logger)
         runtime.logger.notice("live trading", metadata: ["exchange": "\(liveConnection)"])
     } else {
         broker = PaperBroker(model: settings.execution, rules: { settings.rules(for: $0) })

@@ -12,6 +12,13 @@ public struct AccountComparison: Sendable, Equatable, Encodable {
         /// nil when the books say nothing about it (cash in several quote assets is not attributed).
         public var books: Decimal?
 
+        public init(asset: String, free: Decimal, locked: Decimal, books: Decimal?) {
+            self.asset = asset
+            self.free = free
+            self.locked = locked
+            self.books = books
+        }
+
         public var total: Decimal { free + locked }
         public var shortfall: Decimal { max(0, (books ?? 0) - total) }
 

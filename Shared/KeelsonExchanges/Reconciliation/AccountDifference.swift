@@ -12,6 +12,11 @@ public struct AccountDifference: Sendable, Equatable, Encodable, CustomStringCon
         case orderUnknownToExchange = "order_unknown_to_exchange"
         /// The exchange works an order the books do not know (placed by hand, or by another program).
         case orderUnknownToKeelson = "order_unknown_to_keelson"
+        /// A trade on the exchange of an order Keelson did not place (by hand, or by another program).
+        case externalTrade = "external_trade"
+        /// An asset's balance moved, beyond what Keelson's own trades explain, by more than the alert threshold
+        /// since the last comparison (a deposit, a withdrawal, a trade or fee outside Keelson).
+        case balanceChange = "balance_change"
     }
 
     public var kind: Kind

@@ -40,6 +40,8 @@ actor BinanceBroker: Broker {
     private let logger: Logger
     private var assets: [String: SymbolAssets] = [:]
     private var outstanding: [String: OutstandingOrder] = [:]
+    private var tradeWatch = ExternalTradeWatch()
+    private var balanceWatch: BalanceChangeWatch
     /// How often an order the exchange still works is asked about.
     static let followUpInterval: TimeInterval = 5
 
@@ -47,8 +49,14 @@ actor BinanceBroker: Broker {
     ///   - takerFeeRate: values commissions the exchange does not report (orders found by query) or that are in
     ///     a third asset (BNB).
     ///   - visibilityWindow: how long after an order was written "no such order" may still mean "not visible yet".
-    init(client: BinanceRESTClient, takerFeeRate: Decimal, visibilityWindow: TimeInterval = 30, logger: Logger) {
+    ///   - balanceChangeThreshold: the fraction of an asset's balance that, moved outside Keelson between two
+    ///     comparisons, is a `balance_change` difference.
+    init(
+        client: BinanceRESTClient, takerFeeRate: Decimal, visibilityWindow: TimeInterval = 30, balanceChangeThreshold: Decimal = 0.05,
+        logger: Logger
+    ) {
         self.client = client
+        self.balanceWatch = BalanceChangeWatch(threshold: balanceChangeThreshold)
         self.exchangeInfo = BinanceExchangeInfoCache(client: client)
         self.takerFeeRate = takerFeeRate
         self.visibilityWindow = visibilityWindow
@@ -159,9 +167,15 @@ actor BinanceBroker: Broker {
         return reports
     }
 
+    /// The account against the books, the trades made outside Keelson since the last comparison, and balances that
+    /// moved beyond the threshold. The engine compares serially, so no order is noted while the trade watch is out.
     func compareAccount(with books: AccountBooks) async throws -> [AccountDifference] {
         do {
-            return try await BinanceAccountReconciler(client: client).compare(with: books, queryingWorkingOrders: false).differences
+            let comparison = try await BinanceAccountReconciler(client: client).compare(with: books, queryingWorkingOrders: false)
+            var trades = tradeWatch
+            let external = try await trades.externalTrades(symbols: books.symbols, client: client)
+            tradeWatch = trades
+            return comparison.differences + external + balanceWatch.changes(in: comparison.balances)
         } catch let error as BinanceError {
             throw BrokerUnavailable(broker: name, detail: error.description)
         }
@@ -199,6 +213,8 @@ actor BinanceBroker: Broker {
 
     func reset() async {
         outstanding = [:]
+        tradeWatch = ExternalTradeWatch()
+        balanceWatch = BalanceChangeWatch(threshold: balanceWatch.threshold)
     }
 
     // MARK: Asking the exchange
@@ -273,6 +289,7 @@ actor BinanceBroker: Broker {
     private func report(from answer: BinanceOrder, order: BrokerOrder, conversion: BinanceFillConversion, latencyMilliseconds: Double) async
         -> BrokerOrderReport
     {
+        tradeWatch.noteKeelsonOrder(answer.orderId)
         let time = answer.transactTime ?? answer.updateTime ?? .now
         let executions =
             answer.fills.isEmpty

@@ -24,6 +24,11 @@ public struct EngineSettings: Sendable, Equatable {
     public var pollInterval: Duration
     /// Live mode: how often the account is compared with the books while trading (`KEELSON_RECONCILE_INTERVAL`).
     public var reconcileInterval: Duration = .seconds(300)
+    /// Live mode: an asset's balance moving outside Keelson by more than this percentage of it between two comparisons
+    /// is a `balance_change` finding, which alerts (`KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT`).
+    public var balanceChangeAlertPercent: Decimal = 5
+    /// `balanceChangeAlertPercent` as a fraction.
+    var balanceChangeThreshold: Decimal { balanceChangeAlertPercent / 100 }
 
     public init(
         origin: Origin, maxCapital: Decimal, timeframe: CandleInterval, symbols: [Symbol], marketExchange: String, risk: RiskSettings,
@@ -94,6 +99,14 @@ public struct EngineSettings: Sendable, Equatable {
         if let poll = try environment.duration("KEELSON_ENGINE_POLL_MS") { settings.pollInterval = poll }
         if let text = environment.string("KEELSON_RECONCILE_INTERVAL") {
             settings.reconcileInterval = try parseInterval(text, variable: "KEELSON_RECONCILE_INTERVAL")
+        }
+        if let text = environment.string("KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT") {
+            guard let percent = Decimal(string: text), text.allSatisfy({ $0.isNumber || $0 == "." }), percent > 0, percent <= 100 else {
+                throw ConfigurationError(
+                    variable: "KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT",
+                    problem: "'\(text)' is not allowed; expected a percentage above 0 and at most 100, e.g. 5")
+            }
+            settings.balanceChangeAlertPercent = percent
         }
         return settings
     }

@@ -212,6 +212,55 @@ struct BinanceOrderTests {
         }
     }
 
+    @Test("stop orders rest with their funds locked until the market reaches the stop, then trade as limits: at once, or later at the limit")
+    func stopOrders() async throws {
+        try await FakeExchangeHarness.run { exchange, baseURL, http in
+            let client = FakeExchangeHarness.client(baseURL, http)
+            await exchange.setTradingPrice(60_000, of: "BTCUSDT")
+            await #expect(throws: BinanceError.api(code: -2010, msg: "Stop price would trigger immediately.", status: 400)) {
+                _ = try await client.placeOrder(
+                    .stopLossLimit(symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.1"), stopPrice: 61_000, price: 60_900, clientOrderId: "s-0"))
+            }
+            let stop = try await client.placeOrder(
+                .stopLossLimit(symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.1"), stopPrice: 58_000, price: 57_700, clientOrderId: "s-1"))
+            #expect(stop.status == .new && stop.type == .stopLossLimit && stop.stopPrice == 58_000 && stop.price == 57_700)
+            let gapped = try await client.placeOrder(
+                .stopLossLimit(symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.2"), stopPrice: 57_000, price: 56_900, clientOrderId: "s-2"))
+            let target = try await client.placeOrder(
+                BinanceNewOrder(
+                    symbol: "BTCUSDT", side: .sell, type: .takeProfitLimit, quantity: Decimal("0.3"), price: 65_000, stopPrice: 65_000,
+                    clientOrderId: "t-1"))
+            #expect(try await client.account().balances.first { $0.asset == "BTC" }?.locked == Decimal("0.6"))
+            let open = try await client.openOrders(symbol: "BTCUSDT")
+            #expect(open.map(\.clientOrderId) == ["s-1", "s-2", "t-1"] && open.map(\.stopPrice) == [58_000, 57_000, 65_000])
+
+            // 57,900 reaches the first stop and trades against its 57,700 limit at once, at the market price.
+            await exchange.setTradingPrice(57_900, of: "BTCUSDT")
+            let fired = try await client.order(symbol: "BTCUSDT", clientOrderId: "s-1")
+            #expect(fired.status == .filled && fired.executedQty == Decimal("0.1") && fired.cumulativeQuoteQty == 5_790)
+            let firedTrade = try #require(try await client.myTrades(symbol: "BTCUSDT", orderId: fired.orderId).first)
+            #expect(firedTrade.price == 57_900 && !firedTrade.isMaker && firedTrade.commission == Decimal("5.79"))
+            #expect(try await client.order(symbol: "BTCUSDT", clientOrderId: "s-2").status == .new, "57,900 is above the second stop")
+
+            // A gap to 56,000 triggers the second stop below its limit: it rests, then fills at 56,900 when the price comes back.
+            await exchange.setTradingPrice(56_000, of: "BTCUSDT")
+            #expect(try await client.order(symbol: "BTCUSDT", clientOrderId: "s-2").status == .new)
+            await exchange.setTradingPrice(57_100, of: "BTCUSDT")
+            let late = try await client.order(symbol: "BTCUSDT", clientOrderId: "s-2")
+            #expect(late.status == .filled && late.cumulativeQuoteQty == Decimal("11380"))
+            #expect(try await client.myTrades(symbol: "BTCUSDT", orderId: late.orderId).first?.isMaker == true)
+
+            // The take-profit triggers on the way up; a cancel of a filled stop is -2011.
+            await exchange.setTradingPrice(65_200, of: "BTCUSDT")
+            #expect(try await client.order(symbol: "BTCUSDT", clientOrderId: "t-1").status == .filled)
+            await #expect(throws: BinanceError.api(code: -2011, msg: "Unknown order sent.", status: 400)) {
+                _ = try await client.cancelOrder(symbol: "BTCUSDT", clientOrderId: "s-1")
+            }
+            #expect(try await client.account().balances.first { $0.asset == "BTC" }?.locked == 0)
+            #expect(try await client.openOrders().isEmpty)
+        }
+    }
+
     @Test("an order larger than the balance is refused with -2010")
     func insufficientBalance() async throws {
         try await FakeExchangeHarness.run { _, baseURL, http in

@@ -43,6 +43,7 @@ struct FakeBinanceError: Error, HTTPResponseError, Equatable {
     static let unknownAPIKey = FakeBinanceError(status: .unauthorized, code: -2015, msg: "Invalid API-key, IP, or permissions for action.")
     static let insufficientBalance = FakeBinanceError(status: .badRequest, code: -2010, msg: "Account has insufficient balance for requested action.")
     static let duplicateOrder = FakeBinanceError(status: .badRequest, code: -2010, msg: "Duplicate order sent.")
+    static let stopWouldTriggerImmediately = FakeBinanceError(status: .badRequest, code: -2010, msg: "Stop price would trigger immediately.")
     static let noSuchOrder = FakeBinanceError(status: .badRequest, code: -2013, msg: "Order does not exist.")
     static let unknownOrderToCancel = FakeBinanceError(status: .badRequest, code: -2011, msg: "Unknown order sent.")
 

@@ -91,8 +91,10 @@ enum FakeBinanceJSON {
             ("price", .decimal(order.price)), ("origQty", .decimal(order.originalQuantity)), ("executedQty", .decimal(order.executedQuantity)),
             ("origQuoteOrderQty", .decimal(order.originalQuoteOrderQuantity)), ("cummulativeQuoteQty", .decimal(order.cumulativeQuoteQuantity)),
             ("status", .string(order.status)), ("timeInForce", .string(order.timeInForce)), ("type", .string(order.type)),
-            ("side", .string(order.side)), ("workingTime", .int(order.time)), ("selfTradePreventionMode", "EXPIRE_MAKER"),
+            ("side", .string(order.side)), ("workingTime", .int(order.triggered || !order.isStopOrder ? order.time : -1)),
+            ("selfTradePreventionMode", "EXPIRE_MAKER"),
         ]
+        if order.isStopOrder { fields.insert(("stopPrice", .decimal(order.stopPrice)), at: fields.count - 2) }
         guard responseType == "FULL" else { return .object(fields) }
         fields.append(
             (
@@ -115,8 +117,8 @@ enum FakeBinanceJSON {
             ("price", .decimal(order.price)), ("origQty", .decimal(order.originalQuantity)), ("executedQty", .decimal(order.executedQuantity)),
             ("cummulativeQuoteQty", .decimal(order.cumulativeQuoteQuantity)), ("status", .string(order.status)),
             ("timeInForce", .string(order.timeInForce)), ("type", .string(order.type)), ("side", .string(order.side)),
-            ("stopPrice", "0.00000000"), ("icebergQty", "0.00000000"), ("time", .int(order.time)), ("updateTime", .int(order.updateTime)),
-            ("isWorking", true), ("workingTime", .int(order.time)), ("origQuoteOrderQty", .decimal(order.originalQuoteOrderQuantity)),
+            ("stopPrice", .decimal(order.stopPrice)), ("icebergQty", "0.00000000"), ("time", .int(order.time)),
+            ("updateTime", .int(order.updateTime)), ("isWorking", .bool(!order.isStopOrder || order.triggered)), ("workingTime", .int(order.time)), ("origQuoteOrderQty", .decimal(order.originalQuoteOrderQuantity)),
             ("selfTradePreventionMode", "EXPIRE_MAKER"),
         ])
     }

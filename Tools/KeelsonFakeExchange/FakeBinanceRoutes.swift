@@ -61,12 +61,15 @@ extension FakeExchange {
         return FakeJSON.array(bars.map(FakeBinanceJSON.klineRow)).response()
     }
 
+    /// Checks a SIGNED request; the account is then brought up to the market first, so the answer sees every stop
+    /// order the current prices trigger.
     private func signed(_ request: Request) async throws -> FakeRequestParameters {
         let (parameters, rawQuery, rawBody) = try await FakeRequestParameters.read(request)
         try FakeRequestParameters.verifySigned(
             request, parameters: parameters, rawQuery: rawQuery, rawBody: rawBody,
             apiKey: configuration.apiKey, apiSecret: configuration.apiSecret, serverTime: .now
         )
+        await triggerStopOrders()
         return parameters
     }
 
@@ -76,13 +79,14 @@ extension FakeExchange {
         let side = try parameters.required("side")
         guard side == "BUY" || side == "SELL" else { throw FakeBinanceError.invalidSide }
         let type = try parameters.required("type")
-        guard type == "MARKET" || type == "LIMIT" else { throw FakeBinanceError.invalidOrderType }
+        guard type == "MARKET" || type == "LIMIT" || FakeOrder.stopTypes.contains(type) else { throw FakeBinanceError.invalidOrderType }
         let orderRequest = FakeOrderRequest(
             symbol: symbol, side: side, type: type, timeInForce: parameters["timeInForce"],
             quantity: try parameters.decimal("quantity"), quoteOrderQuantity: try parameters.decimal("quoteOrderQty"),
-            price: try parameters.decimal("price"), clientOrderId: parameters["newClientOrderId"]
+            price: try parameters.decimal("price"), stopPrice: try parameters.decimal("stopPrice"), clientOrderId: parameters["newClientOrderId"]
         )
-        if type == "LIMIT" {
+        if FakeOrder.stopTypes.contains(type), orderRequest.stopPrice == nil { throw FakeBinanceError.mandatory("stopPrice") }
+        if type != "MARKET" {
             guard let timeInForce = orderRequest.timeInForce else { throw FakeBinanceError.mandatory("timeInForce") }
             guard ["GTC", "IOC", "FOK"].contains(timeInForce) else { throw FakeBinanceError.invalidTimeInForce }
             if orderRequest.quantity == nil { throw FakeBinanceError.mandatory("quantity") }
@@ -105,9 +109,17 @@ extension FakeExchange {
         return FakeBinanceJSON.newOrder(order, responseType: responseType).response()
     }
 
+    /// Triggers and fills the stop orders each symbol's current price reaches.
+    func triggerStopOrders() async {
+        for symbol in configuration.symbols {
+            guard let price = price(of: symbol.symbol) else { continue }
+            await account.triggerStops(symbol: symbol, price: price, now: Date.now.epochMilliseconds)
+        }
+    }
+
     /// Executes a new order at the market's current price.
     func place(_ request: FakeOrderRequest) async throws(FakeBinanceError) -> FakeOrder {
-        guard let price = series[request.symbol.symbol]?.price(at: clock.now) else { throw .invalidSymbol }
+        guard let price = price(of: request.symbol.symbol) else { throw .invalidSymbol }
         return try await account.place(request, marketPrice: price, now: Date.now.epochMilliseconds)
     }
 

@@ -5,6 +5,7 @@ import KeelsonDomain
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// A fake Binance spot exchange on a real port, speaking Binance's wire format (EXCHANGES.md): market data,
@@ -19,6 +20,7 @@ public final class FakeExchange: Sendable {
     let traffic: FakeTraffic
     let streams: FakeKlineStreamHub
     let logger: Logger
+    private let tradingPrices = Mutex<[String: Decimal]>([:])
 
     public init(configuration: FakeExchangeConfiguration = FakeExchangeConfiguration(), logger: Logger = Logger(label: "keelson.fake-exchange")) {
         self.configuration = configuration
@@ -110,6 +112,7 @@ public final class FakeExchange: Sendable {
     /// (`x: true`), then the forming bar (`x: false`).
     public func advanceMarket(by seconds: TimeInterval) async {
         clock.advance(by: seconds)
+        await triggerStopOrders()
         await streams.publish(now: clock.now)
     }
 
@@ -119,9 +122,16 @@ public final class FakeExchange: Sendable {
         await advanceMarket(by: (now / 60).rounded(.down) * 60 + 60 - now)
     }
 
-    /// The price a market order of `symbol` would trade at now.
+    /// The price a market order of `symbol` would trade at now: the series', or the one a test set.
     public func price(of symbol: String) -> Decimal? {
-        series[symbol]?.price(at: clock.now)
+        tradingPrices.withLock { $0[symbol] } ?? series[symbol]?.price(at: clock.now)
+    }
+
+    /// From now on `symbol` trades at `price` (nil: its series again), and the stop orders it reaches trigger — a
+    /// market that jumps, for tests of resting stops. Klines and streams keep the series.
+    public func setTradingPrice(_ price: Decimal?, of symbol: String) async {
+        tradingPrices.withLock { $0[symbol] = price }
+        await triggerStopOrders()
     }
 
     /// Waits (up to `timeout`) until at least `count` stream connections are subscribed, so a test's next

@@ -5,7 +5,7 @@ import Foundation
 enum FakeFilters {
     static func check(_ request: FakeOrderRequest, marketPrice: Decimal) throws(FakeBinanceError) {
         let symbol = request.symbol
-        if request.type == "LIMIT", let price = request.price {
+        for price in [request.type == "MARKET" ? nil : request.price, request.stopPrice].compactMap({ $0 }) {
             if symbol.minPrice > 0, price < symbol.minPrice { throw .filterFailure("PRICE_FILTER") }
             if symbol.maxPrice > 0, price > symbol.maxPrice { throw .filterFailure("PRICE_FILTER") }
             if symbol.tickSize > 0, (price - symbol.minPrice).roundedDown(to: symbol.tickSize) != price - symbol.minPrice {

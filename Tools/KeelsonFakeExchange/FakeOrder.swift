@@ -21,6 +21,10 @@ public struct FakeOrder: Sendable, Equatable {
     public var type: String
     public var timeInForce: String
     public var price: Decimal
+    /// A STOP_LOSS_LIMIT or TAKE_PROFIT_LIMIT order's trigger price (0 for other types).
+    public var stopPrice: Decimal = 0
+    /// A stop order whose stop price the market reached: it now works as a LIMIT at `price`.
+    public var triggered = false
     public var originalQuantity: Decimal
     public var executedQuantity: Decimal
     public var cumulativeQuoteQuantity: Decimal
@@ -32,6 +36,23 @@ public struct FakeOrder: Sendable, Equatable {
     public var fills: [Fill]
 
     public var isOpen: Bool { status == "NEW" || status == "PARTIALLY_FILLED" }
+
+    public var isStopOrder: Bool { Self.stopTypes.contains(type) }
+
+    /// The conditional limit orders the fake accepts, triggered from its own prices.
+    static let stopTypes: Set<String> = ["STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"]
+
+    /// Whether a market at `price` reaches the stop price: a stop-loss once the price falls to it (a sell) or rises
+    /// to it (a buy), a take-profit the other way round.
+    func reachesStop(at price: Decimal) -> Bool {
+        let falling = (type == "STOP_LOSS_LIMIT") == (side == "SELL")
+        return falling ? price <= stopPrice : price >= stopPrice
+    }
+
+    /// Whether a limit at `price` trades against a market at `market`.
+    func isMarketable(at market: Decimal) -> Bool {
+        side == "SELL" ? market >= price : market <= price
+    }
 }
 
 /// A new order's parameters as the fake received them (already checked for presence and format).
@@ -43,5 +64,6 @@ struct FakeOrderRequest: Sendable {
     var quantity: Decimal?
     var quoteOrderQuantity: Decimal?
     var price: Decimal?
+    var stopPrice: Decimal? = nil
     var clientOrderId: String?
 }

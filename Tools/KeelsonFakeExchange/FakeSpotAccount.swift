@@ -27,10 +27,12 @@ actor FakeSpotAccount {
             orderId: nextOrderId, symbol: symbol.symbol, baseAsset: symbol.baseAsset, quoteAsset: symbol.quoteAsset,
             clientOrderId: request.clientOrderId ?? generateClientOrderId(),
             side: request.side, type: request.type, timeInForce: request.timeInForce ?? "GTC",
-            price: request.type == "LIMIT" ? request.price ?? 0 : 0,
+            price: request.type == "MARKET" ? 0 : request.price ?? 0,
             originalQuantity: request.quantity ?? 0, executedQuantity: 0, cumulativeQuoteQuantity: 0,
             originalQuoteOrderQuantity: request.quoteOrderQuantity ?? 0, status: "NEW", time: now, updateTime: now, fills: []
         )
+        order.stopPrice = request.stopPrice ?? 0
+        if order.isStopOrder, order.reachesStop(at: marketPrice) { throw .stopWouldTriggerImmediately }
         if request.type == "MARKET" {
             let quantity = request.quantity ?? ((request.quoteOrderQuantity ?? 0) / marketPrice).roundedDown(to: symbol.stepSize)
             order.originalQuantity = quantity
@@ -65,6 +67,36 @@ actor FakeSpotAccount {
 
     func openOrders(symbol: String?) -> [FakeOrder] {
         orders.filter { $0.isOpen && (symbol == nil || $0.symbol == symbol) }
+    }
+
+    /// Triggers the stop orders of `symbol` that a market at `price` reaches, and fills every triggered one the price
+    /// trades against: at the market price when it trades at once (the taker), at its limit price when it rested
+    /// after triggering (the maker). Returns how many filled.
+    @discardableResult
+    func triggerStops(symbol: FakeSymbol, price: Decimal, now: Int64) -> Int {
+        var filled = 0
+        for index in orders.indices where orders[index].symbol == symbol.symbol && orders[index].isOpen && orders[index].isStopOrder {
+            var order = orders[index]
+            let atOnce = !order.triggered
+            if !order.triggered {
+                guard order.reachesStop(at: price) else { continue }
+                order.triggered = true
+                order.updateTime = now
+            }
+            if order.isMarketable(at: price) {
+                unlock(order)
+                do {
+                    try execute(
+                        &order, quantity: order.originalQuantity - order.executedQuantity, price: atOnce ? price : order.price, symbol: symbol,
+                        fromLocked: true, now: now, isMaker: !atOnce)
+                    filled += 1
+                } catch {
+                    // The balance is short (execute locked the funds again): it keeps working.
+                }
+            }
+            orders[index] = order
+        }
+        return filled
     }
 
     /// Fills a resting LIMIT order completely at `price` (its own limit price by default).
@@ -105,7 +137,7 @@ actor FakeSpotAccount {
 
     /// Trades `quantity` at `price`, charging commission in what the account receives.
     private func execute(
-        _ order: inout FakeOrder, quantity: Decimal, price: Decimal, symbol: FakeSymbol, fromLocked: Bool, now: Int64
+        _ order: inout FakeOrder, quantity: Decimal, price: Decimal, symbol: FakeSymbol, fromLocked: Bool, now: Int64, isMaker: Bool? = nil
     ) throws(FakeBinanceError) {
         let quote = (quantity * price).roundedDown(to: Self.satoshi)
         let commission: Decimal, commissionAsset: String
@@ -131,7 +163,7 @@ actor FakeSpotAccount {
         order.fills.append(
             FakeOrder.Fill(
                 price: price, quantity: quantity, commission: commission, commissionAsset: commissionAsset, tradeId: nextTradeId, time: now,
-                isMaker: fromLocked))
+                isMaker: isMaker ?? fromLocked))
         nextTradeId += 1
         order.executedQuantity += quantity
         order.cumulativeQuoteQuantity += quote
@@ -139,7 +171,7 @@ actor FakeSpotAccount {
     }
 
     private func lockedAmount(_ order: FakeOrder) -> (asset: String, amount: Decimal)? {
-        guard order.type == "LIMIT" else { return nil }
+        guard order.type == "LIMIT" || order.isStopOrder else { return nil }
         let remaining = order.originalQuantity - order.executedQuantity
         return order.side == "BUY" ? (order.quoteAsset, remaining * order.price) : (order.baseAsset, remaining)
     }

@@ -11,6 +11,8 @@ public struct BinanceNewOrder: Sendable, Equatable {
     public var quoteOrderQuantity: Decimal?
     public var price: Decimal?
     public var timeInForce: BinanceTimeInForce?
+    /// A STOP_LOSS_LIMIT or TAKE_PROFIT_LIMIT order's trigger price.
+    public var stopPrice: Decimal?
     /// At most 36 characters of `A-Z a-z 0-9 - _`; derive it from what caused the order.
     public var clientOrderId: String
 
@@ -30,10 +32,21 @@ public struct BinanceNewOrder: Sendable, Equatable {
             symbol: symbol, side: side, type: .limit, quantity: quantity, price: price, timeInForce: timeInForce, clientOrderId: clientOrderId)
     }
 
+    /// A limit order at `price` that the exchange holds until the market reaches `stopPrice` (falling to it for a
+    /// sell): the stop-loss that protects a position while no engine watches it.
+    public static func stopLossLimit(
+        symbol: String, side: BinanceOrderSide, quantity: Decimal, stopPrice: Decimal, price: Decimal, clientOrderId: String
+    ) -> BinanceNewOrder {
+        BinanceNewOrder(
+            symbol: symbol, side: side, type: .stopLossLimit, quantity: quantity, price: price, timeInForce: .goodTillCanceled,
+            stopPrice: stopPrice, clientOrderId: clientOrderId)
+    }
+
     public init(
         symbol: String, side: BinanceOrderSide, type: BinanceOrderType, quantity: Decimal? = nil, quoteOrderQuantity: Decimal? = nil,
-        price: Decimal? = nil, timeInForce: BinanceTimeInForce? = nil, clientOrderId: String
+        price: Decimal? = nil, timeInForce: BinanceTimeInForce? = nil, stopPrice: Decimal? = nil, clientOrderId: String
     ) {
+        self.stopPrice = stopPrice
         self.symbol = symbol
         self.side = side
         self.type = type
@@ -56,14 +69,18 @@ public struct BinanceNewOrder: Sendable, Equatable {
             throw .invalidRequest("a MARKET order needs exactly one of quantity and quote order quantity")
         case .limit where quantity == nil || price == nil:
             throw .invalidRequest("a LIMIT order needs a quantity and a price")
+        case .stopLossLimit where quantity == nil || price == nil || stopPrice == nil,
+            .takeProfitLimit where quantity == nil || price == nil || stopPrice == nil:
+            throw .invalidRequest("a \(type.rawValue) order needs a quantity, a price and a stop price")
         default:
             break
         }
-        let timeInForce = self.timeInForce ?? (type == .limit ? .goodTillCanceled : nil)
+        let timeInForce = self.timeInForce ?? (type == .market ? nil : .goodTillCanceled)
         return BinanceQuery([
             ("symbol", symbol), ("side", side.rawValue), ("type", type.rawValue), ("timeInForce", timeInForce?.rawValue),
             ("quantity", quantity?.binanceParameter), ("quoteOrderQty", quoteOrderQuantity?.binanceParameter),
-            ("price", price?.binanceParameter), ("newClientOrderId", clientOrderId), ("newOrderRespType", "FULL"),
+            ("price", price?.binanceParameter), ("newClientOrderId", clientOrderId), ("stopPrice", stopPrice?.binanceParameter),
+            ("newOrderRespType", "FULL"),
         ])
     }
 }

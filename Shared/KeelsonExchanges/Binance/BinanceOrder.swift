@@ -15,6 +15,8 @@ public struct BinanceOrder: Sendable, Equatable, Decodable {
     public var time: Date?
     public var updateTime: Date?
     public var price: Decimal
+    /// A stop order's trigger price (0 otherwise).
+    public var stopPrice: Decimal
     public var origQty: Decimal
     public var executedQty: Decimal
     /// Total quote asset spent or received (Binance's spelling in the JSON: `cummulativeQuoteQty`).
@@ -31,7 +33,7 @@ public struct BinanceOrder: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case symbol, orderId, clientOrderId, origClientOrderId, transactTime, time, updateTime, price, origQty, executedQty
+        case symbol, orderId, clientOrderId, origClientOrderId, transactTime, time, updateTime, price, stopPrice, origQty, executedQty
         case cumulativeQuoteQty = "cummulativeQuoteQty"
         case status, timeInForce, type, side, fills
     }
@@ -46,6 +48,7 @@ public struct BinanceOrder: Sendable, Equatable, Decodable {
         time = try container.decodeFlexibleInt64IfPresent(forKey: .time).map(Date.init(epochMilliseconds:))
         updateTime = try container.decodeFlexibleInt64IfPresent(forKey: .updateTime).map(Date.init(epochMilliseconds:))
         price = try container.decodeDecimalIfPresent(forKey: .price) ?? 0
+        stopPrice = try container.decodeDecimalIfPresent(forKey: .stopPrice) ?? 0
         origQty = try container.decodeDecimalIfPresent(forKey: .origQty) ?? 0
         executedQty = try container.decodeDecimalIfPresent(forKey: .executedQty) ?? 0
         cumulativeQuoteQty = try container.decodeDecimalIfPresent(forKey: .cumulativeQuoteQty) ?? 0

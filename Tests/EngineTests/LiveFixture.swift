@@ -42,12 +42,15 @@ enum LiveFixture {
     /// A live engine in this process, trading on the exchange at `baseURL`.
     static func withEngine(
         database: DatabaseURL, exchange baseURL: String, timeout: Duration = .seconds(5), poll: Duration = .seconds(60),
-        reconcile: Duration = .seconds(300), waitUntilReady: Bool = true, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+        reconcile: Duration = .seconds(300), restingStops: EngineSettings.RestingStopSettings? = nil, waitUntilReady: Bool = true,
+        _ body: @Sendable (any TestClientProtocol) async throws -> Void
     ) async throws {
         var configuration = try TestConfiguration.service(.engine, database: database)
         configuration.mode = .live
         var settings = F.settings(poll: poll)
         settings.reconcileInterval = reconcile
+        // Tests of other live behaviour count orders and order events: they run without resting stops unless given.
+        settings.restingStops = restingStops ?? { var off = EngineSettings.RestingStopSettings(); off.enabled = false; return off }()
         let app = try buildEngineApplication(configuration: configuration, settings: settings, exchange: connection(baseURL, timeout: timeout))
         try await app.test(.router) { client in
             if waitUntilReady { try await client.waitUntilReady() }

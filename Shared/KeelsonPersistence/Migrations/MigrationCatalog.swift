@@ -16,6 +16,7 @@ public enum MigrationCatalog {
         Migration0013OptimizationRecords.migration,
         Migration0014AppliedParameters.migration,
         Migration0015ModelRegistry.migration,
+        Migration0016RestingStops.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

@@ -11,7 +11,8 @@ extension PostgresTradingRepository {
     static let orderSelect = """
         SELECT o.id, o.client_order_id, o.symbol, o.side, o.quantity, o.status, o.filled_quantity, o.average_fill_price, o.cause,
                o.signal_id, coalesce(o.decided_after_bar, o.created_at), o.expected_price, o.planned_exits::text,
-               (SELECT count(*) FROM fills f WHERE f.order_id = o.id), o.created_at, o.cancel_requested, o.last_fill_bar
+               (SELECT count(*) FROM fills f WHERE f.order_id = o.id), o.created_at, o.cancel_requested, o.last_fill_bar,
+               o.stop_price, o.limit_price
         FROM orders o
         """
 
@@ -26,12 +27,12 @@ extension PostgresTradingRepository {
         var result: [OrderRecord] = []
         for try await (
             id, clientID, symbol, side, quantity, status, filled, average, cause, signalID, after, expected, planned, fills, created, cancelRequested,
-            lastFillBar
+            lastFillBar, stopPrice, limitPrice
         )
             in rows.decode(
                 (
                     Int64, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, Date, Decimal?, String?, Int64, Date, String?,
-                    Date?
+                    Date?, Decimal?, Decimal?
                 ).self)
         {
             guard let symbol = Symbol(rawValue: symbol), let side = TradeSide(rawValue: side), let status = OrderStatus(rawValue: status) else {
@@ -43,7 +44,8 @@ extension PostgresTradingRepository {
                     id: id, clientOrderID: clientID, symbol: symbol, side: side, quantity: quantity, status: status, filledQuantity: filled,
                     averageFillPrice: average, cause: OrderCause(rawValue: cause) ?? .signal, signalID: signalID, decidedAfterBar: after,
                     expectedPrice: expected, plannedExits: exits, fillCount: Int(fills), createdAt: created, cancelRequested: cancelRequested,
-                    lastFillBar: lastFillBar
+                    lastFillBar: lastFillBar,
+                    restingStop: stopPrice.flatMap { stop in limitPrice.map { RestingStop(stopPrice: stop, limitPrice: $0) } }
                 ))
         }
         return result
@@ -62,9 +64,12 @@ extension PostgresTradingRepository {
     static func insertOrder(_ draft: OrderDraft, sessionID: Int64, connection: PostgresConnection, logger: Logger) async throws -> OrderRecord? {
         let rows = try await connection.query(
             """
-            INSERT INTO orders (session_id, client_order_id, symbol, side, type, quantity, status, cause, signal_id, decided_after_bar, expected_price, planned_exits)
-            VALUES (\(sessionID), \(draft.clientOrderID), \(draft.symbol.rawValue), \(draft.side.rawValue), 'market', \(draft.quantity), 'new',
-                    \(draft.cause.rawValue), \(draft.signalID), \(draft.decidedAfterBar), \(draft.expectedPrice), \(draft.plannedExits?.json)::jsonb)
+            INSERT INTO orders (session_id, client_order_id, symbol, side, type, quantity, status, cause, signal_id, decided_after_bar, expected_price, planned_exits,
+                                stop_price, limit_price)
+            VALUES (\(sessionID), \(draft.clientOrderID), \(draft.symbol.rawValue), \(draft.side.rawValue),
+                    \(draft.restingStop == nil ? "market" : "stop_loss_limit"), \(draft.quantity), 'new',
+                    \(draft.cause.rawValue), \(draft.signalID), \(draft.decidedAfterBar), \(draft.expectedPrice), \(draft.plannedExits?.json)::jsonb,
+                    \(draft.restingStop?.stopPrice), \(draft.restingStop?.limitPrice))
             ON CONFLICT (client_order_id) DO NOTHING
             RETURNING id, created_at
             """, logger: logger
@@ -77,7 +82,8 @@ extension PostgresTradingRepository {
             return OrderRecord(
                 id: id, clientOrderID: draft.clientOrderID, symbol: draft.symbol, side: draft.side, quantity: draft.quantity, status: .new,
                 filledQuantity: 0, averageFillPrice: nil, cause: draft.cause, signalID: draft.signalID, decidedAfterBar: draft.decidedAfterBar,
-                expectedPrice: draft.expectedPrice, plannedExits: draft.plannedExits, fillCount: 0, createdAt: created
+                expectedPrice: draft.expectedPrice, plannedExits: draft.plannedExits, fillCount: 0, createdAt: created,
+                restingStop: draft.restingStop
             )
         }
         return nil
@@ -148,7 +154,7 @@ extension PostgresTradingRepository {
                     clientOrderID: ClientOrderID.forExit(entryOrderID: exit.entryOrderID, attempt: attempt), symbol: exit.symbol, side: .sell,
                     quantity: exit.quantity, cause: exit.cause, signalID: nil, decidedAfterBar: exit.decidedAfterBar,
                     expectedPrice: exit.expectedPrice,
-                    plannedExits: nil
+                    plannedExits: nil, restingStop: exit.restingStop
                 )
                 order = try await Self.insertOrder(draft, sessionID: sessionID, connection: connection, logger: logger)
                 guard order == nil else { break }
@@ -164,13 +170,15 @@ extension PostgresTradingRepository {
                     attempt += 1
                 }
             }
-            try await connection.query(
-                """
-                UPDATE orders SET cancel_requested = \(exit.cancelReason), updated_at = now()
-                WHERE session_id = \(sessionID) AND symbol = \(exit.symbol.rawValue) AND side = 'buy'
-                  AND status IN ('new', 'submitted', 'partially_filled') AND cancel_requested IS NULL
-                """, logger: logger
-            )
+            if exit.restingStop == nil {
+                try await connection.query(
+                    """
+                    UPDATE orders SET cancel_requested = \(exit.cancelReason), updated_at = now()
+                    WHERE session_id = \(sessionID) AND symbol = \(exit.symbol.rawValue) AND side = 'buy'
+                      AND status IN ('new', 'submitted', 'partially_filled') AND cancel_requested IS NULL
+                    """, logger: logger
+                )
+            }
             try await connection.query(
                 "UPDATE positions SET exit_attempts = \(Int32(attempt + 1)), updated_at = now() WHERE session_id = \(sessionID) AND symbol = \(exit.symbol.rawValue)",
                 logger: logger

@@ -75,11 +75,14 @@ public struct OrderDraft: Sendable {
     public var decidedAfterBar: Date
     public var expectedPrice: Decimal?
     public var plannedExits: PlannedExits?
+    /// Set for a stop-loss resting on the exchange (type `stop_loss_limit`); nil for a market order.
+    public var restingStop: RestingStop?
 
     public init(
         clientOrderID: String, symbol: Symbol, side: TradeSide, quantity: Decimal, cause: OrderCause, signalID: Int64? = nil, decidedAfterBar: Date,
-        expectedPrice: Decimal? = nil, plannedExits: PlannedExits? = nil
+        expectedPrice: Decimal? = nil, plannedExits: PlannedExits? = nil, restingStop: RestingStop? = nil
     ) {
+        self.restingStop = restingStop
         self.clientOrderID = clientOrderID
         self.symbol = symbol
         self.side = side
@@ -113,14 +116,18 @@ public struct OrderRecord: Sendable, Equatable {
     public var cancelRequested: String? = nil
     /// The open time of the bar it last filled on (paper orders).
     public var lastFillBar: Date? = nil
+    /// Set for a stop-loss resting on the exchange; nil for a market order.
+    public var restingStop: RestingStop? = nil
 
     public var remainingQuantity: Decimal { quantity - filledQuantity }
 
     public init(
         id: Int64, clientOrderID: String, symbol: Symbol, side: TradeSide, quantity: Decimal, status: OrderStatus, filledQuantity: Decimal,
         averageFillPrice: Decimal? = nil, cause: OrderCause, signalID: Int64? = nil, decidedAfterBar: Date, expectedPrice: Decimal? = nil,
-        plannedExits: PlannedExits? = nil, fillCount: Int, createdAt: Date, cancelRequested: String? = nil, lastFillBar: Date? = nil
+        plannedExits: PlannedExits? = nil, fillCount: Int, createdAt: Date, cancelRequested: String? = nil, lastFillBar: Date? = nil,
+        restingStop: RestingStop? = nil
     ) {
+        self.restingStop = restingStop
         self.id = id
         self.clientOrderID = clientOrderID
         self.symbol = symbol
@@ -176,13 +183,16 @@ public struct ExitRequest: Sendable {
     public var cause: OrderCause
     public var decidedAfterBar: Date
     public var expectedPrice: Decimal?
-    /// Written on every entry for the symbol that is still working.
+    /// Written on every entry for the symbol that is still working (not for a resting stop, which only protects).
     public var cancelReason: String
+    /// Set when the exit is a stop-loss to rest on the exchange rather than a market order.
+    public var restingStop: RestingStop?
 
     public init(
         symbol: Symbol, entryOrderID: Int64, attempt: Int, quantity: Decimal, cause: OrderCause, decidedAfterBar: Date, expectedPrice: Decimal? = nil,
-        cancelReason: String
+        cancelReason: String, restingStop: RestingStop? = nil
     ) {
+        self.restingStop = restingStop
         self.symbol = symbol
         self.entryOrderID = entryOrderID
         self.attempt = attempt

@@ -22,6 +22,8 @@ public struct BrokerOrder: Sendable, Equatable {
     public var lastFillBar: Date?
     /// A stop or take-profit that was resting at the exchange and the bar crossed: it fills at once at this price.
     public var immediateFill: (price: Decimal, bar: Candle)?
+    /// Set for a stop-loss that rests on the exchange rather than a market order.
+    public var restingStop: RestingStop?
 
     public var remainingQuantity: Decimal { quantity - filledQuantity }
 
@@ -29,8 +31,9 @@ public struct BrokerOrder: Sendable, Equatable {
         clientOrderID: String, symbol: Symbol, side: TradeSide, quantity: Decimal, cause: OrderCause, filledQuantity: Decimal,
         averageFillPrice: Decimal?,
         expectedPrice: Decimal?, decidedAfterBar: Date, placedAt: Date, fillCount: Int, lastFillBar: Date? = nil,
-        immediateFill: (price: Decimal, bar: Candle)? = nil
+        immediateFill: (price: Decimal, bar: Candle)? = nil, restingStop: RestingStop? = nil
     ) {
+        self.restingStop = restingStop
         self.clientOrderID = clientOrderID
         self.symbol = symbol
         self.side = side

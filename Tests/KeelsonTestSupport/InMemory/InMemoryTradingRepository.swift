@@ -124,7 +124,7 @@ public actor InMemoryTradingRepository: TradingRepository {
             let order = insert(
                 OrderDraft(
                     clientOrderID: clientOrderID, symbol: exit.symbol, side: .sell, quantity: exit.quantity, cause: exit.cause,
-                    decidedAfterBar: exit.decidedAfterBar, expectedPrice: exit.expectedPrice
+                    decidedAfterBar: exit.decidedAfterBar, expectedPrice: exit.expectedPrice, restingStop: exit.restingStop
                 ), status: .new
             )
             return finishExit(exit, order: order, attempt: attempt, skipped: skipped)
@@ -208,7 +208,7 @@ public actor InMemoryTradingRepository: TradingRepository {
             id: nextOrderID, clientOrderID: draft.clientOrderID, symbol: draft.symbol, side: draft.side, quantity: draft.quantity, status: status,
             filledQuantity: 0, cause: draft.cause, signalID: draft.signalID, decidedAfterBar: draft.decidedAfterBar,
             expectedPrice: draft.expectedPrice,
-            plannedExits: draft.plannedExits, fillCount: 0, createdAt: .now
+            plannedExits: draft.plannedExits, fillCount: 0, createdAt: .now, restingStop: draft.restingStop
         )
         orders[order.id] = order
         nextOrderID += 1
@@ -222,7 +222,7 @@ public actor InMemoryTradingRepository: TradingRepository {
     }
 
     private func finishExit(_ exit: ExitRequest, order: OrderRecord, attempt: Int, skipped: [String]) -> ExitRecord {
-        requestCancel(of: exit.symbol, reason: exit.cancelReason)
+        if exit.restingStop == nil { requestCancel(of: exit.symbol, reason: exit.cancelReason) }
         positions[exit.symbol]?.exitAttempts = attempt + 1
         return ExitRecord(order: order, attempt: attempt, skipped: skipped)
     }

@@ -19,6 +19,7 @@ import Logging
 actor BinanceBroker: Broker {
     nonisolated let name = "binance"
     nonisolated let acceptsOrdersOnRecord = false
+    nonisolated let placesRestingStops = true
 
     private struct SymbolAssets {
         var base: String
@@ -75,18 +76,26 @@ actor BinanceBroker: Broker {
         } catch let error as BinanceError {
             return rejected(id, "not sent: \(order.symbol)'s filters could not be read from Binance (\(error))")
         }
-        let quantity = conversion.filters.roundQuantityDown(order.remainingQuantity, forMarketOrder: true)
+        let stop = order.restingStop
+        let quantity = conversion.filters.roundQuantityDown(order.remainingQuantity, forMarketOrder: stop == nil)
         guard quantity > 0 else {
             return rejected(id, "not sent: \(order.remainingQuantity) \(order.symbol) rounds down to 0 at Binance's lot step")
         }
-        if let refusal = conversion.filters.rejection(quantity: quantity, price: nil, marketPrice: order.expectedPrice) {
+        if let refusal = conversion.filters.rejection(quantity: quantity, price: stop?.limitPrice, marketPrice: order.expectedPrice) {
             return rejected(id, "not sent: \(refusal)")
         }
+        let request: BinanceNewOrder =
+            if let stop {
+                .stopLossLimit(
+                    symbol: order.symbol.rawValue, side: order.side.binance, quantity: quantity, stopPrice: stop.stopPrice, price: stop.limitPrice,
+                    clientOrderId: id)
+            } else {
+                .market(symbol: order.symbol.rawValue, side: order.side.binance, quantity: quantity, clientOrderId: id)
+            }
         let workingQuantity = quantity == order.remainingQuantity ? nil : order.filledQuantity + quantity
         let started = ContinuousClock.now
         do {
-            let answer = try await client.placeOrder(
-                .market(symbol: order.symbol.rawValue, side: order.side.binance, quantity: quantity, clientOrderId: id))
+            let answer = try await client.placeOrder(request)
             var report = await report(
                 from: answer, order: order, conversion: conversion, latencyMilliseconds: (ContinuousClock.now - started).milliseconds)
             report.workingQuantity = workingQuantity

@@ -18,6 +18,9 @@ protocol Broker: Sendable {
     /// is rebuilt from PostgreSQL): the order is then written as `submitted` in the statement that writes it.
     /// An exchange accepts an order only by answering, so its orders are written `new` and moved on after.
     var acceptsOrdersOnRecord: Bool { get }
+    /// True when the broker can rest a position's stop-loss at the venue (`BrokerOrder.restingStop`); the paper
+    /// broker cannot — the engine's stop, acting on the bar that crosses it, is the paper venue's stop.
+    var placesRestingStops: Bool { get }
     /// Starts working `order`; the report carries executions that happened at once (a market order on an
     /// exchange, a resting stop the bar crossed).
     func submit(_ order: BrokerOrder) async throws -> BrokerOrderReport

@@ -8,6 +8,7 @@ import KeelsonTrading
 actor PaperBroker: Broker {
     nonisolated let name = "paper"
     nonisolated let acceptsOrdersOnRecord = true
+    nonisolated let placesRestingStops = false
     private var venue: PaperVenue
 
     init(model: ExecutionModel, rules: @escaping @Sendable (Symbol) -> SymbolRules) {

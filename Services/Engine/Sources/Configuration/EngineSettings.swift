@@ -27,6 +27,8 @@ public struct EngineSettings: Sendable, Equatable {
     /// Live mode: an asset's balance moving outside Keelson by more than this percentage of it between two comparisons
     /// is a `balance_change` finding, which alerts (`KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT`).
     public var balanceChangeAlertPercent: Decimal = 5
+    /// Live mode: the stop-loss each position keeps resting on the exchange.
+    public var restingStops = RestingStopSettings()
     /// `balanceChangeAlertPercent` as a fraction.
     var balanceChangeThreshold: Decimal { balanceChangeAlertPercent / 100 }
 
@@ -70,6 +72,17 @@ public struct EngineSettings: Sendable, Equatable {
         return "{\"origin\":\"\(origin.rawValue)\",\"settings\":\(body)}"
     }
 
+    /// Live mode's stops on the exchange: whether positions keep one (`KEELSON_RESTING_STOPS`, on), how far below the
+    /// stop its limit is (`KEELSON_RESTING_STOP_LIMIT_BPS`, 50), and how often a trailing stop may be moved up by
+    /// cancel-and-replace (`KEELSON_RESTING_STOP_REPLACE_SECONDS`, 60).
+    public struct RestingStopSettings: Sendable, Equatable {
+        public var enabled = true
+        public var limitOffsetBps: Decimal = 50
+        public var replaceInterval: Duration = .seconds(60)
+
+        public init() {}
+    }
+
     // MARK: Loading
 
     public static func load(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) -> EngineSettings {
@@ -99,6 +112,27 @@ public struct EngineSettings: Sendable, Equatable {
         if let poll = try environment.duration("KEELSON_ENGINE_POLL_MS") { settings.pollInterval = poll }
         if let text = environment.string("KEELSON_RECONCILE_INTERVAL") {
             settings.reconcileInterval = try parseInterval(text, variable: "KEELSON_RECONCILE_INTERVAL")
+        }
+        if let text = environment.string("KEELSON_RESTING_STOPS") {
+            guard let enabled = ["on": true, "off": false][text.lowercased()] else {
+                throw ConfigurationError(variable: "KEELSON_RESTING_STOPS", problem: "'\(text)' is not allowed; expected on or off")
+            }
+            settings.restingStops.enabled = enabled
+        }
+        if let text = environment.string("KEELSON_RESTING_STOP_LIMIT_BPS") {
+            guard let bps = Decimal(string: text), text.allSatisfy({ $0.isNumber || $0 == "." }), bps > 0, bps < 1_000 else {
+                throw ConfigurationError(
+                    variable: "KEELSON_RESTING_STOP_LIMIT_BPS",
+                    problem: "'\(text)' is not allowed; expected basis points above 0 and below 1000, e.g. 50 (0.5 % below the stop)")
+            }
+            settings.restingStops.limitOffsetBps = bps
+        }
+        if let text = environment.string("KEELSON_RESTING_STOP_REPLACE_SECONDS") {
+            guard let seconds = Int(text), seconds >= 0, seconds <= 86_400 else {
+                throw ConfigurationError(
+                    variable: "KEELSON_RESTING_STOP_REPLACE_SECONDS", problem: "'\(text)' is not allowed; expected whole seconds from 0 to 86400")
+            }
+            settings.restingStops.replaceInterval = .seconds(seconds)
         }
         if let text = environment.string("KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT") {
             guard let percent = Decimal(string: text), text.allSatisfy({ $0.isNumber || $0 == "." }), percent > 0, percent <= 100 else {

@@ -98,6 +98,10 @@ struct EngineMetrics: Sendable {
     }
 
     /// Live mode: the differences the last comparison of the account with the books found, by kind.
+    func restingStopReplaced(_ reason: String) {
+        counter("resting_stop_replacements", "Resting stops canceled and placed again (resize, trailing).", labels: [("reason", reason)]).increment()
+    }
+
     func reconciliation(_ differences: [AccountDifference]) {
         counter("reconciliations", "Comparisons of the exchange account with the books (live mode).").increment()
         for kind in AccountDifference.Kind.allCases {

@@ -25,6 +25,7 @@ extension TradingEngine {
         return try await serially {
             lastFillCommittedAt = nil
             let (accepted, fills) = try await ingest(candles)
+            try await maintainRestingStops()
             let fillLatency = lastFillCommittedAt.map { ($0 - received).milliseconds }
             return CandleResult(accepted: accepted, fills: fills, state: (state ?? .stopped).rawValue, fillLatencyMilliseconds: fillLatency)
         }
@@ -62,8 +63,7 @@ extension TradingEngine {
             fills += 1
         }
         let symbol = candle.symbol
-        let exitWorking = openOrders.values.contains { $0.symbol == symbol && $0.side == .sell }
-        switch kernel.protectiveStops(on: candle, exitWorking: exitWorking) {
+        switch kernel.protectiveStops(on: candle, exitWorking: marketExitWorking(for: symbol)) {
         case .triggered(let trigger):
             logger.info(
                 "exit triggered",

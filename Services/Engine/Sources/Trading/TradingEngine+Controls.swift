@@ -11,7 +11,7 @@ extension TradingEngine {
     }
 
     /// The kill switch: `stopped`. Working orders are canceled, nothing more is sent (stops included) until
-    /// an operator resumes.
+    /// an operator resumes. Stops resting on the exchange stay: they only ever close positions.
     func halt(reason: String) async throws -> ControlResult {
         try requireReady()
         return try await serially {
@@ -19,16 +19,17 @@ extension TradingEngine {
                 return ControlResult(state: "stopped", changed: false, detail: "already stopped: \(session?.stateReason ?? "")")
             }
             try await changeState(to: .stopped, reason: reason, kind: "operator_halt", resetReferences: false)
-            let working = openOrders.count
-            for order in openOrders.values.sorted(by: { $0.id < $1.id }) {
+            let canceling = openOrders.values.filter { $0.restingStop == nil }.sorted(by: { $0.id < $1.id })
+            for order in canceling {
                 try await cancel(order, reason: "kill switch: \(reason)")
             }
             updateOrderMetrics()
-            let unknown = openOrders.isEmpty ? "" : "; \(openOrders.count) orders of unknown status are asked about until known"
+            let left = canceling.filter { openOrders[$0.clientOrderID] != nil }.count
+            let unknown = left == 0 ? "" : "; \(left) orders of unknown status are asked about until known"
             return ControlResult(
                 state: "stopped", changed: true,
                 detail:
-                    "kill switch on: \(working - openOrders.count) working orders canceled\(unknown); \(kernel.positions.count) positions left open and their stops are not watched until resume or close-all"
+                    "kill switch on: \(canceling.count - left) working orders canceled\(unknown); \(kernel.positions.count) positions left open and their stops are not watched until resume or close-all\(restsStops ? " (stops resting on the exchange stay)" : "")"
             )
         }
     }
@@ -104,7 +105,7 @@ extension TradingEngine {
             }
             var sent = 0
             for symbol in kernel.positions.keys.sorted(by: { $0.rawValue < $1.rawValue })
-            where !openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .sell }) {
+            where !marketExitWorking(for: symbol) {
                 let after = windows[symbol]?.lastBar?.openTime ?? .now
                 try await exit(symbol, cause: .closeAll, expectedPrice: windows[symbol]?.mark, immediateFill: nil, decidedAfterBar: after)
                 sent += 1

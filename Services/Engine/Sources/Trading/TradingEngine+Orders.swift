@@ -80,7 +80,7 @@ extension TradingEngine {
             filledQuantity: order.filledQuantity,
             averageFillPrice: order.averageFillPrice, expectedPrice: order.expectedPrice, decidedAfterBar: order.decidedAfterBar,
             placedAt: order.createdAt,
-            fillCount: order.fillCount, lastFillBar: order.lastFillBar, immediateFill: immediateFill
+            fillCount: order.fillCount, lastFillBar: order.lastFillBar, immediateFill: immediateFill, restingStop: order.restingStop
         )
     }
 
@@ -92,8 +92,10 @@ extension TradingEngine {
     func exit(_ symbol: Symbol, cause: OrderCause, expectedPrice: Decimal?, immediateFill: (price: Decimal, bar: Candle)?, decidedAfterBar: Date)
         async throws -> Int
     {
-        guard let session, let position = kernel.positions[symbol] else { return 0 }
         let reason = "exit: \(cause.rawValue)"
+        let before = fillsRecorded
+        guard kernel.positions[symbol] != nil, try await clearRestingStop(for: symbol, reason: reason) else { return fillsRecorded - before }
+        guard let session, let position = kernel.positions[symbol] else { return fillsRecorded - before }  // the stop fired first
         let written = try await store.recordExit(
             ExitRequest(
                 symbol: symbol, entryOrderID: position.entryOrderID, attempt: position.exitAttempts, quantity: position.quantity, cause: cause,
@@ -112,7 +114,6 @@ extension TradingEngine {
         markEntriesForCancel(symbol, reason: reason)
         if crashPoint == .afterExitWritten { crashPoint?.trigger() }
         try await cancelWorkingEntries(symbol)
-        let before = fillsRecorded
         try await send(order, immediateFill: immediateFill)
         return fillsRecorded - before
     }

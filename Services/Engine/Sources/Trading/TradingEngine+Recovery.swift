@@ -70,6 +70,8 @@ extension TradingEngine {
                     "from": "\(missed.first?.openTime.formatted(.iso8601) ?? "")", "to": "\(missed.last?.openTime.formatted(.iso8601) ?? "")",
                 ])
         }
+        // A stop missing (refused, ended while the engine was down) is placed before trading resumes.
+        try await maintainRestingStops()
         let state = kernel.state
         metrics.tradingState(state)
         updatePortfolioMetrics()
@@ -98,7 +100,7 @@ extension TradingEngine {
     /// An entry whose position has an exit never trades again: one its exit asked to cancel (a crash came between
     /// the exit's write and the cancel), or one still working beside a working exit for its symbol.
     func cancelEntriesBehindExits(session sessionID: Int64) async throws {
-        let exiting = Set(openOrders.values.filter { $0.side == .sell }.map(\.symbol))
+        let exiting = Set(openOrders.values.filter { $0.side == .sell && $0.restingStop == nil }.map(\.symbol))
         for order in openOrders.values.sorted(by: { $0.id < $1.id })
         where order.side == .buy && (order.cancelRequested != nil || exiting.contains(order.symbol)) {
             let reason = order.cancelRequested ?? "an exit for \(order.symbol) is working"
@@ -169,6 +171,7 @@ extension TradingEngine {
         }
         try await serially {
             for report in await broker.outstandingReports() { try await settle(report) }
+            try await maintainRestingStops()
         }
         let missed = try await store.undecidedSignals(since: since, limit: 500)
         if !missed.isEmpty {

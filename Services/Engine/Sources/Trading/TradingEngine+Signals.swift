@@ -36,13 +36,21 @@ extension TradingEngine {
             for signal in signals.sorted(by: { $0.id < $1.id }) {
                 results.append(try await decide(signal))
             }
+            try await maintainRestingStops()
             return results
         }
     }
 
     func decide(_ stored: StoredSignal) async throws -> SignalResult {
         guard let session else { throw EngineError.unavailable("no session") }
-        let decision = decision(for: stored)
+        var decision = decision(for: stored)
+        // A sell first clears the resting stop; if that stop fired, the signal finds no position to sell.
+        if case .order(let draft) = decision, draft.side == .sell, restingStop(for: draft.symbol) != nil {
+            guard try await clearRestingStop(for: draft.symbol, reason: "exit on signal \(stored.id)") else {
+                return SignalResult(id: stored.id, outcome: "deferred", detail: "the resting stop's cancel is not confirmed; decided once it is")
+            }
+            decision = self.decision(for: stored)
+        }
         let fence = try requireFence()
         lastSignalAt = .now
         let cancelReason = "exit on signal \(stored.id)"
@@ -125,7 +133,7 @@ extension TradingEngine {
                     ))
             }
         case .sell:
-            switch kernel.planExit(symbol: symbol, exitWorking: openOrders.values.contains { $0.symbol == symbol && $0.side == .sell }) {
+            switch kernel.planExit(symbol: symbol, exitWorking: marketExitWorking(for: symbol)) {
             case .failure(let rejection): return .rejection(rejection)
             case .success(let quantity):
                 return .order(

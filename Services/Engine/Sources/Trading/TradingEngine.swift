@@ -52,6 +52,10 @@ public actor TradingEngine {
     var busy = false
     var waiters: [CheckedContinuation<Void, Never>] = []
     var fillsRecorded = 0
+    /// Positions (by entry order id) whose resting stop the exchange refused: not placed again.
+    var refusedRestingStops: Set<Int64> = []
+    /// When each symbol's resting stop was last replaced, for the trailing replace interval.
+    var restingStopReplacedAt: [Symbol: Date] = [:]
     var lastFillCommittedAt: ContinuousClock.Instant?
 
     init(
@@ -182,6 +186,8 @@ public actor TradingEngine {
         openOrders = [:]
         windows = [:]
         lastSnapshot = nil
+        refusedRestingStops = []
+        restingStopReplacedAt = [:]
         metrics.role(leader: role == .leader)
     }
 

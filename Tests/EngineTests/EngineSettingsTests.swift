@@ -25,6 +25,12 @@ struct EngineSettingsTests {
         let live = try EngineSettings.load(
             environment: EnvironmentReader(["KEELSON_RECONCILE_INTERVAL": "1m", "KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT": "2.5"]))
         #expect(live.reconcileInterval == .seconds(60) && live.balanceChangeAlertPercent == Decimal(string: "2.5")!)
+        #expect(settings.restingStops == EngineSettings.RestingStopSettings(), "on, 50 bps, 60 s")
+        let stops = try EngineSettings.load(
+            environment: EnvironmentReader([
+                "KEELSON_RESTING_STOPS": "OFF", "KEELSON_RESTING_STOP_LIMIT_BPS": "25", "KEELSON_RESTING_STOP_REPLACE_SECONDS": "0",
+            ])).restingStops
+        #expect(!stops.enabled && stops.limitOffsetBps == 25 && stops.replaceInterval == .zero)
     }
 
     @Test("expert mode reads the example file; every parameter is required")
@@ -60,6 +66,9 @@ struct EngineSettingsTests {
             (["KEELSON_RECONCILE_INTERVAL": "soon"], "KEELSON_RECONCILE_INTERVAL: 'soon' is not a duration; expected e.g. 300s, 5m or 1h"),
             (["KEELSON_RECONCILE_INTERVAL": "2d"], "KEELSON_RECONCILE_INTERVAL: '2d' is not a duration"),
             (["KEELSON_RECONCILE_INTERVAL": "10ms"], "KEELSON_RECONCILE_INTERVAL: '10ms' is not allowed; expected from 100ms to 24h"),
+            (["KEELSON_RESTING_STOPS": "yes"], "KEELSON_RESTING_STOPS: 'yes' is not allowed; expected on or off"),
+            (["KEELSON_RESTING_STOP_LIMIT_BPS": "0"], "KEELSON_RESTING_STOP_LIMIT_BPS: '0' is not allowed"),
+            (["KEELSON_RESTING_STOP_REPLACE_SECONDS": "-1"], "KEELSON_RESTING_STOP_REPLACE_SECONDS: '-1' is not allowed"),
             (["KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT": "0"], "KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT: '0' is not allowed; expected a percentage"),
             (["KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT": "5%"], "KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT: '5%' is not allowed"),
             (["KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT": "150"], "KEELSON_RECONCILE_BALANCE_CHANGE_PERCENT: '150' is not allowed"),

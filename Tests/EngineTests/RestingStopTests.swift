@@ -87,22 +87,33 @@ struct RestingStopTests {
         }
     }
 
-    @Test("the engine is gone when the price falls through the stop: the exchange sells, and the restart records exactly that one exit")
+    @Test("the engine killed with SIGKILL, the price falls through the stop: the exchange sells, and the restart records exactly that one exit")
     func firedWhileTheEngineWasDown() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
             let exchange = L.exchange()
             try await exchange.withRunning { baseURL in
-                try await L.withEngine(database: url, exchange: baseURL, restingStops: Self.settings()) { client in
-                    _ = try await Self.enter(exchange, client: client, postgres: postgres)
+                await exchange.setTradingPrice(100, of: "BTCUSDT")
+                let first = try await EngineProcess.start(database: url, environment: L.environment(baseURL))
+                #expect(await first.waitUntilReady(), Comment(rawValue: first.child.output().stdout))
+                let buy = try await F.insertSignal(.buy, bar: 19, postgres: postgres)
+                _ = try await first.postSignals([buy])
+                for _ in 0..<400 where await exchange.orders().first(where: { $0.type == "STOP_LOSS_LIMIT" }) == nil {
+                    try await Task.sleep(for: .milliseconds(50))
                 }
+                first.child.signal(SIGKILL)
+                #expect(try await first.child.wait(timeout: .seconds(20)).exitCode == SIGKILL)
+                #expect(try await Self.stops(postgres).map(\.status) == ["submitted"])
+
                 // No engine: the market falls to 95.90, below the 96 stop and above its 95.52 limit.
                 await exchange.setTradingPrice(F.decimal("95.9"), of: "BTCUSDT")
                 let sold = try #require(await exchange.orders().first { $0.type == "STOP_LOSS_LIMIT" })
                 #expect(sold.status == "FILLED")
                 let sale = try #require(sold.fills.first)
 
-                try await L.withEngine(database: url, exchange: baseURL, restingStops: Self.settings()) { _ in
+                let second = try await EngineProcess.start(database: url, environment: L.environment(baseURL))
+                #expect(await second.waitUntilReady(), Comment(rawValue: second.child.output().stdout))
+                do {
                     try await L.waitForFills(2, postgres: postgres)
                     let fills = try await L.fills(postgres)
                     #expect(fills.count == 2)
@@ -110,10 +121,12 @@ struct RestingStopTests {
                     #expect(fills.last?.fee == sale.commission, "the commission the exchange charged, in USDT")
                     #expect(try await F.value("SELECT count(*)::int FROM positions WHERE quantity > 0", as: Int.self, postgres: postgres) == 0)
                     #expect(try await Self.stops(postgres).map(\.status) == ["filled"])
-                    let buy = try #require(await exchange.orders().first { $0.type == "MARKET" })
-                    let entry = try #require(buy.fills.first)
-                    let (pnl, fees, reason) = try await postgres.query("SELECT pnl, fees, exit_reason FROM trades", logger: TestDatabase.logger)
-                        .collect().map { try $0.decode((Decimal, Decimal, String).self) }.first!
+                    let entryOrder = try #require(await exchange.orders().first { $0.type == "MARKET" })
+                    let entry = try #require(entryOrder.fills.first)
+                    let trades = try await postgres.query("SELECT pnl, fees, exit_reason FROM trades", logger: TestDatabase.logger)
+                        .collect().map { try $0.decode((Decimal, Decimal, String).self) }
+                    #expect(trades.count == 1)
+                    let (pnl, fees, reason) = try #require(trades.first)
                     // Cash moved by exactly what the exchange moved: 25 bought at the entry, 24.975 sold at 95.90 less commission.
                     let cash = try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
                     #expect(cash == 10_000 - 25 * entry.price + sale.quantity * sale.price - sale.commission)
@@ -128,6 +141,7 @@ struct RestingStopTests {
                     #expect(finding.contains("executed 24.975 while the engine was not listening"), Comment(rawValue: finding))
                     try await CrashRecoveryTests.invariants(postgres)
                 }
+                try await second.stop()
             }
         }
     }

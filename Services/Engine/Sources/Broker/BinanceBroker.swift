@@ -4,12 +4,12 @@ import KeelsonExchanges
 import KeelsonTrading
 import Logging
 
-/// Trades on Binance spot with market orders. The engine has written each order `new` before `submit`; the
-/// broker sends it with the order's client order id as `newClientOrderId` and its quantity rounded down to the
-/// symbol's lot step, after checking it against the symbol's filters (a refusal, here or by the exchange, is a
-/// rejected order whose reason names the filter), and turns the FULL answer's fills into executions
-/// (`BinanceFillConversion`). Only market orders are sent, so no price goes out and the tick size applies to
-/// nothing sent.
+/// Trades on Binance spot with market orders, and rests positions' stop-losses as STOP_LOSS_LIMIT orders. The
+/// engine has written each order `new` before `submit`; the broker sends it with the order's client order id as
+/// `newClientOrderId` and its quantity rounded down to the symbol's lot step, after checking it against the
+/// symbol's filters (a refusal, here or by the exchange, is a rejected order whose reason names the filter), and
+/// turns the FULL answer's fills into executions (`BinanceFillConversion`). A resting stop's prices come from the
+/// engine already on the tick grid; the exchange works it, and it is asked about every `followUpInterval`.
 ///
 /// An answer that never came — a 5xx, a timeout, a connection lost after sending — leaves the order's fate
 /// unknown. The broker then asks for the order by client order id (`origClientOrderId`) at once and, while that

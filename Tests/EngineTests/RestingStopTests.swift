@@ -146,6 +146,33 @@ struct RestingStopTests {
         }
     }
 
+    @Test("a stop canceled by hand while the engine was down is placed again, under the next attempt's id, before trading resumes")
+    func missingStopPlacedAtStart() async throws {
+        try await TestDatabase.withMigratedDatabase { url, postgres in
+            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
+            let exchange = L.exchange()
+            try await exchange.withRunning { baseURL in
+                try await L.withEngine(database: url, exchange: baseURL, restingStops: Self.settings()) { client in
+                    _ = try await Self.enter(exchange, client: client, postgres: postgres)
+                }
+                let first = try #require(try await Self.stops(postgres).first)
+                _ = try await exchange.cancelOrder(symbol: "BTCUSDT", clientOrderId: first.clientOrderID)
+                try await L.withEngine(database: url, exchange: baseURL, restingStops: Self.settings()) { _ in
+                    let stops = try await Self.stops(postgres)
+                    #expect(stops.map(\.status) == ["canceled", "submitted"], "ready means the stop is back")
+                    #expect(stops.map(\.clientOrderID) == [first.clientOrderID, "k-exit-1-1"])
+                    #expect(stops.last?.quantity == first.quantity && stops.last?.stopPrice == first.stopPrice)
+                    let resting = await exchange.orders().filter { $0.type == "STOP_LOSS_LIMIT" && $0.isOpen }
+                    #expect(resting.map(\.clientOrderId) == ["k-exit-1-1"])
+                    let finding = try await F.value(
+                        "SELECT reason FROM risk_events WHERE kind = 'reconciliation' ORDER BY id LIMIT 1", as: String.self, postgres: postgres)
+                    #expect(finding.contains("order \(first.clientOrderID): canceled"), Comment(rawValue: finding))
+                    #expect(try await F.value("SELECT quantity FROM positions", as: Decimal.self, postgres: postgres) == first.quantity)
+                }
+            }
+        }
+    }
+
     @Test("a sell signal while the stop rests: the stop is canceled first, then one market sell")
     func exitBySignal() async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in

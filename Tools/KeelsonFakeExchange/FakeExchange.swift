@@ -215,6 +215,11 @@ public final class FakeExchange: Sendable {
             ))
     }
 
+    /// Cancels an open order as if by hand on the exchange's site.
+    public func cancelOrder(symbol: String, clientOrderId: String) async throws -> FakeOrder {
+        try await account.cancel(symbol: symbol, orderId: nil, clientOrderId: clientOrderId, now: Date.now.epochMilliseconds)
+    }
+
     /// Every order, oldest first.
     public func orders() async -> [FakeOrder] {
         await account.orders

@@ -261,6 +261,55 @@ struct BinanceOrderTests {
         }
     }
 
+    @Test("an OCO list: both legs rest on one lock; the take-profit's fill expires the stop, the stop's fill the take-profit; a cancel ends both")
+    func ocoLists() async throws {
+        try await FakeExchangeHarness.run { exchange, baseURL, http in
+            let client = FakeExchangeHarness.client(baseURL, http)
+            await exchange.setTradingPrice(60_000, of: "BTCUSDT")
+            func oco(_ name: String, above: Decimal = 62_000) -> BinanceNewOCO {
+                BinanceNewOCO(
+                    symbol: "BTCUSDT", side: .sell, quantity: Decimal("0.1"), listClientOrderId: name,
+                    above: .init(type: .limitMaker, price: above, clientOrderId: "\(name)-tp"),
+                    below: .init(type: .stopLossLimit, price: 57_700, stopPrice: 58_000, clientOrderId: "\(name)-sl"))
+            }
+            await #expect(throws: BinanceError.api(code: -2010, msg: "The relationship of the prices for the orders is not correct.", status: 400)) {
+                _ = try await client.placeOrderList(oco("bad", above: 59_000))
+            }
+            let first = try await client.placeOrderList(oco("first"))
+            #expect(first.contingencyType == "OCO" && first.listStatusType == "EXEC_STARTED" && first.listClientOrderId == "first")
+            #expect(first.orderReports.map(\.type) == [.stopLossLimit, .limitMaker])
+            #expect(first.orderReports.allSatisfy { $0.orderListId == first.orderListId && $0.status == .new })
+            #expect(try await client.openOrders(symbol: "BTCUSDT").map(\.clientOrderId) == ["first-sl", "first-tp"])
+            #expect(try await client.account().balances.first { $0.asset == "BTC" }?.locked == Decimal("0.1"), "one lock for both legs")
+
+            // The market reaches the take-profit: it fills at its price as the maker, and the stop expires.
+            await exchange.setTradingPrice(62_100, of: "BTCUSDT")
+            let target = try await client.order(symbol: "BTCUSDT", clientOrderId: "first-tp")
+            #expect(target.status == .filled && target.cumulativeQuoteQty == 6_200)
+            #expect(try await client.myTrades(symbol: "BTCUSDT", orderId: target.orderId).first?.isMaker == true)
+            #expect(try await client.order(symbol: "BTCUSDT", clientOrderId: "first-sl").status == .expired)
+            #expect(try await client.account().balances.first { $0.asset == "BTC" }?.locked == 0)
+
+            // The next one is stopped out at the market, below its stop and above its limit; the take-profit expires.
+            await exchange.setTradingPrice(60_000, of: "BTCUSDT")
+            _ = try await client.placeOrderList(oco("second"))
+            await exchange.setTradingPrice(57_900, of: "BTCUSDT")
+            #expect(try await client.order(symbol: "BTCUSDT", clientOrderId: "second-sl").status == .filled)
+            #expect(try await client.order(symbol: "BTCUSDT", clientOrderId: "second-tp").status == .expired)
+
+            // A canceled list ends both legs; canceling it again is -2011.
+            await exchange.setTradingPrice(60_000, of: "BTCUSDT")
+            _ = try await client.placeOrderList(oco("third"))
+            let canceled = try await client.cancelOrderList(symbol: "BTCUSDT", listClientOrderId: "third")
+            #expect(canceled.listStatusType == "ALL_DONE" && canceled.orderReports.map(\.status) == [.canceled, .canceled])
+            await #expect(throws: BinanceError.api(code: -2011, msg: "Unknown order list sent.", status: 400)) {
+                _ = try await client.cancelOrderList(symbol: "BTCUSDT", listClientOrderId: "third")
+            }
+            #expect(try await client.openOrders().isEmpty)
+            #expect(try await client.account().balances.first { $0.asset == "BTC" }?.locked == 0)
+        }
+    }
+
     @Test("an order larger than the balance is refused with -2010")
     func insufficientBalance() async throws {
         try await FakeExchangeHarness.run { _, baseURL, http in

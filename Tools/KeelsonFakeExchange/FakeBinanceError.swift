@@ -44,6 +44,9 @@ struct FakeBinanceError: Error, HTTPResponseError, Equatable {
     static let insufficientBalance = FakeBinanceError(status: .badRequest, code: -2010, msg: "Account has insufficient balance for requested action.")
     static let duplicateOrder = FakeBinanceError(status: .badRequest, code: -2010, msg: "Duplicate order sent.")
     static let stopWouldTriggerImmediately = FakeBinanceError(status: .badRequest, code: -2010, msg: "Stop price would trigger immediately.")
+    static let ocoPriceRelationship = FakeBinanceError(
+        status: .badRequest, code: -2010, msg: "The relationship of the prices for the orders is not correct.")
+    static let unknownOrderList = FakeBinanceError(status: .badRequest, code: -2011, msg: "Unknown order list sent.")
     static let noSuchOrder = FakeBinanceError(status: .badRequest, code: -2013, msg: "Order does not exist.")
     static let unknownOrderToCancel = FakeBinanceError(status: .badRequest, code: -2011, msg: "Unknown order sent.")
 

@@ -83,7 +83,7 @@ enum FakeBinanceJSON {
     /// The answer to a new order in the requested shape: ACK, RESULT, or FULL (with fills).
     static func newOrder(_ order: FakeOrder, responseType: String) -> FakeJSON {
         var fields: [(String, FakeJSON)] = [
-            ("symbol", .string(order.symbol)), ("orderId", .int(order.orderId)), ("orderListId", -1),
+            ("symbol", .string(order.symbol)), ("orderId", .int(order.orderId)), ("orderListId", .int(order.orderListId)),
             ("clientOrderId", .string(order.clientOrderId)), ("transactTime", .int(order.time)),
         ]
         guard responseType != "ACK" else { return .object(fields) }
@@ -113,7 +113,8 @@ enum FakeBinanceJSON {
     /// An order as GET /api/v3/order and /api/v3/openOrders show it.
     static func queriedOrder(_ order: FakeOrder) -> FakeJSON {
         .object([
-            ("symbol", .string(order.symbol)), ("orderId", .int(order.orderId)), ("orderListId", -1), ("clientOrderId", .string(order.clientOrderId)),
+            ("symbol", .string(order.symbol)), ("orderId", .int(order.orderId)), ("orderListId", .int(order.orderListId)),
+            ("clientOrderId", .string(order.clientOrderId)),
             ("price", .decimal(order.price)), ("origQty", .decimal(order.originalQuantity)), ("executedQty", .decimal(order.executedQuantity)),
             ("cummulativeQuoteQty", .decimal(order.cumulativeQuoteQuantity)), ("status", .string(order.status)),
             ("timeInForce", .string(order.timeInForce)), ("type", .string(order.type)), ("side", .string(order.side)),
@@ -126,17 +127,37 @@ enum FakeBinanceJSON {
     /// One trade as GET /api/v3/myTrades shows it.
     static func trade(_ order: FakeOrder, _ fill: FakeOrder.Fill) -> FakeJSON {
         .object([
-            ("symbol", .string(order.symbol)), ("id", .int(fill.tradeId)), ("orderId", .int(order.orderId)), ("orderListId", -1),
+            ("symbol", .string(order.symbol)), ("id", .int(fill.tradeId)), ("orderId", .int(order.orderId)),
+            ("orderListId", .int(order.orderListId)),
             ("price", .decimal(fill.price)), ("qty", .decimal(fill.quantity)), ("quoteQty", .decimal(fill.price * fill.quantity)),
             ("commission", .decimal(fill.commission)), ("commissionAsset", .string(fill.commissionAsset)), ("time", .int(fill.time)),
             ("isBuyer", .bool(order.side == "BUY")), ("isMaker", .bool(fill.isMaker)), ("isBestMatch", true),
         ])
     }
 
+    /// An OCO list as POST /api/v3/orderList/oco and DELETE /api/v3/orderList answer it: its status, its legs, and
+    /// each leg's report.
+    static func orderList(listId: Int64, listClientOrderId: String, legs: [FakeOrder], transactionTime: Int64) -> FakeJSON {
+        let done = legs.allSatisfy { !$0.isOpen }
+        return .object([
+            ("orderListId", .int(listId)), ("contingencyType", "OCO"), ("listStatusType", .string(done ? "ALL_DONE" : "EXEC_STARTED")),
+            ("listOrderStatus", .string(done ? "ALL_DONE" : "EXECUTING")), ("listClientOrderId", .string(listClientOrderId)),
+            ("transactionTime", .int(transactionTime)), ("symbol", .string(legs.first?.symbol ?? "")),
+            (
+                "orders",
+                .array(
+                    legs.map {
+                        .object([("symbol", .string($0.symbol)), ("orderId", .int($0.orderId)), ("clientOrderId", .string($0.clientOrderId))])
+                    })
+            ),
+            ("orderReports", .array(legs.map { newOrder($0, responseType: "RESULT") })),
+        ])
+    }
+
     static func canceledOrder(_ order: FakeOrder, transactTime: Int64) -> FakeJSON {
         .object([
             ("symbol", .string(order.symbol)), ("origClientOrderId", .string(order.clientOrderId)), ("orderId", .int(order.orderId)),
-            ("orderListId", -1), ("clientOrderId", .string("cancel-\(order.orderId)")), ("transactTime", .int(transactTime)),
+            ("orderListId", .int(order.orderListId)), ("clientOrderId", .string("cancel-\(order.orderId)")), ("transactTime", .int(transactTime)),
             ("price", .decimal(order.price)), ("origQty", .decimal(order.originalQuantity)), ("executedQty", .decimal(order.executedQuantity)),
             ("origQuoteOrderQty", .decimal(order.originalQuoteOrderQuantity)), ("cummulativeQuoteQty", .decimal(order.cumulativeQuoteQuantity)),
             ("status", .string(order.status)), ("timeInForce", .string(order.timeInForce)), ("type", .string(order.type)),

@@ -21,6 +21,8 @@ extension FakeExchange {
         api.get("openOrders") { request, _ in try await self.openOrders(request) }
         api.get("account") { request, _ in try await self.accountInformation(request) }
         api.get("myTrades") { request, _ in try await self.myTrades(request) }
+        api.post("orderList/oco") { request, _ in try await self.newOCO(request) }
+        api.delete("orderList") { request, _ in try await self.cancelOrderList(request) }
     }
 
     private func exchangeInfo(_ request: Request) async throws -> Response {
@@ -121,6 +123,45 @@ extension FakeExchange {
     func place(_ request: FakeOrderRequest) async throws(FakeBinanceError) -> FakeOrder {
         guard let price = price(of: request.symbol.symbol) else { throw .invalidSymbol }
         return try await account.place(request, marketPrice: price, now: Date.now.epochMilliseconds)
+    }
+
+    /// POST /api/v3/orderList/oco: `symbol, side, quantity, listClientOrderId` and per leg (`above…`, `below…`)
+    /// `Type, ClientOrderId, Price, StopPrice, TimeInForce`.
+    private func newOCO(_ request: Request) async throws -> Response {
+        let parameters = try await signed(request)
+        let symbol = try symbol(named: try parameters.required("symbol"))
+        let side = try parameters.required("side")
+        guard side == "BUY" || side == "SELL" else { throw FakeBinanceError.invalidSide }
+        guard let quantity = try parameters.decimal("quantity") else { throw FakeBinanceError.mandatory("quantity") }
+        func leg(_ name: String) throws -> FakeOCORequest.Leg {
+            FakeOCORequest.Leg(
+                type: try parameters.required("\(name)Type"), price: try parameters.decimal("\(name)Price"),
+                stopPrice: try parameters.decimal("\(name)StopPrice"), timeInForce: parameters["\(name)TimeInForce"],
+                clientOrderId: parameters["\(name)ClientOrderId"])
+        }
+        let oco = FakeOCORequest(
+            symbol: symbol, side: side, quantity: quantity, listClientOrderId: parameters["listClientOrderId"], above: try leg("above"),
+            below: try leg("below"))
+        guard let price = price(of: symbol.symbol) else { throw FakeBinanceError.invalidSymbol }
+        let now = Date.now.epochMilliseconds
+        let (listId, legs) = try await account.placeOCO(oco, marketPrice: price, now: now)
+        let listClientOrderId = await account.listClientOrderIds[listId] ?? ""
+        return FakeBinanceJSON.orderList(listId: listId, listClientOrderId: listClientOrderId, legs: legs, transactionTime: now).response()
+    }
+
+    /// DELETE /api/v3/orderList: `symbol` and `orderListId` or `listClientOrderId`.
+    private func cancelOrderList(_ request: Request) async throws -> Response {
+        let parameters = try await signed(request)
+        let symbol = try symbol(named: try parameters.required("symbol")).symbol
+        let listId = try parameters.integer("orderListId"), listClientOrderId = parameters["listClientOrderId"]
+        guard listId != nil || listClientOrderId != nil else {
+            throw FakeBinanceError(
+                status: .badRequest, code: -1102, msg: "Param 'listClientOrderId' or 'orderListId' must be sent, but both were empty/null!")
+        }
+        let now = Date.now.epochMilliseconds
+        let (id, legs) = try await account.cancelList(symbol: symbol, orderListId: listId, listClientOrderId: listClientOrderId, now: now)
+        let clientId = await account.listClientOrderIds[id] ?? ""
+        return FakeBinanceJSON.orderList(listId: id, listClientOrderId: clientId, legs: legs, transactionTime: now).response()
     }
 
     private func queryOrder(_ request: Request) async throws -> Response {

@@ -13,6 +13,8 @@ public struct FakeOrder: Sendable, Equatable {
     }
 
     public var orderId: Int64
+    /// The OCO list the order is a leg of; -1 for a lone order.
+    public var orderListId: Int64 = -1
     public var symbol: String
     public var baseAsset: String
     public var quoteAsset: String
@@ -49,10 +51,31 @@ public struct FakeOrder: Sendable, Equatable {
         return falling ? price <= stopPrice : price >= stopPrice
     }
 
+    /// Whether the order waits on the book for the market to come to it (a LIMIT_MAKER leg of an OCO).
+    var isMakerLeg: Bool { type == "LIMIT_MAKER" }
+
     /// Whether a limit at `price` trades against a market at `market`.
     func isMarketable(at market: Decimal) -> Bool {
         side == "SELL" ? market >= price : market <= price
     }
+}
+
+/// A new OCO list as the fake received it: one quantity, a leg above the market and a leg below it.
+struct FakeOCORequest: Sendable {
+    struct Leg: Sendable {
+        var type: String
+        var price: Decimal?
+        var stopPrice: Decimal?
+        var timeInForce: String?
+        var clientOrderId: String?
+    }
+
+    var symbol: FakeSymbol
+    var side: String
+    var quantity: Decimal
+    var listClientOrderId: String?
+    var above: Leg
+    var below: Leg
 }
 
 /// A new order's parameters as the fake received them (already checked for presence and format).

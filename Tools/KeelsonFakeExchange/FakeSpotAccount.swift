@@ -9,6 +9,10 @@ actor FakeSpotAccount {
     private(set) var orders: [FakeOrder] = []
     private var nextOrderId: Int64 = 3_753_014_780
     private var nextTradeId: Int64 = 269_707_612
+    private var nextOrderListId: Int64 = 1
+    /// What each working OCO list holds locked, once for both legs.
+    private var listLocks: [Int64: (asset: String, amount: Decimal)] = [:]
+    private(set) var listClientOrderIds: [Int64: String] = [:]
     private var generatedIds = 0
     let commissionRate: Decimal
 
@@ -49,6 +53,81 @@ actor FakeSpotAccount {
         return order
     }
 
+    /// Places an OCO list: a leg above the market (for a sell: a LIMIT_MAKER or TAKE_PROFIT_LIMIT; for a buy: a
+    /// STOP_LOSS_LIMIT) and a leg below it (the other way round), one quantity locked once for both. When one leg
+    /// executes the other expires; canceling either cancels both.
+    func placeOCO(_ request: FakeOCORequest, marketPrice: Decimal, now: Int64) throws(FakeBinanceError) -> (listId: Int64, legs: [FakeOrder]) {
+        let symbol = request.symbol
+        let sell = request.side == "SELL"
+        let targets: Set<String> = ["LIMIT_MAKER", "TAKE_PROFIT_LIMIT"]
+        guard sell ? targets.contains(request.above.type) && request.below.type == "STOP_LOSS_LIMIT"
+            : request.above.type == "STOP_LOSS_LIMIT" && targets.contains(request.below.type)
+        else { throw .invalidOrderType }
+        for (name, leg) in [("above", request.above), ("below", request.below)] {
+            if leg.price == nil { throw .mandatory("\(name)Price") }
+            if leg.type != "LIMIT_MAKER", leg.stopPrice == nil { throw .mandatory("\(name)StopPrice") }
+            if leg.type != "LIMIT_MAKER", leg.timeInForce == nil { throw .mandatory("\(name)TimeInForce") }
+            if let clientOrderId = leg.clientOrderId, orders.contains(where: { $0.isOpen && $0.clientOrderId == clientOrderId }) {
+                throw .duplicateOrder
+            }
+        }
+        func reference(_ leg: FakeOCORequest.Leg) -> Decimal { leg.type == "LIMIT_MAKER" ? leg.price ?? 0 : leg.stopPrice ?? 0 }
+        guard reference(request.above) > marketPrice, reference(request.below) < marketPrice else { throw .ocoPriceRelationship }
+        for leg in [request.above, request.below] {
+            try FakeFilters.check(
+                FakeOrderRequest(
+                    symbol: symbol, side: request.side, type: leg.type, timeInForce: leg.timeInForce, quantity: request.quantity,
+                    quoteOrderQuantity: nil, price: leg.price, stopPrice: leg.stopPrice, clientOrderId: leg.clientOrderId),
+                marketPrice: marketPrice)
+        }
+        let highest = max(request.above.price ?? 0, request.below.price ?? 0)
+        let (asset, amount) = sell ? (symbol.baseAsset, request.quantity) : (symbol.quoteAsset, request.quantity * highest)
+        guard free[asset, default: 0] >= amount else { throw .insufficientBalance }
+        free[asset, default: 0] -= amount
+        locked[asset, default: 0] += amount
+        let listId = nextOrderListId
+        nextOrderListId += 1
+        listLocks[listId] = (asset, amount)
+        listClientOrderIds[listId] = request.listClientOrderId ?? generateClientOrderId()
+        var legs: [FakeOrder] = []
+        for leg in [request.below, request.above] {
+            var order = FakeOrder(
+                orderId: nextOrderId, symbol: symbol.symbol, baseAsset: symbol.baseAsset, quoteAsset: symbol.quoteAsset,
+                clientOrderId: leg.clientOrderId ?? generateClientOrderId(), side: request.side, type: leg.type,
+                timeInForce: leg.timeInForce ?? "GTC", price: leg.price ?? 0, originalQuantity: request.quantity, executedQuantity: 0,
+                cumulativeQuoteQuantity: 0, originalQuoteOrderQuantity: 0, status: "NEW", time: now, updateTime: now, fills: [])
+            order.orderListId = listId
+            order.stopPrice = leg.stopPrice ?? 0
+            nextOrderId += 1
+            orders.append(order)
+            legs.append(order)
+        }
+        return (listId, legs)
+    }
+
+    /// Cancels every open leg of a list and releases its funds; the legs as they ended.
+    func cancelList(symbol: String, orderListId: Int64?, listClientOrderId: String?, now: Int64) throws(FakeBinanceError) -> (Int64, [FakeOrder]) {
+        let listId = orderListId ?? listClientOrderIds.first(where: { $0.value == listClientOrderId })?.key
+        guard let listId, orders.contains(where: { $0.orderListId == listId && $0.symbol == symbol && $0.isOpen }) else { throw .unknownOrderList }
+        endList(listId, except: nil, as: "CANCELED", now: now)
+        return (listId, orders.filter { $0.orderListId == listId })
+    }
+
+    /// Ends the list's open legs but `except` with `status`, and releases what the list held locked.
+    private func endList(_ listId: Int64, except: Int64?, as status: String, now: Int64) {
+        for index in orders.indices where orders[index].orderListId == listId && orders[index].orderId != except && orders[index].isOpen {
+            orders[index].status = status
+            orders[index].updateTime = now
+        }
+        releaseListLock(listId)
+    }
+
+    private func releaseListLock(_ listId: Int64) {
+        guard let (asset, amount) = listLocks.removeValue(forKey: listId) else { return }
+        locked[asset, default: 0] -= amount
+        free[asset, default: 0] += amount
+    }
+
     /// The latest order matching the id given (orderId wins when both are).
     func order(symbol: String, orderId: Int64?, clientOrderId: String?) throws(FakeBinanceError) -> FakeOrder {
         guard let index = index(symbol: symbol, orderId: orderId, clientOrderId: clientOrderId) else { throw .noSuchOrder }
@@ -58,6 +137,10 @@ actor FakeSpotAccount {
     func cancel(symbol: String, orderId: Int64?, clientOrderId: String?, now: Int64) throws(FakeBinanceError) -> FakeOrder {
         guard let index = index(symbol: symbol, orderId: orderId, clientOrderId: clientOrderId), orders[index].isOpen else {
             throw .unknownOrderToCancel
+        }
+        if orders[index].orderListId != -1 {
+            endList(orders[index].orderListId, except: nil, as: "CANCELED", now: now)
+            return orders[index]
         }
         unlock(orders[index])
         orders[index].status = "CANCELED"
@@ -75,26 +158,39 @@ actor FakeSpotAccount {
     @discardableResult
     func triggerStops(symbol: FakeSymbol, price: Decimal, now: Int64) -> Int {
         var filled = 0
-        for index in orders.indices where orders[index].symbol == symbol.symbol && orders[index].isOpen && orders[index].isStopOrder {
+        for index in orders.indices
+        where orders[index].symbol == symbol.symbol && orders[index].isOpen && (orders[index].isStopOrder || orders[index].isMakerLeg) {
             var order = orders[index]
-            let atOnce = !order.triggered
-            if !order.triggered {
+            let atOnce = !order.triggered && !order.isMakerLeg
+            if !order.triggered, !order.isMakerLeg {
                 guard order.reachesStop(at: price) else { continue }
                 order.triggered = true
                 order.updateTime = now
             }
-            if order.isMarketable(at: price) {
-                unlock(order)
-                do {
-                    try execute(
-                        &order, quantity: order.originalQuantity - order.executedQuantity, price: atOnce ? price : order.price, symbol: symbol,
-                        fromLocked: true, now: now, isMaker: !atOnce)
-                    filled += 1
-                } catch {
-                    // The balance is short (execute locked the funds again): it keeps working.
-                }
+            guard order.isMarketable(at: price) else {
+                orders[index] = order
+                continue
             }
-            orders[index] = order
+            let listId = order.orderListId
+            if listId == -1 { unlock(order) } else { releaseListLock(listId) }
+            let held = listId == -1 ? nil : (order.side == "SELL" ? order.baseAsset : order.quoteAsset)
+            do {
+                try execute(
+                    &order, quantity: order.originalQuantity - order.executedQuantity, price: atOnce ? price : order.price, symbol: symbol,
+                    fromLocked: listId == -1, now: now, isMaker: !atOnce)
+                filled += 1
+                orders[index] = order
+                if listId != -1 { endList(listId, except: order.orderId, as: "EXPIRED", now: now) }
+            } catch {
+                // The balance is short (a lone order's funds are locked again by execute): it keeps working.
+                if let held, listId != -1 {
+                    let amount = order.side == "SELL" ? order.originalQuantity : order.originalQuantity * order.price
+                    free[held, default: 0] -= amount
+                    locked[held, default: 0] += amount
+                    listLocks[listId] = (held, amount)
+                }
+                orders[index] = order
+            }
         }
         return filled
     }
@@ -171,7 +267,8 @@ actor FakeSpotAccount {
     }
 
     private func lockedAmount(_ order: FakeOrder) -> (asset: String, amount: Decimal)? {
-        guard order.type == "LIMIT" || order.isStopOrder else { return nil }
+        // An OCO list's legs share one lock (`listLocks`).
+        guard order.orderListId == -1, order.type == "LIMIT" || order.isStopOrder else { return nil }
         let remaining = order.originalQuantity - order.executedQuantity
         return order.side == "BUY" ? (order.quoteAsset, remaining * order.price) : (order.baseAsset, remaining)
     }

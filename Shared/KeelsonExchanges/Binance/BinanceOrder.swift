@@ -6,6 +6,8 @@ import KeelsonDomain
 public struct BinanceOrder: Sendable, Equatable, Decodable {
     public var symbol: String
     public var orderId: Int64
+    /// The OCO list the order is a leg of; -1 for a lone order.
+    public var orderListId: Int64
     public var clientOrderId: String
     /// On a cancel: the id the order was placed with (`clientOrderId` is then the cancel's own id).
     public var origClientOrderId: String?
@@ -33,7 +35,7 @@ public struct BinanceOrder: Sendable, Equatable, Decodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case symbol, orderId, clientOrderId, origClientOrderId, transactTime, time, updateTime, price, stopPrice, origQty, executedQty
+        case symbol, orderId, orderListId, clientOrderId, origClientOrderId, transactTime, time, updateTime, price, stopPrice, origQty, executedQty
         case cumulativeQuoteQty = "cummulativeQuoteQty"
         case status, timeInForce, type, side, fills
     }
@@ -42,6 +44,7 @@ public struct BinanceOrder: Sendable, Equatable, Decodable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         symbol = try container.decode(String.self, forKey: .symbol)
         orderId = try container.decodeFlexibleInt64(forKey: .orderId)
+        orderListId = try container.decodeFlexibleInt64IfPresent(forKey: .orderListId) ?? -1
         clientOrderId = try container.decode(String.self, forKey: .clientOrderId)
         origClientOrderId = try container.decodeIfPresent(String.self, forKey: .origClientOrderId)
         transactTime = try container.decodeFlexibleInt64IfPresent(forKey: .transactTime).map(Date.init(epochMilliseconds:))

@@ -130,6 +130,20 @@ public struct BinanceRESTClient: Sendable {
             BinanceOrder.self, from: send(.POST, "/api/v3/order", query: query, weight: 1, signed: true, mutating: true), mutating: true)
     }
 
+    /// Places an OCO list (weight 1): both legs rest until one executes and the other expires.
+    public func placeOrderList(_ oco: BinanceNewOCO) async throws -> BinanceOrderList {
+        try await decode(
+            BinanceOrderList.self,
+            from: send(.POST, "/api/v3/orderList/oco", query: oco.parameters(), weight: 1, signed: true, mutating: true), mutating: true)
+    }
+
+    /// Cancels every leg of an OCO list (throws `.api(code: -2011, …)` when none is open).
+    public func cancelOrderList(symbol: String, listClientOrderId: String) async throws -> BinanceOrderList {
+        let query = BinanceQuery([("symbol", symbol), ("listClientOrderId", listClientOrderId)])
+        return try await decode(
+            BinanceOrderList.self, from: send(.DELETE, "/api/v3/orderList", query: query, weight: 1, signed: true, mutating: true), mutating: true)
+    }
+
     /// The order placed with `clientOrderId` (throws `.api(code: -2013, …)` when there is none).
     public func order(symbol: String, clientOrderId: String) async throws -> BinanceOrder {
         let query = BinanceQuery([("symbol", symbol), ("origClientOrderId", clientOrderId)])

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: builds, then runs every test against a real PostgreSQL, the deployment checks, the monitoring
-# check, the database outage check, the dashboard's browser test and the contract fuzzing of every service. With
+# `make test`: builds, then runs every test against a real PostgreSQL, looks for secrets in every log they wrote,
+# then the deployment checks, the monitoring check, the database outage check, the dashboard's browser test and the
+# contract fuzzing of every service. With
 # DATABASE_URL unset it starts a throwaway cluster on a free port and removes it afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +14,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 swift build --build-tests
+# Every log the tests write (their output, and each service process's) is kept here and searched for secrets.
+KEELSON_TEST_LOGS="$(mktemp -d /tmp/keelson-test-logs.XXXXXX)"
+export KEELSON_TEST_LOGS
 if [ $# -gt 0 ]; then
     swift test --skip-build "$@"
 else
@@ -23,8 +27,10 @@ else
     # tests time out, and a PostgreSQL connection dropped under that load can leave a test waiting for good. Six tests
     # at a time keep the machine busy without starving any of them.
     SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH="${SWT_EXPERIMENTAL_MAXIMUM_PARALLELIZATION_WIDTH:-6}" \
-        swift test --skip-build --skip "$kill_tests"
-    swift test --skip-build --filter "$kill_tests"
+        swift test --skip-build --skip "$kill_tests" 2>&1 | tee "$KEELSON_TEST_LOGS/swift-test.log"
+    swift test --skip-build --filter "$kill_tests" 2>&1 | tee "$KEELSON_TEST_LOGS/swift-test-kill.log"
+    scripts/check-secrets.sh "$KEELSON_TEST_LOGS"
+    rm -rf "$KEELSON_TEST_LOGS"
 fi
 scripts/check-deployment.sh
 scripts/check-scrape.sh "$(swift build --show-bin-path)"

@@ -88,8 +88,22 @@ public final class ChildProcess: Sendable {
 
     deinit {
         process.signal(SIGKILL)
+        keepServiceLog()
         if let scratchDirectory { try? FileManager.default.removeItem(at: scratchDirectory) }
     }
+
+    /// The services' own executables write logs; with `KEELSON_TEST_LOGS` set (`make test` sets it), each one's
+    /// output is kept there so that scripts/check-secrets.sh can look through every log the suite wrote.
+    private func keepServiceLog() {
+        guard let directory = ProcessInfo.processInfo.environment["KEELSON_TEST_LOGS"] else { return }
+        let name = process.command.executable.lastPathComponent
+        guard Self.services.contains(name) else { return }
+        let (stdout, stderr) = process.capturedOutput()
+        let file = URL(fileURLWithPath: directory).appendingPathComponent("\(name)-\(UUID().uuidString).log")
+        try? Data((stdout + stderr).utf8).write(to: file)
+    }
+
+    static let services: Set<String> = ["keelson-engine", "keelson-gateway", "keelson-marketdata", "keelson-signals"]
 }
 
 extension RunningProcess {

@@ -391,7 +391,7 @@ let package = Package(
             name: "ServicesTests",
             dependencies: [
                 "GatewayService", "EngineService", "MarketDataService", "SignalsService", "KeelsonCLI", "KeelsonTestSupport",
-                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonFoundation", "KeelsonModels",
+                "KeelsonServiceKit", "KeelsonPersistence", "KeelsonFoundation", "KeelsonModels", "KeelsonDomain",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

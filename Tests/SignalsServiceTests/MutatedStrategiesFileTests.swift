@@ -1,6 +1,7 @@
 import Foundation
 import KeelsonDomain
 import KeelsonFoundation
+import KeelsonTestSupport
 import SignalsService
 import Testing
 
@@ -21,17 +22,7 @@ struct MutatedStrategiesFileTests {
         var generator = SplitMix64(seed: 20_261_206)
         var refused = 0
         for _ in 0..<2_000 {
-            var bytes = original
-            for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                guard !bytes.isEmpty else { break }
-                let at = Int.random(in: 0..<bytes.count, using: &generator)
-                switch Int.random(in: 0..<4, using: &generator) {
-                case 0: bytes[at] = UInt8.random(in: 0...255, using: &generator)
-                case 1: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...12, using: &generator)))
-                case 2: bytes.removeSubrange(at...)
-                default: bytes.insert(contentsOf: Self.nasty.randomElement(using: &generator)!, at: at)
-                }
-            }
+            let bytes = ByteMutations.mutate(original, splicing: Self.nasty, using: &generator)
             do {
                 _ = try StrategiesFile.parseContents(Data(bytes), source: "config/strategies.json")
             } catch {

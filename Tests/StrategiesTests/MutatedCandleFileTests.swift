@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonTestSupport
 import Testing
 
 @testable import KeelsonDomain
@@ -26,19 +27,7 @@ struct MutatedCandleFileTests {
     }
 
     static func mutate(_ bytes: [UInt8], using generator: inout SplitMix64) -> [UInt8] {
-        var bytes = bytes
-        for _ in 0..<Int.random(in: 1...3, using: &generator) {
-            guard !bytes.isEmpty else { break }
-            let at = Int.random(in: 0..<bytes.count, using: &generator)
-            switch Int.random(in: 0..<5, using: &generator) {
-            case 0: bytes[at] = UInt8.random(in: 0...255, using: &generator)
-            case 1: bytes.removeSubrange(at..<min(bytes.count, at + Int.random(in: 1...20, using: &generator)))
-            case 2: bytes.insert(contentsOf: bytes[at..<min(bytes.count, at + Int.random(in: 1...40, using: &generator))], at: at)
-            case 3: bytes.removeSubrange(at...)
-            default: bytes.insert(contentsOf: nasty.randomElement(using: &generator)!, at: at)
-            }
-        }
-        return bytes
+        ByteMutations.mutate(bytes, splicing: nasty, using: &generator)
     }
 
     /// The rows, or the error's one line.

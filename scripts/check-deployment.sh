@@ -122,7 +122,7 @@ check "kubernetes: kubectl kustomize base, dev, production, jobs, schedules" kus
 check "kubernetes: kubernetes-validate $KUBERNETES_VERSION (strict)" kubernetes_validate
 check "kubernetes: probes, security, scaling, policies" "$python" infrastructure/ci/check_deployment.py kubernetes "$rendered"
 check "kubernetes: the optimiser's Indexed Job" "$python" infrastructure/ci/check_deployment.py optimize-job "$rendered/jobs.yaml"
-check "kubernetes: the scheduled re-optimisation and model retraining" "$python" infrastructure/ci/check_deployment.py schedules "$rendered/schedules.yaml"
+check "kubernetes: the scheduled re-optimisation, model retraining and db maintenance" "$python" infrastructure/ci/check_deployment.py schedules "$rendered/schedules.yaml"
 check "kubernetes: checkov production" checkov_kubernetes production "$CHECKOV_SKIP_PRODUCTION"
 check "kubernetes: checkov dev" checkov_kubernetes dev "$CHECKOV_SKIP_DEV"
 check "secrets: checkov finds none committed" checkov_secrets

@@ -419,12 +419,13 @@ SCHEDULES = {
     # CronJob: what its command must run (the decision rules live in those options).
     "keelson-reoptimize": ("keelson optimize", "--apply-to", "--walk-forward", "--margin"),
     "keelson-retrain-model": ("keelson model retrain", "--name", "--walk-forward", "--margin"),
+    "keelson-db-maintenance": ("db maintenance", "--vacuum", "--report"),
 }
 
 
 def check_schedules(rendered_file):
     """kubernetes/schedules: the daily re-optimisation and the weekly retraining, each one at a time, each deciding
-    through its margin."""
+    through its margin, and the nightly database maintenance."""
     docs = load_all(pathlib.Path(rendered_file))
     for name, needed in SCHEDULES.items():
         jobs = [d for d in docs if d["kind"] == "CronJob" and d["metadata"]["name"] == name]

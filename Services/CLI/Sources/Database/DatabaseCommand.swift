@@ -4,6 +4,9 @@ struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Migrate, verify and query the PostgreSQL database; record positions closed outside the engine.",
-        subcommands: [MigrateCommand.self, VerifyCommand.self, QueryCommand.self, ClosePositionCommand.self, EmergencyCloseAllCommand.self]
+        subcommands: [
+            MigrateCommand.self, VerifyCommand.self, QueryCommand.self, MaintenanceCommand.self, ClosePositionCommand.self,
+            EmergencyCloseAllCommand.self,
+        ]
     )
 }

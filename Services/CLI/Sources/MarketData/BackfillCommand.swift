@@ -9,7 +9,7 @@ struct BackfillCommand: AsyncParsableCommand {
         abstract: "Fetch candles from a provider for a time range and store them, with a progress line."
     )
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Provider: synthetic.") var provider = "synthetic"
+    @Option(help: "Provider: synthetic, binance or coinbase.") var provider = "synthetic"
     @Option(help: "Comma-separated symbols.") var symbols: String
     @Option(help: "Bar interval, e.g. 1m.") var interval = "1m"
     @Option(help: "Start (ISO-8601 or epoch ms), inclusive.") var from: String
@@ -22,7 +22,7 @@ struct BackfillCommand: AsyncParsableCommand {
             let interval = try MarketDataArguments.interval(interval)
             let start = try MarketDataArguments.time(from, option: "--from"), end = try MarketDataArguments.time(to, option: "--to")
             guard start < end else { throw CLIError("--from must be before --to", exitCode: 2) }
-            let source = try MarketDataArguments.provider(provider, seed: seed)
+            let source = try MarketDataArguments.provider(provider, seed: seed, symbols: symbols, interval: interval)
             let chunk = TimeInterval(interval.seconds) * 10_000
             let total = Int(end.timeIntervalSince(start) / TimeInterval(interval.seconds)) * symbols.count
             let progress = ProgressLine(total: total, unit: "candles")

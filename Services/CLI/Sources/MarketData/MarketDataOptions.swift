@@ -1,6 +1,9 @@
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import KeelsonDomain
+import KeelsonExchanges
+import KeelsonFoundation
 import KeelsonMarketData
 
 /// Parsing shared by the `keelson data` commands: symbols, intervals, times and providers, each refused
@@ -28,11 +31,39 @@ enum MarketDataArguments {
         throw CLIError("\(option) '\(text)' is not a time; expected ISO-8601 (2024-01-31 or 2024-01-31T09:30:00Z) or epoch milliseconds", exitCode: 2)
     }
 
-    static func provider(_ name: String, seed: UInt64) throws -> any MarketDataProvider {
-        switch name {
-        case "synthetic": return SyntheticProvider(seed: seed)
-        default:
-            throw CLIError("unknown provider '\(name)'; available here: synthetic (replay files go through `keelson data import`)", exitCode: 2)
+    /// A provider by name. The exchanges are read as the collector reads them: `KEELSON_BINANCE_BASE_URL`,
+    /// `KEELSON_COINBASE_BASE_URL` and `KEELSON_COINBASE_PRODUCTS` (docs/CONFIGURATION.md), production by default.
+    static func provider(_ name: String, seed: UInt64, symbols: [Symbol], interval: CandleInterval) throws -> any MarketDataProvider {
+        let environment = EnvironmentReader()
+        do {
+            switch name {
+            case "synthetic":
+                return SyntheticProvider(seed: seed)
+            case "binance":
+                let baseURL = try environment.httpURL("KEELSON_BINANCE_BASE_URL") ?? BinanceRESTClient.productionURL
+                // Candles by time range only: no stream is opened here.
+                return BinanceMarketDataProvider(rest: BinanceRESTClient(baseURL: baseURL, httpClient: .shared), streamURL: baseURL)
+            case "coinbase":
+                guard CoinbaseCandlesClient.granularity(interval) != nil else {
+                    let supported = CoinbaseMarketDataProvider.supportedIntervals.map(\.rawValue).joined(separator: ", ")
+                    throw CLIError("Coinbase has no \(interval.rawValue) candles; use one of \(supported)", exitCode: 2)
+                }
+                let products: CoinbaseProductMap
+                switch CoinbaseProductMap.parse(environment.string("KEELSON_COINBASE_PRODUCTS") ?? "") {
+                case .success(let map): products = map
+                case .failure(let invalid): throw CLIError("KEELSON_COINBASE_PRODUCTS: \(invalid.description)", exitCode: 2)
+                }
+                if let symbol = symbols.first(where: { products.productID(for: $0) == nil }) {
+                    throw CLIError("KEELSON_COINBASE_PRODUCTS names no Coinbase product for \(symbol); add \(symbol)=BASE-QUOTE, e.g. BTCUSDT=BTC-USD", exitCode: 2)
+                }
+                let baseURL = try environment.httpURL("KEELSON_COINBASE_BASE_URL") ?? CoinbaseCandlesClient.productionURL
+                return CoinbaseMarketDataProvider(client: CoinbaseCandlesClient(baseURL: baseURL, httpClient: .shared), products: products)
+            default:
+                throw CLIError(
+                    "unknown provider '\(name)'; available: synthetic, binance, coinbase (replay files go through `keelson data import`)", exitCode: 2)
+            }
+        } catch let error as ConfigurationError {
+            throw CLIError(error.description, exitCode: 2)
         }
     }
 }

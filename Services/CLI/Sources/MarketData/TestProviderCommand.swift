@@ -7,7 +7,7 @@ struct TestProviderCommand: AsyncParsableCommand {
         commandName: "test-provider",
         abstract: "Fetch the most recent candles from a provider and print them, or the error."
     )
-    @Argument(help: "Provider: synthetic.") var provider: String
+    @Argument(help: "Provider: synthetic, binance or coinbase.") var provider: String
     @Argument(help: "Symbol, e.g. BTCUSDT.") var symbol: String
     @Argument(help: "Interval, e.g. 1m.") var interval: String
     @Option(help: "How many recent candles.") var count = 5
@@ -18,7 +18,7 @@ struct TestProviderCommand: AsyncParsableCommand {
             let symbol = try MarketDataArguments.symbol(symbol)
             let interval = try MarketDataArguments.interval(interval)
             guard (1...1000).contains(count) else { throw CLIError("--count must be from 1 to 1000", exitCode: 2) }
-            let source = try MarketDataArguments.provider(provider, seed: seed)
+            let source = try MarketDataArguments.provider(provider, seed: seed, symbols: [symbol], interval: interval)
             let end = Date.now
             let candles: [Candle]
             do {

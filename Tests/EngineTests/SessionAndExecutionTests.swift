@@ -134,6 +134,9 @@ struct SessionAndExecutionTests {
                 #expect(periods.count == 1)
                 #expect(periods.first?["trades"] as? Int == 1)
                 #expect(periods.first?["win_rate"] as? Double == 1)
+                // The session so far, as the portfolio reports it: +35.20025 on 10,000.
+                #expect(daily["total_return_percent"] as? String == "0.352", Comment(rawValue: "\(daily)"))
+                #expect(daily["daily_pnl"] as? String == "35.20025", Comment(rawValue: "\(daily)"))
                 #expect(try await F.get("/api/v1/performance?period=monthly", client: client)["period"] as? String == "monthly")
 
                 let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: [:], body: nil).body)

@@ -309,10 +309,21 @@ public struct TradingReadRepository: Sendable {
 
     public struct PerformanceView: Codable, Sendable {
         public var period: String
+        /// The session so far, as the portfolio reports it: equity change since the trading day began (nil before the
+        /// first day is recorded) and equity against the initial balance in percent.
+        public var dailyPnl: String?
+        public var totalReturnPercent: String
         public var periods: [PeriodPerformance]
+
+        enum CodingKeys: String, CodingKey {
+            case period, periods
+            case dailyPnl = "daily_pnl", totalReturnPercent = "total_return_percent"
+        }
     }
 
-    public func performance(sessionID: Int64, period: PerformancePeriod) async throws -> PerformanceView {
+    public func performance(session: SessionView, period: PerformancePeriod) async throws -> PerformanceView {
+        let sessionID = session.id
+        let portfolio = try await portfolio(session: session)
         var trades: [ClosedTrade] = []
         let tradeRows = try await client.query(
             "SELECT symbol, exit_time, pnl, fees, quantity FROM trades WHERE session_id = \(sessionID)", logger: logger)
@@ -331,7 +342,8 @@ public struct TradingReadRepository: Sendable {
         )
         for try await (time, value) in equityRows.decode((Date, Decimal).self) { equity.append(EquityPoint(time: time, equity: value)) }
         return PerformanceView(
-            period: period.rawValue, periods: PerformanceReport.periods(trades: trades, equity: equity, period: period, calendar: .everyDay))
+            period: period.rawValue, dailyPnl: portfolio.dailyPnl, totalReturnPercent: portfolio.totalReturnPercent,
+            periods: PerformanceReport.periods(trades: trades, equity: equity, period: period, calendar: .everyDay))
     }
 
     public struct RiskEventView: Codable, Sendable {

@@ -73,7 +73,7 @@ struct TradesCommand: AsyncParsableCommand {
 
 struct PerformanceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "performance", abstract: "PnL, trades, win rate, profit factor and drawdown per period.")
+        commandName: "performance", abstract: "Total return and today's PnL; PnL, trades, win rate, profit factor and drawdown per period.")
     @OptionGroup var gateway: GatewayOptions
     @Option(help: "daily, weekly or monthly.") var period = "daily"
     @Flag(help: "Print the gateway's JSON.") var json = false
@@ -96,6 +96,9 @@ struct PerformanceCommand: AsyncParsableCommand {
                 let positions = JSONOutput.object(try await gateway.connect().get("/api/v1/trading/positions").body)["positions"] as? [Any] ?? []
                 return print(Self.summaryLine(periods: periods, openPositions: positions.count))
             }
+            let session = JSONOutput.object(reply.body)
+            print(
+                "session: total return \(JSONOutput.text(session["total_return_percent"]) ?? "0") %, today \(JSONOutput.text(session["daily_pnl"]) ?? "–")")
             if periods.isEmpty { return print("no trades yet") }
             print(
                 JSONOutput.table(

@@ -64,7 +64,7 @@ struct EngineRoutes {
             guard let period = PerformancePeriod(rawValue: text) else {
                 throw APIError.badRequest("period=\(text) is not allowed; expected daily, weekly or monthly")
             }
-            return try await queries.performance(sessionID: try await currentSession().id, period: period)
+            return try await queries.performance(session: try await currentSession(), period: period)
         }
         api.get("strategies") { request, _ -> TradingReadRepository.StrategyPortfolioView in
             let window = try Self.strategyWindow(QueryReader(request))

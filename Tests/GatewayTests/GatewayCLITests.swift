@@ -160,6 +160,12 @@ struct GatewayCLITests {
             #expect(range.exitCode == 1 && range.stderr.contains("since must be before until"), Comment(rawValue: range.stderr))
             let inRange = try await ChildProcess.run("keelson", ["orders", "--since", "2020-01-01T00:00:00Z"], environment: environment)
             #expect(inRange.exitCode == 0, Comment(rawValue: inRange.stderr))
+            let everySession = try await ChildProcess.run("keelson", ["trades", "--session", "all", "--strategy", "sma"], environment: environment)
+            #expect(everySession.exitCode == 0, Comment(rawValue: everySession.stderr))
+            let badSession = try await ChildProcess.run("keelson", ["positions", "--session", "latest"], environment: environment)
+            #expect(badSession.exitCode != 0 && badSession.stderr.contains("--session latest is not a session"), Comment(rawValue: badSession.stderr))
+            let allPortfolio = try await ChildProcess.run("keelson", ["risk", "--session", "all"], environment: environment)
+            #expect(allPortfolio.exitCode == 1 && allPortfolio.stderr.contains("session=all applies to orders and trades"), Comment(rawValue: allPortfolio.stderr))
             let badUntil = try await ChildProcess.run("keelson", ["trades", "--until", "later"], environment: environment)
             #expect(badUntil.exitCode != 0 && badUntil.stderr.contains("--until later is not a time"), Comment(rawValue: badUntil.stderr))
 

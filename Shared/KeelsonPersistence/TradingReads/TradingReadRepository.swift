@@ -8,7 +8,7 @@ import PostgresNIO
 /// Money is rendered as decimal strings so no JSON parser rounds it.
 public struct TradingReadRepository: Sendable {
     let client: PostgresClient
-    let mode: String
+    public let mode: String
     let logger: Logger
 
     public init(client: PostgresClient, mode: String, logger: Logger) {
@@ -37,12 +37,14 @@ public struct TradingReadRepository: Sendable {
         }
     }
 
-    public func session() async throws -> SessionView? {
+    /// The current session of this mode (the open one, else the newest), or session `id` when given.
+    public func session(id: Int64? = nil) async throws -> SessionView? {
         let rows = try await client.query(
             """
             SELECT id, mode, status, status_reason, initial_balance, peak_equity, trading_day::text, day_start_equity, started_at, ended_at,
                    configuration::text
-            FROM trading_sessions WHERE mode = \(mode) ORDER BY (ended_at IS NULL) DESC, id DESC LIMIT 1
+            FROM trading_sessions WHERE mode = \(mode) AND (\(id)::bigint IS NULL OR id = \(id))
+            ORDER BY (ended_at IS NULL) DESC, id DESC LIMIT 1
             """, logger: logger
         )
         for try await (id, mode, status, reason, initial, peak, day, dayStart, started, ended, configuration)
@@ -217,13 +219,14 @@ public struct TradingReadRepository: Sendable {
         enum CodingKeys: String, CodingKey { case orders; case nextBefore = "next_before" }
     }
 
-    /// Orders by placement time (`created_at`).
-    public func orders(sessionID: Int64, status: OrderStatus?, filter: ListFilter) async throws -> OrderList {
+    /// Orders by placement time (`created_at`), of one session or (nil) of every session of this mode.
+    public func orders(sessionID: Int64?, status: OrderStatus?, filter: ListFilter) async throws -> OrderList {
         let rows = try await client.query(
             """
             SELECT id, client_order_id, symbol, side, type, quantity, status, filled_quantity, average_fill_price, cause, signal_id,
                    strategy, reject_reason, created_at, updated_at
-            FROM orders WHERE session_id = \(sessionID) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+            FROM orders WHERE session_id IN (SELECT id FROM trading_sessions WHERE mode = \(mode) AND (\(sessionID)::bigint IS NULL OR id = \(sessionID)))
+              AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
               AND (\(filter.symbol)::text IS NULL OR symbol = \(filter.symbol))
               AND (\(filter.strategy)::text IS NULL OR strategy = \(filter.strategy))
               AND (\(filter.since)::timestamptz IS NULL OR created_at >= \(filter.since))
@@ -277,13 +280,14 @@ public struct TradingReadRepository: Sendable {
         enum CodingKeys: String, CodingKey { case trades; case nextBefore = "next_before" }
     }
 
-    /// Trades by exit time (market time).
-    public func trades(sessionID: Int64, filter: ListFilter) async throws -> TradePage {
+    /// Trades by exit time (market time), of one session or (nil) of every session of this mode.
+    public func trades(sessionID: Int64?, filter: ListFilter) async throws -> TradePage {
         let limit = filter.limit
         let rows = try await client.query(
             """
             SELECT id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees, exit_reason, strategy
-            FROM trades WHERE session_id = \(sessionID) AND (\(filter.before)::bigint IS NULL OR id < \(filter.before))
+            FROM trades WHERE session_id IN (SELECT id FROM trading_sessions WHERE mode = \(mode) AND (\(sessionID)::bigint IS NULL OR id = \(sessionID)))
+              AND (\(filter.before)::bigint IS NULL OR id < \(filter.before))
               AND (\(filter.symbol)::text IS NULL OR symbol = \(filter.symbol))
               AND (\(filter.strategy)::text IS NULL OR strategy = \(filter.strategy))
               AND (\(filter.since)::timestamptz IS NULL OR exit_time >= \(filter.since))

@@ -6,11 +6,12 @@ import Foundation
 struct PositionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "positions", abstract: "Open positions of the current session.")
     @OptionGroup var gateway: GatewayOptions
+    @OptionGroup var sessions: SessionOptions
     @Flag(help: "Print the gateway's JSON.") var json = false
 
     func run() async throws {
         try await reportingErrors {
-            let reply = try await gateway.connect().get("/api/v1/trading/positions")
+            let reply = try await gateway.connect().get("/api/v1/trading/positions" + QueryString.make(["session": sessions.session]))
             JSONOutput.printListing(
                 reply.body, key: "positions", json: json, empty: "no open positions",
                 columns: [
@@ -26,7 +27,9 @@ struct OrdersCommand: AsyncParsableCommand {
     @OptionGroup var gateway: GatewayOptions
     @Option(help: "Only this state: new, submitted, partially_filled, filled, canceled, rejected, expired.") var status: String?
     @Option(help: "Only this symbol.") var symbol: String?
+    @Option(help: "Only orders of this strategy instance.") var strategy: String?
     @OptionGroup var range: TimeRangeOptions
+    @OptionGroup var sessions: SessionOptions
     @Option(help: "How many (1–1000).") var limit = 20
     @Flag(help: "Print the gateway's JSON.") var json = false
 
@@ -34,7 +37,10 @@ struct OrdersCommand: AsyncParsableCommand {
         try await reportingErrors {
             let path =
                 "/api/v1/trading/orders"
-                + QueryString.make(["status": status, "symbol": symbol, "since": range.since, "until": range.until, "limit": String(limit)])
+                + QueryString.make([
+                    "status": status, "symbol": symbol, "strategy": strategy, "since": range.since, "until": range.until, "session": sessions.session,
+                    "limit": String(limit),
+                ])
             let reply = try await gateway.connect().get(path)
             JSONOutput.printListing(
                 reply.body, key: "orders", json: json, empty: "no orders",
@@ -52,14 +58,20 @@ struct TradesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "trades", abstract: "Closed trades of the current session, newest first.")
     @OptionGroup var gateway: GatewayOptions
     @Option(help: "Only this symbol.") var symbol: String?
+    @Option(help: "Only trades of this strategy instance.") var strategy: String?
     @OptionGroup var range: TimeRangeOptions
+    @OptionGroup var sessions: SessionOptions
     @Option(help: "How many (1–1000).") var limit = 20
     @Flag(help: "Print the gateway's JSON.") var json = false
 
     func run() async throws {
         try await reportingErrors {
             let path =
-                "/api/v1/trading/trades" + QueryString.make(["symbol": symbol, "since": range.since, "until": range.until, "limit": String(limit)])
+                "/api/v1/trading/trades"
+                + QueryString.make([
+                    "symbol": symbol, "strategy": strategy, "since": range.since, "until": range.until, "session": sessions.session,
+                    "limit": String(limit),
+                ])
             let reply = try await gateway.connect().get(path)
             JSONOutput.printListing(
                 reply.body, key: "trades", json: json, empty: "no trades",
@@ -76,6 +88,7 @@ struct PerformanceCommand: AsyncParsableCommand {
         commandName: "performance", abstract: "Total return and today's PnL; PnL, trades, win rate, profit factor and drawdown per period.")
     @OptionGroup var gateway: GatewayOptions
     @Option(help: "daily, weekly or monthly.") var period = "daily"
+    @OptionGroup var sessions: SessionOptions
     @Flag(help: "Print the gateway's JSON.") var json = false
     @Flag(help: "One line for the whole session so far: trades, win rate, PnL, open positions, and where to look next.")
     var summary = false
@@ -88,7 +101,7 @@ struct PerformanceCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let path = "/api/v1/trading/performance?period=\(period)"
+            let path = "/api/v1/trading/performance" + QueryString.make(["period": period, "session": sessions.session])
             let reply = try await gateway.connect().get(path)
             if json { return JSONOutput.printRaw(reply.body) }
             let periods = JSONOutput.object(reply.body)["periods"] as? [[String: Any]] ?? []
@@ -128,11 +141,12 @@ struct RiskCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "risk", abstract: "Trading state and why, the risk limits, and the latest risk events.")
     @OptionGroup var gateway: GatewayOptions
+    @OptionGroup var sessions: SessionOptions
     @Flag(help: "Print the gateway's JSON.") var json = false
 
     func run() async throws {
         try await reportingErrors {
-            let reply = try await gateway.connect().get("/api/v1/trading/risk")
+            let reply = try await gateway.connect().get("/api/v1/trading/risk" + QueryString.make(["session": sessions.session]))
             if json { return JSONOutput.printRaw(reply.body) }
             let risk = JSONOutput.object(reply.body)
             print("trading \(JSONOutput.text(risk["state"]) ?? "?")\(JSONOutput.text(risk["state_reason"]).map { ": \($0)" } ?? "")")
@@ -162,6 +176,19 @@ struct TimeRangeOptions: ParsableArguments {
     static func check(_ option: String, _ value: String?) throws {
         if let value, (try? Date(value, strategy: .iso8601)) == nil {
             throw ValidationError("\(option) \(value) is not a time; expected ISO-8601 such as 2026-12-05T00:00:00Z")
+        }
+    }
+}
+
+/// `--session ID`: an earlier session instead of the current one; orders and trades also take `all`.
+struct SessionOptions: ParsableArguments {
+    @Option(help: "An earlier session by id (keelson trading status names the current one); orders and trades also take all.")
+    var session: String?
+
+    func validate() throws {
+        guard let session, session != "all" else { return }
+        guard let id = Int64(session), id > 0 else {
+            throw ValidationError("--session \(session) is not a session; expected its id (a number) or all")
         }
     }
 }

@@ -28,10 +28,12 @@ struct EngineRoutes {
 
     func register(router: Router<KeelsonRequestContext>, internalRoutes: RouterGroup<KeelsonRequestContext>) {
         let api = router.group("api/v1")
-        api.get("session") { _, _ -> TradingReadRepository.SessionView in try await currentSession() }
-        api.get("portfolio") { _, _ -> TradingReadRepository.PortfolioView in try await queries.portfolio(session: currentSession()) }
-        api.get("positions") { _, _ -> TradingReadRepository.PositionList in
-            let session = try await currentSession()
+        api.get("session") { request, _ -> TradingReadRepository.SessionView in try await requestedSession(request) }
+        api.get("portfolio") { request, _ -> TradingReadRepository.PortfolioView in
+            try await queries.portfolio(session: requestedSession(request))
+        }
+        api.get("positions") { request, _ -> TradingReadRepository.PositionList in
+            let session = try await requestedSession(request)
             return TradingReadRepository.PositionList(sessionID: session.id, positions: try await queries.positions(sessionID: session.id))
         }
         api.get("orders") { request, _ -> TradingReadRepository.OrderList in
@@ -45,11 +47,12 @@ struct EngineRoutes {
                 status = parsed
             }
             let filter = try Self.listFilter(query, defaultLimit: 100)
-            return try await queries.orders(sessionID: try await currentSession().id, status: status, filter: filter)
+            return try await queries.orders(sessionID: try await requestedSessionID(query), status: status, filter: filter)
         }
         api.get("trades") { request, _ -> TradingReadRepository.TradePage in
-            let filter = try Self.listFilter(QueryReader(request), defaultLimit: 50)
-            return try await queries.trades(sessionID: try await currentSession().id, filter: filter)
+            let query = QueryReader(request)
+            let filter = try Self.listFilter(query, defaultLimit: 50)
+            return try await queries.trades(sessionID: try await requestedSessionID(query), filter: filter)
         }
         api.get("equity") { request, _ -> TradingReadRepository.EquityCurveView in
             let query = QueryReader(request)
@@ -57,14 +60,14 @@ struct EngineRoutes {
             let until = try query.date("until")
             if let since, let until, since >= until { throw APIError.badRequest("since must be before until") }
             return try await queries.equityCurve(
-                session: currentSession(), since: since, until: until, points: try query.integer("points", default: 500, range: 2...5000))
+                session: requestedSession(request), since: since, until: until, points: try query.integer("points", default: 500, range: 2...5000))
         }
         api.get("performance") { request, _ -> TradingReadRepository.PerformanceView in
             let text = try QueryReader(request).string("period") ?? "daily"
             guard let period = PerformancePeriod(rawValue: text) else {
                 throw APIError.badRequest("period=\(text) is not allowed; expected daily, weekly or monthly")
             }
-            return try await queries.performance(session: try await currentSession(), period: period)
+            return try await queries.performance(session: try await requestedSession(request), period: period)
         }
         api.get("strategies") { request, _ -> TradingReadRepository.StrategyPortfolioView in
             let window = try Self.strategyWindow(QueryReader(request))
@@ -88,8 +91,8 @@ struct EngineRoutes {
             return TradingReadRepository.ExecutionView(
                 since: window.since, until: window.until, rows: try await queries.execution(since: window.since, until: window.until))
         }
-        api.get("risk") { _, _ -> RiskView in
-            let session = try await currentSession()
+        api.get("risk") { request, _ -> RiskView in
+            let session = try await requestedSession(request)
             return RiskView(
                 state: session.status, stateReason: session.statusReason, limits: settings.risk,
                 events: try await queries.riskEvents(sessionID: session.id, limit: 50))
@@ -186,6 +189,30 @@ struct EngineRoutes {
             symbol: symbol, strategy: strategy, since: since, until: until, before: before,
             limit: try query.integer("limit", default: defaultLimit, range: 1...1000)
         )
+    }
+
+    /// `session=ID`: an earlier session of this mode instead of the current one.
+    private func requestedSession(_ request: Request) async throws -> TradingReadRepository.SessionView {
+        let query = QueryReader(request)
+        guard try query.string("session") != nil, let id = try await requestedSessionID(query, allowingAll: false) else {
+            return try await currentSession()
+        }
+        guard let session = try await queries.session(id: id) else {
+            throw APIError.notFound("no \(queries.mode) session \(id); keelson trading status names the current one")
+        }
+        return session
+    }
+
+    /// The session a list reads: `session=ID`, `session=all` (nil: every session of this mode, where `allowingAll`), or the
+    /// current one when not given.
+    private func requestedSessionID(_ query: QueryReader, allowingAll: Bool = true) async throws -> Int64? {
+        guard let text = try query.string("session") else { return try await currentSession().id }
+        if text == "all" {
+            guard allowingAll else { throw APIError.badRequest("session=all applies to orders and trades; give one session's id") }
+            return nil
+        }
+        guard let id = Int64(text), id > 0 else { throw APIError.badRequest("session=\(text) is not a session; expected its id (a number) or all") }
+        return id
     }
 
     private func currentSession() async throws -> TradingReadRepository.SessionView {

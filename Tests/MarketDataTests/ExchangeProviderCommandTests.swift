@@ -29,6 +29,10 @@ struct ExchangeProviderCommandTests {
             let interval = try await ChildProcess.run("keelson", ["data", "test-provider", "coinbase", "BTCUSDT", "3m"], environment: env)
             #expect(interval.exitCode == 2)
             #expect(interval.stderr.hasPrefix("keelson: Coinbase has no 3m candles; use one of"), Comment(rawValue: interval.stderr))
+            let down = try await ChildProcess.run(
+                "keelson", ["data", "test-provider", "binance", "BTCUSDT", "1m"], environment: ["KEELSON_BINANCE_BASE_URL": "http://127.0.0.1:1"])
+            #expect(down.exitCode == 1)
+            #expect(down.stderr.hasPrefix("keelson: binance failed: ") && down.stderr.split(separator: "\n").count == 1, Comment(rawValue: down.stderr))
             let malformed = try await ChildProcess.run(
                 "keelson", ["data", "test-provider", "coinbase", "BTCUSDT", "1m"], environment: env.merging(["KEELSON_COINBASE_PRODUCTS": "BTCUSDT"]) { $1 })
             #expect(malformed.exitCode == 2)

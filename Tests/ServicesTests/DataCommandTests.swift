@@ -42,7 +42,7 @@ struct DataCommandTests {
                 "keelson: interval '2m' is not valid"
             ),
             (["data", "backfill", "--symbols", "BTCUSDT", "--from", "2024-01-02", "--to", "2024-01-01"], "keelson: --from must be before --to"),
-            (["data", "test-provider", "binance", "BTCUSDT", "1m"], "keelson: unknown provider 'binance'"),
+            (["data", "test-provider", "kraken", "BTCUSDT", "1m"], "keelson: unknown provider 'kraken'"),
         ])
     func badInput(arguments: [String], expected: String) async throws {
         let result = try await ChildProcess.run("keelson", arguments, environment: ["DATABASE_URL": try TestDatabase.serverURL().connectionString])

@@ -42,7 +42,9 @@ enum MarketDataArguments {
             case "binance":
                 let baseURL = try environment.httpURL("KEELSON_BINANCE_BASE_URL") ?? BinanceRESTClient.productionURL
                 // Candles by time range only: no stream is opened here.
-                return BinanceMarketDataProvider(rest: BinanceRESTClient(baseURL: baseURL, httpClient: .shared), streamURL: baseURL)
+                // Library logs stay quiet: the command's own one line says what failed.
+                return BinanceMarketDataProvider(
+                    rest: BinanceRESTClient(baseURL: baseURL, httpClient: .shared, logger: CLILogger.quiet), streamURL: baseURL, logger: CLILogger.quiet)
             case "coinbase":
                 guard CoinbaseCandlesClient.granularity(interval) != nil else {
                     let supported = CoinbaseMarketDataProvider.supportedIntervals.map(\.rawValue).joined(separator: ", ")
@@ -57,7 +59,9 @@ enum MarketDataArguments {
                     throw CLIError("KEELSON_COINBASE_PRODUCTS names no Coinbase product for \(symbol); add \(symbol)=BASE-QUOTE, e.g. BTCUSDT=BTC-USD", exitCode: 2)
                 }
                 let baseURL = try environment.httpURL("KEELSON_COINBASE_BASE_URL") ?? CoinbaseCandlesClient.productionURL
-                return CoinbaseMarketDataProvider(client: CoinbaseCandlesClient(baseURL: baseURL, httpClient: .shared), products: products)
+                return CoinbaseMarketDataProvider(
+                    client: CoinbaseCandlesClient(baseURL: baseURL, httpClient: .shared, logger: CLILogger.quiet), products: products,
+                    logger: CLILogger.quiet)
             default:
                 throw CLIError(
                     "unknown provider '\(name)'; available: synthetic, binance, coinbase (replay files go through `keelson data import`)", exitCode: 2)

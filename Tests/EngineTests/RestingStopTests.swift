@@ -51,39 +51,48 @@ struct RestingStopTests {
         return buy
     }
 
+    /// A fresh database and fake exchange, the live engine with resting stops, and an entry at 100 whose stop rests.
+    static func withEntered(
+        replaceEvery seconds: Int = 60, _ body: @escaping @Sendable (FakeExchange, any TestClientProtocol, PostgresClient) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withMigratedDatabase { url, postgres in
+            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
+            let exchange = L.exchange()
+            try await exchange.withRunning { baseURL in
+                try await L.withEngine(database: url, exchange: baseURL, restingStops: Self.settings(replaceEvery: seconds)) { client in
+                    _ = try await Self.enter(exchange, client: client, postgres: postgres)
+                    try await body(exchange, client, postgres)
+                }
+            }
+        }
+    }
+
     static func posts(_ exchange: FakeExchange, type: String) async -> [FakeRecordedRequest] {
         await exchange.receivedRequests().filter { $0.method == "POST" && $0.path == "/api/v3/order" && $0.query.contains("type=\(type)&") }
     }
 
     @Test("an entry's fill puts one STOP_LOSS_LIMIT on the exchange for the position's quantity, at its stop, the limit 0.5 % below")
     func placedAfterTheEntry() async throws {
-        try await TestDatabase.withMigratedDatabase { url, postgres in
-            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            let exchange = L.exchange()
-            try await exchange.withRunning { baseURL in
-                try await L.withEngine(database: url, exchange: baseURL, restingStops: Self.settings()) { client in
-                    _ = try await Self.enter(exchange, client: client, postgres: postgres)
-                    let stops = try await Self.stops(postgres)
-                    let position = try await F.value("SELECT quantity FROM positions", as: Decimal.self, postgres: postgres)
-                    #expect(stops.count == 1)
-                    let stop = try #require(stops.first)
-                    #expect(stop.status == "submitted" && stop.cause == "stop_loss")
-                    #expect(stop.quantity == position && position == F.decimal("24.975"))
-                    // The position's stop level (4 below the entry's fill) on the tick, the limit 0.5 % lower on the tick.
-                    let level = try await F.value("SELECT stop_price FROM positions", as: Decimal.self, postgres: postgres)
-                    let fill = try #require(await exchange.orders().first?.fills.first)
-                    #expect(level == fill.price - 4)
-                    let limit = (level * F.decimal("0.995")).rounded(toMultipleOf: F.decimal("0.01"), .down)
-                    #expect(stop.stopPrice == level && stop.limitPrice == limit)
-                    let resting = try #require(await exchange.orders().first { $0.type == "STOP_LOSS_LIMIT" })
-                    #expect(resting.clientOrderId == stop.clientOrderID && resting.status == "NEW" && resting.side == "SELL")
-                    #expect(resting.originalQuantity == position && resting.stopPrice == level && resting.price == limit)
-                    #expect(await Self.posts(exchange, type: "STOP_LOSS_LIMIT").count == 1)
-                    // More signals and polls place nothing more.
-                    _ = try await F.postCandles([F.bar(20, "100", "100.5", "99.5", "100")], client: client)
-                    #expect(await Self.posts(exchange, type: "STOP_LOSS_LIMIT").count == 1)
-                }
-            }
+        try await Self.withEntered { exchange, client, postgres in
+            let stops = try await Self.stops(postgres)
+            let position = try await F.value("SELECT quantity FROM positions", as: Decimal.self, postgres: postgres)
+            #expect(stops.count == 1)
+            let stop = try #require(stops.first)
+            #expect(stop.status == "submitted" && stop.cause == "stop_loss")
+            #expect(stop.quantity == position && position == F.decimal("24.975"))
+            // The position's stop level (4 below the entry's fill) on the tick, the limit 0.5 % lower on the tick.
+            let level = try await F.value("SELECT stop_price FROM positions", as: Decimal.self, postgres: postgres)
+            let fill = try #require(await exchange.orders().first?.fills.first)
+            #expect(level == fill.price - 4)
+            let limit = (level * F.decimal("0.995")).rounded(toMultipleOf: F.decimal("0.01"), .down)
+            #expect(stop.stopPrice == level && stop.limitPrice == limit)
+            let resting = try #require(await exchange.orders().first { $0.type == "STOP_LOSS_LIMIT" })
+            #expect(resting.clientOrderId == stop.clientOrderID && resting.status == "NEW" && resting.side == "SELL")
+            #expect(resting.originalQuantity == position && resting.stopPrice == level && resting.price == limit)
+            #expect(await Self.posts(exchange, type: "STOP_LOSS_LIMIT").count == 1)
+            // More signals and polls place nothing more.
+            _ = try await F.postCandles([F.bar(20, "100", "100.5", "99.5", "100")], client: client)
+            #expect(await Self.posts(exchange, type: "STOP_LOSS_LIMIT").count == 1)
         }
     }
 
@@ -175,78 +184,57 @@ struct RestingStopTests {
 
     @Test("a sell signal while the stop rests: the stop is canceled first, then one market sell")
     func exitBySignal() async throws {
-        try await TestDatabase.withMigratedDatabase { url, postgres in
-            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            let exchange = L.exchange()
-            try await exchange.withRunning { baseURL in
-                try await L.withEngine(database: url, exchange: baseURL, restingStops: Self.settings()) { client in
-                    _ = try await Self.enter(exchange, client: client, postgres: postgres)
-                    await exchange.clearReceivedRequests()
-                    let sell = try await F.insertSignal(.sell, bar: 20, postgres: postgres)
-                    #expect(try await L.decide(sell, client: client, postgres: postgres) == "ordered")
-                    try await L.waitForFills(2, postgres: postgres)
-                    let trading = await exchange.receivedRequests().filter { $0.path == "/api/v3/order" && $0.method != "GET" }
-                    #expect(trading.map(\.method) == ["DELETE", "POST"], "the cancel, then the sell")
-                    #expect(trading.last?.query.contains("type=MARKET&") == true)
-                    #expect(try await Self.stops(postgres).map(\.status) == ["canceled"])
-                    #expect(await exchange.orders().filter { $0.side == "SELL" }.map(\.status) == ["CANCELED", "FILLED"])
-                    #expect(try await F.value("SELECT count(*)::int FROM positions WHERE quantity > 0", as: Int.self, postgres: postgres) == 0)
-                    #expect(try await F.value("SELECT count(*)::int FROM trades", as: Int.self, postgres: postgres) == 1)
-                    try await CrashRecoveryTests.invariants(postgres)
-                }
-            }
+        try await Self.withEntered { exchange, client, postgres in
+            await exchange.clearReceivedRequests()
+            let sell = try await F.insertSignal(.sell, bar: 20, postgres: postgres)
+            #expect(try await L.decide(sell, client: client, postgres: postgres) == "ordered")
+            try await L.waitForFills(2, postgres: postgres)
+            let trading = await exchange.receivedRequests().filter { $0.path == "/api/v3/order" && $0.method != "GET" }
+            #expect(trading.map(\.method) == ["DELETE", "POST"], "the cancel, then the sell")
+            #expect(trading.last?.query.contains("type=MARKET&") == true)
+            #expect(try await Self.stops(postgres).map(\.status) == ["canceled"])
+            #expect(await exchange.orders().filter { $0.side == "SELL" }.map(\.status) == ["CANCELED", "FILLED"])
+            #expect(try await F.value("SELECT count(*)::int FROM positions WHERE quantity > 0", as: Int.self, postgres: postgres) == 0)
+            #expect(try await F.value("SELECT count(*)::int FROM trades", as: Int.self, postgres: postgres) == 1)
+            try await CrashRecoveryTests.invariants(postgres)
         }
     }
 
     @Test("the stop fires while the sell signal's cancel is on its way: the cancel finds it filled, and nothing more is sold")
     func stopFiresDuringTheCancel() async throws {
-        try await TestDatabase.withMigratedDatabase { url, postgres in
-            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            let exchange = L.exchange()
-            try await exchange.withRunning { baseURL in
-                try await L.withEngine(database: url, exchange: baseURL, restingStops: Self.settings()) { client in
-                    _ = try await Self.enter(exchange, client: client, postgres: postgres)
-                    // The exchange fills the stop; the engine has not asked about it yet (its follow-ups are minutes apart).
-                    await exchange.setTradingPrice(F.decimal("95.9"), of: "BTCUSDT")
-                    let sell = try await F.insertSignal(.sell, bar: 20, postgres: postgres)
-                    #expect(try await L.decide(sell, client: client, postgres: postgres) == "rejected", "no position left to sell")
-                    #expect(try await L.fills(postgres).count == 2)
-                    #expect(try await L.fills(postgres).last?.price == F.decimal("95.9"))
-                    #expect(await Self.posts(exchange, type: "MARKET").count == 1, "the entry only")
-                    #expect(await exchange.orders().filter { $0.side == "SELL" }.count == 1)
-                    #expect(try await Self.stops(postgres).map(\.status) == ["filled"])
-                    #expect(try await F.value("SELECT exit_reason FROM trades", as: String.self, postgres: postgres) == "stop_loss")
-                    try await CrashRecoveryTests.invariants(postgres)
-                }
-            }
+        try await Self.withEntered { exchange, client, postgres in
+            // The exchange fills the stop; the engine has not asked about it yet (its follow-ups are minutes apart).
+            await exchange.setTradingPrice(F.decimal("95.9"), of: "BTCUSDT")
+            let sell = try await F.insertSignal(.sell, bar: 20, postgres: postgres)
+            #expect(try await L.decide(sell, client: client, postgres: postgres) == "rejected", "no position left to sell")
+            #expect(try await L.fills(postgres).count == 2)
+            #expect(try await L.fills(postgres).last?.price == F.decimal("95.9"))
+            #expect(await Self.posts(exchange, type: "MARKET").count == 1, "the entry only")
+            #expect(await exchange.orders().filter { $0.side == "SELL" }.count == 1)
+            #expect(try await Self.stops(postgres).map(\.status) == ["filled"])
+            #expect(try await F.value("SELECT exit_reason FROM trades", as: String.self, postgres: postgres) == "stop_loss")
+            try await CrashRecoveryTests.invariants(postgres)
         }
     }
 
     @Test("the trailing stop is raised by cancel-and-replace, at most once per replace interval", arguments: [0, 3_600])
     func trailingReplace(replaceEvery seconds: Int) async throws {
-        try await TestDatabase.withMigratedDatabase { url, postgres in
-            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            let exchange = L.exchange()
-            try await exchange.withRunning { baseURL in
-                try await L.withEngine(database: url, exchange: baseURL, restingStops: Self.settings(replaceEvery: seconds)) { client in
-                    _ = try await Self.enter(exchange, client: client, postgres: postgres)
-                    // Highs of 103 and then 105 move the 3-ATR trailing stop to 97, then 99 (the exchange trades at 100).
-                    _ = try await F.postCandles([F.bar(20, "100", "103", "99.5", "102")], client: client)
-                    _ = try await F.postCandles([F.bar(21, "102", "105", "101", "104")], client: client)
-                    let stops = try await Self.stops(postgres)
-                    let deletes = await exchange.receivedRequests().filter { $0.method == "DELETE" }.count
-                    if seconds == 0 {
-                        #expect(stops.map(\.stopPrice) == [96, 97, 99] && deletes == 2)
-                        #expect(stops.map(\.status) == ["canceled", "canceled", "submitted"])
-                        #expect(stops.last?.cause == "trailing_stop")
-                    } else {
-                        #expect(stops.map(\.stopPrice) == [96, 97] && deletes == 1, "the second raise waits for the interval")
-                    }
-                    let resting = await exchange.orders().filter { $0.type == "STOP_LOSS_LIMIT" && $0.isOpen }
-                    #expect(resting.count == 1, "never two stops at once")
-                    #expect(resting.first?.stopPrice == stops.last?.stopPrice)
-                }
+        try await Self.withEntered(replaceEvery: seconds) { exchange, client, postgres in
+            // Highs of 103 and then 105 move the 3-ATR trailing stop to 97, then 99 (the exchange trades at 100).
+            _ = try await F.postCandles([F.bar(20, "100", "103", "99.5", "102")], client: client)
+            _ = try await F.postCandles([F.bar(21, "102", "105", "101", "104")], client: client)
+            let stops = try await Self.stops(postgres)
+            let deletes = await exchange.receivedRequests().filter { $0.method == "DELETE" }.count
+            if seconds == 0 {
+                #expect(stops.map(\.stopPrice) == [96, 97, 99] && deletes == 2)
+                #expect(stops.map(\.status) == ["canceled", "canceled", "submitted"])
+                #expect(stops.last?.cause == "trailing_stop")
+            } else {
+                #expect(stops.map(\.stopPrice) == [96, 97] && deletes == 1, "the second raise waits for the interval")
             }
+            let resting = await exchange.orders().filter { $0.type == "STOP_LOSS_LIMIT" && $0.isOpen }
+            #expect(resting.count == 1, "never two stops at once")
+            #expect(resting.first?.stopPrice == stops.last?.stopPrice)
         }
     }
 }

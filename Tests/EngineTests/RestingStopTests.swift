@@ -53,13 +53,16 @@ struct RestingStopTests {
 
     /// A fresh database and fake exchange, the live engine with resting stops, and an entry at 100 whose stop rests.
     static func withEntered(
-        replaceEvery seconds: Int = 60, _ body: @escaping @Sendable (FakeExchange, any TestClientProtocol, PostgresClient) async throws -> Void
+        replaceEvery seconds: Int = 60, reconcile: Duration = .seconds(300),
+        _ body: @escaping @Sendable (FakeExchange, any TestClientProtocol, PostgresClient) async throws -> Void
     ) async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
             let exchange = L.exchange()
             try await exchange.withRunning { baseURL in
-                try await L.withEngine(database: url, exchange: baseURL, restingStops: Self.settings(replaceEvery: seconds)) { client in
+                try await L.withEngine(
+                    database: url, exchange: baseURL, reconcile: reconcile, restingStops: Self.settings(replaceEvery: seconds)
+                ) { client in
                     _ = try await Self.enter(exchange, client: client, postgres: postgres)
                     try await body(exchange, client, postgres)
                 }
@@ -166,7 +169,8 @@ struct RestingStopTests {
                 }
                 let first = try #require(try await Self.stops(postgres).first)
                 _ = try await exchange.cancelOrder(symbol: "BTCUSDT", clientOrderId: first.clientOrderID)
-                try await L.withEngine(database: url, exchange: baseURL, restingStops: Self.settings()) { _ in
+                // The first engine's lock connection may still be closing: the lock is tried again after 200 ms.
+                try await L.withEngine(database: url, exchange: baseURL, poll: .milliseconds(200), restingStops: Self.settings()) { _ in
                     let stops = try await Self.stops(postgres)
                     #expect(stops.map(\.status) == ["canceled", "submitted"], "ready means the stop is back")
                     #expect(stops.map(\.clientOrderID) == [first.clientOrderID, "k-exit-1-1"])
@@ -214,6 +218,23 @@ struct RestingStopTests {
             #expect(try await Self.stops(postgres).map(\.status) == ["filled"])
             #expect(try await F.value("SELECT exit_reason FROM trades", as: String.self, postgres: postgres) == "stop_loss")
             try await CrashRecoveryTests.invariants(postgres)
+        }
+    }
+
+    @Test("the exchange fills the stop while the engine runs: the next comparison records the sale first, so nothing looks missing or halts")
+    func filledWhileRunning() async throws {
+        try await Self.withEntered(reconcile: .milliseconds(200)) { exchange, _, postgres in
+            // The engine's own follow-ups are a minute apart here; only the comparison asks about the stop.
+            await exchange.setTradingPrice(F.decimal("95.9"), of: "BTCUSDT")
+            try await L.waitForFills(2, postgres: postgres)
+            try await Task.sleep(for: .seconds(1))  // five more comparisons
+            #expect(try await Self.stops(postgres).map(\.status) == ["filled"])
+            #expect(try await F.value("SELECT status FROM trading_sessions", as: String.self, postgres: postgres) == "active")
+            let findings = try await postgres.query(
+                "SELECT detail ->> 'difference' FROM risk_events WHERE kind = 'reconciliation'", logger: TestDatabase.logger
+            ).collect().map { try $0.decode(String?.self) }
+            #expect(findings.isEmpty, "no shortfall, no balance change, no external trade: \(findings)")
+            #expect(try await F.value("SELECT exit_reason FROM trades", as: String.self, postgres: postgres) == "stop_loss")
         }
     }
 

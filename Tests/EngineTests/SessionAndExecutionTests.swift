@@ -70,13 +70,16 @@ struct SessionAndExecutionTests {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
             let configuration = try TestConfiguration.service(.engine, database: url)
-            try await buildEngineApplication(configuration: configuration, settings: F.settings()).test(.router) { client in
+            // Each engine here follows the last: one whose predecessor's lock connection is still closing tries the lock
+            // again after 200 ms rather than the fixture's minute.
+            let settings = F.settings(poll: .milliseconds(200))
+            try await buildEngineApplication(configuration: configuration, settings: settings).test(.router) { client in
                 try await client.waitUntilReady()
                 _ = try await F.postSignals([try await F.insertSignal(.buy, bar: 19, postgres: postgres)], client: client)
                 _ = try await F.postCandles([F.bar(20, "100", "101", "99", "100")], client: client)
             }
             // Resumed: same session, same position, same cash.
-            try await buildEngineApplication(configuration: configuration, settings: F.settings()).test(.router) { client in
+            try await buildEngineApplication(configuration: configuration, settings: settings).test(.router) { client in
                 try await client.waitUntilReady()
                 let session = try await F.get("/api/v1/session", client: client)
                 #expect(session["id"] as? Int == 1)
@@ -86,7 +89,7 @@ struct SessionAndExecutionTests {
             }
             // A new session while a position is open: not ready, with the reason.
             let refused = try buildEngineApplication(
-                configuration: configuration, settings: F.settings(), startOptions: EngineStartOptions(mode: .paper, newSession: true)
+                configuration: configuration, settings: settings, startOptions: EngineStartOptions(mode: .paper, newSession: true)
             )
             try await refused.test(.router) { client in
                 var body = ""
@@ -97,14 +100,14 @@ struct SessionAndExecutionTests {
                 #expect(body.contains("session 1 still has 1 open positions or orders"), Comment(rawValue: body))
             }
             // Flatten, then roll over to a new session funded with the last cash.
-            try await buildEngineApplication(configuration: configuration, settings: F.settings()).test(.router) { client in
+            try await buildEngineApplication(configuration: configuration, settings: settings).test(.router) { client in
                 try await client.waitUntilReady()
                 _ = try await F.postSignals([try await F.insertSignal(.sell, bar: 20, postgres: postgres)], client: client)
                 _ = try await F.postCandles([F.bar(21, "102", "103", "101", "102")], client: client)
             }
             let lastCash = try await F.value("SELECT cash FROM account_balances ORDER BY id DESC LIMIT 1", as: Decimal.self, postgres: postgres)
             try await buildEngineApplication(
-                configuration: configuration, settings: F.settings(),
+                configuration: configuration, settings: settings,
                 startOptions: EngineStartOptions(mode: .paper, newSession: true, resumeFromLastBalance: true)
             ).test(.router) { client in
                 try await client.waitUntilReady()

@@ -137,9 +137,9 @@ actor BinanceBroker: Broker {
     /// Market orders execute when they are sent; bars fill nothing here.
     func executions(on candle: Candle) async -> [BrokerExecution] { [] }
 
-    func outstandingReports() async -> [BrokerOrderReport] {
+    func outstandingReports(dueBy: Date) async -> [BrokerOrderReport] {
         var reports: [BrokerOrderReport] = []
-        for id in outstanding.keys.sorted() where (outstanding[id]?.nextQuery ?? .distantFuture) <= .now {
+        for id in outstanding.keys.sorted() where (outstanding[id]?.nextQuery ?? .distantFuture) <= dueBy {
             guard let report = try? await query(id).report else { break }  // cancelled: the engine is stopping
             if case .unknown = report.outcome { continue }
             reports.append(report)

@@ -28,9 +28,11 @@ protocol Broker: Sendable {
     func cancel(_ order: BrokerOrder, reason: String) async throws -> BrokerOrderReport
     /// Executions a new bar causes.
     func executions(on candle: Candle) async -> [BrokerExecution]
-    /// Orders whose outcome the broker did not know (a lost answer) or that were still working, asked about again
-    /// when due: a report for each one it learned something about.
-    func outstandingReports() async -> [BrokerOrderReport]
+    /// Orders whose outcome the broker did not know (a lost answer) or that were still working (a resting stop), asked
+    /// about again when due by `dueBy` — now on a catch-up poll, all of them before the account is compared with the
+    /// books, so that a stop the exchange filled meanwhile is in the books first: a report for each one it learned
+    /// something about.
+    func outstandingReports(dueBy: Date) async -> [BrokerOrderReport]
     /// The engine has recorded `execution`.
     func confirm(_ execution: BrokerExecution) async
     /// Start-up: takes over the engine's open orders, without sending any of them again, and reports what became

@@ -29,7 +29,7 @@ actor PaperBroker: Broker {
     func executions(on candle: Candle) async -> [BrokerExecution] { venue.executions(on: candle) }
 
     /// Paper orders are never in doubt.
-    func outstandingReports() async -> [BrokerOrderReport] { [] }
+    func outstandingReports(dueBy: Date) async -> [BrokerOrderReport] { [] }
 
     func confirm(_ execution: BrokerExecution) async { venue.confirm(execution) }
 

@@ -156,6 +156,9 @@ extension TradingEngine {
         try await serially {
             try requireReady()
             guard role == .leader, let sessionID = session?.id else { return }
+            // A resting stop the exchange filled since the last follow-up is recorded first, or the sale would look
+            // like a shortfall and halt entries.
+            for report in await broker.outstandingReports(dueBy: .distantFuture) { try await settle(report) }
             reconciliationFindings = try await reconcileAccount(session: sessionID, known: reconciliationFindings)
         }
     }
@@ -170,7 +173,7 @@ extension TradingEngine {
             return
         }
         try await serially {
-            for report in await broker.outstandingReports() { try await settle(report) }
+            for report in await broker.outstandingReports(dueBy: .now) { try await settle(report) }
             try await maintainRestingStops()
         }
         let missed = try await store.undecidedSignals(since: since, limit: 500)

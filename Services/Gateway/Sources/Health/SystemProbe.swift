@@ -12,6 +12,9 @@ struct SystemProbe: Sendable {
     let settings: GatewaySettings
     /// `keelson_backup_last_success_timestamp_seconds`: 0 until a check finds a backup.
     let backupGauge: Gauge
+    /// `keelson_database_size_bytes`, registered at the first check that reaches PostgreSQL: a 0 before it would read
+    /// as sudden growth.
+    let databaseSize: @Sendable (Double) -> Void
 
     init(runtime: ServiceRuntime, settings: GatewaySettings) {
         self.runtime = runtime
@@ -22,6 +25,15 @@ struct SystemProbe: Sendable {
                 helpText: "Unix time of the newest backup `keelson backup create` recorded (0 when none)."
             ))
         backupGauge.set(0.0)
+        let registry = runtime.metrics.registry
+        databaseSize = { bytes in
+            registry.makeGauge(
+                descriptor: MetricNameDescriptor(
+                    namespace: "keelson", metricName: "database_size", unitName: "bytes",
+                    helpText: "Size of Keelson's database on disk (pg_database_size), at the gateway's last check."
+                )
+            ).set(bytes)
+        }
     }
 
     private struct ReadyBody: Decodable { var reason: String? }
@@ -143,16 +155,17 @@ struct SystemProbe: Sendable {
                 let rows = try await postgres.query(
                     """
                     SELECT (SELECT max(version) FROM schema_migrations), s.id, s.status, s.status_reason,
-                           (SELECT max(exit_time) FROM trades t WHERE t.session_id = s.id)
+                           (SELECT max(exit_time) FROM trades t WHERE t.session_id = s.id), pg_database_size(current_database())
                     FROM (SELECT 1) AS one
                     LEFT JOIN LATERAL (
                         SELECT id, status, status_reason FROM trading_sessions WHERE mode = \(mode) ORDER BY (ended_at IS NULL) DESC, id DESC LIMIT 1
                     ) AS s ON true
                     """, logger: logger
                 )
-                for try await row in rows.decode((Int?, Int64?, String?, String?, Date?).self) { return row }
-                return (nil, nil, nil, nil, nil)
+                for try await row in rows.decode((Int?, Int64?, String?, String?, Date?, Int64).self) { return row }
+                return (nil, nil, nil, nil, nil, 0)
             }
+            databaseSize(Double(row.5))
             lastBackupAt = try await lastBackup(schemaVersion: row.0)
             trading.sessionID = row.1
             trading.state = row.2

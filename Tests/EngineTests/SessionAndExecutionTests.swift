@@ -121,8 +121,8 @@ struct SessionAndExecutionTests {
         }
     }
 
-    @Test("reads of an earlier session by ?session=ID, lists of every session with ?session=all; a bad or unknown session is a 400 or 404")
-    func earlierSessions() async throws {
+    /// An engine on a fresh database after one round trip: bought at bar 19's signal, sold at bar 20's (+35.20025).
+    static func afterRoundTrip(_ body: @escaping @Sendable (any TestClientProtocol, PostgresClient) async throws -> Void) async throws {
         try await TestDatabase.withMigratedDatabase { url, postgres in
             try await F.seedCandles(F.flat(0..<20), postgres: postgres)
             try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) {
@@ -132,71 +132,69 @@ struct SessionAndExecutionTests {
                 _ = try await F.postCandles([F.bar(20, "100", "101", "99", "100")], client: client)
                 _ = try await F.postSignals([try await F.insertSignal(.sell, bar: 20, postgres: postgres)], client: client)
                 _ = try await F.postCandles([F.bar(21, "102", "103", "101", "102")], client: client)
-                // An earlier paper session, ended, with one trade of its own.
-                let earlier = try await F.value(
-                    """
-                    INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity, started_at, ended_at)
-                    VALUES ('paper', 'stopped', 5000, 5000, now() - interval '2 days', now() - interval '1 day') RETURNING id
-                    """, as: Int64.self, postgres: postgres)
-                _ = try await postgres.query(
-                    """
-                    INSERT INTO trades (session_id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, exit_reason)
-                    VALUES (\(earlier), 'BTCUSDT', 'long', 1, now() - interval '2 days', 90, now() - interval '2 days', 95, 5, 'signal')
-                    """, logger: TestDatabase.logger)
+                try await body(client, postgres)
+            }
+        }
+    }
 
-                let current = try await F.get("/api/v1/session", client: client)
-                #expect(current["id"] as? Int != Int(earlier))
-                #expect(try await F.get("/api/v1/session?session=\(earlier)", client: client)["id"] as? Int == Int(earlier))
-                #expect(try await F.get("/api/v1/portfolio?session=\(earlier)", client: client)["equity"] as? String == "5000")
-                let theirs = try #require(try await F.get("/api/v1/trades?session=\(earlier)", client: client)["trades"] as? [[String: Any]])
-                #expect(theirs.map { $0["pnl"] as? String } == ["5"])
-                #expect((try await F.get("/api/v1/trades", client: client)["trades"] as? [Any])?.count == 1, "the current session's")
-                #expect((try await F.get("/api/v1/trades?session=all", client: client)["trades"] as? [Any])?.count == 2)
-                #expect((try await F.get("/api/v1/orders?session=all", client: client)["orders"] as? [Any])?.count == 2)
+    @Test("reads of an earlier session by ?session=ID, lists of every session with ?session=all; a bad or unknown session is a 400 or 404")
+    func earlierSessions() async throws {
+        try await Self.afterRoundTrip { client, postgres in
+            // An earlier paper session, ended, with one trade of its own.
+            let earlier = try await F.value(
+                """
+                INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity, started_at, ended_at)
+                VALUES ('paper', 'stopped', 5000, 5000, now() - interval '2 days', now() - interval '1 day') RETURNING id
+                """, as: Int64.self, postgres: postgres)
+            _ = try await postgres.query(
+                """
+                INSERT INTO trades (session_id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, exit_reason)
+                VALUES (\(earlier), 'BTCUSDT', 'long', 1, now() - interval '2 days', 90, now() - interval '2 days', 95, 5, 'signal')
+                """, logger: TestDatabase.logger)
 
-                for (uri, status, detail) in [
-                    ("/api/v1/trades?session=abc", HTTPResponse.Status.badRequest, "session=abc is not a session; expected its id (a number) or all"),
-                    ("/api/v1/portfolio?session=all", .badRequest, "session=all applies to orders and trades; give one session's id"),
-                    ("/api/v1/positions?session=999999", .notFound, "no paper session 999999; keelson trading status names the current one"),
-                ] {
-                    let response = try await client.execute(uri: uri, method: .get, headers: [:], body: nil)
-                    #expect(response.status == status, "\(uri)")
-                    #expect(String(buffer: response.body).contains(detail), Comment(rawValue: String(buffer: response.body)))
-                }
+            let current = try await F.get("/api/v1/session", client: client)
+            #expect(current["id"] as? Int != Int(earlier))
+            #expect(try await F.get("/api/v1/session?session=\(earlier)", client: client)["id"] as? Int == Int(earlier))
+            #expect(try await F.get("/api/v1/portfolio?session=\(earlier)", client: client)["equity"] as? String == "5000")
+            let theirs = try #require(try await F.get("/api/v1/trades?session=\(earlier)", client: client)["trades"] as? [[String: Any]])
+            #expect(theirs.map { $0["pnl"] as? String } == ["5"])
+            #expect((try await F.get("/api/v1/trades", client: client)["trades"] as? [Any])?.count == 1, "the current session's")
+            #expect((try await F.get("/api/v1/trades?session=all", client: client)["trades"] as? [Any])?.count == 2)
+            #expect((try await F.get("/api/v1/orders?session=all", client: client)["orders"] as? [Any])?.count == 2)
+
+            for (uri, status, detail) in [
+                ("/api/v1/trades?session=abc", HTTPResponse.Status.badRequest, "session=abc is not a session; expected its id (a number) or all"),
+                ("/api/v1/portfolio?session=all", .badRequest, "session=all applies to orders and trades; give one session's id"),
+                ("/api/v1/positions?session=999999", .notFound, "no paper session 999999; keelson trading status names the current one"),
+            ] {
+                let response = try await client.execute(uri: uri, method: .get, headers: [:], body: nil)
+                #expect(response.status == status, "\(uri)")
+                #expect(String(buffer: response.body).contains(detail), Comment(rawValue: String(buffer: response.body)))
             }
         }
     }
 
     @Test("performance by period and the engine's metrics after a round trip")
     func performanceAndMetrics() async throws {
-        try await TestDatabase.withMigratedDatabase { url, postgres in
-            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            try await buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings()).test(.router) {
-                client in
-                try await client.waitUntilReady()
-                _ = try await F.postSignals([try await F.insertSignal(.buy, bar: 19, postgres: postgres)], client: client)
-                _ = try await F.postCandles([F.bar(20, "100", "101", "99", "100")], client: client)
-                _ = try await F.postSignals([try await F.insertSignal(.sell, bar: 20, postgres: postgres)], client: client)
-                _ = try await F.postCandles([F.bar(21, "102", "103", "101", "102")], client: client)
+        try await Self.afterRoundTrip { client, postgres in
 
-                let daily = try await F.get("/api/v1/performance?period=daily", client: client)
-                let periods = try #require(daily["periods"] as? [[String: Any]])
-                #expect(periods.count == 1)
-                #expect(periods.first?["trades"] as? Int == 1)
-                #expect(periods.first?["win_rate"] as? Double == 1)
-                // The session so far, as the portfolio reports it: +35.20025 on 10,000.
-                #expect(daily["total_return_percent"] as? String == "0.352", Comment(rawValue: "\(daily)"))
-                #expect(daily["daily_pnl"] as? String == "35.20025", Comment(rawValue: "\(daily)"))
-                #expect(try await F.get("/api/v1/performance?period=monthly", client: client)["period"] as? String == "monthly")
+            let daily = try await F.get("/api/v1/performance?period=daily", client: client)
+            let periods = try #require(daily["periods"] as? [[String: Any]])
+            #expect(periods.count == 1)
+            #expect(periods.first?["trades"] as? Int == 1)
+            #expect(periods.first?["win_rate"] as? Double == 1)
+            // The session so far, as the portfolio reports it: +35.20025 on 10,000.
+            #expect(daily["total_return_percent"] as? String == "0.352", Comment(rawValue: "\(daily)"))
+            #expect(daily["daily_pnl"] as? String == "35.20025", Comment(rawValue: "\(daily)"))
+            #expect(try await F.get("/api/v1/performance?period=monthly", client: client)["period"] as? String == "monthly")
 
-                let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: [:], body: nil).body)
-                #expect(metrics.contains("keelson_engine_cash 10035.20025"), Comment(rawValue: metrics))
-                #expect(metrics.contains(#"keelson_engine_fills_total{side="buy"} 1"#))
-                #expect(metrics.contains(#"keelson_engine_trading_state{state="active"} 1"#))
-                #expect(metrics.contains("keelson_engine_leader 1"))
-                #expect(metrics.contains("keelson_engine_slippage_bps_bucket"))
-                #expect(metrics.contains(#"keelson_engine_signals_total{outcome="ordered",code=""} 2"#))
-            }
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: [:], body: nil).body)
+            #expect(metrics.contains("keelson_engine_cash 10035.20025"), Comment(rawValue: metrics))
+            #expect(metrics.contains(#"keelson_engine_fills_total{side="buy"} 1"#))
+            #expect(metrics.contains(#"keelson_engine_trading_state{state="active"} 1"#))
+            #expect(metrics.contains("keelson_engine_leader 1"))
+            #expect(metrics.contains("keelson_engine_slippage_bps_bucket"))
+            #expect(metrics.contains(#"keelson_engine_signals_total{outcome="ordered",code=""} 2"#))
         }
     }
 }

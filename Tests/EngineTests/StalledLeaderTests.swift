@@ -12,6 +12,21 @@ import Testing
 struct StalledLeaderTests {
     typealias F = EngineFixture
 
+    /// Two engine processes on a fresh database, the first leading; the invariants are checked and both stopped after.
+    static func withLeaderAndStandby(_ body: (EngineProcess, EngineProcess, PostgresClient) async throws -> Void) async throws {
+        try await TestDatabase.withMigratedDatabase { url, postgres in
+            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
+            let leader = try await EngineProcess.start(database: url)
+            #expect(await leader.waitUntilReady())
+            let standby = try await EngineProcess.start(database: url)
+            #expect(await standby.waitUntilServing())
+            try await body(leader, standby, postgres)
+            try await CrashRecoveryTests.invariants(postgres)
+            try await standby.stop()
+            try await leader.stop()
+        }
+    }
+
     static func waitForRole(_ role: String, _ engine: EngineProcess) async throws -> Bool {
         for _ in 0..<200 {
             if try await engine.request("/health").body.contains(#""role":"\#(role)""#) { return true }
@@ -22,12 +37,7 @@ struct StalledLeaderTests {
 
     @Test("frozen past its heartbeat, the leader keeps the lock: the standby does not trade; resumed, the leader decides what came meanwhile, once")
     func frozenKeepsTheLock() async throws {
-        try await TestDatabase.withMigratedDatabase { url, postgres in
-            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            let leader = try await EngineProcess.start(database: url)
-            #expect(await leader.waitUntilReady())
-            let standby = try await EngineProcess.start(database: url)
-            #expect(await standby.waitUntilServing())
+        try await Self.withLeaderAndStandby { leader, standby, postgres in
 
             leader.child.signal(SIGSTOP)
             let buy = try await F.insertSignal(.buy, bar: 19, postgres: postgres)
@@ -46,20 +56,12 @@ struct StalledLeaderTests {
             #expect(orders == 1, "the resumed leader's catch-up decided the signal")
             #expect(try await leader.request("/health").body.contains(#""role":"leader""#))
             #expect(try await standby.request("/health").body.contains(#""role":"standby""#))
-            try await CrashRecoveryTests.invariants(postgres)
-            try await standby.stop()
-            try await leader.stop()
         }
     }
 
     @Test("the database ends the frozen leader's connection: the standby takes over, and the resumed leader writes nothing with its stale state")
     func deposedWhileFrozen() async throws {
-        try await TestDatabase.withMigratedDatabase { url, postgres in
-            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
-            let leader = try await EngineProcess.start(database: url)
-            #expect(await leader.waitUntilReady())
-            let standby = try await EngineProcess.start(database: url)
-            #expect(await standby.waitUntilServing())
+        try await Self.withLeaderAndStandby { leader, standby, postgres in
             let buy = try await F.insertSignal(.buy, bar: 19, postgres: postgres)
             // The push races the leader's catch-up poll (200 ms); either decides it, once.
             let decided = try await leader.postSignals([buy]).body
@@ -85,9 +87,6 @@ struct StalledLeaderTests {
             #expect(try await F.count("fills", postgres: postgres) == 1)
             #expect(try await F.count("orders", postgres: postgres) == 1)
             #expect(try await standby.request("/health").body.contains(#""role":"leader""#))
-            try await CrashRecoveryTests.invariants(postgres)
-            try await standby.stop()
-            try await leader.stop()
         }
     }
 }

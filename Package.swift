@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "KeelsonServiceKit",
             dependencies: [
-                "KeelsonPersistence", "KeelsonFoundation", "KeelsonDomain",
+                "KeelsonPersistence", "KeelsonFoundation", "KeelsonDomain", "KeelsonContracts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -371,7 +371,7 @@ let package = Package(
             name: "EngineTests",
             dependencies: [
                 "EngineService", "KeelsonTrading", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain",
-                "KeelsonStrategies", "SignalsService",
+                "KeelsonStrategies", "SignalsService", "GatewayService",
                 "KeelsonContracts",
                 "KeelsonBacktest", "KeelsonMarketData", "KeelsonExchanges", "KeelsonFakeExchange",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -10,10 +10,19 @@ public struct ControlRequest: Codable, Sendable, Equatable {
 public struct MaintenanceRequest: Codable, Sendable, Equatable {
     public var enabled: Bool?
     public var reason: String?
+    /// Off only when the maintenance on now was set with a reason starting so: the watchdog lifts only what it set,
+    /// never an operator's maintenance.
+    public var onlyIfReasonStartsWith: String?
 
-    public init(enabled: Bool?, reason: String?) {
+    public init(enabled: Bool?, reason: String?, onlyIfReasonStartsWith: String? = nil) {
         self.enabled = enabled
         self.reason = reason
+        self.onlyIfReasonStartsWith = onlyIfReasonStartsWith
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case enabled, reason
+        case onlyIfReasonStartsWith = "only_if_reason_starts_with"
     }
 }
 

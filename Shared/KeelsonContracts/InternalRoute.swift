@@ -19,7 +19,10 @@ public struct InternalRoute: Sendable, Equatable, CustomStringConvertible {
     public static let signals = InternalRoute("v1/signals")
     /// `POST` a `ControlRequest`: gateway and CLI → engine (`halt`, `resume`, `stop-entries`, `close-all`).
     public static func tradingControl(_ name: String) -> InternalRoute { InternalRoute("v1/trading/\(name)") }
-    /// `POST` a `ControlRequest`: gateway → market data, closing every provider's circuit breaker.
+    /// `GET` the circuit breakers a service obeys (`{"circuit_breakers": [...]}`): gateway → engine and market data.
+    public static let circuitBreakers = InternalRoute("v1/circuit-breakers")
+    /// `POST` a `BreakerResetRequest`, answering a `BreakerResetList`: gateway → engine and market data, closing their
+    /// breakers (an operator's reset) or probing the dependency behind each (the watchdog's).
     public static let circuitBreakersReset = InternalRoute("v1/circuit-breakers/reset")
     /// `POST` a `MaintenanceRequest`: gateway → engine.
     public static let maintenance = InternalRoute("v1/trading/maintenance")

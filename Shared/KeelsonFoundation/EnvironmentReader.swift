@@ -59,4 +59,20 @@ public struct EnvironmentReader: Sendable {
         return .milliseconds(milliseconds)
     }
 
+    /// A duration written with its unit (`500ms`, `30s`, `5m`, `1h`; a bare number is seconds), from 100 ms to 24 h.
+    public func interval(_ name: String) throws(ConfigurationError) -> Duration? {
+        guard let text = string(name) else { return nil }
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600)]
+        let unit = units.first { text.hasSuffix($0.0) && Double(text.dropLast($0.0.count)) != nil }
+        let number = Double(unit.map { String(text.dropLast($0.0.count)) } ?? text)
+        guard let number, number.isFinite else {
+            throw ConfigurationError(variable: name, problem: "'\(text)' is not a duration; expected e.g. 300s, 5m or 1h")
+        }
+        let seconds = number * (unit?.1 ?? 1)
+        guard seconds >= 0.1, seconds <= 86_400 else {
+            throw ConfigurationError(variable: name, problem: "'\(text)' is not allowed; expected from 100ms to 24h")
+        }
+        return .milliseconds(Int64((seconds * 1_000).rounded()))
+    }
+
 }

@@ -167,7 +167,9 @@ struct ProviderFailoverTests {
                     }
                     await fake.exchange.restoreMarketData(.binance)
                     let auth: HTTPFields = [.authorization: "Bearer \(TestConfiguration.tokens[0])"]
-                    try await client.execute(uri: "/internal/v1/circuit-breakers/reset", method: .post, headers: auth) { response in
+                    try await client.execute(
+                        uri: "/internal/v1/circuit-breakers/reset", method: .post, headers: auth, body: ByteBuffer(string: #"{"reason":"binance is back"}"#)
+                    ) { response in
                         #expect(response.status == .ok)
                         let resets = try JSONCoding.decoder.decode(Resets.self, from: response.body).breakers
                         #expect(resets.map(\.name) == [binance.breaker.name, coinbase.breaker.name])

@@ -51,6 +51,11 @@ struct MaintenanceCommandTests {
             VALUES (1, 'BTCUSDT', 'long', 1, now() - interval '1000 days', 100, now() - interval '999 days', 101, 1, 'signal')
             """,
             "INSERT INTO audit_log (action, outcome, occurred_at) VALUES ('trading.disable', 'ok', now() - interval '1000 days')",
+            """
+            INSERT INTO watchdog_events (source, component, symptom, action, result, occurred_at)
+            VALUES ('supervisor', 'engine', 'old', 'restart', 'restarted', now() - interval '181 days'),
+                   ('watchdog', 'engine', 'recent', 'probe_breaker', 'closed', now() - interval '179 days')
+            """,
         ]
         for statement in statements { try await postgres.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger) }
     }
@@ -72,6 +77,7 @@ struct MaintenanceCommandTests {
             #expect(run.stdout.contains("order_events: 1 row older than 400 days deleted"))
             #expect(run.stdout.contains("risk_events: 1 row older than 365 days deleted"))
             #expect(run.stdout.contains("signals: 2 rows older than 90 days deleted"))
+            #expect(run.stdout.contains("watchdog_events: 1 row older than 180 days deleted"), "the default for a table not named")
             #expect(run.stdout.contains("kept: trades, orders, fills, audit_log"))
             #expect(run.stdout.contains("vacuumed and analysed"))
             #expect(run.stdout.contains("TABLE") && run.stdout.contains("account_balances"))
@@ -87,6 +93,8 @@ struct MaintenanceCommandTests {
             #expect(try await Self.count("SELECT count(*)::int FROM orders", postgres) == 1)
             #expect(try await Self.count("SELECT count(*)::int FROM trades", postgres) == 1)
             #expect(try await Self.count("SELECT count(*)::int FROM audit_log", postgres) == 1)
+            #expect(try await Self.count("SELECT count(*)::int FROM watchdog_events WHERE symptom = 'recent'", postgres) == 1)
+            #expect(try await Self.count("SELECT count(*)::int FROM watchdog_events", postgres) == 1)
 
             let again = try await ChildProcess.run("keelson", ["db", "maintenance", "--retention", spec], environment: env)
             #expect(again.stdout.contains("signals: 0 rows"), "nothing more to delete: \(again.stdout)")
@@ -100,7 +108,7 @@ struct MaintenanceCommandTests {
             ("audit_log=keep", "keelson: --retention: audit_log is kept for audits and is never deleted; remove it\n"),
             ("signals=0d", "keelson: --retention: signals=0d: expected a whole number of days of at least 1 (e.g. 90d) or keep\n"),
             ("candles", "keelson: --retention: 'candles' is not TABLE=DAYSd or TABLE=keep, e.g. signals=90d\n"),
-            ("bogus=1d", "keelson: --retention: 'bogus' has no retention; expected one of signals, account_balances, risk_events, order_events\n"),
+            ("bogus=1d", "keelson: --retention: 'bogus' has no retention; expected one of signals, account_balances, risk_events, order_events, watchdog_events\n"),
         ])
     func refused(spec: String, expected: String) async throws {
         let result = try await ChildProcess.run(

@@ -180,6 +180,15 @@ public final class FakeExchange: Sendable {
         await traffic.setOutage(source, status: nil)
     }
 
+    /// Every Binance REST request — ping, account, orders, klines — answers `status` until `restoreREST`.
+    public func failREST(status: Int = 503) async {
+        await traffic.setRESTOutage(status: status)
+    }
+
+    public func restoreREST() async {
+        await traffic.setRESTOutage(status: nil)
+    }
+
     /// Drops every stream connection without a close frame.
     public func cutStreamConnections() async {
         await streams.broadcast(.cut)

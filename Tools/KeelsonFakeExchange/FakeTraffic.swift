@@ -92,6 +92,11 @@ actor FakeTraffic {
 
     func setOutage(_ source: FakeMarketDataSource, status: Int?) { outages[source] = status }
 
+    /// Every Binance REST request answers this status (an exchange that is down), until cleared.
+    private(set) var restOutage: Int?
+
+    func setRESTOutage(status: Int?) { restOutage = status }
+
     func outage(_ source: FakeMarketDataSource) -> Int? { outages[source] }
 
     func clearFaults() {
@@ -100,6 +105,7 @@ actor FakeTraffic {
         orderFaults = []
         malformedResponses = 0
         outages = [:]
+        restOutage = nil
     }
 
     // MARK: Log

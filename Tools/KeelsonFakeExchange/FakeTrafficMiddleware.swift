@@ -23,6 +23,8 @@ struct FakeTrafficMiddleware: RouterMiddleware {
             let now = Date.now
             if let refusal = await traffic.admit(weight: Self.weight(request), now: now) {
                 response = refusal.response()
+            } else if let status = await traffic.restOutage {
+                response = Self.serverError(status: status)
             } else if path == "/api/v3/klines", let status = await traffic.outage(.binance) {
                 response = Self.serverError(status: status)
             } else {

@@ -100,6 +100,16 @@ overview = dashboard("keelson-overview", "Keelson / System overview", "Up, CPU, 
         ], unit="s"),
         panel("Requests by route and status", [(f'sum by (job, route, status) (rate(http_requests_total{{{API}}}[5m]))', "{{job}} {{route}} {{status}}")], unit="reqps"),
     ]),
+    ("Watchdog", [
+        panel("Watchdog recoveries", [('sum by (action, result) (increase(keelson_watchdog_actions_total[15m]))', "{{action}} {{result}}")],
+              description="What the gateway's watchdog did (probe_breaker, maintenance_on, maintenance_off) and how it ended; loop = held back by the recovery-loop guard. Supervisor restarts: keelson watchdog."),
+        panel("Recovery loops", [('keelson_watchdog_recovery_loop == 1', "{{component}}")], kind="stat", thresholds=[(None, "green"), (1, "red")],
+              description="Components the watchdog stopped acting on (KeelsonWatchdogRecoveryLoop)."),
+        panel("Seconds since the watchdog looked", [('time() - max(keelson_watchdog_last_check_timestamp_seconds)', "seconds")], unit="s", kind="stat",
+              thresholds=[(None, "green"), (300, "red")]),
+        panel("Exchange breakers open", [('keelson_exchange_circuit_open', "{{job}} {{exchange}}")], kind="stat",
+              mappings=[{"type": "value", "options": {"0": {"text": "closed", "color": "green"}, "1": {"text": "open", "color": "red"}}}]),
+    ]),
 ])
 
 trading = dashboard("keelson-trading", "Keelson / Trading", "Equity, PnL, drawdown, positions, orders and fills of the engine that holds the leader lock.", [

@@ -11,7 +11,7 @@ public struct KeelsonCommand: AsyncParsableCommand {
             PerformanceCommand.self, StrategiesCommand.self, ExecutionCommand.self, CapitalCommand.self, RiskCommand.self, TradingCommand.self,
             LiveCommand.self,
             APIKeyCommand.self, BacktestCommand.self, OptimizeCommand.self,
-            SignalsCommand.self, MarketCommand.self, AuditCommand.self, BreakersCommand.self, DatabaseCommand.self, BackupCommand.self,
+            SignalsCommand.self, MarketCommand.self, AuditCommand.self, BreakersCommand.self, WatchdogCommand.self, DatabaseCommand.self, BackupCommand.self,
             NotifyCommand.self, SecretsCommand.self, ModelCommand.self,
             IndicatorsCommand.self, DataCommand.self,
             DevCommand.self,

@@ -39,6 +39,9 @@ public func buildEngineApplication(
     )
     let engineMetrics = EngineMetrics(runtime.metrics)
     let broker: any Broker
+    // Live mode's exchange breaker, for the gateway's health, an operator's reset and the watchdog's probe; paper
+    // trading calls nothing that can fail.
+    var guarded: [GuardedDependency] = []
     if let liveConnection {
         let client = BinanceRESTClient(
             baseURL: liveConnection.baseURL, credentials: liveConnection.credentials, httpClient: runtime.httpClient, timeout: liveConnection.timeout,
@@ -47,6 +50,7 @@ public func buildEngineApplication(
         broker = BinanceBroker(
             client: client, takerFeeRate: settings.execution.takerFeeRate, balanceChangeThreshold: settings.balanceChangeThreshold,
             logger: runtime.logger)
+        guarded.append(GuardedDependency(breaker: client.access.breaker) { try await client.ping() })
         runtime.logger.notice("live trading", metadata: ["exchange": "\(liveConnection)"])
     } else {
         broker = PaperBroker(model: settings.execution, rules: { settings.rules(for: $0) })
@@ -61,11 +65,13 @@ public func buildEngineApplication(
     engineHolder.engine = engine
     engineMetrics.role(leader: false)
     let router = runtime.makeRouter()
+    let internalRoutes = runtime.internalRoutes(on: router)
     EngineRoutes(
         engine: engine, queries: TradingReadRepository(client: runtime.postgres, mode: options.mode.rawValue, logger: runtime.logger),
         settings: settings
     )
-    .register(router: router, internalRoutes: runtime.internalRoutes(on: router))
+    .register(router: router, internalRoutes: internalRoutes)
+    CircuitBreakerRoutes.register(on: internalRoutes, dependencies: guarded)
     return runtime.makeApplication(
         router: router,
         services: [

@@ -39,11 +39,18 @@ public struct Gateway {
         let clients = Dictionary(uniqueKeysWithValues: [ServiceIdentity.engine, .marketdata, .signals].map { ($0, runtime.client(for: $0)) })
         let readCache = settings.readCacheLifetime > .zero ? ReadCache(lifetime: settings.readCacheLifetime) : nil
         ReadRoutes(proxy: UpstreamProxy(clients: clients, cache: readCache)).register(viewer: viewer)
-        AdminRoutes(
+        let admin = AdminRoutes(
             access: access, engine: runtime.client(for: .engine), marketdata: runtime.client(for: .marketdata),
             signals: runtime.client(for: .signals), monitor: monitor, readCache: readCache
         )
-        .register(operatorGroup: operatorGroup, adminGroup: adminGroup)
+        admin.register(operatorGroup: operatorGroup, adminGroup: adminGroup)
+        let watchdogEvents = PostgresWatchdogEventLog(client: runtime.postgres, logger: runtime.logger)
+        let lock = WatchdogLock(postgres: runtime.postgres, logger: runtime.logger)
+        let watchdog = Watchdog(
+            look: { [healthInterval = settings.healthInterval] in await monitor.current(maxAge: healthInterval) }, settings: settings.watchdog,
+            events: watchdogEvents, actuator: ServiceWatchdogActuator(breakers: admin.breakerResets, engine: runtime.client(for: .engine)),
+            exclusively: { await lock.exclusively($0) }, metrics: WatchdogMetrics(runtime.metrics), logger: runtime.logger)
+        WatchdogRoutes(watchdog: watchdog, events: watchdogEvents, settings: settings.watchdog).register(viewer: viewer)
         APIKeyRoutes(access: access).register(viewer: viewer, adminGroup: adminGroup)
         AlertRoutes(
             alertmanager: settings.alertmanagerURL, httpClient: runtime.httpClient, engine: runtime.client(for: .engine),
@@ -57,7 +64,7 @@ public struct Gateway {
             outbox: PostgresNotificationOutbox(client: runtime.postgres, logger: runtime.logger), settings: settings.notifications,
             logger: runtime.logger, observe: NotificationMetrics(runtime.metrics).record)
         self.backgroundServices =
-            [monitor, dispatcher]
+            [monitor, dispatcher, watchdog]
             + (settings.bootstrapAdminKey.map {
                 [BootstrapAdminKey(credential: $0, keys: keys, schema: runtime.schema, logger: runtime.logger)]
             } ?? [])

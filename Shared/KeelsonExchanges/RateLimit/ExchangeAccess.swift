@@ -47,6 +47,12 @@ public struct ExchangeAccess: Sendable {
 public enum ExchangeAccessRegistry {
     private static let entries = Mutex<[String: ExchangeAccess]>([:])
 
+    /// Makes `access` the one every later client of the exchange at `baseURL` shares (a test that needs a breaker with a
+    /// short cool-down); clients made before keep theirs.
+    public static func install(_ access: ExchangeAccess, for baseURL: String) {
+        entries.withLock { $0[ExchangeAccess.exchangeKey(baseURL: baseURL)] = access }
+    }
+
     /// The shared access for the exchange at `baseURL`, created on first use.
     public static func access(for baseURL: String) -> ExchangeAccess {
         let key = ExchangeAccess.exchangeKey(baseURL: baseURL)

@@ -39,6 +39,7 @@ public struct DatabaseMaintenance: Sendable {
             )
         case .riskEvents: ("risk_events", "occurred_at < $1")
         case .orderEvents: ("order_events", "occurred_at < $1")
+        case .watchdogEvents: ("watchdog_events", "occurred_at < $1")
         }
     }
 

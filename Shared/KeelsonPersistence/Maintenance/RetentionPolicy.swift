@@ -13,6 +13,8 @@ public struct RetentionPolicy: Sendable, Equatable, CustomStringConvertible {
         case accountBalances = "account_balances"
         case riskEvents = "risk_events"
         case orderEvents = "order_events"
+        /// The watchdog's and the supervisor's recoveries.
+        case watchdogEvents = "watchdog_events"
 
         public static func < (lhs: Table, rhs: Table) -> Bool { lhs.rawValue < rhs.rawValue }
     }
@@ -20,7 +22,7 @@ public struct RetentionPolicy: Sendable, Equatable, CustomStringConvertible {
     /// Days kept per table; nil keeps everything.
     public var days: [Table: Int]
 
-    public static let defaults = RetentionPolicy(days: [.signals: 90, .accountBalances: 30, .riskEvents: 365, .orderEvents: nil])
+    public static let defaults = RetentionPolicy(days: [.signals: 90, .accountBalances: 30, .riskEvents: 365, .orderEvents: nil, .watchdogEvents: 180])
 
     public init(days: [Table: Int?]) {
         self.days = days.compactMapValues { $0 }

@@ -17,6 +17,7 @@ public enum MigrationCatalog {
         Migration0014AppliedParameters.migration,
         Migration0015ModelRegistry.migration,
         Migration0016RestingStops.migration,
+        Migration0017WatchdogEvents.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }
@@ -28,6 +29,6 @@ public enum MigrationCatalog {
         "trading_sessions", "orders", "order_events", "fills", "positions", "trades", "account_balances", "risk_events", "engine_signal_log",
         "strategy_states", "strategy_lifecycle_events", "parameter_history", "optimization_runs", "audit_log", "api_keys",
         "candles_archive", "trades_archive", "backup_runs", "engine_bar_cursors", "notification_outbox", "notification_deliveries",
-        "capital_allocations", "optimization_trials", "model_versions", "model_events",
+        "capital_allocations", "optimization_trials", "model_versions", "model_events", "watchdog_events",
     ]
 }

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
 
-/// `keelson breakers`: the circuit breakers as the gateway's health sees them; `reset` closes the market data
-/// provider's now (admin key), after the cause is fixed, instead of waiting for the open period to end.
+/// `keelson breakers`: the circuit breakers as the gateway's health sees them — the collector's and, in live mode, the
+/// engine's exchange breaker; `reset [NAME]` closes them now (admin key), after the cause is fixed, instead of waiting
+/// for the open period to end.
 struct BreakersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "breakers", abstract: "Circuit breakers and their state; `reset` closes the market data provider's (admin).",
+        commandName: "breakers", abstract: "Circuit breakers (market data's and the engine's) and their state; `reset [NAME]` closes them (admin).",
         subcommands: [BreakersListCommand.self, BreakersResetCommand.self], defaultSubcommand: BreakersListCommand.self)
 }
 
@@ -33,8 +34,10 @@ struct BreakersListCommand: AsyncParsableCommand {
 struct BreakersResetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reset",
-        abstract: "Close the market data provider's circuit breakers now (admin key); the reason goes to the audit log.")
+        abstract: "Close circuit breakers now, every one or the one named (admin key); the reason goes to the audit log.")
     @OptionGroup var gateway: GatewayOptions
+    @Argument(help: "The breaker's name as `keelson breakers` shows it, e.g. exchange:api.binance.com:443; every breaker when left out.")
+    var name: String?
     @Option(help: "Why; recorded in the audit log.") var reason: String
 
     func validate() throws {
@@ -45,15 +48,24 @@ struct BreakersResetCommand: AsyncParsableCommand {
         try await reportingErrors {
             let path = "/api/v1/admin/circuit-breakers/reset"
             let connection = try gateway.connect()
-            let reply = try await connection.send(.POST, path, body: ["reason": reason])
+            var body = ["reason": reason]
+            if let name { body["name"] = name }
+            let reply = try await connection.send(.POST, path, body: body)
             try GatewayConnection.requireSuccess(reply, path: path)
-            let breakers = JSONOutput.object(reply.body)["breakers"] as? [[String: Any]] ?? []
-            if breakers.isEmpty { return print("no breaker to reset") }
+            let answer = JSONOutput.object(reply.body)
+            let breakers = answer["breakers"] as? [[String: Any]] ?? []
             for breaker in breakers {
+                let owner = JSONOutput.text(breaker["service"]).map { "keelson-\($0) " } ?? ""
                 print(
-                    "\(JSONOutput.text(breaker["name"]) ?? "?"): \(JSONOutput.text(breaker["before"]) ?? "?") → \(JSONOutput.text(breaker["after"]) ?? "?")"
+                    "\(owner)\(JSONOutput.text(breaker["name"]) ?? "?"): \(JSONOutput.text(breaker["before"]) ?? "?") → \(JSONOutput.text(breaker["after"]) ?? "?")"
                 )
             }
+            let unreachable = answer["unreachable"] as? [String: Any] ?? [:]
+            for (service, why) in unreachable.sorted(by: { $0.key < $1.key }) {
+                print("keelson-\(service) could not be asked: \(JSONOutput.text(why) ?? "?"); its breakers are unchanged")
+            }
+            if breakers.isEmpty, unreachable.isEmpty { print("no breaker to reset") }
+            if !unreachable.isEmpty { throw ExitCode(1) }
         }
     }
 }

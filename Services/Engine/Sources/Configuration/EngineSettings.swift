@@ -110,9 +110,7 @@ public struct EngineSettings: Sendable, Equatable {
             settings.signalMaxAge = .seconds(seconds)
         }
         if let poll = try environment.duration("KEELSON_ENGINE_POLL_MS") { settings.pollInterval = poll }
-        if let text = environment.string("KEELSON_RECONCILE_INTERVAL") {
-            settings.reconcileInterval = try parseInterval(text, variable: "KEELSON_RECONCILE_INTERVAL")
-        }
+        settings.reconcileInterval = try environment.interval("KEELSON_RECONCILE_INTERVAL") ?? settings.reconcileInterval
         if let text = environment.string("KEELSON_RESTING_STOPS") {
             guard let enabled = ["on": true, "off": false][text.lowercased()] else {
                 throw ConfigurationError(variable: "KEELSON_RESTING_STOPS", problem: "'\(text)' is not allowed; expected on or off")
@@ -146,20 +144,6 @@ public struct EngineSettings: Sendable, Equatable {
     }
 
     /// `300`, `300s`, `5m`, `1h` or `500ms`: from 100 ms to a day.
-    static func parseInterval(_ text: String, variable: String) throws(ConfigurationError) -> Duration {
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3_600)]
-        let unit = units.first { text.hasSuffix($0.0) && Double(text.dropLast($0.0.count)) != nil }
-        let number = Double(unit.map { String(text.dropLast($0.0.count)) } ?? text)
-        guard let number, number.isFinite else {
-            throw ConfigurationError(variable: variable, problem: "'\(text)' is not a duration; expected e.g. 300s, 5m or 1h")
-        }
-        let seconds = number * (unit?.1 ?? 1)
-        guard seconds >= 0.1, seconds <= 86_400 else {
-            throw ConfigurationError(variable: variable, problem: "'\(text)' is not allowed; expected from 100ms to 24h")
-        }
-        return .milliseconds(Int64((seconds * 1_000).rounded()))
-    }
-
     static func parseTimeframe(_ text: String, variable: String) throws(ConfigurationError) -> CandleInterval {
         guard let interval = CandleInterval(rawValue: text) else {
             throw ConfigurationError(variable: variable, problem: "'\(text)' is not allowed; expected one of \(CandleInterval.allowedList)")

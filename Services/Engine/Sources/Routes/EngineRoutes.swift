@@ -136,7 +136,8 @@ struct EngineRoutes {
             }
             let reason = try OperatorReason.validated(
                 body.reason, example: "{\"enabled\": \(enabled), \"reason\": \"why\"}", recordedIn: "risk_events")
-            return ControlResponse(result: try await engine.maintenance(on: enabled, reason: reason))
+            return ControlResponse(
+                result: try await engine.maintenance(on: enabled, reason: reason, onlyIfReasonStartsWith: body.onlyIfReasonStartsWith))
         }
     }
 

@@ -66,8 +66,9 @@ extension TradingEngine {
     static let maintenancePrefix = "maintenance: "
 
     /// Maintenance on: working orders, exits and stops carry on, new entries are refused (like stop-entries);
-    /// off: back to active, but only when maintenance is what halted trading — a loss-limit halt stays.
-    func maintenance(on: Bool, reason: String) async throws -> ControlResult {
+    /// off: back to active, but only when maintenance is what halted trading — a loss-limit halt stays — and, given
+    /// `onlyIfReasonStartsWith`, only a maintenance whose reason starts so (the watchdog lifts only what it set).
+    func maintenance(on: Bool, reason: String, onlyIfReasonStartsWith prefix: String? = nil) async throws -> ControlResult {
         try requireReady()
         return try await serially {
             let state = self.state ?? .active
@@ -89,6 +90,11 @@ extension TradingEngine {
                 return ControlResult(
                     state: state.rawValue, changed: false,
                     detail: "maintenance is not on; trading is \(state.rawValue)\(session?.stateReason.map { " (\($0))" } ?? "")")
+            }
+            if let prefix, !(session?.stateReason ?? "").hasPrefix(Self.maintenancePrefix + prefix) {
+                return ControlResult(
+                    state: state.rawValue, changed: false,
+                    detail: "maintenance was not set with a reason starting '\(prefix)' (\(session?.stateReason ?? "")); it stays on")
             }
             try await changeState(to: .active, reason: reason, kind: "maintenance_off", resetReferences: false)
             return ControlResult(state: "active", changed: true, detail: "maintenance off: trading active again")

@@ -35,6 +35,7 @@ public struct GatewaySettings: Sendable {
     public var bootstrapAdminKey: APIKeyCredential?
     /// Where the outbox's events are delivered (`KEELSON_NOTIFY_*`, docs/NOTIFICATIONS.md); none by default.
     public var notifications = NotificationSettings(channels: [])
+    public var watchdog = WatchdogSettings()
 
     public init() {}
 
@@ -77,6 +78,7 @@ public struct GatewaySettings: Sendable {
             settings.marketDataStaleAfter = TimeInterval(seconds)
         }
         settings.notifications = try NotificationSettings.load(environment: environment)
+        settings.watchdog = try WatchdogSettings.load(environment: environment)
         return settings
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonContracts
 import KeelsonPersistence
 import KeelsonServiceKit
 import Logging
@@ -77,19 +78,21 @@ struct SystemProbe: Sendable {
         async let marketdata = service(.marketdata)
         async let signals = service(.signals)
         async let providers = providers()
+        async let engineBreakers = breakers(of: .engine)
         async let database = database()
         let (databaseCheck, trading) = await database
         let services = await [engine, marketdata, signals]
         let providerList = await providers
         let checkedAt = now()
         let marketData = marketDataCheck(providerList, reachable: services[1].reachable, now: checkedAt)
-        let breakers =
+        let collectorBreakers =
             providerList?.circuitBreakers?.map {
                 SystemHealth.BreakerCheck(service: ServiceIdentity.marketdata.rawValue, name: $0.name, state: $0.state)
             }
             ?? (providerList?.providers ?? []).map {
                 SystemHealth.BreakerCheck(service: ServiceIdentity.marketdata.rawValue, name: "provider:\($0.provider)", state: $0.circuit)
             }
+        let breakers = collectorBreakers + (await engineBreakers)
         return SystemHealth.assess(
             services: services, database: databaseCheck, trading: trading, marketData: marketData, circuitBreakers: breakers, checkedAt: checkedAt
         )
@@ -126,6 +129,19 @@ struct SystemProbe: Sendable {
             return nil
         }
         return try? JSONCoding.decoder.decode(ProviderList.self, from: reply.body)
+    }
+
+    /// The breakers a service obeys (the engine's: live mode's exchange breaker); none when it cannot say.
+    private func breakers(of service: ServiceIdentity) async -> [SystemHealth.BreakerCheck] {
+        struct Body: Decodable {
+            struct Breaker: Decodable { var name: String; var state: String }
+            var circuitBreakers: [Breaker]
+            enum CodingKeys: String, CodingKey { case circuitBreakers = "circuit_breakers" }
+        }
+        guard let reply = try? await client(for: service).send(.GET, InternalRoute.circuitBreakers.path, body: nil, idempotent: true),
+            reply.status == 200, let body = try? JSONCoding.decoder.decode(Body.self, from: reply.body)
+        else { return [] }
+        return body.circuitBreakers.map { .init(service: service.rawValue, name: $0.name, state: $0.state) }
     }
 
     private func marketDataCheck(_ list: ProviderList?, reachable: Bool, now: Date) -> SystemHealth.MarketDataCheck {

@@ -26,6 +26,8 @@ struct AdminRoutes {
 
     struct AuditList: ResponseEncodable { var entries: [AuditEntry] }
 
+    var breakerResets: BreakerResets { BreakerResets(owners: [(.marketdata, marketdata), (.engine, engine)]) }
+
     private struct ControlReply: Decodable {
         var state: String?
         var changed: Bool?
@@ -68,12 +70,27 @@ struct AdminRoutes {
                 )
             }
         }
-        adminGroup.post("api/v1/admin/circuit-breakers/reset") { request, context -> Response in
-            let reason = try await Self.reason(request, context: context, action: "circuit-breakers/reset")
-            return try await forward(
-                "circuit_breakers.reset", reason: reason, to: marketdata, path: InternalRoute.circuitBreakersReset.path,
-                body: ControlRequest(reason: reason), context: context
+        adminGroup.post("api/v1/admin/circuit-breakers/reset") { request, context -> BreakerResets.Outcome in
+            let body = try await request.decode(as: BreakerResetRequest.self, context: context)
+            let reason = try Self.required(body.reason, action: "circuit-breakers/reset")
+            var entry = AuditEntry(
+                actorKeyID: context.caller?.keyID, actorName: context.caller?.name, action: "circuit_breakers.reset", reason: reason,
+                outcome: "failed", sourceAddress: context.sourceAddress, detail: body.name.map { ["breaker": $0] } ?? [:]
             )
+            do throws(APIError) {
+                let outcome = try await breakerResets.reset(BreakerResetRequest(reason: reason, probe: body.probe, name: body.name))
+                entry.outcome = outcome.unreachable.isEmpty ? "ok" : "failed"
+                entry.detail["breakers"] = outcome.breakers.map { "\($0.service)/\($0.name): \($0.before) → \($0.after)" }.joined(separator: "; ")
+                for (service, why) in outcome.unreachable { entry.detail["unreachable.\(service)"] = why }
+                await access.write(entry)
+                await monitor.invalidate()
+                return outcome
+            } catch {
+                entry.outcome = "refused"
+                entry.detail["error"] = error.detail
+                await access.write(entry)
+                throw error
+            }
         }
         adminGroup.get("api/v1/admin/audit") { request, _ -> AuditList in
             let query = QueryReader(request)

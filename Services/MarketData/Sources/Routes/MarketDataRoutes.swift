@@ -69,16 +69,6 @@ struct MarketDataRoutes {
         }
     }
 
-    struct BreakerReset: Encodable {
-        var name: String
-        var before: CircuitBreaker.State
-        var after: CircuitBreaker.State
-    }
-
-    struct BreakerResetList: ResponseEncodable {
-        var breakers: [BreakerReset]
-    }
-
     let configuration: CollectorConfiguration
     let store: any CandleStore
     let cache: CandleCache
@@ -169,16 +159,20 @@ struct MarketDataRoutes {
             )
         }
 
-        // Closes every breaker the collector obeys, an exchange's included (for every client of that exchange
-        // in this process): the collector goes back to the primary at its next look.
-        internalRoutes.post(RouterPath(InternalRoute.circuitBreakersReset.relativePath)) { _, _ -> BreakerResetList in
-            var breakers: [BreakerReset] = []
-            for breaker in sources.map(\.breaker) {
-                let before = await breaker.reset()
-                breakers.append(.init(name: breaker.name, before: before, after: await breaker.state()))
-            }
-            return BreakerResetList(breakers: breakers)
-        }
+        // Every breaker the collector obeys, an exchange's included (for every client of that exchange in this
+        // process); a closed primary is used again at the collector's next look. The probe asks the provider for its
+        // newest candles, the call the collector makes anyway.
+        let symbol = configuration.symbols.first, interval = configuration.interval
+        CircuitBreakerRoutes.register(
+            on: internalRoutes,
+            dependencies: sources.map { source in
+                GuardedDependency(breaker: source.breaker) {
+                    guard let symbol else { return }
+                    let now = Date.now
+                    _ = try await source.provider.candles(
+                        symbol: symbol, interval: interval, from: now.addingTimeInterval(-3 * Double(interval.seconds)), to: now)
+                }
+            })
 
         // A receiver that missed pushes (it was down, or its queue overflowed) reads what follows the last candle it saw.
 

@@ -54,6 +54,11 @@ for service in $services; do
     scripts/supervise.sh "$service" "$bin/keelson-$service" &
     echo "$service $!" >>"$state/pids"
 done
+# Backups on a schedule (KEELSON_BACKUP_SCHEDULE, daily; off turns them off) into backups/, copied off-site when
+# KEELSON_BACKUP_OFFSITE is set: the first one at once, then one a day (docs/DATABASE.md, "Scheduled and off-site backups").
+export KEELSON_BACKUP_DIR="${KEELSON_BACKUP_DIR:-$PWD/backups}"
+scripts/supervise.sh backup "$bin/keelson" backup schedule &
+echo "backup $!" >>"$state/pids"
 
 summary_pid=
 stop_all() {
@@ -95,6 +100,7 @@ Keelson is running in ${KEELSON_MODE} mode.
   signals     ${KEELSON_SIGNALS_URL:-http://127.0.0.1:8083}
   database    ${DATABASE_URL}
   logs        logs/<service>.log  (keelson logs --follow; appended, rotated at 10 MB; restarts in logs/supervisor.log)
+  backups     ${KEELSON_BACKUP_DIR}  (${KEELSON_BACKUP_SCHEDULE:-daily}; keelson backup list; the watchdog: keelson watchdog)
   API key     .keelson/admin_api_key (admin; the keelson CLI uses it — keelson status, keelson health)
 EOT
 if [ "$detach" = true ]; then

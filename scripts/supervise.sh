@@ -6,11 +6,12 @@
 # `keelson watchdog record`, so `keelson watchdog` and GET /api/v1/watchdog show it). TERM or INT stops the service
 # (TERM, so it shuts down gracefully) and then the supervisor.
 #
-# Usage: scripts/supervise.sh SERVICE BINARY   (environment: what the service reads, plus the two directories)
+# Usage: scripts/supervise.sh SERVICE BINARY [ARGUMENTS...]   (environment: what the service reads, plus the two directories)
 set -uo pipefail
 
 service="$1"
 binary="$2"
+shift 2
 log_dir="${KEELSON_LOG_DIR:-logs}"
 state_dir="${KEELSON_STATE_DIR:-.keelson}"
 max_bytes="${KEELSON_LOG_MAX_BYTES:-10485760}"
@@ -71,7 +72,7 @@ delay=1
 while true; do
     rotate
     started=$(date +%s)
-    "$binary" >>"$log" 2>&1 &
+    "$binary" "$@" >>"$log" 2>&1 &
     child=$!
     echo "$child" >"$state_dir/$service.pid"
     # A trapped signal interrupts `wait`; wait again until the service has really ended.

@@ -14,6 +14,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 swift build --build-tests
+# The off-site backup tests run against moto, an S3-compatible server that checks signatures (PyPI, in a venv).
+bash -c 'source scripts/deploy-lib.sh && ensure_venv s3 moto_server "moto[server]==5.1.18"'
 # Every log the tests write (their output, and each service process's) is kept here and searched for secrets.
 KEELSON_TEST_LOGS="$(mktemp -d /tmp/keelson-test-logs.XXXXXX)"
 export KEELSON_TEST_LOGS

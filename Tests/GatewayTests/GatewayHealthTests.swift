@@ -87,6 +87,9 @@ struct GatewayBackupFreshnessTests {
             #expect((detailed.json["database"] as? [String: Any])?["last_backup_at"] as? String == "2026-11-23T03:00:00Z", "\(detailed.text)")
             let after = try await gateway.request(.get, "/metrics")
             #expect(after.text.contains("keelson_backup_last_success_timestamp_seconds 1795402800.0"), "\(after.text.prefix(3000))")
+            #expect(after.text.contains("keelson_backup_size_bytes 1024.0"))
+            #expect(after.text.contains("keelson_backup_count 0.0"), "taken more than 7 days ago")
+            #expect(after.text.contains("keelson_backup_offsite_last_success_timestamp_seconds 0.0"), "never copied off-site")
             // The database's size, registered by the first check that reached it (never a 0 that would read as growth).
             // The background check may have run already; either way the gauge is never 0.
             let early = before.text.split(separator: "\n").first { $0.hasPrefix("keelson_database_size_bytes ") }

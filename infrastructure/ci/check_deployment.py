@@ -420,6 +420,7 @@ SCHEDULES = {
     "keelson-reoptimize": ("keelson optimize", "--apply-to", "--walk-forward", "--margin"),
     "keelson-retrain-model": ("keelson model retrain", "--name", "--walk-forward", "--margin"),
     "keelson-db-maintenance": ("db maintenance", "--vacuum", "--report"),
+    "keelson-backup": ("backup schedule", "--once", "--keep-days", "--keep-count"),
 }
 
 

@@ -110,6 +110,14 @@ overview = dashboard("keelson-overview", "Keelson / System overview", "Up, CPU, 
         panel("Exchange breakers open", [('keelson_exchange_circuit_open', "{{job}} {{exchange}}")], kind="stat",
               mappings=[{"type": "value", "options": {"0": {"text": "closed", "color": "green"}, "1": {"text": "open", "color": "red"}}}]),
     ]),
+    ("Backups", [
+        panel("Age of the newest backup", [('time() - max(keelson_backup_last_success_timestamp_seconds)', "local"),
+                                           ('time() - max(keelson_backup_offsite_last_success_timestamp_seconds > 0)', "off-site copy")],
+              unit="s", kind="stat", thresholds=[(None, "green"), (93600, "red")]),
+        panel("Newest backup's size", [('max(keelson_backup_size_bytes)', "size")], unit="bytes", kind="stat"),
+        panel("Newest backup's duration", [('max(keelson_backup_duration_seconds)', "duration")], unit="s", kind="stat"),
+        panel("Backups in the last 7 days", [('max(keelson_backup_count)', "backups")], kind="stat", thresholds=[(None, "red"), (6, "green")]),
+    ]),
 ])
 
 trading = dashboard("keelson-trading", "Keelson / Trading", "Equity, PnL, drawdown, positions, orders and fills of the engine that holds the leader lock.", [

@@ -18,6 +18,7 @@ public enum MigrationCatalog {
         Migration0015ModelRegistry.migration,
         Migration0016RestingStops.migration,
         Migration0017WatchdogEvents.migration,
+        Migration0018BackupFigures.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

@@ -6,7 +6,10 @@ struct BackupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Back up the database (pg_dump with a manifest), list, verify, restore and prune backups.",
-        subcommands: [BackupCreateCommand.self, BackupListCommand.self, BackupVerifyCommand.self, BackupRestoreCommand.self, BackupPruneCommand.self]
+        subcommands: [
+            BackupCreateCommand.self, BackupListCommand.self, BackupVerifyCommand.self, BackupRestoreCommand.self, BackupPruneCommand.self,
+            BackupScheduleCommand.self,
+        ]
     )
 }
 

@@ -22,6 +22,8 @@ struct BackupCreateCommand: AsyncParsableCommand {
     )
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var directory: BackupDirectoryOptions
+    @Flag(help: "Copy the backup off-site too (KEELSON_BACKUP_OFFSITE: a bucket or a second directory) and verify the copy.")
+    var offsite = false
     @Flag(help: "Print the manifest as JSON (with the dump's path) for scripts.") var json = false
 
     struct Created: Encodable {
@@ -29,9 +31,10 @@ struct BackupCreateCommand: AsyncParsableCommand {
         var manifestPath: String
         var manifest: BackupManifest
         var seconds: Double
+        var offsite: OffSiteCopy.Shipped?
 
         enum CodingKeys: String, CodingKey {
-            case path, manifest, seconds
+            case path, manifest, seconds, offsite
             case manifestPath = "manifest_path"
         }
     }
@@ -40,9 +43,10 @@ struct BackupCreateCommand: AsyncParsableCommand {
         try await reportingErrors {
             let url = try database.resolve()
             let directory = directory.resolve()
+            let store = offsite ? try OffSiteSettings.required() : nil
             try directory.createIfMissing()
             let json = json
-            let created: Created
+            var created: Created
             do {
                 created = try await Interruption.cancellingOnSignals(
                     interruptedMessage: "interrupted; no backup was written (the partial file was removed)"
@@ -52,6 +56,14 @@ struct BackupCreateCommand: AsyncParsableCommand {
             } catch {
                 await announceFailure(error)
                 throw error
+            }
+            if let store {
+                do {
+                    created.offsite = try await Self.ship(created, to: store, database: database)
+                } catch {
+                    await announceFailure(CLIError("the backup \(created.manifest.dumpFile) is written, but its off-site copy failed: \(error)"))
+                    throw CLIError("the backup \(created.path) is written, but its off-site copy failed: \(error)")
+                }
             }
             if json {
                 try BackupJSON.print(created)
@@ -64,12 +76,32 @@ struct BackupCreateCommand: AsyncParsableCommand {
             )
             print("  sha256 \(manifest.sha256)")
             print(BackupCounts.render(manifest.tables))
+            if let shipped = created.offsite {
+                print("✔ copied to \(shipped.destination) and verified (SHA-256 of the copy matches) in \(Elapsed.text(shipped.seconds))")
+            }
         }
+    }
+
+    /// Copies the backup off-site, verifies the copy, and records where in its `backup_runs` row.
+    static func ship(_ created: Created, to store: any OffSiteStore, database: DatabaseOptions) async throws -> OffSiteCopy.Shipped {
+        let shipped = try await OffSiteCopy(store: store).ship(dump: URL(fileURLWithPath: created.path), manifest: created.manifest)
+        _ = try? await database.withClient { client, _ in
+            try await client.withOpenConnection { connection in
+                try await connection.query(
+                    """
+                    UPDATE backup_runs SET offsite = \(store.description), offsite_verified_at = now()
+                    WHERE dump_file = \(created.manifest.dumpFile) AND created_at = \(created.manifest.createdAt)
+                    """, logger: CLILogger.quiet)
+            }
+        }
+        return shipped
     }
 
     /// A `backup_failed` notification, when the database still answers (when it does not, the stale-backup alert is
     /// what tells someone).
-    func announceFailure(_ error: any Error) async {
+    func announceFailure(_ error: any Error) async { await Self.announceFailure(error, database: database) }
+
+    static func announceFailure(_ error: any Error, database: DatabaseOptions) async {
         let reason = (error as? CLIError)?.message ?? DatabaseErrorDescription.describe(error)
         _ = try? await database.withClient { client, _ in
             try await PostgresNotificationOutbox(client: client, logger: CLILogger.quiet).enqueue(
@@ -80,12 +112,12 @@ struct BackupCreateCommand: AsyncParsableCommand {
 
     /// The `backup_runs` row the stale-backup alert watches. The backup exists whatever happens here, so a
     /// failure (a database older than migration 6) is a warning, not an error.
-    static func record(_ manifest: BackupManifest, on connection: PostgresConnection) async {
+    static func record(_ manifest: BackupManifest, seconds: Double, on connection: PostgresConnection) async {
         do {
             try await connection.query(
                 """
-                INSERT INTO backup_runs (dump_file, created_at, size_bytes, sha256, schema_version)
-                VALUES (\(manifest.dumpFile), \(manifest.createdAt), \(Int64(manifest.sizeBytes)), \(manifest.sha256), \(manifest.schemaVersion))
+                INSERT INTO backup_runs (dump_file, created_at, size_bytes, sha256, schema_version, duration_seconds)
+                VALUES (\(manifest.dumpFile), \(manifest.createdAt), \(Int64(manifest.sizeBytes)), \(manifest.sha256), \(manifest.schemaVersion), \(seconds))
                 """, logger: CLILogger.quiet
             )
         } catch {
@@ -131,8 +163,9 @@ struct BackupCreateCommand: AsyncParsableCommand {
                 try FileManager.default.moveItem(at: partial, to: dump)
                 syncDirectory(directory.url)
                 _ = try? await connection.query("COMMIT", logger: CLILogger.quiet)
-                await record(manifest, on: connection)
-                return Created(path: dump.path, manifestPath: manifestURL.path, manifest: manifest, seconds: Elapsed.seconds(since: started))
+                let seconds = Elapsed.seconds(since: started)
+                await record(manifest, seconds: seconds, on: connection)
+                return Created(path: dump.path, manifestPath: manifestURL.path, manifest: manifest, seconds: seconds)
             } catch {
                 try? FileManager.default.removeItem(at: partial)
                 if let error = error as? CLIError { throw error }

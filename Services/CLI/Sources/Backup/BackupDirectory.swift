@@ -59,9 +59,10 @@ struct BackupDirectory: Sendable {
         guard stamp.count == 15 else { return nil }
         return try? Date(
             String(stamp),
+            // A four-digit year: `.defaultDigits` takes every digit it finds, the month's and day's too, and parses nothing.
             strategy: Date.ParseStrategy(
                 format:
-                    "\(year: .defaultDigits)\(month: .twoDigits)\(day: .twoDigits)-\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)",
+                    "\(year: .padded(4))\(month: .twoDigits)\(day: .twoDigits)-\(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased))\(minute: .twoDigits)\(second: .twoDigits)",
                 timeZone: TimeZone(identifier: "UTC")!
             ))
     }

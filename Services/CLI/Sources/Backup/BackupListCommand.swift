@@ -9,7 +9,37 @@ struct BackupListCommand: AsyncParsableCommand {
         abstract: "The backups in the directory, oldest first: time, size, schema version, and whether the checksum still matches."
     )
     @OptionGroup var directory: BackupDirectoryOptions
+    @Flag(help: "List the off-site copies instead (KEELSON_BACKUP_OFFSITE): each backup's time and whether its manifest is there.")
+    var offsite = false
     @Flag(help: "Print JSON for scripts.") var json = false
+
+    struct Remote: Encodable {
+        var file: String
+        var createdAt: Date
+        var complete: Bool
+        enum CodingKeys: String, CodingKey {
+            case file, complete
+            case createdAt = "created_at"
+        }
+    }
+
+    /// The copies off-site: a dump without its manifest is an upload cut short (the next prune leaves it; restore skips it).
+    func listOffsite() async throws {
+        let store = try OffSiteSettings.required()
+        let backups: [Remote]
+        do {
+            backups = try await OffSiteCopy(store: store).backups().map { Remote(file: $0.name, createdAt: $0.createdAt, complete: $0.complete) }
+        } catch {
+            throw CLIError("listing \(store.description) failed: \(error)")
+        }
+        if json { return try BackupJSON.print(backups) }
+        guard !backups.isEmpty else { return print("no backups in \(store.description)") }
+        print(
+            TableFormatter.render(
+                header: ["FILE", "CREATED (UTC)", "COPY"],
+                rows: backups.map { [$0.file, $0.createdAt.formatted(Date.ISO8601FormatStyle()), $0.complete ? "✔ with manifest" : "✘ no manifest"] }))
+        print("(\(backups.count) backup\(backups.count == 1 ? "" : "s") in \(store.description))")
+    }
 
     struct Listed: Encodable {
         var file: String
@@ -31,6 +61,7 @@ struct BackupListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
+            if offsite { return try await listOffsite() }
             let directory = directory.resolve()
             try directory.requireExisting()
             let listed: [(Listed, BackupEntry.ChecksumStatus)] = try directory.entries().map { entry in

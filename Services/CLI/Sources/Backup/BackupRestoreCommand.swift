@@ -19,7 +19,12 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         abstract:
             "Replace the database's data with a backup, in one transaction (a failure changes nothing). Refuses while an engine trades unless --force."
     )
-    @Argument(help: "The .dump file; its manifest (<file>.manifest.json) must be beside it.") var file: String
+    @Argument(help: "The .dump file; its manifest (<file>.manifest.json) must be beside it. Or --latest.") var file: String?
+    @Flag(help: "The newest backup: in the backup directory, or with --from s3|offsite the newest off-site copy (downloaded there first).")
+    var latest = false
+    @Option(help: "Where --latest looks: local (the backup directory), offsite or s3 (KEELSON_BACKUP_OFFSITE; s3 insists it is a bucket).")
+    var from: Source = .local
+    @OptionGroup var directory: BackupDirectoryOptions
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Restore even while an engine holds its leader lock and trades on this database (stop the engine instead if you can).") var force =
         false
@@ -45,10 +50,47 @@ struct BackupRestoreCommand: AsyncParsableCommand {
         }
     }
 
+    enum Source: String, ExpressibleByArgument, CaseIterable { case local, offsite, s3 }
+
+    func validate() throws {
+        guard (file == nil) == latest else {
+            throw ValidationError(latest ? "give a file or --latest, not both" : "name the .dump file to restore, or pass --latest")
+        }
+        guard latest || from == .local else { throw ValidationError("--from \(from.rawValue) goes with --latest") }
+    }
+
+    /// The dump to restore: the file named, the newest in the backup directory, or the newest off-site copy fetched.
+    private func chosenDump() async throws -> URL {
+        if let file { return try BackupFileArgument.existingDump(file) }
+        let directory = directory.resolve()
+        switch from {
+        case .local:
+            try directory.requireExisting()
+            guard let newest = try directory.entries().last(where: { $0.dumpExists && $0.manifest != nil }) else {
+                throw CLIError("no backup with its manifest in \(directory.path); `keelson backup list` shows what is there", exitCode: 2)
+            }
+            return newest.dump
+        case .offsite, .s3:
+            let store = try OffSiteSettings.required()
+            if from == .s3, !(store is S3Store) {
+                throw CLIError("--from s3: KEELSON_BACKUP_OFFSITE is \(store.description), not a bucket; use --from offsite", exitCode: 2)
+            }
+            do {
+                let dump = try await OffSiteCopy(store: store).fetchLatest(into: directory)
+                if !json { print("✔ fetched \(dump.lastPathComponent) from \(store.description)") }
+                return dump
+            } catch let error as CLIError {
+                throw error
+            } catch {
+                throw CLIError("fetching the newest backup from \(store.description) failed: \(error)")
+            }
+        }
+    }
+
     func run() async throws {
         var mismatch = false
         try await reportingErrors {
-            let dump = try BackupFileArgument.existingDump(file)
+            let dump = try await chosenDump()
             let manifest = try BackupManifest.read(forDump: dump)
             do {
                 _ = try BackupIntegrity.check(dump, against: manifest)

@@ -13,6 +13,11 @@ struct SystemProbe: Sendable {
     let settings: GatewaySettings
     /// `keelson_backup_last_success_timestamp_seconds`: 0 until a check finds a backup.
     let backupGauge: Gauge
+    /// The newest backup's size and duration, the backups of the last 7 days, the newest verified off-site copy.
+    let backupSize: Gauge
+    let backupDuration: Gauge
+    let backupCount: Gauge
+    let backupOffsite: Gauge
     /// `keelson_database_size_bytes`, registered at the first check that reaches PostgreSQL: a 0 before it would read
     /// as sudden growth.
     let databaseSize: @Sendable (Double) -> Void
@@ -27,6 +32,16 @@ struct SystemProbe: Sendable {
             ))
         backupGauge.set(0.0)
         let registry = runtime.metrics.registry
+        func gauge(_ name: String, unit: String = "", _ help: String) -> Gauge {
+            let gauge = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "keelson", metricName: name, unitName: unit, helpText: help))
+            gauge.set(0.0)
+            return gauge
+        }
+        backupSize = gauge("backup_size", unit: "bytes", "Size of the newest backup's dump (0 when none).")
+        backupDuration = gauge("backup_duration", unit: "seconds", "How long the newest backup took (0 when none or not recorded).")
+        backupCount = gauge("backup_count", "Backups recorded in the last 7 days.")
+        backupOffsite = gauge(
+            "backup_offsite_last_success", unit: "timestamp_seconds", "Unix time of the newest off-site copy verified after upload (0 when none).")
         databaseSize = { bytes in
             registry.makeGauge(
                 descriptor: MetricNameDescriptor(
@@ -209,17 +224,34 @@ extension SystemProbe {
     /// The newest `keelson backup create`, also exported as `keelson_backup_last_success_timestamp_seconds`
     /// (0 when none) for the stale-backup alert. Asked only of a schema that has the table (migration 6).
     func lastBackup(schemaVersion: Int?) async throws -> Date? {
-        guard (schemaVersion ?? 0) >= 6 else { return nil }
+        guard let version = schemaVersion, version >= 6 else { return nil }
         let postgres = runtime.postgres
         let logger = runtime.logger
-        let last = try await withDeadline(settings.checkTimeout) {
-            var last: Date?
-            for try await (time) in try await postgres.query("SELECT max(created_at) FROM backup_runs", logger: logger).decode(Date?.self) {
-                last = time
+        // Migration 18 added the duration and the off-site copy.
+        let query: PostgresQuery =
+            version >= 18
+            ? """
+            SELECT max(created_at), (SELECT size_bytes FROM backup_runs ORDER BY created_at DESC LIMIT 1),
+                   (SELECT duration_seconds FROM backup_runs ORDER BY created_at DESC LIMIT 1),
+                   count(*) FILTER (WHERE created_at > now() - interval '7 days'), max(offsite_verified_at)
+            FROM backup_runs
+            """
+            : """
+            SELECT max(created_at), (SELECT size_bytes FROM backup_runs ORDER BY created_at DESC LIMIT 1), NULL::double precision,
+                   count(*) FILTER (WHERE created_at > now() - interval '7 days'), NULL::timestamptz
+            FROM backup_runs
+            """
+        let row = try await withDeadline(settings.checkTimeout) {
+            try await postgres.read(query, logger: logger) { rows in
+                for try await row in rows.decode((Date?, Int64?, Double?, Int64, Date?).self) { return row }
+                return (nil, nil, nil, 0, nil)
             }
-            return last
         }
-        backupGauge.set(last?.timeIntervalSince1970 ?? 0)
-        return last
+        backupGauge.set(row.0?.timeIntervalSince1970 ?? 0)
+        backupSize.set(Double(row.1 ?? 0))
+        backupDuration.set(row.2 ?? 0)
+        backupCount.set(Double(row.3))
+        backupOffsite.set(row.4?.timeIntervalSince1970 ?? 0)
+        return row.0
     }
 }

@@ -1,5 +1,5 @@
 # Keelson: the commands operators and developers type. `make run` and `make test` need nothing set up by hand.
-.PHONY: build run start stop test bench chaos format format-check health urls logs clean
+.PHONY: build run start stop test bench soak chaos format format-check health urls logs clean
 
 build:
 	swift build
@@ -18,6 +18,10 @@ test:
 
 bench:
 	scripts/bench.sh
+
+# The four services under load for SOAK_MINUTES (30): memory, descriptors, connections and latency (docs/BENCHMARKS.md).
+soak:
+	scripts/soak.sh
 
 # swift format (shipped with the toolchain) with .swift-format; FILES=... limits it to some files.
 FORMAT_FILES ?= $(or $(FILES),Package.swift Shared Services Tools Tests Benchmarks)

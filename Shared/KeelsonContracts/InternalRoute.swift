@@ -24,6 +24,9 @@ public struct InternalRoute: Sendable, Equatable, CustomStringConvertible {
     /// `POST` a `BreakerResetRequest`, answering a `BreakerResetList`: gateway → engine and market data, closing their
     /// breakers (an operator's reset) or probing the dependency behind each (the watchdog's).
     public static let circuitBreakersReset = InternalRoute("v1/circuit-breakers/reset")
+    /// `POST` (no body): gateway's watchdog → market data, fetching what follows each symbol's newest candle and filling
+    /// the recent holes from the primary provider.
+    public static let marketDataCatchUp = InternalRoute("v1/market-data/catch-up")
     /// `POST` a `MaintenanceRequest`: gateway → engine.
     public static let maintenance = InternalRoute("v1/trading/maintenance")
     /// `POST` a `StrategyLifecycleRequest`: gateway → signals, moving one strategy instance in its lifecycle.

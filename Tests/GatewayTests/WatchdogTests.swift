@@ -34,6 +34,10 @@ struct WatchdogTests {
             calls.withLock { $0.append("probe \(service) \(breaker)") }
             return exchangeAnswers.load(ordering: .relaxed) ? (true, "closed: the dependency answered") : (false, "still open: HTTP 503")
         }
+        func catchUpMarketData() async -> (worked: Bool, result: String) {
+            calls.withLock { $0.append("catch up") }
+            return (true, "fetched up to now; 1 gap before, 0 left")
+        }
         func maintenance(on: Bool, reason: String) async -> (worked: Bool, result: String) {
             calls.withLock { $0.append("maintenance \(on ? "on" : "off"): \(reason)") }
             return (true, on ? "maintenance on" : "maintenance off")
@@ -44,6 +48,7 @@ struct WatchdogTests {
     final class System: Sendable {
         let breaker = Mutex("closed")
         let stale = Mutex(false)
+        let providerStatus = Mutex("running")
         let trading = Mutex(SystemHealth.TradingCheck(state: "active", reason: nil, sessionID: 1, maintenance: false, lastTradeTime: nil))
 
         func health() -> SystemHealth {
@@ -56,7 +61,8 @@ struct WatchdogTests {
                 database: .init(reachable: true, schemaVersion: 17, latencyMs: 1, reason: nil, lastBackupAt: .now.addingTimeInterval(-3_600)),
                 trading: trading.withLock { $0 },
                 marketData: .init(
-                    connected: true, provider: "binance", providerStatus: "running", ageSeconds: stale ? 900 : 5, stale: stale, lastError: nil),
+                    connected: true, provider: "binance", providerStatus: providerStatus.withLock { $0 }, ageSeconds: stale ? 900 : 5, stale: stale,
+                    lastError: nil),
                 circuitBreakers: [
                     .init(service: "marketdata", name: "exchange:fake:1", state: "closed"),
                     .init(service: "engine", name: "exchange:fake:1", state: breaker.withLock { $0 }),
@@ -139,6 +145,8 @@ struct WatchdogTests {
     func maintenance() async throws {
         let system = System(), events = MemoryEvents(), actuator = Actuator()
         let watchdog = Self.watchdog(system, events, actuator, maintenanceAfter: .milliseconds(200))
+        // A replay that has run out: stale, nothing to fetch — only maintenance is in play here.
+        system.providerStatus.withLock { $0 = "finished" }
         system.stale.withLock { $0 = true }
         await watchdog.check()
         #expect(actuator.calls.withLock { $0 }.isEmpty, "failing, but not for long yet")
@@ -167,6 +175,26 @@ struct WatchdogTests {
         #expect(actuator.calls.withLock { $0 }.count == 2)
         #expect(await events.events.map(\.action) == ["maintenance_on", "maintenance_off"])
         #expect(await events.events.allSatisfy { $0.component == "trading" })
+    }
+
+    @Test("stale market data while the provider answers: the collector is asked to catch up; a finished replay is left alone")
+    func catchUp() async {
+        let system = System(), events = MemoryEvents(), actuator = Actuator()
+        let watchdog = Self.watchdog(system, events, actuator)
+        system.stale.withLock { $0 = true }
+        await watchdog.check()
+        #expect(actuator.calls.withLock { $0 } == ["catch up"])
+        #expect(await events.events.map(\.action) == ["backfill"])
+        #expect(await events.events.first?.component == "market_data")
+        #expect(await events.events.first?.result == "fetched up to now; 1 gap before, 0 left")
+
+        system.providerStatus.withLock { $0 = "finished" }
+        await watchdog.check()
+        #expect(actuator.calls.withLock { $0 }.count == 1, "a replay that ran out is not fetched again")
+        system.providerStatus.withLock { $0 = "running" }
+        system.breaker.withLock { $0 = "open" }
+        await watchdog.check()
+        #expect(actuator.calls.withLock { $0 }.count == 2, "an engine breaker does not stop the collector's catch-up")
     }
 
     @Test("KEELSON_WATCHDOG=off watches and never acts")

@@ -7,6 +7,7 @@ import KeelsonFakeExchange
 import KeelsonServiceKit
 import KeelsonTestSupport
 import MarketDataService
+import PostgresNIO
 import Testing
 
 @Suite("keelson-marketdata fails over from Binance to Coinbase and back, on a real PostgreSQL and the fake exchange")
@@ -182,6 +183,41 @@ struct ProviderFailoverTests {
                     try await waitUntil("the failover metric back at 0") {
                         try await Self.metrics(client).contains("keelson_market_data_failover{symbol=\"BTCUSDT\"} 0")
                     }
+                }
+            }
+        }
+    }
+
+    @Test("the watchdog's catch-up: holes cut into the stored series are fetched again from the primary, counted before and after")
+    func catchUpFillsHoles() async throws {
+        try await FakeExchangeFixture.run { fake in
+            let binance = fake.binanceAccess()
+            let coinbase = fake.coinbaseAccess()
+            let first = fake.minute(0)
+            try await TestDatabase.withMigratedDatabase { url, postgres in
+                let app = try buildMarketDataApplication(
+                    configuration: TestConfiguration.service(.marketdata, database: url),
+                    collector: Self.collector(fake, binance: binance, coinbase: coinbase))
+                try await app.test(.router) { client in
+                    try await client.waitUntilReady()
+                    try await waitUntil("the backfill") { try await Self.candles(client, exchange: "binance").last?.openTime == first.addingTimeInterval(-60) }
+                    let whole = try await Self.candles(client, exchange: "binance")
+                    try await postgres.query(
+                        "DELETE FROM candles WHERE exchange = 'binance' AND open_time IN (\(whole[5].openTime), \(whole[6].openTime), \(whole[20].openTime))",
+                        logger: TestDatabase.logger)
+                    let auth: HTTPFields = [.authorization: "Bearer \(TestConfiguration.tokens[0])"]
+                    try await client.execute(uri: "/internal/v1/market-data/catch-up", method: .post, headers: auth) { response in
+                        #expect(response.status == .ok)
+                        let body = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                        #expect(body?["continuous"] as? Bool == true)
+                        #expect(body?["gaps_before"] as? Int == 2, "two holes: bars 5–6 and bar 20")
+                        #expect(body?["gaps_after"] as? Int == 0)
+                    }
+                    // Read from the store (the cache still has the deleted bars).
+                    let stored = try await postgres.query(
+                        "SELECT count(*)::int FROM candles WHERE exchange = 'binance'", logger: TestDatabase.logger
+                    ).collect().first?.decode(Int.self)
+                    #expect(stored == whole.count)
                 }
             }
         }

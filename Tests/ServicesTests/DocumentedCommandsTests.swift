@@ -1,40 +1,13 @@
 import ArgumentParser
 import Foundation
 import KeelsonCLI
+import KeelsonTestSupport
 import Testing
 
 /// Every `keelson …` command line in README.md and docs/*.md names a command that exists, and only options that
 /// command has, so a runbook cannot tell an on-call engineer to type something that is not there.
 @Suite("Commands in the documentation exist")
 struct DocumentedCommandsTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
-    /// (file, command line) for every inline `keelson …` span and every code-block line starting with keelson.
-    static func documentedCommands() throws -> [(file: String, line: String)] {
-        let docs =
-            try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("docs").path)
-            .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 } + ["README.md"]
-        var found: [(String, String)] = []
-        for file in docs {
-            let text = try String(contentsOf: root.appendingPathComponent(file), encoding: .utf8)
-            var inBlock = false
-            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-                if line.hasPrefix("```") { inBlock.toggle(); continue }
-                if inBlock {
-                    let trimmed = line.trimmingCharacters(in: .whitespaces)
-                    for prefix in ["keelson ", ".build/debug/keelson "] where trimmed.hasPrefix(prefix) {
-                        found.append((file, String(trimmed.dropFirst(prefix.count - "keelson ".count))))
-                    }
-                } else {
-                    for span in line.split(separator: "`").enumerated() where span.offset % 2 == 1 && span.element.hasPrefix("keelson ") {
-                        found.append((file, String(span.element)))
-                    }
-                }
-            }
-        }
-        return found
-    }
-
     /// The words before the first option or placeholder: the command path.
     static func commandPath(_ line: String) -> [String] {
         let withoutComment = line.components(separatedBy: " #").first ?? line
@@ -51,7 +24,7 @@ struct DocumentedCommandsTests {
 
     @Test("each documented command resolves, and each of its --options exists")
     func documentedCommandsExist() throws {
-        let commands = try Self.documentedCommands()
+        let commands = try DocumentedCommands.lines()
         #expect(commands.count > 20)
         for (file, line) in commands {
             var command: any ParsableCommand.Type = KeelsonCommand.self

@@ -48,7 +48,8 @@ public struct Gateway {
         let lock = WatchdogLock(postgres: runtime.postgres, logger: runtime.logger)
         let watchdog = Watchdog(
             look: { [healthInterval = settings.healthInterval] in await monitor.current(maxAge: healthInterval) }, settings: settings.watchdog,
-            events: watchdogEvents, actuator: ServiceWatchdogActuator(breakers: admin.breakerResets, engine: runtime.client(for: .engine)),
+            events: watchdogEvents, actuator: ServiceWatchdogActuator(
+                breakers: admin.breakerResets, engine: runtime.client(for: .engine), marketdata: runtime.client(for: .marketdata)),
             exclusively: { await lock.exclusively($0) }, metrics: WatchdogMetrics(runtime.metrics), logger: runtime.logger)
         WatchdogRoutes(watchdog: watchdog, events: watchdogEvents, settings: settings.watchdog).register(viewer: viewer)
         APIKeyRoutes(access: access).register(viewer: viewer, adminGroup: adminGroup)

@@ -41,7 +41,8 @@ public func buildMarketDataApplication(
     )
     let router = runtime.makeRouter()
     MarketDataRoutes(
-        configuration: collectorConfiguration, store: store, cache: cache, sources: collector.sources, publisher: publisher, metrics: marketMetrics
+        configuration: collectorConfiguration, store: store, cache: cache, sources: collector.sources, publisher: publisher, metrics: marketMetrics,
+        catchUp: { try await collector.catchUp() }
     )
     .register(router: router, internalRoutes: runtime.internalRoutes(on: router))
     return runtime.makeApplication(router: router, services: [publisher, CollectorStarter(collector: collector, schema: runtime.schema)])

@@ -57,10 +57,7 @@ actor Watchdog: Service {
     func check(now: Date = .now) async {
         let (components, health) = await observe(now: now)
         guard settings.acting else { return }
-        let engineReachable = health.services.first { $0.service == "engine" }?.reachable ?? false
-        let actions = WatchdogAction.plan(
-            components, trading: health.trading, engineReachable: engineReachable, maintenanceAfter: settings.maintenanceAfter.milliseconds / 1_000,
-            now: now)
+        let actions = WatchdogAction.plan(components, health: health, maintenanceAfter: settings.maintenanceAfter.milliseconds / 1_000, now: now)
         guard !actions.isEmpty else { return }
         _ = await exclusively {
             for action in actions { await self.perform(action, now: now) }
@@ -124,6 +121,7 @@ actor Watchdog: Service {
         let (worked, result) =
             switch action {
             case .probeBreaker(_, let service, let breaker, _): await actuator.probeBreaker(service: service, breaker: breaker)
+            case .catchUpMarketData: await actuator.catchUpMarketData()
             case .enterMaintenance: await actuator.maintenance(on: true, reason: "\(WatchdogAction.reasonPrefix) \(action.symptom)")
             case .liftMaintenance: await actuator.maintenance(on: false, reason: "\(WatchdogAction.reasonPrefix) \(action.symptom)")
             }

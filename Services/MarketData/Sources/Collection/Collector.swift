@@ -178,6 +178,43 @@ struct Collector: Sendable {
         }
     }
 
+    /// What `catchUp` found and left.
+    struct CatchUp: Codable, Sendable {
+        /// False for a replayed file: its holes are how the market traded, nothing to fetch.
+        var continuous: Bool
+        var symbols: Int
+        var gapsBefore: Int
+        var gapsAfter: Int
+
+        enum CodingKeys: String, CodingKey {
+            case continuous, symbols
+            case gapsBefore = "gaps_before"
+            case gapsAfter = "gaps_after"
+        }
+    }
+
+    /// For the watchdog, when stored data has gone stale while the provider answers: fetch from the primary what
+    /// follows each symbol's newest candle, then fill the holes of the recent series, and count the holes before and after.
+    func catchUp() async throws -> CatchUp {
+        let interval = configuration.interval
+        guard primary.provider.isContinuous else {
+            return CatchUp(continuous: false, symbols: configuration.symbols.count, gapsBefore: 0, gapsAfter: 0)
+        }
+        func gaps(_ symbol: Symbol) async throws -> Int {
+            try await store.gaps(
+                exchange: primary.exchange, symbol: symbol, interval: interval, since: configuration.now().addingTimeInterval(-gapLookback)
+            ).count
+        }
+        var before = 0, after = 0
+        for symbol in configuration.symbols {
+            before += try await gaps(symbol)
+            try await backfill(symbol, from: primary, until: configuration.now())
+            try await fillGaps(symbol, from: primary)
+            after += try await gaps(symbol)
+        }
+        return CatchUp(continuous: true, symbols: configuration.symbols.count, gapsBefore: before, gapsAfter: after)
+    }
+
     /// Asks the provider for every hole in the recent stored series; what it cannot supply is reported.
     func fillGaps(_ symbol: Symbol, from source: CollectorSource) async throws {
         let interval = configuration.interval

@@ -9,6 +9,11 @@ import KeelsonServiceKit
 struct MarketDataRoutes {
     static let maxLimit = 5_000
 
+    struct CatchUpResult: ResponseEncodable {
+        var result: Collector.CatchUp
+        func encode(to encoder: any Encoder) throws { try result.encode(to: encoder) }
+    }
+
     struct CandleList: ResponseEncodable {
         var candles: [Candle]
     }
@@ -76,6 +81,8 @@ struct MarketDataRoutes {
     let sources: [CollectorSource]
     let publisher: CandlePublisher
     let metrics: MarketDataMetrics
+    /// The collector's catch-up, for the watchdog.
+    let catchUp: @Sendable () async throws -> Collector.CatchUp
 
     struct SeriesQuery {
         var exchange: String
@@ -173,6 +180,10 @@ struct MarketDataRoutes {
                         symbol: symbol, interval: interval, from: now.addingTimeInterval(-3 * Double(interval.seconds)), to: now)
                 }
             })
+
+        internalRoutes.post(RouterPath(InternalRoute.marketDataCatchUp.relativePath)) { _, _ -> CatchUpResult in
+            CatchUpResult(result: try await catchUp())
+        }
 
         // A receiver that missed pushes (it was down, or its queue overflowed) reads what follows the last candle it saw.
 

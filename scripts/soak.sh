@@ -72,6 +72,9 @@ declare -A ports=([gateway]=$base [engine]=$((base + 1)) [marketdata]=$((base + 
 export KEELSON_ENGINE_URL="http://127.0.0.1:${ports[engine]}" KEELSON_MARKETDATA_URL="http://127.0.0.1:${ports[marketdata]}"
 export KEELSON_SIGNALS_URL="http://127.0.0.1:${ports[signals]}" KEELSON_GATEWAY_URL="http://127.0.0.1:${ports[gateway]}"
 export KEELSON_SYMBOLS="$symbol_list" KEELSON_STRATEGIES_FILE="$work/strategies.json"
+# A small read cache that is full within the warm-up: memory that still grows afterwards is a leak, not the cache
+# filling (at the default 1,000 candles a series it fills for the first 100 minutes at 10×).
+export KEELSON_CANDLE_CACHE_SIZE="${KEELSON_CANDLE_CACHE_SIZE:-20}"
 export KEELSON_MARKETDATA_PROVIDER=replay KEELSON_REPLAY_SPEED=10x KEELSON_REPLAY_FILES="$(IFS=,; echo "${files[*]}")"
 services=(gateway engine marketdata signals)
 for service in "${services[@]}"; do

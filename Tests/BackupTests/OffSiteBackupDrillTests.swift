@@ -25,7 +25,13 @@ struct OffSiteBackupDrillTests {
             try await TestDatabase.withMigratedDatabase { url, client in
                 try await F.withDirectory { root in
                     let local = root.appendingPathComponent("local")
-                    let environment = s3.environment(prefix: "drill").merging(["KEELSON_BACKUP_DIR": local.path]) { _, new in new }
+                    let config = root.appendingPathComponent("config")
+                    try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
+                    try Data(#"{"strategies": []}"#.utf8).write(to: config.appendingPathComponent("strategies.json"))
+                    let adminKey = "kk_0123456789ab_" + String(repeating: "7", count: 64)
+                    let environment = s3.environment(prefix: "drill").merging([
+                        "KEELSON_BACKUP_DIR": local.path, "KEELSON_CONFIG_DIR": config.path, "KEELSON_ADMIN_API_KEY": adminKey,
+                    ]) { _, new in new }
                     try await client.query(
                         "INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 10000, 10000)",
                         logger: F.logger)
@@ -51,11 +57,24 @@ struct OffSiteBackupDrillTests {
                         "INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'stopped', 5, 5)", logger: F.logger)
                     try await client.query("DELETE FROM schema_migrations WHERE version = 2", logger: F.logger)
                     try FileManager.default.removeItem(at: local)
+                    let restoredConfig = root.appendingPathComponent("restored-config")
                     let restored = try await F.keelson(
-                        ["backup", "restore", "--latest", "--from", "s3", "--yes"], database: url, environment: environment)
+                        ["backup", "restore", "--latest", "--from", "s3", "--yes", "--config-to", restoredConfig.path], database: url,
+                        environment: environment)
                     #expect(restored.exitCode == 0, Comment(rawValue: restored.stdout + restored.stderr))
                     #expect(restored.stdout.contains("✔ fetched \(remote.last?.file ?? "?") from s3://keelson-backups/drill/"), "\(restored.stdout)")
                     #expect(restored.stdout.contains("✔ every table's row count matches the manifest"))
+                    // The configuration came back with it; the secrets are named, never stored.
+                    #expect(restored.stdout.contains("✔ configuration: 1 file written under \(restoredConfig.path)"), "\(restored.stdout)")
+                    let copied = try String(contentsOf: restoredConfig.appendingPathComponent(config.path).appendingPathComponent("strategies.json"), encoding: .utf8)
+                    #expect(copied == #"{"strategies": []}"#)
+                    #expect(
+                        restored.stdout.contains(
+                            "secrets are not in backups; re-create: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, DATABASE_URL, KEELSON_ADMIN_API_KEY"),
+                        "\(restored.stdout)")
+                    let manifests = try FileManager.default.contentsOfDirectory(atPath: local.path).filter { $0.hasSuffix(".manifest.json") }
+                    let manifest = try String(contentsOf: local.appendingPathComponent(try #require(manifests.first)), encoding: .utf8)
+                    #expect(!manifest.contains(adminKey) && !manifest.contains(s3.secretAccessKey), "no secret value in the manifest")
                     let after = try await F.snapshot(url)
                     for (table, _) in F.drillTables where table != "backup_runs" { #expect(after[table] == before[table], "\(table) differs") }
                 }

@@ -46,6 +46,7 @@ import Testing
             ["KEELSON_MARKETDATA_PROVIDER": "coinbase", "KEELSON_SYMBOLS": "BTCTRY"],
             "KEELSON_COINBASE_PRODUCTS: names no Coinbase product for BTCTRY"
         ),
+        (["KEELSON_CANDLE_CACHE_SIZE": "5"], "KEELSON_CANDLE_CACHE_SIZE: '5' is not allowed; expected a whole number of candles from 10"),
     ])
     func badValuesNameTheVariable(environment: [String: String], expected: String) {
         #expect {
@@ -53,6 +54,11 @@ import Testing
         } throws: { error in
             (error as? ConfigurationError)?.description.hasPrefix(expected) == true
         }
+    }
+
+    @Test func candleCacheSize() throws {
+        #expect(try CollectorConfiguration.load(environment: EnvironmentReader([:])).cacheCapacity == 1_000)
+        #expect(try CollectorConfiguration.load(environment: EnvironmentReader(["KEELSON_CANDLE_CACHE_SIZE": "20"])).cacheCapacity == 20)
     }
 
     @Test func syntheticDefaults() throws {

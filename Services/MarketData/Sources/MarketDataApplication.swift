@@ -16,7 +16,7 @@ public func buildMarketDataApplication(
     let runtime = ServiceRuntime(configuration: configuration, logger: logger, metrics: metrics)
     let marketMetrics = MarketDataMetrics(runtime.metrics)
     let store = PostgresCandleStore(client: runtime.postgres, logger: runtime.logger)
-    let cache = CandleCache()
+    let cache = CandleCache(capacity: collectorConfiguration.cacheCapacity)
     /// An exchange's breaker is the exchange's own; replay and synthetic get one of the collector's.
     func breaker(for source: MarketDataSource) -> CircuitBreaker {
         if let exchangeBreaker = source.exchangeBreaker { return exchangeBreaker }

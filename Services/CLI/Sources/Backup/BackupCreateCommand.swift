@@ -155,7 +155,8 @@ struct BackupCreateCommand: AsyncParsableCommand {
                 let manifest = BackupManifest(
                     format: BackupManifest.currentFormat, dumpFile: name, createdAt: createdAt, database: url.withoutPassword,
                     serverVersion: inventory.serverVersion, schemaVersion: inventory.schemaVersion, tables: inventory.tables,
-                    sizeBytes: checksum.size, sha256: checksum.sha256, keelsonVersion: KeelsonVersion.current, pgDumpVersion: pgDump.versionText
+                    sizeBytes: checksum.size, sha256: checksum.sha256, keelsonVersion: KeelsonVersion.current, pgDumpVersion: pgDump.versionText,
+                    configuration: BackupConfiguration.collect()
                 )
                 // The manifest first, the dump's rename last: a dump under its final name always has its manifest.
                 let manifestURL = BackupManifest.url(forDump: dump)

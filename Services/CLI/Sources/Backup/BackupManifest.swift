@@ -21,6 +21,9 @@ struct BackupManifest: Codable, Sendable, Equatable {
     var sha256: String
     var keelsonVersion: String
     var pgDumpVersion: String
+    /// The configuration files and the names of the secrets to re-create (never their values); absent in backups
+    /// made before it was recorded.
+    var configuration: BackupConfiguration?
 
     enum CodingKeys: String, CodingKey {
         case format
@@ -34,6 +37,7 @@ struct BackupManifest: Codable, Sendable, Equatable {
         case sha256
         case keelsonVersion = "keelson_version"
         case pgDumpVersion = "pg_dump_version"
+        case configuration
     }
 
     /// The major version of the pg_dump that wrote the dump (pg_restore must be at least as new), 0 if unknown.

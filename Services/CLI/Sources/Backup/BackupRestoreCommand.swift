@@ -25,6 +25,10 @@ struct BackupRestoreCommand: AsyncParsableCommand {
     @Option(help: "Where --latest looks: local (the backup directory), offsite or s3 (KEELSON_BACKUP_OFFSITE; s3 insists it is a bucket).")
     var from: Source = .local
     @OptionGroup var directory: BackupDirectoryOptions
+    @Option(
+        name: .customLong("config-to"),
+        help: "Also write the configuration files the backup carries into this directory (never overwriting a file).")
+    var configTo: String?
     @OptionGroup var database: DatabaseOptions
     @Flag(help: "Restore even while an engine holds its leader lock and trades on this database (stop the engine instead if you can).") var force =
         false
@@ -136,6 +140,11 @@ struct BackupRestoreCommand: AsyncParsableCommand {
                 countsMatchManifest: restored.after.tables == manifest.tables
             )
             mismatch = !result.countsMatchManifest
+            var configWritten: [String]?
+            if let configTo, let configuration = manifest.configuration {
+                let target = URL(fileURLWithPath: configTo, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+                configWritten = try configuration.write(into: target.standardizedFileURL)
+            }
             if json {
                 try BackupJSON.print(result)
                 return
@@ -157,6 +166,15 @@ struct BackupRestoreCommand: AsyncParsableCommand {
             } else {
                 print("✔ every table's row count matches the manifest")
                 print("restart the services (`make run`, or roll the deployments) so they rebuild their state from the restored data")
+            }
+            if let configuration = manifest.configuration {
+                if let configWritten, let configTo {
+                    print("✔ configuration: \(configWritten.count) file\(configWritten.count == 1 ? "" : "s") written under \(configTo)")
+                }
+                let secrets = configuration.secretsToRecreate.filter(\.value).map(\.key).sorted()
+                print("secrets are not in backups; re-create: \(secrets.isEmpty ? "none were set where the backup ran" : secrets.joined(separator: ", "))")
+            } else if configTo != nil {
+                print("this backup carries no configuration (made before backups recorded it)")
             }
         }
         if mismatch { throw ExitCode(1) }

@@ -23,6 +23,8 @@ public struct CollectorConfiguration: Sendable {
     public var now: @Sendable () -> Date
     /// How often the collector looks at the primary's breaker to fail over to the backup and back.
     public var breakerCheckInterval: Duration
+    /// Candles kept in memory per series for reads (`KEELSON_CANDLE_CACHE_SIZE`, 1,000): the newest of each.
+    public var cacheCapacity = 1_000
 
     public var provider: any MarketDataProvider { primary.provider }
     public var exchange: String { primary.exchange }
@@ -47,6 +49,18 @@ public struct CollectorConfiguration: Sendable {
     public static let defaultReplayFiles = "BTCUSDT=data/sample/BTCUSDT-1m.csv,ETHUSDT=data/sample/ETHUSDT-1m.csv"
 
     public static func load(environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) -> CollectorConfiguration {
+        var configuration = try loadSources(environment: environment)
+        if let text = environment.string("KEELSON_CANDLE_CACHE_SIZE") {
+            guard let size = Int(text), (10...1_000_000).contains(size) else {
+                throw ConfigurationError(
+                    variable: "KEELSON_CANDLE_CACHE_SIZE", problem: "'\(text)' is not allowed; expected a whole number of candles from 10 to 1000000")
+            }
+            configuration.cacheCapacity = size
+        }
+        return configuration
+    }
+
+    private static func loadSources(environment: EnvironmentReader) throws(ConfigurationError) -> CollectorConfiguration {
         let kind = try environment.choice("KEELSON_MARKETDATA_PROVIDER", as: ProviderKind.self) ?? .replay
         let intervalText = environment.string("KEELSON_INTERVAL") ?? "1m"
         let interval: CandleInterval

@@ -11,7 +11,9 @@ import Foundation
 /// Layout, little-endian: the header below, then six columns of `count` Int64s — open time in epoch milliseconds,
 /// then open, high, low, close and volume as integers scaled by each column's own power of ten (its most fraction
 /// digits), which is every decimal of the file exactly. The cache is current when the CSV's size and modification
-/// time are the ones recorded; when only the time differs (a copy, a `touch`), the CSV's content hash decides.
+/// time are the ones recorded; when only the time differs (a copy, a `touch`), the CSV's content hash decides. The
+/// body's own checksum (header word 8) is checked at every load, so bytes changed inside the cache are never read
+/// as prices: the CSV is read instead.
 public struct CandleCache: Sendable {
     public struct Error: Swift.Error, Equatable, Sendable, CustomStringConvertible {
         public var description: String
@@ -29,6 +31,8 @@ public struct CandleCache: Sendable {
 
     static let magic: UInt64 = 0x3152_4142_534E_4C4B  // "KLNSBAR1" read as little-endian bytes
     static let headerSize = 96
+    /// 2: the body's checksum in header word 8 (a version-1 cache, without it, is rebuilt).
+    static let formatVersion: UInt64 = 2
 
     /// Where the cache of `csv` lives.
     public static func path(for csv: String) -> String { csv + ".kbars" }
@@ -90,7 +94,9 @@ public struct CandleCache: Sendable {
         }
         let scales = (0..<5).map { Int(Int8(truncatingIfNeeded: fields[6] >> (8 * UInt64($0)))) }
         guard let timeStyle = TimeStyle.decode(fields[7]) else { return nil }
+        guard fields[1] == formatVersion else { return nil }
         guard let times = try? file.readInt64s(count: count), let prices = try? file.readInt64s(count: 5 * count) else { return nil }
+        guard bodyChecksum(times, prices) == fields[8] else { return nil }
         return CandleCache(times: times, prices: prices, scales: scales, timeStyle: timeStyle)
     }
 
@@ -100,7 +106,7 @@ public struct CandleCache: Sendable {
         let hash = try SourceStamp.contentHash(csv)
         var header = [UInt64](repeating: 0, count: Self.headerSize / 8)
         header[0] = Self.magic
-        header[1] = 1
+        header[1] = Self.formatVersion
         header[2] = UInt64(count)
         header[3] = UInt64(source.size)
         header[4] = source.modified.bitPattern
@@ -109,6 +115,7 @@ public struct CandleCache: Sendable {
             packed | UInt64(UInt8(truncatingIfNeeded: scale.element)) << (8 * UInt64(scale.offset))
         }
         header[7] = timeStyle.code
+        header[8] = Self.bodyChecksum(times, prices)
         var data = Data(capacity: Self.headerSize + count * 48)
         header.withUnsafeBytes { data.append(contentsOf: $0) }
         times.withUnsafeBytes { data.append(contentsOf: $0) }
@@ -123,6 +130,22 @@ public struct CandleCache: Sendable {
             try? FileManager.default.removeItem(atPath: partial)
             throw Error(description: "cannot write \(target): \(error.localizedDescription)")
         }
+    }
+
+    /// Fletcher-style over the body's 64-bit words: the plain sum changes with any changed bit, the running sum of
+    /// sums with any swap of words. Two additions a word, so checking it costs little next to reading the file.
+    static func bodyChecksum(_ times: [Int64], _ prices: [Int64]) -> UInt64 {
+        var sum: UInt64 = 0
+        var sumOfSums: UInt64 = 0
+        for column in [times, prices] {
+            column.withUnsafeBufferPointer { words in
+                for word in words {
+                    sum &+= UInt64(bitPattern: word)
+                    sumOfSums &+= sum
+                }
+            }
+        }
+        return sum ^ (sumOfSums &* 0x9E37_79B9_7F4A_7C15)
     }
 
     /// Bars `range` as candles of `symbol`, exactly the decimals of the CSV.

@@ -80,6 +80,32 @@ struct CandleCacheTests {
         #expect(CandleCache.load(csv: path) == nil)
     }
 
+    @Test("a byte changed anywhere in the cache's body, or two prices swapped, makes it unused: the CSV's candles are read instead")
+    func damagedBody() throws {
+        let path = try Self.copy(try String(contentsOf: SharedReferenceData.url("GOOG.csv"), encoding: .utf8))
+        try Self.build(path)
+        let cacheURL = URL(fileURLWithPath: CandleCache.path(for: path))
+        let original = try Data(contentsOf: cacheURL)
+        #expect(CandleCache.load(csv: path) != nil)
+        let bodyStart = CandleCache.headerSize
+        for offset in [bodyStart, bodyStart + 8 * 700 + 3, original.count - 1] {
+            var damaged = original
+            damaged[offset] ^= 0x10
+            try damaged.write(to: cacheURL)
+            #expect(CandleCache.load(csv: path) == nil, "a flipped bit at byte \(offset)")
+        }
+        var swapped = original
+        let first = bodyStart + 8 * 2_000, second = first + 8
+        let word = swapped.subdata(in: first..<first + 8)
+        swapped.replaceSubrange(first..<first + 8, with: swapped.subdata(in: second..<second + 8))
+        swapped.replaceSubrange(second..<second + 8, with: word)
+        #expect(swapped != original)
+        try swapped.write(to: cacheURL)
+        #expect(CandleCache.load(csv: path) == nil, "two prices swapped")
+        try original.write(to: cacheURL)
+        #expect(CandleCache.load(csv: path) != nil, "the intact cache is used again")
+    }
+
     @Test("a value with more digits than the cache keeps is refused with the column named")
     func tooManyDigits() throws {
         let path = try Self.copy("time,open,high,low,close,volume\n2024-01-01,1,2,0.5,1.5,999999999999999999\n2024-01-02,1,2,0.5,1.5,0.1\n")

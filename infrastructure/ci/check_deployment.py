@@ -146,6 +146,20 @@ def check_kubernetes(rendered_dir):
             if d["kind"] != "Namespace" and d["metadata"].get("namespace") in (None, "default"):
                 problem(f"{overlay}: {d['kind']}/{d['metadata']['name']} has no namespace")
         where = lambda kind, name: f"{overlay}: {kind}/{name}"
+        backup = by_kind.get("CronJob", {}).get("keelson-backup")
+        if not backup:
+            problem(f"{overlay}: no CronJob keelson-backup (the scheduled backup)")
+        else:
+            check_workload_security(where("CronJob", "keelson-backup"), backup)
+            if backup["spec"].get("concurrencyPolicy") != "Forbid":
+                problem(f"{overlay}: the backup may run twice at once (concurrencyPolicy is not Forbid)")
+            _, backup_containers = containers(backup)
+            arguments = " ".join(backup_containers[0].get("args", [])) if backup_containers else ""
+            for word in ("backup schedule", "--once", "--keep-days", "--keep-count"):
+                if word not in arguments:
+                    problem(f"{overlay}: the backup CronJob does not run {word}")
+            if "keelson-backups" not in by_kind.get("PersistentVolumeClaim", {}):
+                problem(f"{overlay}: no PersistentVolumeClaim keelson-backups for the backups")
         deployments = by_kind.get("Deployment", {})
         for service, port in SERVICES.items():
             name = f"keelson-{service}"
@@ -420,7 +434,6 @@ SCHEDULES = {
     "keelson-reoptimize": ("keelson optimize", "--apply-to", "--walk-forward", "--margin"),
     "keelson-retrain-model": ("keelson model retrain", "--name", "--walk-forward", "--margin"),
     "keelson-db-maintenance": ("db maintenance", "--vacuum", "--report"),
-    "keelson-backup": ("backup schedule", "--once", "--keep-days", "--keep-count"),
 }
 
 

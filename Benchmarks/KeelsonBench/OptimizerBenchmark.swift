@@ -6,7 +6,7 @@ import KeelsonStrategies
 
 /// The 1,000-combination SMA grid of the optimiser issue (fast 5–54 step 1 × slow 20–210 step 10) on the 1,000,000
 /// synthetic one-minute bars of the backtest benchmark, with its reference conventions, ranked by Sharpe. Times
-/// reading the CSV into candles, loading the binary cache, the search with one and with every worker, and the whole
+/// reading the CSV into the search's columns (and into candles), loading the binary cache, the search with one and with every worker, and the whole
 /// run end to end (load + every backtest + ranking), and writes the figures and each combination's results to
 /// `.build-bench/optimize/` for scripts/bench-peers.sh to set against vectorbt's sweep of the same grid.
 enum OptimizerBenchmark {
@@ -42,27 +42,43 @@ enum OptimizerBenchmark {
             "Optimiser: the 1,000-point sma_crossover grid (\(grid.joined(separator: " "))) on \(bars.formatted()) synthetic 1-minute bars:"
         ]
 
-        // Reading: the CSV into candles (median of 3), then the binary cache into the search's columns (median of 5).
-        var csvTimes: [Duration] = []
-        var candles: [Candle] = []
+        // Reading (medians of 5): the CSV into the search's series (columns, then the Doubles) and into candles (what a
+        // streaming backtest reads), then the binary cache into its columns and into the search's series.
+        var columnsTimes: [Duration] = []
+        var candleTimes: [Duration] = []
         var timeStyle = CandleCSV.TimeStyle.iso8601
+        var fromCSV: BarSeries?
+        for _ in 0..<5 {
+            let began = ContinuousClock.now
+            var reader = try CandleCSV.Reader(path: csv)
+            var columns = CandleColumnsBuilder(expectedRows: bars)
+            while try reader.nextColumns(maxRows: 1 << 16, into: &columns) > 0 {}
+            fromCSV = BarSeries(cache: columns.finish(timeStyle: reader.timeStyle!)!, symbol: symbol, interval: .oneMinute)
+            columnsTimes.append(ContinuousClock.now - began)
+            timeStyle = reader.timeStyle ?? .iso8601
+            precondition(fromCSV?.count == bars)
+        }
+        fromCSV = nil
         for _ in 0..<3 {
             let began = ContinuousClock.now
             var reader = try CandleCSV.Reader(path: csv)
-            var read: [Candle] = []
-            read.reserveCapacity(bars)
+            var read = 0
             while true {
                 let chunk = try reader.nextCandles(maxRows: 1 << 16, exchange: "file", symbol: symbol, interval: .oneMinute)
                 if chunk.isEmpty { break }
-                read += chunk
+                read += chunk.count
             }
-            csvTimes.append(ContinuousClock.now - began)
-            candles = read
-            timeStyle = reader.timeStyle ?? .iso8601
+            candleTimes.append(ContinuousClock.now - began)
+            precondition(read == bars)
         }
-        let csvSeconds = BackfillBenchmark.seconds(csvTimes.sorted()[1])
-        if CandleCache.load(csv: csv) == nil { try CandleCache(candles: candles, timeStyle: timeStyle, source: csv).write(for: csv) }
-        candles = []
+        let csvSeconds = BackfillBenchmark.seconds(columnsTimes.sorted()[2])
+        let csvCandleSeconds = BackfillBenchmark.seconds(candleTimes.sorted()[1])
+        if CandleCache.load(csv: csv) == nil {
+            var reader = try CandleCSV.Reader(path: csv)
+            var columns = CandleColumnsBuilder(expectedRows: bars)
+            while try reader.nextColumns(maxRows: 1 << 16, into: &columns) > 0 {}
+            try columns.finish(timeStyle: timeStyle)!.write(for: csv)
+        }
         var columnTimes: [Duration] = []
         var seriesTimes: [Duration] = []
         for _ in 0..<5 {
@@ -77,7 +93,7 @@ enum OptimizerBenchmark {
         let columnSeconds = BackfillBenchmark.seconds(columnTimes.sorted()[2])
         let cacheSeconds = BackfillBenchmark.seconds(seriesTimes.sorted()[2])
         lines.append(
-            "  reading: CSV \(rate(Double(bars) / csvSeconds)) rows/s into candles; binary cache \(rate(Double(bars) / columnSeconds)) bars/s into columns, \(rate(Double(bars) / cacheSeconds)) bars/s into the search's candles and Doubles"
+            "  reading: CSV \(rate(Double(bars) / csvSeconds)) rows/s into the search's series (\(rate(Double(bars) / csvCandleSeconds)) rows/s into candles, a streaming backtest's); binary cache \(rate(Double(bars) / columnSeconds)) bars/s into its columns, \(rate(Double(bars) / cacheSeconds)) bars/s into the search's series"
         )
 
         // End to end with every core: load (cache) + every backtest + ranking.

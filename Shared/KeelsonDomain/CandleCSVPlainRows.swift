@@ -1,24 +1,56 @@
 import Foundation
 
+/// Where a reader puts the rows it reads: candles, or the binary cache's columns (`CandleColumnsBuilder`).
+protocol CandleRowSink {
+    var count: Int { get }
+    /// A row of the plain fast path.
+    mutating func append(_ row: PlainRow)
+    /// A row of the general path.
+    mutating func append(time: Date, _ open: Decimal, _ high: Decimal, _ low: Decimal, _ close: Decimal, _ volume: Decimal)
+}
+
+/// Rows as candles of one market.
+struct CandleArraySink: CandleRowSink {
+    var candles: [Candle] = []
+    let exchange: String
+    let symbol: Symbol
+    let interval: CandleInterval
+
+    var count: Int { candles.count }
+
+    mutating func append(_ row: PlainRow) {
+        candles.append(
+            Candle(
+                exchange: exchange, symbol: symbol, interval: interval, openTime: row.time, open: row.open.exact, high: row.high.exact,
+                low: row.low.exact, close: row.close.exact, volume: row.volume.exact))
+    }
+
+    mutating func append(time: Date, _ open: Decimal, _ high: Decimal, _ low: Decimal, _ close: Decimal, _ volume: Decimal) {
+        candles.append(
+            Candle(exchange: exchange, symbol: symbol, interval: interval, openTime: time, open: open, high: high, low: low, close: close, volume: volume))
+    }
+}
+
+extension CandleColumnsBuilder: CandleRowSink {}
+
 extension CandleCSV.Reader {
-    /// The fast path of `nextCandles`: the complete lines already in the buffer, in the plain layout
+    /// The fast path of `nextCandles` and `nextColumns`: the complete lines already in the buffer, in the plain layout
     /// `time,open,high,low,close,volume` (a time the general path reads by arithmetic, plain decimals of up to 15
     /// digits, no blanks), read straight from the bytes without splitting cells or making text. It stops at the first
     /// line it does not take — an incomplete one, another layout, or one that breaks a rule — and leaves it to the
     /// general path, which reads it the same way or names the problem; so it never changes what a file reads as.
-    mutating func readPlainRows(into candles: inout [Candle], maxRows: Int, exchange: String, symbol: Symbol, interval: CandleInterval) {
+    mutating func readPlainRows<Sink: CandleRowSink>(into sink: inout Sink, upTo limit: Int) {
         var cursor = position
         var lines = lineNumber
         var last = previous
-        buffer.withUnsafeBufferPointer { bytes in
-            while candles.count < maxRows {
+        let end = self.end
+        buffer.withUnsafeBufferPointer { whole in
+            let bytes = UnsafeBufferPointer(rebasing: whole[..<end])
+            while sink.count < limit {
                 guard let row = PlainRow.read(bytes, from: cursor) else { return }
                 if let last, row.time <= last.time { return }
                 guard row.isConsistent else { return }
-                candles.append(
-                    Candle(
-                        exchange: exchange, symbol: symbol, interval: interval, openTime: row.time, open: row.open.exact, high: row.high.exact,
-                        low: row.low.exact, close: row.close.exact, volume: row.volume.exact))
+                sink.append(row)
                 last = (row.time, row.timeCell)
                 cursor = row.next
                 lines += 1
@@ -38,7 +70,8 @@ struct PlainRow {
         var isNegative: Bool
         /// Correctly rounded (the mantissa is below 2^53 and the divisor an exact power of ten).
         var approximate: Double
-        var exact: Decimal
+        /// Made only by whoever needs it: columns keep the mantissa.
+        var exact: Decimal { DecimalParts.decimal(coefficient: mantissa, exponent: -fractionDigits, isNegative: isNegative)! }
 
         /// `self < other`, exactly: by the Doubles when they differ (rounding keeps order), else by the decimals.
         func isBelow(_ other: Number) -> Bool {
@@ -90,22 +123,18 @@ struct PlainRow {
     }
 
     /// A number cell up to the next comma or line break: at most 15 significant digits (so distinct values have
-    /// distinct Doubles) and no plus sign; anything else is the general path's.
+    /// distinct Doubles) and no plus sign; anything else is the general path's. One pass over the bytes.
     @inline(__always)
     static func readNumber(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (Number, Int)? {
-        var end = start
-        while end < bytes.count, bytes[end] != 0x2C, bytes[end] != 0x0A, bytes[end] != 0x0D {
-            end += 1
-        }
-        guard end < bytes.count, let scanned = CandleCSV.scanDecimal(bytes, start..<end, maxDigits: 15, allowsPlus: false),
-            let exact = DecimalParts.decimal(coefficient: scanned.mantissa, exponent: -scanned.fractionDigits, isNegative: scanned.isNegative)
+        // Fifteen digits at most, so the decimal of `Number.exact` always exists.
+        guard let scanned = CandleCSV.scanDecimal(bytes, start..<bytes.count, maxDigits: 15, allowsPlus: false), scanned.end < bytes.count
         else { return nil }
         let magnitude = Double(scanned.mantissa) / powersOfTen[scanned.fractionDigits]
         return (
             Number(
                 mantissa: scanned.mantissa, fractionDigits: scanned.fractionDigits, isNegative: scanned.isNegative,
-                approximate: scanned.isNegative ? -magnitude : magnitude, exact: exact),
-            end
+                approximate: scanned.isNegative ? -magnitude : magnitude),
+            scanned.end
         )
     }
 
@@ -122,11 +151,13 @@ struct PlainRow {
 }
 
 extension CandleCSV {
-    /// `[+-]?digits[.digits]` in `cell` as a mantissa and its fraction digits (trailing zeros after the point left
-    /// out, so "12.50" is 12.5), at most `maxDigits` significant digits; nil for anything else. Both read paths use it.
+    /// `[+-]?digits[.digits]` from the start of `cell` up to its end or the first comma or line break (`end`), as a
+    /// mantissa and its fraction digits (trailing zeros after the point left out, so "12.50" is 12.5), at most
+    /// `maxDigits` significant digits; nil for anything else. Both read paths use it.
+    @inline(__always)
     static func scanDecimal(
         _ bytes: UnsafeBufferPointer<UInt8>, _ cell: Range<Int>, maxDigits: Int, allowsPlus: Bool
-    ) -> (mantissa: UInt64, fractionDigits: Int, isNegative: Bool)? {
+    ) -> (mantissa: UInt64, fractionDigits: Int, isNegative: Bool, end: Int)? {
         var index = cell.lowerBound
         guard index < cell.upperBound else { return nil }
         var negative = false
@@ -142,12 +173,9 @@ extension CandleCSV {
         var sawDigit = false
         while index < cell.upperBound {
             let byte = bytes[index]
-            if byte == 0x2E {
-                if sawPoint { return nil }
-                sawPoint = true
-            } else if byte >= 0x30, byte <= 0x39 {
+            let digit = UInt64(byte &- 0x30)
+            if digit < 10 {
                 sawDigit = true
-                let digit = UInt64(byte - 0x30)
                 if sawPoint {
                     if digit == 0 {
                         pendingZeros += 1
@@ -164,13 +192,18 @@ extension CandleCSV {
                     mantissa = mantissa * 10 + digit
                     if mantissa > 0 { digits += 1 }
                 }
+            } else if byte == 0x2E {
+                if sawPoint { return nil }
+                sawPoint = true
+            } else if byte == 0x2C || byte == 0x0A || byte == 0x0D {
+                break
             } else {
                 return nil
             }
             index += 1
         }
         guard sawDigit else { return nil }
-        return (mantissa, fractionDigits, negative && mantissa != 0)
+        return (mantissa, fractionDigits, negative && mantissa != 0, index)
     }
 
     /// Epoch milliseconds, `yyyy-MM-dd`, or `yyyy-MM-dd[T ]HH:mm[:ss][Z]` in `cell`. Both read paths use it.

@@ -21,8 +21,11 @@ extension CandleCSV {
         /// The last row's time, and its time cell in `buffer` (kept there by `fill`) for the out-of-order message.
         var previous: (time: Date, cell: Range<Int>)?
         /// How the first row wrote its time.
-        public private(set) var timeStyle: TimeStyle?
+        public internal(set) var timeStyle: TimeStyle?
         private let blockSize: Int
+        /// Where this reader's part of an in-memory input ends (`CandleCSV.readColumns` splits one between threads).
+        var partEnd: Int?
+        var end: Int { partEnd ?? buffer.count }
 
         /// - Parameter blockSize: bytes read from the file at a time.
         public init(path: String, blockSize: Int = 1 << 22) throws(ParseError) {
@@ -84,23 +87,32 @@ extension CandleCSV {
         /// Up to `maxRows` more bars as candles of `symbol`, without keeping each row's time as text (the fast path
         /// of a backtest or a search); empty at the end of the file.
         public mutating func nextCandles(maxRows: Int, exchange: String, symbol: Symbol, interval: CandleInterval) throws(ParseError) -> [Candle] {
-            var candles: [Candle] = []
-            candles.reserveCapacity(maxRows)
-            while candles.count < maxRows {
+            var sink = CandleArraySink(exchange: exchange, symbol: symbol, interval: interval)
+            sink.candles.reserveCapacity(maxRows)
+            try read(into: &sink, upTo: maxRows)
+            return sink.candles
+        }
+
+        /// Up to `maxRows` more bars into `columns`, without making a candle; the rows added (0 at the end of the
+        /// file). Check `columns.unfit` after each call: once it is set the rows belong in candles instead.
+        public mutating func nextColumns(maxRows: Int, into columns: inout CandleColumnsBuilder) throws(ParseError) -> Int {
+            let before = columns.count
+            try read(into: &columns, upTo: before + maxRows)
+            return columns.count - before
+        }
+
+        private mutating func read<Sink: CandleRowSink>(into sink: inout Sink, upTo limit: Int) throws(ParseError) {
+            while sink.count < limit {
                 // Rows in the plain layout go through the fast path; whatever it leaves (a refill, a blank line,
                 // another layout, an error to name) takes the general one, a line at a time.
                 if timeStyle != nil, columns == [0, 1, 2, 3, 4, 5], columnCount == 6 {
-                    readPlainRows(into: &candles, maxRows: maxRows, exchange: exchange, symbol: symbol, interval: interval)
+                    readPlainRows(into: &sink, upTo: limit)
                 }
-                guard candles.count < maxRows, let line = nextLine() else { break }
+                guard sink.count < limit, let line = nextLine() else { break }
                 if line.isEmpty || Self.isBlank(buffer[line.lowerBound]) && buffer[line].allSatisfy(Self.isBlank) { continue }
                 let bar = try parse(line)
-                candles.append(
-                    Candle(
-                        exchange: exchange, symbol: symbol, interval: interval, openTime: bar.time, open: bar.open, high: bar.high, low: bar.low,
-                        close: bar.close, volume: bar.volume))
+                sink.append(time: bar.time, bar.open, bar.high, bar.low, bar.close, bar.volume)
             }
-            return candles
         }
 
         private mutating func readHeader() throws(ParseError) {
@@ -210,18 +222,19 @@ extension CandleCSV {
         /// The next line without its line break; nil at the end of the input.
         private mutating func nextLine() -> Range<Int>? {
             while true {
-                if let newline = buffer[position...].firstIndex(of: 0x0A) {
+                let end = self.end
+                if let newline = buffer[position..<end].firstIndex(of: 0x0A) {
                     let start = position
                     position = newline + 1
                     lineNumber += 1
                     return start..<(newline > start && buffer[newline - 1] == 0x0D ? newline - 1 : newline)
                 }
                 if atEnd {
-                    guard position < buffer.count else { return nil }
+                    guard position < end else { return nil }
                     let start = position
-                    position = buffer.count
+                    position = end
                     lineNumber += 1
-                    return start..<(buffer[buffer.count - 1] == 0x0D ? buffer.count - 1 : buffer.count)
+                    return start..<(buffer[end - 1] == 0x0D ? end - 1 : end)
                 }
                 fill()
             }
@@ -264,6 +277,7 @@ extension CandleCSV {
         /// `[+-]?digits[.digits]` with at most 18 significant digits, exactly; nil for anything else.
         private func fastNumber(_ cell: Range<Int>) -> Number? {
             guard let scanned = buffer.withUnsafeBufferPointer({ CandleCSV.scanDecimal($0, cell, maxDigits: 18, allowsPlus: true) }),
+                scanned.end == cell.upperBound,
                 let exact = DecimalParts.decimal(coefficient: scanned.mantissa, exponent: -scanned.fractionDigits, isNegative: scanned.isNegative)
             else { return nil }
             // Below 2^53 over a power of ten up to 10^18, one division is correctly rounded, as `Decimal.doubleValue`.

@@ -40,38 +40,11 @@ public struct CandleCache: Sendable {
     /// The columns of `candles` (read from `source` in `timeStyle`); fails when a value needs more than 18 digits
     /// at its column's scale or a time has a fraction of a millisecond.
     public init(candles: [Candle], timeStyle: CandleCSV.TimeStyle, source: String) throws(Error) {
-        var times: [Int64] = []
-        times.reserveCapacity(candles.count)
-        var parts: [[DecimalParts]] = Array(repeating: [], count: 5)
-        var scales = [0, 0, 0, 0, 0]
-        for candle in candles {
-            let milliseconds = (candle.openTime.timeIntervalSince1970 * 1000).rounded()
-            guard Date(timeIntervalSince1970: milliseconds / 1000) == candle.openTime, let time = Int64(exactly: milliseconds) else {
-                throw Error(
-                    description:
-                        "\(source): time \(candle.openTime.formatted(.iso8601)) has a fraction of a millisecond; the cache keeps milliseconds")
-            }
-            times.append(time)
-            for (column, value) in [candle.open, candle.high, candle.low, candle.close, candle.volume].enumerated() {
-                guard let decoded = DecimalParts(value) else {
-                    throw Error(description: "\(source): \(value) in row \(times.count) cannot be cached exactly")
-                }
-                scales[column] = max(scales[column], -decoded.exponent)
-                parts[column].append(decoded)
-            }
-        }
-        guard !times.isEmpty else { throw Error(description: "\(source): has a header but no rows") }
-        let columns = try (0..<5).map { column throws(Error) in
-            try parts[column].map { part throws(Error) -> Int64 in
-                guard let scaled = DecimalParts.scaled(part.coefficient, by: scales[column] + part.exponent), scaled < UInt128(Int64.max) else {
-                    throw Error(
-                        description:
-                            "\(source): \(CandleCSV.required[column]) needs more than 18 digits at \(scales[column]) decimals; it cannot be cached")
-                }
-                return part.isNegative ? -Int64(scaled) : Int64(scaled)
-            }
-        }
-        self.init(times: times, prices: columns.flatMap { $0 }, scales: scales, timeStyle: timeStyle)
+        var columns = CandleColumnsBuilder(expectedRows: candles.count)
+        for candle in candles { columns.append(candle) }
+        if let unfit = columns.unfit { throw Error(description: "\(source): \(unfit); it cannot be cached") }
+        guard let cache = columns.finish(timeStyle: timeStyle) else { throw Error(description: "\(source): has a header but no rows") }
+        self = cache
     }
 
     init(times: [Int64], prices: [Int64], scales: [Int], timeStyle: CandleCSV.TimeStyle) {
@@ -164,6 +137,35 @@ public struct CandleCache: Sendable {
                 }
             }
         }
+    }
+
+    /// The columns in place, for as long as `body` runs: what a backtest reads bar by bar.
+    public func withColumns<Result>(_ body: (Columns) throws -> Result) rethrows -> Result {
+        let exponents = (-scales[0], -scales[1], -scales[2], -scales[3], -scales[4])
+        return try times.withUnsafeBufferPointer { times in
+            try prices.withUnsafeBufferPointer { prices in try body(Columns(times: times, prices: prices, exponents: exponents)) }
+        }
+    }
+
+    /// A cache's columns in place (valid inside `withColumns`).
+    public struct Columns {
+        let times: UnsafeBufferPointer<Int64>
+        let prices: UnsafeBufferPointer<Int64>
+        let exponents: (Int, Int, Int, Int, Int)
+
+        /// Overwrites `candle`'s open time and prices with bar `index`'s, exactly the CSV's decimals. Its market
+        /// stays, so no text is copied or counted per bar: a backtest loads every bar into one scratch candle.
+        public func load(_ index: Int, into candle: inout Candle) {
+            let count = times.count
+            candle.openTime = Date(timeIntervalSince1970: Double(times[index]) / 1000)
+            candle.open = CandleCache.decimal(prices[index], exponent: exponents.0)
+            candle.high = CandleCache.decimal(prices[count + index], exponent: exponents.1)
+            candle.low = CandleCache.decimal(prices[2 * count + index], exponent: exponents.2)
+            candle.close = CandleCache.decimal(prices[3 * count + index], exponent: exponents.3)
+            candle.volume = CandleCache.decimal(prices[4 * count + index], exponent: exponents.4)
+        }
+
+        public func openTime(at index: Int) -> Date { Date(timeIntervalSince1970: Double(times[index]) / 1000) }
     }
 
     /// Calls `body` with each bar's open, high, low, close and volume as correctly rounded Doubles (the same as the

@@ -35,9 +35,11 @@ public struct Optimizer: Sendable {
     }
 
     /// Runs `trials` on `workers` concurrent tasks, each taking the next trial when it finishes one; the results come
-    /// back in trial order, so they are the same with any number of workers.
+    /// back in trial order, so they are the same with any number of workers. Indicators are computed once per length
+    /// and window for every combination that asks for them (`SharedIndicators`).
     public func run(trials: [Int], on series: BarSeries, workers: Int, progress: (@Sendable (Int) -> Void)? = nil) async -> [Trial] {
         let cursor = TrialCursor()
+        let shared = SharedIndicators(bars: series.bars)
         let windows = folds.map { series.indices(of: $0.train) }
         let foldIndex = Dictionary(uniqueKeysWithValues: folds.enumerated().map { ($1.number, $0) })
         let finished = await withTaskGroup(of: [(Int, Trial)].self) { group in
@@ -48,7 +50,8 @@ public struct Optimizer: Sendable {
                         let position = cursor.next.add(1, ordering: .relaxed).oldValue
                         guard position < trials.count else { return done }
                         let key = key(ofTrial: trials[position])
-                        let result = backtest(space.combinations[key.combination], on: series, window: windows[foldIndex[key.fold]!])
+                        let result = backtest(
+                            space.combinations[key.combination], on: series, window: windows[foldIndex[key.fold]!], shared: shared)
                         done.append((position, Trial(fold: key.fold, combination: key.combination, statistics: result.statistics)))
                         progress?(cursor.finished.add(1, ordering: .relaxed).newValue)
                     }
@@ -61,19 +64,29 @@ public struct Optimizer: Sendable {
         return finished.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    /// `combination` over the bars in `window`, the `warmUp` bars before it fed to its indicators only.
-    public func backtest(_ combination: Combination, on series: BarSeries, window: Range<Int>, warmUp: Range<Int> = 0..<0) -> BacktestResult {
-        backtest(space.makeStrategy(combination), configuration: configuration(for: combination), on: series, window: window, warmUp: warmUp)
+    /// `combination` over the bars in `window`, the `warmUp` bars before it fed to its indicators only; reading
+    /// `shared` indicator columns when its strategy can.
+    public func backtest(
+        _ combination: Combination, on series: BarSeries, window: Range<Int>, warmUp: Range<Int> = 0..<0, shared: SharedIndicators? = nil
+    ) -> BacktestResult {
+        let first = warmUp.isEmpty ? window.lowerBound : warmUp.lowerBound
+        let strategy = shared.map { space.makeStrategy(combination, shared: $0, from: first) } ?? space.makeStrategy(combination)
+        return backtest(strategy, configuration: configuration(for: combination), on: series, window: window, warmUp: warmUp)
     }
 
     func backtest(
         _ strategy: any Strategy, configuration: BacktestConfiguration, on series: BarSeries, window: Range<Int>, warmUp: Range<Int>
     ) -> BacktestResult {
         var run = BacktestRun(strategy: strategy, configuration: configuration)
-        series.candles.withUnsafeBufferPointer { candles in
-            series.bars.withUnsafeBufferPointer { bars in
-                for index in warmUp { run.warmUp(candles[index], bars[index]) }
-                for index in window { run.process(candles[index], bars[index]) }
+        series.withReader { reader in
+            var candle = reader.template
+            for index in warmUp {
+                reader.load(index, into: &candle)
+                run.warmUp(candle, reader.bars[index])
+            }
+            for index in window {
+                reader.load(index, into: &candle)
+                run.process(candle, reader.bars[index])
             }
         }
         return run.finish()

@@ -88,6 +88,11 @@ public struct SearchSpace: Sendable {
         try! StrategyCatalog.make(strategy, parameters: Self.strategyParameters(combination.parameters))
     }
 
+    /// The strategy reading `shared` indicator columns from bar `start` on, when it can.
+    public func makeStrategy(_ combination: Combination, shared: SharedIndicators, from start: Int) -> any Strategy {
+        try! StrategyCatalog.make(strategy, parameters: Self.strategyParameters(combination.parameters), shared: shared, from: start)
+    }
+
     /// The strategy's own parameters of a combination (its risk settings left out).
     public static func strategyParameters(_ parameters: [String: Double]) -> [String: Double] {
         parameters.filter { !$0.key.hasPrefix(riskPrefix) }

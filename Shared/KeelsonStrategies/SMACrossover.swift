@@ -2,7 +2,7 @@ import KeelsonDomain
 import KeelsonIndicators
 
 /// Long when SMA(fast) of the close crosses above SMA(slow); out when it crosses back below.
-public struct SMACrossover: Strategy {
+public struct SMACrossover: SharingIndicators {
     public static let name = "sma_crossover"
     public static let summary = "buy when SMA(fast) crosses above SMA(slow), sell when it crosses below"
     public static let parameterSpecs = [
@@ -13,6 +13,11 @@ public struct SMACrossover: Strategy {
     private var fast: SMA
     private var slow: SMA
     private var crossing = Crossing()
+    /// Shared averages (a parameter search): bar `position` of each column, instead of `fast` and `slow`.
+    private var sharedFast: [Double]
+    private var sharedSlow: [Double]
+    private var readsShared: Bool
+    private var position = 0
     private let fastPeriod: Int
     private let slowPeriod: Int
     /// The fixed words of the reason, made once: a long backtest signals tens of thousands of times.
@@ -35,15 +40,36 @@ public struct SMACrossover: Strategy {
         } catch {
             throw StrategyError.inconsistent(strategy: Self.name, reason: error.description)
         }
+        sharedFast = []
+        sharedSlow = []
+        readsShared = false
+    }
+
+    public init(parameters: StrategyParameters, shared: SharedIndicators, from start: Int) throws(StrategyError) {
+        try self.init(parameters: parameters)
+        sharedFast = shared.sma(period: fastPeriod, from: start)
+        sharedSlow = shared.sma(period: slowPeriod, from: start)
+        readsShared = true
     }
 
     public var warmUpBars: Int { slowPeriod }
 
     public mutating func evaluate(_ candle: Candle, bar: OHLCV) -> [StrategySignal] {
-        // Both averages see every bar, whichever is still warming up.
-        let fastValue = fast.update(bar)
-        let slowValue = slow.update(bar)
-        guard let fastValue, let slowValue else { return [] }
+        let fastValue: Double
+        let slowValue: Double
+        if readsShared {
+            fastValue = sharedFast[position]
+            slowValue = sharedSlow[position]
+            position += 1
+            guard !fastValue.isNaN, !slowValue.isNaN else { return [] }
+        } else {
+            // Both averages see every bar, whichever is still warming up.
+            let fastAverage = fast.update(bar)
+            let slowAverage = slow.update(bar)
+            guard let fastAverage, let slowAverage else { return [] }
+            fastValue = fastAverage
+            slowValue = slowAverage
+        }
         guard let direction = crossing.update(fast: fastValue, slow: slowValue) else { return [] }
         let gap = abs(fastValue - slowValue) / slowValue
         var reason = fastLabel

@@ -291,6 +291,75 @@ struct OptimizeCommandTests {
         }
     }
 
+    @Test("--every-trades / --every-hours: a scheduled re-optimisation runs first, then only after M closed trades or H hours")
+    func reoptimisesEveryMTrades() async throws {
+        try await TestDatabase.withMigratedDatabase { url, client in
+            let env = ["DATABASE_URL": url.connectionString]
+            try await client.query(
+                """
+                INSERT INTO strategy_states (instance, strategy, symbols, "interval", parameters, status, status_reason)
+                VALUES ('goog_sma', 'sma_crossover', ARRAY['GOOG'], '1d', '{"fast": 45, "slow": 50}', 'active', 'configured')
+                """)
+            func reoptimise(_ key: String, _ schedule: [String]) async throws -> ChildProcess.Result {
+                try await ChildProcess.run(
+                    "keelson",
+                    Self.walkForwardSearch + ["--out", Self.folder().path, "--apply-to", "goog_sma", "--margin", "1000000", "--run", key] + schedule,
+                    environment: env)
+            }
+            func runs() async throws -> [String] {
+                try await client.query("SELECT run_key FROM optimization_runs WHERE apply_to = 'goog_sma' ORDER BY id").collect().map {
+                    try $0.decode(String.self)
+                }
+            }
+            // The first re-optimisation of an instance always runs.
+            let first = try await reoptimise("r1", ["--every-trades", "2"])
+            #expect(first.exitCode == 0, Comment(rawValue: first.stderr))
+            #expect(first.stdout.contains("kept goog_sma's parameters"), Comment(rawValue: first.stdout))
+            #expect(try await runs() == ["r1"])
+
+            let waiting = try await reoptimise("r2", ["--every-trades", "2", "--every-hours", "24"])
+            #expect(waiting.exitCode == 0, Comment(rawValue: waiting.stderr))
+            #expect(
+                waiting.stdout.hasPrefix("not due: goog_sma has 0 of 2 closed trades and 0.0 of 24 hours since re-optimisation r1; nothing run"),
+                Comment(rawValue: waiting.stdout))
+
+            // One closed trade of the instance (and one of another, and one before the run) is not yet enough.
+            try await client.query(
+                """
+                WITH s AS (INSERT INTO trading_sessions (mode, status, initial_balance, peak_equity) VALUES ('paper', 'active', 1000, 1000) RETURNING id)
+                INSERT INTO trades (session_id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, exit_reason, strategy)
+                SELECT s.id, 'GOOG', 'long', 1, now() - interval '2 days', 100, t.exit_time, 101, 1, 'signal', t.strategy FROM s,
+                       (VALUES (now(), 'goog_sma'), (now(), 'other'), (now() - interval '1 day', 'goog_sma')) AS t(exit_time, strategy)
+                """)
+            let oneTrade = try await reoptimise("r3", ["--every-trades", "2"])
+            #expect(oneTrade.stdout.hasPrefix("not due: goog_sma has 1 of 2 closed trades since re-optimisation r1"), Comment(rawValue: oneTrade.stdout))
+            try await client.query(
+                """
+                INSERT INTO trades (session_id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, exit_reason, strategy)
+                SELECT max(id), 'GOOG', 'long', 1, now(), 100, now(), 99, -1, 'stop_loss', 'goog_sma' FROM trading_sessions
+                """)
+            let due = try await reoptimise("r4", ["--every-trades", "2"])
+            #expect(due.exitCode == 0 && due.stdout.contains("kept goog_sma's parameters"), Comment(rawValue: due.stdout + due.stderr))
+            // Hours alone: due at once with a tiny interval, counting from r4 now.
+            let byHours = try await reoptimise("r5", ["--every-hours", "0.0001"])
+            #expect(byHours.exitCode == 0 && byHours.stdout.contains("kept goog_sma's parameters"), Comment(rawValue: byHours.stdout))
+            #expect(try await runs() == ["r1", "r4", "r5"])
+            let listed = try await ChildProcess.run("keelson", ["optimize", "runs"], environment: env)
+            #expect(listed.stdout.contains("goog_sma"), Comment(rawValue: listed.stdout))
+
+            for (arguments, message) in [
+                (["--every-trades", "0"], "--every-trades 0 is not allowed; expected 1 to 1000000 closed trades"),
+                (["--every-hours=0"], "--every-hours 0.0 is not allowed; expected more than 0 and at most 8784 hours"),
+            ] {
+                let refused = try await reoptimise("bad", arguments)
+                #expect(refused.exitCode == 2 && refused.stderr.hasPrefix("keelson: " + message), Comment(rawValue: refused.stderr))
+            }
+            let noTarget = try await ChildProcess.run(
+                "keelson", Self.walkForwardSearch + ["--out", Self.folder().path, "--every-trades", "5", "--no-record"], environment: env)
+            #expect(noTarget.exitCode == 2 && noTarget.stderr.contains("give --apply-to ID too"), Comment(rawValue: noTarget.stderr))
+        }
+    }
+
     struct Summary: Decodable {
         struct Statistics: Decodable {
             let sharpe: Double

@@ -35,7 +35,7 @@ struct OptimizerTests {
         var bruteForceBest: (sharpe: Double, parameters: [String: Double])?
         for (index, combination) in optimizer.space.combinations.enumerated() {
             let plain = Backtester.run(
-                strategy: try StrategyCatalog.make("sma_crossover", parameters: combination.parameters), candles: series.candles,
+                strategy: try StrategyCatalog.make("sma_crossover", parameters: combination.parameters), candles: series.candles(0..<series.count),
                 configuration: Self.configuration)
             #expect(trials[index].statistics == plain.statistics, "combination \(combination.parameters)")
             if let sharpe = plain.statistics.sharpe, sharpe > bruteForceBest?.sharpe ?? -.infinity {
@@ -165,7 +165,7 @@ struct OptimizerTests {
             #expect(settings.maxPositionNotional == base.maxPositionNotional)
             let plain = Backtester.run(
                 strategy: try StrategyCatalog.make("sma_crossover", parameters: SearchSpace.strategyParameters(combination.parameters)),
-                candles: series.candles, configuration: searched)
+                candles: series.candles(0..<series.count), configuration: searched)
             #expect(trials[index].statistics == plain.statistics, "\(combination.parameters)")
         }
         #expect(Set(trials.map(\.statistics.finalEquity)).count > 1, "the risk settings change the results")

@@ -431,14 +431,14 @@ def check_optimize_job(rendered_file):
 
 SCHEDULES = {
     # CronJob: what its command must run (the decision rules live in those options).
-    "keelson-reoptimize": ("keelson optimize", "--apply-to", "--walk-forward", "--margin"),
+    "keelson-reoptimize": ("keelson optimize", "--apply-to", "--walk-forward", "--margin", "--every-trades", "--every-hours"),
     "keelson-retrain-model": ("keelson model retrain", "--name", "--walk-forward", "--margin"),
     "keelson-db-maintenance": ("db maintenance", "--vacuum", "--report"),
 }
 
 
 def check_schedules(rendered_file):
-    """kubernetes/schedules: the daily re-optimisation and the weekly retraining, each one at a time, each deciding
+    """kubernetes/schedules: the re-optimisation (every 24 hours or 50 trades) and the weekly retraining, each one at a time, each deciding
     through its margin, and the nightly database maintenance."""
     docs = load_all(pathlib.Path(rendered_file))
     for name, needed in SCHEDULES.items():

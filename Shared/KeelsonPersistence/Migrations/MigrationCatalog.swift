@@ -19,6 +19,7 @@ public enum MigrationCatalog {
         Migration0016RestingStops.migration,
         Migration0017WatchdogEvents.migration,
         Migration0018BackupFigures.migration,
+        Migration0019ReoptimizationTarget.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

@@ -26,10 +26,12 @@ public struct OptimizationRunRecord: Sendable, Equatable {
     public var startedAt: Date
     public var finishedAt: Date?
     public var durationSeconds: Double?
+    /// The instance the search may replace (`--apply-to`), which a scheduled re-optimisation counts from.
+    public var applyTo: String?
 
     public init(
         key: String, strategy: String, objective: String, arguments: [String], searchSpace: String, requestedBy: String, dataSource: String,
-        dataFrom: Date?, dataTo: Date?, bars: Int, trials: Int, shards: Int, folds: String
+        dataFrom: Date?, dataTo: Date?, bars: Int, trials: Int, shards: Int, folds: String, applyTo: String? = nil
     ) {
         id = 0
         self.key = key
@@ -45,6 +47,7 @@ public struct OptimizationRunRecord: Sendable, Equatable {
         self.trials = trials
         self.shards = shards
         self.folds = folds
+        self.applyTo = applyTo
         status = "running"
         startedAt = Date()
     }
@@ -97,9 +100,10 @@ public struct PostgresOptimizationRunStore: Sendable {
         let rows = try await client.query(
             """
             INSERT INTO optimization_runs (run_key, strategy, status, objective, search_space, arguments, requested_by, data_source, data_from,
-                                           data_to, bars, trials, shards, folds)
+                                           data_to, bars, trials, shards, folds, apply_to)
             VALUES (\(run.key), \(run.strategy), 'running', \(run.objective), \(run.searchSpace)::jsonb, \(arguments)::jsonb, \(run.requestedBy),
-                    \(run.dataSource), \(run.dataFrom), \(run.dataTo), \(Int64(run.bars)), \(Int32(run.trials)), \(Int32(run.shards)), \(run.folds)::jsonb)
+                    \(run.dataSource), \(run.dataFrom), \(run.dataTo), \(Int64(run.bars)), \(Int32(run.trials)), \(Int32(run.shards)), \(run.folds)::jsonb,
+                    \(run.applyTo))
             ON CONFLICT (run_key) DO UPDATE SET run_key = EXCLUDED.run_key
             RETURNING id, arguments = \(arguments)::jsonb
             """, logger: logger)
@@ -151,6 +155,17 @@ public struct PostgresOptimizationRunStore: Sendable {
             """, logger: logger)
     }
 
+    /// The newest finished re-optimisation of `instance` (a succeeded run with `--apply-to` it): its key and start.
+    public func lastReoptimization(of instance: String) async throws -> (key: String, startedAt: Date)? {
+        let rows = try await client.query(
+            """
+            SELECT run_key, started_at FROM optimization_runs
+            WHERE apply_to = \(instance) AND status = 'succeeded' AND run_key IS NOT NULL ORDER BY started_at DESC LIMIT 1
+            """, logger: logger)
+        for try await (key, startedAt) in rows.decode((String, Date).self) { return (key, startedAt) }
+        return nil
+    }
+
     public func run(key: String) async throws -> OptimizationRunRecord? {
         try await select(key: key, limit: 1).first
     }
@@ -165,7 +180,7 @@ public struct PostgresOptimizationRunStore: Sendable {
             """
             SELECT id, run_key, strategy, objective, arguments::text, search_space::text, requested_by, data_source, data_from, data_to,
                    coalesce(bars, 0), coalesce(trials, 0), shards, coalesce(folds, '[]')::text, status, best_parameters::text,
-                   results::text, started_at, finished_at, duration_seconds
+                   results::text, started_at, finished_at, duration_seconds, apply_to
             FROM optimization_runs WHERE run_key IS NOT NULL AND (\(key)::text IS NULL OR run_key = \(key))
             ORDER BY started_at DESC, id DESC LIMIT \(Int64(limit))
             """, logger: logger)
@@ -187,6 +202,7 @@ public struct PostgresOptimizationRunStore: Sendable {
             record.startedAt = try cells[17].decode(Date.self)
             record.finishedAt = try cells[18].decode(Date?.self)
             record.durationSeconds = try cells[19].decode(Double?.self)
+            record.applyTo = try cells[20].decode(String?.self)
             records.append(record)
         }
         return records

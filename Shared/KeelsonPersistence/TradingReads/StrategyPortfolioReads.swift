@@ -271,6 +271,18 @@ extension TradingReadRepository {
         return nil
     }
 
+    /// Round trips of `instance` in any mode (archived ones included) that closed after `after` (all when nil): what a
+    /// re-optimisation every M trades counts.
+    public static func closedTrades(of instance: String, after: Date?, client: PostgresClient, logger: Logger) async throws -> Int {
+        let rows = try await client.query(
+            """
+            SELECT (SELECT count(*) FROM trades WHERE strategy = \(instance) AND (\(after)::timestamptz IS NULL OR exit_time > \(after)))
+                 + (SELECT count(*) FROM trades_archive WHERE strategy = \(instance) AND (\(after)::timestamptz IS NULL OR exit_time > \(after)))
+            """, logger: logger)
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
+
     /// Every round trip of this mode (archived ones included) with the instance it belongs to.
     public func attributedTrades() async throws -> [AttributedTrade] {
         let rows = try await client.query(

@@ -6,7 +6,7 @@ import KeelsonPersistence
 /// memory: a CSV file read by `CandleCSV.Reader`, or the candle store read a page at a time.
 struct BacktestSource {
     enum Origin {
-        case file(reader: CandleCSV.Reader, first: [Candle])
+        case file(path: String, reader: CandleCSV.Reader, first: [Candle])
         /// The file's binary cache (`keelson data cache build`), current with the file.
         case cache(CandleCache, symbol: Symbol, interval: CandleInterval)
         case store(
@@ -45,7 +45,7 @@ struct BacktestSource {
                 let inferred = try inferInterval(first.prefix(200).map(\.openTime), file: path)
                 for index in first.indices { first[index].interval = inferred }
             }
-            return BacktestSource(origin: .file(reader: reader, first: first), timeStyle: reader.timeStyle ?? .iso8601)
+            return BacktestSource(origin: .file(path: path, reader: reader, first: first), timeStyle: reader.timeStyle ?? .iso8601)
         } catch let error as CandleCSV.ParseError {
             throw CLIError(error.description, exitCode: 2)
         } catch let error as CLIError {
@@ -68,7 +68,7 @@ struct BacktestSource {
     /// Calls `body` with each chunk of candles, oldest first, and how much of the input has been read (0...1).
     mutating func feed(_ body: ([Candle], Double) throws -> Void) async throws {
         switch origin {
-        case .file(var reader, let first):
+        case .file(_, var reader, let first):
             var candles = first
             let (symbol, interval) = (first[0].symbol, first[0].interval)
             do {
@@ -106,6 +106,35 @@ struct BacktestSource {
                     exitCode: 1)
             }
         }
+    }
+
+    /// The whole history in the binary cache's columns, and its market: a CSV read straight into them on every core,
+    /// without a candle per row. Nil when a value does not fit columns (`feed` then gives the candles).
+    mutating func columns() async throws -> (cache: CandleCache, exchange: String, symbol: Symbol, interval: CandleInterval)? {
+        switch origin {
+        case .cache(let cache, let symbol, let interval):
+            return (cache, "file", symbol, interval)
+        case .file(let path, _, let first):
+            let read: (columns: CandleColumnsBuilder, timeStyle: CandleCSV.TimeStyle)
+            do {
+                read = try CandleCSV.readColumns(path: path, parts: ProcessInfo.processInfo.activeProcessorCount)
+            } catch {
+                throw CLIError(error.description, exitCode: 2)
+            }
+            guard let cache = read.columns.finish(timeStyle: read.timeStyle) else { return nil }
+            return (cache, "file", first[0].symbol, first[0].interval)
+        case .store(_, let exchange, let symbol, let interval, _, _, _, _):
+            let gathered = ColumnsGatherer()
+            try await feed { chunk, _ in gathered.append(chunk) }
+            guard let cache = gathered.columns.finish(timeStyle: timeStyle) else { return nil }
+            return (cache, exchange, symbol, interval)
+        }
+    }
+
+    /// The store's pages gathered into columns as they arrive.
+    private final class ColumnsGatherer {
+        var columns = CandleColumnsBuilder()
+        func append(_ candles: [Candle]) { for candle in candles { columns.append(candle) } }
     }
 
     /// The most common spacing of the first rows, when it is a known interval.

@@ -26,19 +26,14 @@ struct CandleCacheBuildCommand: AsyncParsableCommand {
     func build() throws {
         let started = ContinuousClock.now
         do {
-            var reader = try CandleCSV.Reader(path: file)
-            var candles: [Candle] = []
-            while true {
-                let chunk = try reader.nextCandles(maxRows: 1 << 16, exchange: "file", symbol: Symbol(rawValue: "DATA")!, interval: .oneMinute)
-                if chunk.isEmpty { break }
-                candles += chunk
-            }
-            guard let timeStyle = reader.timeStyle else { throw CLIError("\(file): has a header but no rows", exitCode: 2) }
-            try CandleCache(candles: candles, timeStyle: timeStyle, source: file).write(for: file)
+            let read = try CandleCSV.readColumns(path: file, parts: ProcessInfo.processInfo.activeProcessorCount)
+            if let unfit = read.columns.unfit { throw CLIError("\(file): \(unfit); it cannot be cached", exitCode: 2) }
+            guard let cache = read.columns.finish(timeStyle: read.timeStyle) else { throw CLIError("\(file): has a header but no rows", exitCode: 2) }
+            try cache.write(for: file)
             let seconds = (ContinuousClock.now - started) / .seconds(1)
             let bytes = (try? FileManager.default.attributesOfItem(atPath: CandleCache.path(for: file))[.size] as? Int) ?? 0
             print(
-                "wrote \(CandleCache.path(for: file)): \(candles.count) bars, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB, in \(String(format: "%.2f", seconds)) s"
+                "wrote \(CandleCache.path(for: file)): \(cache.count) bars, \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB, in \(String(format: "%.2f", seconds)) s"
             )
         } catch let error as CandleCSV.ParseError {
             throw CLIError(error.description, exitCode: 2)

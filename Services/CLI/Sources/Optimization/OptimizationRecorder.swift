@@ -57,7 +57,7 @@ struct OptimizationRecorder {
             key: key, strategy: command.strategy, objective: command.objective, arguments: command.searchArguments,
             searchSpace: json(space),
             requestedBy: requester, dataSource: command.history.description, dataFrom: series.start, dataTo: series.end, bars: series.count,
-            trials: optimizer.trialCount, shards: shards, folds: json(folds))
+            trials: optimizer.trialCount, shards: shards, folds: json(folds), applyTo: command.applyTo)
     }
 
     static func begin(_ record: OptimizationRunRecord, database: DatabaseOptions) async throws -> OptimizationRecorder {

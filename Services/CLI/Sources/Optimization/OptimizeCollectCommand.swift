@@ -73,12 +73,12 @@ struct OptimizeRunsCommand: AsyncParsableCommand {
                 [
                     run.key, run.strategy, run.status, run.objective, "\(run.trials)", run.shards == 1 ? "-" : "\(run.shards)",
                     run.bestParameters ?? "-", run.startedAt.formatted(.iso8601), run.durationSeconds.map { String(format: "%.1f s", $0) } ?? "-",
-                    run.requestedBy,
+                    run.requestedBy, run.applyTo ?? "-",
                 ]
             }
             print(
                 TableFormatter.render(
-                    header: ["RUN", "STRATEGY", "STATUS", "OBJECTIVE", "TRIALS", "SHARDS", "BEST", "STARTED", "TOOK", "BY"], rows: rows))
+                    header: ["RUN", "STRATEGY", "STATUS", "OBJECTIVE", "TRIALS", "SHARDS", "BEST", "STARTED", "TOOK", "BY", "FOR"], rows: rows))
         }
     }
 }

@@ -50,6 +50,10 @@ struct OptimizeSearchCommand: AsyncParsableCommand {
     var applyTo: String?
     @Option(help: "With --apply-to: how much (in the objective's units) the out-of-sample objective must beat the current parameters'.")
     var margin: Double = 0
+    @Option(help: "With --apply-to: run only when ID has closed this many trades since its last re-optimisation (or --every-hours passed).")
+    var everyTrades: Int?
+    @Option(help: "With --apply-to: run only when this many hours have passed since ID's last re-optimisation (or --every-trades closed).")
+    var everyHours: Double?
     @OptionGroup var database: DatabaseOptions
 
     static let configuration = CommandConfiguration(
@@ -71,6 +75,12 @@ struct OptimizeSearchCommand: AsyncParsableCommand {
                     throw CLIError("--apply-to needs a recorded run in one process (no --no-record, no --shard)", exitCode: 2)
                 }
                 guard margin.isFinite, margin >= 0 else { throw CLIError("--margin \(margin) is not allowed; expected a number ≥ 0", exitCode: 2) }
+            }
+            let schedule = ReoptimizationSchedule(everyTrades: everyTrades, everyHours: everyHours)
+            try schedule.validate(applyTo: applyTo)
+            if let applyTo, let notDue = try await schedule.notDue(instance: applyTo, database: database) {
+                print(notDue)
+                return
             }
             let series = try await loadSeries()
             let optimizer = try request.optimizer(for: series)
@@ -151,16 +161,18 @@ struct OptimizeSearchCommand: AsyncParsableCommand {
         }
     }
 
-    /// The whole history in memory, once, for every worker to read: from the file's binary cache
-    /// (`keelson data cache build`) when it is current.
+    /// The whole history in memory, once, for every worker to read, in columns: from the file's binary cache
+    /// (`keelson data cache build`) when it is current, else read straight into them. Candles only for a file whose
+    /// values do not fit columns.
     func loadSeries() async throws -> BarSeries {
         var source = try await history.openSource(database: database)
-        if let cached = source.cache {
-            guard cached.cache.count > 1 else { throw CLIError("only \(cached.cache.count) candles to search on; give a longer range", exitCode: 2) }
-            return BarSeries(cache: cached.cache, symbol: cached.symbol, interval: cached.interval)
+        if let columns = try await source.columns() {
+            guard columns.cache.count > 1 else { throw CLIError("only \(columns.cache.count) candles to search on; give a longer range", exitCode: 2) }
+            return BarSeries(cache: columns.cache, exchange: columns.exchange, symbol: columns.symbol, interval: columns.interval)
         }
         var candles: [Candle] = []
-        try await source.feed { chunk, _ in candles += chunk }
+        var again = try await history.openSource(database: database)
+        try await again.feed { chunk, _ in candles += chunk }
         guard candles.count > 1 else { throw CLIError("only \(candles.count) candles to search on; give a longer range", exitCode: 2) }
         return BarSeries(candles: candles)
     }

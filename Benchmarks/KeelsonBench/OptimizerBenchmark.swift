@@ -44,19 +44,19 @@ enum OptimizerBenchmark {
 
         // Reading (medians of 5): the CSV into the search's series (columns, then the Doubles) and into candles (what a
         // streaming backtest reads), then the binary cache into its columns and into the search's series.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
         var columnsTimes: [Duration] = []
+        var oneThreadTimes: [Duration] = []
         var candleTimes: [Duration] = []
-        var timeStyle = CandleCSV.TimeStyle.iso8601
         var fromCSV: BarSeries?
-        for _ in 0..<5 {
-            let began = ContinuousClock.now
-            var reader = try CandleCSV.Reader(path: csv)
-            var columns = CandleColumnsBuilder(expectedRows: bars)
-            while try reader.nextColumns(maxRows: 1 << 16, into: &columns) > 0 {}
-            fromCSV = BarSeries(cache: columns.finish(timeStyle: reader.timeStyle!)!, symbol: symbol, interval: .oneMinute)
-            columnsTimes.append(ContinuousClock.now - began)
-            timeStyle = reader.timeStyle ?? .iso8601
-            precondition(fromCSV?.count == bars)
+        for parts in [cores, 1] {
+            for _ in 0..<5 {
+                let began = ContinuousClock.now
+                let read = try CandleCSV.readColumns(path: csv, parts: parts)
+                fromCSV = BarSeries(cache: read.columns.finish(timeStyle: read.timeStyle)!, symbol: symbol, interval: .oneMinute)
+                if parts == 1 { oneThreadTimes.append(ContinuousClock.now - began) } else { columnsTimes.append(ContinuousClock.now - began) }
+                precondition(fromCSV?.count == bars)
+            }
         }
         fromCSV = nil
         for _ in 0..<3 {
@@ -72,12 +72,11 @@ enum OptimizerBenchmark {
             precondition(read == bars)
         }
         let csvSeconds = BackfillBenchmark.seconds(columnsTimes.sorted()[2])
+        let oneThreadSeconds = BackfillBenchmark.seconds(oneThreadTimes.sorted()[2])
         let csvCandleSeconds = BackfillBenchmark.seconds(candleTimes.sorted()[1])
         if CandleCache.load(csv: csv) == nil {
-            var reader = try CandleCSV.Reader(path: csv)
-            var columns = CandleColumnsBuilder(expectedRows: bars)
-            while try reader.nextColumns(maxRows: 1 << 16, into: &columns) > 0 {}
-            try columns.finish(timeStyle: timeStyle)!.write(for: csv)
+            let read = try CandleCSV.readColumns(path: csv, parts: cores)
+            try read.columns.finish(timeStyle: read.timeStyle)!.write(for: csv)
         }
         var columnTimes: [Duration] = []
         var seriesTimes: [Duration] = []
@@ -93,11 +92,10 @@ enum OptimizerBenchmark {
         let columnSeconds = BackfillBenchmark.seconds(columnTimes.sorted()[2])
         let cacheSeconds = BackfillBenchmark.seconds(seriesTimes.sorted()[2])
         lines.append(
-            "  reading: CSV \(rate(Double(bars) / csvSeconds)) rows/s into the search's series (\(rate(Double(bars) / csvCandleSeconds)) rows/s into candles, a streaming backtest's); binary cache \(rate(Double(bars) / columnSeconds)) bars/s into its columns, \(rate(Double(bars) / cacheSeconds)) bars/s into the search's series"
+            "  reading: CSV \(rate(Double(bars) / csvSeconds)) rows/s into the search's series on \(cores) threads (\(rate(Double(bars) / oneThreadSeconds)) on one; \(rate(Double(bars) / csvCandleSeconds)) rows/s into candles, a streaming backtest's); binary cache \(rate(Double(bars) / columnSeconds)) bars/s into its columns, \(rate(Double(bars) / cacheSeconds)) bars/s into the search's series"
         )
 
         // End to end with every core: load (cache) + every backtest + ranking.
-        let cores = ProcessInfo.processInfo.activeProcessorCount
         let began = ContinuousClock.now
         let series = BarSeries(cache: CandleCache.load(csv: csv)!, symbol: symbol, interval: .oneMinute)
         let loaded = ContinuousClock.now

@@ -40,14 +40,16 @@ public struct BarSeries: Sendable {
         self.symbol = symbol
         self.interval = interval
         storage = .columns(cache)
-        bars = [OHLCV](unsafeUninitializedCapacity: cache.count) { buffer, initialized in
-            var index = 0
-            cache.forEachDouble { open, high, low, close, volume in
-                (buffer.baseAddress! + index).initialize(to: OHLCV(open: open, high: high, low: low, close: close, volume: volume))
-                index += 1
-            }
-            initialized = index
-        }
+        // Every core converts its share of the bars.
+        bars =
+            ParallelFill.array(count: cache.count, parts: ProcessInfo.processInfo.activeProcessorCount) { range, first in
+                var index = range.lowerBound
+                cache.forEachDouble(in: range) { open, high, low, close, volume in
+                    (first + index).initialize(to: OHLCV(open: open, high: high, low: low, close: close, volume: volume))
+                    index += 1
+                }
+                return true
+            }?.elements ?? []
     }
 
     public var count: Int { bars.count }

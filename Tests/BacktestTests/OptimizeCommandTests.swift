@@ -340,8 +340,11 @@ struct OptimizeCommandTests {
                 """)
             let due = try await reoptimise("r4", ["--every-trades", "2"])
             #expect(due.exitCode == 0 && due.stdout.contains("kept goog_sma's parameters"), Comment(rawValue: due.stdout + due.stderr))
-            // Hours alone: due at once with a tiny interval, counting from r4 now.
-            let byHours = try await reoptimise("r5", ["--every-hours", "0.0001"])
+            // Hours alone, counting from r4 (every run made two hours older): not due at 24, due at 1.
+            try await client.query("UPDATE optimization_runs SET started_at = started_at - interval '2 hours'")
+            let notYet = try await reoptimise("r5", ["--every-hours", "24"])
+            #expect(notYet.stdout.hasPrefix("not due: goog_sma has 2.0 of 24 hours since re-optimisation r4"), Comment(rawValue: notYet.stdout))
+            let byHours = try await reoptimise("r5", ["--every-hours", "1"])
             #expect(byHours.exitCode == 0 && byHours.stdout.contains("kept goog_sma's parameters"), Comment(rawValue: byHours.stdout))
             #expect(try await runs() == ["r1", "r4", "r5"])
             let listed = try await ChildProcess.run("keelson", ["optimize", "runs"], environment: env)

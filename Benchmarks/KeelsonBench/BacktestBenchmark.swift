@@ -90,9 +90,9 @@ enum BacktestBenchmark {
         var backtest = Duration.zero
         while true {
             let began = ContinuousClock.now
-            let rows = try reader.next(maxRows: 1 << 16)
-            if rows.isEmpty { break }
-            let candles = CandleCSV.candles(rows, exchange: "file", symbol: symbol, interval: .oneMinute)
+            // As `keelson backtest` reads a file: candles straight from the bytes, a chunk at a time.
+            let candles = try reader.nextCandles(maxRows: 1 << 16, exchange: "file", symbol: symbol, interval: .oneMinute)
+            if candles.isEmpty { break }
             let bars = candles.map(\.ohlcv)
             let read = ContinuousClock.now
             for index in candles.indices { run.process(candles[index], bars[index]) }

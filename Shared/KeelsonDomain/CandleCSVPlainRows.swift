@@ -27,7 +27,9 @@ struct CandleArraySink: CandleRowSink {
 
     mutating func append(time: Date, _ open: Decimal, _ high: Decimal, _ low: Decimal, _ close: Decimal, _ volume: Decimal) {
         candles.append(
-            Candle(exchange: exchange, symbol: symbol, interval: interval, openTime: time, open: open, high: high, low: low, close: close, volume: volume))
+            Candle(
+                exchange: exchange, symbol: symbol, interval: interval, openTime: time, open: open, high: high, low: low, close: close, volume: volume
+            ))
     }
 }
 

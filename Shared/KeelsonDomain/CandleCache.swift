@@ -382,4 +382,3 @@ extension CandleCSV.TimeStyle {
         }
     }
 }
-

@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import Synchronization
 
 /// An array of a trivial element type (numbers, structs of numbers) filled by several threads at once: what the

@@ -27,7 +27,8 @@ public struct SearchSpace: Sendable {
         }
         // A strategy that cannot be built from numbers alone (ml_classifier needs its model) cannot be searched.
         guard StrategyCatalog.builtFromParameters.contains(where: { $0 == type }) else {
-            throw OptimizerError("\(strategy) trades on a registered model and cannot be searched; search its model with `keelson model train --walk-forward`")
+            throw OptimizerError(
+                "\(strategy) trades on a registered model and cannot be searched; search its model with `keelson model train --walk-forward`")
         }
         var ranges: [ParameterRange] = []
         for text in parameters {

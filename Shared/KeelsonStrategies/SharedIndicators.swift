@@ -40,7 +40,9 @@ public final class SharedIndicators: Sendable {
             columns.clock += 1
             columns.lastUse[key] = columns.clock
             if let values = columns.values[key] { return values }
-            if columns.values.count >= capacity, let oldest = columns.lastUse.filter({ columns.values[$0.key] != nil }).min(by: { $0.value < $1.value }) {
+            if columns.values.count >= capacity,
+                let oldest = columns.lastUse.filter({ columns.values[$0.key] != nil }).min(by: { $0.value < $1.value })
+            {
                 columns.values[oldest.key] = nil
                 columns.lastUse[oldest.key] = nil
             }
@@ -67,6 +69,7 @@ extension StrategyCatalog {
     {
         let type = try type(named: name)
         guard let sharing = type as? any SharingIndicators.Type else { return try make(name, parameters: parameters) }
-        return try sharing.init(parameters: StrategyParameters(strategy: name, specs: type.parameterSpecs, given: parameters), shared: shared, from: start)
+        return try sharing.init(
+            parameters: StrategyParameters(strategy: name, specs: type.parameterSpecs, given: parameters), shared: shared, from: start)
     }
 }

@@ -332,7 +332,8 @@ struct OptimizeCommandTests {
                        (VALUES (now(), 'goog_sma'), (now(), 'other'), (now() - interval '1 day', 'goog_sma')) AS t(exit_time, strategy)
                 """)
             let oneTrade = try await reoptimise("r3", ["--every-trades", "2"])
-            #expect(oneTrade.stdout.hasPrefix("not due: goog_sma has 1 of 2 closed trades since re-optimisation r1"), Comment(rawValue: oneTrade.stdout))
+            #expect(
+                oneTrade.stdout.hasPrefix("not due: goog_sma has 1 of 2 closed trades since re-optimisation r1"), Comment(rawValue: oneTrade.stdout))
             try await client.query(
                 """
                 INSERT INTO trades (session_id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, exit_reason, strategy)

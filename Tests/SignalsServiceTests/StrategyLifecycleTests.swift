@@ -103,6 +103,96 @@ struct StrategyLifecycleTests {
         }
     }
 
+    @Test("keelson strategies add: a new instance as a candidate, picked up without a restart, promoted, audited; bad input exit 2")
+    func instanceAddedFromTheCLI() async throws {
+        let candles = try S.googCandles()
+        try await TestDatabase.withFreshDatabase { url in
+            let configuration = try TestConfiguration.service(.signals, database: url)
+            let app = try buildSignalsApplication(configuration: configuration, strategies: Self.instances(), lifecycleRefresh: .milliseconds(100))
+            try await app.test(.router) { client in
+                try await client.waitUntilReady()
+                try await TestDatabase.withClient(url) { postgres in
+                    let store = PostgresCandleStore(client: postgres, logger: TestDatabase.logger)
+                    _ = try await S.push(Array(candles[0..<300]), batchSize: 100, store: store, client: client)
+                    let env = ["DATABASE_URL": url.connectionString, "KEELSON_REQUESTED_BY": "quant"]
+                    let add = [
+                        "strategies", "add", "goog_fast", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "1d", "--param", "fast=5",
+                        "--param", "slow=20", "--reason", "a faster pair beside goog_sma",
+                    ]
+                    let added = try await ChildProcess.run("keelson", add, environment: env)
+                    #expect(added.exitCode == 0, Comment(rawValue: added.stderr))
+                    #expect(
+                        added.stdout.hasPrefix("goog_fast: a candidate of sma_crossover on GOOG 1d with fast 5, slow 20"),
+                        Comment(rawValue: added.stdout))
+                    for _ in 0..<100 where try await Self.status("goog_fast", client: client) == nil {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    #expect(try await Self.status("goog_fast", client: client) == "candidate")
+                    let lifecycle = PostgresStrategyLifecycleStore(client: postgres, logger: TestDatabase.logger)
+                    _ = try await lifecycle.transition(instance: "goog_fast", reason: "convinced", actor: "ops", figures: [:]) {
+                        StrategyLifecycleAction.promote.target(from: $0)
+                    }
+                    for _ in 0..<100 where try await Self.status("goog_fast", client: client) != "active" {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    let later = try await S.push(Array(candles[300..<1000]), batchSize: 100, store: store, client: client)
+                    #expect(later.contains { $0.strategy == "goog_fast" && $0.signal.side == .buy })
+                    let row = try await postgres.query(
+                        """
+                        SELECT s.origin, s.parameters::text, e.actor, e.reason,
+                               (SELECT count(*)::int FROM audit_log WHERE action = 'strategy.add' AND actor_name = 'quant')
+                        FROM strategy_states s JOIN strategy_lifecycle_events e ON e.instance = s.instance AND e.from_status IS NULL
+                        WHERE s.instance = 'goog_fast'
+                        """, logger: TestDatabase.logger
+                    ).collect().first?.decode((String, String, String, String, Int).self)
+                    #expect(row?.0 == "added" && row?.1 == #"{"fast": 5, "slow": 20}"# && row?.2 == "quant")
+                    #expect(row?.3 == "a faster pair beside goog_sma" && row?.4 == 1)
+
+                    for (arguments, message) in [
+                        (add, "an instance 'goog_fast' exists already; choose another id"),
+                        (
+                            ["strategies", "add", "x1", "--strategy", "nope", "--symbol", "GOOG", "--interval", "1d", "--reason", "r"],
+                            "--strategy nope cannot be added here"
+                        ),
+                        (
+                            ["strategies", "add", "x1", "--strategy", "ml_classifier", "--symbol", "GOOG", "--interval", "1d", "--reason", "r"],
+                            "--strategy ml_classifier cannot be added here (an ml_classifier instance names its model in the strategies file)"
+                        ),
+                        (
+                            ["strategies", "add", "x1", "--strategy", "sma_crossover", "--interval", "1d", "--reason", "r"],
+                            "give at least one --symbol"
+                        ),
+                        (
+                            ["strategies", "add", "x1", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "7m", "--reason", "r"],
+                            "interval"
+                        ),
+                        (
+                            [
+                                "strategies", "add", "x1", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "1d", "--param", "fast=1",
+                                "--reason", "r",
+                            ],
+                            "fast"
+                        ),
+                        (
+                            ["strategies", "add", "x1", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "1d", "--reason", " "],
+                            "--reason is empty"
+                        ),
+                    ] {
+                        let refused = try await ChildProcess.run("keelson", arguments, environment: env)
+                        #expect(refused.exitCode == 2, Comment(rawValue: refused.stderr))
+                        #expect(refused.stderr.hasPrefix("keelson: ") && refused.stderr.contains(message), Comment(rawValue: refused.stderr))
+                        #expect(refused.stderr.split(separator: "\n").count == 1, Comment(rawValue: refused.stderr))
+                    }
+                    let count = try await postgres.query(
+                        "SELECT count(*)::int FROM strategy_states WHERE instance = 'x1'", logger: TestDatabase.logger
+                    )
+                    .collect().first?.decode(Int.self)
+                    #expect(count == 0)
+                }
+            }
+        }
+    }
+
     @Test("parameters applied from an optimisation run: a candidate evaluated without a restart, promoted, still there after one")
     func appliedParametersRunWithoutRestart() async throws {
         let candles = try S.googCandles()

@@ -20,6 +20,7 @@ public enum MigrationCatalog {
         Migration0017WatchdogEvents.migration,
         Migration0018BackupFigures.migration,
         Migration0019ReoptimizationTarget.migration,
+        Migration0020AddedInstances.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

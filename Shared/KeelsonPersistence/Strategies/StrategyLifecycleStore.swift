@@ -243,8 +243,9 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
             (String, String, String, Date, Bool, String, String, [String], String, String).self)
         {
             guard let status = StrategyStatus(rawValue: status) else { continue }
+            // Instances applied from an optimisation run or added by an operator live only here, not in the file.
             let applied =
-                origin == "applied"
+                origin != "file"
                 ? StrategyRegistration(
                     instance: instance, strategy: strategy, symbols: symbols, interval: interval, parametersJSON: parameters,
                     initialStatus: .candidate)
@@ -262,6 +263,40 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
             return (strategy, (try? JSONDecoder().decode([String: Double].self, from: Data(text.utf8))) ?? [:])
         }
         return nil
+    }
+
+    /// Adds an instance an operator asked for, as a candidate, in one transaction: its row (origin `added`), its first
+    /// lifecycle event and an audit row. The signal service loads it at its next refresh.
+    public func add(_ registration: StrategyRegistration, reason: String, actor: String) async throws -> StrategyStateRecord {
+        try await client.transaction(logger: logger) { connection in
+            let inserted = try await connection.query(
+                """
+                INSERT INTO strategy_states (instance, strategy, symbols, "interval", parameters, configured, status, status_reason, origin)
+                VALUES (\(registration.instance), \(registration.strategy), \(registration.symbols), \(registration.interval),
+                        \(registration.parametersJSON)::jsonb, true, 'candidate', \(reason), 'added')
+                ON CONFLICT (instance) DO NOTHING
+                RETURNING status_changed_at
+                """, logger: logger
+            ).collect()
+            guard let changedAt = try inserted.first?.decode(Date.self) else { throw StrategyLifecycleError.instanceExists(registration.instance) }
+            try await connection.query(
+                """
+                INSERT INTO strategy_lifecycle_events (instance, from_status, to_status, reason, actor)
+                VALUES (\(registration.instance), NULL, 'candidate', \(reason), \(actor))
+                """, logger: logger)
+            try await PostgresAuditLog.record(
+                AuditEntry(
+                    actorKeyID: nil, actorName: actor, action: "strategy.add", reason: reason, outcome: "ok", sourceAddress: nil,
+                    detail: [
+                        "instance": registration.instance, "strategy": registration.strategy, "symbols": registration.symbols.joined(separator: ","),
+                        "interval": registration.interval, "parameters": registration.parametersJSON,
+                    ]),
+                on: connection, logger: logger)
+            var candidate = registration
+            candidate.initialStatus = .candidate
+            return StrategyStateRecord(
+                instance: registration.instance, status: .candidate, reason: reason, changedAt: changedAt, configured: true, applied: candidate)
+        }
     }
 
     /// Applies an optimisation run's parameters to an instance, in one transaction: a new candidate instance with the

@@ -66,14 +66,7 @@ struct BacktestCommand: AsyncParsableCommand {
     }
 
     func makeStrategy() async throws -> any Strategy {
-        var values: [String: Double] = [:]
-        for parameter in parameters {
-            let parts = parameter.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, let value = Double(parts[1]) else {
-                throw CLIError("--param \(parameter) is not NAME=NUMBER, e.g. --param fast=10", exitCode: 2)
-            }
-            values[parts[0]] = value
-        }
+        let values = try ParameterArguments.values(parameters)
         var model: TrainedModel?
         if strategy == MLClassifier.name {
             model = try await tradedModel(id: Int64(values["model"] ?? 0))

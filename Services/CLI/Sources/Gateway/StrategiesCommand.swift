@@ -7,7 +7,7 @@ struct StrategiesCommand: AsyncParsableCommand {
         commandName: "strategies", abstract: "Strategy instances: lifecycle state, PnL, win rate, drawdown and execution quality.",
         subcommands: [
             StrategiesListCommand.self, StrategiesShowCommand.self, StrategyPromoteCommand.self, StrategyRetireCommand.self,
-            StrategyDisableCommand.self, StrategyEnableCommand.self, StrategyApplyParamsCommand.self,
+            StrategyDisableCommand.self, StrategyEnableCommand.self, StrategyAddCommand.self, StrategyApplyParamsCommand.self,
         ], defaultSubcommand: StrategiesListCommand.self)
 }
 

@@ -167,7 +167,9 @@ struct OptimizeSearchCommand: AsyncParsableCommand {
     func loadSeries() async throws -> BarSeries {
         var source = try await history.openSource(database: database)
         if let columns = try await source.columns() {
-            guard columns.cache.count > 1 else { throw CLIError("only \(columns.cache.count) candles to search on; give a longer range", exitCode: 2) }
+            guard columns.cache.count > 1 else {
+                throw CLIError("only \(columns.cache.count) candles to search on; give a longer range", exitCode: 2)
+            }
             return BarSeries(cache: columns.cache, exchange: columns.exchange, symbol: columns.symbol, interval: columns.interval)
         }
         var candles: [Candle] = []

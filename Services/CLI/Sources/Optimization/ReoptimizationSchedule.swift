@@ -13,7 +13,9 @@ struct ReoptimizationSchedule {
 
     func validate(applyTo: String?) throws {
         guard isSet else { return }
-        guard applyTo != nil else { throw CLIError("--every-trades and --every-hours schedule a re-optimisation; give --apply-to ID too", exitCode: 2) }
+        guard applyTo != nil else {
+            throw CLIError("--every-trades and --every-hours schedule a re-optimisation; give --apply-to ID too", exitCode: 2)
+        }
         if let everyTrades, !(1...1_000_000).contains(everyTrades) {
             throw CLIError("--every-trades \(everyTrades) is not allowed; expected 1 to 1000000 closed trades", exitCode: 2)
         }

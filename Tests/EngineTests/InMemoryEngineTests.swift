@@ -21,20 +21,26 @@ struct InMemoryEngineTests {
         var engine: TradingEngine
         var repository: InMemoryTradingRepository
 
-        func signal(_ side: TradeSide, bar index: Int, price: Decimal = 100) async throws -> [TradingEngine.SignalResult] {
+        func signal(
+            _ side: TradeSide, bar index: Int, price: Decimal = 100, symbol: Symbol = F.btc, strategy: String = "test"
+        ) async throws -> [TradingEngine.SignalResult] {
             let stored = await repository.store([
                 (
-                    strategy: "test",
+                    strategy: strategy,
                     signal: StrategySignal(
-                        symbol: F.btc, interval: .oneMinute, side: side, strength: 1, barTime: F.time(index), price: price, reason: "test")
+                        symbol: symbol, interval: .oneMinute, side: side, strength: 1, barTime: F.time(index), price: price, reason: "test")
                 )
             ])
             return try await engine.handle(signals: stored)
         }
     }
 
-    static func harness(history: [Candle] = F.flat(0..<20)) async throws -> Harness {
-        let settings = F.settings()
+    static func harness(history: [Candle] = F.flat(0..<20), symbols: [Symbol] = [F.btc]) async throws -> Harness {
+        let settings = {
+            var settings = F.settings()
+            settings.symbols = symbols
+            return settings
+        }()
         let candles = InMemoryCandleStore()
         try await candles.upsert(history)
         let repository = InMemoryTradingRepository(leader: fence)
@@ -74,6 +80,33 @@ struct InMemoryEngineTests {
         #expect(account.cash == 10_000 + F.decimal("35.20025"))
         #expect(account.realizedPnl == F.decimal("40.25"))
         #expect(account.feesPaid == F.decimal("5.04975"))
+    }
+
+    @Test("with the capital split, an entry costs at most what is left of its instance's share; a used share or none is refused")
+    func entriesSizedFromTheAllocation() async throws {
+        let eth = Symbol(rawValue: "ETHUSDT")!
+        let history = F.flat(0..<20)
+        let h = try await Self.harness(
+            history: history
+                + history.map {
+                    var bar = $0; bar.symbol = eth; return bar
+                }, symbols: [F.btc, eth])
+        await h.repository.allocate(["test": 1_500, "other": 0])
+        #expect(try await h.signal(.buy, bar: 19).map(\.outcome) == ["ordered"])
+        #expect(try await h.engine.handle(candles: [F.bar(20, "100", "101", "99", "100")]).fills == 1)
+        // Sized by risk alone it would be 25 (see roundTrip); 1,500 at the signal's price 100 allows 15.
+        #expect(await h.repository.positions[F.btc]?.quantity == 15)
+        let used = try #require(await h.repository.positions[F.btc]).averageEntryPrice * 15
+        let second = try await h.signal(.buy, bar: 20, symbol: eth)
+        #expect(second.map(\.outcome) == ["rejected"])
+        #expect(
+            second.first?.detail
+                == "allocation_used: test has used its allocation: \(used.rounded(scale: 2)) in positions and working entries of its own against 1500 allocated"
+        )
+        let other = try await h.signal(.buy, bar: 20, symbol: eth, strategy: "other")
+        #expect(other.first?.detail?.hasPrefix("allocation_used: other has no capital allocated in the latest split") == true, "\(other)")
+        // Sells are never held back by an allocation.
+        #expect(try await h.signal(.sell, bar: 20).map(\.outcome) == ["ordered"])
     }
 
     @Test("a signal handed over twice is decided once: one order")

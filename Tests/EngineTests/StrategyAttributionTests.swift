@@ -2,13 +2,71 @@ import EngineService
 import Foundation
 import HummingbirdTesting
 import KeelsonDomain
+import KeelsonPersistence
 import KeelsonTestSupport
+import KeelsonTrading
 import PostgresNIO
 import Testing
 
 @Suite("Engine: every order, fill and round trip belongs to the strategy instance whose entry caused it")
 struct StrategyAttributionTests {
     typealias F = EngineFixture
+
+    @Test(
+        "entries sized from the latest split of the capital, on PostgreSQL: an open position and a working entry use it up; refused with the reason")
+    func entriesSizedFromTheStoredAllocation() async throws {
+        try await TestDatabase.withMigratedDatabase { url, postgres in
+            try await F.seedCandles(F.flat(0..<20), postgres: postgres)
+            try await postgres.query(
+                """
+                INSERT INTO strategy_states (instance, strategy, symbols, "interval", parameters, status, status_reason)
+                VALUES ('alpha', 'sma_crossover', ARRAY['BTCUSDT'], '1m', '{}', 'active', 'test'),
+                       ('beta', 'sma_crossover', ARRAY['BTCUSDT'], '1m', '{}', 'active', 'test')
+                """)
+            @Sendable func allocate(alpha: String, at minute: Int) async throws {
+                try await postgres.query(
+                    """
+                    INSERT INTO capital_allocations (computed_at, instance, status, share, amount, capital_limit)
+                    VALUES (now() + \(minute) * interval '1 minute', 'alpha', 'active', 0.2, \(alpha)::numeric, 10000),
+                           (now() + \(minute) * interval '1 minute', 'beta', 'active', 0.2, 2000, 10000)
+                    """)
+            }
+            try await allocate(alpha: "1200", at: 0)
+            let app = try buildEngineApplication(configuration: TestConfiguration.service(.engine, database: url), settings: F.settings())
+            try await app.test(.router) { client in
+                try await client.waitUntilReady()
+                let repository = PostgresTradingRepository(client: postgres, logger: TestDatabase.logger)
+                let session = try #require(
+                    try await postgres.query("SELECT max(id) FROM trading_sessions", logger: TestDatabase.logger).collect().first?.decode(Int64.self))
+                let alphaBuy = try await F.insertSignal(.buy, bar: 19, strategy: "alpha", postgres: postgres)
+                #expect(try await F.postSignals([alphaBuy], client: client).first?.outcome == "ordered")
+                let quantity = try await postgres.query("SELECT quantity FROM orders WHERE side = 'buy'", logger: TestDatabase.logger)
+                    .collect().first?.decode(Decimal.self)
+                #expect(quantity == 12, "1,200 at the signal's 100; risk alone would buy 25")
+                // The working entry uses alpha's share at the signal's price, the position at its entry price.
+                #expect(
+                    try await repository.allocation(of: "alpha", sessionID: session)
+                        == RiskManager.StrategyAllocation(instance: "alpha", amount: 1200, used: 1200))
+                _ = try await F.postCandles([F.bar(20, "100", "101", "99", "100")], client: client)
+                let position = try #require(
+                    try await postgres.query("SELECT quantity * average_entry_price FROM positions", logger: TestDatabase.logger).collect().first?
+                        .decode(Decimal.self))
+                #expect(
+                    try await repository.allocation(of: "alpha", sessionID: session)
+                        == RiskManager.StrategyAllocation(instance: "alpha", amount: 1200, used: position))
+                #expect(try await repository.allocation(of: "beta", sessionID: session)?.used == 0)
+                // A sell is never held back; a later split that gives alpha nothing refuses its next entry.
+                let sold = try await F.insertSignal(.sell, bar: 20, strategy: "alpha", postgres: postgres)
+                #expect(try await F.postSignals([sold], client: client).first?.outcome == "ordered")
+                _ = try await F.postCandles([F.bar(21, "100", "101", "99", "100")], client: client)
+                try await allocate(alpha: "0", at: 1)
+                let refused = try await F.postSignals(
+                    [try await F.insertSignal(.buy, bar: 21, strategy: "alpha", postgres: postgres)], client: client)
+                #expect(refused.first?.outcome == "rejected")
+                #expect(refused.first?.detail?.hasPrefix("allocation_used: alpha has no capital allocated in the latest split") == true, "\(refused)")
+            }
+        }
+    }
 
     @Test("an exit by another instance's signal and a stop keep the entry's instance; per-instance figures add up to the portfolio")
     func attributionAddsUp() async throws {

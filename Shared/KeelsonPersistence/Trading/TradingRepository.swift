@@ -34,6 +34,9 @@ public protocol TradingRepository: Sendable {
     /// Signals stored since `since` that the engine has not decided on, oldest first.
     func undecidedSignals(since: Date, limit: Int) async throws -> [StoredSignal]
     func signals(ids: [Int64]) async throws -> [StoredSignal]
+    /// `instance`'s amount in the latest split of the capital and what its open positions and working entries in
+    /// the session cost (at their entry prices); nil when the capital has never been split (no cap of its own).
+    func allocation(of instance: String, sessionID: Int64) async throws -> RiskManager.StrategyAllocation?
 }
 
 /// How a session is opened at start.

@@ -52,15 +52,18 @@ public struct TradingKernel: Sendable {
     /// - Parameters:
     ///   - workingEntries: entry orders working on any symbol, which count as positions.
     ///   - now: when the signal's bar closed; with `interval`, for the cooldown.
+    ///   - allocation: the signalling instance's share of the capital when the portfolio is allocated; an entry never costs more
+    ///     than what is left of it.
     public func planEntry(
-        symbol: Symbol, price: Decimal, atr: Double?, marks: [Symbol: Decimal], workingEntries: Int, now: Date, interval: CandleInterval
+        symbol: Symbol, price: Decimal, atr: Double?, marks: [Symbol: Decimal], workingEntries: Int, now: Date, interval: CandleInterval,
+        allocation: RiskManager.StrategyAllocation? = nil
     ) -> Result<RiskManager.EntryPlan, RiskRejection> {
         risk.planEntry(
             RiskManager.EntryContext(
                 symbol: symbol, price: price, atr: atr, equity: equity(marks: marks), cash: account.cash,
                 openPositions: positions.count + workingEntries, hasPosition: positions[symbol] != nil, state: limits.state,
                 cooldownUntil: lastStopOut[symbol].map { risk.cooldownEnd(afterStopOutAt: $0, interval: interval) }, now: now,
-                rules: rules(for: symbol)
+                rules: rules(for: symbol), allocation: allocation
             ))
     }
 

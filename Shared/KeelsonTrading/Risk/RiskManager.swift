@@ -29,10 +29,12 @@ public struct RiskManager: Sendable {
         public var cooldownUntil: Date?
         public var now: Date
         public var rules: SymbolRules
+        /// The signalling instance's share of the capital, when the portfolio is allocated (nil: no cap of its own).
+        public var allocation: StrategyAllocation?
 
         public init(
             symbol: Symbol, price: Decimal, atr: Double?, equity: Decimal, cash: Decimal, openPositions: Int, hasPosition: Bool,
-            state: TradingState, cooldownUntil: Date?, now: Date, rules: SymbolRules
+            state: TradingState, cooldownUntil: Date?, now: Date, rules: SymbolRules, allocation: StrategyAllocation? = nil
         ) {
             self.symbol = symbol
             self.price = price
@@ -45,7 +47,24 @@ public struct RiskManager: Sendable {
             self.cooldownUntil = cooldownUntil
             self.now = now
             self.rules = rules
+            self.allocation = allocation
         }
+    }
+
+    /// What a strategy instance may still put into positions: its allocated amount of the capital less what its open
+    /// positions and working entries already cost.
+    public struct StrategyAllocation: Sendable, Equatable {
+        public var instance: String
+        public var amount: Decimal
+        public var used: Decimal
+
+        public init(instance: String, amount: Decimal, used: Decimal) {
+            self.instance = instance
+            self.amount = amount
+            self.used = used
+        }
+
+        public var remaining: Decimal { max(0, amount - used) }
     }
 
     /// An accepted entry: how much to buy and the exits that will guard it.
@@ -86,7 +105,24 @@ public struct RiskManager: Sendable {
         // 1 % of cash stays in reserve for slippage and a gap to the next open, so a cash-limited entry cannot
         // fill for more than the cash there is.
         let cashCap = context.cash * Self.cashUsable / (1 + takerFeeRate)
-        let notionalCap = min(settings.maxPositionNotional, exposureCap, cashCap)
+        var notionalCap = min(settings.maxPositionNotional, exposureCap, cashCap)
+        if let allocation = context.allocation {
+            guard allocation.amount > 0 else {
+                return .failure(
+                    RiskRejection(
+                        .allocationUsed,
+                        "\(allocation.instance) has no capital allocated in the latest split; it gets a share at the next allocation if it is active or on probation"
+                    ))
+            }
+            guard allocation.remaining > 0 else {
+                return .failure(
+                    RiskRejection(
+                        .allocationUsed,
+                        "\(allocation.instance) has used its allocation: \(allocation.used.rounded(scale: 2)) in positions and working entries of its own against \(allocation.amount.rounded(scale: 2)) allocated"
+                    ))
+            }
+            notionalCap = min(notionalCap, allocation.remaining)
+        }
         guard notionalCap > 0 else {
             return .failure(RiskRejection(.insufficientCash, "no cash available for \(symbol): cash \(context.cash.rounded(scale: 2))"))
         }

@@ -15,6 +15,7 @@ public struct RiskRejection: Error, Sendable, Equatable, CustomStringConvertible
         case insufficientCash = "insufficient_cash"
         case staleSignal = "stale_signal"
         case exitPending = "exit_pending"
+        case allocationUsed = "allocation_used"
     }
 
     public let code: Code

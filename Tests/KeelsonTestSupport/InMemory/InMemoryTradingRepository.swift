@@ -201,6 +201,22 @@ public actor InMemoryTradingRepository: TradingRepository {
         return storedSignals.filter { wanted.contains($0.id) }
     }
 
+    /// Each instance's allocated amount; empty: the capital was never split.
+    public private(set) var allocations: [String: Decimal] = [:]
+
+    public func allocate(_ amounts: [String: Decimal]) { allocations = amounts }
+
+    public func allocation(of instance: String, sessionID: Int64) async throws -> RiskManager.StrategyAllocation? {
+        guard !allocations.isEmpty else { return nil }
+        let entries = Set(storedSignals.filter { $0.strategy == instance }.map(\.id))
+        let mine = orders.values.filter { $0.side == .buy && $0.signalID.map(entries.contains) == true }
+        let held = positions.values.filter { position in mine.contains { $0.id == position.entryOrderID } }
+        let used =
+            held.reduce(Decimal(0)) { $0 + $1.quantity * $1.averageEntryPrice }
+            + mine.filter(\.status.isOpen).reduce(Decimal(0)) { $0 + ($1.quantity - $1.filledQuantity) * ($1.expectedPrice ?? 0) }
+        return RiskManager.StrategyAllocation(instance: instance, amount: allocations[instance] ?? 0, used: used)
+    }
+
     // MARK: Helpers
 
     private func insert(_ draft: OrderDraft, status: OrderStatus) -> OrderRecord {

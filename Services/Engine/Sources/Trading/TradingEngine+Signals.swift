@@ -43,7 +43,9 @@ extension TradingEngine {
 
     func decide(_ stored: StoredSignal) async throws -> SignalResult {
         guard let session else { throw EngineError.unavailable("no session") }
-        var decision = decision(for: stored)
+        // An entry is sized within what is left of its instance's share of the capital, once the capital is split.
+        let allocation = stored.signal.side == .buy ? try await store.allocation(of: stored.strategy, sessionID: session.id) : nil
+        var decision = decision(for: stored, allocation: allocation)
         // A sell first clears the resting stop; if that stop fired, the signal finds no position to sell.
         if case .order(let draft) = decision, draft.side == .sell, restingStop(for: draft.symbol) != nil {
             guard try await clearRestingStop(for: draft.symbol, reason: "exit on signal \(stored.id)") else {
@@ -92,7 +94,7 @@ extension TradingEngine {
         return SignalResult(id: stored.id, outcome: "rejected", detail: nil)
     }
 
-    func decision(for stored: StoredSignal) -> SignalDecision {
+    func decision(for stored: StoredSignal, allocation: RiskManager.StrategyAllocation? = nil) -> SignalDecision {
         let signal = stored.signal
         let symbol = signal.symbol
         let age = Date.now.timeIntervalSince(stored.createdAt)
@@ -120,7 +122,8 @@ extension TradingEngine {
             let plan = kernel.planEntry(
                 symbol: symbol, price: signal.price, atr: windows[symbol]?.atr, marks: marks,
                 workingEntries: openOrders.values.filter { $0.side == .buy }.count,
-                now: signal.barTime.addingTimeInterval(TimeInterval(signal.interval.seconds)), interval: signal.interval
+                now: signal.barTime.addingTimeInterval(TimeInterval(signal.interval.seconds)), interval: signal.interval,
+                allocation: allocation
             )
             switch plan {
             case .failure(let rejection): return .rejection(rejection)

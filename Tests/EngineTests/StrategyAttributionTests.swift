@@ -44,22 +44,20 @@ struct StrategyAttributionTests {
                     .collect().first?.decode(Decimal.self)
                 #expect(quantity == 12, "1,200 at the signal's 100; risk alone would buy 25")
                 // The working entry uses alpha's share at the signal's price, the position at its entry price.
-                #expect(
-                    try await repository.allocation(of: "alpha", sessionID: session)
-                        == RiskManager.StrategyAllocation(instance: "alpha", amount: 1200, used: 1200))
+                #expect(try await repository.latestAllocation() == ["alpha": 1200, "beta": 2000])
+                #expect(try await repository.exposure(of: "alpha", sessionID: session) == 1200)
                 _ = try await F.postCandles([F.bar(20, "100", "101", "99", "100")], client: client)
                 let position = try #require(
                     try await postgres.query("SELECT quantity * average_entry_price FROM positions", logger: TestDatabase.logger).collect().first?
                         .decode(Decimal.self))
-                #expect(
-                    try await repository.allocation(of: "alpha", sessionID: session)
-                        == RiskManager.StrategyAllocation(instance: "alpha", amount: 1200, used: position))
-                #expect(try await repository.allocation(of: "beta", sessionID: session)?.used == 0)
+                #expect(try await repository.exposure(of: "alpha", sessionID: session) == position)
+                #expect(try await repository.exposure(of: "beta", sessionID: session) == 0)
                 // A sell is never held back; a later split that gives alpha nothing refuses its next entry.
                 let sold = try await F.insertSignal(.sell, bar: 20, strategy: "alpha", postgres: postgres)
                 #expect(try await F.postSignals([sold], client: client).first?.outcome == "ordered")
                 _ = try await F.postCandles([F.bar(21, "100", "101", "99", "100")], client: client)
                 try await allocate(alpha: "0", at: 1)
+                try await Task.sleep(for: .seconds(5.2))  // the engine reads a new split within 5 s
                 let refused = try await F.postSignals(
                     [try await F.insertSignal(.buy, bar: 21, strategy: "alpha", postgres: postgres)], client: client)
                 #expect(refused.first?.outcome == "rejected")

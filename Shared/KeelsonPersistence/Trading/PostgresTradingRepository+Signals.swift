@@ -33,12 +33,20 @@ extension PostgresTradingRepository {
         return result
     }
 
-    public func allocation(of instance: String, sessionID: Int64) async throws -> RiskManager.StrategyAllocation? {
+    public func latestAllocation() async throws -> [String: Decimal]? {
         let query: PostgresQuery = """
-            SELECT (SELECT max(computed_at) FROM capital_allocations) IS NOT NULL,
-                   (SELECT amount FROM capital_allocations WHERE instance = \(instance)
-                    AND computed_at = (SELECT max(computed_at) FROM capital_allocations)),
-                   coalesce((SELECT sum(p.quantity * p.average_entry_price) FROM positions p JOIN orders o ON o.id = p.entry_order_id
+            SELECT instance, amount FROM capital_allocations WHERE computed_at = (SELECT max(computed_at) FROM capital_allocations)
+            """
+        return try await client.read(query, logger: logger) { rows in
+            var amounts: [String: Decimal] = [:]
+            for try await (instance, amount) in rows.decode((String, Decimal).self) { amounts[instance] = amount }
+            return amounts.isEmpty ? nil : amounts
+        }
+    }
+
+    public func exposure(of instance: String, sessionID: Int64) async throws -> Decimal {
+        let query: PostgresQuery = """
+            SELECT coalesce((SELECT sum(p.quantity * p.average_entry_price) FROM positions p JOIN orders o ON o.id = p.entry_order_id
                              WHERE p.session_id = \(sessionID) AND o.strategy = \(instance) AND p.quantity > 0), 0)
                  + coalesce((SELECT sum((o.quantity - o.filled_quantity) * coalesce(o.limit_price, s.price)) FROM orders o
                              JOIN signals s ON s.id = o.signal_id
@@ -46,11 +54,8 @@ extension PostgresTradingRepository {
                                AND o.status IN ('new', 'submitted', 'partially_filled')), 0)
             """
         return try await client.read(query, logger: logger) { rows in
-            for try await (allocated, amount, used) in rows.decode((Bool, Decimal?, Decimal).self) {
-                guard allocated else { return nil }
-                return RiskManager.StrategyAllocation(instance: instance, amount: amount ?? 0, used: used)
-            }
-            return nil
+            for try await used in rows.decode(Decimal.self) { return used }
+            return 0
         }
     }
 

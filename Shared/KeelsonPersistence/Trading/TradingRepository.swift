@@ -34,9 +34,11 @@ public protocol TradingRepository: Sendable {
     /// Signals stored since `since` that the engine has not decided on, oldest first.
     func undecidedSignals(since: Date, limit: Int) async throws -> [StoredSignal]
     func signals(ids: [Int64]) async throws -> [StoredSignal]
-    /// `instance`'s amount in the latest split of the capital and what its open positions and working entries in
-    /// the session cost (at their entry prices); nil when the capital has never been split (no cap of its own).
-    func allocation(of instance: String, sessionID: Int64) async throws -> RiskManager.StrategyAllocation?
+    /// Each instance's amount in the newest split of the capital; nil when the capital has never been split.
+    func latestAllocation() async throws -> [String: Decimal]?
+    /// What `instance`'s open positions (at their entry prices) and working entries (at their signals' prices) in the
+    /// session cost: the part of its allocation it uses.
+    func exposure(of instance: String, sessionID: Int64) async throws -> Decimal
 }
 
 /// How a session is opened at start.

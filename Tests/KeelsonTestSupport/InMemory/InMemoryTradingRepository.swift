@@ -206,15 +206,14 @@ public actor InMemoryTradingRepository: TradingRepository {
 
     public func allocate(_ amounts: [String: Decimal]) { allocations = amounts }
 
-    public func allocation(of instance: String, sessionID: Int64) async throws -> RiskManager.StrategyAllocation? {
-        guard !allocations.isEmpty else { return nil }
+    public func latestAllocation() async throws -> [String: Decimal]? { allocations.isEmpty ? nil : allocations }
+
+    public func exposure(of instance: String, sessionID: Int64) async throws -> Decimal {
         let entries = Set(storedSignals.filter { $0.strategy == instance }.map(\.id))
         let mine = orders.values.filter { $0.side == .buy && $0.signalID.map(entries.contains) == true }
         let held = positions.values.filter { position in mine.contains { $0.id == position.entryOrderID } }
-        let used =
-            held.reduce(Decimal(0)) { $0 + $1.quantity * $1.averageEntryPrice }
+        return held.reduce(Decimal(0)) { $0 + $1.quantity * $1.averageEntryPrice }
             + mine.filter(\.status.isOpen).reduce(Decimal(0)) { $0 + ($1.quantity - $1.filledQuantity) * ($1.expectedPrice ?? 0) }
-        return RiskManager.StrategyAllocation(instance: instance, amount: allocations[instance] ?? 0, used: used)
     }
 
     // MARK: Helpers

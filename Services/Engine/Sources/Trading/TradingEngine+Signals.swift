@@ -44,7 +44,7 @@ extension TradingEngine {
     func decide(_ stored: StoredSignal) async throws -> SignalResult {
         guard let session else { throw EngineError.unavailable("no session") }
         // An entry is sized within what is left of its instance's share of the capital, once the capital is split.
-        let allocation = stored.signal.side == .buy ? try await store.allocation(of: stored.strategy, sessionID: session.id) : nil
+        let allocation = stored.signal.side == .buy ? try await allocation(of: stored.strategy, sessionID: session.id) : nil
         var decision = decision(for: stored, allocation: allocation)
         // A sell first clears the resting stop; if that stop fired, the signal finds no position to sell.
         if case .order(let draft) = decision, draft.side == .sell, restingStop(for: draft.symbol) != nil {
@@ -92,6 +92,16 @@ extension TradingEngine {
             return SignalResult(id: stored.id, outcome: "ordered", detail: order.clientOrderID)
         }
         return SignalResult(id: stored.id, outcome: "rejected", detail: nil)
+    }
+
+    /// `instance`'s share of the capital and what it uses of it; nil before the capital is first split.
+    func allocation(of instance: String, sessionID: Int64) async throws -> RiskManager.StrategyAllocation? {
+        if allocationCache.map({ ContinuousClock.now - $0.readAt > Self.allocationRefresh }) ?? true {
+            allocationCache = (try await store.latestAllocation(), .now)
+        }
+        guard let amounts = allocationCache?.amounts else { return nil }
+        return RiskManager.StrategyAllocation(
+            instance: instance, amount: amounts[instance] ?? 0, used: try await store.exposure(of: instance, sessionID: sessionID))
     }
 
     func decision(for stored: StoredSignal, allocation: RiskManager.StrategyAllocation? = nil) -> SignalDecision {

@@ -42,6 +42,10 @@ public actor TradingEngine {
     var session: SessionRecord?
     var kernel: TradingKernel
     var openOrders: [String: OrderRecord] = [:]
+    /// The newest split of the capital (nil: never split) and when it was read; read again after
+    /// `allocationRefresh`, so the signal path does not ask PostgreSQL for it on every buy.
+    var allocationCache: (amounts: [String: Decimal]?, readAt: ContinuousClock.Instant)?
+    static let allocationRefresh = Duration.seconds(5)
     /// The account differences found by the last reconciliation (`TradingEngine.findingKey`).
     var reconciliationFindings: Set<String> = []
     var windows: [Symbol: MarketWindow] = [:]

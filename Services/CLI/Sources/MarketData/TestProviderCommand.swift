@@ -22,12 +22,14 @@ struct TestProviderCommand: AsyncParsableCommand {
             let end = Date.now
             let candles: [Candle]
             do {
+                // Three bars more than asked for: near a bar's end, the newest may not be closed yet and a provider may
+                // start its window at the next whole bar; the newest `count` closed ones are shown.
                 candles = try await source.candles(
-                    symbol: symbol, interval: interval, from: end.addingTimeInterval(-TimeInterval(interval.seconds) * Double(count + 1)), to: end)
+                    symbol: symbol, interval: interval, from: end.addingTimeInterval(-TimeInterval(interval.seconds) * Double(count + 3)), to: end)
             } catch {
                 throw CLIError("\(provider) failed: \(error)")
             }
-            let rows = candles.suffix(count).map { candle -> [String?] in
+            let rows = candles.filter { $0.closeTime <= end }.suffix(count).map { candle -> [String?] in
                 [
                     candle.openTime.formatted(.iso8601), candle.open.description, candle.high.description, candle.low.description,
                     candle.close.description, candle.volume.description,

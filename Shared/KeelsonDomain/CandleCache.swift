@@ -142,18 +142,13 @@ public struct CandleCache: Sendable {
 
     /// Bars `range` as candles of `symbol`, exactly the decimals of the CSV.
     public func candles(_ range: Range<Int>, exchange: String, symbol: Symbol, interval: CandleInterval) -> [Candle] {
-        let count = self.count
-        let exponents = (-scales[0], -scales[1], -scales[2], -scales[3], -scales[4])
-        return times.withUnsafeBufferPointer { times in
-            prices.withUnsafeBufferPointer { prices in
-                range.map { index in
-                    Candle(
-                        exchange: exchange, symbol: symbol, interval: interval, openTime: Date(timeIntervalSince1970: Double(times[index]) / 1000),
-                        open: Self.decimal(prices[index], exponent: exponents.0), high: Self.decimal(prices[count + index], exponent: exponents.1),
-                        low: Self.decimal(prices[2 * count + index], exponent: exponents.2),
-                        close: Self.decimal(prices[3 * count + index], exponent: exponents.3),
-                        volume: Self.decimal(prices[4 * count + index], exponent: exponents.4))
-                }
+        withColumns { columns in
+            var candle = Candle(
+                exchange: exchange, symbol: symbol, interval: interval, openTime: Date(timeIntervalSince1970: 0), open: 0, high: 0, low: 0, close: 0,
+                volume: 0)
+            return range.map { index in
+                columns.load(index, into: &candle)
+                return candle
             }
         }
     }
@@ -183,8 +178,6 @@ public struct CandleCache: Sendable {
             candle.close = CandleCache.decimal(prices[3 * count + index], exponent: exponents.3)
             candle.volume = CandleCache.decimal(prices[4 * count + index], exponent: exponents.4)
         }
-
-        public func openTime(at index: Int) -> Date { Date(timeIntervalSince1970: Double(times[index]) / 1000) }
     }
 
     /// Calls `body` with each bar's (of `range`, else all) open, high, low, close and volume as correctly rounded

@@ -119,14 +119,14 @@ extension TradingEngine {
     /// a difference that persists is told once, and an operator who resumed is not overruled every interval.
     @discardableResult
     func reconcileAccount(session sessionID: Int64, known: Set<String>? = nil) async throws -> Set<String> {
-        let books = AccountBooks(
-            cash: kernel.account.cash, positions: Dictionary(uniqueKeysWithValues: kernel.positions.map { ($0.key.rawValue, $0.value.quantity) }),
-            workingOrders: openOrders.values.sorted { $0.id < $1.id }.map {
-                AccountBooks.WorkingOrder(clientOrderId: $0.clientOrderID, symbol: $0.symbol.rawValue, filledQuantity: $0.filledQuantity)
-            },
-            symbols: settings.symbols.map(\.rawValue)
-        )
-        let differences = try await broker.compareAccount(with: books)
+        var differences = try await broker.compareAccount(with: accountBooks())
+        // An order can fill between asking about it and reading the account (a resting stop the market reached): a
+        // difference counts only if it is still there once the outstanding orders have been asked about again.
+        if !differences.isEmpty {
+            let outstanding = await broker.outstandingReports(dueBy: .distantFuture)
+            for report in outstanding { try await settle(report) }
+            if !outstanding.isEmpty { differences = try await broker.compareAccount(with: accountBooks()) }
+        }
         metrics.reconciliation(differences)
         let fresh = differences.filter { !(known ?? []).contains(Self.findingKey($0)) }
         for difference in fresh {
@@ -161,6 +161,17 @@ extension TradingEngine {
             for report in await broker.outstandingReports(dueBy: .distantFuture) { try await settle(report) }
             reconciliationFindings = try await reconcileAccount(session: sessionID, known: reconciliationFindings)
         }
+    }
+
+    /// The books as the broker compares them with the account: cash, positions and the working orders.
+    func accountBooks() -> AccountBooks {
+        AccountBooks(
+            cash: kernel.account.cash, positions: Dictionary(uniqueKeysWithValues: kernel.positions.map { ($0.key.rawValue, $0.value.quantity) }),
+            workingOrders: openOrders.values.sorted { $0.id < $1.id }.map {
+                AccountBooks.WorkingOrder(clientOrderId: $0.clientOrderID, symbol: $0.symbol.rawValue, filledQuantity: $0.filledQuantity)
+            },
+            symbols: settings.symbols.map(\.rawValue)
+        )
     }
 
     static func findingKey(_ difference: AccountDifference) -> String { "\(difference.kind.rawValue) \(difference.subject)" }

@@ -178,9 +178,10 @@ actor BinanceBroker: Broker {
 
     /// The account against the books, the trades made outside Keelson since the last comparison, and balances that
     /// moved beyond the threshold. The engine compares serially, so no order is noted while the trade watch is out.
-    func compareAccount(with books: AccountBooks) async throws -> [AccountDifference] {
+    func compareAccount(with books: AccountBooks, provisional: Bool) async throws -> [AccountDifference] {
         do {
             let comparison = try await BinanceAccountReconciler(client: client).compare(with: books, queryingWorkingOrders: false)
+            guard !provisional else { return comparison.differences }
             var trades = tradeWatch
             let external = try await trades.externalTrades(symbols: books.symbols, client: client)
             tradeWatch = trades

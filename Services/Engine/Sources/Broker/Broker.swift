@@ -40,7 +40,9 @@ protocol Broker: Sendable {
     func restore(_ orders: [BrokerOrder]) async throws -> [BrokerOrderReport]
     /// Start-up: what the account at the broker holds and works that the books disagree with. Throws
     /// `BrokerUnavailable` when the broker cannot be asked.
-    func compareAccount(with books: AccountBooks) async throws -> [AccountDifference]
+    /// `provisional`: the account's differences only, remembering nothing (no trade or balance watch moves), for a
+    /// look before the outstanding orders are asked about again.
+    func compareAccount(with books: AccountBooks, provisional: Bool) async throws -> [AccountDifference]
     /// The venue's own price and quantity rules for sizing (live: the exchange's filters); empty when the
     /// settings' rules are the venue's (paper). Throws `BrokerUnavailable` when the broker cannot be asked.
     func symbolRules(for symbols: [Symbol]) async throws -> [Symbol: SymbolRules]

@@ -119,14 +119,13 @@ extension TradingEngine {
     /// a difference that persists is told once, and an operator who resumed is not overruled every interval.
     @discardableResult
     func reconcileAccount(session sessionID: Int64, known: Set<String>? = nil) async throws -> Set<String> {
-        var differences = try await broker.compareAccount(with: accountBooks())
         // An order can fill between asking about it and reading the account (a resting stop the market reached): a
-        // difference counts only if it is still there once the outstanding orders have been asked about again.
-        if !differences.isEmpty {
-            let outstanding = await broker.outstandingReports(dueBy: .distantFuture)
-            for report in outstanding { try await settle(report) }
-            if !outstanding.isEmpty { differences = try await broker.compareAccount(with: accountBooks()) }
+        // first look that differs asks about the outstanding orders again, and only the comparison after that counts
+        // (and moves the trade and balance watches).
+        if try await !broker.compareAccount(with: accountBooks(), provisional: true).isEmpty {
+            for report in await broker.outstandingReports(dueBy: .distantFuture) { try await settle(report) }
         }
+        let differences = try await broker.compareAccount(with: accountBooks(), provisional: false)
         metrics.reconciliation(differences)
         let fresh = differences.filter { !(known ?? []).contains(Self.findingKey($0)) }
         for difference in fresh {

@@ -60,6 +60,13 @@ let package = Package(
             path: "Shared/KeelsonBacktest",
             swiftSettings: swiftSettings
         ),
+        // Strategies as a portfolio: the lifecycle rules, the capital allocator, and the backtest that replays both.
+        .target(
+            name: "KeelsonPortfolio",
+            dependencies: ["KeelsonBacktest", "KeelsonTrading", "KeelsonStrategies", "KeelsonIndicators", "KeelsonDomain"],
+            path: "Shared/KeelsonPortfolio",
+            swiftSettings: swiftSettings
+        ),
         // The chart and table module (JavaScript and CSS, built into the code) that the gateway's dashboard serves and
         // the backtest and optimiser reports inline, so every chart reads the same way.
         .target(
@@ -208,7 +215,7 @@ let package = Package(
             name: "SignalsService",
             dependencies: [
                 "KeelsonServiceKit", "KeelsonStrategies", "KeelsonDomain", "KeelsonPersistence", "KeelsonContracts", "KeelsonModels", "KeelsonIndicators",
-                "KeelsonOptimizer",
+                "KeelsonOptimizer", "KeelsonPortfolio",
             ],
             path: "Services/Signals/Sources", swiftSettings: swiftSettings),
         .executableTarget(
@@ -227,6 +234,7 @@ let package = Package(
                 "KeelsonMarketData",
                 "KeelsonTrading",
                 "KeelsonBacktest",
+                "KeelsonPortfolio",
                 "KeelsonOptimizer",
                 "KeelsonModels",
                 "KeelsonExchanges",
@@ -258,7 +266,7 @@ let package = Package(
             dependencies: [
                 "KeelsonIndicators", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData", "KeelsonPersistence", "EngineService",
                 "GatewayService", "SignalsService", "KeelsonBacktest", "KeelsonOptimizer", "KeelsonTrading", "KeelsonModels",
-                "KeelsonServiceKit", "KeelsonFoundation",
+                "KeelsonServiceKit", "KeelsonFoundation", "KeelsonPortfolio",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -320,7 +328,7 @@ let package = Package(
             name: "SignalsServiceTests",
             dependencies: [
                 "SignalsService", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain", "KeelsonStrategies",
-                "KeelsonContracts", "KeelsonModels", "KeelsonOptimizer", "KeelsonFoundation",
+                "KeelsonContracts", "KeelsonModels", "KeelsonOptimizer", "KeelsonFoundation", "KeelsonPortfolio",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -351,7 +359,7 @@ let package = Package(
         .testTarget(
             name: "BacktestTests",
             dependencies: [
-                "KeelsonBacktest", "KeelsonOptimizer", "KeelsonTrading", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData",
+                "KeelsonBacktest", "KeelsonOptimizer", "KeelsonPortfolio", "KeelsonTrading", "KeelsonStrategies", "KeelsonDomain", "KeelsonMarketData",
                 "KeelsonTestSupport",
             ],
             path: "Tests/BacktestTests",
@@ -373,7 +381,7 @@ let package = Package(
                 "EngineService", "KeelsonTrading", "KeelsonTestSupport", "KeelsonServiceKit", "KeelsonPersistence", "KeelsonDomain",
                 "KeelsonStrategies", "SignalsService", "GatewayService",
                 "KeelsonContracts",
-                "KeelsonBacktest", "KeelsonMarketData", "KeelsonExchanges", "KeelsonFakeExchange",
+                "KeelsonBacktest", "KeelsonPortfolio", "KeelsonMarketData", "KeelsonExchanges", "KeelsonFakeExchange",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,6 +1,7 @@
 import Foundation
 import KeelsonFoundation
 import KeelsonPersistence
+import KeelsonPortfolio
 import KeelsonTrading
 import Logging
 import PostgresNIO

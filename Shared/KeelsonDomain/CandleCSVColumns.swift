@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 extension CandleCSV {
     /// A whole candle CSV in the binary cache's columns, its rows split at line breaks between `parts` threads, each
@@ -29,7 +28,7 @@ extension CandleCSV {
         let header = Array(start[..<headerEnd])
         let cuts = bounds
         let descriptor = file.descriptor
-        let results = Mutex<[Int: CandleColumnsBuilder]>([:])
+        let results = PartResults<CandleColumnsBuilder>()
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             // Each part starts without a previous row; the order across a split is checked when the parts are joined.
             guard let bytes = FileDescriptor.read(descriptor, cuts[part]..<cuts[part + 1], after: header),
@@ -42,9 +41,9 @@ extension CandleCSV {
             } catch {
                 return
             }
-            results.withLock { $0[part] = columns }
+            results.record(columns, part: part)
         }
-        let read = results.withLock { $0 }
+        let read = results.all
         guard var columns = read[0] else { return try readColumns(path: path) }
         for part in 1..<parts {
             guard let next = read[part], columns.append(contentsOf: next) else { return try readColumns(path: path) }

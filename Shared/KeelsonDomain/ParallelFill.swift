@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// An array of a trivial element type (numbers, structs of numbers) filled by several threads at once: what the
 /// loads of a search's history do with the machine's cores — read a cache's columns, turn integers into Doubles.
@@ -15,12 +14,12 @@ public enum ParallelFill {
         let elements = [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
             guard let base = buffer.baseAddress else { return }
             let shared = SharedBase(pointer: base)
-            let results = Mutex<[Int: Found]>([:])
+            let results = PartResults<Found>()
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 guard let result = fill((count * part / parts)..<(count * (part + 1) / parts), shared.pointer) else { return }
-                results.withLock { $0[part] = result }
+                results.record(result, part: part)
             }
-            let all = results.withLock { $0 }
+            let all = results.all
             guard all.count == parts else { return }
             found = (0..<parts).map { all[$0]! }
             initialized = count

@@ -25,6 +25,8 @@ struct BacktestParityTests {
         var cash: Decimal
         var haltedAfterBar: Date?
         var haltReasons: [String]
+        /// The instance each round trip is attributed to (its entry's) and its symbol, in the order of `trades`.
+        var strategies: [(instance: String, symbol: String)]
     }
 
     static let strategyParameters: [String: Double] = ["fast": 5, "slow": 20]
@@ -100,7 +102,10 @@ struct BacktestParityTests {
             let reasons = try await postgres.read(
                 "SELECT reason FROM risk_events WHERE kind IN ('max_drawdown', 'daily_loss_limit') ORDER BY id", logger: TestDatabase.logger
             ) { try await $0.collect() }.map { try $0.decode(String.self) }
-            return EngineRun(trades: trades, cash: cash, haltedAfterBar: haltedAfterBar, haltReasons: reasons)
+            let strategies = try await postgres.read(
+                "SELECT o.strategy, t.symbol FROM trades t JOIN orders o ON o.id = t.entry_order_id ORDER BY t.id", logger: TestDatabase.logger
+            ) { try await $0.collect() }.map { try $0.decode((String, String).self) }.map { (instance: $0.0, symbol: $0.1) }
+            return EngineRun(trades: trades, cash: cash, haltedAfterBar: haltedAfterBar, haltReasons: reasons, strategies: strategies)
         }
     }
 

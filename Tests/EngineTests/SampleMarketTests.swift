@@ -2,6 +2,7 @@ import EngineService
 import Foundation
 import KeelsonBacktest
 import KeelsonDomain
+import KeelsonPortfolio
 import KeelsonStrategies
 import KeelsonTestSupport
 import KeelsonTrading
@@ -68,6 +69,61 @@ struct SampleMarketTests {
         #expect(Set(exits.keys) == ["stop_loss", "take_profit", "trailing_stop", "signal"], Comment(rawValue: summary))
         #expect(run.haltedAfterBar == nil, "the defaults' loss limits are not reached on the sample")
         print("sample replay through the paper engine: \(summary)")
+    }
+
+    /// Every instance of config/strategies.json, the disabled ones too.
+    static func sampleInstances() throws -> [StrategyInstance] {
+        let path = ServiceProcess.packageRoot.appendingPathComponent(StrategiesFile.defaultPath)
+        return try StrategiesFile.parse(try Data(contentsOf: path), source: StrategiesFile.defaultPath)
+    }
+
+    @Test("the five sample instances on one account: the portfolio backtest trades, attributes and halts exactly as the paper engine")
+    func portfolioParity() async throws {
+        let btc = try Self.sample(F.btc), eth = try Self.sample(Self.eth)
+        let instances = try Self.sampleInstances()
+        #expect(instances.count == 5)
+        var slots: [Parity.StrategySlot] = []
+        for instance in instances {
+            for symbol in instance.symbols {
+                slots.append(Parity.StrategySlot(id: instance.id, symbol: symbol, strategy: try instance.makeStrategy()))
+            }
+        }
+        let settings = Self.defaults([F.btc, Self.eth])
+        let timeline = zip(btc, eth).map { [$0, $1] }
+        let run = try await Parity.engine(timeline: timeline, strategies: slots, settings: settings)
+        let pnl = run.trades.map(\.3)
+
+        var backtest = PortfolioBacktest(
+            instances: try instances.map { instance in
+                PortfolioBacktest.Instance(
+                    id: instance.id, status: .active, strategies: try instance.symbols.map { ($0, try instance.makeStrategy()) })
+            },
+            configuration: PortfolioBacktest.Configuration(
+                initialCash: settings.maxCapital, risk: settings.risk, execution: settings.execution,
+                rules: Dictionary(uniqueKeysWithValues: settings.symbols.map { ($0, settings.rules(for: $0)) }), lifecycle: nil))
+        for minute in timeline { try backtest.process(minute) }
+        let result = backtest.finish()
+        #expect(result.roundTrips.count == run.trades.count)
+        for ((engine, instance), tested) in zip(zip(run.trades, run.strategies), result.roundTrips) {
+            #expect(instance.instance == tested.instance)
+            #expect(engine.0 == tested.trade.quantity && engine.1 == tested.trade.entryPrice && engine.2 == tested.trade.exitPrice)
+            #expect(engine.3 == tested.trade.pnl && engine.4 == tested.trade.fees && engine.5 == tested.trade.exitReason.rawValue)
+        }
+        let capital = settings.maxCapital
+        for instance in instances {
+            let live = zip(run.trades, run.strategies).filter { $0.1.instance == instance.id }.map { trade, owner in
+                AttributedTrade(strategy: owner.instance, symbol: owner.symbol, entryTime: trade.6, exitTime: trade.7, pnl: trade.3, fees: trade.4)
+            }
+            let tested = try #require(result.instances.first { $0.id == instance.id })
+            #expect(tested.figures == StrategyFigures.measure(live, capital: capital), "\(instance.id)")
+            #expect(tested.figures.trades > 0, "\(instance.id) trades on the sample")
+        }
+        // Attribution adds up: the instances' PnL and fees are the portfolio's, to the last decimal.
+        #expect(result.instances.map(\.figures.realizedPnl).reduce(0, +) == pnl.reduce(0, +))
+        #expect(result.instances.map(\.figures.fees).reduce(0, +) == run.trades.map(\.4).reduce(0, +))
+        #expect(result.cash == run.cash)
+        #expect(result.halts.map(\.time) == (run.haltedAfterBar.map { [$0] } ?? []), "the losing pair halts the portfolio at the same bar")
+        #expect(result.halts.map(\.breach.reason) == run.haltReasons)
     }
 
     static let strategySymbols: [String] = {

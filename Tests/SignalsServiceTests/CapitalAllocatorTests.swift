@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonDomain
+import KeelsonPortfolio
 import KeelsonStrategies
 import SignalsService
 import Testing

@@ -2,6 +2,7 @@ import Foundation
 import KeelsonDomain
 import KeelsonFoundation
 import KeelsonPersistence
+import KeelsonPortfolio
 import KeelsonStrategies
 import KeelsonTestSupport
 import KeelsonTrading

@@ -1,5 +1,6 @@
 import Hummingbird
 import KeelsonPersistence
+import KeelsonPortfolio
 import KeelsonServiceKit
 import Logging
 import ServiceLifecycle
@@ -56,7 +57,8 @@ public func buildSignalsApplication(
     if retraining == nil { retraining = try ModelRetrainSchedule.load() }
     if let schedule = retraining {
         services.append(
-            ModelRetrainer(schedule: schedule, server: models, evaluator: evaluator, candles: candles, metrics: signalsMetrics, logger: runtime.logger))
+            ModelRetrainer(
+                schedule: schedule, server: models, evaluator: evaluator, candles: candles, metrics: signalsMetrics, logger: runtime.logger))
     }
     return runtime.makeApplication(router: router, services: services)
 }

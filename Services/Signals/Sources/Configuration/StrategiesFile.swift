@@ -1,6 +1,7 @@
 import Foundation
 import KeelsonDomain
 import KeelsonModels
+import KeelsonPortfolio
 import KeelsonServiceKit
 import KeelsonStrategies
 
@@ -100,13 +101,13 @@ public enum StrategiesFile {
         var lifecycle: LifecycleEntry?
     }
 
-    /// `"lifecycle": {"mode", "evaluate_every_seconds", "min_trades", "min_days", "probation": {…}, "retire": {…}}`;
+    /// `"lifecycle": {"mode", "evaluate_every_seconds", "min_trades", "min_days", "promote": {…}, "probation": {…}, "retire": {…}}`;
     /// each threshold object takes `max_drawdown_percent`, `min_sharpe`, `min_win_rate` (0–1).
     struct LifecycleEntry: Decodable {
         var rules: StrategyLifecycleRules
 
         enum Keys: String, CodingKey, CaseIterable {
-            case mode, probation, retire, allocation
+            case mode, promote, probation, retire, allocation
             case evaluateEverySeconds = "evaluate_every_seconds", minTrades = "min_trades", minDays = "min_days"
         }
 
@@ -142,7 +143,7 @@ public enum StrategiesFile {
                 guard days >= 0 else { throw EntryError(key: "lifecycle.min_days", problem: "\(days) is out of bounds; expected 0 or more") }
                 rules.minimumDays = days
             }
-            for (key, path) in [(Keys.probation, \StrategyLifecycleRules.probation), (.retire, \.retire)] {
+            for (key, path) in [(Keys.promote, \StrategyLifecycleRules.promotion), (.probation, \.probation), (.retire, \.retire)] {
                 guard container.contains(key) else { continue }
                 let name = "lifecycle.\(key.rawValue)"
                 let nested = try container.superDecoder(forKey: key)

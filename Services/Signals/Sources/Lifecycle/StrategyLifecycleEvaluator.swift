@@ -1,5 +1,6 @@
 import Foundation
 import KeelsonPersistence
+import KeelsonPortfolio
 import KeelsonStrategies
 import KeelsonTrading
 import Logging

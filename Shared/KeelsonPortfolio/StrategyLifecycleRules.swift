@@ -2,8 +2,8 @@ import Foundation
 import KeelsonStrategies
 import KeelsonTrading
 
-/// The automatic lifecycle, `"lifecycle"` in the strategies file: when an active instance goes on probation, when a
-/// probation ends (back to active, or retired). Nothing is decided on fewer than `minimumTrades` round trips spanning
+/// The automatic lifecycle, `"lifecycle"` in the strategies file: when a candidate is promoted on the figures of its
+/// shadow book, when an active instance goes on probation, when a probation ends (back to active, or retired). Nothing is decided on fewer than `minimumTrades` round trips spanning
 /// less than `minimumDays` of market time. In `manual` mode the decision is only recorded as a recommendation.
 public struct StrategyLifecycleRules: Sendable, Equatable {
     public enum Mode: String, Sendable, CaseIterable {
@@ -43,6 +43,8 @@ public struct StrategyLifecycleRules: Sendable, Equatable {
     public var evaluationInterval: Duration
     public var minimumTrades: Int
     public var minimumDays: Double
+    /// What a candidate's shadow figures must meet (besides a positive realised PnL) to be promoted.
+    public var promotion: Thresholds
     public var probation: Thresholds
     public var retire: Thresholds
     /// How the capital limit is split across the instances after each evaluation.
@@ -51,6 +53,7 @@ public struct StrategyLifecycleRules: Sendable, Equatable {
     /// Conservative: three weeks and 30 round trips before any decision.
     public init(
         mode: Mode = .automatic, evaluationInterval: Duration = .seconds(60), minimumTrades: Int = 30, minimumDays: Double = 21,
+        promotion: Thresholds = Thresholds(maxDrawdownPercent: 5, minSharpe: 0.5, minWinRate: 0.4),
         probation: Thresholds = Thresholds(maxDrawdownPercent: 10, minSharpe: 0, minWinRate: 0.3),
         retire: Thresholds = Thresholds(maxDrawdownPercent: 20, minSharpe: -1, minWinRate: 0.2)
     ) {
@@ -58,6 +61,7 @@ public struct StrategyLifecycleRules: Sendable, Equatable {
         self.evaluationInterval = evaluationInterval
         self.minimumTrades = minimumTrades
         self.minimumDays = minimumDays
+        self.promotion = promotion
         self.probation = probation
         self.retire = retire
     }
@@ -67,7 +71,8 @@ public struct StrategyLifecycleRules: Sendable, Equatable {
         public var reason: String
     }
 
-    /// What the rules say about an instance in `current` with these figures over `spanDays` of market time; nil: no change.
+    /// What the rules say about an instance in `current` with these figures (a candidate's from its shadow book) over
+    /// `spanDays` of market time; nil: no change.
     public func decide(current: StrategyStatus, figures: StrategyFigures, spanDays: Double) -> Decision? {
         guard figures.trades >= minimumTrades, spanDays >= minimumDays else { return nil }
         switch current {
@@ -79,7 +84,13 @@ public struct StrategyLifecycleRules: Sendable, Equatable {
             if !breaches.isEmpty { return Decision(target: .retired, reason: "retired: " + breaches.joined(separator: "; ")) }
             return probation.breaches(figures).isEmpty
                 ? Decision(target: .active, reason: "recovered: every figure back within the probation thresholds") : nil
-        case .candidate, .retired, .disabled:
+        case .candidate:
+            var shortfalls = promotion.breaches(figures)
+            if figures.realizedPnl <= 0 { shortfalls.append("realised PnL \(figures.realizedPnl) not positive") }
+            return shortfalls.isEmpty
+                ? Decision(target: .active, reason: String(format: "promoted: %d shadow round trips meet the promotion thresholds", figures.trades))
+                : nil
+        case .retired, .disabled:
             return nil
         }
     }

@@ -235,6 +235,8 @@ let package = Package(
                 "KeelsonTrading",
                 "KeelsonBacktest",
                 "KeelsonPortfolio",
+                // The strategies file, read by the portfolio backtest as the signal service reads it.
+                "SignalsService",
                 "KeelsonOptimizer",
                 "KeelsonModels",
                 "KeelsonExchanges",

@@ -130,3 +130,48 @@ struct BacktestCommandTests {
         #expect(report.contains(#"<h2 id="halts">Halts</h2>"#))
     }
 }
+
+@Suite("keelson backtest --strategies")
+struct PortfolioBacktestCommandTests {
+    @Test("the sample portfolio: per-instance figures that add up, the transitions in summary.json and report.html")
+    func samplePortfolio() async throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("portfolio-\(UUID())")
+        let root = ServiceProcess.packageRoot
+        let result = try await ChildProcess.run(
+            "keelson",
+            [
+                "backtest", "--strategies", root.appendingPathComponent("config/strategies.json").path, "--data-dir",
+                root.appendingPathComponent("data/sample").path, "--out", out.path,
+            ])
+        #expect(result.exitCode == 0, Comment(rawValue: result.stderr))
+        #expect(result.stdout.contains("transitions"))
+        let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("summary.json"))) as! [String: Any]
+        let instances = summary["instances"] as! [[String: Any]]
+        #expect(instances.map { $0["instance"] as! String } == ["btc_sma_30_90", "eth_sma_30_90", "rsi_30"])
+        let transitions = summary["transitions"] as! [[String: Any]]
+        #expect(Set(transitions.map { $0["to"] as! String }).isSuperset(of: ["probation", "retired"]), "\(transitions)")
+        let trades = try String(contentsOf: out.appendingPathComponent("trades.csv"), encoding: .utf8).split(separator: "\n").dropFirst()
+        let tradePnl = trades.map { Decimal(string: String($0.split(separator: ",")[7]))! }.reduce(0, +)
+        #expect(instances.map { Decimal(string: $0["realized_pnl"] as! String)! }.reduce(0, +) == tradePnl)
+        let report = try ReportData(html: try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8))
+        let panels = try #require(report.charts.first?.panels)
+        #expect(panels.count == 2 && panels[1].series.count == 3, "one PnL line per instance")
+        #expect(report.charts.first?.events.count == transitions.count, "every transition marked on the time axis")
+    }
+
+    @Test(
+        "bad combinations are refused with one line and exit 2",
+        arguments: [
+            (["--strategies", "config/strategies.json", "--strategy", "sma_crossover"], "leave out --strategy"),
+            (["--strategies", "config/strategies.json", "--data-dir", "/nonexistent"], "--data-dir: no /nonexistent/BTCUSDT-1m.csv"),
+            (["--strategies", "/nonexistent.json", "--data-dir", "data/sample"], "cannot read '/nonexistent.json'"),
+            (["--strategies", "config/strategies.json", "--data-dir", "data/sample", "--sizing", "all-in"], "does not go with --strategies"),
+            (["--data-dir", "data/sample"], "give --strategy NAME"),
+        ])
+    func refusals(arguments: [String], message: String) async throws {
+        let result = try await ChildProcess("keelson", arguments: ["backtest"] + arguments, workingDirectory: ServiceProcess.packageRoot).wait(
+            timeout: .seconds(60))
+        #expect(result.exitCode == 2)
+        #expect(result.stderr.contains(message), Comment(rawValue: result.stderr))
+    }
+}

@@ -15,7 +15,13 @@ struct BacktestCommand: AsyncParsableCommand {
             "Run a strategy over history with the engine's risk, execution and accounting code; print a summary and write trades.csv, equity.csv, summary.json and report.html."
     )
 
-    @Option(help: "Strategy name (\(StrategyCatalog.names.joined(separator: ", "))).") var strategy: String
+    @Option(help: "Strategy name (\(StrategyCatalog.names.joined(separator: ", "))).") var strategy: String?
+    @Option(
+        help:
+            "A strategies file (as config/strategies.json): its enabled instances on one account, with its lifecycle rules and capital allocation replayed."
+    ) var strategies: String?
+    @Option(help: "With --strategies: a folder with SYMBOL-INTERVAL.csv for each traded symbol (as data/sample).") var dataDir: String?
+    @Flag(help: "With --strategies: keep every instance in its starting state (no lifecycle rules, no capital allocation).") var noLifecycle = false
     @Option(name: .customLong("param"), help: "A strategy parameter, NAME=VALUE; repeat for several.") var parameters: [String] = []
     @OptionGroup var history: HistoryOptions
     @OptionGroup var terms: BacktestRunOptions
@@ -25,7 +31,22 @@ struct BacktestCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let strategy = try await makeStrategy()
+            if let strategies {
+                guard strategy == nil, parameters.isEmpty, modelFile == nil else {
+                    throw CLIError("--strategies tests a whole strategies file; leave out --strategy, --param and --model-file", exitCode: 2)
+                }
+                try await PortfolioBacktestRunner(
+                    strategiesPath: strategies, dataDirectory: dataDir, history: history, terms: terms, lifecycle: !noLifecycle, out: out,
+                    database: database
+                ).run()
+                return
+            }
+            guard let strategyName = strategy else {
+                throw CLIError(
+                    "give --strategy NAME (\(StrategyCatalog.names.joined(separator: ", "))), or --strategies FILE for a portfolio", exitCode: 2)
+            }
+            guard dataDir == nil, !noLifecycle else { throw CLIError("--data-dir and --no-lifecycle go with --strategies", exitCode: 2) }
+            let strategy = try await makeStrategy(strategyName)
             let configuration = try terms.configuration(symbol: history.symbol)
             if let out {
                 do {
@@ -56,16 +77,16 @@ struct BacktestCommand: AsyncParsableCommand {
                 throw CLIError("only \(result.bars) candles to test on; give a longer range", exitCode: 2)
             }
             let elapsed = ContinuousClock.now - started
-            print(BacktestReport.summary(result, strategy: self.strategy, elapsed: elapsed))
+            print(BacktestReport.summary(result, strategy: strategyName, elapsed: elapsed))
             if let out, let equityFile {
                 try equityFile.finish()
-                try BacktestReport.write(result, to: out, timeStyle: source.timeStyle, strategy: self.strategy, parameters: parameters)
+                try BacktestReport.write(result, to: out, timeStyle: source.timeStyle, strategy: strategyName, parameters: parameters)
                 print("wrote \(out)/trades.csv, equity.csv, summary.json, report.html")
             }
         }
     }
 
-    func makeStrategy() async throws -> any Strategy {
+    func makeStrategy(_ strategy: String) async throws -> any Strategy {
         let values = try ParameterArguments.values(parameters)
         var model: TrainedModel?
         if strategy == MLClassifier.name {

@@ -43,8 +43,10 @@ public func buildSignalsApplication(
     let refresher = StrategyStateRefresher(
         gate: gate, evaluator: evaluator, models: models, interval: lifecycleRefresh ?? configuredRefresh ?? StrategyStateRefresher.defaultInterval,
         logger: runtime.logger)
+    let shadow = ShadowReplay(candles: candles, terms: try ShadowReplay.Terms.load())
     let lifecycleEvaluator = StrategyLifecycleEvaluator(
-        rules: rules, store: lifecycle, gate: gate, postgres: runtime.postgres, metrics: signalsMetrics, logger: runtime.logger)
+        rules: rules, store: lifecycle, gate: gate, postgres: runtime.postgres, metrics: signalsMetrics, logger: runtime.logger,
+        shadow: (shadow, evaluator))
     let router = runtime.makeRouter()
     SignalRoutes(
         evaluator: evaluator, gate: gate, lifecycle: lifecycle,

@@ -21,6 +21,7 @@ public enum MigrationCatalog {
         Migration0018BackupFigures.migration,
         Migration0019ReoptimizationTarget.migration,
         Migration0020AddedInstances.migration,
+        Migration0021ShadowBooks.migration,
     ]
 
     public static var latestVersion: Int { all.last?.version ?? 0 }

@@ -33,10 +33,14 @@ public struct StrategyStateRecord: Sendable, Equatable {
     public var configured: Bool
     /// The definition of an instance applied from an optimisation run (it is in no strategies file); nil for the file's.
     public var applied: StrategyRegistration?
+    /// A candidate's: the market time its shadow book trades from; nil until the signal service first evaluated it.
+    public var shadowSince: Date?
 
     public init(
-        instance: String, status: StrategyStatus, reason: String, changedAt: Date, configured: Bool = true, applied: StrategyRegistration? = nil
+        instance: String, status: StrategyStatus, reason: String, changedAt: Date, configured: Bool = true, applied: StrategyRegistration? = nil,
+        shadowSince: Date? = nil
     ) {
+        self.shadowSince = shadowSince
         self.instance = instance
         self.status = status
         self.reason = reason
@@ -132,6 +136,8 @@ public protocol StrategyLifecycleStore: Sendable {
         instance: String, reason: String, actor: String, figures: [String: String],
         decide: @Sendable (StrategyStatus) -> Result<StrategyStatus, StrategyLifecycleRefusal>
     ) async throws -> StrategyTransition
+    /// Starts the shadow books of these candidates at `marketTime`; one already started keeps its start.
+    func startShadow(_ instances: [String], at marketTime: Date) async throws
 }
 
 public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
@@ -232,15 +238,25 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
         }
     }
 
+    public func startShadow(_ instances: [String], at marketTime: Date) async throws {
+        guard !instances.isEmpty else { return }
+        try await client.query(
+            """
+            UPDATE strategy_states SET shadow_since = \(marketTime)
+            WHERE instance = ANY(\(instances)) AND status = 'candidate' AND shadow_since IS NULL
+            """, logger: logger)
+    }
+
     static func states(on connection: PostgresConnection, logger: Logger) async throws -> [String: StrategyStateRecord] {
         let rows = try await connection.query(
             """
-            SELECT instance, status, status_reason, status_changed_at, configured, origin, strategy, symbols, "interval", parameters::text
+            SELECT instance, status, status_reason, status_changed_at, configured, origin, strategy, symbols, "interval", parameters::text,
+                   shadow_since
             FROM strategy_states
             """, logger: logger)
         var result: [String: StrategyStateRecord] = [:]
-        for try await (instance, status, reason, changed, configured, origin, strategy, symbols, interval, parameters) in rows.decode(
-            (String, String, String, Date, Bool, String, String, [String], String, String).self)
+        for try await (instance, status, reason, changed, configured, origin, strategy, symbols, interval, parameters, shadowSince) in rows.decode(
+            (String, String, String, Date, Bool, String, String, [String], String, String, Date?).self)
         {
             guard let status = StrategyStatus(rawValue: status) else { continue }
             // Instances applied from an optimisation run or added by an operator live only here, not in the file.
@@ -251,7 +267,8 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
                     initialStatus: .candidate)
                 : nil
             result[instance] = StrategyStateRecord(
-                instance: instance, status: status, reason: reason, changedAt: changed, configured: configured, applied: applied)
+                instance: instance, status: status, reason: reason, changedAt: changed, configured: configured, applied: applied,
+                shadowSince: shadowSince)
         }
         return result
     }

@@ -8,7 +8,8 @@ import PostgresNIO
 import ServiceLifecycle
 
 /// Applies the lifecycle rules on a schedule: each instance's figures (every round trip of the newest session's mode,
-/// measured on that session's initial balance, as `GET /api/v1/trading/strategies`) are judged by
+/// measured on that session's initial balance, as `GET /api/v1/trading/strategies`; a candidate's from its shadow book,
+/// `ShadowReplay`) are judged by
 /// `StrategyLifecycleRules`; in automatic mode a decision is a transition by actor `rules`, with the figures in its
 /// event; in manual mode it is recorded as the instance's recommendation.
 public struct StrategyLifecycleEvaluator: Service {
@@ -19,6 +20,8 @@ public struct StrategyLifecycleEvaluator: Service {
     let allocations: PostgresCapitalAllocationStore
     let metrics: SignalsMetrics?
     let logger: Logger
+    /// Candidates' shadow books, and where the signal service last saw each series from; nil: candidates are not judged.
+    let shadow: (replay: ShadowReplay, evaluator: StrategyEvaluator)?
 
     /// Outside the signal service (a benchmark): no gate to tell and no metrics; only the store learns of moves.
     public init(rules: StrategyLifecycleRules, store: any StrategyLifecycleStore, postgres: PostgresClient, logger: Logger) {
@@ -27,8 +30,9 @@ public struct StrategyLifecycleEvaluator: Service {
 
     init(
         rules: StrategyLifecycleRules, store: any StrategyLifecycleStore, gate: StrategyLifecycleGate?, postgres: PostgresClient,
-        metrics: SignalsMetrics?, logger: Logger
+        metrics: SignalsMetrics?, logger: Logger, shadow: (replay: ShadowReplay, evaluator: StrategyEvaluator)? = nil
     ) {
+        self.shadow = shadow
         self.rules = rules
         self.store = store
         self.gate = gate
@@ -69,7 +73,8 @@ public struct StrategyLifecycleEvaluator: Service {
         var sharpes: [String: Double] = [:]
         // Instances no longer configured (or `"enabled": false`) do not run: nothing to judge, no capital.
         for (instance, record) in try await store.states().filter(\.value.configured).sorted(by: { $0.key < $1.key }) {
-            let own = trades[instance] ?? []
+            let inShadow = record.status == .candidate
+            let own = inShadow ? try await shadowTrades(of: record) : trades[instance] ?? []
             let figures = StrategyFigures.measure(own, capital: capital)
             metrics?.figures(strategy: instance, figures)
             sharpes[instance] = figures.sharpe
@@ -87,7 +92,8 @@ public struct StrategyLifecycleEvaluator: Service {
                 let from = record.status
                 do {
                     let transition = try await store.transition(
-                        instance: instance, reason: decision.reason, actor: "rules", figures: Self.describe(figures, spanDays: span)
+                        instance: instance, reason: decision.reason, actor: "rules",
+                        figures: Self.describe(figures, spanDays: span).merging(inShadow ? ["source": "shadow book"] : [:]) { $1 }
                     ) { current in
                         current == from ? .success(decision.target) : .failure(StrategyLifecycleRefusal("it moved to \(current.rawValue) meanwhile"))
                     }
@@ -109,6 +115,15 @@ public struct StrategyLifecycleEvaluator: Service {
         try await store.recommend(recommendations)
         try await allocate(capital: capital, sharpes: sharpes)
         return outcomes
+    }
+
+    /// A candidate's shadow round trips since its shadow start; none before that start or for an instance not running here.
+    func shadowTrades(of record: StrategyStateRecord) async throws -> [AttributedTrade] {
+        guard let shadow, let since = record.shadowSince, let gate,
+            let instance = await gate.instances.first(where: { $0.id == record.instance }), let symbol = instance.symbols.first,
+            let exchange = await shadow.evaluator.lastExchange(symbol: symbol, interval: instance.interval)
+        else { return [] }
+        return try await shadow.replay.roundTrips(of: instance, since: since, exchange: exchange)
     }
 
     /// Splits the capital limit (the session's initial balance) across the instances in their states after this

@@ -1,3 +1,4 @@
+import KeelsonDomain
 import KeelsonPersistence
 import KeelsonStrategies
 import Logging
@@ -19,6 +20,8 @@ actor StrategyLifecycleGate {
     /// does not put back the state from before it (the actor is re-entered at the read).
     private var transitions: [(number: Int, instance: String, to: StrategyStatus)] = []
     private var transitionCount = 0
+    /// Candidates whose shadow book has a start recorded.
+    private var shadowStarted: Set<String> = []
 
     init(store: any StrategyLifecycleStore, instances: [StrategyInstance], metrics: SignalsMetrics?, logger: Logger) {
         self.store = store
@@ -42,6 +45,7 @@ actor StrategyLifecycleGate {
             logger.notice("strategy lifecycle changed", metadata: ["strategy": "\(instance)", "from": "\(states[instance]!)", "to": "\(status)"])
         }
         states = fresh
+        shadowStarted.formUnion(records.values.filter { $0.shadowSince != nil }.map(\.instance))
         let nowApplied = records.values.compactMap { record in record.applied.flatMap(StrategyInstance.init(applied:)) }.sorted { $0.id < $1.id }
         for instance in nowApplied where !applied.contains(where: { $0.id == instance.id }) {
             logger.notice(
@@ -61,7 +65,22 @@ actor StrategyLifecycleGate {
         return states[instance] ?? instances.first { $0.id == instance }?.initialStatus ?? .candidate
     }
 
-    /// The signals whose instance's state lets them trade; the others are counted and dropped.
+    /// Records the start of the shadow book of each candidate that `batch` is the first evaluated bars of: from the
+    /// batch's newest bar, its signals count as shadow trades.
+    func startShadows(for batch: [Candle]) async throws {
+        guard let newest = batch.map(\.openTime).max() else { return }
+        if !registered { try await refresh() }
+        let starting = instances.filter { instance in
+            (states[instance.id] ?? instance.initialStatus) == .candidate && !shadowStarted.contains(instance.id)
+                && batch.contains { instance.applies(to: $0.symbol, interval: $0.interval) }
+        }.map(\.id)
+        guard !starting.isEmpty else { return }
+        try await store.startShadow(starting, at: newest)
+        shadowStarted.formUnion(starting)
+    }
+
+    /// The signals whose instance's state lets them trade; the others are counted and dropped (a candidate's trade only
+    /// in its shadow book, which the lifecycle evaluator replays from the stored candles).
     func admit(_ produced: [(strategy: String, signal: StrategySignal)]) async throws -> [(strategy: String, signal: StrategySignal)] {
         if !registered { try await refresh() }
         var admitted: [(strategy: String, signal: StrategySignal)] = []

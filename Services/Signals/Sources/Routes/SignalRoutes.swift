@@ -74,7 +74,9 @@ struct SignalRoutes {
                 do { _ = try candle.validated() } catch let error as DomainError { throw APIError.badRequest(error.description) }
             }
             metrics.candlesReceived(batch.candles.count)
-            let produced = try await gate.admit(try await evaluator.evaluate(batch.candles))
+            let evaluated = try await evaluator.evaluate(batch.candles)
+            try await gate.startShadows(for: batch.candles)
+            let produced = try await gate.admit(evaluated)
             let stored = try await store.insertNew(produced)
             for (strategy, group) in Dictionary(grouping: stored, by: \.strategy) {
                 metrics.signalEmitted(strategy: strategy, count: group.count)

@@ -1,4 +1,5 @@
 import Foundation
+import KeelsonDomain
 import KeelsonFoundation
 import KeelsonPersistence
 import KeelsonPortfolio
@@ -86,6 +87,40 @@ enum StrategyPortfolioBenchmark {
             String(format: "  figures and rules in memory: median %.2f ms (%d of %d instances would move)", median(pure), decisions, instances),
             String(format: "  whole evaluation (read 10,000 trades from PostgreSQL, measure, decide, record): median %.2f ms", median(whole)),
             String(format: "  of which reading the 10,000 attributed trades from PostgreSQL: median %.2f ms", median(reading)),
+        ] + (try portfolioBacktest())
+    }
+
+    /// The portfolio backtest of the five sample instances (the two disabled ones too) on both sample markets, with the
+    /// sample file's lifecycle rules replayed: the work `keelson backtest --strategies` and a shadow book's replay do.
+    static func portfolioBacktest() throws -> [String] {
+        let instances = try StrategiesFile.parse(try Data(contentsOf: URL(fileURLWithPath: StrategiesFile.defaultPath)), source: "strategies")
+        let rules = try StrategiesFile.parseContents(try Data(contentsOf: URL(fileURLWithPath: StrategiesFile.defaultPath)), source: "strategies")
+            .rules
+        let series = try ["BTCUSDT", "ETHUSDT"].map { name in
+            CandleCSV.candles(
+                try CandleCSV.load(path: "data/sample/\(name)-1m.csv"), exchange: "replay", symbol: Symbol(rawValue: name)!, interval: .oneMinute)
+        }
+        let steps = zip(series[0], series[1]).map { [$0, $1] }
+        var timings: [Duration] = []
+        var roundTrips = 0
+        for _ in 0..<5 {
+            let start = ContinuousClock.now
+            var backtest = PortfolioBacktest(
+                instances: try instances.map { instance in
+                    PortfolioBacktest.Instance(
+                        id: instance.id, status: .active, strategies: try instance.symbols.map { ($0, try instance.makeStrategy()) })
+                },
+                configuration: .init(
+                    initialCash: 10_000, risk: .conservative(maxCapital: 10_000), execution: .standard, rules: [:], lifecycle: rules))
+            for step in steps { try backtest.process(step) }
+            roundTrips = backtest.finish().roundTrips.count
+            timings.append(ContinuousClock.now - start)
+        }
+        let median = timings.sorted()[timings.count / 2].milliseconds
+        return [
+            "portfolio backtest, 5 sample instances on 2 × 4,320 one-minute bars, lifecycle rules replayed:",
+            String(
+                format: "  median %.1f ms a run (%.0f bars/s, %d round trips)", median, Double(2 * steps.count) / (median / 1000), roundTrips),
         ]
     }
 }

@@ -68,6 +68,20 @@ struct ShadowBookTests {
                 retire: .init(maxDrawdownPercent: nil, minSharpe: nil, minWinRate: nil))
             let figures = StrategyFigures.measure(shadow, capital: 10_000)
             #expect(figures.realizedPnl > 0, "SMA(10, 30) makes money on GOOG, in shadow too")
+            // Manual mode: the candidate stays one; its shadow figures and the recommendation are shown.
+            var manual = rules
+            manual.mode = .manual
+            _ = try await StrategyLifecycleEvaluator(
+                rules: manual, store: lifecycle, gate: gate, postgres: postgres, metrics: nil, logger: logger, shadow: (replay, evaluator)
+            ).evaluate()
+            let reads = try #require(try await TradingReadRepository.newestSessionMode(client: postgres, logger: logger))
+            let view = try await reads.strategyPortfolio(session: try #require(try await reads.session()), period: .all, since: nil, until: nil)
+            let candidate = try #require(view.strategies.first { $0.id == "goog_sma_new" })
+            #expect(candidate.status == "candidate" && candidate.recommendation == "active")
+            #expect(candidate.shadowFigures?["trades"] == String(shadow.count))
+            #expect(candidate.figures.trades == 0, "nothing of it on the account")
+            #expect(view.strategies.first { $0.id == "goog_macd" }?.shadowFigures == nil)
+
             let lifecycleEvaluator = StrategyLifecycleEvaluator(
                 rules: rules, store: lifecycle, gate: gate, postgres: postgres, metrics: nil, logger: logger, shadow: (replay, evaluator))
             let outcomes = try await lifecycleEvaluator.evaluate()

@@ -138,6 +138,8 @@ public protocol StrategyLifecycleStore: Sendable {
     ) async throws -> StrategyTransition
     /// Starts the shadow books of these candidates at `marketTime`; one already started keeps its start.
     func startShadow(_ instances: [String], at marketTime: Date) async throws
+    /// Records candidates' shadow figures as of this evaluation, by instance.
+    func recordShadowFigures(_ figures: [String: [String: String]]) async throws
 }
 
 public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
@@ -244,6 +246,18 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
             """
             UPDATE strategy_states SET shadow_since = \(marketTime)
             WHERE instance = ANY(\(instances)) AND status = 'candidate' AND shadow_since IS NULL
+            """, logger: logger)
+    }
+
+    public func recordShadowFigures(_ figures: [String: [String: String]]) async throws {
+        guard !figures.isEmpty else { return }
+        let instances = Array(figures.keys)
+        let documents = try instances.map { String(decoding: try JSONEncoder().encode(figures[$0]!), as: UTF8.self) }
+        try await client.query(
+            """
+            UPDATE strategy_states s SET shadow_figures = f.figures::jsonb
+            FROM unnest(\(instances)::text[], \(documents)::text[]) AS f(instance, figures)
+            WHERE s.instance = f.instance
             """, logger: logger)
     }
 

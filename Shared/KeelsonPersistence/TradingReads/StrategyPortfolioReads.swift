@@ -70,6 +70,8 @@ extension TradingReadRepository {
         /// What the lifecycle rules would do, in manual mode.
         public var recommendation: String?
         public var recommendationReason: String?
+        /// A candidate's figures in its shadow book, as of the latest lifecycle evaluation (it has none on the account).
+        public var shadowFigures: [String: String]?
         public var figures: FiguresView
         public var bySymbol: [SymbolFiguresView]
         /// Its latest lifecycle events, newest first (only when one instance is asked for).
@@ -78,7 +80,7 @@ extension TradingReadRepository {
         enum CodingKeys: String, CodingKey {
             case id, strategy, symbols, interval, parameters, configured, status, figures, history
             case statusReason = "status_reason", statusChangedAt = "status_changed_at", bySymbol = "by_symbol"
-            case recommendation, recommendationReason = "recommendation_reason"
+            case recommendation, recommendationReason = "recommendation_reason", shadowFigures = "shadow_figures"
         }
     }
 
@@ -205,6 +207,7 @@ extension TradingReadRepository {
                 parameters: state?.parameters ?? [:], configured: state?.configured ?? false, status: state?.status,
                 statusReason: state?.statusReason, statusChangedAt: state?.statusChangedAt, recommendation: state?.recommendation,
                 recommendationReason: state?.recommendationReason,
+                shadowFigures: state?.status == "candidate" ? state?.shadowFigures : nil,
                 figures: figures(own, positions: ownPositions, fills: ownFills),
                 bySymbol: symbols.sorted().map { symbol in
                     SymbolFiguresView(
@@ -326,24 +329,26 @@ extension TradingReadRepository {
         var statusChangedAt: Date
         var recommendation: String?
         var recommendationReason: String?
+        var shadowFigures: [String: String]?
     }
 
     func strategyStates() async throws -> [String: StrategyStateRow] {
         let rows = try await client.query(
             """
             SELECT instance, strategy, symbols, "interval", parameters::text, configured, status, status_reason, status_changed_at,
-                   recommendation, recommendation_reason
+                   recommendation, recommendation_reason, shadow_figures::text
             FROM strategy_states
             """, logger: logger
         )
         var result: [String: StrategyStateRow] = [:]
-        for try await (instance, strategy, symbols, interval, parameters, configured, status, reason, changed, recommendation, why)
-            in rows.decode((String, String, [String], String, String, Bool, String, String, Date, String?, String?).self)
+        for try await (instance, strategy, symbols, interval, parameters, configured, status, reason, changed, recommendation, why, shadow)
+            in rows.decode((String, String, [String], String, String, Bool, String, String, Date, String?, String?, String?).self)
         {
             result[instance] = StrategyStateRow(
                 strategy: strategy, symbols: symbols, interval: interval,
                 parameters: (try? JSONDecoder().decode([String: Double].self, from: Data(parameters.utf8))) ?? [:], configured: configured,
-                status: status, statusReason: reason, statusChangedAt: changed, recommendation: recommendation, recommendationReason: why)
+                status: status, statusReason: reason, statusChangedAt: changed, recommendation: recommendation, recommendationReason: why,
+                shadowFigures: shadow.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) })
         }
         return result
     }

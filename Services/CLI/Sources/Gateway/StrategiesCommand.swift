@@ -85,6 +85,10 @@ struct StrategiesShowCommand: AsyncParsableCommand {
             if let recommended = JSONOutput.text(entry["recommendation"]) {
                 print("  the rules recommend: \(recommended) — \(JSONOutput.text(entry["recommendation_reason"]) ?? "")")
             }
+            if let shadow = entry["shadow_figures"] as? [String: Any], !shadow.isEmpty {
+                let figures = shadow.sorted { $0.key < $1.key }.map { "\($0.key)=\(JSONOutput.text($0.value) ?? "")" }.joined(separator: " ")
+                print("  shadow book (a candidate trades on paper only): \(figures)")
+            }
             let bySymbol = (entry["by_symbol"] as? [[String: Any]] ?? []).map { symbol in
                 var row = StrategyWindowOptions.row(nil, symbol)
                 row["symbol"] = symbol["symbol"]

@@ -71,6 +71,7 @@ public struct StrategyLifecycleEvaluator: Service {
         var outcomes: [Outcome] = []
         var recommendations: [StrategyRecommendation] = []
         var sharpes: [String: Double] = [:]
+        var shadowFigures: [String: [String: String]] = [:]
         // Instances no longer configured (or `"enabled": false`) do not run: nothing to judge, no capital.
         for (instance, record) in try await store.states().filter(\.value.configured).sorted(by: { $0.key < $1.key }) {
             let inShadow = record.status == .candidate
@@ -79,6 +80,7 @@ public struct StrategyLifecycleEvaluator: Service {
             metrics?.figures(strategy: instance, figures)
             sharpes[instance] = figures.sharpe
             let span = own.isEmpty ? 0 : (own.map(\.exitTime).max()!.timeIntervalSince(own.map(\.entryTime).min()!)) / 86_400
+            if inShadow { shadowFigures[instance] = Self.describe(figures, spanDays: span) }
             let decision = rules.decide(current: record.status, figures: figures, spanDays: span)
             switch rules.mode {
             case .manual:
@@ -113,6 +115,7 @@ public struct StrategyLifecycleEvaluator: Service {
             }
         }
         try await store.recommend(recommendations)
+        try await store.recordShadowFigures(shadowFigures)
         try await allocate(capital: capital, sharpes: sharpes)
         return outcomes
     }

@@ -37,6 +37,26 @@ struct StrategyLifecycleTests {
         }
     }
 
+    /// Waits until the new instance `id` shows as a candidate, promotes it as an operator would, waits until it is
+    /// active, then pushes `candles`: the signals they made.
+    static func promoteNewCandidate(
+        _ id: String, lifecycle: PostgresStrategyLifecycleStore, then candles: [Candle], store: any CandleStore, client: some TestClientProtocol
+    ) async throws -> [StoredSignal] {
+        for _ in 0..<100 where try await status(id, client: client) == nil {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try await status(id, client: client) == "candidate")
+        _ = try await lifecycle.transition(instance: id, reason: "convinced", actor: "ops", figures: [:]) {
+            StrategyLifecycleAction.promote.target(from: $0)
+        }
+        for _ in 0..<100 where try await status(id, client: client) != "active" {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let later = try await S.push(candles, batchSize: 100, store: store, client: client)
+        #expect(later.contains { $0.strategy == id && $0.signal.side == .buy })
+        return later
+    }
+
     @Test("a candidate sends nothing; a retired instance sends only sells; a change made elsewhere is picked up; bad moves are refused")
     func lifecycleGatesSignals() async throws {
         let candles = try S.googCandles()
@@ -124,19 +144,9 @@ struct StrategyLifecycleTests {
                     #expect(
                         added.stdout.hasPrefix("goog_fast: a candidate of sma_crossover on GOOG 1d with fast 5, slow 20"),
                         Comment(rawValue: added.stdout))
-                    for _ in 0..<100 where try await Self.status("goog_fast", client: client) == nil {
-                        try await Task.sleep(for: .milliseconds(50))
-                    }
-                    #expect(try await Self.status("goog_fast", client: client) == "candidate")
                     let lifecycle = PostgresStrategyLifecycleStore(client: postgres, logger: TestDatabase.logger)
-                    _ = try await lifecycle.transition(instance: "goog_fast", reason: "convinced", actor: "ops", figures: [:]) {
-                        StrategyLifecycleAction.promote.target(from: $0)
-                    }
-                    for _ in 0..<100 where try await Self.status("goog_fast", client: client) != "active" {
-                        try await Task.sleep(for: .milliseconds(50))
-                    }
-                    let later = try await S.push(Array(candles[300..<1000]), batchSize: 100, store: store, client: client)
-                    #expect(later.contains { $0.strategy == "goog_fast" && $0.signal.side == .buy })
+                    _ = try await Self.promoteNewCandidate(
+                        "goog_fast", lifecycle: lifecycle, then: Array(candles[300..<1000]), store: store, client: client)
                     let row = try await postgres.query(
                         """
                         SELECT s.origin, s.parameters::text, e.actor, e.reason,
@@ -216,18 +226,8 @@ struct StrategyLifecycleTests {
                             instance: "goog_sma", appliedAs: "goog_sma_fast", strategy: "sma_crossover", parameters: ["fast": 5], runKey: "r1",
                             reason: "faster crossover", actor: "quant"))
                     #expect(applied.previous == ["fast": 10, "slow": 30] && applied.parameters == ["fast": 5, "slow": 30])
-                    for _ in 0..<100 where try await Self.status("goog_sma_fast", client: client) == nil {
-                        try await Task.sleep(for: .milliseconds(50))
-                    }
-                    #expect(try await Self.status("goog_sma_fast", client: client) == "candidate")
-                    _ = try await lifecycle.transition(instance: "goog_sma_fast", reason: "convinced", actor: "ops", figures: [:]) {
-                        StrategyLifecycleAction.promote.target(from: $0)
-                    }
-                    for _ in 0..<100 where try await Self.status("goog_sma_fast", client: client) != "active" {
-                        try await Task.sleep(for: .milliseconds(50))
-                    }
-                    let later = try await S.push(Array(candles[300..<1000]), batchSize: 100, store: store, client: client)
-                    #expect(later.contains { $0.strategy == "goog_sma_fast" && $0.signal.side == .buy })
+                    let later = try await Self.promoteNewCandidate(
+                        "goog_sma_fast", lifecycle: lifecycle, then: Array(candles[300..<1000]), store: store, client: client)
                     #expect(
                         later.filter { $0.strategy == "goog_sma_fast" }.count > later.filter { $0.strategy == "goog_sma" }.count,
                         "faster: more crossings")

@@ -114,39 +114,29 @@ public struct PaperBook: Sendable {
     @discardableResult
     public mutating func decide(_ signal: Signal, atr: Double?) -> Outcome {
         let symbol = signal.symbol
-        switch signal.side {
-        case .buy:
-            if working.values.contains(where: { $0.order.symbol == symbol && $0.order.side == .buy }) {
-                return .rejected(RiskRejection(.positionOpen, "an entry order for \(symbol) is still working"))
-            }
-            let allocation = allocations.map {
-                RiskManager.StrategyAllocation(instance: signal.instance, amount: $0[signal.instance] ?? 0, used: exposure(of: signal.instance))
-            }
-            let plan = kernel.planEntry(
-                symbol: symbol, price: signal.price, atr: atr, marks: marks, workingEntries: working.values.filter { $0.order.side == .buy }.count,
-                now: signal.barTime.addingTimeInterval(TimeInterval(signal.interval.seconds)), interval: signal.interval, allocation: allocation)
-            switch plan {
-            case .failure(let rejection): return .rejected(rejection)
-            case .success(let plan):
-                let id = ClientOrderID.forSignal(signal.id)
-                submit(
-                    id: id, instance: signal.instance, symbol: symbol, side: .buy, quantity: plan.quantity, cause: .signal,
-                    expectedPrice: signal.price, decidedAfterBar: signal.barTime, plannedExits: plan.exitPlan(decisionPrice: signal.price),
-                    immediateFill: nil)
-                return .ordered(clientOrderID: id)
-            }
-        case .sell:
-            switch kernel.planExit(symbol: symbol, exitWorking: marketExitWorking(symbol)) {
-            case .failure(let rejection): return .rejected(rejection)
-            case .success(let quantity):
-                cancelWorkingEntries(symbol)
-                let id = ClientOrderID.forSignal(signal.id)
-                submit(
-                    id: id, instance: signal.instance, symbol: symbol, side: .sell, quantity: quantity, cause: .signal, expectedPrice: signal.price,
-                    decidedAfterBar: signal.barTime, plannedExits: nil, immediateFill: nil)
-                return .ordered(clientOrderID: id)
-            }
+        let entries = working.values.filter { $0.order.side == .buy }
+        let allocation = allocations.map {
+            RiskManager.StrategyAllocation(instance: signal.instance, amount: $0[signal.instance] ?? 0, used: exposure(of: signal.instance))
         }
+        let intent = kernel.decideSignal(
+            side: signal.side, symbol: symbol, price: signal.price, barTime: signal.barTime, interval: signal.interval, atr: atr, marks: marks,
+            entryWorking: entries.contains { $0.order.symbol == symbol }, workingEntries: entries.count, exitWorking: marketExitWorking(symbol),
+            allocation: signal.side == .buy ? allocation : nil)
+        let id = ClientOrderID.forSignal(signal.id)
+        switch intent {
+        case .failure(let rejection):
+            return .rejected(rejection)
+        case .success(.buy(let plan)):
+            submit(
+                id: id, instance: signal.instance, symbol: symbol, side: .buy, quantity: plan.quantity, cause: .signal, expectedPrice: signal.price,
+                decidedAfterBar: signal.barTime, plannedExits: plan.exitPlan(decisionPrice: signal.price), immediateFill: nil)
+        case .success(.sell(let quantity)):
+            cancelWorkingEntries(symbol)
+            submit(
+                id: id, instance: signal.instance, symbol: symbol, side: .sell, quantity: quantity, cause: .signal, expectedPrice: signal.price,
+                decidedAfterBar: signal.barTime, plannedExits: nil, immediateFill: nil)
+        }
+        return .ordered(clientOrderID: id)
     }
 
     private func marketExitWorking(_ symbol: Symbol) -> Bool {

@@ -67,6 +67,33 @@ public struct TradingKernel: Sendable {
             ))
     }
 
+    /// What a signal asks for once it is known to be fresh and for a traded symbol: a buy or sell of a quantity (an
+    /// entry with its planned exits), or why not. The engine and `PaperBook` both decide through this.
+    public enum SignalIntent: Sendable, Equatable {
+        case buy(RiskManager.EntryPlan)
+        case sell(Decimal)
+    }
+
+    /// - Parameters:
+    ///   - entryWorking: an entry order for `symbol` is still working; another buy is refused.
+    ///   - workingEntries: entry orders working on any symbol, which count as positions.
+    ///   - exitWorking: a market exit for `symbol` is working; a sell is refused.
+    public func decideSignal(
+        side: TradeSide, symbol: Symbol, price: Decimal, barTime: Date, interval: CandleInterval, atr: Double?, marks: [Symbol: Decimal],
+        entryWorking: Bool, workingEntries: Int, exitWorking: Bool, allocation: RiskManager.StrategyAllocation?
+    ) -> Result<SignalIntent, RiskRejection> {
+        switch side {
+        case .buy:
+            if entryWorking { return .failure(RiskRejection(.positionOpen, "an entry order for \(symbol) is still working")) }
+            return planEntry(
+                symbol: symbol, price: price, atr: atr, marks: marks, workingEntries: workingEntries,
+                now: barTime.addingTimeInterval(TimeInterval(interval.seconds)), interval: interval, allocation: allocation
+            ).map(SignalIntent.buy)
+        case .sell:
+            return planExit(symbol: symbol, exitWorking: exitWorking).map(SignalIntent.sell)
+        }
+    }
+
     /// Whether a sell signal may close `symbol`'s position: the quantity to sell, or why not.
     public func planExit(symbol: Symbol, exitWorking: Bool) -> Result<Decimal, RiskRejection> {
         guard limits.state.allowsExits else {

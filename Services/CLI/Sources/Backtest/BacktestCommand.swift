@@ -48,13 +48,7 @@ struct BacktestCommand: AsyncParsableCommand {
             guard dataDir == nil, !noLifecycle else { throw CLIError("--data-dir and --no-lifecycle go with --strategies", exitCode: 2) }
             let strategy = try await makeStrategy(strategyName)
             let configuration = try terms.configuration(symbol: history.symbol)
-            if let out {
-                do {
-                    try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                } catch {
-                    throw CLIError("cannot create \(out): \(error.localizedDescription)")
-                }
-            }
+            if let out { try OutputFolder.create(out) }
             let started = ContinuousClock.now
             var source = try await history.openSource(database: database)
             let equityFile = try out.map { directory throws(CLIError) in try EquityCSVWriter(directory: directory, timeStyle: source.timeStyle) }

@@ -58,13 +58,7 @@ struct PortfolioBacktestRunner {
                 throw CLIError("--strategies: instance \(instance.id): \(error)", exitCode: 2)
             }
         }
-        if let out {
-            do {
-                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            } catch {
-                throw CLIError("cannot create \(out): \(error.localizedDescription)")
-            }
-        }
+        if let out { try OutputFolder.create(out) }
         let started = ContinuousClock.now
         let timeline = try await self.timeline(symbols: symbols, interval: interval)
         guard timeline.count > 1 else { throw CLIError("only \(timeline.count) bars to test on; give a longer range", exitCode: 2) }

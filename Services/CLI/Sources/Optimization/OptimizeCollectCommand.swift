@@ -41,7 +41,7 @@ struct OptimizeCollectCommand: AsyncParsableCommand {
                     "the data of run \(runKey) has changed (\(series.count) bars now, \(record.bars) when it started); collect on the data it ran on",
                     exitCode: 2)
             }
-            try search.createOutputFolder(out)
+            try OutputFolder.create(out)
             let recorder = OptimizationRecorder(key: record.key, id: record.id, shards: record.shards)
             let trials = try await recorder.trials(of: optimizer, database: database)
             let outcome = try await OptimizationRecorder.conclude(

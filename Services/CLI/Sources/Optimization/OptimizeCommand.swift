@@ -85,7 +85,7 @@ struct OptimizeSearchCommand: AsyncParsableCommand {
             let series = try await loadSeries()
             let optimizer = try request.optimizer(for: series)
             let workers = try workerCount()
-            if let out { try createOutputFolder(out) }
+            if let out { try OutputFolder.create(out) }
             var recorder: OptimizationRecorder?
             if !noRecord {
                 let record = OptimizationRecorder.record(
@@ -151,14 +151,6 @@ struct OptimizeSearchCommand: AsyncParsableCommand {
         guard let workers else { return ProcessInfo.processInfo.activeProcessorCount }
         guard (1...256).contains(workers) else { throw CLIError("--workers \(workers) is not allowed; expected 1 to 256", exitCode: 2) }
         return workers
-    }
-
-    func createOutputFolder(_ out: String) throws {
-        do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        } catch {
-            throw CLIError("cannot create \(out): \(error.localizedDescription)")
-        }
     }
 
     /// The whole history in memory, once, for every worker to read, in columns: from the file's binary cache

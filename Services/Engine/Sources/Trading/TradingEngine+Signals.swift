@@ -124,37 +124,27 @@ extension TradingEngine {
             return .rejection(
                 RiskRejection(.otherTimeframe, "signal on \(signal.interval.rawValue) bars; the engine trades \(settings.timeframe.rawValue)"))
         }
-        switch signal.side {
-        case .buy:
-            if openOrders.values.contains(where: { $0.symbol == symbol && $0.side == .buy }) {
-                return .rejection(RiskRejection(.positionOpen, "an entry order for \(symbol) is still working"))
-            }
-            let plan = kernel.planEntry(
-                symbol: symbol, price: signal.price, atr: windows[symbol]?.atr, marks: marks,
-                workingEntries: openOrders.values.filter { $0.side == .buy }.count,
-                now: signal.barTime.addingTimeInterval(TimeInterval(signal.interval.seconds)), interval: signal.interval,
-                allocation: allocation
-            )
-            switch plan {
-            case .failure(let rejection): return .rejection(rejection)
-            case .success(let plan):
-                let exits = PlannedExits(plan.exitPlan(decisionPrice: signal.price))
-                return .order(
-                    OrderDraft(
-                        clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .buy, quantity: plan.quantity, cause: .signal,
-                        signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: exits
-                    ))
-            }
-        case .sell:
-            switch kernel.planExit(symbol: symbol, exitWorking: marketExitWorking(for: symbol)) {
-            case .failure(let rejection): return .rejection(rejection)
-            case .success(let quantity):
-                return .order(
-                    OrderDraft(
-                        clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .sell, quantity: quantity, cause: .signal,
-                        signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: nil
-                    ))
-            }
+        let entries = openOrders.values.filter { $0.side == .buy }
+        let intent = kernel.decideSignal(
+            side: signal.side, symbol: symbol, price: signal.price, barTime: signal.barTime, interval: signal.interval, atr: windows[symbol]?.atr,
+            marks: marks, entryWorking: entries.contains { $0.symbol == symbol }, workingEntries: entries.count,
+            exitWorking: marketExitWorking(for: symbol), allocation: allocation)
+        switch intent {
+        case .failure(let rejection):
+            return .rejection(rejection)
+        case .success(.buy(let plan)):
+            return .order(
+                OrderDraft(
+                    clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .buy, quantity: plan.quantity, cause: .signal,
+                    signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price,
+                    plannedExits: PlannedExits(plan.exitPlan(decisionPrice: signal.price))
+                ))
+        case .success(.sell(let quantity)):
+            return .order(
+                OrderDraft(
+                    clientOrderID: ClientOrderID.forSignal(stored.id), symbol: symbol, side: .sell, quantity: quantity, cause: .signal,
+                    signalID: stored.id, decidedAfterBar: signal.barTime, expectedPrice: signal.price, plannedExits: nil
+                ))
         }
     }
 }

@@ -167,6 +167,7 @@ struct PortfolioBacktestCommandTests {
             (["--strategies", "/nonexistent.json", "--data-dir", "data/sample"], "cannot read '/nonexistent.json'"),
             (["--strategies", "config/strategies.json", "--data-dir", "data/sample", "--sizing", "all-in"], "does not go with --strategies"),
             (["--data-dir", "data/sample"], "give --strategy NAME"),
+            (["--strategies", "config/strategies.json"], "--strategies needs its history: --data-dir DIR"),
         ])
     func refusals(arguments: [String], message: String) async throws {
         let result = try await ChildProcess("keelson", arguments: ["backtest"] + arguments, workingDirectory: ServiceProcess.packageRoot).wait(

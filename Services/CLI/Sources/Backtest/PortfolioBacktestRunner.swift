@@ -34,6 +34,11 @@ struct PortfolioBacktestRunner {
                 "--data and --symbol name one history; with --strategies give --data-dir DIR, or --from and --to to read the candle store",
                 exitCode: 2)
         }
+        guard dataDirectory != nil || (history.from != nil && history.to != nil) else {
+            throw CLIError(
+                "--strategies needs its history: --data-dir DIR (SYMBOL-INTERVAL.csv per symbol), or --from and --to to read the candle store",
+                exitCode: 2)
+        }
         let enabled = contents.instances.filter(\.enabled)
         guard !enabled.isEmpty else { throw CLIError("--strategies: '\(strategiesPath)' has no enabled instance to test", exitCode: 2) }
         if let model = enabled.first(where: { $0.model != nil }) {

@@ -37,6 +37,32 @@ struct StrategyLifecycleTests {
         }
     }
 
+    /// A signal service on a fresh database with `instances()`, its first 300 GOOG bars pushed; `body` gets the
+    /// service, the database and the candles; `afterwards` runs once that service has stopped (a restart on the same database).
+    static func withWarmService(
+        _ body:
+            @Sendable (
+                _ client: any TestClientProtocol, _ postgres: PostgresClient, _ store: PostgresCandleStore, _ candles: [Candle], _ url: DatabaseURL
+            )
+            async throws -> Void,
+        afterwards: (_ configuration: ServiceConfiguration, _ url: DatabaseURL) async throws -> Void = { _, _ in }
+    ) async throws {
+        let candles = try S.googCandles()
+        try await TestDatabase.withFreshDatabase { url in
+            let configuration = try TestConfiguration.service(.signals, database: url)
+            let app = try buildSignalsApplication(configuration: configuration, strategies: Self.instances(), lifecycleRefresh: .milliseconds(100))
+            try await app.test(.router) { client in
+                try await client.waitUntilReady()
+                try await TestDatabase.withClient(url) { postgres in
+                    let store = PostgresCandleStore(client: postgres, logger: TestDatabase.logger)
+                    _ = try await S.push(Array(candles[0..<300]), batchSize: 100, store: store, client: client)
+                    try await body(client, postgres, store, candles, url)
+                }
+            }
+            try await afterwards(configuration, url)
+        }
+    }
+
     /// Waits until the new instance `id` shows as a candidate, promotes it as an operator would, waits until it is
     /// active, then pushes `candles`: the signals they made.
     static func promoteNewCandidate(
@@ -125,141 +151,121 @@ struct StrategyLifecycleTests {
 
     @Test("keelson strategies add: a new instance as a candidate, picked up without a restart, promoted, audited; bad input exit 2")
     func instanceAddedFromTheCLI() async throws {
-        let candles = try S.googCandles()
-        try await TestDatabase.withFreshDatabase { url in
-            let configuration = try TestConfiguration.service(.signals, database: url)
-            let app = try buildSignalsApplication(configuration: configuration, strategies: Self.instances(), lifecycleRefresh: .milliseconds(100))
-            try await app.test(.router) { client in
-                try await client.waitUntilReady()
-                try await TestDatabase.withClient(url) { postgres in
-                    let store = PostgresCandleStore(client: postgres, logger: TestDatabase.logger)
-                    _ = try await S.push(Array(candles[0..<300]), batchSize: 100, store: store, client: client)
-                    let env = ["DATABASE_URL": url.connectionString, "KEELSON_REQUESTED_BY": "quant"]
-                    let add = [
-                        "strategies", "add", "goog_fast", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "1d", "--param", "fast=5",
-                        "--param", "slow=20", "--reason", "a faster pair beside goog_sma",
-                    ]
-                    let added = try await ChildProcess.run("keelson", add, environment: env)
-                    #expect(added.exitCode == 0, Comment(rawValue: added.stderr))
-                    #expect(
-                        added.stdout.hasPrefix("goog_fast: a candidate of sma_crossover on GOOG 1d with fast 5, slow 20"),
-                        Comment(rawValue: added.stdout))
-                    let lifecycle = PostgresStrategyLifecycleStore(client: postgres, logger: TestDatabase.logger)
-                    _ = try await Self.promoteNewCandidate(
-                        "goog_fast", lifecycle: lifecycle, then: Array(candles[300..<1000]), store: store, client: client)
-                    let row = try await postgres.query(
-                        """
-                        SELECT s.origin, s.parameters::text, e.actor, e.reason,
-                               (SELECT count(*)::int FROM audit_log WHERE action = 'strategy.add' AND actor_name = 'quant')
-                        FROM strategy_states s JOIN strategy_lifecycle_events e ON e.instance = s.instance AND e.from_status IS NULL
-                        WHERE s.instance = 'goog_fast'
-                        """, logger: TestDatabase.logger
-                    ).collect().first?.decode((String, String, String, String, Int).self)
-                    #expect(row?.0 == "added" && row?.1 == #"{"fast": 5, "slow": 20}"# && row?.2 == "quant")
-                    #expect(row?.3 == "a faster pair beside goog_sma" && row?.4 == 1)
+        try await Self.withWarmService { client, postgres, store, candles, url in
+            let env = ["DATABASE_URL": url.connectionString, "KEELSON_REQUESTED_BY": "quant"]
+            let add = [
+                "strategies", "add", "goog_fast", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "1d", "--param", "fast=5",
+                "--param", "slow=20", "--reason", "a faster pair beside goog_sma",
+            ]
+            let added = try await ChildProcess.run("keelson", add, environment: env)
+            #expect(added.exitCode == 0, Comment(rawValue: added.stderr))
+            #expect(
+                added.stdout.hasPrefix("goog_fast: a candidate of sma_crossover on GOOG 1d with fast 5, slow 20"),
+                Comment(rawValue: added.stdout))
+            let lifecycle = PostgresStrategyLifecycleStore(client: postgres, logger: TestDatabase.logger)
+            _ = try await Self.promoteNewCandidate(
+                "goog_fast", lifecycle: lifecycle, then: Array(candles[300..<1000]), store: store, client: client)
+            let row = try await postgres.query(
+                """
+                SELECT s.origin, s.parameters::text, e.actor, e.reason,
+                       (SELECT count(*)::int FROM audit_log WHERE action = 'strategy.add' AND actor_name = 'quant')
+                FROM strategy_states s JOIN strategy_lifecycle_events e ON e.instance = s.instance AND e.from_status IS NULL
+                WHERE s.instance = 'goog_fast'
+                """, logger: TestDatabase.logger
+            ).collect().first?.decode((String, String, String, String, Int).self)
+            #expect(row?.0 == "added" && row?.1 == #"{"fast": 5, "slow": 20}"# && row?.2 == "quant")
+            #expect(row?.3 == "a faster pair beside goog_sma" && row?.4 == 1)
 
-                    for (arguments, message) in [
-                        (add, "an instance 'goog_fast' exists already; choose another id"),
-                        (
-                            ["strategies", "add", "x1", "--strategy", "nope", "--symbol", "GOOG", "--interval", "1d", "--reason", "r"],
-                            "--strategy nope cannot be added here"
-                        ),
-                        (
-                            ["strategies", "add", "x1", "--strategy", "ml_classifier", "--symbol", "GOOG", "--interval", "1d", "--reason", "r"],
-                            "--strategy ml_classifier cannot be added here (an ml_classifier instance names its model in the strategies file)"
-                        ),
-                        (
-                            ["strategies", "add", "x1", "--strategy", "sma_crossover", "--interval", "1d", "--reason", "r"],
-                            "give at least one --symbol"
-                        ),
-                        (
-                            ["strategies", "add", "x1", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "7m", "--reason", "r"],
-                            "interval"
-                        ),
-                        (
-                            [
-                                "strategies", "add", "x1", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "1d", "--param", "fast=1",
-                                "--reason", "r",
-                            ],
-                            "fast"
-                        ),
-                        (
-                            ["strategies", "add", "x1", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "1d", "--reason", " "],
-                            "--reason is empty"
-                        ),
-                    ] {
-                        let refused = try await ChildProcess.run("keelson", arguments, environment: env)
-                        #expect(refused.exitCode == 2, Comment(rawValue: refused.stderr))
-                        #expect(refused.stderr.hasPrefix("keelson: ") && refused.stderr.contains(message), Comment(rawValue: refused.stderr))
-                        #expect(refused.stderr.split(separator: "\n").count == 1, Comment(rawValue: refused.stderr))
-                    }
-                    let count = try await postgres.query(
-                        "SELECT count(*)::int FROM strategy_states WHERE instance = 'x1'", logger: TestDatabase.logger
-                    )
-                    .collect().first?.decode(Int.self)
-                    #expect(count == 0)
-                }
+            for (arguments, message) in [
+                (add, "an instance 'goog_fast' exists already; choose another id"),
+                (
+                    ["strategies", "add", "x1", "--strategy", "nope", "--symbol", "GOOG", "--interval", "1d", "--reason", "r"],
+                    "--strategy nope cannot be added here"
+                ),
+                (
+                    ["strategies", "add", "x1", "--strategy", "ml_classifier", "--symbol", "GOOG", "--interval", "1d", "--reason", "r"],
+                    "--strategy ml_classifier cannot be added here (an ml_classifier instance names its model in the strategies file)"
+                ),
+                (
+                    ["strategies", "add", "x1", "--strategy", "sma_crossover", "--interval", "1d", "--reason", "r"],
+                    "give at least one --symbol"
+                ),
+                (
+                    ["strategies", "add", "x1", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "7m", "--reason", "r"],
+                    "interval"
+                ),
+                (
+                    [
+                        "strategies", "add", "x1", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "1d", "--param", "fast=1",
+                        "--reason", "r",
+                    ],
+                    "fast"
+                ),
+                (
+                    ["strategies", "add", "x1", "--strategy", "sma_crossover", "--symbol", "GOOG", "--interval", "1d", "--reason", " "],
+                    "--reason is empty"
+                ),
+            ] {
+                let refused = try await ChildProcess.run("keelson", arguments, environment: env)
+                #expect(refused.exitCode == 2, Comment(rawValue: refused.stderr))
+                #expect(refused.stderr.hasPrefix("keelson: ") && refused.stderr.contains(message), Comment(rawValue: refused.stderr))
+                #expect(refused.stderr.split(separator: "\n").count == 1, Comment(rawValue: refused.stderr))
             }
+            let count = try await postgres.query(
+                "SELECT count(*)::int FROM strategy_states WHERE instance = 'x1'", logger: TestDatabase.logger
+            )
+            .collect().first?.decode(Int.self)
+            #expect(count == 0)
         }
     }
 
     @Test("parameters applied from an optimisation run: a candidate evaluated without a restart, promoted, still there after one")
     func appliedParametersRunWithoutRestart() async throws {
-        let candles = try S.googCandles()
-        try await TestDatabase.withFreshDatabase { url in
-            let configuration = try TestConfiguration.service(.signals, database: url)
-            let app = try buildSignalsApplication(configuration: configuration, strategies: Self.instances(), lifecycleRefresh: .milliseconds(100))
-            try await app.test(.router) { client in
-                try await client.waitUntilReady()
-                try await TestDatabase.withClient(url) { postgres in
-                    let store = PostgresCandleStore(client: postgres, logger: TestDatabase.logger)
-                    _ = try await S.push(Array(candles[0..<300]), batchSize: 100, store: store, client: client)
-                    let runs = PostgresOptimizationRunStore(client: postgres, logger: TestDatabase.logger)
-                    let run = try await runs.begin(
-                        OptimizationRunRecord(
-                            key: "r1", strategy: "sma_crossover", objective: "sharpe", arguments: [], searchSpace: "{}", requestedBy: "test",
-                            dataSource: "file GOOG.csv", dataFrom: nil, dataTo: nil, bars: 2148, trials: 1, shards: 1, folds: "[]"))
-                    try await runs.finish(run: run, succeeded: true, bestParameters: #"{"fast": 5}"#, results: "{}", durationSeconds: 1)
-                    let lifecycle = PostgresStrategyLifecycleStore(client: postgres, logger: TestDatabase.logger)
-                    let applied = try await lifecycle.apply(
-                        ParameterApplication(
-                            instance: "goog_sma", appliedAs: "goog_sma_fast", strategy: "sma_crossover", parameters: ["fast": 5], runKey: "r1",
-                            reason: "faster crossover", actor: "quant"))
-                    #expect(applied.previous == ["fast": 10, "slow": 30] && applied.parameters == ["fast": 5, "slow": 30])
-                    let later = try await Self.promoteNewCandidate(
-                        "goog_sma_fast", lifecycle: lifecycle, then: Array(candles[300..<1000]), store: store, client: client)
-                    #expect(
-                        later.filter { $0.strategy == "goog_sma_fast" }.count > later.filter { $0.strategy == "goog_sma" }.count,
-                        "faster: more crossings")
-                    let history = try await postgres.query(
-                        "SELECT instance, previous::text, parameters::text, reason, actor, run_key, applied_as FROM parameter_history",
-                        logger: TestDatabase.logger
-                    ).collect().map { try $0.decode((String, String, String, String, String, String, String).self) }
-                    #expect(history.count == 1)
-                    #expect(
-                        history.first.map { [$0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6] } == [
-                            "goog_sma", #"{"fast": 10, "slow": 30}"#, #"{"fast": 5, "slow": 30}"#, "faster crossover", "quant", "r1", "goog_sma_fast",
-                        ])
-                    let audited = try await postgres.query(
-                        "SELECT count(*)::int FROM audit_log WHERE action = 'strategy.apply_params' AND actor_name = 'quant'",
-                        logger: TestDatabase.logger
-                    ).collect().first?.decode(Int.self)
-                    #expect(audited == 1)
-                    await #expect(throws: StrategyLifecycleError.instanceExists("goog_sma_fast")) {
-                        try await lifecycle.apply(
-                            ParameterApplication(
-                                instance: "goog_sma", appliedAs: "goog_sma_fast", strategy: "sma_crossover", parameters: ["fast": 6], runKey: "r1",
-                                reason: "again", actor: "quant"))
-                    }
-                    await #expect(throws: StrategyLifecycleError.otherStrategy(instance: "goog_macd", runs: "macd_trend", searched: "sma_crossover"))
-                    {
-                        try await lifecycle.apply(
-                            ParameterApplication(
-                                instance: "goog_macd", appliedAs: "goog_macd_x", strategy: "sma_crossover", parameters: ["fast": 6], runKey: "r1",
-                                reason: "wrong", actor: "quant"))
-                    }
-                }
+        try await Self.withWarmService { client, postgres, store, candles, _ in
+            let runs = PostgresOptimizationRunStore(client: postgres, logger: TestDatabase.logger)
+            let run = try await runs.begin(
+                OptimizationRunRecord(
+                    key: "r1", strategy: "sma_crossover", objective: "sharpe", arguments: [], searchSpace: "{}", requestedBy: "test",
+                    dataSource: "file GOOG.csv", dataFrom: nil, dataTo: nil, bars: 2148, trials: 1, shards: 1, folds: "[]"))
+            try await runs.finish(run: run, succeeded: true, bestParameters: #"{"fast": 5}"#, results: "{}", durationSeconds: 1)
+            let lifecycle = PostgresStrategyLifecycleStore(client: postgres, logger: TestDatabase.logger)
+            let applied = try await lifecycle.apply(
+                ParameterApplication(
+                    instance: "goog_sma", appliedAs: "goog_sma_fast", strategy: "sma_crossover", parameters: ["fast": 5], runKey: "r1",
+                    reason: "faster crossover", actor: "quant"))
+            #expect(applied.previous == ["fast": 10, "slow": 30] && applied.parameters == ["fast": 5, "slow": 30])
+            let later = try await Self.promoteNewCandidate(
+                "goog_sma_fast", lifecycle: lifecycle, then: Array(candles[300..<1000]), store: store, client: client)
+            #expect(
+                later.filter { $0.strategy == "goog_sma_fast" }.count > later.filter { $0.strategy == "goog_sma" }.count,
+                "faster: more crossings")
+            let history = try await postgres.query(
+                "SELECT instance, previous::text, parameters::text, reason, actor, run_key, applied_as FROM parameter_history",
+                logger: TestDatabase.logger
+            ).collect().map { try $0.decode((String, String, String, String, String, String, String).self) }
+            #expect(history.count == 1)
+            #expect(
+                history.first.map { [$0.0, $0.1, $0.2, $0.3, $0.4, $0.5, $0.6] } == [
+                    "goog_sma", #"{"fast": 10, "slow": 30}"#, #"{"fast": 5, "slow": 30}"#, "faster crossover", "quant", "r1", "goog_sma_fast",
+                ])
+            let audited = try await postgres.query(
+                "SELECT count(*)::int FROM audit_log WHERE action = 'strategy.apply_params' AND actor_name = 'quant'",
+                logger: TestDatabase.logger
+            ).collect().first?.decode(Int.self)
+            #expect(audited == 1)
+            await #expect(throws: StrategyLifecycleError.instanceExists("goog_sma_fast")) {
+                try await lifecycle.apply(
+                    ParameterApplication(
+                        instance: "goog_sma", appliedAs: "goog_sma_fast", strategy: "sma_crossover", parameters: ["fast": 6], runKey: "r1",
+                        reason: "again", actor: "quant"))
             }
+            await #expect(throws: StrategyLifecycleError.otherStrategy(instance: "goog_macd", runs: "macd_trend", searched: "sma_crossover")) {
+                try await lifecycle.apply(
+                    ParameterApplication(
+                        instance: "goog_macd", appliedAs: "goog_macd_x", strategy: "sma_crossover", parameters: ["fast": 6], runKey: "r1",
+                        reason: "wrong", actor: "quant"))
+            }
+        } afterwards: { configuration, url in
             // A restart registers the file's instances again; the applied one stays configured, in its state.
             let restarted = try buildSignalsApplication(
                 configuration: configuration, strategies: Self.instances(), lifecycleRefresh: .milliseconds(100))

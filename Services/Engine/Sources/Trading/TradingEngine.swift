@@ -54,7 +54,9 @@ public actor TradingEngine {
     /// A trailing stop ratcheted up since the last snapshot, so the snapshot must persist it.
     var stopsMoved = false
     var busy = false
-    var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Callers queued behind the running one, each with a number so a cancelled one can leave the queue.
+    var waiters: [(number: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+    var waiterCount = 0
     var fillsRecorded = 0
     /// Positions (by entry order id) whose resting stop the exchange refused: not placed again.
     var refusedRestingStops: Set<Int64> = []
@@ -106,16 +108,38 @@ public actor TradingEngine {
 
     // MARK: Serial execution
 
-    func serially<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+    /// Runs `body` when no other serial operation is running. A caller cancelled while it waits (a shutdown past its
+    /// grace, whatever the running operation is stuck on) leaves the queue with `CancellationError` instead of waiting
+    /// on: nothing may hold a shutdown up.
+    func serially<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         if busy {
-            await withCheckedContinuation { waiters.append($0) }
+            waiterCount += 1
+            let number = waiterCount
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    if Task.isCancelled {
+                        continuation.resume(throwing: CancellationError())
+                    } else {
+                        waiters.append((number, continuation))
+                    }
+                }
+            } onCancel: {
+                Task { await self.leaveQueue(number) }
+            }
         } else {
             busy = true
         }
+        // Reached only holding the turn: handed over by the previous holder, or taken when none was running.
         defer {
-            if waiters.isEmpty { busy = false } else { waiters.removeFirst().resume() }
+            if waiters.isEmpty { busy = false } else { waiters.removeFirst().continuation.resume() }
         }
         return try await body()
+    }
+
+    /// A cancelled waiter that has not been handed the turn yet.
+    private func leaveQueue(_ number: Int) {
+        guard let index = waiters.firstIndex(where: { $0.number == number }) else { return }
+        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
     }
 
     func requireReady() throws(EngineError) {
@@ -173,11 +197,18 @@ public actor TradingEngine {
 
     /// Stops trading at once: another instance holds (or may hold) the lock, or this process is stopping.
     func standBy(reason: String, expected: Bool = false) async {
-        await serially {
-            guard role == .leader || notReadyReason != reason else { return }
-            if role == .leader { logger.log(level: expected ? .info : .warning, "stopped trading", metadata: ["reason": "\(reason)"]) }
+        do {
+            try await serially {
+                guard role == .leader || notReadyReason != reason else { return }
+                if role == .leader { logger.log(level: expected ? .info : .warning, "stopped trading", metadata: ["reason": "\(reason)"]) }
+                clearState(role: .standby, reason: reason)
+                await broker.reset()
+            }
+        } catch {
+            // Cancelled while an operation held the turn: stop trading all the same; that operation's writes are refused
+            // from here on (no fence).
+            if role == .leader { logger.warning("stopped trading without waiting for the running operation", metadata: ["reason": "\(reason)"]) }
             clearState(role: .standby, reason: reason)
-            await broker.reset()
         }
     }
 

@@ -67,7 +67,7 @@ struct GatewayAdminTests {
     }
 
     @Test func anActionOnAServiceThatIsDownFailsPromptlyAndIsAudited() async throws {
-        try await GatewayHarness.run(services: []) { gateway in
+        try await GatewayHarness.inMemory() { gateway in
             let reply = try await gateway.request(.post, "/api/v1/admin/trading/disable", role: .admin, body: #"{"reason":"engine is down"}"#)
             #expect(reply.status == .serviceUnavailable || reply.status == .gatewayTimeout, "\(reply.status) \(reply.text)")
             #expect((reply.json["detail"] as? String)?.contains("keelson-engine") == true)
@@ -100,7 +100,7 @@ struct GatewayAdminTests {
     }
 
     @Test func auditLogIsReadableByAdminsSinceATime() async throws {
-        try await GatewayHarness.run(services: []) { gateway in
+        try await GatewayHarness.inMemory() { gateway in
             _ = try await gateway.request(.get, "/api/v1/status", key: "nonsense")
             let audit = try await gateway.request(.get, "/api/v1/admin/audit?since=2020-01-01T00:00:00Z&limit=5", role: .admin)
             let entries = try #require(audit.json["entries"] as? [[String: Any]])

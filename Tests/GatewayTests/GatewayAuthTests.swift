@@ -8,7 +8,7 @@ import Testing
 @Suite("Gateway authentication")
 struct GatewayAuthTests {
     @Test func repeatedFailuresFromOneAddressAreRateLimitedAndAudited() async throws {
-        try await GatewayHarness.run(services: []) { gateway in
+        try await GatewayHarness.inMemory() { gateway in
             let wrong = "kk_000000000000_" + String(repeating: "0", count: 64)
             for _ in 0..<GatewayHarness.fastSettings.authFailureLimit {
                 #expect(try await gateway.request(.get, "/api/v1/status", key: wrong).status == .unauthorized)
@@ -27,7 +27,7 @@ struct GatewayAuthTests {
     }
 
     @Test func malformedMissingAndForbiddenAreDistinguished() async throws {
-        try await GatewayHarness.run(services: []) { gateway in
+        try await GatewayHarness.inMemory() { gateway in
             let missing = try await gateway.request(.get, "/api/v1/status")
             #expect(missing.status == .unauthorized)
             #expect(missing.headers[.wwwAuthenticate] == "Bearer")
@@ -47,7 +47,7 @@ struct GatewayAuthTests {
     @Test func corsAnswersConfiguredOriginsOnly() async throws {
         var settings = GatewayHarness.fastSettings
         settings.corsOrigins = ["https://dash.example.com"]
-        try await GatewayHarness.run(services: [], settings: settings) { gateway in
+        try await GatewayHarness.inMemory(settings: settings) { gateway in
             let preflight = try await gateway.request(
                 .options, "/api/v1/trading/portfolio",
                 headers: [.origin: "https://dash.example.com", .accessControlRequestMethod: "GET"]

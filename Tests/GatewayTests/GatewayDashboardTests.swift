@@ -12,7 +12,7 @@ import Testing
 @Suite("Gateway dashboard")
 struct GatewayDashboardTests {
     @Test func thePageAndItsFilesAreServedUnderAStrictContentSecurityPolicy() async throws {
-        try await GatewayHarness.run(services: []) { gateway in
+        try await GatewayHarness.inMemory() { gateway in
             for path in ["/", "/dashboard", "/dashboard/overview", "/dashboard/trades"] {
                 let page = try await gateway.request(.get, path)
                 #expect(page.status == .ok, "\(path)")
@@ -45,7 +45,7 @@ struct GatewayDashboardTests {
     }
 
     @Test func whoamiNamesTheKeyAndItsRoleAndAWrongKeyIsRefusedAndAudited() async throws {
-        try await GatewayHarness.run(services: []) { gateway in
+        try await GatewayHarness.inMemory() { gateway in
             for role in APIRole.allCases {
                 let reply = try await gateway.request(.get, "/api/v1/whoami", role: role)
                 #expect(reply.status == .ok)
@@ -100,7 +100,7 @@ struct GatewayDashboardTests {
         try await alertmanager.test(.live) { client in
             var settings = GatewayHarness.fastSettings
             settings.alertmanagerURL = "http://127.0.0.1:\(try #require(client.port))"
-            try await GatewayHarness.run(services: [], settings: settings) { gateway in
+            try await GatewayHarness.inMemory(settings: settings) { gateway in
                 let reply = try await gateway.request(.get, "/api/v1/alerts", role: .viewer)
                 #expect(reply.status == .ok)
                 #expect(reply.json["source"] as? String == "alertmanager")

@@ -7,9 +7,11 @@ import KeelsonPersistence
 import KeelsonServiceKit
 import KeelsonStrategies
 import KeelsonTestSupport
+import Logging
 import PostgresNIO
-import SignalsService
 import Testing
+
+@testable import SignalsService
 
 @Suite("keelson-signals on a real PostgreSQL")
 struct SignalServiceTests {
@@ -175,59 +177,108 @@ struct SignalServiceTests {
         }
     }
 
+    /// The service's routes on in-memory candles, signals and lifecycle states, behind the service's middleware: what
+    /// the API decides, with no database (the forwarder's engine is unreachable and never called: it runs as a service).
+    static func withInMemoryAPI(
+        _ body: @Sendable (any TestClientProtocol, InMemoryCandleStore, InMemoryStrategyLifecycleStore) async throws -> Void
+    ) async throws {
+        let runtime = ServiceRuntime(configuration: try TestConfiguration.service(.signals, database: TestConfiguration.unreachableDatabase()))
+        let candles = InMemoryCandleStore()
+        let lifecycle = InMemoryStrategyLifecycleStore()
+        let instances = try instances()
+        let logger = Logger(label: "test")
+        let router = runtime.makeRouter()
+        SignalRoutes(
+            evaluator: StrategyEvaluator(instances: instances, candles: candles, metrics: nil),
+            gate: StrategyLifecycleGate(store: lifecycle, instances: instances, metrics: nil, logger: logger), lifecycle: lifecycle,
+            store: InMemorySignalStore(), forwarder: SignalForwarder(client: runtime.client(for: .engine), metrics: nil, logger: logger),
+            metrics: SignalsMetrics(runtime.metrics), logger: logger
+        ).register(router: router, internalRoutes: runtime.internalRoutes(on: router))
+        try await Application(router: router).test(.router) { client in try await body(client, candles, lifecycle) }
+    }
+
     @Test("the read API validates its parameters and lists stored signals and strategies")
     func readAPI() async throws {
         let candles = try Self.googCandles()
-        try await TestDatabase.withFreshDatabase { url in
-            let app = try buildSignalsApplication(configuration: TestConfiguration.service(.signals, database: url), strategies: Self.instances())
-            try await app.test(.router) { client in
-                try await client.waitUntilReady()
-                try await TestDatabase.withClient(url) { postgres in
-                    let store = PostgresCandleStore(client: postgres, logger: TestDatabase.logger)
-                    _ = try await Self.push(Array(candles[..<400]), batchSize: 400, store: store, client: client)
-                }
-                for (query, status, expected) in [
-                    ("limit=5000", HTTPResponse.Status.badRequest, "limit=5000 is not allowed; expected a whole number from 1 to 1000"),
-                    ("symbol=btc", .badRequest, "symbol: symbol 'btc' is not valid"),
-                    ("since=yesterday", .badRequest, "since=yesterday is not a time"),
-                    ("symbol=", .badRequest, "symbol= is empty"),
-                    ("strategy=nope", .notFound, "strategy 'nope' is not configured"),
-                ] {
-                    try await client.execute(uri: "/api/v1/signals?\(query)", method: .get) { response in
-                        #expect(response.status == status, "\(query)")
-                        let body = try JSONDecoder().decode(APIError.Body.self, from: response.body)
-                        #expect(body.detail.hasPrefix(expected), Comment(rawValue: body.detail))
-                    }
-                }
-                try await client.execute(uri: "/api/v1/signals?symbol=GOOG&strategy=goog_sma&limit=3", method: .get) { response in
-                    #expect(response.status == .ok)
-                    struct List: Decodable { var signals: [StoredSignal] }
-                    let list = try JSONCoding.decoder.decode(List.self, from: response.body)
-                    #expect(list.signals.count == 3)
-                    #expect(list.signals.allSatisfy { $0.strategy == "goog_sma" })
-                    #expect(zip(list.signals, list.signals.dropFirst()).allSatisfy { $0.signal.barTime >= $1.signal.barTime })
-                }
-                try await client.execute(uri: "/api/v1/strategies", method: .get) { response in
-                    #expect(response.status == .ok)
-                    let text = String(buffer: response.body)
-                    #expect(text.contains(#""id":"goog_sma""#))
-                    #expect(text.contains(#""signals_stored":"#))
-                    #expect(text.contains(#""enabled":false"#))
-                }
-                let bad =
-                    #"{"candles":[{"exchange":"replay","symbol":"GOOG","interval":"1d","open_time":"2020-01-01T00:00:00Z","open":"10","high":"5","low":"4","close":"4.5","volume":"1"}]}"#
-                try await client.execute(uri: "/internal/v1/candles", method: .post, headers: Self.auth, body: ByteBuffer(string: bad)) { response in
-                    #expect(response.status == .badRequest)
+        try await Self.withInMemoryAPI { client, store, _ in
+            _ = try await Self.push(Array(candles[..<400]), batchSize: 400, store: store, client: client)
+            for (query, status, expected) in [
+                ("limit=5000", HTTPResponse.Status.badRequest, "limit=5000 is not allowed; expected a whole number from 1 to 1000"),
+                ("symbol=btc", .badRequest, "symbol: symbol 'btc' is not valid"),
+                ("since=yesterday", .badRequest, "since=yesterday is not a time"),
+                ("symbol=", .badRequest, "symbol= is empty"),
+                ("strategy=nope", .notFound, "strategy 'nope' is not configured"),
+            ] {
+                try await client.execute(uri: "/api/v1/signals?\(query)", method: .get) { response in
+                    #expect(response.status == status, "\(query)")
                     let body = try JSONDecoder().decode(APIError.Body.self, from: response.body)
-                    #expect(body.detail.contains("low ≤ open, close ≤ high"))
-                }
-                let wrongInterval =
-                    #"{"candles":[{"exchange":"replay","symbol":"GOOG","interval":"7m","open_time":"2020-01-01T00:00:00Z","open":"1","high":"1","low":"1","close":"1","volume":"1"}]}"#
-                try await client.execute(uri: "/internal/v1/candles", method: .post, headers: Self.auth, body: ByteBuffer(string: wrongInterval)) {
-                    response in
-                    #expect(response.status == .badRequest)
+                    #expect(body.detail.hasPrefix(expected), Comment(rawValue: body.detail))
                 }
             }
+            try await client.execute(uri: "/api/v1/signals?symbol=GOOG&strategy=goog_sma&limit=3", method: .get) { response in
+                #expect(response.status == .ok)
+                struct List: Decodable { var signals: [StoredSignal] }
+                let list = try JSONCoding.decoder.decode(List.self, from: response.body)
+                #expect(list.signals.count == 3)
+                #expect(list.signals.allSatisfy { $0.strategy == "goog_sma" })
+                #expect(zip(list.signals, list.signals.dropFirst()).allSatisfy { $0.signal.barTime >= $1.signal.barTime })
+            }
+            try await client.execute(uri: "/api/v1/strategies", method: .get) { response in
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                #expect(text.contains(#""id":"goog_sma""#))
+                #expect(text.contains(#""signals_stored":"#))
+                #expect(text.contains(#""enabled":false"#))
+            }
+            let bad =
+                #"{"candles":[{"exchange":"replay","symbol":"GOOG","interval":"1d","open_time":"2020-01-01T00:00:00Z","open":"10","high":"5","low":"4","close":"4.5","volume":"1"}]}"#
+            try await client.execute(uri: "/internal/v1/candles", method: .post, headers: Self.auth, body: ByteBuffer(string: bad)) { response in
+                #expect(response.status == .badRequest)
+                let body = try JSONDecoder().decode(APIError.Body.self, from: response.body)
+                #expect(body.detail.contains("low ≤ open, close ≤ high"))
+            }
+            let wrongInterval =
+                #"{"candles":[{"exchange":"replay","symbol":"GOOG","interval":"7m","open_time":"2020-01-01T00:00:00Z","open":"1","high":"1","low":"1","close":"1","volume":"1"}]}"#
+            try await client.execute(uri: "/internal/v1/candles", method: .post, headers: Self.auth, body: ByteBuffer(string: wrongInterval)) {
+                response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+
+    @Test("lifecycle moves: a disabled instance's buys are held back, its history recorded; unknown, refused and bad asks are 4xx")
+    func lifecycleMoves() async throws {
+        let candles = try Self.googCandles()
+        try await Self.withInMemoryAPI { client, store, lifecycle in
+            func move(_ id: String, _ body: String) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(
+                    uri: "/internal/v1/strategies/\(id)/lifecycle", method: .post, headers: Self.auth, body: ByteBuffer(string: body)
+                ) { ($0.status, String(buffer: $0.body)) }
+            }
+            _ = try await Self.push(Array(candles[..<200]), batchSize: 200, store: store, client: client)
+            let disabled = try await move("goog_sma", #"{"action":"disable","reason":"drawdown review","actor":"ops"}"#)
+            #expect(disabled.0 == .ok && disabled.1.contains("goog_sma: active → disabled"), "\(disabled)")
+            #expect(await lifecycle.events.last == .init(instance: "goog_sma", from: .active, to: .disabled, reason: "drawdown review", actor: "ops"))
+            let later = try await Self.push(Array(candles[200...]), batchSize: 400, store: store, client: client)
+            // Uninterrupted, goog_sma buys in this stretch; disabled, none of those buys is stored.
+            let from = candles[200].openTime.timeIntervalSince1970
+            let wouldBuy = try Self.referenceSignals(candles).filter { key in
+                let parts = key.split(separator: " ")
+                return parts[0] == "goog_sma" && parts[1] == "buy" && Double(parts[2])! >= from
+            }
+            #expect(!wouldBuy.isEmpty)
+            #expect(!later.contains { $0.strategy == "goog_sma" && $0.signal.side == .buy })
+            #expect(later.contains { $0.strategy == "goog_macd" && $0.signal.side == .buy })
+
+            let refused = try await move("goog_sma", #"{"action":"disable","reason":"again"}"#)
+            #expect(refused.0 == .conflict, "\(refused)")
+            let unknown = try await move("nobody", #"{"action":"retire","reason":"gone"}"#)
+            #expect(unknown.0 == .notFound && unknown.1.contains("no strategy instance 'nobody'"), "\(unknown)")
+            let badAction = try await move("goog_sma", #"{"action":"explode","reason":"x"}"#)
+            #expect(badAction.0 == .badRequest && badAction.1.contains("action must be one of promote, retire, disable, enable"))
+            let noReason = try await move("goog_sma", #"{"action":"enable"}"#)
+            #expect(noReason.0 == .badRequest)
+            #expect(await lifecycle.records["goog_sma"]?.status == .disabled)
         }
     }
 

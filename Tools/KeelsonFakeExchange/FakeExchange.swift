@@ -145,6 +145,17 @@ public final class FakeExchange: Sendable {
         return false
     }
 
+    /// Waits until every stream connection has gone: after a close, the server counts a connection until its
+    /// teardown ends, so a test that reconnects must wait for this before it counts the new one.
+    public func waitForNoStreamConnections(timeout: Duration = .seconds(10)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if await streams.connectionCount == 0 { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
     public func streamConnectionCount() async -> Int {
         await streams.connectionCount
     }

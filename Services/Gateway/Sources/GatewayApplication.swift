@@ -13,12 +13,18 @@ public struct Gateway {
     let monitor: HealthMonitor
     let backgroundServices: [any Service]
 
-    public init(configuration: ServiceConfiguration, settings: GatewaySettings, metrics: ServiceMetrics? = nil, logger: Logger? = nil) {
+    /// - Parameters:
+    ///   - keys: where API keys are kept; the database when nil (tests pass an in-memory store).
+    ///   - audit: where admin actions and refusals are recorded; the database when nil.
+    public init(
+        configuration: ServiceConfiguration, settings: GatewaySettings, keys: (any APIKeyStore)? = nil, audit: (any AuditLog)? = nil,
+        metrics: ServiceMetrics? = nil, logger: Logger? = nil
+    ) {
         let runtime = ServiceRuntime(configuration: configuration, logger: logger, metrics: metrics)
-        let keys = PostgresAPIKeyStore(client: runtime.postgres, logger: runtime.logger)
+        let keys = keys ?? PostgresAPIKeyStore(client: runtime.postgres, logger: runtime.logger)
         let access = AccessControl(
             keys: keys,
-            audit: PostgresAuditLog(client: runtime.postgres, logger: runtime.logger),
+            audit: audit ?? PostgresAuditLog(client: runtime.postgres, logger: runtime.logger),
             limiter: AuthFailureLimiter(limit: settings.authFailureLimit, window: settings.authFailureWindow),
             verified: VerifiedKeyCache(lifetime: settings.keyCacheLifetime),
             logger: runtime.logger

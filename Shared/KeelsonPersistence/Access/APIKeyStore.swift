@@ -11,6 +11,15 @@ public struct APIKeyRecord: Sendable, Codable, Equatable {
     public var lastUsedAt: Date?
     public var revokedAt: Date?
 
+    public init(id: String, name: String, role: APIRole, createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.createdAt = createdAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, name, role
         case createdAt = "created_at"
@@ -46,6 +55,18 @@ public protocol APIKeyStore: Sendable {
     func register(_ credential: APIKeyCredential, name: String, role: APIRole) async throws -> Bool
 }
 
+extension APIKeyStore {
+    /// The name trimmed, or why it is refused: every store keeps the same names.
+    public static func validatedName(_ name: String) throws(APIKeyStoreError) -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ".-_ "))
+        guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.allSatisfy(allowed.contains) else {
+            throw .invalidName(name)
+        }
+        return trimmed
+    }
+}
+
 public struct PostgresAPIKeyStore: APIKeyStore {
     let client: PostgresClient
     let logger: Logger
@@ -55,15 +76,6 @@ public struct PostgresAPIKeyStore: APIKeyStore {
     public init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
-    }
-
-    static func validatedName(_ name: String) throws(APIKeyStoreError) -> String {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: ".-_ "))
-        guard (1...64).contains(trimmed.count), trimmed.unicodeScalars.allSatisfy(allowed.contains) else {
-            throw .invalidName(name)
-        }
-        return trimmed
     }
 
     public func create(name: String, role: APIRole) async throws -> (record: APIKeyRecord, credential: APIKeyCredential) {

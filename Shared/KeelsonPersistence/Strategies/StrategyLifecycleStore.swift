@@ -103,6 +103,12 @@ public struct StrategyTransition: Sendable, Equatable {
     public var instance: String
     public var from: StrategyStatus
     public var to: StrategyStatus
+
+    public init(instance: String, from: StrategyStatus, to: StrategyStatus) {
+        self.instance = instance
+        self.from = from
+        self.to = to
+    }
 }
 
 public enum StrategyLifecycleError: Error, Sendable, Equatable, CustomStringConvertible {

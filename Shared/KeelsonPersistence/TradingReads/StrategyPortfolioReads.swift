@@ -1,7 +1,5 @@
 import Foundation
 import KeelsonTrading
-import Logging
-import PostgresNIO
 
 /// Results per strategy instance, across every session of this mode (archived trades included): each round trip,
 /// fill and open position counts for the instance its entry came from (`orders.strategy`, migration 10).
@@ -92,6 +90,15 @@ extension TradingReadRepository {
         public var reason: String
         public var figures: [String: String]
 
+        public init(occurredAt: Date, fromStatus: String? = nil, toStatus: String, actor: String, reason: String, figures: [String: String]) {
+            self.occurredAt = occurredAt
+            self.fromStatus = fromStatus
+            self.toStatus = toStatus
+            self.actor = actor
+            self.reason = reason
+            self.figures = figures
+        }
+
         enum CodingKeys: String, CodingKey {
             case actor, reason, figures
             case occurredAt = "occurred_at", fromStatus = "from_status", toStatus = "to_status"
@@ -100,19 +107,7 @@ extension TradingReadRepository {
 
     /// An instance's lifecycle events, newest first.
     public func lifecycleEvents(instance: String, limit: Int) async throws -> [LifecycleEventView] {
-        let rows = try await client.query(
-            """
-            SELECT occurred_at, from_status, to_status, actor, reason, figures::text FROM strategy_lifecycle_events
-            WHERE instance = \(instance) ORDER BY id DESC LIMIT \(limit)
-            """, logger: logger)
-        var result: [LifecycleEventView] = []
-        for try await (time, from, to, actor, reason, figures) in rows.decode((Date, String?, String, String, String, String).self) {
-            result.append(
-                LifecycleEventView(
-                    occurredAt: time, fromStatus: from, toStatus: to, actor: actor, reason: reason,
-                    figures: (try? JSONDecoder().decode([String: String].self, from: Data(figures.utf8))) ?? [:]))
-        }
-        return result
+        try await storage.lifecycleEvents(instance: instance, limit: limit)
     }
 
     public struct StrategyPortfolioView: Codable, Sendable {
@@ -136,6 +131,20 @@ extension TradingReadRepository {
         public var p95LatencyMs: Double?
         public var fees: String
 
+        public init(
+            strategy: String, symbol: String, fills: Int, averageSlippageBps: Double? = nil, worstSlippageBps: Double? = nil,
+            averageLatencyMs: Double? = nil, p95LatencyMs: Double? = nil, fees: String
+        ) {
+            self.strategy = strategy
+            self.symbol = symbol
+            self.fills = fills
+            self.averageSlippageBps = averageSlippageBps
+            self.worstSlippageBps = worstSlippageBps
+            self.averageLatencyMs = averageLatencyMs
+            self.p95LatencyMs = p95LatencyMs
+            self.fees = fees
+        }
+
         enum CodingKeys: String, CodingKey {
             case strategy, symbol, fills, fees
             case averageSlippageBps = "average_slippage_bps", worstSlippageBps = "worst_slippage_bps", averageLatencyMs = "average_latency_ms"
@@ -155,12 +164,6 @@ extension TradingReadRepository {
         }
     }
 
-    struct OpenPosition {
-        var strategy: String
-        var symbol: String
-        var unrealized: Decimal
-    }
-
     public func strategyPortfolio(session: SessionView, period: StrategyPeriod, since: Date?, until: Date?) async throws -> StrategyPortfolioView {
         let allTrades = try await attributedTrades()
         let end = until ?? allTrades.map(\.exitTime).max()
@@ -170,11 +173,11 @@ extension TradingReadRepository {
         }
         let window = start.flatMap { start in end.map { DateInterval(start: start, end: max(start, $0)) } }
         let capital = Decimal(string: session.initialBalance) ?? 0
-        let positions = try await openPositions(sessionID: session.id)
+        let positions = try await storage.positions(sessionID: session.id)
         let execution = try await execution(since: start, until: until)
-        let states = try await strategyStates()
+        let states = try await storage.strategyStates()
 
-        func figures(_ trades: [AttributedTrade], positions: [OpenPosition], fills: [ExecutionRow]) -> FiguresView {
+        func figures(_ trades: [AttributedTrade], positions: [TradingPositionRow], fills: [ExecutionRow]) -> FiguresView {
             let measured = StrategyFigures.measure(trades, capital: capital, window: window)
             let fillCount = fills.reduce(0) { $0 + $1.fills }
             func weighted(_ value: KeyPath<ExecutionRow, Double?>) -> Double? {
@@ -183,7 +186,8 @@ extension TradingReadRepository {
                 return count > 0 ? rows.reduce(0) { $0 + $1.0 * Double($1.1) } / Double(count) : nil
             }
             return FiguresView(
-                realizedPnl: measured.realizedPnl.description, unrealizedPnl: positions.reduce(Decimal(0)) { $0 + $1.unrealized }.description,
+                realizedPnl: measured.realizedPnl.description,
+                unrealizedPnl: positions.reduce(Decimal(0)) { $0 + ($1.unrealizedPnl ?? 0) }.description,
                 fees: measured.fees.description, trades: measured.trades, wins: measured.wins, winRate: measured.winRate,
                 profitFactor: measured.profitFactor, expectancy: measured.expectancy.map { $0.rounded(scale: 8).description },
                 sharpe: measured.sharpe, maxDrawdown: measured.maxDrawdown.description, maxDrawdownPercent: measured.maxDrawdownPercent,
@@ -224,28 +228,7 @@ extension TradingReadRepository {
     }
 
     /// Fills by strategy instance and symbol: how far from the decision price they filled and how long they took.
-    public func execution(since: Date?, until: Date?) async throws -> [ExecutionRow] {
-        let rows = try await client.query(
-            """
-            SELECT coalesce(o.strategy, \(Self.unattributed)), f.symbol, count(*)::int8, avg(f.slippage_bps)::float8, max(f.slippage_bps)::float8,
-                   avg(f.latency_ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY f.latency_ms), sum(f.fee)
-            FROM fills f JOIN orders o ON o.id = f.order_id JOIN trading_sessions s ON s.id = f.session_id
-            WHERE s.mode = \(mode) AND (\(since)::timestamptz IS NULL OR f.filled_at >= \(since))
-              AND (\(until)::timestamptz IS NULL OR f.filled_at < \(until))
-            GROUP BY 1, 2 ORDER BY 1, 2
-            """, logger: logger
-        )
-        var result: [ExecutionRow] = []
-        for try await (strategy, symbol, count, slippage, worst, latency, p95, fees)
-            in rows.decode((String, String, Int64, Double?, Double?, Double?, Double?, Decimal).self)
-        {
-            result.append(
-                ExecutionRow(
-                    strategy: strategy, symbol: symbol, fills: Int(count), averageSlippageBps: slippage, worstSlippageBps: worst,
-                    averageLatencyMs: latency, p95LatencyMs: p95, fees: fees.description))
-        }
-        return result
-    }
+    public func execution(since: Date?, until: Date?) async throws -> [ExecutionRow] { try await storage.execution(since: since, until: until) }
 
     public struct CapitalView: Codable, Sendable {
         public var computedAt: Date?
@@ -261,95 +244,12 @@ extension TradingReadRepository {
 
     /// The newest split of the capital limit across strategy instances (empty before the first evaluation).
     public func capital() async throws -> CapitalView {
-        let latest = try await PostgresCapitalAllocationStore(client: client, logger: logger).latest()
+        let latest = try await storage.latestAllocations()
         return CapitalView(
             computedAt: latest.first?.computedAt, capitalLimit: latest.first?.inputs["capital_limit"],
             allocated: latest.reduce(Decimal(0)) { $0 + $1.amount }.description, allocations: latest)
     }
 
-    /// The read repository of the newest session's mode, or nil before any session: what the lifecycle rules judge.
-    public static func newestSessionMode(client: PostgresClient, logger: Logger) async throws -> TradingReadRepository? {
-        let rows = try await client.query("SELECT mode FROM trading_sessions ORDER BY id DESC LIMIT 1", logger: logger)
-        for try await mode in rows.decode(String.self) { return TradingReadRepository(client: client, mode: mode, logger: logger) }
-        return nil
-    }
-
-    /// Round trips of `instance` in any mode (archived ones included) that closed after `after` (all when nil): what a
-    /// re-optimisation every M trades counts.
-    public static func closedTrades(of instance: String, after: Date?, client: PostgresClient, logger: Logger) async throws -> Int {
-        let rows = try await client.query(
-            """
-            SELECT (SELECT count(*) FROM trades WHERE strategy = \(instance) AND (\(after)::timestamptz IS NULL OR exit_time > \(after)))
-                 + (SELECT count(*) FROM trades_archive WHERE strategy = \(instance) AND (\(after)::timestamptz IS NULL OR exit_time > \(after)))
-            """, logger: logger)
-        for try await count in rows.decode(Int64.self) { return Int(count) }
-        return 0
-    }
-
     /// Every round trip of this mode (archived ones included) with the instance it belongs to.
-    public func attributedTrades() async throws -> [AttributedTrade] {
-        let rows = try await client.query(
-            """
-            SELECT coalesce(t.strategy, \(Self.unattributed)), t.symbol, t.entry_time, t.exit_time, t.pnl, t.fees
-            FROM (SELECT session_id, strategy, symbol, entry_time, exit_time, pnl, fees FROM trades
-                  UNION ALL SELECT session_id, strategy, symbol, entry_time, exit_time, pnl, fees FROM trades_archive) t
-            JOIN trading_sessions s ON s.id = t.session_id WHERE s.mode = \(mode)
-            """, logger: logger
-        )
-        var result: [AttributedTrade] = []
-        for try await (strategy, symbol, entry, exit, pnl, fees) in rows.decode((String, String, Date, Date, Decimal, Decimal).self) {
-            result.append(AttributedTrade(strategy: strategy, symbol: symbol, entryTime: entry, exitTime: exit, pnl: pnl, fees: fees))
-        }
-        return result
-    }
-
-    func openPositions(sessionID: Int64) async throws -> [OpenPosition] {
-        let rows = try await client.query(
-            """
-            SELECT coalesce(o.strategy, \(Self.unattributed)), p.symbol, p.quantity, p.average_entry_price, p.mark_price
-            FROM positions p LEFT JOIN orders o ON o.id = p.entry_order_id WHERE p.session_id = \(sessionID)
-            """, logger: logger
-        )
-        var result: [OpenPosition] = []
-        for try await (strategy, symbol, quantity, average, mark) in rows.decode((String, String, Decimal, Decimal, Decimal?).self) {
-            result.append(
-                OpenPosition(strategy: strategy, symbol: symbol, unrealized: mark.map { (quantity * ($0 - average)).rounded(scale: 8) } ?? 0))
-        }
-        return result
-    }
-
-    struct StrategyStateRow {
-        var strategy: String
-        var symbols: [String]
-        var interval: String
-        var parameters: [String: Double]
-        var configured: Bool
-        var status: String
-        var statusReason: String
-        var statusChangedAt: Date
-        var recommendation: String?
-        var recommendationReason: String?
-        var shadowFigures: [String: String]?
-    }
-
-    func strategyStates() async throws -> [String: StrategyStateRow] {
-        let rows = try await client.query(
-            """
-            SELECT instance, strategy, symbols, "interval", parameters::text, configured, status, status_reason, status_changed_at,
-                   recommendation, recommendation_reason, shadow_figures::text
-            FROM strategy_states
-            """, logger: logger
-        )
-        var result: [String: StrategyStateRow] = [:]
-        for try await (instance, strategy, symbols, interval, parameters, configured, status, reason, changed, recommendation, why, shadow)
-            in rows.decode((String, String, [String], String, String, Bool, String, String, Date, String?, String?, String?).self)
-        {
-            result[instance] = StrategyStateRow(
-                strategy: strategy, symbols: symbols, interval: interval,
-                parameters: (try? JSONDecoder().decode([String: Double].self, from: Data(parameters.utf8))) ?? [:], configured: configured,
-                status: status, statusReason: reason, statusChangedAt: changed, recommendation: recommendation, recommendationReason: why,
-                shadowFigures: shadow.flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) })
-        }
-        return result
-    }
+    public func attributedTrades() async throws -> [AttributedTrade] { try await storage.attributedTrades() }
 }

@@ -4,17 +4,25 @@ import KeelsonTrading
 import Logging
 import PostgresNIO
 
-/// The engine's read API, straight from PostgreSQL: standbys answer it too, and it is what a restart would see.
-/// Money is rendered as decimal strings so no JSON parser rounds it.
+/// The engine's read API: the views dashboards and the CLI read, assembled from a storage's rows the same way
+/// whatever holds them. Money is rendered as decimal strings so no JSON parser rounds it.
 public struct TradingReadRepository: Sendable {
-    let client: PostgresClient
-    public let mode: String
-    let logger: Logger
+    public let storage: any TradingReadStorage
 
+    public init(storage: any TradingReadStorage) {
+        self.storage = storage
+    }
+
+    /// Reads PostgreSQL: standbys answer them too, and they are what a restart would see.
     public init(client: PostgresClient, mode: String, logger: Logger) {
-        self.client = client
-        self.mode = mode
-        self.logger = logger
+        self.init(storage: PostgresTradingReadStorage(client: client, mode: mode, logger: logger))
+    }
+
+    public var mode: String { storage.mode }
+
+    /// The read repository of the newest session's mode, or nil before any session: what the lifecycle rules judge.
+    public static func newestSessionMode(client: PostgresClient, logger: Logger) async throws -> TradingReadRepository? {
+        try await PostgresTradingReadStorage.newestSessionMode(client: client, logger: logger).map { TradingReadRepository(storage: $0) }
     }
 
     public struct SessionView: Codable, Sendable {
@@ -30,6 +38,23 @@ public struct TradingReadRepository: Sendable {
         public var endedAt: Date?
         public var configuration: String
 
+        public init(
+            id: Int64, mode: String, status: String, statusReason: String? = nil, initialBalance: String, peakEquity: String,
+            tradingDay: String? = nil, dayStartEquity: String? = nil, startedAt: Date, endedAt: Date? = nil, configuration: String
+        ) {
+            self.id = id
+            self.mode = mode
+            self.status = status
+            self.statusReason = statusReason
+            self.initialBalance = initialBalance
+            self.peakEquity = peakEquity
+            self.tradingDay = tradingDay
+            self.dayStartEquity = dayStartEquity
+            self.startedAt = startedAt
+            self.endedAt = endedAt
+            self.configuration = configuration
+        }
+
         enum CodingKeys: String, CodingKey {
             case id, mode, status, configuration
             case statusReason = "status_reason", initialBalance = "initial_balance", peakEquity = "peak_equity", tradingDay = "trading_day"
@@ -38,25 +63,7 @@ public struct TradingReadRepository: Sendable {
     }
 
     /// The current session of this mode (the open one, else the newest), or session `id` when given.
-    public func session(id: Int64? = nil) async throws -> SessionView? {
-        let rows = try await client.query(
-            """
-            SELECT id, mode, status, status_reason, initial_balance, peak_equity, trading_day::text, day_start_equity, started_at, ended_at,
-                   configuration::text
-            FROM trading_sessions WHERE mode = \(mode) AND (\(id)::bigint IS NULL OR id = \(id))
-            ORDER BY (ended_at IS NULL) DESC, id DESC LIMIT 1
-            """, logger: logger
-        )
-        for try await (id, mode, status, reason, initial, peak, day, dayStart, started, ended, configuration)
-            in rows.decode((Int64, String, String, String?, Decimal, Decimal, String?, Decimal?, Date, Date?, String).self)
-        {
-            return SessionView(
-                id: id, mode: mode, status: status, statusReason: reason, initialBalance: initial.description, peakEquity: peak.description,
-                tradingDay: day, dayStartEquity: dayStart?.description, startedAt: started, endedAt: ended, configuration: configuration
-            )
-        }
-        return nil
-    }
+    public func session(id: Int64? = nil) async throws -> SessionView? { try await storage.session(id: id) }
 
     public struct PositionView: Codable, Sendable {
         public var symbol: String
@@ -89,25 +96,15 @@ public struct TradingReadRepository: Sendable {
     }
 
     public func positions(sessionID: Int64) async throws -> [PositionView] {
-        let rows = try await client.query(
-            """
-            SELECT symbol, quantity, average_entry_price, mark_price, stop_price, take_profit_price, trailing_stop_price, opened_at
-            FROM positions WHERE session_id = \(sessionID) ORDER BY symbol
-            """, logger: logger
-        )
-        var result: [PositionView] = []
-        for try await (symbol, quantity, average, mark, stop, takeProfit, trailing, opened)
-            in rows.decode((String, Decimal, Decimal, Decimal?, Decimal?, Decimal?, Decimal?, Date).self)
-        {
-            result.append(
-                PositionView(
-                    symbol: symbol, quantity: quantity.description, averageEntryPrice: average.description, markPrice: mark?.description,
-                    marketValue: mark.map { (quantity * $0).description },
-                    unrealizedPnl: mark.map { (quantity * ($0 - average)).rounded(scale: 8).description },
-                    stopPrice: stop?.description, takeProfitPrice: takeProfit?.description, trailingStopPrice: trailing?.description, openedAt: opened
-                ))
-        }
-        return result
+        try await storage.positions(sessionID: sessionID).map(Self.view)
+    }
+
+    static func view(_ row: TradingPositionRow) -> PositionView {
+        PositionView(
+            symbol: row.symbol, quantity: row.quantity.description, averageEntryPrice: row.averageEntryPrice.description,
+            markPrice: row.markPrice?.description, marketValue: row.markPrice.map { (row.quantity * $0).description },
+            unrealizedPnl: row.unrealizedPnl?.description, stopPrice: row.stopPrice?.description,
+            takeProfitPrice: row.takeProfitPrice?.description, trailingStopPrice: row.trailingStopPrice?.description, openedAt: row.openedAt)
     }
 
     public struct PortfolioView: Codable, Sendable {
@@ -137,33 +134,21 @@ public struct TradingReadRepository: Sendable {
     }
 
     public func portfolio(session: SessionView) async throws -> PortfolioView {
-        var cash = Decimal(string: session.initialBalance) ?? 0
-        var equity = cash
-        var realized = Decimal(0)
-        var unrealized = Decimal(0)
-        var fees = Decimal(0)
-        var asOf: Date?
-        let rows = try await client.query(
-            """
-            SELECT cash, equity, realized_pnl, unrealized_pnl, fees_paid, coalesce(market_time, recorded_at)
-            FROM account_balances WHERE session_id = \(session.id) ORDER BY id DESC LIMIT 1
-            """, logger: logger
-        )
-        for try await (c, e, r, u, f, t) in rows.decode((Decimal, Decimal, Decimal, Decimal, Decimal, Date).self) {
-            (cash, equity, realized, unrealized, fees, asOf) = (c, e, r, u, f, t)
-        }
+        let initial = Decimal(string: session.initialBalance) ?? 0
+        let balance = try await storage.latestBalance(sessionID: session.id)
+        let equity = balance?.equity ?? initial
         let positions = try await positions(sessionID: session.id)
         let exposure = positions.reduce(Decimal(0)) { $0 + (Decimal(string: $1.marketValue ?? "") ?? 0) }
         let peak = Decimal(string: session.peakEquity) ?? 0
         let drawdown = peak > 0 ? max(0, (peak - equity) / peak * 100) : 0
-        let initial = Decimal(string: session.initialBalance) ?? 0
         let totalReturn = initial > 0 ? (equity - initial) / initial * 100 : 0
         return PortfolioView(
-            sessionID: session.id, status: session.status, cash: cash.description, equity: equity.description, exposure: exposure.description,
-            realizedPnl: realized.description, unrealizedPnl: unrealized.description, feesPaid: fees.description, peakEquity: session.peakEquity,
-            drawdownPercent: drawdown.rounded(scale: 4).description,
+            sessionID: session.id, status: session.status, cash: (balance?.cash ?? initial).description, equity: equity.description,
+            exposure: exposure.description, realizedPnl: (balance?.realizedPnl ?? 0).description,
+            unrealizedPnl: (balance?.unrealizedPnl ?? 0).description, feesPaid: (balance?.feesPaid ?? 0).description,
+            peakEquity: session.peakEquity, drawdownPercent: drawdown.rounded(scale: 4).description,
             dailyPnl: session.dayStartEquity.flatMap { Decimal(string: $0) }.map { (equity - $0).description },
-            totalReturnPercent: totalReturn.rounded(scale: 4).description, asOf: asOf, positions: positions
+            totalReturnPercent: totalReturn.rounded(scale: 4).description, asOf: balance?.asOf, positions: positions
         )
     }
 
@@ -184,6 +169,28 @@ public struct TradingReadRepository: Sendable {
         public var rejectReason: String?
         public var createdAt: Date
         public var updatedAt: Date
+
+        public init(
+            id: Int64, clientOrderID: String, symbol: String, side: String, type: String, quantity: String, status: String, filledQuantity: String,
+            averageFillPrice: String? = nil, cause: String, signalID: Int64? = nil, strategy: String? = nil, rejectReason: String? = nil,
+            createdAt: Date, updatedAt: Date
+        ) {
+            self.id = id
+            self.clientOrderID = clientOrderID
+            self.symbol = symbol
+            self.side = side
+            self.type = type
+            self.quantity = quantity
+            self.status = status
+            self.filledQuantity = filledQuantity
+            self.averageFillPrice = averageFillPrice
+            self.cause = cause
+            self.signalID = signalID
+            self.strategy = strategy
+            self.rejectReason = rejectReason
+            self.createdAt = createdAt
+            self.updatedAt = updatedAt
+        }
 
         enum CodingKeys: String, CodingKey {
             case id, symbol, side, type, quantity, status, cause, strategy
@@ -221,35 +228,15 @@ public struct TradingReadRepository: Sendable {
 
     /// Orders by placement time (`created_at`), of one session or (nil) of every session of this mode.
     public func orders(sessionID: Int64?, status: OrderStatus?, filter: ListFilter) async throws -> OrderList {
-        let rows = try await client.query(
-            """
-            SELECT id, client_order_id, symbol, side, type, quantity, status, filled_quantity, average_fill_price, cause, signal_id,
-                   strategy, reject_reason, created_at, updated_at
-            FROM orders WHERE session_id IN (SELECT id FROM trading_sessions WHERE mode = \(mode) AND (\(sessionID)::bigint IS NULL OR id = \(sessionID)))
-              AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
-              AND (\(filter.symbol)::text IS NULL OR symbol = \(filter.symbol))
-              AND (\(filter.strategy)::text IS NULL OR strategy = \(filter.strategy))
-              AND (\(filter.since)::timestamptz IS NULL OR created_at >= \(filter.since))
-              AND (\(filter.until)::timestamptz IS NULL OR created_at < \(filter.until))
-              AND (\(filter.before)::bigint IS NULL OR id < \(filter.before))
-            ORDER BY id DESC LIMIT \(filter.limit + 1)
-            """, logger: logger
-        )
-        var result: [OrderView] = []
-        for try await (id, clientID, symbol, side, type, quantity, status, filled, average, cause, signalID, strategy, reject, created, updated)
-            in rows.decode(
-                (Int64, String, String, String, String, Decimal, String, Decimal, Decimal?, String, Int64?, String?, String?, Date, Date).self)
-        {
-            result.append(
-                OrderView(
-                    id: id, clientOrderID: clientID, symbol: symbol, side: side, type: type, quantity: quantity.description, status: status,
-                    filledQuantity: filled.description, averageFillPrice: average?.description, cause: cause, signalID: signalID,
-                    strategy: strategy, rejectReason: reject, createdAt: created, updatedAt: updated
-                ))
-        }
-        let hasMore = result.count > filter.limit
-        if hasMore { result.removeLast() }
-        return OrderList(orders: result, nextBefore: hasMore ? result.last?.id : nil)
+        let page = Self.page(try await storage.orders(sessionID: sessionID, status: status, filter: filter), limit: filter.limit, id: \.id)
+        return OrderList(orders: page.rows, nextBefore: page.nextBefore)
+    }
+
+    /// The first `limit` of rows fetched one beyond it, and the cursor of the next page when there was one more.
+    static func page<Row>(_ rows: [Row], limit: Int, id: KeyPath<Row, Int64>) -> (rows: [Row], nextBefore: Int64?) {
+        guard rows.count > limit else { return (rows, nil) }
+        let shown = Array(rows.prefix(limit))
+        return (shown, shown.last?[keyPath: id])
     }
 
     public struct TradeView: Codable, Sendable {
@@ -267,6 +254,24 @@ public struct TradingReadRepository: Sendable {
         /// The strategy instance whose entry opened it.
         public var strategy: String?
 
+        public init(
+            id: Int64, symbol: String, side: String, quantity: String, entryTime: Date, entryPrice: String, exitTime: Date, exitPrice: String,
+            pnl: String, fees: String, exitReason: String, strategy: String? = nil
+        ) {
+            self.id = id
+            self.symbol = symbol
+            self.side = side
+            self.quantity = quantity
+            self.entryTime = entryTime
+            self.entryPrice = entryPrice
+            self.exitTime = exitTime
+            self.exitPrice = exitPrice
+            self.pnl = pnl
+            self.fees = fees
+            self.exitReason = exitReason
+            self.strategy = strategy
+        }
+
         enum CodingKeys: String, CodingKey {
             case id, symbol, side, quantity, pnl, fees, strategy
             case entryTime = "entry_time", entryPrice = "entry_price", exitTime = "exit_time", exitPrice = "exit_price", exitReason = "exit_reason"
@@ -282,33 +287,8 @@ public struct TradingReadRepository: Sendable {
 
     /// Trades by exit time (market time), of one session or (nil) of every session of this mode.
     public func trades(sessionID: Int64?, filter: ListFilter) async throws -> TradePage {
-        let limit = filter.limit
-        let rows = try await client.query(
-            """
-            SELECT id, symbol, side, quantity, entry_time, entry_price, exit_time, exit_price, pnl, fees, exit_reason, strategy
-            FROM trades WHERE session_id IN (SELECT id FROM trading_sessions WHERE mode = \(mode) AND (\(sessionID)::bigint IS NULL OR id = \(sessionID)))
-              AND (\(filter.before)::bigint IS NULL OR id < \(filter.before))
-              AND (\(filter.symbol)::text IS NULL OR symbol = \(filter.symbol))
-              AND (\(filter.strategy)::text IS NULL OR strategy = \(filter.strategy))
-              AND (\(filter.since)::timestamptz IS NULL OR exit_time >= \(filter.since))
-              AND (\(filter.until)::timestamptz IS NULL OR exit_time < \(filter.until))
-            ORDER BY id DESC LIMIT \(limit + 1)
-            """, logger: logger
-        )
-        var result: [TradeView] = []
-        for try await (id, symbol, side, quantity, entryTime, entryPrice, exitTime, exitPrice, pnl, fees, reason, strategy)
-            in rows.decode((Int64, String, String, Decimal, Date, Decimal, Date, Decimal, Decimal, Decimal, String, String?).self)
-        {
-            result.append(
-                TradeView(
-                    id: id, symbol: symbol, side: side, quantity: quantity.description, entryTime: entryTime, entryPrice: entryPrice.description,
-                    exitTime: exitTime, exitPrice: exitPrice.description, pnl: pnl.description, fees: fees.description, exitReason: reason,
-                    strategy: strategy
-                ))
-        }
-        let hasMore = result.count > limit
-        if hasMore { result.removeLast() }
-        return TradePage(trades: result, nextBefore: hasMore ? result.last?.id : nil)
+        let page = Self.page(try await storage.trades(sessionID: sessionID, filter: filter), limit: filter.limit, id: \.id)
+        return TradePage(trades: page.rows, nextBefore: page.nextBefore)
     }
 
     public struct PerformanceView: Codable, Sendable {
@@ -326,25 +306,9 @@ public struct TradingReadRepository: Sendable {
     }
 
     public func performance(session: SessionView, period: PerformancePeriod) async throws -> PerformanceView {
-        let sessionID = session.id
         let portfolio = try await portfolio(session: session)
-        var trades: [ClosedTrade] = []
-        let tradeRows = try await client.query(
-            "SELECT symbol, exit_time, pnl, fees, quantity FROM trades WHERE session_id = \(sessionID)", logger: logger)
-        for try await (symbol, exitTime, pnl, fees, quantity) in tradeRows.decode((String, Date, Decimal, Decimal, Decimal).self) {
-            guard let symbol = Symbol(rawValue: symbol) else { continue }
-            trades.append(
-                ClosedTrade(
-                    symbol: symbol, quantity: quantity, entryTime: exitTime, entryPrice: 0, exitTime: exitTime, exitPrice: 0, pnl: pnl, fees: fees,
-                    exitReason: .signal, entryOrderID: nil, exitOrderID: nil
-                ))
-        }
-        var equity: [EquityPoint] = []
-        let equityRows = try await client.query(
-            "SELECT market_time, equity FROM account_balances WHERE session_id = \(sessionID) AND market_time IS NOT NULL ORDER BY market_time, id",
-            logger: logger
-        )
-        for try await (time, value) in equityRows.decode((Date, Decimal).self) { equity.append(EquityPoint(time: time, equity: value)) }
+        let trades = try await storage.closedTrades(sessionID: session.id)
+        let equity = try await storage.equity(sessionID: session.id)
         return PerformanceView(
             period: period.rawValue, dailyPnl: portfolio.dailyPnl, totalReturnPercent: portfolio.totalReturnPercent,
             periods: PerformanceReport.periods(trades: trades, equity: equity, period: period, calendar: .everyDay))
@@ -356,18 +320,19 @@ public struct TradingReadRepository: Sendable {
         public var symbol: String?
         public var reason: String
         public var occurredAt: Date
+
+        public init(id: Int64, kind: String, symbol: String? = nil, reason: String, occurredAt: Date) {
+            self.id = id
+            self.kind = kind
+            self.symbol = symbol
+            self.reason = reason
+            self.occurredAt = occurredAt
+        }
+
         enum CodingKeys: String, CodingKey { case id, kind, symbol, reason; case occurredAt = "occurred_at" }
     }
 
     public func riskEvents(sessionID: Int64, limit: Int) async throws -> [RiskEventView] {
-        let rows = try await client.query(
-            "SELECT id, kind, symbol, reason, occurred_at FROM risk_events WHERE session_id = \(sessionID) ORDER BY id DESC LIMIT \(limit)",
-            logger: logger
-        )
-        var result: [RiskEventView] = []
-        for try await (id, kind, symbol, reason, occurred) in rows.decode((Int64, String, String?, String, Date).self) {
-            result.append(RiskEventView(id: id, kind: kind, symbol: symbol, reason: reason, occurredAt: occurred))
-        }
-        return result
+        try await storage.riskEvents(sessionID: sessionID, limit: limit)
     }
 }

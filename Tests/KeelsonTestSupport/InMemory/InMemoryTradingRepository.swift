@@ -13,6 +13,23 @@ public actor InMemoryTradingRepository: TradingRepository {
         public var kind: String
         public var symbol: Symbol?
         public var reason: String
+        public var sessionID: Int64?
+        public var occurredAt = Date.now
+    }
+
+    /// What the read API needs beyond the engine's own state, kept the way the tables keep it.
+    struct ReadRows {
+        var balances: [(sessionID: Int64, row: TradingBalanceRow, marketTime: Date?)] = []
+        var trades: [(sessionID: Int64, strategy: String?, trade: ClosedTrade)] = []
+        var fills: [(sessionID: Int64, orderID: Int64, symbol: Symbol, slippageBps: Decimal, latencyMs: Double, fee: Decimal, time: Date)] = []
+        var orderSessions: [Int64: Int64] = [:]
+        var orderStrategies: [Int64: String] = [:]
+        var orderUpdates: [Int64: (at: Date, rejectReason: String?)] = [:]
+        var marks: [Symbol: Decimal] = [:]
+        var sessionConfigurations: [Int64: String] = [:]
+        var allocatedAt = Date.now
+        var strategyStates: [String: TradingStrategyStateRow] = [:]
+        var lifecycleEvents: [String: [TradingReadRepository.LifecycleEventView]] = [:]
     }
 
     /// The fence a write must carry; nil deposes every writer.
@@ -30,8 +47,13 @@ public actor InMemoryTradingRepository: TradingRepository {
     private var cursors: [Symbol: Date] = [:]
     private var nextOrderID: Int64 = 1
 
-    public init(leader: LeaderFence?) {
+    var readRows = ReadRows()
+    /// The trading mode the read API answers for.
+    public nonisolated let mode: String
+
+    public init(leader: LeaderFence?, mode: String = "paper") {
         self.leader = leader
+        self.mode = mode
     }
 
     public func setLeader(_ fence: LeaderFence?) { leader = fence }
@@ -70,7 +92,10 @@ public actor InMemoryTradingRepository: TradingRepository {
             dayStartEquity: initial, startedAt: .now
         )
         sessions.append(session)
+        readRows.sessionConfigurations[session.id] = request.configurationJSON
         balances.append(AccountState(cash: initial, realizedPnl: 0, feesPaid: 0))
+        readRows.balances.append(
+            (session.id, TradingBalanceRow(cash: initial, equity: initial, realizedPnl: 0, unrealizedPnl: 0, feesPaid: 0, asOf: .now), nil))
         return session
     }
 
@@ -96,13 +121,13 @@ public actor InMemoryTradingRepository: TradingRepository {
             guard !orders.values.contains(where: { $0.clientOrderID == draft.clientOrderID }) else { return nil }
             var draft = draft
             draft.signalID = signal.id
-            let order = insert(draft, status: broker == nil ? .new : .submitted)
+            let order = insert(draft, status: broker == nil ? .new : .submitted, sessionID: sessionID, strategy: signal.strategy)
             signalLog[signal.id] = "ordered"
             if draft.side == .sell, let cancelReason { requestCancel(of: draft.symbol, reason: cancelReason) }
             return .ordered(order)
         case .rejection(let rejection):
             signalLog[signal.id] = "rejected"
-            riskEvents.append(RiskEvent(kind: "signal_rejected", symbol: signal.signal.symbol, reason: rejection.reason))
+            riskEvents.append(RiskEvent(kind: "signal_rejected", symbol: signal.signal.symbol, reason: rejection.reason, sessionID: sessionID))
             return .rejected
         }
     }
@@ -125,7 +150,7 @@ public actor InMemoryTradingRepository: TradingRepository {
                 OrderDraft(
                     clientOrderID: clientOrderID, symbol: exit.symbol, side: .sell, quantity: exit.quantity, cause: exit.cause,
                     decidedAfterBar: exit.decidedAfterBar, expectedPrice: exit.expectedPrice, restingStop: exit.restingStop
-                ), status: .new
+                ), status: .new, sessionID: sessionID, strategy: readRows.orderStrategies[exit.entryOrderID]
             )
             return finishExit(exit, order: order, attempt: attempt, skipped: skipped)
         }
@@ -144,6 +169,7 @@ public actor InMemoryTradingRepository: TradingRepository {
         stored.status = next
         if let workingQuantity { stored.quantity = workingQuantity }
         orders[order.id] = stored
+        readRows.orderUpdates[order.id] = (.now, reason.flatMap { next == .rejected ? $0 : nil } ?? readRows.orderUpdates[order.id]?.rejectReason)
         var updated = order
         updated.status = next
         if let workingQuantity { updated.quantity = workingQuantity }
@@ -155,15 +181,40 @@ public actor InMemoryTradingRepository: TradingRepository {
         guard fillKeys.insert("\(commit.order.id)/\(commit.exchangeFillID)").inserted else { return false }
         orders[commit.order.id] = commit.order
         positions[commit.position.symbol] = commit.position.quantity > 0 ? commit.position : nil
-        if let trade = commit.trade { trades.append(trade) }
+        if let trade = commit.trade {
+            trades.append(trade)
+            readRows.trades.append((sessionID, trade.entryOrderID.flatMap { readRows.orderStrategies[$0] }, trade))
+        }
         balances.append(commit.account)
+        readRows.orderUpdates[commit.order.id] = (.now, readRows.orderUpdates[commit.order.id]?.rejectReason)
+        readRows.fills.append(
+            (sessionID, commit.order.id, commit.order.symbol, commit.slippageBps, commit.latencyMilliseconds, commit.fill.fee, commit.fill.time))
+        readRows.marks.merge(commit.marks) { $1 }
+        readRows.balances.append(
+            (
+                sessionID,
+                TradingBalanceRow(
+                    cash: commit.account.cash, equity: commit.equity, realizedPnl: commit.account.realizedPnl, unrealizedPnl: commit.unrealizedPnl,
+                    feesPaid: commit.account.feesPaid, asOf: commit.fill.time), commit.fill.time
+            ))
         if let index = openSessionIndex { sessions[index].peakEquity = commit.peakEquity }
         return true
     }
 
     public func saveSnapshot(_ snapshot: EquitySnapshot, sessionID: Int64, fence: LeaderFence) async throws {
         try check(fence)
-        if snapshot.recordsBalance { balances.append(snapshot.account) }
+        if snapshot.recordsBalance {
+            balances.append(snapshot.account)
+            readRows.balances.append(
+                (
+                    sessionID,
+                    TradingBalanceRow(
+                        cash: snapshot.account.cash, equity: snapshot.equity, realizedPnl: snapshot.account.realizedPnl,
+                        unrealizedPnl: snapshot.unrealizedPnl, feesPaid: snapshot.account.feesPaid, asOf: snapshot.marketTime),
+                    snapshot.marketTime
+                ))
+        }
+        readRows.marks.merge(snapshot.marks) { $1 }
         for (symbol, time) in snapshot.processedBars { cursors[symbol] = max(cursors[symbol] ?? time, time) }
         if let index = openSessionIndex {
             sessions[index].peakEquity = snapshot.limits.peakEquity
@@ -185,11 +236,11 @@ public actor InMemoryTradingRepository: TradingRepository {
                 sessions[index].dayStartEquity = equity
             }
         }
-        riskEvents.append(RiskEvent(kind: kind, symbol: nil, reason: reason))
+        riskEvents.append(RiskEvent(kind: kind, symbol: nil, reason: reason, sessionID: sessionID))
     }
 
     public func recordRiskEvent(kind: String, symbol: Symbol?, reason: String, detail: [String: String], sessionID: Int64) async throws {
-        riskEvents.append(RiskEvent(kind: kind, symbol: symbol, reason: reason))
+        riskEvents.append(RiskEvent(kind: kind, symbol: symbol, reason: reason, sessionID: sessionID))
     }
 
     public func undecidedSignals(since: Date, limit: Int) async throws -> [StoredSignal] {
@@ -204,7 +255,10 @@ public actor InMemoryTradingRepository: TradingRepository {
     /// Each instance's allocated amount; empty: the capital was never split.
     public private(set) var allocations: [String: Decimal] = [:]
 
-    public func allocate(_ amounts: [String: Decimal]) { allocations = amounts }
+    public func allocate(_ amounts: [String: Decimal]) {
+        allocations = amounts
+        readRows.allocatedAt = .now
+    }
 
     public func latestAllocation() async throws -> [String: Decimal]? { allocations.isEmpty ? nil : allocations }
 
@@ -218,7 +272,7 @@ public actor InMemoryTradingRepository: TradingRepository {
 
     // MARK: Helpers
 
-    private func insert(_ draft: OrderDraft, status: OrderStatus) -> OrderRecord {
+    private func insert(_ draft: OrderDraft, status: OrderStatus, sessionID: Int64, strategy: String?) -> OrderRecord {
         let order = OrderRecord(
             id: nextOrderID, clientOrderID: draft.clientOrderID, symbol: draft.symbol, side: draft.side, quantity: draft.quantity, status: status,
             filledQuantity: 0, cause: draft.cause, signalID: draft.signalID, decidedAfterBar: draft.decidedAfterBar,
@@ -226,6 +280,8 @@ public actor InMemoryTradingRepository: TradingRepository {
             plannedExits: draft.plannedExits, fillCount: 0, createdAt: .now, restingStop: draft.restingStop
         )
         orders[order.id] = order
+        readRows.orderSessions[order.id] = sessionID
+        if let strategy { readRows.orderStrategies[order.id] = strategy }
         nextOrderID += 1
         return order
     }

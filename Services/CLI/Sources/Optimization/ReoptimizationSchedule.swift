@@ -30,7 +30,8 @@ struct ReoptimizationSchedule {
         return try await database.withClient { client, _ in
             let runs = PostgresOptimizationRunStore(client: client, logger: CLILogger.quiet)
             guard let last = try await runs.lastReoptimization(of: instance) else { return nil }
-            let trades = try await TradingReadRepository.closedTrades(of: instance, after: last.startedAt, client: client, logger: CLILogger.quiet)
+            let trades = try await PostgresTradingReadStorage.closedTrades(
+                of: instance, after: last.startedAt, client: client, logger: CLILogger.quiet)
             let hours = now.timeIntervalSince(last.startedAt) / 3600
             if let everyTrades, trades >= everyTrades { return nil }
             if let everyHours, hours >= everyHours { return nil }

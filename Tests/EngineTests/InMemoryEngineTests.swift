@@ -20,6 +20,7 @@ struct InMemoryEngineTests {
     struct Harness {
         var engine: TradingEngine
         var repository: InMemoryTradingRepository
+        var candles: InMemoryCandleStore
 
         func signal(
             _ side: TradeSide, bar index: Int, price: Decimal = 100, symbol: Symbol = F.btc, strategy: String = "test"
@@ -48,10 +49,10 @@ struct InMemoryEngineTests {
             settings: settings, store: repository, candleStore: candles,
             broker: PaperBroker(model: settings.execution, rules: { settings.rules(for: $0) }),
             metrics: EngineMetrics(ServiceMetrics(service: .engine)), startOptions: EngineStartOptions(mode: .paper),
-            logger: Logger(label: "test"), crashPoint: nil
+            logger: Logger(label: "test"), crashPoint: nil, standByWait: .milliseconds(200)
         )
         try await engine.lead(fence: fence)
-        return Harness(engine: engine, repository: repository)
+        return Harness(engine: engine, repository: repository, candles: candles)
     }
 
     @Test("buy then sell: the order, fill, position, trade and cash match the PostgreSQL round trip to the last digit")
@@ -136,6 +137,29 @@ struct InMemoryEngineTests {
         let refused = try await h.signal(.buy, bar: 21, price: 96)
         #expect(refused.map(\.outcome) == ["rejected"])
         #expect(refused.first?.detail?.contains("cooldown") == true)
+    }
+
+    @Test("an operation stuck on storage does not hold trading up: standing by stops without it, and leading again goes on")
+    func stuckOperation() async throws {
+        let h = try await Self.harness()
+        await h.candles.stallReads()
+        let stuck = Task { try await h.engine.lead(fence: LeaderFence(backendPID: 2, backendStartMicroseconds: 2)) }
+        while await h.engine.status.notReadyReason?.hasPrefix("recovering") != true { try await Task.sleep(for: .milliseconds(5)) }
+        // The lock connection failed while recovery waits on a read that never answers.
+        await h.engine.standBy(reason: "the leader lock connection failed")
+        #expect(await h.engine.status.role == .standby)
+        #expect(await h.engine.status.notReadyReason == "the leader lock connection failed")
+
+        // The lock taken again: leading does not wait behind the stuck recovery, and trades once the store answers.
+        let again = Task { try await h.engine.lead(fence: Self.fence) }
+        await h.candles.resumeReads()
+        try await again.value
+        #expect(await h.engine.status.ready)
+        #expect(try await h.signal(.buy, bar: 19).map(\.outcome) == ["ordered"])
+        // The abandoned recovery, answered at last, sees its leadership is over and changes nothing.
+        try await stuck.value
+        #expect(await h.engine.status.ready)
+        #expect(await h.engine.status.role == .leader)
     }
 
     @Test("a deposed leader writes nothing: the repository refuses its fence")

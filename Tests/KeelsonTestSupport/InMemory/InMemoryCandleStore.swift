@@ -12,8 +12,18 @@ public actor InMemoryCandleStore: CandleStore {
     }
 
     private var series: [SeriesKey: [Date: Candle]] = [:]
+    private var stalled = false
 
     public init() {}
+
+    /// Holds every read of candles until `resumeReads`: a store that stopped answering.
+    public func stallReads() { stalled = true }
+
+    public func resumeReads() { stalled = false }
+
+    private func waitWhileStalled() async throws {
+        while stalled { try await Task.sleep(for: .milliseconds(5)) }
+    }
 
     @discardableResult
     public func upsert(_ candles: [Candle]) async throws -> Int {
@@ -29,7 +39,8 @@ public actor InMemoryCandleStore: CandleStore {
     }
 
     public func candles(exchange: String, symbol: Symbol, interval: CandleInterval, before: Date?, limit: Int) async throws -> [Candle] {
-        Array(sorted(exchange, symbol, interval).filter { before == nil || $0.openTime < before! }.suffix(limit))
+        try await waitWhileStalled()
+        return Array(sorted(exchange, symbol, interval).filter { before == nil || $0.openTime < before! }.suffix(limit))
     }
 
     public func latestOpenTime(exchange: String, symbol: Symbol, interval: CandleInterval, before: Date) async throws -> Date? {
@@ -45,7 +56,8 @@ public actor InMemoryCandleStore: CandleStore {
     }
 
     public func candles(exchange: String, symbol: Symbol, interval: CandleInterval, after: Date, limit: Int) async throws -> [Candle] {
-        Array(sorted(exchange, symbol, interval).filter { $0.openTime > after }.prefix(limit))
+        try await waitWhileStalled()
+        return Array(sorted(exchange, symbol, interval).filter { $0.openTime > after }.prefix(limit))
     }
 
     private func sorted(_ exchange: String, _ symbol: Symbol, _ interval: CandleInterval) -> [Candle] {

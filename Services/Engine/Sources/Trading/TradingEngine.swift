@@ -57,6 +57,11 @@ public actor TradingEngine {
     /// Callers queued behind the running one, each with a number so a cancelled one can leave the queue.
     var waiters: [(number: Int, continuation: CheckedContinuation<Void, any Error>)] = []
     var waiterCount = 0
+    /// Which holding of the turn is current: standing by past a stuck operation abandons its holding, and an
+    /// abandoned holder hands nothing over when it ends (if it ever does).
+    var turn = 0
+    /// How long standing by waits for the running operation before it stops trading without it.
+    let standByWait: Duration
     var fillsRecorded = 0
     /// Positions (by entry order id) whose resting stop the exchange refused: not placed again.
     var refusedRestingStops: Set<Int64> = []
@@ -66,8 +71,9 @@ public actor TradingEngine {
 
     init(
         settings: EngineSettings, store: any TradingRepository, candleStore: any CandleStore, broker: any Broker, metrics: EngineMetrics,
-        startOptions: EngineStartOptions, logger: Logger, crashPoint: CrashPoint? = CrashPoint.configured()
+        startOptions: EngineStartOptions, logger: Logger, crashPoint: CrashPoint? = CrashPoint.configured(), standByWait: Duration = .seconds(10)
     ) {
+        self.standByWait = standByWait
         self.settings = settings
         self.store = store
         self.candleStore = candleStore
@@ -111,10 +117,18 @@ public actor TradingEngine {
     /// Runs `body` when no other serial operation is running. A caller cancelled while it waits (a shutdown past its
     /// grace, whatever the running operation is stuck on) leaves the queue with `CancellationError` instead of waiting
     /// on: nothing may hold a shutdown up.
-    func serially<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    /// - Parameter limit: how long to wait for the turn at most; past it the caller leaves the queue with
+    ///   `TurnTimeout` (nil: as long as it takes).
+    func serially<T: Sendable>(waitingAtMost limit: Duration? = nil, _ body: () async throws -> T) async throws -> T {
         if busy {
             waiterCount += 1
             let number = waiterCount
+            if let limit {
+                Task {
+                    try? await Task.sleep(for: limit)
+                    await self.leaveQueue(number, because: TurnTimeout())
+                }
+            }
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                     if Task.isCancelled {
@@ -124,22 +138,32 @@ public actor TradingEngine {
                     }
                 }
             } onCancel: {
-                Task { await self.leaveQueue(number) }
+                Task { await self.leaveQueue(number, because: CancellationError()) }
             }
         } else {
             busy = true
         }
         // Reached only holding the turn: handed over by the previous holder, or taken when none was running.
-        defer {
-            if waiters.isEmpty { busy = false } else { waiters.removeFirst().continuation.resume() }
-        }
+        let holding = turn
+        defer { if holding == turn { handOver() } }
         return try await body()
     }
 
-    /// A cancelled waiter that has not been handed the turn yet.
-    private func leaveQueue(_ number: Int) {
+    private func handOver() {
+        if waiters.isEmpty { busy = false } else { waiters.removeFirst().continuation.resume() }
+    }
+
+    /// A waiter that has not been handed the turn yet: cancelled, or waited as long as it would.
+    private func leaveQueue(_ number: Int, because error: any Error) {
         guard let index = waiters.firstIndex(where: { $0.number == number }) else { return }
-        waiters.remove(at: index).continuation.resume(throwing: CancellationError())
+        waiters.remove(at: index).continuation.resume(throwing: error)
+    }
+
+    /// Stops waiting on the running operation: the next caller gets the turn now. Only when trading stops, so what
+    /// the abandoned operation still writes carries a fence the database no longer honours.
+    private func abandonTurn() {
+        turn += 1
+        handOver()
     }
 
     func requireReady() throws(EngineError) {
@@ -179,6 +203,8 @@ public actor TradingEngine {
                         clearState(role: .standby, reason: "recovery failed: \(DatabaseErrorDescription.describe(error))")
                         throw error
                     }
+                    // Stood by while recovering (a stuck read, the turn abandoned): that leadership is over.
+                    guard self.fence == fence else { return false }
                     notReadyReason = nil
                     return true
                 }
@@ -198,19 +224,23 @@ public actor TradingEngine {
     /// Stops trading at once: another instance holds (or may hold) the lock, or this process is stopping.
     func standBy(reason: String, expected: Bool = false) async {
         do {
-            try await serially {
+            try await serially(waitingAtMost: standByWait) {
                 guard role == .leader || notReadyReason != reason else { return }
                 if role == .leader { logger.log(level: expected ? .info : .warning, "stopped trading", metadata: ["reason": "\(reason)"]) }
                 clearState(role: .standby, reason: reason)
                 await broker.reset()
             }
         } catch {
-            // Cancelled while an operation held the turn: stop trading all the same; that operation's writes are refused
-            // from here on (no fence).
+            // Cancelled, or the running operation is stuck (a query on a connection that closed under it can go
+            // unanswered): stop trading all the same. That operation's writes are refused from here on (no fence);
+            // past the wait the turn goes on without it, so leading again is not held up by it.
             if role == .leader { logger.warning("stopped trading without waiting for the running operation", metadata: ["reason": "\(reason)"]) }
+            if error is TurnTimeout { abandonTurn() }
             clearState(role: .standby, reason: reason)
         }
     }
+
+    struct TurnTimeout: Error {}
 
     func clearState(role: Role, reason: String) {
         self.role = role

@@ -5,6 +5,7 @@ import KeelsonServiceKit
 import Logging
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// Keeps trying to take the account's advisory lock on a connection of its own; the holder is the leader and
 /// trades, every other replica stands by. The lock lives exactly as long as that connection: a leader that
@@ -16,6 +17,10 @@ struct LeaderElection: Service {
     let pollInterval: Duration
     let engine: TradingEngine
     let logger: Logger
+    /// How long one engine operation may hold the turn before the lock is given up: the lock connection can live on
+    /// while an operation waits on a query that is never answered, and then nothing trades. Giving the lock up makes
+    /// the engine stand by without that operation and lead again from what the database holds.
+    var operationLimit: Duration = .seconds(60)
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
@@ -35,9 +40,14 @@ struct LeaderElection: Service {
                 } catch is CancellationError {
                     break
                 } catch {
-                    let reason = DatabaseErrorDescription.describe(error)
-                    logger.warning("leader lock connection failed", metadata: ["error": "\(reason)"])
-                    await engine.standBy(reason: "the leader lock connection failed: \(reason)")
+                    if let stuck = error as? OperationStuck {
+                        logger.warning("gave the leader lock up", metadata: ["error": "\(stuck)"])
+                        await engine.standBy(reason: stuck.description)
+                    } else {
+                        let reason = DatabaseErrorDescription.describe(error)
+                        logger.warning("leader lock connection failed", metadata: ["error": "\(reason)"])
+                        await engine.standBy(reason: "the leader lock connection failed: \(reason)")
+                    }
                 }
                 try? await Task.sleep(for: pollInterval)
             }
@@ -80,11 +90,41 @@ struct LeaderElection: Service {
             try await Task.sleep(for: pollInterval)
         }
         logger.notice("took the leader lock", metadata: ["backend_pid": "\(backendPID)"])
-        try await engine.lead(fence: LeaderFence(backendPID: backendPID, backendStartMicroseconds: backendStart))
+        // Recovery and catch-up run beside the heartbeat, not before it: they are engine operations too, and one of
+        // them stuck on storage must not keep the lock with nothing trading.
+        let fence = LeaderFence(backendPID: backendPID, backendStartMicroseconds: backendStart)
+        let outcome = LeadOutcome()
+        let leading = Task { [engine] in
+            do {
+                try await engine.lead(fence: fence)
+                outcome.record(.success(()))
+            } catch {
+                outcome.record(.failure(error))
+            }
+        }
+        defer { leading.cancel() }
         while true {
+            try outcome.recorded?.get()
             try await Task.sleep(for: pollInterval)
             _ = try await ask(connection, "SELECT 1")
+            if let age = await engine.runningOperationAge, age > operationLimit { throw OperationStuck(age: age) }
         }
+    }
+}
+
+/// How taking the lead ended, once it has.
+final class LeadOutcome: Sendable {
+    private let result = Mutex<Result<Void, any Error>?>(nil)
+
+    func record(_ outcome: Result<Void, any Error>) { result.withLock { $0 = outcome } }
+
+    var recorded: Result<Void, any Error>? { result.withLock { $0 } }
+}
+
+struct OperationStuck: Error, CustomStringConvertible {
+    var age: Duration
+    var description: String {
+        "an engine operation has run for \(age.components.seconds) s (a query that is never answered?); giving the lock up to lead again"
     }
 }
 

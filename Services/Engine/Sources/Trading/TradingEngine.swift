@@ -60,6 +60,8 @@ public actor TradingEngine {
     /// Which holding of the turn is current: standing by past a stuck operation abandons its holding, and an
     /// abandoned holder hands nothing over when it ends (if it ever does).
     var turn = 0
+    /// When the running operation took the turn; nil while none runs.
+    var turnTakenAt: ContinuousClock.Instant?
     /// How long standing by waits for the running operation before it stops trading without it.
     let standByWait: Duration
     var fillsRecorded = 0
@@ -145,13 +147,19 @@ public actor TradingEngine {
         }
         // Reached only holding the turn: handed over by the previous holder, or taken when none was running.
         let holding = turn
+        turnTakenAt = .now
         defer { if holding == turn { handOver() } }
         return try await body()
     }
 
     private func handOver() {
+        turnTakenAt = nil
         if waiters.isEmpty { busy = false } else { waiters.removeFirst().continuation.resume() }
     }
+
+    /// How long the running operation has held the turn; nil while none runs. Leader election gives the lock up when
+    /// it is past any operation's reasonable time (one stuck on storage stops all trading while the lock lives on).
+    var runningOperationAge: Duration? { turnTakenAt.map { .now - $0 } }
 
     /// A waiter that has not been handed the turn yet: cancelled, or waited as long as it would.
     private func leaveQueue(_ number: Int, because error: any Error) {

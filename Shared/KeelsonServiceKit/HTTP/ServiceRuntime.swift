@@ -57,7 +57,14 @@ public final class ServiceRuntime: Sendable {
     /// PostgreSQL answers within a second (the `keelson_database_up` gauge, refreshed on every scrape).
     func databaseReachable() async -> Bool {
         let postgres = self.postgres
-        return (try? await withDeadline(.seconds(1)) { try await postgres.query("SELECT 1") }) != nil
+        let logger = self.logger
+        let answered = try? await withDeadline(.seconds(1)) { () async throws -> Bool in
+            try await postgres.read("SELECT 1", logger: logger) { rows in
+                for try await _ in rows {}
+                return true
+            }
+        }
+        return answered == true
     }
 
     func healthDetails() async -> [String: String] { await healthDetailsProvider() }

@@ -182,8 +182,10 @@ struct SystemProbe: Sendable {
         let logger = runtime.logger
         let mode = runtime.configuration.mode.rawValue
         do {
+            // `read`: on a lease checked to be open, so a probe during an outage cannot leave a query (and its
+            // connection) waiting for ever, which would hold up the pool's shutdown.
             let row = try await withDeadline(settings.checkTimeout) {
-                let rows = try await postgres.query(
+                try await postgres.read(
                     """
                     SELECT (SELECT max(version) FROM schema_migrations), s.id, s.status, s.status_reason,
                            (SELECT max(exit_time) FROM trades t WHERE t.session_id = s.id), pg_database_size(current_database())
@@ -192,9 +194,10 @@ struct SystemProbe: Sendable {
                         SELECT id, status, status_reason FROM trading_sessions WHERE mode = \(mode) ORDER BY (ended_at IS NULL) DESC, id DESC LIMIT 1
                     ) AS s ON true
                     """, logger: logger
-                )
-                for try await row in rows.decode((Int?, Int64?, String?, String?, Date?, Int64).self) { return row }
-                return (nil, nil, nil, nil, nil, 0)
+                ) { rows in
+                    for try await row in rows.decode((Int?, Int64?, String?, String?, Date?, Int64).self) { return row }
+                    return (nil, nil, nil, nil, nil, 0)
+                }
             }
             databaseSize(Double(row.5))
             lastBackupAt = try await lastBackup(schemaVersion: row.0)

@@ -58,6 +58,12 @@ extension PostgresClient {
         }
     }
 
+    /// Runs a statement whose rows nobody reads (an `UPDATE`, an `INSERT` without `RETURNING`) on an open connection
+    /// (`withOpenConnection`). Prefer it to `query` for the same reason as `read`.
+    public func perform(_ statement: PostgresQuery, logger: Logger) async throws {
+        try await withOpenConnection { connection in _ = try await connection.query(statement, logger: logger) }
+    }
+
     /// Runs `query` and hands its rows to `read`, on an open connection (`withOpenConnection`). Prefer it to
     /// `query`, whose lease cannot be checked, wherever a service may be waiting on the answer.
     public func read<Result: Sendable>(

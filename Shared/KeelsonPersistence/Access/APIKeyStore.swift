@@ -81,32 +81,33 @@ public struct PostgresAPIKeyStore: APIKeyStore {
     public func create(name: String, role: APIRole) async throws -> (record: APIKeyRecord, credential: APIKeyCredential) {
         let name = try Self.validatedName(name)
         let credential = APIKeyCredential.generate()
-        let rows = try await client.query(
+        return try await client.read(
             """
             INSERT INTO api_keys (id, name, role, secret_hash) VALUES (\(credential.id), \(name), \(role.rawValue), \(credential.secretHash))
             RETURNING id, name, role, created_at, last_used_at, revoked_at
             """, logger: logger
-        )
-        guard let record = try await Self.records(rows).first else { throw APIKeyStoreError.unknownKey(credential.id) }
-        return (record, credential)
+        ) { rows in
+            guard let record = try await Self.records(rows).first else { throw APIKeyStoreError.unknownKey(credential.id) }
+            return (record, credential)
+        }
     }
 
     public func list() async throws -> [APIKeyRecord] {
-        try await Self.records(
-            client.query(
-                "SELECT id, name, role, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at, id", logger: logger
-            ))
+        try await client.read("SELECT id, name, role, created_at, last_used_at, revoked_at FROM api_keys ORDER BY created_at, id", logger: logger) {
+            try await Self.records($0)
+        }
     }
 
     public func revoke(id: String) async throws -> APIKeyRecord {
-        let rows = try await client.query(
+        return try await client.read(
             """
             UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = \(id.lowercased())
             RETURNING id, name, role, created_at, last_used_at, revoked_at
             """, logger: logger
-        )
-        guard let record = try await Self.records(rows).first else { throw APIKeyStoreError.unknownKey(id) }
-        return record
+        ) { rows in
+            guard let record = try await Self.records(rows).first else { throw APIKeyStoreError.unknownKey(id) }
+            return record
+        }
     }
 
     public func verify(_ credential: APIKeyCredential) async throws -> APICaller? {
@@ -127,14 +128,15 @@ public struct PostgresAPIKeyStore: APIKeyStore {
 
     public func register(_ credential: APIKeyCredential, name: String, role: APIRole) async throws -> Bool {
         let name = try Self.validatedName(name)
-        let rows = try await client.query(
+        return try await client.read(
             """
             INSERT INTO api_keys (id, name, role, secret_hash) VALUES (\(credential.id), \(name), \(role.rawValue), \(credential.secretHash))
             ON CONFLICT (id) DO NOTHING RETURNING id
             """, logger: logger
-        )
-        for try await _ in rows.decode(String.self) { return true }
-        return false
+        ) { rows in
+            for try await _ in rows.decode(String.self) { return true }
+            return false
+        }
     }
 
     private static func records(_ rows: PostgresRowSequence) async throws -> [APIKeyRecord] {

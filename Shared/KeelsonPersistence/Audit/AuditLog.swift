@@ -71,24 +71,25 @@ public struct PostgresAuditLog: AuditLog {
     }
 
     public func entries(since: Date?, limit: Int) async throws -> [AuditEntry] {
-        let rows = try await client.query(
+        return try await client.read(
             """
             SELECT id, occurred_at, actor_key_id, actor_name, action, reason, outcome, source_address, detail::text
             FROM audit_log WHERE occurred_at >= \(since ?? .distantPast) ORDER BY occurred_at DESC, id DESC LIMIT \(limit)
             """, logger: logger
-        )
-        var entries: [AuditEntry] = []
-        for try await (id, at, keyID, name, action, reason, outcome, source, detail) in rows.decode(
-            (Int64, Date, String?, String?, String, String?, String, String?, String).self
-        ) {
-            var entry = AuditEntry(
-                actorKeyID: keyID, actorName: name, action: action, reason: reason, outcome: outcome, sourceAddress: source,
-                detail: (try? JSONCoding.decoder.decode([String: String].self, from: Data(detail.utf8))) ?? [:]
-            )
-            entry.id = id
-            entry.occurredAt = at
-            entries.append(entry)
+        ) { rows in
+            var entries: [AuditEntry] = []
+            for try await (id, at, keyID, name, action, reason, outcome, source, detail) in rows.decode(
+                (Int64, Date, String?, String?, String, String?, String, String?, String).self
+            ) {
+                var entry = AuditEntry(
+                    actorKeyID: keyID, actorName: name, action: action, reason: reason, outcome: outcome, sourceAddress: source,
+                    detail: (try? JSONCoding.decoder.decode([String: String].self, from: Data(detail.utf8))) ?? [:]
+                )
+                entry.id = id
+                entry.occurredAt = at
+                entries.append(entry)
+            }
+            return entries
         }
-        return entries
     }
 }

@@ -65,7 +65,7 @@ public struct PostgresNotificationOutbox: Sendable {
     /// of that day is recorded as `filtered` for it, so it is not sent later either.
     @discardableResult
     public func fanOut(channel: String, events: [String]?) async throws -> Int {
-        let rows = try await client.query(
+        return try await client.read(
             """
             WITH inserted AS (
                 INSERT INTO notification_deliveries (outbox_id, channel, status)
@@ -82,10 +82,12 @@ public struct PostgresNotificationOutbox: Sendable {
                 RETURNING 1
             )
             SELECT count(*)::int FROM inserted
-            """, logger: logger)
-        var count = 0
-        for try await value in rows.decode(Int.self) { count = value }
-        return count
+            """, logger: logger
+        ) { rows in
+            var count = 0
+            for try await value in rows.decode(Int.self) { count = value }
+            return count
+        }
     }
 
     /// Claims up to `limit` due deliveries of `channel` (locked until this returns, skipped by any other dispatcher),
@@ -147,7 +149,7 @@ public struct PostgresNotificationOutbox: Sendable {
     /// An event written outside a trigger: a failed backup, a test message. Idempotent on `idempotencyKey`.
     public func enqueue(event: String, summary: String, payload: [String: String], idempotencyKey: String) async throws {
         let json = (try? String(decoding: JSONSerialization.data(withJSONObject: payload, options: [.sortedKeys]), as: UTF8.self)) ?? "{}"
-        try await client.query(
+        try await client.perform(
             """
             INSERT INTO notification_outbox (event, summary, payload, idempotency_key)
             VALUES (\(event), \(summary), \(json)::jsonb, \(idempotencyKey)) ON CONFLICT (idempotency_key) DO NOTHING
@@ -156,44 +158,50 @@ public struct PostgresNotificationOutbox: Sendable {
 
     /// The newest deliveries, or only the dead and the failing ones.
     public func deliveries(failedOnly: Bool, limit: Int) async throws -> [NotificationDelivery] {
-        let rows = try await client.query(
+        return try await client.read(
             """
             SELECT d.outbox_id, d.channel, d.status, d.attempts, d.last_error, o.event, o.summary, o.created_at
             FROM notification_deliveries d JOIN notification_outbox o ON o.id = d.outbox_id
             WHERE NOT \(failedOnly) OR d.status = 'dead' OR (d.status = 'pending' AND d.attempts > 0)
             ORDER BY d.outbox_id DESC, d.channel LIMIT \(limit)
-            """, logger: logger)
-        var result: [NotificationDelivery] = []
-        for try await (id, channel, status, attempts, error, event, summary, created) in rows.decode(
-            (Int64, String, String, Int, String?, String, String, Date).self)
-        {
-            result.append(
-                NotificationDelivery(
-                    outboxID: id, channel: channel, status: status, attempts: attempts, lastError: error, event: event, summary: summary,
-                    createdAt: created))
+            """, logger: logger
+        ) { rows in
+            var result: [NotificationDelivery] = []
+            for try await (id, channel, status, attempts, error, event, summary, created) in rows.decode(
+                (Int64, String, String, Int, String?, String, String, Date).self)
+            {
+                result.append(
+                    NotificationDelivery(
+                        outboxID: id, channel: channel, status: status, attempts: attempts, lastError: error, event: event, summary: summary,
+                        createdAt: created))
+            }
+            return result
         }
-        return result
     }
 
     /// Dead deliveries per channel, for the metric the dead-letter alert watches.
     public func deadCounts() async throws -> [String: Int] {
-        let rows = try await client.query(
-            "SELECT channel, count(*)::int FROM notification_deliveries WHERE status = 'dead' GROUP BY channel", logger: logger)
-        var result: [String: Int] = [:]
-        for try await (channel, count) in rows.decode((String, Int).self) { result[channel] = count }
-        return result
+        return try await client.read(
+            "SELECT channel, count(*)::int FROM notification_deliveries WHERE status = 'dead' GROUP BY channel", logger: logger
+        ) { rows in
+            var result: [String: Int] = [:]
+            for try await (channel, count) in rows.decode((String, Int).self) { result[channel] = count }
+            return result
+        }
     }
 
     /// Removes events written before `cutoff` with their deliveries; returns how many.
     @discardableResult
     public func prune(writtenBefore cutoff: Date) async throws -> Int {
-        let rows = try await client.query(
+        return try await client.read(
             """
             WITH removed AS (DELETE FROM notification_outbox WHERE created_at < \(cutoff) RETURNING 1)
             SELECT count(*)::int FROM removed
-            """, logger: logger)
-        var count = 0
-        for try await value in rows.decode(Int.self) { count = value }
-        return count
+            """, logger: logger
+        ) { rows in
+            var count = 0
+            for try await value in rows.decode(Int.self) { count = value }
+            return count
+        }
     }
 }

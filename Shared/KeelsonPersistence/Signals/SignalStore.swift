@@ -47,7 +47,7 @@ public struct PostgresSignalStore: SignalStore {
     }
 
     public func list(symbol: Symbol?, strategy: String?, since: Date?, limit: Int) async throws -> [StoredSignal] {
-        let rows = try await client.query(
+        return try await client.read(
             """
             SELECT id, strategy, symbol, "interval", bar_time, side, strength, price, reason, created_at FROM signals
             WHERE (\(symbol?.rawValue)::text IS NULL OR symbol = \(symbol?.rawValue))
@@ -56,26 +56,28 @@ public struct PostgresSignalStore: SignalStore {
             ORDER BY bar_time DESC, id DESC LIMIT \(limit)
             """,
             logger: logger
-        )
-        var result: [StoredSignal] = []
-        for try await (id, strategy, symbol, interval, barTime, side, strength, price, reason, createdAt)
-            in rows.decode((Int64, String, String, String, Date, String, Double, Decimal, String, Date).self)
-        {
-            guard let symbol = Symbol(rawValue: symbol), let interval = CandleInterval(rawValue: interval), let side = TradeSide(rawValue: side)
-            else { continue }
-            let signal = StrategySignal(
-                symbol: symbol, interval: interval, side: side, strength: strength, barTime: barTime, price: price, reason: reason)
-            result.append(StoredSignal(id: id, strategy: strategy, signal: signal, createdAt: createdAt))
+        ) { rows in
+            var result: [StoredSignal] = []
+            for try await (id, strategy, symbol, interval, barTime, side, strength, price, reason, createdAt)
+                in rows.decode((Int64, String, String, String, Date, String, Double, Decimal, String, Date).self)
+            {
+                guard let symbol = Symbol(rawValue: symbol), let interval = CandleInterval(rawValue: interval), let side = TradeSide(rawValue: side)
+                else { continue }
+                let signal = StrategySignal(
+                    symbol: symbol, interval: interval, side: side, strength: strength, barTime: barTime, price: price, reason: reason)
+                result.append(StoredSignal(id: id, strategy: strategy, signal: signal, createdAt: createdAt))
+            }
+            return result
         }
-        return result
     }
 
     public func summary() async throws -> [String: (count: Int, lastBarTime: Date?)] {
-        let rows = try await client.query("SELECT strategy, count(*)::bigint, max(bar_time) FROM signals GROUP BY strategy", logger: logger)
-        var result: [String: (count: Int, lastBarTime: Date?)] = [:]
-        for try await (strategy, count, last) in rows.decode((String, Int64, Date?).self) {
-            result[strategy] = (Int(count), last)
+        return try await client.read("SELECT strategy, count(*)::bigint, max(bar_time) FROM signals GROUP BY strategy", logger: logger) { rows in
+            var result: [String: (count: Int, lastBarTime: Date?)] = [:]
+            for try await (strategy, count, last) in rows.decode((String, Int64, Date?).self) {
+                result[strategy] = (Int(count), last)
+            }
+            return result
         }
-        return result
     }
 }

@@ -81,18 +81,20 @@ public struct PostgresCapitalAllocationStore: Sendable {
 
     /// The newest computation, by instance.
     public func latest() async throws -> [CapitalAllocationRecord] {
-        let rows = try await client.query(
+        return try await client.read(
             """
             SELECT instance, status, share, amount, computed_at, inputs::text FROM capital_allocations
             WHERE computed_at = (SELECT max(computed_at) FROM capital_allocations) ORDER BY instance
-            """, logger: logger)
-        var result: [CapitalAllocationRecord] = []
-        for try await (instance, status, share, amount, computed, inputs) in rows.decode((String, String, Double, Decimal, Date, String).self) {
-            result.append(
-                CapitalAllocationRecord(
-                    instance: instance, status: status, share: share, amount: amount, computedAt: computed,
-                    inputs: (try? JSONDecoder().decode([String: String].self, from: Data(inputs.utf8))) ?? [:]))
+            """, logger: logger
+        ) { rows in
+            var result: [CapitalAllocationRecord] = []
+            for try await (instance, status, share, amount, computed, inputs) in rows.decode((String, String, Double, Decimal, Date, String).self) {
+                result.append(
+                    CapitalAllocationRecord(
+                        instance: instance, status: status, share: share, amount: amount, computedAt: computed,
+                        inputs: (try? JSONDecoder().decode([String: String].self, from: Data(inputs.utf8))) ?? [:]))
+            }
+            return result
         }
-        return result
     }
 }

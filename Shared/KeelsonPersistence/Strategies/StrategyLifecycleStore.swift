@@ -202,7 +202,7 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
         let instances = recommendations.map(\.instance)
         let targets = recommendations.map { $0.target?.rawValue ?? "" }
         let reasons = recommendations.map { $0.reason ?? "" }
-        try await client.query(
+        try await client.perform(
             """
             UPDATE strategy_states s SET recommendation = nullif(r.target, ''), recommendation_reason = nullif(r.reason, ''),
                 recommended_at = CASE WHEN r.target = '' THEN NULL
@@ -248,7 +248,7 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
 
     public func startShadow(_ instances: [String], at marketTime: Date) async throws {
         guard !instances.isEmpty else { return }
-        try await client.query(
+        try await client.perform(
             """
             UPDATE strategy_states SET shadow_since = \(marketTime)
             WHERE instance = ANY(\(instances)) AND status = 'candidate' AND shadow_since IS NULL
@@ -259,7 +259,7 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
         guard !figures.isEmpty else { return }
         let instances = Array(figures.keys)
         let documents = try instances.map { String(decoding: try JSONEncoder().encode(figures[$0]!), as: UTF8.self) }
-        try await client.query(
+        try await client.perform(
             """
             UPDATE strategy_states s SET shadow_figures = f.figures::jsonb
             FROM unnest(\(instances)::text[], \(documents)::text[]) AS f(instance, figures)
@@ -295,11 +295,12 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
 
     /// An instance's strategy and parameters as stored; nil for an unknown instance.
     public func parameters(of instance: String) async throws -> (strategy: String, parameters: [String: Double])? {
-        let rows = try await client.query("SELECT strategy, parameters::text FROM strategy_states WHERE instance = \(instance)", logger: logger)
-        for try await (strategy, text) in rows.decode((String, String).self) {
-            return (strategy, (try? JSONDecoder().decode([String: Double].self, from: Data(text.utf8))) ?? [:])
+        return try await client.read("SELECT strategy, parameters::text FROM strategy_states WHERE instance = \(instance)", logger: logger) { rows in
+            for try await (strategy, text) in rows.decode((String, String).self) {
+                return (strategy, (try? JSONDecoder().decode([String: Double].self, from: Data(text.utf8))) ?? [:])
+            }
+            return nil
         }
-        return nil
     }
 
     /// Adds an instance an operator asked for, as a candidate, in one transaction: its row (origin `added`), its first

@@ -142,18 +142,17 @@ extension InMemoryTradingRepository: TradingReadStorage {
         }
     }
 
-    public func strategyStates() async throws -> [String: TradingStrategyStateRow] { readRows.strategyStates }
+    /// Lifecycle states and events belong to the strategy aggregate, which these books do not keep: none.
+    public func strategyStates() async throws -> [String: TradingStrategyStateRow] { [:] }
 
-    public func lifecycleEvents(instance: String, limit: Int) async throws -> [TradingReadRepository.LifecycleEventView] {
-        Array((readRows.lifecycleEvents[instance] ?? []).reversed().prefix(limit))
-    }
+    public func lifecycleEvents(instance: String, limit: Int) async throws -> [TradingReadRepository.LifecycleEventView] { [] }
 
     public func latestAllocations() async throws -> [CapitalAllocationRecord] {
         let total = allocations.values.reduce(Decimal(0), +)
         return allocations.keys.sorted().map { instance in
             let amount = allocations[instance] ?? 0
             return CapitalAllocationRecord(
-                instance: instance, status: readRows.strategyStates[instance]?.status ?? "active",
+                instance: instance, status: "active",
                 share: total > 0 ? NSDecimalNumber(decimal: amount / total).doubleValue : 0, amount: amount, computedAt: readRows.allocatedAt,
                 inputs: [:])
         }
@@ -164,13 +163,6 @@ extension InMemoryTradingRepository: TradingReadStorage {
             TradingReadRepository.RiskEventView(
                 id: Int64(index + 1), kind: event.kind, symbol: event.symbol?.rawValue, reason: event.reason, occurredAt: event.occurredAt)
         }
-    }
-
-    /// What the signal service records of an instance, for the per-strategy reads.
-    public func setStrategyState(_ state: TradingStrategyStateRow, instance: String) { readRows.strategyStates[instance] = state }
-
-    public func recordLifecycleEvent(_ event: TradingReadRepository.LifecycleEventView, instance: String) {
-        readRows.lifecycleEvents[instance, default: []].append(event)
     }
 
     private func inSessions(_ rowSession: Int64?, _ wanted: Int64?) -> Bool {

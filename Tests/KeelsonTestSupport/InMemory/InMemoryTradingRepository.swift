@@ -28,8 +28,6 @@ public actor InMemoryTradingRepository: TradingRepository {
         var marks: [Symbol: Decimal] = [:]
         var sessionConfigurations: [Int64: String] = [:]
         var allocatedAt = Date.now
-        var strategyStates: [String: TradingStrategyStateRow] = [:]
-        var lifecycleEvents: [String: [TradingReadRepository.LifecycleEventView]] = [:]
     }
 
     /// The fence a write must carry; nil deposes every writer.

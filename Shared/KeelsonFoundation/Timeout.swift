@@ -29,6 +29,34 @@ public func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping 
     }
 }
 
+/// Runs `operation` in a task of its own and returns its result; or, as soon as `stop` (asked every `interval`)
+/// names an error, throws it without waiting for the operation — as `withDeadline` does at its limit.
+public func withWatch<T: Sendable>(
+    every interval: Duration, stop: @escaping @Sendable () -> (any Error)?, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let outcome = FirstOutcome<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { continuation in
+            outcome.install(continuation)
+            let watch = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    if let error = stop() {
+                        outcome.resolve(.failure(error))
+                        return
+                    }
+                }
+            }
+            Task {
+                do { outcome.resolve(.success(try await operation())) } catch { outcome.resolve(.failure(error)) }
+                watch.cancel()
+            }
+        }
+    } onCancel: {
+        outcome.resolve(.failure(CancellationError()))
+    }
+}
+
 /// Resumes a continuation with whichever outcome arrives first; later ones are dropped.
 final class FirstOutcome<T: Sendable>: Sendable {
     private struct State {

@@ -13,13 +13,15 @@ extension PostgresClient {
     /// server rolls back an open transaction itself when its session ends.
     public func transaction<Result: Sendable>(
         logger: Logger,
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await withOpenConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             let value: Result
             do {
-                value = try await body(connection)
+                // The body's statements are written without a check: one written as the connection closes (the
+                // database killed mid-transaction) is never answered. The body ends when the connection does.
+                value = try await connection.untilClosed { try await body(connection) }
             } catch {
                 await connection.rollBack(logger: logger)
                 throw error
@@ -31,6 +33,14 @@ extension PostgresClient {
 }
 
 extension PostgresConnection {
+    /// Runs `operation`, or throws `DatabaseConnectionClosed` as soon as this connection closes, without waiting for
+    /// it: a statement written to a connection as it closes is dropped with the channel's pipeline and never
+    /// answered (postgres-nio 1.33), and its caller — a request, a shutdown — would wait for ever. The abandoned
+    /// operation stays suspended; its lease goes back to the pool with the caller.
+    public func untilClosed<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withWatch(every: .milliseconds(100), stop: { [self] in isClosed ? DatabaseConnectionClosed() : nil }, operation)
+    }
+
     /// How long a `ROLLBACK` may take: it only ends a transaction the server would end anyway with the session.
     static let rollbackLimit = Duration.seconds(5)
 
@@ -61,7 +71,9 @@ extension PostgresClient {
     /// Runs a statement whose rows nobody reads (an `UPDATE`, an `INSERT` without `RETURNING`) on an open connection
     /// (`withOpenConnection`). Prefer it to `query` for the same reason as `read`.
     public func perform(_ statement: PostgresQuery, logger: Logger) async throws {
-        try await withOpenConnection { connection in _ = try await connection.query(statement, logger: logger) }
+        try await withOpenConnection { connection in
+            _ = try await connection.untilClosed { try await connection.query(statement, logger: logger) }
+        }
     }
 
     /// Runs `query` and hands its rows to `read`, on an open connection (`withOpenConnection`). Prefer it to
@@ -69,6 +81,8 @@ extension PostgresClient {
     public func read<Result: Sendable>(
         _ query: PostgresQuery, logger: Logger, _ read: (PostgresRowSequence) async throws -> Result
     ) async throws -> Result {
-        try await withOpenConnection { connection in try await read(connection.query(query, logger: logger)) }
+        try await withOpenConnection { connection in
+            try await read(connection.untilClosed { try await connection.query(query, logger: logger) })
+        }
     }
 }

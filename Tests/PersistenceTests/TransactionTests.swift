@@ -79,4 +79,27 @@ struct TransactionTests {
             }
         }
     }
+
+    @Test("a statement outstanding when its connection closes ends with DatabaseConnectionClosed instead of waiting for ever")
+    func outstandingStatementEndsWithTheConnection() async throws {
+        try await TestDatabase.withMigratedDatabase { url, _ in
+            let connection = try await url.connect(logger: TestDatabase.logger)
+            let logger = TestDatabase.logger
+            // Answered while the connection lives.
+            #expect(try await connection.untilClosed { try await connection.query("SELECT 1", logger: logger).collect().count } == 1)
+            // Closed under a statement that will never be answered (the postgres-nio behaviour `closedConnection` pins).
+            try await connection.close()
+            await #expect(throws: DatabaseConnectionClosed.self) {
+                _ = try await withDeadline(.seconds(5)) {
+                    try await connection.untilClosed { try await connection.query("SELECT 1", logger: logger) }
+                }
+            }
+            // An operation still running when its connection closes: the caller is let go at once.
+            let other = try await url.connect(logger: logger)
+            let running = Task { try await other.untilClosed { try await Task.sleep(for: .seconds(3600)) } }
+            try await Task.sleep(for: .milliseconds(200))
+            try await other.close()
+            await #expect(throws: DatabaseConnectionClosed.self) { try await withDeadline(.seconds(5)) { try await running.value } }
+        }
+    }
 }

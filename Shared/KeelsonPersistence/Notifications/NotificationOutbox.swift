@@ -95,8 +95,8 @@ public struct PostgresNotificationOutbox: Sendable {
     /// A failure is retried after `backoff(attempts)`; after `maxAttempts` the delivery is dead. A crash before the
     /// commit leaves every claimed delivery pending, to be sent again with the same idempotency key.
     public func deliverDue(
-        channel: String, limit: Int, maxAttempts: Int, backoff: @Sendable (Int) -> Duration,
-        deliver: ([OutboxEvent]) async -> [Int64: String?]
+        channel: String, limit: Int, maxAttempts: Int, backoff: @escaping @Sendable (Int) -> Duration,
+        deliver: @escaping @Sendable ([OutboxEvent]) async -> [Int64: String?]
     ) async throws -> DeliveryCounts {
         try await client.transaction(logger: logger) { connection in
             let rows = try await connection.query(

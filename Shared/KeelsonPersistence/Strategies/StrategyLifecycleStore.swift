@@ -140,7 +140,7 @@ public protocol StrategyLifecycleStore: Sendable {
     /// Moves an instance to the state `decide` picks from its current one; refused moves throw and change nothing.
     func transition(
         instance: String, reason: String, actor: String, figures: [String: String],
-        decide: @Sendable (StrategyStatus) -> Result<StrategyStatus, StrategyLifecycleRefusal>
+        decide: @escaping @Sendable (StrategyStatus) -> Result<StrategyStatus, StrategyLifecycleRefusal>
     ) async throws -> StrategyTransition
     /// Starts the shadow books of these candidates at `marketTime`; one already started keeps its start.
     func startShadow(_ instances: [String], at marketTime: Date) async throws
@@ -215,7 +215,7 @@ public struct PostgresStrategyLifecycleStore: StrategyLifecycleStore {
 
     public func transition(
         instance: String, reason: String, actor: String, figures: [String: String],
-        decide: @Sendable (StrategyStatus) -> Result<StrategyStatus, StrategyLifecycleRefusal>
+        decide: @escaping @Sendable (StrategyStatus) -> Result<StrategyStatus, StrategyLifecycleRefusal>
     ) async throws -> StrategyTransition {
         try await client.transaction(logger: logger) { connection in
             let rows = try await connection.query(

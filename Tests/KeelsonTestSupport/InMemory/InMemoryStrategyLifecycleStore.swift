@@ -53,7 +53,7 @@ public actor InMemoryStrategyLifecycleStore: StrategyLifecycleStore {
 
     public func transition(
         instance: String, reason: String, actor: String, figures: [String: String],
-        decide: @Sendable (StrategyStatus) -> Result<StrategyStatus, StrategyLifecycleRefusal>
+        decide: @escaping @Sendable (StrategyStatus) -> Result<StrategyStatus, StrategyLifecycleRefusal>
     ) async throws -> StrategyTransition {
         guard let current = records[instance]?.status else {
             throw StrategyLifecycleError.unknownInstance(instance, known: records.keys.sorted())

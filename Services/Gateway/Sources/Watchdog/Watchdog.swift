@@ -15,7 +15,7 @@ actor Watchdog: Service {
     let events: any WatchdogEventLog
     let actuator: any WatchdogActuator
     /// Runs the actions only where this gateway holds the watchdog's lock, so several gateway replicas act once.
-    let exclusively: @Sendable (@Sendable () async -> Void) async -> Bool
+    let exclusively: @Sendable (@escaping @Sendable () async -> Void) async -> Bool
     let metrics: WatchdogMetrics?
     let logger: Logger
 
@@ -26,7 +26,7 @@ actor Watchdog: Service {
 
     init(
         look: @escaping @Sendable () async -> SystemHealth, settings: WatchdogSettings, events: any WatchdogEventLog, actuator: any WatchdogActuator,
-        exclusively: @escaping @Sendable (@Sendable () async -> Void) async -> Bool = { body in
+        exclusively: @escaping @Sendable (@escaping @Sendable () async -> Void) async -> Bool = { body in
             await body()
             return true
         },
@@ -84,7 +84,8 @@ actor Watchdog: Service {
         }
         // Trading is no component of its own, but its maintenance is guarded like one: it is well again when all it
         // needs works and no maintenance of the watchdog's is left (an operator lifts one a loop left behind).
-        let tradingWell = !components.contains { WatchdogAction.tradingNeeds($0) && $0.state == .failing }
+        let tradingWell =
+            !components.contains { WatchdogAction.tradingNeeds($0) && $0.state == .failing }
             && !WatchdogAction.isWatchdogMaintenance(health.trading)
         if tradingWell, looping.remove("trading") != nil { metrics?.recoveryLoop("trading", false) }
         latest = components

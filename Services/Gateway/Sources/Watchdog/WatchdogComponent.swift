@@ -43,21 +43,25 @@ extension WatchdogComponent {
         let dependencies = ["marketdata": ["postgres"], "signals": ["postgres", "marketdata"], "engine": ["postgres", "marketdata", "signals"]]
         for check in health.services {
             let symptom =
-                !check.reachable ? "unreachable: \(check.reason ?? "no answer")" : check.ready ? nil : "not ready: \(check.reason ?? "no reason given")"
+                !check.reachable
+                ? "unreachable: \(check.reason ?? "no answer")" : check.ready ? nil : "not ready: \(check.reason ?? "no reason given")"
             add(check.service, .service, dependsOn: dependencies[check.service] ?? ["postgres"], failing: symptom)
         }
         let marketdataReachable = health.services.first { $0.service == "marketdata" }?.reachable ?? false
         let age = health.marketData.ageSeconds.map { "nothing stored for \(Int($0)) s" } ?? "nothing stored yet"
         add(
-            "market_data", .marketData, dependsOn: ["marketdata"] + health.circuitBreakers.filter { $0.service == "marketdata" }.map {
-                breakerName(service: $0.service, breaker: $0.name)
-            },
+            "market_data", .marketData,
+            dependsOn: ["marketdata"]
+                + health.circuitBreakers.filter { $0.service == "marketdata" }.map {
+                    breakerName(service: $0.service, breaker: $0.name)
+                },
             failing: health.marketData.stale ? "stale: \(age)" : nil, unknown: !marketdataReachable)
         for breaker in health.circuitBreakers {
             components.append(
                 WatchdogComponent(
                     name: breakerName(service: breaker.service, breaker: breaker.name), kind: .breaker, dependsOn: [breaker.service],
-                    state: breaker.state == "closed" ? .ok : .failing, symptom: breaker.state == "closed" ? nil : breaker.state.replacingOccurrences(of: "_", with: " "),
+                    state: breaker.state == "closed" ? .ok : .failing,
+                    symptom: breaker.state == "closed" ? nil : breaker.state.replacingOccurrences(of: "_", with: " "),
                     service: breaker.service, breaker: breaker.name))
         }
         let engine = health.services.first { $0.service == "engine" }

@@ -13,7 +13,7 @@ struct WatchdogLock: Sendable {
 
     /// Runs `body` if this gateway holds the lock for the round; false when another holds it or PostgreSQL is out
     /// of reach (then nothing could be recorded either).
-    func exclusively(_ body: @Sendable () async -> Void) async -> Bool {
+    func exclusively(_ body: @escaping @Sendable () async -> Void) async -> Bool {
         do {
             return try await postgres.transaction(logger: logger) { connection in
                 var held = false

@@ -232,7 +232,9 @@ public actor TradingEngine {
     /// Stops trading at once: another instance holds (or may hold) the lock, or this process is stopping.
     func standBy(reason: String, expected: Bool = false) async {
         do {
-            try await serially(waitingAtMost: standByWait) {
+            // Shutting down, the running operation is not waited for long: its writes are fenced, and the process's
+            // own shutdown (the HTTP server, the pool) must not queue behind it.
+            try await serially(waitingAtMost: expected ? min(standByWait, .seconds(1)) : standByWait) {
                 guard role == .leader || notReadyReason != reason else { return }
                 if role == .leader { logger.log(level: expected ? .info : .warning, "stopped trading", metadata: ["reason": "\(reason)"]) }
                 clearState(role: .standby, reason: reason)

@@ -30,11 +30,14 @@ public func withDeadline<T: Sendable>(_ limit: Duration, _ operation: @escaping 
 }
 
 /// Runs `operation` in a task of its own and returns its result; or, as soon as `stop` (asked every `interval`)
-/// names an error, throws it without waiting for the operation — as `withDeadline` does at its limit.
+/// names an error, throws it without waiting for the operation — as `withDeadline` does at its limit. A cancelled
+/// caller is not let go early: the cancellation goes to the operation, and its outcome is awaited, so nothing the
+/// operation still does can overlap what the caller does next.
 public func withWatch<T: Sendable>(
     every interval: Duration, stop: @escaping @Sendable () -> (any Error)?, _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let outcome = FirstOutcome<T>()
+    let work = Mutex<Task<Void, Never>?>(nil)
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { continuation in
             outcome.install(continuation)
@@ -47,13 +50,14 @@ public func withWatch<T: Sendable>(
                     }
                 }
             }
-            Task {
+            let running = Task {
                 do { outcome.resolve(.success(try await operation())) } catch { outcome.resolve(.failure(error)) }
                 watch.cancel()
             }
+            work.withLock { $0 = running }
         }
     } onCancel: {
-        outcome.resolve(.failure(CancellationError()))
+        work.withLock { $0 }?.cancel()
     }
 }
 

@@ -28,8 +28,11 @@ cleanup() {
     remove_throwaway_cluster
     rm -rf "$work"
 }
+keep_logs() { # the services' logs (and any snapshot taken during the stop) outlive the run, passed or failed
+    rm -rf .build-tools/outage && mkdir -p .build-tools/outage && cp "$work"/logs/* .build-tools/outage/ 2>/dev/null
+}
 report() {
-    rm -rf .build-tools/outage && mkdir -p .build-tools/outage && cp "$work"/logs/*.log .build-tools/outage/ 2>/dev/null
+    keep_logs
     echo "the services' logs are in .build-tools/outage/" >&2
     for log in "$work"/logs/*.log; do
         [ -f "$log" ] && { echo "--- last lines of $(basename "$log")" >&2; tail -n 8 "$log" >&2; }
@@ -168,6 +171,19 @@ stopped_cleanly() {
         [ -n "$pid" ] || continue
         kill "$pid" 2>/dev/null
     done <<<"$KEELSON_PIDS"
+    # A stop still going after 5 s: what the database was doing then (a statement waiting on a lock, a transaction
+    # left open) is kept beside the logs, which say what each service was waiting on.
+    (
+        sleep 5
+        local still=""
+        for pid in $pids; do kill -0 "$pid" 2>/dev/null && still=yes; done
+        if [ -n "$still" ]; then
+            psql_value "SELECT pid, application_name, client_port, state, wait_event_type, wait_event, now() - xact_start AS in_transaction,
+                now() - state_change AS in_state, left(query, 120) FROM pg_stat_activity WHERE backend_type = 'client backend'
+                AND pid <> pg_backend_pid()" >"$work/logs/pg-activity-during-stop.txt"
+        fi
+    ) &
+    local snapshot=$!
     while read -r service pid; do
         [ -n "$pid" ] || continue
         for _ in $(seq 1 250); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
@@ -177,6 +193,8 @@ stopped_cleanly() {
         took="$took $service $(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s;"
         [ "$status" = 0 ] || bad="$bad $service (exit $status)"
     done <<<"$KEELSON_PIDS"
+    kill "$snapshot" 2>/dev/null
+    wait "$snapshot" 2>/dev/null
     KEELSON_PIDS=""
     echo "stopped after SIGTERM:$took"
     [ -z "$bad" ] || { echo "did not stop cleanly:$bad"; return 1; }
@@ -192,3 +210,4 @@ check "the trading invariants hold ($(psql_value "SELECT count(*) FROM orders") 
 
 echo "outage check: $passed passed, $failed failed"
 [ "$failed" = 0 ] || { report; exit 1; }
+keep_logs

@@ -81,7 +81,11 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return components.string ?? description
     }
 
-    public func clientConfiguration(connectTimeout: Duration = .seconds(10), maximumConnections: Int = 20) -> PostgresClient.Configuration {
+    /// - Parameter applicationName: shown as `application_name` in `pg_stat_activity`, so an operator can tell whose
+    ///   connection holds a lock or a transaction open.
+    public func clientConfiguration(
+        connectTimeout: Duration = .seconds(10), maximumConnections: Int = 20, applicationName: String? = nil
+    ) -> PostgresClient.Configuration {
         let tls: PostgresClient.Configuration.TLS
         switch tlsMode {
         case .disable: tls = .disable
@@ -93,6 +97,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         )
         configuration.options.connectTimeout = connectTimeout
         configuration.options.maximumConnections = maximumConnections
+        if let applicationName { configuration.options.additionalStartupParameters.append(("application_name", applicationName)) }
         return configuration
     }
 }

@@ -162,6 +162,28 @@ struct InMemoryEngineTests {
         #expect(await h.engine.status.role == .leader)
     }
 
+    @Test("an operation abandoned when trading stopped cannot write once the engine leads again: its turn is over")
+    func abandonedOperationCannotWrite() async throws {
+        let h = try await Self.harness()
+        await h.candles.stallReads()
+        // An operation holding the turn, stuck on a read; after it, it would write with whatever fence is current.
+        let abandoned = Task {
+            try await h.engine.serially {
+                _ = try await h.candles.candles(exchange: "binance", symbol: F.btc, interval: .oneMinute, after: F.time(0), limit: 1)
+                return try await h.engine.requireFence()
+            }
+        }
+        while await h.engine.runningOperationAge == nil { try await Task.sleep(for: .milliseconds(5)) }
+        await h.engine.standBy(reason: "the leader lock connection failed")
+        await h.candles.resumeReads()
+        try await h.engine.lead(fence: Self.fence)
+        #expect(await h.engine.status.ready)
+        let refused = await #expect(throws: EngineError.self) { try await abandoned.value }
+        #expect(refused.map { "\($0)" }?.contains("abandoned") == true)
+        // Operations in the current turn still write.
+        #expect(try await h.signal(.buy, bar: 19).map(\.outcome) == ["ordered"])
+    }
+
     @Test("a deposed leader writes nothing: the repository refuses its fence")
     func deposedLeader() async throws {
         let h = try await Self.harness()

@@ -40,7 +40,9 @@ public final class ServiceRuntime: Sendable {
         logger.logLevel = configuration.logLevel
         self.logger = logger
         self.metrics = metrics ?? ServiceMetrics(service: configuration.service, version: configuration.version)
-        self.postgres = PostgresClient(configuration: configuration.database.clientConfiguration(), backgroundLogger: logger)
+        self.postgres = PostgresClient(
+            configuration: configuration.database.clientConfiguration(applicationName: configuration.service.executableName), backgroundLogger: logger
+        )
         self.schema = SchemaState()
         self.httpClient = HTTPClient.shared
         self.readinessChecks = [DatabaseReadinessCheck(client: postgres, url: configuration.database, schema: schema)] + readinessChecks
@@ -140,7 +142,9 @@ public final class ServiceRuntime: Sendable {
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: configuration.service.executableName
             ),
-            services: [postgres, MigrationService(client: postgres, schema: schema, logger: logger)] + services,
+            services: ([postgres, MigrationService(client: postgres, schema: schema, logger: logger)] + services).map {
+                TracedService(base: $0, work: metrics.runningWork)
+            },
             onServerRunning: { [logger] channel in
                 // At notice, above the info noise: with `--port 0` this line is the only place the port is told.
                 logger.notice("listening", metadata: ["port": "\(channel.localAddress?.port ?? -1)"])

@@ -43,7 +43,7 @@ public enum ServiceLauncher {
                     "address": "\(configuration.host):\(configuration.port)", "mode": "\(configuration.mode.rawValue)",
                     "database": "\(configuration.database)", "version": "\(configuration.version)",
                 ])
-            try await runUntilStopped(app, grace: configuration.shutdownGrace, logger: logger)
+            try await runUntilStopped(app, grace: configuration.shutdownGrace, work: metrics.runningWork, logger: logger)
             logger.info("stopped")
             return 0
         } catch {
@@ -56,18 +56,27 @@ public enum ServiceLauncher {
     /// Runs `app` until SIGTERM/SIGINT. A graceful shutdown that takes longer than `grace` is escalated to
     /// cancellation; if even that has not ended it after another `grace`, the process exits with status 1. Every
     /// write is transactional and every receiver deduplicates, so exiting then is as safe as a SIGKILL — which the
-    /// orchestrator would send anyway.
-    static func runUntilStopped(_ app: some Service, grace: Duration, logger: Logger) async throws {
+    /// orchestrator would send anyway. A shutdown still going at half its grace, at its grace and at the end logs what
+    /// it waits on (`work`): the requests being answered, the background services not yet stopped.
+    static func runUntilStopped(_ app: some Service, grace: Duration, work: RunningWork, logger: Logger) async throws {
         var configuration = ServiceGroupConfiguration(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = grace
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { [configuration] in try await ServiceGroup(configuration: configuration).run() }
             group.addTask {
                 for await signal in await UnixSignalsSequence(trapping: .sigterm, .sigint) {
-                    try await Task.sleep(for: grace * 2)
+                    let waitingOn: @Sendable () -> Logger.MetadataValue = { "\(work.unfinished.joined(separator: "; "))" }
+                    try await Task.sleep(for: grace / 2)
+                    logger.warning("shutdown is still waiting", metadata: ["signal": "\(signal)", "waiting_on": waitingOn()])
+                    try await Task.sleep(for: grace / 2)
+                    logger.warning("shutdown past its grace; cancelling what still runs", metadata: ["waiting_on": waitingOn()])
+                    try await Task.sleep(for: grace)
                     logger.critical(
                         "shutdown did not finish; exiting",
-                        metadata: ["signal": "\(signal)", "waited": "\(grace * 2)", "hint": "KEELSON_SHUTDOWN_GRACE_MS sets the grace"])
+                        metadata: [
+                            "signal": "\(signal)", "waited": "\(grace * 2)", "waiting_on": waitingOn(),
+                            "hint": "KEELSON_SHUTDOWN_GRACE_MS sets the grace",
+                        ])
                     exit(1)
                 }
             }

@@ -3,7 +3,8 @@ import Hummingbird
 
 /// Counts every request and times it, labelled by the matched route (not the raw path, which would let
 /// callers create unbounded label values). Successful responses carry the time in a standard `Server-Timing`
-/// header, so a client (the benchmarks, a browser) can tell the service's own time from the network's.
+/// header, so a client (the benchmarks, a browser) can tell the service's own time from the network's. While it
+/// runs, a request is listed in `RunningWork`, so a slow shutdown can name the requests it waits on.
 public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
 
@@ -14,7 +15,9 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         var status = 500
+        let running = metrics.runningWork.requestStarted("\(request.method.rawValue) \(request.uri.path)")
         defer {
+            metrics.runningWork.requestEnded(running)
             metrics.recordRequest(
                 route: context.endpointPath ?? "unmatched",
                 method: request.method.rawValue,

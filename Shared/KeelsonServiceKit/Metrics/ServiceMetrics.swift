@@ -6,6 +6,9 @@ import Synchronization
 /// Services register their own metrics on `registry`; an executable also routes swift-metrics into it.
 public final class ServiceMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    /// The requests being answered and the background services' phases, for a shutdown that has to say what it
+    /// waits on.
+    public let runningWork = RunningWork()
     private let service: String
     private let residentMemory: Gauge
     private let startTime: Gauge

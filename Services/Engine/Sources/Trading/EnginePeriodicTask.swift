@@ -7,11 +7,13 @@ import ServiceLifecycle
 /// - live mode's reconciliation: the exchange account against the books, so a trade, order or withdrawal made by
 ///   hand is found within an interval rather than at the next restart.
 /// An `EngineError` (not the leader, not ready) skips a round quietly; any other failure is logged and retried.
-struct EnginePeriodicTask: Service {
+struct EnginePeriodicTask: Service, CustomStringConvertible {
     let name: String
     let interval: Duration
     let logger: Logger
     let work: @Sendable () async throws -> Void
+
+    var description: String { name }
 
     static func catchUp(_ engine: TradingEngine, interval: Duration, logger: Logger) -> EnginePeriodicTask {
         EnginePeriodicTask(name: "catch-up", interval: interval, logger: logger) { try await engine.catchUp() }

@@ -60,6 +60,9 @@ public actor TradingEngine {
     /// Which holding of the turn is current: standing by past a stuck operation abandons its holding, and an
     /// abandoned holder hands nothing over when it ends (if it ever does).
     var turn = 0
+    /// The holding of the turn the current task runs in (nil outside `serially`): an abandoned operation that resumes
+    /// after the engine leads again must not write with the new leader's fence.
+    @TaskLocal static var heldTurn: Int?
     /// When the running operation took the turn; nil while none runs.
     var turnTakenAt: ContinuousClock.Instant?
     /// How long standing by waits for the running operation before it stops trading without it.
@@ -149,7 +152,7 @@ public actor TradingEngine {
         let holding = turn
         turnTakenAt = .now
         defer { if holding == turn { handOver() } }
-        return try await body()
+        return try await Self.$heldTurn.withValue(holding) { try await body() }
     }
 
     private func handOver() {
@@ -180,6 +183,9 @@ public actor TradingEngine {
 
     func requireFence() throws -> LeaderFence {
         guard let fence, role == .leader else { throw EngineError.unavailable("this engine is not the leader") }
+        if let held = Self.heldTurn, held != turn {
+            throw EngineError.unavailable("this operation was abandoned when trading stopped; the engine has led again since")
+        }
         return fence
     }
 

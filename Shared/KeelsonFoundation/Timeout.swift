@@ -62,7 +62,7 @@ public func withWatch<T: Sendable>(
 }
 
 /// Resumes a continuation with whichever outcome arrives first; later ones are dropped.
-final class FirstOutcome<T: Sendable>: Sendable {
+public final class FirstOutcome<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, any Error>?
         var early: Result<T, any Error>?
@@ -71,7 +71,9 @@ final class FirstOutcome<T: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    func install(_ continuation: CheckedContinuation<T, any Error>) {
+    public init() {}
+
+    public func install(_ continuation: CheckedContinuation<T, any Error>) {
         let early: Result<T, any Error>? = state.withLock { state in
             if let early = state.early {
                 state.done = true
@@ -83,7 +85,7 @@ final class FirstOutcome<T: Sendable>: Sendable {
         if let early { continuation.resume(with: early) }
     }
 
-    func resolve(_ result: Result<T, any Error>) {
+    public func resolve(_ result: Result<T, any Error>) {
         let continuation: CheckedContinuation<T, any Error>? = state.withLock { state in
             guard !state.done else { return nil }
             guard let continuation = state.continuation else {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import KeelsonFoundation
 import KeelsonPersistence
 import KeelsonTestSupport
 import ServiceLifecycle
@@ -54,6 +55,37 @@ struct RunningWorkTests {
         }
         #expect(service.seenWhileStopping.withLock { $0 }.first?.hasPrefix("UntilShutdown stopping") == true)
         #expect(work.unfinished.isEmpty)
+    }
+
+    @Test("a service that ignores being asked to stop and being cancelled is left behind after its limit; the group ends")
+    func boundedStop() async throws {
+        let stubborn = Stubborn()
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [BoundedStopService(base: stubborn, limit: .milliseconds(100), logger: .init(label: "test"))],
+                logger: .init(label: "test")))
+        let running = Task { try await group.run() }
+        while !stubborn.started { try await Task.sleep(for: .milliseconds(5)) }
+        await group.triggerGracefulShutdown()
+        // Bounded only so a regression fails instead of hanging the suite.
+        try await withDeadline(.seconds(30)) { try await running.value }
+        #expect(!stubborn.ended)
+        stubborn.release()
+    }
+
+    /// Ends only when the test releases it: neither a graceful shutdown nor cancellation reaches it.
+    final class Stubborn: Service {
+        private let waiting = Mutex<(started: Bool, ended: Bool, continuation: CheckedContinuation<Void, Never>?)>((false, false, nil))
+
+        var started: Bool { waiting.withLock { $0.started } }
+        var ended: Bool { waiting.withLock { $0.ended } }
+
+        func run() async throws {
+            await withCheckedContinuation { continuation in waiting.withLock { $0 = (true, false, continuation) } }
+            waiting.withLock { $0.ended = true }
+        }
+
+        func release() { waiting.withLock { $0.continuation.take() }?.resume() }
     }
 
     /// Ends when asked to stop, noting what was listed as it stopped.

@@ -142,7 +142,10 @@ public final class ServiceRuntime: Sendable {
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: configuration.service.executableName
             ),
-            services: ([postgres, MigrationService(client: postgres, schema: schema, logger: logger)] + services).map {
+            services: ([
+                BoundedStopService(base: postgres, limit: .seconds(3), logger: logger),
+                MigrationService(client: postgres, schema: schema, logger: logger),
+            ] + services).map {
                 TracedService(base: $0, work: metrics.runningWork)
             },
             onServerRunning: { [logger] channel in

@@ -6,7 +6,7 @@ struct TracedService: Service {
     let base: any Service
     let work: RunningWork
 
-    var name: String { (base as? CustomStringConvertible)?.description ?? String(describing: type(of: base)) }
+    var name: String { serviceName(base) }
 
     func run() async throws {
         let name = self.name
@@ -18,4 +18,10 @@ struct TracedService: Service {
             work.service(name, .stopping)
         }
     }
+}
+
+/// How logs and `RunningWork` name a background service: its description if it has one (the ServiceGroup's own
+/// logs print every stored property), else its type.
+func serviceName(_ service: any Service) -> String {
+    (service as? any CustomStringConvertible)?.description ?? String(describing: type(of: service))
 }

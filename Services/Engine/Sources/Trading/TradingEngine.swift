@@ -131,7 +131,7 @@ public actor TradingEngine {
             if let limit {
                 Task {
                     try? await Task.sleep(for: limit)
-                    await self.leaveQueue(number, because: TurnTimeout())
+                    self.leaveQueue(number, because: TurnTimeout())
                 }
             }
             try await withTaskCancellationHandler {

@@ -197,6 +197,9 @@ stopped_cleanly() {
     wait "$snapshot" 2>/dev/null
     KEELSON_PIDS=""
     echo "stopped after SIGTERM:$took"
+    # A stop that took long says in its log what it waited on; shown here, pass or fail.
+    grep -h -E 'shutdown is still waiting|shutdown past its grace|did not stop within|shutdown did not finish' "$work"/logs/*.log 2>/dev/null |
+        cut -c1-600
     [ -z "$bad" ] || { echo "did not stop cleanly:$bad"; return 1; }
 }
 check "every service stops on SIGTERM with status 0" stopped_cleanly

@@ -219,6 +219,7 @@ extension FakeExchange {
 
     private func accountInformation(_ request: Request) async throws -> Response {
         _ = try await signed(request)
+        await accountRead()
         return FakeBinanceJSON.account(
             balances: await account.balances(), commissionRate: configuration.commissionRate, updateTime: Date.now.epochMilliseconds
         ).response()

@@ -21,6 +21,8 @@ public final class FakeExchange: Sendable {
     let streams: FakeKlineStreamHub
     let logger: Logger
     private let tradingPrices = Mutex<[String: Decimal]>([:])
+    /// Price moves waiting for an account read: how many reads are left before each, and the move.
+    let movesAtAccountRead = Mutex<[(readsLeft: Int, symbol: String, price: Decimal)]>([])
 
     public init(configuration: FakeExchangeConfiguration = FakeExchangeConfiguration(), logger: Logger = Logger(label: "keelson.fake-exchange")) {
         self.configuration = configuration
@@ -132,6 +134,22 @@ public final class FakeExchange: Sendable {
     public func setTradingPrice(_ price: Decimal?, of symbol: String) async {
         tradingPrices.withLock { $0[symbol] = price }
         await triggerStopOrders()
+    }
+
+    /// `setTradingPrice`, made just before the `read`-th account read from now (1: the next) is answered: the market
+    /// moving between a client's questions about its orders and its reading of the balances.
+    public func setTradingPrice(_ price: Decimal, of symbol: String, atAccountRead read: Int) {
+        movesAtAccountRead.withLock { $0.append((read, symbol, price)) }
+    }
+
+    /// Counts an account read, making the price moves due at it.
+    func accountRead() async {
+        let due = movesAtAccountRead.withLock { moves in
+            moves = moves.map { ($0.readsLeft - 1, $0.symbol, $0.price) }
+            defer { moves.removeAll { $0.readsLeft <= 0 } }
+            return moves.filter { $0.readsLeft <= 0 }
+        }
+        for move in due { await setTradingPrice(move.price, of: move.symbol) }
     }
 
     /// Waits (up to `timeout`) until at least `count` stream connections are subscribed, so a test's next

@@ -43,6 +43,9 @@ actor BinanceBroker: Broker {
     private var outstanding: [String: OutstandingOrder] = [:]
     private var tradeWatch = ExternalTradeWatch()
     private var balanceWatch: BalanceChangeWatch
+    /// The balance watch as it was before the last comparison, and the outside trades that comparison found: what
+    /// comparing again needs.
+    private var lastComparison: (balanceWatch: BalanceChangeWatch, external: [AccountDifference])?
     /// How often an order the exchange still works is asked about.
     static let followUpInterval: TimeInterval = 5
 
@@ -178,17 +181,26 @@ actor BinanceBroker: Broker {
 
     /// The account against the books, the trades made outside Keelson since the last comparison, and balances that
     /// moved beyond the threshold. The engine compares serially, so no order is noted while the trade watch is out.
-    func compareAccount(with books: AccountBooks, provisional: Bool) async throws -> [AccountDifference] {
+    func compareAccount(with books: AccountBooks) async throws -> [AccountDifference] {
         do {
             let comparison = try await BinanceAccountReconciler(client: client).compare(with: books, queryingWorkingOrders: false)
-            guard !provisional else { return comparison.differences }
             var trades = tradeWatch
             let external = try await trades.externalTrades(symbols: books.symbols, client: client)
             tradeWatch = trades
+            lastComparison = (balanceWatch, external)
             return comparison.differences + external + balanceWatch.changes(in: comparison.balances)
         } catch let error as BinanceError {
             throw BrokerUnavailable(broker: name, detail: error.description)
         }
+    }
+
+    func compareAccountAgain(with books: AccountBooks) async throws -> [AccountDifference] {
+        guard let last = lastComparison else { return try await compareAccount(with: books) }
+        balanceWatch = last.balanceWatch
+        let differences = try await compareAccount(with: books)
+        let external = last.external + (lastComparison?.external ?? [])
+        lastComparison?.external = external
+        return last.external + differences
     }
 
     /// Each symbol's exchangeInfo filters as sizing rules: PRICE_FILTER's tick, the market order's lot step and
@@ -225,6 +237,7 @@ actor BinanceBroker: Broker {
         outstanding = [:]
         tradeWatch = ExternalTradeWatch()
         balanceWatch = BalanceChangeWatch(threshold: balanceWatch.threshold)
+        lastComparison = nil
     }
 
     // MARK: Asking the exchange

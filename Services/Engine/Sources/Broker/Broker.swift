@@ -38,11 +38,14 @@ protocol Broker: Sendable {
     /// Start-up: takes over the engine's open orders, without sending any of them again, and reports what became
     /// of each. Throws `BrokerUnavailable` when the broker cannot be asked; the engine retries.
     func restore(_ orders: [BrokerOrder]) async throws -> [BrokerOrderReport]
-    /// Start-up: what the account at the broker holds and works that the books disagree with. Throws
+    /// At start and every reconciliation round: what the account at the broker holds and works that the books
+    /// disagree with, the trades made outside Keelson and the balances that moved since the last comparison. Throws
     /// `BrokerUnavailable` when the broker cannot be asked.
-    /// `provisional`: the account's differences only, remembering nothing (no trade or balance watch moves), for a
-    /// look before the outstanding orders are asked about again.
-    func compareAccount(with books: AccountBooks, provisional: Bool) async throws -> [AccountDifference]
+    func compareAccount(with books: AccountBooks) async throws -> [AccountDifference]
+    /// The last comparison read the account while an order was filling (the books have caught up since): compares
+    /// again as if it had not been made — balance moves are measured from the comparison before it — and keeps the
+    /// outside trades it found.
+    func compareAccountAgain(with books: AccountBooks) async throws -> [AccountDifference]
     /// The venue's own price and quantity rules for sizing (live: the exchange's filters); empty when the
     /// settings' rules are the venue's (paper). Throws `BrokerUnavailable` when the broker cannot be asked.
     func symbolRules(for symbols: [Symbol]) async throws -> [Symbol: SymbolRules]

@@ -43,7 +43,8 @@ actor PaperBroker: Broker {
     }
 
     /// The paper account is the books.
-    func compareAccount(with books: AccountBooks, provisional: Bool) async throws -> [AccountDifference] { [] }
+    func compareAccount(with books: AccountBooks) async throws -> [AccountDifference] { [] }
+    func compareAccountAgain(with books: AccountBooks) async throws -> [AccountDifference] { [] }
 
     /// The paper venue trades by the settings' rules.
     func symbolRules(for symbols: [Symbol]) async throws -> [Symbol: SymbolRules] { [:] }

@@ -119,13 +119,17 @@ extension TradingEngine {
     /// a difference that persists is told once, and an operator who resumed is not overruled every interval.
     @discardableResult
     func reconcileAccount(session sessionID: Int64, known: Set<String>? = nil) async throws -> Set<String> {
-        // An order can fill between asking about it and reading the account (a resting stop the market reached): a
-        // first look that differs asks about the outstanding orders again, and only the comparison after that counts
-        // (and moves the trade and balance watches).
-        if try await !broker.compareAccount(with: accountBooks(), provisional: true).isEmpty {
+        // The account and the orders cannot be read at one instant: an order can fill between asking about it and
+        // reading the account (a resting stop the market reached), and its sale would look like a shortfall and halt
+        // entries. A comparison that differs asks about the outstanding orders again; if that moved the books, the
+        // comparison saw the account mid-change and is made again.
+        var differences = try await broker.compareAccount(with: accountBooks())
+        for _ in 0..<3 where !differences.isEmpty {
+            let books = accountBooks()
             for report in await broker.outstandingReports(dueBy: .distantFuture) { try await settle(report) }
+            guard accountBooks() != books else { break }
+            differences = try await broker.compareAccountAgain(with: accountBooks())
         }
-        let differences = try await broker.compareAccount(with: accountBooks(), provisional: false)
         metrics.reconciliation(differences)
         let fresh = differences.filter { !(known ?? []).contains(Self.findingKey($0)) }
         for difference in fresh {

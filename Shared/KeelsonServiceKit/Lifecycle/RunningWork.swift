@@ -1,3 +1,5 @@
+import Foundation
+import KeelsonFoundation
 import Synchronization
 
 /// What a service process is doing right now — the requests being answered and the phase of each background
@@ -44,11 +46,6 @@ public final class RunningWork: Sendable {
         let lines =
             requests.map { (since: $0.since, line: "\($0.label)") }
             + services.map { (since: $0.1.since, line: "\($0.0) \($0.1.phase.rawValue)") }
-        return lines.sorted { $0.since < $1.since }.map { "\($0.line) for \(Self.seconds(now - $0.since))" }
-    }
-
-    private static func seconds(_ duration: Duration) -> String {
-        let tenths = duration.components.seconds * 10 + duration.components.attoseconds / 100_000_000_000_000_000
-        return "\(tenths / 10).\(tenths % 10) s"
+        return lines.sorted { $0.since < $1.since }.map { "\($0.line) for \(String(format: "%.1f", (now - $0.since).milliseconds / 1000)) s" }
     }
 }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import KeelsonFoundation
 
 /// Counts every request and times it, labelled by the matched route (not the raw path, which would let
 /// callers create unbounded label values). Successful responses carry the time in a standard `Server-Timing`
@@ -28,8 +29,7 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
         do {
             var response = try await next(request, context)
             status = response.status.code
-            let elapsed = ContinuousClock.now - start
-            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            let milliseconds = (ContinuousClock.now - start).milliseconds
             if let name = HTTPField.Name("Server-Timing") {
                 response.headers[name] = "app;dur=\((milliseconds * 1000).rounded() / 1000)"
             }
